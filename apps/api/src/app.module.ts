@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DbModule } from '@xenplane/db';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { BootstrapService } from './bootstrap/bootstrap.service';
+import { CatalogModule } from './catalog/catalog.module';
+import { AuthGuard } from './common/auth/auth.guard';
+import { ProblemFilter } from './common/errors/problem.filter';
+import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
+import type { ApiConfig } from './config';
+import { EventsModule } from './events/events.module';
+import { HealthModule } from './health/health.module';
+import { HostsModule } from './hosts/hosts.module';
+import { ConfigModule } from './infra/config.module';
+import { PkiModule } from './infra/pki.module';
+import { QueueModule } from './infra/queue.module';
+import { OperationsModule } from './operations/operations.module';
+import { PoolsModule } from './pools/pools.module';
+import { ProjectsModule } from './projects/projects.module';
+import { ServerGroupsModule } from './server-groups/server-groups.module';
+import { VmsModule } from './vms/vms.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE }),
+        QueueModule,
+        PkiModule,
+        HealthModule,
+        ProjectsModule,
+        CatalogModule,
+        PoolsModule,
+        HostsModule,
+        ServerGroupsModule,
+        VmsModule,
+        OperationsModule,
+        EventsModule,
+      ],
+      providers: [
+        BootstrapService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { DB } from '@xenplane/db';
+import type { Db } from '@xenplane/db';
+import { ApiError, forbidden, unauthorized } from '../errors/api-errors';
+import { ACCESS_KEY } from './access.decorator';
+import { allows, type AccessLevel, type Principal } from './principal';
+import { hashSecret } from '@xenplane/domain';
+
+export type AuthedRequest = Request & { principal?: Principal };
+
+// Token lookups are cached briefly: a revoked token stops working within this many ms.
+const CACHE_MS = 2_000;
+const CACHE_MAX = 10_000;
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(DB) private readonly db: Db,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
+    // a route that forgot to say who may call it is closed, not open
+    if (!level) throw new ApiError('internal', 'route declares no access level');
+    if (level === 'public' || level === 'enrollment') return true;
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const principal = await this.authenticate(req.headers.authorization);
+    if (!allows(level, principal)) throw forbidden(`this call needs the ${level} role`);
+    req.principal = principal;
+    return true;
+  }
+
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header ?? '');
+    if (!match) throw unauthorized();
+    const hash = hashSecret(match[1]);
+    const principal = await this.lookup(hash);
+    if (!principal) throw unauthorized('the token is unknown or revoked');
+    return principal;
+  }
+
+  private async lookup(hash: string): Promise<Principal | null> {
+    const hit = this.cache.get(hash);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
+    const token = await this.db.token.findUnique({ where: { tokenHash: hash } });
+    const principal =
+      token && !token.revokedAt ? { tokenId: token.id, role: token.role, projectId: token.projectId } : null;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { principal, at: Date.now() });
+    return principal;
+  }
+}

@@ -1,0 +1,104 @@
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import type { Response } from 'express';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import type { Db, Prisma } from '@xenplane/db';
+import { API_CONFIG, type ApiConfig } from '../../config';
+import { DB } from '@xenplane/db';
+import type { AuthedRequest } from '../auth/auth.guard';
+import { ApiError, conflict, invalid } from '../errors/api-errors';
+import { type Problem, ReplayedProblem, toProblem } from '../errors/problem.filter';
+import { requestHash } from './request-hash';
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+// How long the first request may take before a retry with the same key takes over.
+const LEASE_MS = 30_000;
+const POLL_MS = 25;
+const WAIT_MS = 15_000;
+
+/**
+ * `Idempotency-Key` on any POST (API.md): the same key and body within the retention window
+ * get the first answer again; another body gets 409. Concurrent duplicates wait for the first
+ * to finish instead of running twice: the key is claimed in Postgres before the handler runs.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const key = req.header('idempotency-key');
+    if (req.method !== 'POST' || key === undefined || !req.principal) return next.handle();
+    if (!KEY.test(key)) throw invalid('Idempotency-Key', 'must be 1-200 printable ASCII characters');
+    const res = ctx.switchToHttp().getResponse<Response>();
+    const scope = req.principal.tokenId;
+    const hash = requestHash(req.method, req.path, req.body);
+    return from(this.run(scope, key, hash, req.path, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+  }
+
+  private async run(scope: string, key: string, hash: string, path: string, res: Response, handler: () => Promise<unknown>) {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      if (await this.claim(scope, key, hash, path)) return this.answerFirst(scope, key, res, handler);
+      const record = await this.db.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
+      if (!record) continue; // released by a failed first attempt: try to claim again
+      if (record.requestHash !== hash) throw conflict('this Idempotency-Key was used with another request body');
+      if (record.status !== null) return this.replay(record.status, record.body, res);
+      if (record.lockedUntil < new Date() && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, res, handler);
+      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still in progress');
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  private async claim(scope: string, key: string, hash: string, path: string): Promise<boolean> {
+    const now = Date.now();
+    const rows = await this.db.$executeRaw`
+      INSERT INTO idempotency_records (scope, key, method, path, request_hash, locked_until, expires_at)
+      VALUES (${scope}, ${key}, 'POST', ${path}, ${hash}, ${new Date(now + LEASE_MS)},
+              ${new Date(now + this.config.IDEMPOTENCY_TTL_HOURS * 3_600_000)})
+      ON CONFLICT (scope, key) DO UPDATE SET
+        request_hash = EXCLUDED.request_hash, path = EXCLUDED.path, status = NULL, body = NULL,
+        locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
+      WHERE idempotency_records.expires_at < now()`;
+    return rows === 1;
+  }
+
+  private async takeOver(scope: string, key: string): Promise<boolean> {
+    const n = await this.db.idempotencyRecord.updateMany({
+      where: { scope, key, status: null, lockedUntil: { lt: new Date() } },
+      data: { lockedUntil: new Date(Date.now() + LEASE_MS) },
+    });
+    return n.count === 1;
+  }
+
+  private async answerFirst(scope: string, key: string, res: Response, handler: () => Promise<unknown>) {
+    const where = { scope_key: { scope, key } };
+    try {
+      const body = await handler();
+      await this.db.idempotencyRecord.update({
+        where,
+        data: { status: res.statusCode, body: (body ?? null) as Prisma.InputJsonValue },
+      });
+      return body;
+    } catch (err) {
+      const problem = toProblem(err);
+      if (err instanceof ApiError && problem.status < 500) {
+        // a refusal is an answer too: the same request gets the same refusal
+        await this.db.idempotencyRecord.update({ where, data: { status: problem.status, body: problem as unknown as Prisma.InputJsonValue } });
+      } else {
+        // a failure is not: free the key so a retry can run the request again
+        await this.db.idempotencyRecord.delete({ where }).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private replay(status: number, body: unknown, res: Response): unknown {
+    res.setHeader('Idempotent-Replayed', 'true');
+    if (status >= 400) throw new ReplayedProblem(body as Problem);
+    res.status(status);
+    return body;
+  }
+}

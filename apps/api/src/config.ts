@@ -1,0 +1,22 @@
+import { boolVar, controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
+import { z } from 'zod';
+
+export const apiEnv = controlPlaneEnv.extend({
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: intVar(8080, 0, 65535),
+  // Sets the bootstrap admin token instead of a random one (first start only).
+  XENPLANE_ADMIN_TOKEN: z.string().min(24).optional(),
+  // Apply pending migrations at start (advisory-locked, safe with several replicas).
+  XENPLANE_MIGRATE_ON_START: boolVar(true),
+  IDEMPOTENCY_TTL_HOURS: intVar(24, 24, 24 * 30),
+  ENROLLMENT_TOKEN_TTL_MINUTES: intVar(60, 1, 7 * 24 * 60),
+  BODY_LIMIT_KB: intVar(256, 1, 10_240),
+});
+
+export type ApiConfig = z.infer<typeof apiEnv>;
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+export function loadApiConfig(env?: Record<string, string | undefined>): ApiConfig {
+  return loadConfig(apiEnv, env);
+}

@@ -1,0 +1,91 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import type { Request, Response } from 'express';
+import { DB, type Db, type Event } from '@xenplane/db';
+import { Access } from '../common/auth/access.decorator';
+import type { Principal } from '../common/auth/principal';
+import { Caller } from '../common/auth/principal.decorator';
+import { invalid } from '../common/errors/api-errors';
+import { ApiProblems } from '../common/http/api-responses';
+import { EventFeed } from './event-feed';
+
+const KEEPALIVE_MS = 15_000;
+const REPLAY_LIMIT = 10_000;
+
+export class EventsQuery {
+  @ApiPropertyOptional({ description: 'Resume after this event id (same as the Last-Event-ID header)' })
+  @IsOptional()
+  @Matches(/^\d{1,19}$/)
+  since?: string;
+}
+
+/** Who sees an event: a project's own, or everything (host events included) for global tokens. */
+export function visibleTo(p: Principal, e: Pick<Event, 'projectId'>): boolean {
+  return p.projectId === null || e.projectId === p.projectId;
+}
+
+export function formatSse(e: Event): string {
+  const payload = {
+    id: e.id.toString(),
+    type: e.type,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    projectId: e.projectId,
+    data: e.data,
+    createdAt: e.createdAt.toISOString(),
+  };
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`;
+}
+
+@ApiTags('events')
+@Controller('v1/events')
+export class EventsController {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly feed: EventFeed,
+  ) {}
+
+  /**
+   * Server-Sent Events of state changes the caller may see. Reconnecting with Last-Event-ID
+   * replays what was missed (within the retention window), then goes on live.
+   */
+  @Get()
+  @Access('viewer')
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }' })
+  @ApiProblems()
+  async stream(@Caller() p: Principal, @Query() q: EventsQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const resumeFrom = q.since ?? req.header('last-event-id');
+    if (resumeFrom !== undefined && !/^\d{1,19}$/.test(resumeFrom)) throw invalid('Last-Event-ID', 'must be an event id');
+    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
+    let last = resumeFrom !== undefined ? BigInt(resumeFrom) : await this.feed.position();
+    const buffered: Event[] = [];
+    let live = false;
+    const send = (events: Event[]) => {
+      for (const e of events) {
+        if (e.id <= last || !visibleTo(p, e)) continue;
+        last = e.id;
+        res.write(formatSse(e));
+      }
+    };
+    const unsubscribe = await this.feed.subscribe((events) => (live ? send(events) : buffered.push(...events)));
+    if (resumeFrom !== undefined) {
+      const missed = await this.db.event.findMany({
+        where: { id: { gt: last }, ...(p.projectId ? { projectId: p.projectId } : {}) },
+        orderBy: { id: 'asc' },
+        take: REPLAY_LIMIT,
+      });
+      send(missed);
+    }
+    send(buffered);
+    live = true;
+    res.write(': connected\n\n');
+    const keepalive = setInterval(() => res.write(': ping\n\n'), KEEPALIVE_MS);
+    req.on('close', () => {
+      clearInterval(keepalive);
+      unsubscribe();
+    });
+  }
+}

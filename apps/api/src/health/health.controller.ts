@@ -1,0 +1,69 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Db } from '@xenplane/db';
+import { Access } from '../common/auth/access.decorator';
+import type { Principal } from '../common/auth/principal';
+import { Caller } from '../common/auth/principal.decorator';
+import { ApiProblems } from '../common/http/api-responses';
+import { DB } from '@xenplane/db';
+import { OperationQueue } from '../infra/queue.module';
+import { registry } from './metrics';
+
+class WhoamiView {
+  @ApiProperty({ format: 'uuid' }) tokenId!: string;
+  @ApiProperty({ enum: ['admin', 'member', 'viewer', 'operator'] }) role!: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Absent for global tokens' }) projectId?: string;
+  @ApiProperty() global!: boolean;
+}
+
+class ReadyView {
+  @ApiProperty() database!: boolean;
+  @ApiProperty() redis!: boolean;
+}
+
+@ApiTags('system')
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  @Get('healthz')
+  @Access('public')
+  @ApiOkResponse({ description: 'The process is alive' })
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @Access('public')
+  @ApiOkResponse({ type: ReadyView })
+  @ApiServiceUnavailableResponse({ type: ReadyView })
+  async readyz(@Res({ passthrough: true }) res: Response) {
+    const [database, redis] = await Promise.all([
+      this.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      this.queue.ping(),
+    ]);
+    // Redis down only delays work (the outbox catches up); Postgres down means nothing works
+    res.status(database ? 200 : 503);
+    return { database, redis };
+  }
+
+  @Get('metrics')
+  @Access('public')
+  @ApiExcludeEndpoint()
+  @Header('Content-Type', registry.contentType)
+  metrics() {
+    return registry.metrics();
+  }
+
+  @Get('v1/whoami')
+  @Access('viewer')
+  @ApiOkResponse({ type: WhoamiView })
+  @ApiProblems()
+  whoami(@Caller() p: Principal): WhoamiView {
+    return { tokenId: p.tokenId, role: p.role, ...(p.projectId ? { projectId: p.projectId } : {}), global: p.projectId === null };
+  }
+}

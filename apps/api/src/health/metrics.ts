@@ -1,0 +1,12 @@
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'xenplane_api_' });
+
+export const httpRequestSeconds = new Histogram({
+  name: 'xenplane_api_http_request_seconds',
+  help: 'HTTP requests by route template and status',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});

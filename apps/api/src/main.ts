@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { migrateDatabase } from '@xenplane/db';
+import { getLogger, initLogging } from '@xenplane/observability';
+import { AppModule } from './app.module';
+import { requestContext } from './common/http/request-context.middleware';
+import { createValidationPipe } from './common/http/validation';
+import { loadApiConfig } from './config';
+import { NestPinoLogger } from './nest-logger';
+import { serveOpenApi } from './openapi';
+
+async function main(): Promise<void> {
+  const config = loadApiConfig();
+  initLogging('api', config.LOG_LEVEL);
+  const log = getLogger('main');
+  if (config.XENPLANE_MIGRATE_ON_START) {
+    const result = await migrateDatabase(config.DATABASE_URL);
+    if (result.applied.length) log.info({ applied: result.applied }, 'migrations applied');
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new NestPinoLogger(),
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.use(requestContext);
+  app.useBodyParser('json', { limit: `${config.BODY_LIMIT_KB}kb`, strict: true });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  serveOpenApi(app);
+  await app.listen(config.API_PORT, config.API_HOST);
+  const url = await app.getUrl();
+  log.info({ url }, 'api listening');
+}
+
+main().catch((err: unknown) => {
+  getLogger('main').fatal({ err }, 'api failed to start');
+  process.stderr.write(`api failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

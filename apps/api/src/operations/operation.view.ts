@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Operation } from '@xenplane/db';
+import { OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/domain';
+
+class OperationErrorView {
+  @ApiProperty({ example: 'no_valid_host' }) code!: string;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'e.g. hosts removed per placement filter' })
+  details?: unknown;
+}
+
+export class OperationView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: OPERATION_KINDS }) kind!: string;
+  @ApiProperty({ enum: OPERATION_STATUSES }) status!: string;
+  @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
+  @ApiPropertyOptional({ description: 'the step the operation last completed' }) step?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) vmId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
+  @ApiProperty() attempts!: number;
+  @ApiPropertyOptional({ type: OperationErrorView }) error?: OperationErrorView;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiPropertyOptional({ format: 'date-time' }) startedAt?: string;
+  @ApiPropertyOptional({ format: 'date-time' }) finishedAt?: string;
+}
+
+export class OperationPage {
+  @ApiProperty({ type: [OperationView] }) items!: OperationView[];
+  @ApiPropertyOptional() nextCursor?: string;
+}
+
+export function presentOperation(op: Operation): OperationView {
+  return {
+    id: op.id,
+    kind: op.kind,
+    status: op.status,
+    progress: op.progress,
+    ...(op.step ? { step: op.step } : {}),
+    ...(op.vmId ? { vmId: op.vmId } : {}),
+    ...(op.hostId ? { hostId: op.hostId } : {}),
+    attempts: op.attempts,
+    ...(op.errorCode
+      ? {
+          error: {
+            code: op.errorCode,
+            message: op.errorMessage ?? '',
+            ...(op.errorDetails !== null ? { details: op.errorDetails } : {}),
+          },
+        }
+      : {}),
+    createdAt: op.createdAt.toISOString(),
+    ...(op.startedAt ? { startedAt: op.startedAt.toISOString() } : {}),
+    ...(op.finishedAt ? { finishedAt: op.finishedAt.toISOString() } : {}),
+  };
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Db, Prisma } from '@xenplane/db';
+import { Access } from '../common/auth/access.decorator';
+import { notFound } from '../common/errors/api-errors';
+import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { uniquely } from '../common/http/unique';
+import { DB } from '@xenplane/db';
+import { CreatePoolDto, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
+import { validatePlacementWeights } from './placement-weights';
+
+@ApiTags('pools')
+@Controller('v1/pools')
+export class PoolsController {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  @Post()
+  @Access('operator')
+  @IdempotencyHeader()
+  @ApiCreatedResponse({ type: PoolView })
+  @ApiProblems([409, 'conflict'])
+  async create(@Body() dto: CreatePoolDto) {
+    const data = { ...dto, placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue };
+    return presentPool(await uniquely(`pool name ${dto.name}`, () => this.db.pool.create({ data })));
+  }
+
+  @Get()
+  @Access('operator')
+  @ApiOkResponse({ type: [PoolView] })
+  @ApiProblems()
+  async list() {
+    return (await this.db.pool.findMany({ orderBy: { name: 'asc' } })).map(presentPool);
+  }
+
+  @Patch(':id')
+  @Access('operator')
+  @ApiOkResponse({ type: PoolView })
+  @ApiProblems([404, 'not_found'])
+  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: PoolSettingsDto) {
+    if (!(await this.db.pool.findUnique({ where: { id } }))) throw notFound('pool', id);
+    const { placementWeights, ...rest } = dto;
+    // schedulers' capacity caches re-read pools on every refresh: a new ratio applies at once
+    const pool = await this.db.pool.update({
+      where: { id },
+      data: {
+        ...rest,
+        ...(placementWeights ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue } : {}),
+      },
+    });
+    return presentPool(pool);
+  }
+}

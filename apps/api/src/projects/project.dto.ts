@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import type { Project } from '@xenplane/db';
+import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+
+const MAX = 1_000_000_000;
+
+export class QuotaDto {
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) instances?: number;
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) vcpus?: number;
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) memoryMb?: number;
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) diskGb?: number;
+}
+
+export class CreateProjectDto {
+  @ApiProperty({ pattern: NAME_PATTERN.source })
+  @IsString()
+  @Matches(NAME_PATTERN)
+  name!: string;
+
+  @ApiPropertyOptional({ type: QuotaDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QuotaDto)
+  quota?: QuotaDto;
+}
+
+export class UpdateProjectDto {
+  @ApiPropertyOptional({ type: QuotaDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QuotaDto)
+  quota?: QuotaDto;
+}
+
+export const TOKEN_ROLES = ['admin', 'member', 'viewer'] as const;
+
+export class CreateTokenDto {
+  @ApiProperty({ pattern: NAME_PATTERN.source })
+  @IsString()
+  @Matches(NAME_PATTERN)
+  name!: string;
+
+  @ApiProperty({ enum: TOKEN_ROLES })
+  @IsIn(TOKEN_ROLES)
+  role!: (typeof TOKEN_ROLES)[number];
+}
+
+class QuotaView {
+  @ApiProperty() instances!: number;
+  @ApiProperty() vcpus!: number;
+  @ApiProperty() memoryMb!: number;
+  @ApiProperty() diskGb!: number;
+}
+
+export class ProjectView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: QuotaView }) quota!: QuotaView;
+  @ApiProperty({ type: QuotaView }) usage!: QuotaView;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class CreatedTokenView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'The secret: shown once, never again' }) token!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: TOKEN_ROLES }) role!: string;
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+}
+
+export function presentProject(p: Project): ProjectView {
+  return {
+    id: p.id,
+    name: p.name,
+    quota: { instances: p.quotaInstances, vcpus: p.quotaVcpus, memoryMb: p.quotaMemoryMb, diskGb: p.quotaDiskGb },
+    usage: { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
+    createdAt: p.createdAt.toISOString(),
+  };
+}
+
+export function quotaColumns(q: QuotaDto | undefined) {
+  return {
+    ...(q?.instances !== undefined ? { quotaInstances: q.instances } : {}),
+    ...(q?.vcpus !== undefined ? { quotaVcpus: q.vcpus } : {}),
+    ...(q?.memoryMb !== undefined ? { quotaMemoryMb: q.memoryMb } : {}),
+    ...(q?.diskGb !== undefined ? { quotaDiskGb: q.diskGb } : {}),
+  };
+}

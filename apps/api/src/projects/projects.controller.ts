@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import type { Principal } from '../common/auth/principal';
+import { Caller } from '../common/auth/principal.decorator';
+import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { CreatedTokenView, CreateProjectDto, CreateTokenDto, ProjectView, UpdateProjectDto } from './project.dto';
+import { ProjectsService } from './projects.service';
+
+const Id = () => Param('id', new ParseUUIDPipe());
+
+@ApiTags('projects')
+@Controller('v1')
+export class ProjectsController {
+  constructor(private readonly projects: ProjectsService) {}
+
+  @Post('projects')
+  @Access('admin')
+  @IdempotencyHeader()
+  @ApiCreatedResponse({ type: ProjectView })
+  @ApiProblems([409, 'conflict'])
+  create(@Body() dto: CreateProjectDto) {
+    return this.projects.create(dto);
+  }
+
+  @Get('projects')
+  @Access('admin')
+  @ApiOkResponse({ type: [ProjectView] })
+  @ApiProblems()
+  list() {
+    return this.projects.list();
+  }
+
+  @Get('projects/:id')
+  @Access('viewer')
+  @ApiOkResponse({ type: ProjectView })
+  @ApiProblems([404, 'not_found'])
+  get(@Caller() p: Principal, @Id() id: string) {
+    return this.projects.get(p, id);
+  }
+
+  @Patch('projects/:id')
+  @Access('admin')
+  @ApiOkResponse({ type: ProjectView })
+  @ApiProblems([404, 'not_found'])
+  update(@Id() id: string, @Body() dto: UpdateProjectDto) {
+    return this.projects.update(id, dto);
+  }
+
+  @Post('projects/:id/tokens')
+  @Access('viewer')
+  @IdempotencyHeader()
+  @ApiCreatedResponse({ type: CreatedTokenView })
+  @ApiProblems([404, 'not_found'])
+  createToken(@Caller() p: Principal, @Id() id: string, @Body() dto: CreateTokenDto) {
+    return this.projects.createToken(p, id, dto);
+  }
+
+  @Delete('tokens/:id')
+  @Access('viewer')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiProblems([404, 'not_found'])
+  revokeToken(@Caller() p: Principal, @Id() id: string) {
+    return this.projects.revokeToken(p, id);
+  }
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import type { Db, ServerGroup, ServerGroupPolicy } from '@xenplane/db';
+import { Access } from '../common/auth/access.decorator';
+import { visibleProject, type Principal } from '../common/auth/principal';
+import { Caller } from '../common/auth/principal.decorator';
+import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { uniquely } from '../common/http/unique';
+import { DB } from '@xenplane/db';
+import { ProjectsResolver } from '../projects/projects.resolver';
+import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+
+export const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] as const;
+type ApiPolicy = (typeof POLICIES)[number];
+
+// The database spells policies with underscores (Prisma enum names cannot hold dashes).
+const toDb = (p: ApiPolicy) => p.replace(/-/g, '_') as ServerGroupPolicy;
+const toApi = (p: ServerGroupPolicy) => p.replace(/_/g, '-') as ApiPolicy;
+
+export class CreateServerGroupDto {
+  @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
+  @ApiProperty({ enum: POLICIES }) @IsIn(POLICIES) policy!: ApiPolicy;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global tokens only' }) @IsOptional() @IsUUID() projectId?: string;
+}
+
+export class ServerGroupView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: POLICIES }) policy!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+const present = (g: ServerGroup): ServerGroupView => ({
+  id: g.id,
+  projectId: g.projectId,
+  name: g.name,
+  policy: toApi(g.policy),
+  createdAt: g.createdAt.toISOString(),
+});
+
+@ApiTags('server-groups')
+@Controller('v1/server-groups')
+export class ServerGroupsController {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly projects: ProjectsResolver,
+  ) {}
+
+  @Post()
+  @Access('member')
+  @IdempotencyHeader()
+  @ApiCreatedResponse({ type: ServerGroupView })
+  @ApiProblems([409, 'conflict'])
+  async create(@Caller() p: Principal, @Body() dto: CreateServerGroupDto) {
+    const projectId = await this.projects.targetProject(p, dto.projectId);
+    const group = await uniquely(`server group name ${dto.name}`, () =>
+      this.db.serverGroup.create({ data: { projectId, name: dto.name, policy: toDb(dto.policy) } }),
+    );
+    return present(group);
+  }
+
+  @Get()
+  @Access('viewer')
+  @ApiOkResponse({ type: [ServerGroupView] })
+  @ApiProblems()
+  async list(@Caller() p: Principal) {
+    return (await this.db.serverGroup.findMany({ where: visibleProject(p), orderBy: { name: 'asc' } })).map(present);
+  }
+}

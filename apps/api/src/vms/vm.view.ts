@@ -1,0 +1,79 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Flavor, Image, Vm } from '@xenplane/db';
+import { VM_STATES } from '@xenplane/domain';
+import { OperationView } from '../operations/operation.view';
+import { HA_PRIORITIES } from './dto/create-vm.dto';
+
+class NamedRef {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+}
+
+class VmErrorView {
+  @ApiProperty() code!: string;
+  @ApiProperty() message!: string;
+}
+
+export class VmView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: VM_STATES }) state!: string;
+  @ApiProperty({ enum: ['none', 'running', 'paused', 'shutdown', 'crashed'] }) powerState!: string;
+  @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) poolId?: string;
+  @ApiProperty({ type: NamedRef }) flavor!: NamedRef;
+  @ApiProperty({ type: NamedRef }) image!: NamedRef;
+  @ApiProperty({ enum: ['pv', 'pvh', 'hvm'] }) guestType!: string;
+  @ApiProperty() vcpus!: number;
+  @ApiProperty() memoryMb!: number;
+  @ApiProperty() diskGb!: number;
+  @ApiProperty({ enum: HA_PRIORITIES }) haPriority!: string;
+  @ApiPropertyOptional({ format: 'uuid' }) serverGroupId?: string;
+  @ApiPropertyOptional({ description: 'Xen domain id on its host while it has one' }) domId?: number;
+  @ApiPropertyOptional({ format: 'date-time' }) expiresAt?: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiPropertyOptional({ type: VmErrorView }) error?: VmErrorView;
+}
+
+export class VmPage {
+  @ApiProperty({ type: [VmView] }) items!: VmView[];
+  @ApiPropertyOptional({ description: 'Absent on the last page' }) nextCursor?: string;
+}
+
+export class CreateVmsView {
+  @ApiProperty({ type: [VmView] }) vms!: VmView[];
+  @ApiProperty({ type: [OperationView] }) operations!: OperationView[];
+}
+
+export type VmRow = Vm & { flavor: Pick<Flavor, 'id' | 'name'>; image: Pick<Image, 'id' | 'name'> };
+
+export const VM_INCLUDE = { flavor: { select: { id: true, name: true } }, image: { select: { id: true, name: true } } } as const;
+
+export function presentVm(vm: VmRow): VmView {
+  return {
+    id: vm.id,
+    projectId: vm.projectId,
+    name: vm.name,
+    state: vm.state,
+    powerState: vm.powerState,
+    ...(vm.hostId ? { hostId: vm.hostId } : {}),
+    ...(vm.poolId ? { poolId: vm.poolId } : {}),
+    flavor: vm.flavor,
+    image: vm.image,
+    guestType: vm.guestType,
+    vcpus: vm.vcpus,
+    memoryMb: vm.memoryMb,
+    diskGb: vm.diskGb,
+    haPriority: vm.haPriority,
+    ...(vm.serverGroupId ? { serverGroupId: vm.serverGroupId } : {}),
+    ...(vm.domId !== null ? { domId: vm.domId } : {}),
+    ...(vm.expiresAt ? { expiresAt: vm.expiresAt.toISOString() } : {}),
+    metadata: vm.metadata as Record<string, string>,
+    createdAt: vm.createdAt.toISOString(),
+    updatedAt: vm.updatedAt.toISOString(),
+    ...(vm.errorCode ? { error: { code: vm.errorCode, message: vm.errorMessage ?? '' } } : {}),
+  };
+}

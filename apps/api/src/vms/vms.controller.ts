@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Access } from '../common/auth/access.decorator';
+import type { Principal } from '../common/auth/principal';
+import { Caller } from '../common/auth/principal.decorator';
+import { Accepted, ApiProblems } from '../common/http/api-responses';
+import { OperationView } from '../operations/operation.view';
+import { CreateVmDto } from './dto/create-vm.dto';
+import { ListVmsQuery } from './dto/list-vms.dto';
+import { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
+import { CreateVmsView, VmPage, VmView } from './vm.view';
+import { VmsService } from './vms.service';
+
+const Id = () => Param('id', new ParseUUIDPipe({ version: '4' }));
+
+@ApiTags('vms')
+@Controller('v1/vms')
+export class VmsController {
+  constructor(private readonly vms: VmsService) {}
+
+  @Post()
+  @Access('member')
+  @Accepted(CreateVmsView, 'The VMs and their create operations')
+  @ApiProblems([404, 'not_found'], [409, 'conflict'], [422, 'quota_exceeded'])
+  create(@Caller() p: Principal, @Body() dto: CreateVmDto) {
+    return this.vms.create(p, dto);
+  }
+
+  @Get()
+  @Access('viewer')
+  @ApiOkResponse({ type: VmPage })
+  @ApiProblems()
+  list(@Caller() p: Principal, @Query() q: ListVmsQuery) {
+    return this.vms.list(p, q);
+  }
+
+  @Get(':id')
+  @Access('viewer')
+  @ApiOkResponse({ type: VmView })
+  @ApiProblems([404, 'not_found'])
+  get(@Caller() p: Principal, @Id() id: string) {
+    return this.vms.get(p, id);
+  }
+
+  @Patch(':id')
+  @Access('member')
+  @ApiOkResponse({ type: VmView })
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  update(@Caller() p: Principal, @Id() id: string, @Body() dto: UpdateVmDto) {
+    return this.vms.update(p, id, dto);
+  }
+
+  @Post(':id/actions')
+  @Access('member')
+  @Accepted(OperationView, 'The operation carrying out the action')
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  act(@Caller() p: Principal, @Id() id: string, @Body() dto: VmActionDto) {
+    return this.vms.act(p, id, dto);
+  }
+
+  @Delete(':id')
+  @Access('member')
+  @Accepted(OperationView, 'The delete operation')
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  delete(@Caller() p: Principal, @Id() id: string) {
+    return this.vms.delete(p, id);
+  }
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { beginVmOperation, type Db, type OperationKind, type Prisma, operationEvent, recordEvents, reserveQuota, vmStateEvent } from '@xenplane/db';
+import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction } from '@xenplane/domain';
+import { currentCorrelationId } from '@xenplane/observability';
+import { visibleProject, type Principal } from '../common/auth/principal';
+import { ApiError, conflict, invalid } from '../common/errors/api-errors';
+import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
+import { DB } from '@xenplane/db';
+import { OperationQueue } from '../infra/queue.module';
+import { type OperationView, presentOperation } from '../operations/operation.view';
+import { ProjectsResolver } from '../projects/projects.resolver';
+import { resolveFlavor, resolveImage } from './catalog-lookup';
+import type { CreateVmDto } from './dto/create-vm.dto';
+import type { ListVmsQuery } from './dto/list-vms.dto';
+import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
+import { findVisibleVm } from './vm-lookup';
+import { type CreateVmsView, presentVm, VM_INCLUDE, type VmPage, type VmView } from './vm.view';
+
+@Injectable()
+export class VmsService {
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly queue: OperationQueue,
+    private readonly projects: ProjectsResolver,
+  ) {}
+
+  /**
+   * VMs, their create operations and the quota they take, in ONE transaction; then a
+   * wake-up call to the scheduler. A batch is all or none.
+   */
+  async create(principal: Principal, dto: CreateVmDto): Promise<CreateVmsView> {
+    const projectId = await this.projects.targetProject(principal, dto.projectId);
+    const [flavor, image] = await Promise.all([resolveFlavor(this.db, dto.flavor), resolveImage(this.db, dto.image)]);
+    await this.checkPlacementRefs(projectId, dto);
+    const count = dto.count ?? 1;
+    const usage = batchUsage(flavor, count);
+    const now = new Date();
+    const correlationId = currentCorrelationId() ?? null;
+    const vms = batchNames(dto.name, count).map((name) => ({
+      id: randomUUID(),
+      createdAt: now,
+      projectId,
+      name,
+      flavorId: flavor.id,
+      imageId: image.id,
+      guestType: image.guestType,
+      vcpus: flavor.vcpus,
+      memoryMb: flavor.memoryMb,
+      diskGb: flavor.diskGb,
+      poolId: dto.poolId ?? null,
+      serverGroupId: dto.serverGroupId ?? null,
+      haPriority: dto.haPriority ?? 'none',
+      metadata: dto.metadata ?? {},
+      userData: dto.userData ?? null,
+      expiresAt: dto.ttlSeconds ? new Date(now.getTime() + dto.ttlSeconds * 1000) : null,
+    }));
+    const ops = vms.map((vm) => ({
+      id: randomUUID(),
+      kind: 'create' as const,
+      projectId,
+      vmId: vm.id,
+      correlationId,
+      requestedBy: principal.tokenId,
+      params: (dto.poolId ? { poolId: dto.poolId } : {}) as Prisma.InputJsonValue,
+    }));
+    const created = await this.db.$transaction(async (tx) => {
+      if (!(await reserveQuota(tx, projectId, usage))) {
+        const p = await tx.project.findUniqueOrThrow({ where: { id: projectId } });
+        const excess = quotaExcess(
+          { instances: p.quotaInstances, vcpus: p.quotaVcpus, memoryMb: p.quotaMemoryMb, diskGb: p.quotaDiskGb },
+          { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
+          usage,
+        );
+        throw new ApiError('quota_exceeded', `the request exceeds the project's quota of ${excess.map((e) => e.resource).join(', ')}`, undefined, { excess });
+      }
+      const vmRows = await tx.vm.createManyAndReturn({ data: vms, include: VM_INCLUDE });
+      const opRows = await tx.operation.createManyAndReturn({ data: ops });
+      await recordEvents(tx, [...vmRows.map((v) => vmStateEvent(v)), ...opRows.map(operationEvent)]);
+      return { vmRows, opRows };
+    });
+    await this.queue.wake(created.opRows);
+    return { vms: created.vmRows.map(presentVm), operations: created.opRows.map(presentOperation) };
+  }
+
+  async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
+    const limit = q.limit ?? 50;
+    const rows = await this.db.vm.findMany({
+      where: {
+        ...visibleProject(principal),
+        ...(q.state ? { state: q.state } : { state: { not: 'deleted' } }),
+        ...(q.poolId ? { poolId: q.poolId } : {}),
+        ...afterCursor(q.cursor ? decodeCursor(q.cursor) : undefined),
+      },
+      include: VM_INCLUDE,
+      orderBy: PAGE_ORDER,
+      take: limit + 1,
+    });
+    return page(rows, limit, presentVm);
+  }
+
+  async get(principal: Principal, id: string): Promise<VmView> {
+    return presentVm(await findVisibleVm(this.db, principal, id));
+  }
+
+  async update(principal: Principal, id: string, dto: UpdateVmDto): Promise<VmView> {
+    const vm = await findVisibleVm(this.db, principal, id);
+    if (vm.state === 'deleting' || vm.state === 'deleted') throw conflict(`the VM is ${vm.state}`);
+    if (dto.ttlSeconds === undefined) return presentVm(vm);
+    const updated = await this.db.vm.update({
+      where: { id: vm.id },
+      data: { expiresAt: new Date(Date.now() + dto.ttlSeconds * 1000) },
+      include: VM_INCLUDE,
+    });
+    return presentVm(updated);
+  }
+
+  async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
+    if (dto.action === 'migrate') {
+      if (principal.projectId !== null && dto.targetHostId) throw invalid('targetHostId', 'only operators choose a target host');
+    }
+    return this.startOperation(principal, id, dto.action, {
+      ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),
+      ...(dto.live !== undefined ? { live: dto.live } : {}),
+    });
+  }
+
+  async delete(principal: Principal, id: string): Promise<OperationView> {
+    return this.startOperation(principal, id, 'delete', {});
+  }
+
+  private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
+    const vm = await findVisibleVm(this.db, principal, id);
+    const check = checkAction(action, vm.state);
+    if (!check.ok) throw conflict(check.reason, { state: vm.state });
+    const op = await beginVmOperation(this.db, {
+      vm,
+      kind: action as OperationKind,
+      via: check.via,
+      params,
+      requestedBy: principal.tokenId,
+      correlationId: currentCorrelationId() ?? null,
+    });
+    if (!op) throw conflict('the VM changed state meanwhile; retry');
+    await this.queue.wake([op]);
+    return presentOperation(op);
+  }
+
+  private async checkPlacementRefs(projectId: string, dto: CreateVmDto): Promise<void> {
+    if (dto.poolId && !(await this.db.pool.findUnique({ where: { id: dto.poolId } }))) {
+      throw invalid('poolId', 'no such pool');
+    }
+    if (dto.serverGroupId) {
+      const group = await this.db.serverGroup.findFirst({ where: { id: dto.serverGroupId, projectId } });
+      if (!group) throw invalid('serverGroupId', 'no such server group in this project');
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { Cloud } from '@xenplane/testing';
+import { waitForOperations } from './helpers';
+
+/** Processes die mid-operation: every operation still ends exactly once, no VM runs twice. */
+describe('crashes mid-operation', () => {
+  let cloud: Cloud;
+  beforeAll(async () => {
+    // a slow boot keeps creates in flight long enough to kill things under them
+    cloud = await Cloud.start({ hosts: 3, agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '300' } });
+  });
+  afterAll(() => cloud?.stop());
+
+  async function expectEachVmLivedOnce(vmIds: string[]) {
+    const lives = (await cloud.domainLives()).filter((l) => vmIds.includes(l.vmId) && l.endReason !== 'create_aborted');
+    const completed = new Map<string, number>();
+    for (const l of lives) completed.set(l.vmId, (completed.get(l.vmId) ?? 0) + 1);
+    for (const id of vmIds) expect({ id, lives: completed.get(id) ?? 0 }).toEqual({ id, lives: 1 });
+  }
+
+  async function operationEndings(opIds: string[]) {
+    const events = await cloud.db.event.findMany({ where: { resourceType: 'operation', resourceId: { in: opIds } } });
+    const ends = new Map<string, number>();
+    for (const e of events) {
+      if (['succeeded', 'failed', 'cancelled'].includes((e.data as { status: string }).status)) ends.set(e.resourceId, (ends.get(e.resourceId) ?? 0) + 1);
+    }
+    return ends;
+  }
+
+  it('SIGKILL of the scheduler while operations are queued and running: all finish, none twice', async () => {
+    const res = await cloud.api.post('/v1/vms', { name: 'crash', flavor: 'xp.micro', image: 'tiny-pv', count: 24 });
+    const opIds: string[] = res.body.operations.map((o: any) => o.id);
+    const vmIds: string[] = res.body.vms.map((v: any) => v.id);
+    // some are building on the hosts, some still queued
+    await cloud.waitForHosts(3);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'building' } })).toBeGreaterThan(0);
+    await cloud.schedulers[0]!.kill();
+    expect(await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })).toBeGreaterThan(0);
+    cloud.addScheduler();
+
+    const ops = await waitForOperations(cloud, opIds, 120_000);
+    expect(ops.map((o) => o.status)).toEqual(Array(24).fill('succeeded'));
+    expect(await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'running' } })).toBe(24);
+    const ends = await operationEndings(opIds);
+    for (const id of opIds) expect({ id, ends: ends.get(id) }).toEqual({ id, ends: 1 });
+    await expectEachVmLivedOnce(vmIds);
+    // claims match the VMs exactly
+    expect(await cloud.db.allocation.count({ where: { vmId: { in: vmIds } } })).toBe(24);
+  });
+
+  it('SIGKILL of the scheduler mid-delete: the deletes finish and free everything', async () => {
+    const vms = (await cloud.db.vm.findMany({ where: { name: { startsWith: 'crash-' }, state: 'running' } })).slice(0, 10);
+    const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
+    await new Promise((r) => setTimeout(r, 100));
+    await cloud.schedulers[cloud.schedulers.length - 1]!.kill();
+    cloud.addScheduler();
+    const done = await waitForOperations(cloud, deletes.map((d) => d.body.id), 120_000);
+    expect(done.map((o) => o.status)).toEqual(Array(10).fill('succeeded'));
+    expect(await cloud.db.allocation.count({ where: { vmId: { in: vms.map((v) => v.id) } } })).toBe(0);
+    const lives = (await cloud.domainLives()).filter((l) => vms.some((v) => v.id === l.vmId));
+    expect(lives.every((l) => l.endedAt)).toBe(true);
+  });
+
+  it('SIGKILL of the agents mid-create: the creates finish once the agents are back, none twice', async () => {
+    const res = await cloud.api.post('/v1/vms', { name: 'agent-crash', flavor: 'xp.micro', image: 'tiny-pv', count: 9 });
+    const opIds: string[] = res.body.operations.map((o: any) => o.id);
+    const vmIds: string[] = res.body.vms.map((v: any) => v.id);
+    await new Promise((r) => setTimeout(r, 800));
+    await cloud.agents!.kill();
+    await new Promise((r) => setTimeout(r, 1500));
+    cloud.agents!.start();
+    const ops = await waitForOperations(cloud, opIds, 120_000);
+    expect(ops.map((o) => o.status)).toEqual(Array(9).fill('succeeded'));
+    await expectEachVmLivedOnce(vmIds);
+    // the VMs that were running before the agents died are still running: Xen outlived its agent
+    expect(await cloud.db.vm.count({ where: { name: { startsWith: 'crash-' }, state: 'running' } })).toBe(14);
+  });
+
+  it('SIGKILL of the agents mid-delete: the deletes finish once the agents are back', async () => {
+    const vms = await cloud.db.vm.findMany({ where: { name: { startsWith: 'agent-crash-' }, state: 'running' } });
+    await cloud.schedulers.at(-1)!.stop();
+    const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
+    cloud.addScheduler();
+    await new Promise((r) => setTimeout(r, 300));
+    await cloud.agents!.kill();
+    await new Promise((r) => setTimeout(r, 1500));
+    cloud.agents!.start();
+    const done = await waitForOperations(cloud, deletes.map((d) => d.body.id), 120_000);
+    expect(done.map((o) => o.status)).toEqual(Array(vms.length).fill('succeeded'));
+    const alive = (await cloud.domainLives()).filter((l) => vms.some((v) => v.id === l.vmId) && !l.endedAt);
+    expect(alive).toEqual([]);
+  });
+});

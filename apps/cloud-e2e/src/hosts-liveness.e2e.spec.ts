@@ -1,0 +1,55 @@
+import { FaultKind } from '@xenplane/proto';
+import { Cloud, waitFor } from '@xenplane/testing';
+
+describe('host liveness, fencing and the per-host operation limit', () => {
+  let cloud: Cloud;
+  beforeAll(async () => {
+    cloud = await Cloud.start({
+      hosts: 2,
+      agentEnv: { SIM_BOOT_MS: '400' },
+      schedulerEnv: { HOST_OPERATION_CONCURRENCY: '2' },
+    });
+  });
+  afterAll(() => cloud?.stop());
+
+  const hostByName = async (name: string) => (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === name);
+
+  it('runs at most K operations at once on a host, across the scheduler', async () => {
+    const started = Date.now();
+    const res = await cloud.api.post('/v1/vms', { name: 'k', flavor: 'xp.micro', image: 'tiny-pv', count: 8 });
+    const ops = await Promise.all(res.body.operations.map((o: any) => cloud.waitForOperation(o.id)));
+    expect(ops.every((o: any) => o.status === 'succeeded')).toBe(true);
+    const lives = (await cloud.domainLives()).filter((l) => res.body.vms.some((v: any) => v.id === l.vmId));
+    // a build takes 400 ms: with at most 2 at once, the 3rd start on a host is >= 400 ms after the 1st
+    for (const h of ['sim-1', 'sim-2']) {
+      const starts = lives.filter((l) => l.host === h).map((l) => l.createdAt!.getTime()).sort((a, b) => a - b);
+      for (let i = 2; i < starts.length; i++) expect(starts[i]! - starts[i - 2]!).toBeGreaterThanOrEqual(350);
+    }
+    // 8 builds of 400 ms, 2 at a time on each of 2 hosts: at least 2 rounds
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+  });
+
+  it('marks a cut-off host suspect then down, its agent fences the protected VM, and the host comes back up', async () => {
+    const target = await hostByName('sim-2');
+    const res = await cloud.api.post('/v1/vms', { name: 'guarded', flavor: 'xp.micro', image: 'tiny-pv', haPriority: 'high', count: 2 });
+    await Promise.all(res.body.operations.map((o: any) => cloud.waitForOperation(o.id)));
+    const vms = await Promise.all(res.body.vms.map(async (v: any) => (await cloud.api.get(`/v1/vms/${v.id}`)).body));
+    const onTarget = vms.find((v: any) => v.hostId === target.id);
+    expect(onTarget).toBeDefined();
+
+    const control = await cloud.simControl('sim-2');
+    await control.injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 9_000 });
+    await waitFor('sim-2 suspect', async () => ((await hostByName('sim-2')).state === 'suspect' ? true : undefined), { timeoutMs: 10_000 });
+    await waitFor('sim-2 down', async () => ((await hostByName('sim-2')).state === 'down' ? true : undefined), { timeoutMs: 15_000 });
+    // the fence timeout (4 s here) is shorter than the dead timeout (6 s): the copy is already gone
+    const lives = (await cloud.domainLives()).filter((l) => l.vmId === onTarget.id);
+    expect(lives.filter((l) => !l.endedAt)).toEqual([]);
+    const downEvents = await cloud.db.event.findMany({ where: { resourceType: 'host', resourceId: target.id }, orderBy: { id: 'asc' } });
+    expect(downEvents.map((e) => (e.data as any).state)).toEqual(expect.arrayContaining(['suspect', 'down']));
+
+    await waitFor('sim-2 up again', async () => ((await hostByName('sim-2')).state === 'up' ? true : undefined), { timeoutMs: 20_000 });
+    // the VM whose domain the fence removed is no longer said to be running
+    const after = await cloud.waitForVmState(onTarget.id, 'stopped', 20_000);
+    expect(after.error.code).toBe('domain_vanished');
+  });
+});

@@ -1,0 +1,90 @@
+import { Cloud } from '@xenplane/testing';
+import { allVms, usageByHost, waitForOperations } from './helpers';
+
+describe('provisioning on three simulated hosts', () => {
+  let cloud: Cloud;
+  beforeAll(async () => {
+    cloud = await Cloud.start({ hosts: 3 });
+  });
+  afterAll(() => cloud?.stop());
+
+  it('shows the three hosts with capacity and no usage', async () => {
+    const res = await cloud.api.get('/v1/hosts');
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(3);
+    for (const h of res.body) {
+      expect(h.state).toBe('up');
+      expect(h.capacity.memoryMb).toBeGreaterThan(0);
+      expect(h.capacity.vcpus).toBeGreaterThan(0);
+      expect(h.usage).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0, instances: 0 });
+      expect(h.xenVersion).not.toBe('');
+    }
+  });
+
+  it('creates 20 VMs that all reach running, and deleting them gives every host its capacity back', async () => {
+    const res = await cloud.api.post('/v1/vms', { name: 'e2e', flavor: 'm1.small', image: 'tiny-pv', count: 20 });
+    expect(res.status).toBe(202);
+    expect(res.body.vms).toHaveLength(20);
+    expect(res.body.operations).toHaveLength(20);
+    expect(res.body.vms.map((v: any) => v.name)).toContain('e2e-20');
+    for (const vm of res.body.vms) expect(vm.state).toBe('pending');
+
+    const ops = await waitForOperations(cloud, res.body.operations.map((o: any) => o.id));
+    expect(ops.map((o) => o.status)).toEqual(Array(20).fill('succeeded'));
+    expect(ops.every((o) => o.progress === 100)).toBe(true);
+
+    const vms = await allVms(cloud);
+    expect(vms).toHaveLength(20);
+    const hostIds = new Set<string>();
+    for (const vm of vms) {
+      expect(vm.state).toBe('running');
+      expect(vm.powerState).toBe('running');
+      expect(typeof vm.domId).toBe('number');
+      hostIds.add(vm.hostId);
+    }
+    // the spread weigher uses every host
+    expect(hostIds.size).toBe(3);
+
+    // each host's recorded usage is exactly the sum of the VMs on it
+    const usage = await usageByHost(cloud);
+    for (const [hostId, u] of usage) {
+      const mine = vms.filter((v) => v.hostId === hostId);
+      expect(u).toEqual({
+        instances: mine.length,
+        vcpus: mine.reduce((s, v) => s + v.vcpus, 0),
+        memoryMb: mine.reduce((s, v) => s + v.memoryMb, 0),
+        diskGb: mine.reduce((s, v) => s + v.diskGb, 0),
+      });
+    }
+
+    const one = await cloud.api.get(`/v1/vms/${vms[0].id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: vms[0].id, state: 'running', flavor: { name: 'm1.small' }, image: { name: 'tiny-pv' } });
+
+    const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
+    expect(deletes.map((d) => d.status)).toEqual(Array(20).fill(202));
+    const done = await waitForOperations(cloud, deletes.map((d) => d.body.id));
+    expect(done.map((o) => o.status)).toEqual(Array(20).fill('succeeded'));
+
+    for (const u of (await usageByHost(cloud)).values()) expect(u).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0, instances: 0 });
+    expect(await allVms(cloud)).toHaveLength(0);
+    expect((await allVms(cloud, '&state=deleted')).length).toBe(20);
+    expect(await cloud.db.allocation.count()).toBe(0);
+    const project = await cloud.db.project.findUniqueOrThrow({ where: { name: 'admin' } });
+    expect([project.usedInstances, project.usedVcpus, project.usedMemoryMb]).toEqual([0, 0, 0]);
+  });
+
+  it('answers a repeated delete with 409 and the state', async () => {
+    const res = await cloud.api.post('/v1/vms', { name: 'once', flavor: 'm1.tiny', image: 'tiny-pv' });
+    const [op] = res.body.operations;
+    await cloud.waitForOperation(op.id);
+    const first = await cloud.api.delete(`/v1/vms/${res.body.vms[0].id}`);
+    expect(first.status).toBe(202);
+    const again = await cloud.api.delete(`/v1/vms/${res.body.vms[0].id}`);
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    expect(again.body.code).toBe('conflict');
+    expect(again.body.detail).toMatch(/deleting|deleted/);
+    await cloud.waitForOperation(first.body.id);
+  });
+});

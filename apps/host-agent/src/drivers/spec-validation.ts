@@ -1,0 +1,81 @@
+import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
+import { AgentError } from '../errors';
+
+// Every value that reaches an xl config passes one of these: no quote, comma, bracket or
+// newline can get through, so no tenant-influenced value can end a string or add a key.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const SAFE_PATH = /^\/(?!.*\/\.\.?(\/|$))[A-Za-z0-9._/+-]{1,255}$/;
+const CMDLINE = /^[A-Za-z0-9 ._=:/+@-]{0,1024}$/;
+const CPU_LIST = /^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/;
+const MAC = /^00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/;
+const BRIDGE = /^[A-Za-z0-9_.-]{1,15}$/;
+const RATE = /^\d{1,9}(\.\d{1,3})?[KMG]?[bB]\/s$/;
+const PV_VDEV = /^xvd[a-z]{1,2}$/;
+const HVM_VDEV = /^(hd[a-d]|xvd[a-z]{1,2})$/;
+const HVM_BOOT = /^[cdn]{1,3}$/;
+const HVM_NIC_MODELS = new Set(['', 'e1000', 'rtl8139', 'virtio-net']);
+
+export const MAX_VCPUS = 512;
+export const MAX_MEMORY_MB = 16 * 1024 * 1024;
+
+function fail(field: string, message: string): never {
+  throw new AgentError('invalid_argument', `${field}: ${message}`);
+}
+
+/** A spec with its defaults filled in (maxvcpus = vcpus, maxmem = memory). */
+export type ValidSpec = DomainSpec & { maxVcpus: number; maxMemoryMb: number };
+
+/** Checks a domain spec as xl would, and more strictly: throws invalid_argument naming the field. */
+export function validateDomainSpec(spec: DomainSpec): ValidSpec {
+  if (!UUID.test(spec.vmId)) fail('vm_id', 'must be a lowercase UUID');
+  const type = spec.guestType;
+  if (type !== GuestType.GUEST_TYPE_PV && type !== GuestType.GUEST_TYPE_PVH && type !== GuestType.GUEST_TYPE_HVM) fail('guest_type', 'must be pv, pvh or hvm');
+  const hvm = type === GuestType.GUEST_TYPE_HVM;
+  if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1 || spec.vcpus > MAX_VCPUS) fail('vcpus', `must be 1..${MAX_VCPUS}`);
+  const maxVcpus = spec.maxVcpus || spec.vcpus;
+  if (maxVcpus < spec.vcpus || maxVcpus > MAX_VCPUS) fail('max_vcpus', 'must be at least vcpus');
+  if (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 16 || spec.memoryMb > MAX_MEMORY_MB) fail('memory_mb', `must be 16..${MAX_MEMORY_MB}`);
+  const maxMemoryMb = spec.maxMemoryMb || spec.memoryMb;
+  if (maxMemoryMb < spec.memoryMb || maxMemoryMb > MAX_MEMORY_MB) fail('max_memory_mb', 'must be at least memory_mb');
+  if (spec.cpus && !CPU_LIST.test(spec.cpus)) fail('cpus', 'must be a cpu list like 0-3,6');
+
+  const boot = spec.boot;
+  if (boot) {
+    for (const [field, value] of [['kernel', boot.kernel], ['ramdisk', boot.ramdisk]] as const) {
+      if (value && !SAFE_PATH.test(value)) fail(`boot.${field}`, 'must be an absolute path of plain characters');
+    }
+    if (!CMDLINE.test(boot.cmdline)) fail('boot.cmdline', 'holds characters a kernel command line here may not');
+    if (boot.bootloader && boot.bootloader !== 'pygrub') fail('boot.bootloader', 'only pygrub is supported');
+    if (boot.bootloader && type !== GuestType.GUEST_TYPE_PV) fail('boot.bootloader', 'only pv guests boot through pygrub');
+    if (boot.hvmBoot && (!hvm || !HVM_BOOT.test(boot.hvmBoot))) fail('boot.hvm_boot', 'is for hvm guests, e.g. "c" or "dc"');
+    if (boot.serial && (!hvm || boot.serial !== 'pty')) fail('boot.serial', 'is "pty", for hvm guests');
+    if (boot.vnc && !hvm) fail('boot.vnc', 'is for hvm guests');
+  }
+  if (type === GuestType.GUEST_TYPE_PV && !boot?.kernel && !boot?.bootloader) fail('boot', 'a pv guest needs a kernel or a bootloader');
+  if (type === GuestType.GUEST_TYPE_PVH && !boot?.kernel) fail('boot.kernel', 'a pvh guest needs a kernel');
+
+  if (spec.disks.length > 16) fail('disks', 'at most 16');
+  const vdevs = new Set<string>();
+  spec.disks.forEach((d, i) => {
+    if (d.target && !SAFE_PATH.test(d.target)) fail(`disks[${i}].target`, 'must be an absolute path of plain characters');
+    if (!['raw', 'qcow2'].includes(d.format)) fail(`disks[${i}].format`, 'must be raw or qcow2');
+    if (!(hvm ? HVM_VDEV : PV_VDEV).test(d.vdev)) fail(`disks[${i}].vdev`, hvm ? 'must be hdX or xvdX' : 'must be xvdX');
+    if (vdevs.has(d.vdev)) fail(`disks[${i}].vdev`, `${d.vdev} is used twice`);
+    vdevs.add(d.vdev);
+    if (!['rw', 'ro'].includes(d.access)) fail(`disks[${i}].access`, 'must be rw or ro');
+    if (!d.target && !(d.sizeGb > 0)) fail(`disks[${i}]`, 'needs a target or a size to allocate');
+  });
+
+  if (spec.vifs.length > 8) fail('vifs', 'at most 8');
+  spec.vifs.forEach((v, i) => {
+    if (!MAC.test(v.mac)) fail(`vifs[${i}].mac`, 'must be 00:16:3e:xx:xx:xx, lowercase');
+    if (!BRIDGE.test(v.bridge)) fail(`vifs[${i}].bridge`, 'must be a bridge name');
+    if (v.rate && !RATE.test(v.rate)) fail(`vifs[${i}].rate`, 'must be like 100Mb/s');
+    if (v.model && (!hvm || !HVM_NIC_MODELS.has(v.model))) fail(`vifs[${i}].model`, 'is an emulated NIC model, for hvm guests');
+  });
+
+  for (const [field, action] of [['on_poweroff', spec.onPoweroff], ['on_reboot', spec.onReboot], ['on_crash', spec.onCrash]] as const) {
+    if (!Object.values(LifecycleAction).includes(action) || action === LifecycleAction.UNRECOGNIZED) fail(field, 'is not a lifecycle action');
+  }
+  return { ...spec, maxVcpus, maxMemoryMb };
+}

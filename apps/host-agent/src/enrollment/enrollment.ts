@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TlsIdentity } from '@xenplane/agent-client';
+import { createKeyAndCsr } from '@xenplane/pki';
+import { getLogger } from '@xenplane/observability';
+
+export interface HostIdentity extends TlsIdentity {
+  hostId: string;
+  poolId: string;
+  name: string;
+  address: string;
+}
+
+export interface EnrollmentSettings {
+  stateDir: string;
+  name: string;
+  address: string;
+  controlPlaneUrl?: string;
+  token?: string;
+}
+
+const log = getLogger('enrollment');
+
+/**
+ * The host's identity: read from its state directory, or obtained once by enrolling with a
+ * one-time token. The private key is made here and never leaves the host; only its CSR does.
+ */
+export async function ensureEnrolled(s: EnrollmentSettings): Promise<HostIdentity> {
+  const file = join(s.stateDir, 'identity.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as HostIdentity;
+  if (!s.token || !s.controlPlaneUrl) {
+    throw new Error(`host ${s.name} is not enrolled: give it an enrollment token (AGENT_ENROLLMENT_TOKEN) and AGENT_CONTROL_PLANE_URL`);
+  }
+  const { keyPem, csrPem } = await createKeyAndCsr(s.name);
+  const res = await fetch(new URL('/v1/hosts/enroll', s.controlPlaneUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: s.token, name: s.name, address: s.address, csrPem }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as Record<string, string>;
+  if (res.status !== 201) throw new Error(`enrollment of ${s.name} refused: ${res.status} ${body['detail'] ?? JSON.stringify(body)}`);
+  const identity: HostIdentity = {
+    hostId: body['hostId']!,
+    poolId: body['poolId']!,
+    name: s.name,
+    address: s.address,
+    caCertPem: body['caCertificatePem']!,
+    certPem: body['certificatePem']!,
+    keyPem,
+  };
+  mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(identity, null, 2), { mode: 0o600 });
+  log.info({ hostId: identity.hostId, name: s.name, address: s.address }, 'enrolled');
+  return identity;
+}

@@ -1,0 +1,123 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { getLogger, type Logger } from '@xenplane/observability';
+import { DomainEventType, FaultKind, HostAgentService, SimControlService } from '@xenplane/proto';
+import type { HypervisorDriver } from '../drivers/driver';
+import type { SimDriver } from '../drivers/sim/sim-driver';
+import { SimMigration } from '../drivers/sim/sim-migration';
+import type { HostIdentity } from '../enrollment/enrollment';
+import { HealthService, healthService, ServingStatus } from '../server/health.service';
+import { hostAgentService } from '../server/host-agent.service';
+import type { MigrationService } from '../server/migration.service';
+import { simControlService } from '../server/sim-control.service';
+import { aborted } from './abortable';
+import { EventLog } from './event-log';
+import { FenceLease } from './fence';
+import { KeyedMutex } from './keyed-mutex';
+import { PeerAgents } from './peer-agents';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentHostOptions {
+  identity: HostIdentity;
+  driver: HypervisorDriver;
+  listenHost: string;
+  port: number;
+  /** the simulated host behind the driver, when it is one (faults, migration, test controls) */
+  sim?: SimDriver;
+  testControls: boolean;
+  migration?: MigrationService;
+}
+
+/**
+ * One Xen host as the network sees it: its driver behind the HostAgent service, served with
+ * mutual TLS under the certificate the control plane's CA gave it. A fleet runs many.
+ */
+export class AgentHost {
+  readonly events = new EventLog();
+  private readonly server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  private readonly fence: FenceLease;
+  private readonly peers: PeerAgents;
+  private readonly log: Logger;
+  private serving = ServingStatus.SERVING;
+
+  constructor(private readonly o: AgentHostOptions) {
+    this.log = getLogger('agent-host').child({ hostId: o.identity.hostId, host: o.identity.name });
+    this.peers = new PeerAgents(o.identity);
+    o.driver.onEvent((e) => this.events.append(e));
+    this.fence = new FenceLease(async (vmIds) => {
+      for (const vmId of vmIds) {
+        const { existed } = await o.driver.destroyDomain(vmId, { signal: AbortSignal.timeout(60_000) });
+        if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
+      }
+    });
+    const migration = o.migration ?? (o.sim ? new SimMigration(o.sim, this.peers) : undefined);
+    this.server.addService(
+      HostAgentService,
+      hostAgentService({
+        hostId: () => o.identity.hostId,
+        agentVersion: AGENT_VERSION,
+        driver: o.driver,
+        events: this.events,
+        fence: this.fence,
+        perVm: new KeyedMutex(),
+        migration: migration ?? unsupportedMigration,
+        blackHole: (signal) => this.blackHole(signal),
+      }),
+    );
+    this.server.addService(HealthService, healthService(() => this.serving));
+    if (o.testControls && o.sim) {
+      const sim = o.sim;
+      this.server.addService(SimControlService, simControlService(sim, () => sim.die()));
+    }
+  }
+
+  get address(): string {
+    return this.o.identity.address;
+  }
+
+  async start(): Promise<void> {
+    const creds = ServerCredentials.createSsl(
+      Buffer.from(this.o.identity.caCertPem),
+      [{ private_key: Buffer.from(this.o.identity.keyPem), cert_chain: Buffer.from(this.o.identity.certPem) }],
+      true, // no client certificate of our CA, no conversation
+    );
+    await new Promise<void>((resolve, reject) =>
+      this.server.bindAsync(`${this.o.listenHost}:${this.o.port}`, creds, (err) => (err ? reject(err) : resolve())),
+    );
+    this.log.info({ address: this.address, driver: this.o.driver.name }, 'agent ready');
+  }
+
+  /** Stops taking calls, lets in-flight ones finish within graceMs, then cuts the rest. */
+  async stop(graceMs: number): Promise<void> {
+    this.serving = ServingStatus.NOT_SERVING;
+    this.fence.stop();
+    this.peers.close();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** A dead or cut-off simulated host answers nothing: the call waits until its deadline. */
+  private async blackHole(signal: AbortSignal): Promise<void> {
+    const sim = this.o.sim;
+    if (!sim) return;
+    while (sim.faults.active(FaultKind.FAULT_KIND_HOST_DEAD) || sim.faults.active(FaultKind.FAULT_KIND_HOST_CUT_OFF)) {
+      if (signal.aborted) throw aborted(signal);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+const unsupportedMigration: MigrationService = {
+  migrateOut: async () => {
+    throw new Error('this driver cannot migrate');
+  },
+  receive: (call) => call.destroy(new Error('this driver cannot receive migrations')),
+};

@@ -1,0 +1,42 @@
+import { getLogger } from '@xenplane/observability';
+
+/**
+ * Self-fencing: every heartbeat from the control plane renews a lease. If the lease runs out
+ * (the host is cut off), the agent stops the HA-protected domains itself, so that when the
+ * control plane restarts them elsewhere the old copies are already gone. The fence timeout is
+ * shorter than the control plane's dead timeout.
+ */
+export class FenceLease {
+  private readonly log = getLogger('fence');
+  private expiresAt = 0;
+  private protectedVmIds: string[] = [];
+  private timer?: NodeJS.Timeout;
+  fenced = false;
+
+  constructor(private readonly fence: (vmIds: string[]) => Promise<void>) {}
+
+  renew(timeoutSeconds: number, protectedVmIds: string[]): boolean {
+    const wasFenced = this.fenced;
+    this.fenced = false;
+    this.protectedVmIds = protectedVmIds;
+    this.expiresAt = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : 0;
+    clearTimeout(this.timer);
+    if (this.expiresAt) {
+      this.timer = setTimeout(() => void this.expire(), timeoutSeconds * 1000);
+      this.timer.unref();
+    }
+    return wasFenced;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private async expire(): Promise<void> {
+    if (!this.expiresAt || Date.now() < this.expiresAt) return;
+    this.expiresAt = 0;
+    this.fenced = true;
+    this.log.warn({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout: stopping HA-protected domains');
+    await this.fence(this.protectedVmIds).catch((err: Error) => this.log.error({ err: err.message }, 'fencing failed'));
+  }
+}

@@ -1,0 +1,28 @@
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { type AgentClient, AgentClientPool, type TlsIdentity } from '@xenplane/agent-client';
+import type { MigrationChunk } from '@xenplane/proto';
+
+/**
+ * This host's client to other hosts' agents (migration), under its own host certificate:
+ * the target checks the caller is a host of our CA, the caller checks the target is the host
+ * the control plane named.
+ */
+export class PeerAgents {
+  private readonly pool: AgentClientPool;
+
+  constructor(identity: TlsIdentity) {
+    this.pool = new AgentClientPool({ ...identity, defaultDeadlineMs: 60_000 });
+  }
+
+  client(hostId: string, address: string): AgentClient {
+    return this.pool.get(hostId, address);
+  }
+
+  receiveMigration(hostId: string, address: string, signal: AbortSignal): ClientDuplexStream<MigrationChunk, MigrationChunk> {
+    return this.pool.get(hostId, address).receiveMigration({ signal });
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+}

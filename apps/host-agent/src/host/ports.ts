@@ -1,0 +1,25 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The port a host listens on. An explicit one wins; otherwise a free one is picked on first
+ * start and kept in the state directory, so the address the control plane knows stays true
+ * across restarts.
+ */
+export async function stablePort(stateDir: string, requested: number, host: string): Promise<number> {
+  if (requested > 0) return requested;
+  const file = join(stateDir, 'port');
+  if (existsSync(file)) return Number(readFileSync(file, 'utf8'));
+  const port = await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const a = srv.address();
+      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  writeFileSync(file, String(port));
+  return port;
+}

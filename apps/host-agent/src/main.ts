@@ -1,0 +1,28 @@
+import { getLogger, initLogging } from '@xenplane/observability';
+import { loadAgentConfig } from './config';
+import { startHosts } from './fleet/start-hosts';
+import type { AgentHost } from './host/agent-host';
+
+async function main(): Promise<void> {
+  const config = loadAgentConfig();
+  initLogging('host-agent', config.LOG_LEVEL);
+  const log = getLogger('main');
+  let hosts: AgentHost[] = [];
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await Promise.all(hosts.map((h) => h.stop(config.AGENT_SHUTDOWN_GRACE_MS)));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  hosts = await startHosts(config);
+}
+
+main().catch((err: unknown) => {
+  getLogger('main').fatal({ err }, 'agent failed to start');
+  process.stderr.write(`agent failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { type Metadata, status as Status } from '@grpc/grpc-js';
+import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
+import { identityFromSubjectAltName, type Identity } from '@xenplane/pki';
+import { CORRELATION_HEADER, getLogger, withCorrelationId } from '@xenplane/observability';
+import { AgentError, toServiceError } from '../errors';
+import type { CallContext } from '../drivers/driver';
+
+const log = getLogger('rpc');
+
+/** Who may call: the control plane for commands, other hosts for migration streams. */
+export type Caller = 'control-plane' | 'host';
+
+/** The caller's identity from its client certificate (mutual TLS), if it has one of ours. */
+export function peerIdentity(call: ServerSurfaceCall): Identity | undefined {
+  const cert = call.getAuthContext()?.sslPeerCertificate;
+  return cert ? identityFromSubjectAltName(cert.subjectaltname) : undefined;
+}
+
+export function authorize(call: ServerSurfaceCall, allowed: readonly Caller[]): Identity {
+  const identity = peerIdentity(call);
+  if (!identity) throw new AgentError('unauthenticated', 'a client certificate from the control plane CA is required');
+  const kind: Caller = identity.kind === 'control-plane' ? 'control-plane' : 'host';
+  if (!allowed.includes(kind)) throw new AgentError('permission_denied', `a ${kind} may not make this call`);
+  return identity;
+}
+
+/** The call's cancellation: the client went away or its deadline passed. */
+export function callContext(call: ServerSurfaceCall & { on(event: 'cancelled', l: () => void): unknown }): CallContext & { done(): void } {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(new DOMException('cancelled', 'AbortError'));
+  call.on('cancelled', onCancel);
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : undefined;
+  const timer = ms !== undefined && ms < 2 ** 31 ? setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), Math.max(0, ms)) : undefined;
+  const correlationId = firstString(call.metadata, CORRELATION_HEADER);
+  return {
+    signal: controller.signal,
+    ...(correlationId ? { correlationId } : {}),
+    done: () => clearTimeout(timer),
+  };
+}
+
+function firstString(md: Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
+type UnaryCall<Req> = ServerSurfaceCall & { request: Req; on(event: 'cancelled', l: () => void): unknown };
+type Callback<Res> = (err: { code: Status; details: string } | null, res?: Res) => void;
+
+export interface UnaryOptions {
+  method: string;
+  allowed: readonly Caller[];
+  /** a condition (dead host, cut-off host) under which nothing answers */
+  blackHole?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** Wraps a unary handler: authorization, cancellation, correlation id, one error mapping, a log line. */
+export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallContext) => Promise<Res>) {
+  return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
+    const ctx = callContext(call);
+    const started = Date.now();
+    void withCorrelationId(ctx.correlationId, async () => {
+      try {
+        authorize(call, o.allowed);
+        if (o.blackHole) await o.blackHole(ctx.signal);
+        const res = await handler(call.request, ctx);
+        log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
+        callback(null, res);
+      } catch (err) {
+        const e = toServiceError(err);
+        log[e.code === Status.NOT_FOUND ? 'debug' : 'warn']({ method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started }, 'rpc failed');
+        callback(e);
+      } finally {
+        ctx.done();
+      }
+    });
+  };
+}

@@ -1,0 +1,95 @@
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import {
+  type DomainEvent,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type HostAgentServer,
+  type HostInfo,
+  type WatchEventsRequest,
+} from '@xenplane/proto';
+import type { CallContext, HypervisorDriver } from '../drivers/driver';
+import { AgentError, toServiceError } from '../errors';
+import type { EventLog } from '../host/event-log';
+import type { FenceLease } from '../host/fence';
+import type { KeyedMutex } from '../host/keyed-mutex';
+import { authorize, callContext, unary, type UnaryOptions } from './call-guard';
+import type { MigrationService } from './migration.service';
+
+export interface HostAgentDeps {
+  hostId: () => string;
+  agentVersion: string;
+  driver: HypervisorDriver;
+  events: EventLog;
+  fence: FenceLease;
+  perVm: KeyedMutex;
+  migration: MigrationService;
+  blackHole: (signal: AbortSignal) => Promise<void>;
+}
+
+/** The HostAgent gRPC service: every command is serialized per VM and honours the caller's deadline. */
+export function hostAgentService(d: HostAgentDeps): HostAgentServer {
+  const cp = (method: string): UnaryOptions => ({ method, allowed: ['control-plane'], blackHole: d.blackHole });
+  const info = async (ctx: CallContext): Promise<HostInfo> => ({
+    ...(await d.driver.hostInfo(ctx)),
+    hostId: d.hostId(),
+    agentVersion: d.agentVersion,
+    driver: d.driver.name,
+  });
+  const perVm = <T>(vmId: string, work: () => Promise<T>) => {
+    if (!vmId) throw new AgentError('invalid_argument', 'vm_id is required');
+    return d.perVm.run(vmId, work);
+  };
+
+  return {
+    getHostInfo: unary(cp('GetHostInfo'), (_req, ctx) => info(ctx)),
+    heartbeat: unary(cp('Heartbeat'), async (req: HeartbeatRequest, ctx): Promise<HeartbeatResponse> => {
+      const fenced = d.fence.renew(req.fenceTimeoutSeconds, req.protectedVmIds);
+      return { info: await info(ctx), domains: await d.driver.listDomains(ctx), eventSeq: d.events.lastSeq, fenced };
+    }),
+    listDomains: unary(cp('ListDomains'), async (_req, ctx) => ({ domains: await d.driver.listDomains(ctx) })),
+    getDomain: unary(cp('GetDomain'), (req, ctx) => d.driver.getDomain(req.vmId, ctx)),
+    createDomain: unary(cp('CreateDomain'), (req, ctx) => {
+      if (!req.spec) throw new AgentError('invalid_argument', 'spec is required');
+      const spec = req.spec;
+      return perVm(spec.vmId, () => d.driver.createDomain(spec, req.startPaused, ctx));
+    }),
+    shutdownDomain: unary(cp('ShutdownDomain'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.shutdownDomain(req.vmId, req.timeoutSeconds, req.forceAfterTimeout, ctx)),
+    ),
+    destroyDomain: unary(cp('DestroyDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.destroyDomain(req.vmId, ctx, req.purgeStorage))),
+    rebootDomain: unary(cp('RebootDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.rebootDomain(req.vmId, ctx))),
+    pauseDomain: unary(cp('PauseDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.pauseDomain(req.vmId, ctx))),
+    unpauseDomain: unary(cp('UnpauseDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.unpauseDomain(req.vmId, ctx))),
+    setMemory: unary(cp('SetMemory'), (req, ctx) => perVm(req.vmId, () => d.driver.setMemory(req.vmId, req.memoryMb, ctx))),
+    setVcpus: unary(cp('SetVcpus'), (req, ctx) => perVm(req.vmId, () => d.driver.setVcpus(req.vmId, req.vcpus, ctx))),
+    pinVcpu: unary(cp('PinVcpu'), (req, ctx) => perVm(req.vmId, () => d.driver.pinVcpu(req.vmId, req.vcpu, req.cpus, ctx))),
+    saveDomain: unary(cp('SaveDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.saveDomain(req.vmId, safeName(req.name || req.vmId), ctx))),
+    restoreDomain: unary(cp('RestoreDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.restoreDomain(req.vmId, safeName(req.name || req.vmId), ctx))),
+    migrateDomain: unary(cp('MigrateDomain'), (req, ctx) => perVm(req.vmId, () => d.migration.migrateOut(req, ctx))),
+    receiveMigration: (call) => d.migration.receive(call),
+    getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
+    watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
+      const ctx = callContext(call);
+      try {
+        authorize(call, ['control-plane']);
+      } catch (err) {
+        ctx.done();
+        call.destroy(Object.assign(new Error(toServiceError(err).details), toServiceError(err)));
+        return;
+      }
+      const since = call.request.sinceSeq;
+      if (since > 0) for (const e of d.events.since(since)) call.write(e);
+      const stop = d.events.watch((e) => call.write(e));
+      call.on('cancelled', () => {
+        stop();
+        ctx.done();
+      });
+    },
+  };
+}
+
+/** Save images are named by the caller but live in the agent's own directory: a plain name only. */
+function safeName(name: string): string {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name.startsWith('.')) throw new AgentError('invalid_argument', 'name must be a plain file name');
+  return name;
+}

@@ -1,0 +1,44 @@
+import { controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
+import type { z } from 'zod';
+
+export const schedulerEnv = controlPlaneEnv.extend({
+  // operations worked on at once by this process
+  SCHEDULER_CONCURRENCY: intVar(32, 1, 1000),
+  // at most this many operations at once per host, across all scheduler processes
+  HOST_OPERATION_CONCURRENCY: intVar(4, 1, 64),
+  // a killed worker's job goes back to the queue after its lock expires
+  JOB_LOCK_MS: intVar(15_000, 1_000, 600_000),
+  STALLED_CHECK_MS: intVar(5_000, 500, 600_000),
+  AGENT_CALL_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+  // a VM's clean shutdown before it is destroyed
+  SHUTDOWN_TIMEOUT_S: intVar(30, 1, 3600),
+  HEARTBEAT_INTERVAL_MS: intVar(2_000, 100, 60_000),
+  HEARTBEAT_TIMEOUT_MS: intVar(1_500, 100, 60_000),
+  HOST_SUSPECT_AFTER_MS: intVar(6_000, 200, 600_000),
+  HOST_DEAD_AFTER_MS: intVar(20_000, 500, 3_600_000),
+  // must be shorter than HOST_DEAD_AFTER_MS: a host cut off stops its protected VMs first
+  FENCE_TIMEOUT_MS: intVar(12_000, 0, 3_600_000),
+  OUTBOX_SWEEP_INTERVAL_MS: intVar(2_000, 100, 600_000),
+  // operations younger than this are left to their producer's own enqueue
+  OUTBOX_GRACE_MS: intVar(1_000, 0, 600_000),
+  // reconciliation leaves alone what changed this recently (it may not be in the report yet)
+  RECONCILE_SETTLE_MS: intVar(10_000, 0, 3_600_000),
+  // a VM in a transitional state with no operation behind it this long is marked error
+  STUCK_AFTER_MS: intVar(600_000, 1_000, 86_400_000),
+  EVENT_RETENTION_DAYS: intVar(7, 1, 365),
+  GC_INTERVAL_MS: intVar(60_000, 1_000, 86_400_000),
+  TTL_REAP_INTERVAL_MS: intVar(1_000, 100, 600_000),
+  CAPACITY_REFRESH_MS: intVar(250, 10, 60_000),
+  CAPACITY_FULL_RELOAD_MS: intVar(30_000, 1_000, 3_600_000),
+});
+
+export type SchedulerConfig = z.infer<typeof schedulerEnv>;
+export const SCHEDULER_CONFIG = Symbol('SCHEDULER_CONFIG');
+
+export function loadSchedulerConfig(env?: Record<string, string | undefined>): SchedulerConfig {
+  const config = loadConfig(schedulerEnv, env);
+  if (config.FENCE_TIMEOUT_MS >= config.HOST_DEAD_AFTER_MS) {
+    throw new Error('FENCE_TIMEOUT_MS must be shorter than HOST_DEAD_AFTER_MS (never two copies of a VM)');
+  }
+  return config;
+}

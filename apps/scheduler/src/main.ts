@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { migrateDatabase } from '@xenplane/db';
+import { getLogger, initLogging } from '@xenplane/observability';
+import { loadSchedulerConfig } from './config';
+import { SchedulerModule } from './scheduler.module';
+
+async function main(): Promise<void> {
+  const config = loadSchedulerConfig();
+  initLogging('scheduler', config.LOG_LEVEL);
+  // the scheduler may start before the API: the schema must be there either way
+  await migrateDatabase(config.DATABASE_URL);
+  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  getLogger('main').info({ concurrency: config.SCHEDULER_CONCURRENCY }, 'scheduler started');
+}
+
+main().catch((err: unknown) => {
+  getLogger('main').fatal({ err }, 'scheduler failed to start');
+  process.stderr.write(`scheduler failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

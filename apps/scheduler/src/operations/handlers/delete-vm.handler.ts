@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, type Db, type Operation, releaseAllocations, releaseQuota, vmUsage } from '@xenplane/db';
+import { getLogger } from '@xenplane/observability';
+import { AgentNotFound } from '../../infra/agents';
+import { HostWork } from '../host-work';
+import { type PermanentError } from '../operation-errors';
+import { OperationStore } from '../operation-store';
+import { VmStore } from '../vm-store';
+import type { OperationHandler } from './handler';
+
+/**
+ * deleting -> deleted: destroy the domain wherever the VM holds a claim, then release claims
+ * and quota in one transaction. A host that is down is not waited for: its domains are of an
+ * old epoch when it comes back, and it is told to destroy them.
+ */
+@Injectable()
+export class DeleteVmHandler implements OperationHandler {
+  readonly kinds = ['delete'] as const;
+  private readonly log = getLogger('delete-vm');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly ops: OperationStore,
+    private readonly vms: VmStore,
+    private readonly hostWork: HostWork,
+  ) {}
+
+  async run(op: Operation): Promise<void> {
+    const vm = await this.vms.load(op.vmId!);
+    if (!vm || vm.state === 'deleted') {
+      await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
+      return;
+    }
+    await this.ops.step(op, 'destroying');
+    const allocations = await this.db.allocation.findMany({ where: { vmId: vm.id }, include: { host: true } });
+    for (const { host } of allocations) {
+      if (host.state === 'down') {
+        this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
+        continue;
+      }
+      await this.hostWork.on(host, op, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch((err: unknown) => {
+        if (!(err instanceof AgentNotFound)) throw err;
+      });
+    }
+    await this.ops.step(op, 'releasing');
+    await this.vms.transaction(async (tx) => {
+      const moved = await this.vms.move(tx, vm, vm.state, 'deleted', {
+        hostId: null,
+        domId: null,
+        powerState: 'none',
+        deletedAt: new Date(),
+      });
+      if (moved) {
+        await releaseAllocations(tx, vm.id);
+        await releaseQuota(tx, vm.projectId, vmUsage(vm));
+      }
+      await this.ops.finish(tx, op, { status: 'succeeded' });
+    });
+  }
+
+  /** The domain could not be destroyed: the VM keeps its claim and shows the error; delete can be retried. */
+  async compensate(op: Operation, error: PermanentError): Promise<void> {
+    const vm = await this.vms.load(op.vmId!);
+    await this.vms.transaction(async (tx) => {
+      if (vm && vm.state === 'deleting') {
+        await this.vms.move(tx, vm, 'deleting', 'error', { errorCode: error.code, errorMessage: `delete failed: ${error.message}`.slice(0, 2000) });
+      }
+      await this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details });
+    });
+  }
+
+  async overtaken(op: Operation, reason: string): Promise<void> {
+    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+  }
+}

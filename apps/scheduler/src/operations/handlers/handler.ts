@@ -1,0 +1,13 @@
+import type { Operation } from '@xenplane/db';
+import type { OperationKind } from '@xenplane/domain';
+import type { PermanentError } from '../operation-errors';
+
+/** One kind of operation: its steps, and how to undo what a failed run left behind. */
+export interface OperationHandler {
+  readonly kinds: readonly OperationKind[];
+  run(op: Operation): Promise<void>;
+  /** Called once retries are exhausted or the failure is permanent; ends the operation. */
+  compensate(op: Operation, error: PermanentError): Promise<void>;
+  /** The VM was deleted or the operation cancelled meanwhile; ends the operation. */
+  overtaken(op: Operation, reason: string): Promise<void>;
+}

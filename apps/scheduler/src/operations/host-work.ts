@@ -1,0 +1,47 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Host, Operation } from '@xenplane/db';
+import { createRedis, HostSlots } from '@xenplane/queue';
+import type { AgentClient } from '@xenplane/agent-client';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { Agents } from '../infra/agents';
+import { WaitError } from './operation-errors';
+
+/**
+ * Work on a host's agent on behalf of an operation, within the host's limit of concurrent
+ * operations (shared by every scheduler process through Redis).
+ */
+@Injectable()
+export class HostWork implements OnApplicationShutdown {
+  private readonly redis;
+  private readonly slots: HostSlots;
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
+    private readonly agents: Agents,
+  ) {
+    this.redis = createRedis(config.REDIS_URL, 'worker');
+    // a slot outlives the longest agent call, so a live holder never loses it mid-call
+    const leaseMs = Math.max(config.AGENT_CALL_TIMEOUT_MS, (config.SHUTDOWN_TIMEOUT_S + 15) * 1000) + 5_000;
+    this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, leaseMs);
+  }
+
+  async on<T>(host: Host, op: Operation, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
+    if (!(await this.slots.acquire(host.id, op.id))) {
+      throw new WaitError(100 + Math.floor(Math.random() * 200), `host ${host.name} is at its operation limit`);
+    }
+    try {
+      return await this.agents.call(host, fn);
+    } finally {
+      await this.slots.release(host.id, op.id);
+    }
+  }
+
+  /** Clean-up that must not queue behind the host's limit (compensation). */
+  async now<T>(host: Host, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
+    return this.agents.call(host, fn);
+  }
+
+  onApplicationShutdown(): void {
+    this.redis.disconnect();
+  }
+}

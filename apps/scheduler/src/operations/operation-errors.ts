@@ -1,0 +1,40 @@
+import type { OperationErrorCode } from '@xenplane/domain';
+
+/** A failure worth retrying (agent unreachable, timeout): the job is retried with backoff. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+  constructor(
+    message: string,
+    readonly code: OperationErrorCode = 'host_unavailable',
+  ) {
+    super(message);
+  }
+}
+
+/** A failure retrying cannot fix: compensate, then end the operation `failed`. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+  constructor(
+    readonly code: OperationErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Not now: come back after a short while without spending an attempt (host busy, VM busy). */
+export class WaitError extends Error {
+  override name = 'WaitError';
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The operation was overtaken (VM deleted, cancel requested): stop without failing. */
+export class OvertakenError extends Error {
+  override name = 'OvertakenError';
+}

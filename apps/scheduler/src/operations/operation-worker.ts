@@ -1,0 +1,104 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, type Job, Worker } from 'bullmq';
+import type { Operation } from '@xenplane/db';
+import { isTerminal, type OperationKind } from '@xenplane/domain';
+import { getLogger, withCorrelationId } from '@xenplane/observability';
+import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { CreateVmHandler } from './handlers/create-vm.handler';
+import { DeleteVmHandler } from './handlers/delete-vm.handler';
+import type { OperationHandler } from './handlers/handler';
+import { PowerHandler } from './handlers/power.handler';
+import { OvertakenError, PermanentError, TransientError, WaitError } from './operation-errors';
+import { OperationStore } from './operation-store';
+
+/**
+ * Takes operation jobs from BullMQ and runs each exactly to one end. The job is a wake-up
+ * call; the operation row decides: a finished operation's job is a no-op, an operation whose
+ * VM has an older unfinished operation waits its turn.
+ */
+@Injectable()
+export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = getLogger('operation-worker');
+  private readonly handlers = new Map<OperationKind, OperationHandler>();
+  private worker?: Worker<OperationJobData>;
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly ops: OperationStore,
+    create: CreateVmHandler,
+    del: DeleteVmHandler,
+    power: PowerHandler,
+  ) {
+    for (const handler of [create, del, power]) {
+      for (const kind of handler.kinds) {
+        if (this.handlers.has(kind)) throw new Error(`two handlers for ${kind}`);
+        this.handlers.set(kind, handler);
+      }
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker<OperationJobData>(QueueName.Operations, (job, token) => this.process(job, token), {
+      connection: createRedis(this.config.REDIS_URL, 'worker'),
+      prefix: this.config.XENPLANE_QUEUE_PREFIX,
+      concurrency: this.config.SCHEDULER_CONCURRENCY,
+      lockDuration: this.config.JOB_LOCK_MS,
+      stalledInterval: this.config.STALLED_CHECK_MS,
+      // a scheduler killed again and again must not fail the job: the operation row decides
+      maxStalledCount: 1_000,
+    });
+    this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'worker error'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private process(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
+    return withCorrelationId(job.data.correlationId, () => this.runOperation(job, token));
+  }
+
+  private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
+    const loaded = await this.ops.load(job.data.operationId);
+    if (!loaded || isTerminal(loaded.status)) return;
+    if (await this.ops.olderOpenOnVm(loaded)) return this.later(job, token, 200);
+    const handler = this.handlers.get(loaded.kind);
+    if (!handler) throw new Error(`no handler for ${loaded.kind}`);
+    const op = await this.ops.start(loaded);
+    if (!op) return; // cancelled before it started, or finished by a racing worker
+    try {
+      await handler.run(op);
+    } catch (err) {
+      await this.fail(job, token, handler, op, err);
+    }
+  }
+
+  private async fail(job: Job<OperationJobData>, token: string | undefined, handler: OperationHandler, op: Operation, err: unknown) {
+    if (err instanceof WaitError) return this.later(job, token, err.delayMs);
+    if (err instanceof OvertakenError) return handler.overtaken(op, err.message);
+    // the scheduler's own limit decides, whatever the enqueuer put on the job
+    const lastAttempt = job.attemptsMade + 1 >= Math.min(job.opts.attempts ?? 1, this.config.OPERATION_ATTEMPTS);
+    // anything unexpected (a database blip, a bug) is retried too; only PermanentError is final
+    const transient = !(err instanceof PermanentError);
+    if (transient && !lastAttempt) {
+      this.log.warn({ operationId: op.id, attempt: job.attemptsMade + 1, err: (err as Error).message }, 'failure, will retry');
+      await this.ops.noteRetry(op, (err as Error).message);
+      throw err; // BullMQ retries with exponential backoff
+    }
+    const permanent =
+      err instanceof PermanentError
+        ? err
+        : new PermanentError(
+            err instanceof TransientError ? err.code : 'internal',
+            `gave up after ${job.attemptsMade + 1} attempts: ${(err as Error).message}`,
+          );
+    await handler.compensate(op, permanent);
+  }
+
+  /** Puts the job back for a little while without spending one of its attempts. */
+  private async later(job: Job, token: string | undefined, ms: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + ms, token);
+    throw new DelayedError();
+  }
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, type Db } from '@xenplane/db';
+import { getLogger } from '@xenplane/observability';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { OperationQueue } from '../infra/operation-queue';
+
+const BATCH = 500;
+
+/**
+ * The outbox rule: Postgres is the truth, a job only a wake-up call. Operations still queued
+ * or running without a live job (Redis flushed or restarted, an enqueue that failed, a job
+ * that died with its worker) get a new one. Job ids are operation ids, so this never
+ * duplicates a live job.
+ */
+@Injectable()
+export class OutboxSweeper {
+  private readonly log = getLogger('outbox-sweeper');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly operations: OperationQueue,
+  ) {}
+
+  async sweep(): Promise<number> {
+    const open = await this.db.operation.findMany({
+      where: { status: { in: ['queued', 'running'] }, createdAt: { lt: new Date(Date.now() - this.config.OUTBOX_GRACE_MS) } },
+      select: { id: true, kind: true, correlationId: true },
+      orderBy: { createdAt: 'asc' },
+      take: BATCH * 20,
+    });
+    const orphans: typeof open = [];
+    for (let i = 0; i < open.length; i += BATCH) {
+      const chunk = open.slice(i, i + BATCH);
+      const queue = this.operations.queue;
+      const states = await Promise.all(chunk.map((op) => queue.getJobState(op.id)));
+      for (const [j, state] of states.entries()) {
+        const op = chunk[j]!;
+        if (state === 'unknown') orphans.push(op);
+        else if (state === 'completed' || state === 'failed') {
+          // a job that ended while its operation did not: its id must be freed before re-adding
+          await queue.remove(op.id).catch(() => undefined);
+          orphans.push(op);
+        }
+      }
+    }
+    if (orphans.length) {
+      await this.operations.wake(orphans);
+      this.log.info({ count: orphans.length }, 're-enqueued operations without a live job');
+    }
+    return orphans.length;
+  }
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, type Db, type Host, type Pool } from '@xenplane/db';
+import { hostsOf, type PlacementHost, type PlacementPool, type PlacementView, type Resources, resolveWeights } from '@xenplane/domain';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+
+const ZERO: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
+
+/**
+ * The scheduler's view of every host's capacity: loaded once, then refreshed by reading only
+ * the hosts whose generation moved (every placement-relevant change bumps it, claims by other
+ * schedulers included). The view may lag; it never decides alone — the claim's conditional
+ * write does — and a conflicting claim re-reads its host. A periodic full reload bounds how
+ * long anything missed (a generation committed out of order) can stay wrong.
+ */
+@Injectable()
+export class CapacityCache {
+  readonly hosts = new Map<string, PlacementHost>();
+  readonly pools = new Map<string, PlacementPool>();
+  private cursor = 0n;
+  private previousCursor = 0n;
+  private lastFull = 0;
+  private lastRefresh = 0;
+  private inflight?: Promise<void>;
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+  ) {}
+
+  /** Brings the view up to date if it is older than the refresh interval, or now if forced (single-flight). */
+  async fresh(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastRefresh < this.config.CAPACITY_REFRESH_MS) return;
+    this.inflight ??= (now - this.lastFull >= this.config.CAPACITY_FULL_RELOAD_MS ? this.reloadAll() : this.refreshChanged()).finally(
+      () => (this.inflight = undefined),
+    );
+    await this.inflight;
+  }
+
+  view(): PlacementView {
+    return { hosts: hostsOf(this.hosts), pools: this.pools };
+  }
+
+  /**
+   * Holds a decision's resources on the chosen host in this process's view until the claim
+   * answers, so concurrent decisions here do not all pick the same best host.
+   */
+  reserve(hostId: string, r: Resources, haProtected: boolean): void {
+    this.adjust(hostId, r, haProtected, 1);
+  }
+
+  /** Gives back a reservation whose claim lost. */
+  unreserve(hostId: string, r: Resources, haProtected: boolean): void {
+    this.adjust(hostId, r, haProtected, -1);
+  }
+
+  private adjust(hostId: string, r: Resources, haProtected: boolean, sign: 1 | -1): void {
+    const h = this.hosts.get(hostId);
+    if (!h) return;
+    const plus = (a: Resources): Resources => ({ vcpus: a.vcpus + sign * r.vcpus, memoryMb: a.memoryMb + sign * r.memoryMb, diskGb: a.diskGb + sign * r.diskGb });
+    this.hosts.set(hostId, {
+      ...h,
+      used: plus(h.used),
+      usedInstances: h.usedInstances + sign,
+      usedProtected: haProtected ? plus(h.usedProtected) : h.usedProtected,
+    });
+  }
+
+  /** After a claim lost a race: the truth about that one host. */
+  async reloadHost(hostId: string): Promise<void> {
+    const host = await this.db.host.findUnique({ where: { id: hostId } });
+    if (!host) {
+      this.hosts.delete(hostId);
+      return;
+    }
+    const protectedUse = await this.protectedUsage([hostId]);
+    this.hosts.set(hostId, toCached(host, protectedUse.get(hostId) ?? ZERO));
+  }
+
+  private async reloadAll(): Promise<void> {
+    const started = Date.now();
+    const [hosts, pools, protectedUse] = await Promise.all([this.db.host.findMany(), this.db.pool.findMany(), this.protectedUsage()]);
+    this.hosts.clear();
+    for (const h of hosts) this.hosts.set(h.id, toCached(h, protectedUse.get(h.id) ?? ZERO));
+    this.setPools(pools);
+    const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), 0n);
+    this.previousCursor = max;
+    this.cursor = max;
+    this.lastFull = started;
+    this.lastRefresh = started;
+  }
+
+  private async refreshChanged(): Promise<void> {
+    const started = Date.now();
+    // re-read from the cursor of the refresh before last: a generation taken before our last
+    // read but committed after it is still caught
+    const since = this.previousCursor;
+    const [hosts, pools] = await Promise.all([
+      this.db.host.findMany({ where: { generation: { gt: since } } }),
+      this.db.pool.findMany(),
+    ]);
+    const protectedUse = hosts.length ? await this.protectedUsage(hosts.map((h) => h.id)) : new Map<string, Resources>();
+    for (const h of hosts) this.hosts.set(h.id, toCached(h, protectedUse.get(h.id) ?? ZERO));
+    this.setPools(pools);
+    const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), this.cursor);
+    this.previousCursor = this.cursor;
+    this.cursor = max;
+    this.lastRefresh = started;
+  }
+
+  private setPools(pools: Pool[]): void {
+    this.pools.clear();
+    for (const p of pools) {
+      this.pools.set(p.id, {
+        id: p.id,
+        cpuAllocationRatio: p.cpuAllocationRatio,
+        ramAllocationRatio: p.ramAllocationRatio,
+        diskAllocationRatio: p.diskAllocationRatio,
+        haHostFailuresToTolerate: p.haHostFailuresToTolerate,
+        requireCpuCompatibility: p.requireCpuCompatibility,
+        weights: resolveWeights(p.placementWeights),
+      });
+    }
+  }
+
+  private async protectedUsage(hostIds?: string[]): Promise<Map<string, Resources>> {
+    const rows = await this.db.vm.groupBy({
+      by: ['hostId'],
+      where: {
+        haPriority: { not: 'none' },
+        hostId: hostIds ? { in: hostIds } : { not: null },
+        state: { not: 'deleted' },
+      },
+      _sum: { vcpus: true, memoryMb: true, diskGb: true },
+    });
+    return new Map(
+      rows.map((r) => [r.hostId!, { vcpus: r._sum.vcpus ?? 0, memoryMb: r._sum.memoryMb ?? 0, diskGb: r._sum.diskGb ?? 0 }]),
+    );
+  }
+}
+
+function toCached(h: Host, usedProtected: Resources): PlacementHost {
+  return {
+    id: h.id,
+    name: h.name,
+    poolId: h.poolId,
+    state: h.state,
+    total: { vcpus: h.totalVcpus, memoryMb: h.totalMemoryMb, diskGb: h.totalDiskGb },
+    reserved: { vcpus: h.reservedVcpus, memoryMb: h.reservedMemoryMb, diskGb: h.reservedDiskGb },
+    used: { vcpus: h.usedVcpus, memoryMb: h.usedMemoryMb, diskGb: h.usedDiskGb },
+    usedInstances: h.usedInstances,
+    usedProtected,
+    hvm: h.hvm,
+    hap: h.hap,
+    cpuVendor: h.cpuVendor,
+    cpuFeatures: h.cpuFeatures,
+  };
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { claimHost, claimHostInGroup, type ClaimResult, DB, type Db, type ServerGroupPolicy, type Vm } from '@xenplane/db';
+import { decide, type GroupPolicy, type PlacementRequest } from '@xenplane/domain';
+import { getLogger } from '@xenplane/observability';
+import { PermanentError } from '../operations/operation-errors';
+import { CapacityCache } from './capacity-cache';
+
+export type PlacementOutcome = { hostId: string; epoch: number } | { vmGone: true };
+
+// rounds of decide-then-claim before giving up to concurrent placements; each round after a
+// lost race decides again on fresh figures, so a pool with room left is not given up on
+const MAX_ROUNDS = 10;
+const CANDIDATES = 8;
+
+const POLICY: Record<ServerGroupPolicy, GroupPolicy> = {
+  affinity: 'affinity',
+  anti_affinity: 'anti-affinity',
+  soft_affinity: 'soft-affinity',
+  soft_anti_affinity: 'soft-anti-affinity',
+};
+
+/**
+ * Decides where a VM goes and claims it there: the placement engine ranks the hosts of the
+ * capacity cache, and the best is claimed by one conditional write; a lost race moves on to
+ * the next candidate, then to a fresh decision.
+ */
+@Injectable()
+export class PlacementService {
+  private readonly log = getLogger('placement');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly cache: CapacityCache,
+  ) {}
+
+  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = []): Promise<PlacementOutcome> {
+    const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
+    const memberHostIds = group ? await this.memberHosts(group.id, vm.id) : [];
+    const epoch = vm.epoch + 1;
+    const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
+    const haProtected = vm.haPriority !== 'none';
+    const request: PlacementRequest = {
+      resources,
+      guestType: vm.guestType,
+      ...(poolId ? { poolId } : {}),
+      haProtected,
+      ...(excludeHostIds.length ? { excludeHostIds } : {}),
+      ...(group ? { serverGroup: { policy: POLICY[group.policy], memberHostIds } } : {}),
+    };
+    const hardGroup = group && (group.policy === 'affinity' || group.policy === 'anti_affinity') ? { id: group.id, policy: group.policy } : undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      await this.cache.fresh(round > 0);
+      const decision = decide(request, this.cache.view(), { maxCandidates: CANDIDATES });
+      if (!decision.ok) {
+        const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
+        throw new PermanentError('no_valid_host', `no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`, {
+          hostsConsidered: decision.hostsConsidered,
+          filters: decision.filters,
+        });
+      }
+      for (const hostId of decision.candidates) {
+        this.cache.reserve(hostId, resources, haProtected);
+        const claim = { vmId: vm.id, hostId, ...resources, epoch };
+        const result: ClaimResult = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await claimHost(this.db, claim);
+        if (result === 'claimed') return { hostId, epoch };
+        this.cache.unreserve(hostId, resources, haProtected);
+        if (result === 'vm_gone') return { vmGone: true };
+        this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');
+        await this.cache.reloadHost(hostId);
+        if (result === 'group_conflict' && request.serverGroup) {
+          request.serverGroup = { ...request.serverGroup, memberHostIds: await this.memberHosts(group!.id, vm.id) };
+          break;
+        }
+      }
+    }
+    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+  }
+
+  private async memberHosts(groupId: string, vmId: string): Promise<string[]> {
+    const rows = await this.db.vm.findMany({
+      where: { serverGroupId: groupId, id: { not: vmId }, hostId: { not: null }, state: { not: 'deleted' } },
+      select: { hostId: true },
+    });
+    return rows.map((r) => r.hostId!);
+  }
+}

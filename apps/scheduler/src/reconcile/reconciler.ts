@@ -1,0 +1,109 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DB, type Db, type Host, recordEvents, vmStateEvent } from '@xenplane/db';
+import { type KnownVm, type ReconcileAction, reconcileHost, type ReportedDomain } from '@xenplane/domain';
+import { getLogger } from '@xenplane/observability';
+import { type Domain, DomainState } from '@xenplane/proto';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { type HeartbeatReport, HostMonitor } from '../hosts/host-monitor';
+import { Agents } from '../infra/agents';
+
+const STATE: Record<DomainState, ReportedDomain['state']> = {
+  [DomainState.DOMAIN_STATE_RUNNING]: 'running',
+  [DomainState.DOMAIN_STATE_BLOCKED]: 'blocked',
+  [DomainState.DOMAIN_STATE_PAUSED]: 'paused',
+  [DomainState.DOMAIN_STATE_SHUTDOWN]: 'shutdown',
+  [DomainState.DOMAIN_STATE_CRASHED]: 'crashed',
+  [DomainState.DOMAIN_STATE_DYING]: 'dying',
+  [DomainState.DOMAIN_STATE_UNSPECIFIED]: 'unknown',
+  [DomainState.UNRECOGNIZED]: 'unknown',
+};
+
+/**
+ * After every heartbeat round, compares each answering host's domains with what Postgres
+ * says (the decision is libs/domain's reconcileHost) and carries out the outcome, each one
+ * logged and recorded as an event.
+ */
+@Injectable()
+export class Reconciler implements OnModuleInit {
+  private readonly log = getLogger('reconciler');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly monitor: HostMonitor,
+    private readonly agents: Agents,
+  ) {}
+
+  onModuleInit(): void {
+    this.monitor.onReports((reports) => this.reconcile(reports));
+  }
+
+  async reconcile(reports: HeartbeatReport[]): Promise<void> {
+    const reportedAt = new Date();
+    for (const { host, response } of reports) {
+      try {
+        const domains = response.domains.map(toReported);
+        const vms = await this.knownVms(host.id, domains.map((d) => d.vmId));
+        const actions = reconcileHost({
+          hostId: host.id,
+          reportedAt,
+          domains,
+          vms,
+          settleMs: this.config.RECONCILE_SETTLE_MS,
+          stuckAfterMs: this.config.STUCK_AFTER_MS,
+        });
+        for (const action of actions) await this.apply(host, action, vms.get(action.vmId));
+      } catch (err) {
+        this.log.warn({ hostId: host.id, err: (err as Error).message }, 'reconciliation of a host failed');
+      }
+    }
+  }
+
+  private async knownVms(hostId: string, reportedIds: string[]): Promise<Map<string, KnownVm>> {
+    const rows = await this.db.vm.findMany({
+      where: { OR: [{ id: { in: reportedIds } }, { hostId }] },
+      select: {
+        id: true,
+        projectId: true,
+        state: true,
+        hostId: true,
+        epoch: true,
+        powerState: true,
+        stateChangedAt: true,
+        operations: { where: { status: { in: ['queued', 'running'] } }, select: { id: true }, take: 1 },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { ...r, busy: r.operations.length > 0 }]));
+  }
+
+  private async apply(host: Host, action: ReconcileAction, vm: (KnownVm & { projectId?: string }) | undefined): Promise<void> {
+    this.log.info({ hostId: host.id, ...action }, 'reconciling');
+    switch (action.kind) {
+      case 'destroy-orphan':
+        // the disks go only with a VM that no longer exists anywhere
+        await this.agents.call(host, (a) => a.destroyDomain({ vmId: action.vmId, purgeStorage: action.purge }));
+        return;
+      case 'mark-vanished':
+        await this.move(vm, 'running', 'stopped', { powerState: 'shutdown', domId: null, errorCode: 'domain_vanished', errorMessage: `its domain disappeared from host ${host.name}` });
+        return;
+      case 'set-power':
+        await this.db.vm.updateMany({ where: { id: action.vmId, state: 'running' }, data: { powerState: action.powerState } });
+        return;
+      case 'mark-stuck':
+        await this.move(vm, action.state, 'error', { errorCode: 'stuck', errorMessage: `stuck in ${action.state} with no operation working on it` });
+        return;
+    }
+  }
+
+  private async move(vm: (KnownVm & { projectId?: string }) | undefined, from: KnownVm['state'], to: KnownVm['state'], data: Record<string, unknown>) {
+    if (!vm?.projectId) return;
+    await this.db.$transaction(async (tx) => {
+      const n = await tx.vm.updateMany({ where: { id: vm.id, state: from }, data: { ...data, state: to, stateChangedAt: new Date() } });
+      if (n.count === 1) await recordEvents(tx, [vmStateEvent({ id: vm.id, projectId: vm.projectId!, state: to, hostId: vm.hostId }, { reason: String(data['errorCode']) })]);
+    });
+  }
+}
+
+function toReported(d: Domain): ReportedDomain {
+  return { vmId: d.vmId, epoch: d.epoch, state: STATE[d.state] ?? 'unknown' };
+}

@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DbModule } from '@xenplane/db';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from './config';
+import { GarbageCollector } from './gc/garbage-collector';
+import { HostMonitor } from './hosts/host-monitor';
+import { Agents } from './infra/agents';
+import { CreateVmHandler } from './operations/handlers/create-vm.handler';
+import { DeleteVmHandler } from './operations/handlers/delete-vm.handler';
+import { PowerHandler } from './operations/handlers/power.handler';
+import { HostWork } from './operations/host-work';
+import { OperationStore } from './operations/operation-store';
+import { OperationWorker } from './operations/operation-worker';
+import { VmStore } from './operations/vm-store';
+import { OperationQueue } from './infra/operation-queue';
+import { OutboxSweeper } from './outbox/outbox-sweeper';
+import { TtlReaper } from './ttl/ttl-reaper';
+import { PeriodicWorker } from './periodic/periodic-worker';
+import { Reconciler } from './reconcile/reconciler';
+import { CapacityCache } from './placement/capacity-cache';
+import { PlacementService } from './placement/placement.service';
+
+@Module({})
+export class SchedulerModule {
+  static forRoot(config: SchedulerConfig): DynamicModule {
+    return {
+      module: SchedulerModule,
+      imports: [DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE })],
+      providers: [
+        { provide: SCHEDULER_CONFIG, useValue: config },
+        Agents,
+        HostWork,
+        CapacityCache,
+        PlacementService,
+        OperationStore,
+        VmStore,
+        CreateVmHandler,
+        DeleteVmHandler,
+        PowerHandler,
+        OperationWorker,
+        HostMonitor,
+        OperationQueue,
+        OutboxSweeper,
+        TtlReaper,
+        GarbageCollector,
+        Reconciler,
+        PeriodicWorker,
+      ],
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { type CallOptions, type ClientDuplexStream, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { CORRELATION_HEADER, currentCorrelationId } from '@xenplane/observability';
+import { type DomainEvent, HostAgentClient, type HostAgentService, type MigrationChunk, type WatchEventsRequest } from '@xenplane/proto';
+import { channelCredentialsFor, type TlsIdentity } from './credentials';
+
+type Service = typeof HostAgentService;
+
+const UNARY = [
+  'getHostInfo',
+  'heartbeat',
+  'listDomains',
+  'getDomain',
+  'createDomain',
+  'shutdownDomain',
+  'destroyDomain',
+  'rebootDomain',
+  'pauseDomain',
+  'unpauseDomain',
+  'setMemory',
+  'setVcpus',
+  'pinVcpu',
+  'saveDomain',
+  'restoreDomain',
+  'migrateDomain',
+  'getConsoleLog',
+] as const satisfies readonly (keyof Service)[];
+
+type UnaryName = (typeof UNARY)[number];
+type RequestOf<K extends UnaryName> = Parameters<Service[K]['requestSerialize']>[0];
+type ResponseOf<K extends UnaryName> = ReturnType<Service[K]['responseDeserialize']>;
+
+export interface CallOpts {
+  deadlineMs?: number;
+  correlationId?: string;
+  signal?: AbortSignal;
+}
+
+/** The HostAgent RPCs as promises, each with a deadline and the caller's correlation id. */
+export type AgentClient = { [K in UnaryName]: (request: RequestOf<K>, opts?: CallOpts) => Promise<ResponseOf<K>> } & {
+  watchEvents(request: WatchEventsRequest, opts?: CallOpts): AsyncIterable<DomainEvent>;
+  receiveMigration(opts?: CallOpts): ClientDuplexStream<MigrationChunk, MigrationChunk>;
+  close(): void;
+};
+
+type RawUnary = (req: unknown, md: Metadata, options: Partial<CallOptions>, cb: (err: ServiceError | null, res: unknown) => void) => { cancel(): void };
+
+export function createAgentClient(address: string, hostId: string, identity: TlsIdentity, defaultDeadlineMs: number): AgentClient {
+  const raw = new HostAgentClient(address, channelCredentialsFor(identity, hostId), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+  const metadata = (opts?: CallOpts) => {
+    const md = new Metadata();
+    const id = opts?.correlationId ?? currentCorrelationId();
+    if (id) md.set(CORRELATION_HEADER, id);
+    return md;
+  };
+  const deadline = (opts?: CallOpts) => new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadlineMs));
+  const client = {} as Record<string, unknown>;
+  for (const name of UNARY) {
+    const method = (raw[name] as unknown as RawUnary).bind(raw);
+    client[name] = (request: unknown, opts?: CallOpts) =>
+      new Promise((resolve, reject) => {
+        const call = method(request, metadata(opts), { deadline: deadline(opts) }, (err, res) => (err ? reject(err) : resolve(res)));
+        opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      });
+  }
+  client['watchEvents'] = (request: WatchEventsRequest, opts?: CallOpts) => {
+    const stream = raw.watchEvents(request, metadata(opts), opts?.deadlineMs ? { deadline: deadline(opts) } : {});
+    opts?.signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+    return stream as AsyncIterable<DomainEvent>;
+  };
+  client['receiveMigration'] = (opts?: CallOpts) => {
+    const stream = raw.receiveMigration(metadata(opts), opts?.deadlineMs ? { deadline: deadline(opts) } : {});
+    opts?.signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+    return stream;
+  };
+  client['close'] = () => raw.close();
+  return client as AgentClient;
+}

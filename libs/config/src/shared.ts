@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { intVar } from './env';
+
+/** Settings every control-plane process shares (api, scheduler, tools). */
+export const controlPlaneEnv = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/xenplane'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // BullMQ key prefix: lets several clouds (or test runs) share one Redis
+  XENPLANE_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/).default('xenplane'),
+  // where the control plane's CA lives (created on first start)
+  XENPLANE_PKI_DIR: z.string().default('.xenplane/pki'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_SIZE: intVar(10, 1, 200),
+  // retries of an operation's transient failures: attempts, with exponential backoff from this
+  OPERATION_ATTEMPTS: intVar(8, 1, 50),
+  OPERATION_BACKOFF_MS: intVar(500, 10, 60_000),
+});
+export type ControlPlaneEnv = z.infer<typeof controlPlaneEnv>;

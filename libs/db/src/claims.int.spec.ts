@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { claimHost, claimHostInGroup, releaseAllocations } from './claims';
+
+describe('claims (real Postgres)', () => {
+  let t: TestDatabase;
+  let poolId: string;
+  let projectId: string;
+  let flavorId: string;
+  let imageId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('claims');
+    poolId = (await t.db.pool.create({ data: { name: 'p', cpuAllocationRatio: 1, ramAllocationRatio: 1 } })).id;
+    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
+    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 1024, diskGb: 1 } })).id;
+    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+  });
+  afterAll(() => t.drop());
+
+  const host = (memoryMb: number, state: 'up' | 'down' = 'up') =>
+    t.db.host.create({
+      data: {
+        name: `h-${randomUUID()}`,
+        poolId,
+        address: '127.0.0.1:1',
+        state,
+        totalVcpus: 64,
+        totalMemoryMb: memoryMb + 1024,
+        reservedMemoryMb: 1024,
+        totalDiskGb: 1000,
+      },
+    });
+  const vm = (state: 'scheduling' | 'deleting' = 'scheduling', serverGroupId?: string) =>
+    t.db.vm.create({
+      data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state, serverGroupId: serverGroupId ?? null },
+    });
+  const req = (vmId: string, hostId: string) => ({ vmId, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 });
+
+  it('never lets racing claims overcommit a host', async () => {
+    const h = await host(5 * 1024);
+    const vms = await Promise.all(Array.from({ length: 12 }, () => vm()));
+    const results = await Promise.all(vms.map((v) => claimHost(t.db, req(v.id, h.id))));
+    expect(results.filter((r) => r === 'claimed')).toHaveLength(5);
+    const after = await t.db.host.findUniqueOrThrow({ where: { id: h.id } });
+    expect(after.usedMemoryMb).toBe(5 * 1024);
+    expect(after.usedInstances).toBe(5);
+    const placed = await t.db.vm.count({ where: { hostId: h.id, state: 'building' } });
+    expect(placed).toBe(5);
+    expect(await t.db.allocation.count({ where: { hostId: h.id } })).toBe(5);
+  });
+
+  it('refuses a host that is not up', async () => {
+    const h = await host(8192, 'down');
+    const v = await vm();
+    expect(await claimHost(t.db, req(v.id, h.id))).toBe('host_full');
+  });
+
+  it('undoes the whole claim when the VM is no longer waiting for a host', async () => {
+    const h = await host(8192);
+    const v = await vm('deleting');
+    expect(await claimHost(t.db, req(v.id, h.id))).toBe('vm_gone');
+    const after = await t.db.host.findUniqueOrThrow({ where: { id: h.id } });
+    expect(after.usedMemoryMb).toBe(0);
+    expect(await t.db.allocation.count({ where: { vmId: v.id } })).toBe(0);
+  });
+
+  it('claims a VM once, however often it is tried', async () => {
+    const [h1, h2] = await Promise.all([host(8192), host(8192)]);
+    const v = await vm();
+    const results = await Promise.all([claimHost(t.db, req(v.id, h1.id)), claimHost(t.db, req(v.id, h2.id))]);
+    expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+    expect(await t.db.allocation.count({ where: { vmId: v.id } })).toBe(1);
+  });
+
+  it('keeps anti-affinity members apart when they race for one host', async () => {
+    const h = await host(16 * 1024);
+    const group = await t.db.serverGroup.create({ data: { projectId, name: 'g', policy: 'anti_affinity' } });
+    const members = await Promise.all(Array.from({ length: 6 }, () => vm('scheduling', group.id)));
+    const results = await Promise.all(
+      members.map((m) => claimHostInGroup(t.db, { ...req(m.id, h.id), serverGroup: { id: group.id, policy: 'anti_affinity' } })),
+    );
+    expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r === 'group_conflict')).toHaveLength(5);
+  });
+
+  it('releases what a VM held', async () => {
+    const h = await host(8192);
+    const v = await vm();
+    await claimHost(t.db, req(v.id, h.id));
+    expect(await releaseAllocations(t.db, v.id)).toBe(1);
+    const after = await t.db.host.findUniqueOrThrow({ where: { id: h.id } });
+    expect([after.usedMemoryMb, after.usedVcpus, after.usedInstances]).toEqual([0, 0, 0]);
+    expect(await releaseAllocations(t.db, v.id)).toBe(0);
+  });
+});

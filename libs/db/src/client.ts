@@ -1,0 +1,17 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client';
+
+export type Db = PrismaClient;
+
+export interface DbOptions {
+  url: string;
+  poolSize?: number;
+}
+
+/** A Prisma client over node-postgres (Prisma 7: no native query engine). */
+export function createDb({ url, poolSize = 10 }: DbOptions): Db {
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  // A burst of requests queues for the pool's connections: wait for one rather than fail fast
+  // (Prisma's 2 s default turns a busy moment into errors), but never hold one for long.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 20_000 } });
+}

@@ -1,0 +1,54 @@
+import type { Prisma } from './generated/prisma/client';
+
+/**
+ * State changes recorded in the same transaction that makes them, so the event stream
+ * (GET /v1/events) can never disagree with the rows it describes.
+ */
+export type ResourceType = 'vm' | 'operation' | 'host';
+
+export interface EventInput {
+  projectId: string | null;
+  resourceType: ResourceType;
+  resourceId: string;
+  type: string;
+  data: Prisma.InputJsonValue;
+}
+
+type Tx = Pick<Prisma.TransactionClient, 'event'>;
+
+export async function recordEvents(tx: Tx, events: readonly EventInput[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.event.createMany({ data: events as EventInput[] });
+}
+
+export const vmStateEvent = (vm: { id: string; projectId: string; state: string; hostId?: string | null }, extra: Record<string, Prisma.InputJsonValue | null> = {}): EventInput => ({
+  projectId: vm.projectId,
+  resourceType: 'vm',
+  resourceId: vm.id,
+  type: 'vm.state',
+  data: { state: vm.state, hostId: vm.hostId ?? null, ...extra } as Prisma.InputJsonValue,
+});
+
+export const operationEvent = (op: {
+  id: string;
+  projectId: string | null;
+  kind: string;
+  status: string;
+  progress: number;
+  vmId?: string | null;
+  errorCode?: string | null;
+}): EventInput => ({
+  projectId: op.projectId,
+  resourceType: 'operation',
+  resourceId: op.id,
+  type: 'operation.status',
+  data: { kind: op.kind, status: op.status, progress: op.progress, vmId: op.vmId ?? null, errorCode: op.errorCode ?? null },
+});
+
+export const hostStateEvent = (host: { id: string; state: string; name: string }): EventInput => ({
+  projectId: null,
+  resourceType: 'host',
+  resourceId: host.id,
+  type: 'host.state',
+  data: { state: host.state, name: host.name },
+});

@@ -1,0 +1,48 @@
+/** Operations: the durable record of every piece of asynchronous work (API.md). */
+export const OPERATION_KINDS = ['create', 'delete', 'start', 'stop', 'reboot', 'migrate', 'evacuate', 'ha_restart'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+
+export function isTerminal(status: OperationStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+}
+
+/** Stable error codes an operation can end with (error.code in the API). */
+export const OPERATION_ERROR_CODES = [
+  'no_valid_host',
+  'host_unavailable',
+  'agent_error',
+  'timeout',
+  'vm_deleted',
+  'cancelled',
+  'internal',
+] as const;
+export type OperationErrorCode = (typeof OPERATION_ERROR_CODES)[number];
+
+/**
+ * Progress that means something: each kind walks named steps, and the progress of a step is
+ * the share of the work done before it.
+ */
+const STEPS: Record<OperationKind, readonly string[]> = {
+  create: ['queued', 'placing', 'claimed', 'building', 'done'],
+  delete: ['queued', 'destroying', 'releasing', 'done'],
+  start: ['queued', 'building', 'done'],
+  stop: ['queued', 'shutting-down', 'done'],
+  reboot: ['queued', 'rebooting', 'done'],
+  migrate: ['queued', 'claimed', 'transferring', 'switching', 'done'],
+  evacuate: ['queued', 'migrating', 'done'],
+  ha_restart: ['queued', 'placing', 'claimed', 'building', 'done'],
+};
+
+export function progressOf(kind: OperationKind, step: string): number {
+  const steps = STEPS[kind];
+  const i = steps.indexOf(step);
+  if (i < 0) return 0;
+  return Math.round((i / (steps.length - 1)) * 100);
+}
+
+export function stepsOf(kind: OperationKind): readonly string[] {
+  return STEPS[kind];
+}

@@ -1,0 +1,6 @@
+export * from './batch';
+export * from './engine';
+export * from './filter';
+export * from './pool-stats';
+export * from './types';
+export * from './weights';

@@ -1,0 +1,2 @@
+export * from './batch-names';
+export * from './vm-state';

@@ -1,0 +1,4 @@
+export * from './connection';
+export * from './enqueue';
+export * from './host-slots';
+export * from './names';

@@ -1,0 +1,24 @@
+import type { OperationKind } from '@xenplane/domain';
+
+/** Every queue of the system. A job is only a wake-up call: Postgres holds the truth. */
+export enum QueueName {
+  /** One job per operation; job id = operation id, job name = operation kind. */
+  Operations = 'operations',
+  /** Periodic work, run once per tick across all scheduler replicas (BullMQ job schedulers). */
+  Periodic = 'periodic',
+}
+
+export enum PeriodicJob {
+  OutboxSweep = 'outbox-sweep',
+  HostMonitor = 'host-monitor',
+  Reconcile = 'reconcile',
+  TtlReap = 'ttl-reap',
+  GarbageCollect = 'garbage-collect',
+}
+
+export interface OperationJobData {
+  operationId: string;
+  correlationId?: string;
+}
+
+export type OperationJobName = OperationKind;

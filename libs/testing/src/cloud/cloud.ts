@@ -1,0 +1,291 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
+import { createDb, type Db, dropDatabase, ensureDatabase, migrateDatabase } from '@xenplane/db';
+import { loadOrCreateCa } from '@xenplane/pki';
+import { createTestDatabase, TEST_REDIS_URL } from '../database';
+import { ApiClient } from './api-client';
+import { entryPoint, repoRoot } from './dist';
+import { ManagedProcess } from './managed-process';
+import { freePort } from './ports';
+import { waitFor } from './wait';
+
+export interface CloudOptions {
+  /** simulated hosts, served by one agent process in fleet mode */
+  hosts?: number;
+  schedulers?: number;
+  apiPort?: number;
+  /** a database to use as it is (npm start); default: a fresh one, dropped at stop() */
+  databaseUrl?: string;
+  redisUrl?: string;
+  queuePrefix?: string;
+  /** where logs, the CA and the agents' state live; default: a fresh temp dir, removed at stop() */
+  stateDir?: string;
+  adminToken?: string;
+  /** for every process */
+  env?: Record<string, string>;
+  schedulerEnv?: Record<string, string>;
+  agentEnv?: Record<string, string>;
+  /** copy every process's output here */
+  echo?: NodeJS.WritableStream;
+  logLevel?: string;
+  /** fast: a test cloud notices failures in seconds (default); production: the defaults */
+  timings?: 'fast' | 'production';
+  /** extra node flags per app (profiling: ['--cpu-prof', '--cpu-prof-dir=...']) */
+  nodeArgs?: Partial<Record<'api' | 'scheduler' | 'host-agent', string[]>>;
+  /** the agents' state dir already holds their certificates: start them without new tokens */
+  reuseEnrollment?: boolean;
+}
+
+/** Timings that make a test cloud notice things in seconds, not minutes. */
+export const FAST_TIMINGS: Record<string, string> = {
+  HEARTBEAT_INTERVAL_MS: '500',
+  HEARTBEAT_TIMEOUT_MS: '1000',
+  HOST_SUSPECT_AFTER_MS: '2000',
+  HOST_DEAD_AFTER_MS: '6000',
+  FENCE_TIMEOUT_MS: '4000',
+  OUTBOX_SWEEP_INTERVAL_MS: '500',
+  OUTBOX_GRACE_MS: '500',
+  JOB_LOCK_MS: '3000',
+  STALLED_CHECK_MS: '1000',
+  OPERATION_BACKOFF_MS: '100',
+  CAPACITY_REFRESH_MS: '50',
+  AGENT_CALL_TIMEOUT_MS: '5000',
+  RECONCILE_SETTLE_MS: '2000',
+  TTL_REAP_INTERVAL_MS: '250',
+};
+
+/**
+ * A whole Xenplane on this machine: the API, scheduler(s) and simulated Xen hosts as separate
+ * processes, talking real HTTP and gRPC (mutual TLS) over a real Postgres and Redis. Used by
+ * the e2e tests and by `npm start`.
+ */
+export class Cloud {
+  readonly schedulers: ManagedProcess[] = [];
+  agents?: ManagedProcess;
+  apiProcess?: ManagedProcess;
+  api!: ApiClient;
+  db!: Db;
+  private ownedDatabase = false;
+  private ownedStateDir = false;
+  private redis?: Redis;
+  private testIdentity?: Promise<TlsIdentity>;
+  private readonly controls: SimControl[] = [];
+
+  private constructor(
+    readonly opts: CloudOptions,
+    readonly stateDir: string,
+    readonly queuePrefix: string,
+    readonly adminToken: string,
+  ) {}
+
+  static async start(opts: CloudOptions = {}): Promise<Cloud> {
+    const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'xenplane-cloud-'));
+    const cloud = new Cloud(
+      opts,
+      stateDir,
+      opts.queuePrefix ?? `xptest-${randomBytes(4).toString('hex')}`,
+      opts.adminToken ?? `xp_${randomBytes(24).toString('base64url')}`,
+    );
+    cloud.ownedStateDir = !opts.stateDir;
+    try {
+      await cloud.boot();
+      return cloud;
+    } catch (err) {
+      await cloud.stop();
+      throw err;
+    }
+  }
+
+  get databaseUrl(): string {
+    return this.env['DATABASE_URL']!;
+  }
+
+  get apiUrl(): string {
+    return this.api.baseUrl;
+  }
+
+  private env: Record<string, string> = {};
+
+  private async boot(): Promise<void> {
+    mkdirSync(join(this.stateDir, 'logs'), { recursive: true });
+    let databaseUrl = this.opts.databaseUrl;
+    if (databaseUrl) {
+      await ensureDatabase(databaseUrl);
+      await migrateDatabase(databaseUrl);
+      this.db = createDb({ url: databaseUrl, poolSize: 5 });
+    } else {
+      const t = await createTestDatabase('cloud');
+      databaseUrl = t.url;
+      this.db = t.db;
+      this.ownedDatabase = true;
+    }
+    const apiPort = this.opts.apiPort ?? (await freePort());
+    this.env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: this.opts.redisUrl ?? TEST_REDIS_URL,
+      XENPLANE_QUEUE_PREFIX: this.queuePrefix,
+      XENPLANE_PKI_DIR: join(this.stateDir, 'pki'),
+      LOG_LEVEL: this.opts.logLevel ?? 'info',
+      ...(this.opts.timings === 'production' ? {} : FAST_TIMINGS),
+      ...this.opts.env,
+    };
+    this.api = new ApiClient(`http://127.0.0.1:${apiPort}`, this.adminToken);
+    this.apiProcess = this.process('api', 'api', {
+      API_PORT: String(apiPort),
+      XENPLANE_ADMIN_TOKEN: this.adminToken,
+    }).start();
+    await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
+    for (let i = 0; i < (this.opts.schedulers ?? 1); i++) this.addScheduler();
+    const hosts = this.opts.hosts ?? 3;
+    if (hosts > 0) await this.startAgents(hosts);
+  }
+
+  /** One more scheduler process (they race for the same queue). */
+  addScheduler(): ManagedProcess {
+    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', this.opts.schedulerEnv ?? {}).start();
+    this.schedulers.push(p);
+    return p;
+  }
+
+  /** Enrolls `count` simulated hosts into the default pool and waits until they are up. */
+  private async startAgents(count: number): Promise<void> {
+    const tokens = this.opts.reuseEnrollment ? [] : await this.enrollmentTokens(count);
+    this.agents = this.process('agents', 'host-agent', {
+      AGENT_DRIVER: 'sim',
+      AGENT_FLEET_SIZE: String(count),
+      AGENT_NAME: 'sim',
+      AGENT_ENROLLMENT_TOKENS: tokens.join(','),
+      AGENT_CONTROL_PLANE_URL: this.api.baseUrl,
+      AGENT_STATE_DIR: join(this.stateDir, 'agents'),
+      AGENT_TEST_CONTROLS: '1',
+      ...this.opts.agentEnv,
+    }).start();
+    await this.waitForHosts(count);
+  }
+
+  private async enrollmentTokens(count: number): Promise<string[]> {
+    const pools = await this.api.get('/v1/pools');
+    const pool = (pools.body as { id: string; name: string }[]).find((p) => p.name === 'default');
+    if (!pool) throw new Error(`no default pool: ${JSON.stringify(pools.body)}`);
+    const tokens: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const res = await this.api.post('/v1/hosts/enrollment-tokens', { poolId: pool.id });
+      if (res.status !== 201) throw new Error(`enrollment token: ${res.status} ${JSON.stringify(res.body)}`);
+      tokens.push(res.body.token);
+    }
+    return tokens;
+  }
+
+  async waitForHosts(count: number, state = 'up', timeoutMs = 60_000): Promise<any[]> {
+    return waitFor(
+      `${count} hosts ${state}`,
+      async () => {
+        const res = await this.api.get('/v1/hosts');
+        const hosts = (res.body as { state: string }[]).filter((h) => h.state === state);
+        return hosts.length >= count ? hosts : undefined;
+      },
+      { timeoutMs },
+    );
+  }
+
+  async waitForOperation(id: string, timeoutMs = 60_000): Promise<any> {
+    return waitFor(
+      `operation ${id} to end`,
+      async () => {
+        const res = await this.api.get(`/v1/operations/${id}`);
+        return ['succeeded', 'failed', 'cancelled'].includes(res.body?.status) ? res.body : undefined;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
+  }
+
+  async waitForVmState(id: string, state: string, timeoutMs = 60_000): Promise<any> {
+    return waitFor(
+      `vm ${id} to be ${state}`,
+      async () => {
+        const res = await this.api.get(`/v1/vms/${id}`);
+        return res.body?.state === state ? res.body : undefined;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
+  }
+
+  /** The test-only SimControl of a simulated host (faults, the record of domain lives). */
+  async simControl(hostName: string): Promise<SimControl> {
+    const hosts = (await this.api.get('/v1/hosts')).body as { id: string; name: string; address: string }[];
+    const host = hosts.find((h) => h.name === hostName);
+    if (!host) throw new Error(`no host ${hostName}`);
+    this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({ ...(await ca.issueControlPlaneIdentity('tests')), caCertPem: ca.caCertPem }));
+    const client = simControl(host.address, host.id, await this.testIdentity);
+    this.controls.push(client);
+    return client;
+  }
+
+  /** Every domain life the simulated hosts remember, by host name. */
+  async domainLives(): Promise<{ host: string; vmId: string; domId: number; epoch: number; createdAt?: Date; endedAt?: Date; endReason: string }[]> {
+    const hosts = (await this.api.get('/v1/hosts')).body as { name: string }[];
+    const out = [];
+    for (const h of hosts) {
+      const c = await this.simControl(h.name);
+      for (const l of (await c.getHistory({ vmId: '' })).lives) out.push({ host: h.name, ...l });
+    }
+    return out;
+  }
+
+  /** Redis as the cloud uses it (for tests that flush it). */
+  redisClient(): Redis {
+    this.redis ??= new Redis(this.env['REDIS_URL']!, { maxRetriesPerRequest: 3 });
+    return this.redis;
+  }
+
+  /** Deletes every Redis key of this cloud's queues (what a Redis restart without persistence does). */
+  async flushQueues(): Promise<number> {
+    const redis = this.redisClient();
+    let removed = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.queuePrefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) removed += await redis.del(...keys);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  logs(): string {
+    return [this.apiProcess, ...this.schedulers, this.agents]
+      .filter((p): p is ManagedProcess => !!p)
+      .map((p) => `----- ${p.spec.name}\n${p.output().split('\n').slice(-40).join('\n')}`)
+      .join('\n');
+  }
+
+  /** Stops every process it started, whatever state they are in, and removes what it created. */
+  async stop(): Promise<void> {
+    for (const c of this.controls) c.close();
+    const processes = [this.agents, ...this.schedulers, this.apiProcess].filter((p): p is ManagedProcess => !!p);
+    await Promise.all(processes.map((p) => p.stop()));
+    if (this.redis || this.ownedDatabase) await this.flushQueues().catch(() => undefined);
+    this.redis?.disconnect();
+    await this.db?.$disconnect().catch(() => undefined);
+    if (this.ownedDatabase) await dropDatabase(this.databaseUrl).catch(() => undefined);
+    // XENPLANE_KEEP_LOGS=1 keeps a test cloud's logs for a post-mortem
+    if (this.ownedStateDir && !process.env['XENPLANE_KEEP_LOGS']) rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  private process(name: string, app: 'api' | 'scheduler' | 'host-agent', extra: Record<string, string>): ManagedProcess {
+    return new ManagedProcess({
+      name,
+      command: process.execPath,
+      args: ['--enable-source-maps', ...(this.opts.nodeArgs?.[app] ?? []), entryPoint(app)],
+      env: { ...this.env, ...extra },
+      cwd: repoRoot(),
+      logFile: join(this.stateDir, 'logs', `${name}.log`),
+      ...(this.opts.echo ? { echo: this.opts.echo } : {}),
+    });
+  }
+}

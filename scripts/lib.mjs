@@ -1,0 +1,45 @@
+// Helpers for the project's own scripts (plain Node, no dependencies: they run before npm install).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/** Runs a command (argument array, never a shell string); exits the script on failure. */
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`✗ ${cmd} ${args.join(' ')} (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+/** Like run, but resolves with the exit code instead of exiting. */
+export function runAsync(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** npm install when node_modules is missing or older than the lock file. */
+export function ensureInstalled() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  // `npm install` rather than `npm ci`: the registry here omits other platforms' optional
+  // packages (msgpackr-extract-darwin-*, …), so `npm ci` rejects any lock file as out of sync.
+  // With a lock file present, install still resolves exactly the locked versions.
+  console.log('› installing dependencies (npm install, from package-lock.json)');
+  run('npm', ['install', '--no-audit', '--no-fund']);
+}
+
+export function nodeMajor() {
+  return Number(process.versions.node.split('.')[0]);
+}
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(join(root, path), 'utf8'));
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// npm test: everything CI checks, in the order that fails fastest.
+//   static   typecheck (tsc), lint (eslint, zero warnings), protocol lint (buf)
+//   unit     pure logic, no I/O
+//   integration  real Postgres and Redis, real processes on free ports
+//   e2e      the whole cloud as separate processes over HTTP and gRPC
+//   xen      the agent against a real Xen 4.17 in QEMU (skipped, with the reason, when impossible)
+// usage: npm test [-- --only unit,integration]
+import { join } from 'node:path';
+import { ensureInstalled, root, run, runAsync } from './lib.mjs';
+import { ensurePostgres, ensureRedis } from './services.mjs';
+
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : undefined;
+const wanted = (stage) => !only || only.has(stage);
+
+ensureInstalled();
+const stops = [
+  await ensurePostgres(process.env.XENPLANE_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', join(root, '.xenplane')),
+  await ensureRedis(process.env.XENPLANE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'),
+];
+const started = Date.now();
+const timings = [];
+const failed = [];
+
+async function stage(name, cmd, args, opts) {
+  if (!wanted(name)) return;
+  console.log(`\n━━ ${name}`);
+  const t0 = Date.now();
+  const code = await runAsync(cmd, args, opts);
+  timings.push([name, ((Date.now() - t0) / 1000).toFixed(1)]);
+  if (code !== 0) failed.push(name);
+}
+
+run(process.execPath, [join(root, 'scripts/build.mjs')]);
+await stage('static', process.execPath, [join(root, 'scripts/check.mjs')]);
+if (!failed.length) {
+  const jest = [join(root, 'node_modules/jest/bin/jest.js'), '--ci'];
+  await stage('unit', process.execPath, [...jest, '--selectProjects', 'unit']);
+  await stage('integration', process.execPath, [...jest, '--selectProjects', 'integration', '--maxWorkers', '2']);
+  await stage('e2e', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
+  await stage('xen', process.execPath, [...jest, '--selectProjects', 'xen', '--runInBand', '--passWithNoTests']);
+}
+for (const stop of stops) await stop();
+
+console.log('\n━━ summary');
+for (const [name, s] of timings) console.log(`  ${failed.includes(name) ? '✗' : '✓'} ${name.padEnd(12)} ${s}s`);
+console.log(`  total ${((Date.now() - started) / 1000).toFixed(1)}s`);
+if (failed.length) {
+  console.error(`\nfailed: ${failed.join(', ')}`);
+  process.exit(1);
+}
