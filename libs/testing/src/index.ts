@@ -6,3 +6,4 @@ export * from './cloud/wait';
 export * from './database';
 export * from './cloud/devcloud';
 export * from './cloud/sse';
+export * from './agent/standalone-agent';

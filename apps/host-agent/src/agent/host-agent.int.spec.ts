@@ -1,0 +1,302 @@
+// The agent as a process with the sim driver, driven over real gRPC and mutual TLS: every RPC,
+// idempotency on the VM id, deadlines, fault injection, restarts, and who may call at all.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { credentials, Metadata, status as Status } from '@grpc/grpc-js';
+import { type AgentClient, createAgentClient } from '@xenplane/agent-client';
+import { loadOrCreateCa } from '@xenplane/pki';
+import { DomainEventType, type DomainSpec, DomainState, FaultKind, GuestType, HostAgentClient, LifecycleAction } from '@xenplane/proto';
+import { StandaloneAgent } from '@xenplane/testing';
+
+const spec = (over: Partial<DomainSpec> = {}): DomainSpec => ({
+  vmId: randomUUID(),
+  name: 'vm',
+  guestType: GuestType.GUEST_TYPE_PV,
+  vcpus: 2,
+  maxVcpus: 4,
+  memoryMb: 256,
+  maxMemoryMb: 512,
+  cpus: '',
+  boot: { kernel: '/var/lib/xenplane/images/tiny/vmlinuz', ramdisk: '', cmdline: 'console=hvc0', bootloader: '', hvmBoot: '', serial: '', vnc: false },
+  disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1 }],
+  vifs: [{ mac: '00:16:3e:00:00:01', bridge: 'xenbr0', rate: '', model: '' }],
+  onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
+  onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
+  onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
+  epoch: 1,
+  ...over,
+});
+
+/** The gRPC status a call failed with (or fails the test if it did not fail). */
+async function statusOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as { code: number; details: string };
+    return { code: e.code, details: e.details };
+  }
+  throw new Error('the call succeeded');
+}
+
+const RUNNING = [DomainState.DOMAIN_STATE_RUNNING, DomainState.DOMAIN_STATE_BLOCKED];
+
+describe('host agent over gRPC (sim driver)', () => {
+  const agent = new StandaloneAgent({ env: { SIM_BOOT_MS: '20', SIM_SHUTDOWN_MS: '20', SIM_CPUS: '8', SIM_MEMORY_MB: '8192' } });
+  let c: AgentClient;
+
+  beforeAll(async () => {
+    await agent.start();
+    c = agent.client();
+  });
+  afterAll(() => agent.destroy());
+  afterEach(() => agent.sim().clearFaults());
+
+  it('reports its host: identity, driver and inventory as configured', async () => {
+    const info = await c.getHostInfo({});
+    expect(info).toMatchObject({ hostId: agent.hostId, driver: 'sim', nrCpus: 8, totalMemoryMb: 8192, hvm: true, hap: true });
+    expect(info.xenVersion).toMatch(/^4\.17/);
+    expect(info.dom0MemoryMb).toBeGreaterThan(0);
+    expect(info.freeMemoryMb).toBeLessThan(info.totalMemoryMb);
+    const beat = await c.heartbeat({ fenceTimeoutSeconds: 0, protectedVmIds: [] });
+    expect(beat.info?.hostId).toBe(agent.hostId);
+    expect(beat.fenced).toBe(false);
+  });
+
+  it('creates a domain once per VM id, however often it is asked', async () => {
+    const s = spec();
+    const results = await Promise.all([1, 2, 3].map(() => c.createDomain({ spec: s, startPaused: false })));
+    expect(new Set(results.map((d) => d.domId)).size).toBe(1);
+    const again = await c.createDomain({ spec: s, startPaused: false });
+    expect(again.domId).toBe(results[0]!.domId);
+    expect(RUNNING).toContain(again.state);
+    const listed = (await c.listDomains({})).domains.filter((d) => d.vmId === s.vmId);
+    expect(listed).toHaveLength(1);
+    expect(await c.getDomain({ vmId: s.vmId })).toMatchObject({ vmId: s.vmId, domId: again.domId, vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, epoch: 1 });
+    const history = await agent.sim().getHistory({ vmId: s.vmId });
+    expect(history.lives).toHaveLength(1);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('gives each new domain a larger domain id, as Xen does', async () => {
+    const a = await c.createDomain({ spec: spec(), startPaused: false });
+    const b = await c.createDomain({ spec: spec(), startPaused: false });
+    expect(b.domId).toBeGreaterThan(a.domId);
+    await Promise.all([a, b].map((d) => c.destroyDomain({ vmId: d.vmId, purgeStorage: true })));
+  });
+
+  it('refuses an invalid spec with INVALID_ARGUMENT naming the field, and makes nothing', async () => {
+    const bad = spec({ boot: { kernel: '/boot/x"\nmemory=99999', ramdisk: '', cmdline: '', bootloader: '', hvmBoot: '', serial: '', vnc: false } });
+    const e = await statusOf(c.createDomain({ spec: bad, startPaused: false }));
+    expect(e.code).toBe(Status.INVALID_ARGUMENT);
+    expect(e.details).toContain('boot.kernel');
+    expect((await c.listDomains({})).domains.find((d) => d.vmId === bad.vmId)).toBeUndefined();
+  });
+
+  it('answers NOT_FOUND for a VM it has no domain for', async () => {
+    const e = await statusOf(c.getDomain({ vmId: randomUUID() }));
+    expect(e.code).toBe(Status.NOT_FOUND);
+  });
+
+  it('starts paused when asked, then pauses and unpauses', async () => {
+    const s = spec();
+    const created = await c.createDomain({ spec: s, startPaused: true });
+    expect(created.state).toBe(DomainState.DOMAIN_STATE_PAUSED);
+    expect(RUNNING).toContain((await c.unpauseDomain({ vmId: s.vmId })).state);
+    expect((await c.pauseDomain({ vmId: s.vmId })).state).toBe(DomainState.DOMAIN_STATE_PAUSED);
+    expect(RUNNING).toContain((await c.unpauseDomain({ vmId: s.vmId })).state);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('balloons within memory..maxmem, sets vCPUs within maxvcpus and pins them', async () => {
+    const s = spec();
+    await c.createDomain({ spec: s, startPaused: false });
+    expect((await c.setMemory({ vmId: s.vmId, memoryMb: 512 })).memoryMb).toBe(512);
+    expect((await c.setMemory({ vmId: s.vmId, memoryMb: 128 })).memoryMb).toBe(128);
+    expect((await statusOf(c.setMemory({ vmId: s.vmId, memoryMb: 513 }))).code).toBe(Status.INVALID_ARGUMENT);
+    expect((await c.setVcpus({ vmId: s.vmId, vcpus: 4 })).vcpus).toBe(4);
+    expect((await statusOf(c.setVcpus({ vmId: s.vmId, vcpus: 5 }))).code).toBe(Status.INVALID_ARGUMENT);
+    await c.pinVcpu({ vmId: s.vmId, vcpu: -1, cpus: '0-3' });
+    expect((await statusOf(c.pinVcpu({ vmId: s.vmId, vcpu: 0, cpus: '0-3; rm -rf /' }))).code).toBe(Status.INVALID_ARGUMENT);
+    expect((await statusOf(c.pinVcpu({ vmId: s.vmId, vcpu: 0, cpus: '64' }))).code).toBe(Status.INVALID_ARGUMENT);
+    expect((await c.getDomain({ vmId: s.vmId })).memoryMb).toBe(128);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('reboots a domain as a new domain id, and records each life', async () => {
+    const s = spec();
+    const before = await c.createDomain({ spec: s, startPaused: false });
+    const after = await c.rebootDomain({ vmId: s.vmId });
+    expect(after.domId).toBeGreaterThan(before.domId);
+    expect(RUNNING).toContain(after.state);
+    const lives = (await agent.sim().getHistory({ vmId: s.vmId })).lives;
+    expect(lives.map((l) => l.domId)).toEqual([before.domId, after.domId]);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('saves a domain away and restores it', async () => {
+    const s = spec();
+    await c.createDomain({ spec: s, startPaused: false });
+    const saved = await c.saveDomain({ vmId: s.vmId, name: `${s.vmId}.save` });
+    expect(saved.sizeBytes).toBeGreaterThan(0);
+    expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
+    const restored = await c.restoreDomain({ vmId: s.vmId, name: `${s.vmId}.save` });
+    expect(restored).toMatchObject({ vmId: s.vmId, memoryMb: 256 });
+    expect((await statusOf(c.restoreDomain({ vmId: s.vmId, name: `${s.vmId}.save` }))).code).toBe(Status.NOT_FOUND);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('shuts down cleanly, and destroy is idempotent', async () => {
+    const s = spec();
+    await c.createDomain({ spec: s, startPaused: false });
+    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({ forced: false, existed: true });
+    expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
+    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({ existed: false });
+    expect(await c.destroyDomain({ vmId: s.vmId, purgeStorage: true })).toMatchObject({ existed: false });
+  });
+
+  it('serves the console log of a domain', async () => {
+    const s = spec();
+    await c.createDomain({ spec: s, startPaused: false });
+    const log = await c.getConsoleLog({ vmId: s.vmId, maxBytes: 4096 });
+    expect(log.data.length).toBeLessThanOrEqual(4096);
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  it('streams domain events in order, resuming after a sequence number', async () => {
+    const since = (await c.heartbeat({ fenceTimeoutSeconds: 0, protectedVmIds: [] })).eventSeq;
+    const s = spec();
+    await c.createDomain({ spec: s, startPaused: false });
+    await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+    const controller = new AbortController();
+    const seen: DomainEventType[] = [];
+    let lastSeq = 0;
+    for await (const e of c.watchEvents({ sinceSeq: since }, { signal: controller.signal, deadlineMs: 5_000 })) {
+      if (e.vmId !== s.vmId) continue;
+      expect(e.seq).toBeGreaterThan(lastSeq);
+      lastSeq = e.seq;
+      seen.push(e.type);
+      if (e.type === DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED) break;
+    }
+    controller.abort();
+    expect(seen).toEqual([DomainEventType.DOMAIN_EVENT_TYPE_CREATED, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING, DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED]);
+  });
+
+  it('keeps the caller\'s correlation id in its log lines', async () => {
+    const id = `corr-${randomUUID()}`;
+    await statusOf(c.getDomain({ vmId: randomUUID() }, { correlationId: id }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(agent.log()).toContain(id);
+  });
+
+  describe('faults', () => {
+    it('a failing create answers with the toolstack message and leaves no domain', async () => {
+      const s = spec();
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_CREATE_FAIL, vmId: s.vmId, count: 1 });
+      const e = await statusOf(c.createDomain({ spec: s, startPaused: false }));
+      expect(e.code).toBe(Status.INTERNAL);
+      expect(e.details).toContain('libxl');
+      expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
+      // the fault fired once: the retry succeeds
+      expect(RUNNING).toContain((await c.createDomain({ spec: s, startPaused: false })).state);
+      await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+    });
+
+    it('a hanging create is ended by the caller\'s deadline, and leaves no domain behind', async () => {
+      const s = spec();
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_CREATE_HANG, vmId: s.vmId, count: 1 });
+      const started = Date.now();
+      const e = await statusOf(c.createDomain({ spec: s, startPaused: false }, { deadlineMs: 500 }));
+      expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
+    });
+
+    it('a guest that ignores shutdown: DEADLINE_EXCEEDED without force, destroyed with it', async () => {
+      const s = spec();
+      await c.createDomain({ spec: s, startPaused: false });
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_SHUTDOWN_IGNORED, vmId: s.vmId });
+      const e = await statusOf(c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 1, forceAfterTimeout: false }));
+      expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
+      expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId })).state);
+      expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 1, forceAfterTimeout: true })).toMatchObject({ forced: true, existed: true });
+      expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
+    });
+
+    it('a failing destroy leaves the domain running and says so', async () => {
+      const s = spec();
+      await c.createDomain({ spec: s, startPaused: false });
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_DESTROY_FAIL, vmId: s.vmId, count: 1 });
+      expect((await statusOf(c.destroyDomain({ vmId: s.vmId, purgeStorage: true }))).code).toBe(Status.INTERNAL);
+      expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId })).state);
+      expect(await c.destroyDomain({ vmId: s.vmId, purgeStorage: true })).toMatchObject({ existed: true });
+    });
+
+    it('a slow host still answers within a generous deadline and misses a short one', async () => {
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_SLOW, delayMs: 800, durationMs: 5_000 });
+      expect((await statusOf(c.listDomains({}, { deadlineMs: 300 }))).code).toBe(Status.DEADLINE_EXCEEDED);
+      await expect(c.listDomains({}, { deadlineMs: 3_000 })).resolves.toBeDefined();
+    });
+
+    it('a host cut off stops answering, its domains keep running, and it answers again when healed', async () => {
+      const s = spec();
+      await c.createDomain({ spec: s, startPaused: false });
+      await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 1_500 });
+      expect((await statusOf(c.getHostInfo({}, { deadlineMs: 500 }))).code).toBe(Status.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 1_200));
+      expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId }, { deadlineMs: 3_000 })).state);
+      await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+    });
+  });
+
+  describe('who may call', () => {
+    it('refuses a caller without a client certificate', async () => {
+      // server-authenticated TLS only, as a browser or curl would connect
+      const anonymous = new HostAgentClient(agent.address, credentials.createSsl(Buffer.from(agent.ca!.caCertPem), null, null, { checkServerIdentity: () => undefined }));
+      const e = await statusOf(
+        new Promise((resolve, reject) => anonymous.listDomains({}, new Metadata(), { deadline: Date.now() + 2_000 }, (err, res) => (err ? reject(err) : resolve(res)))),
+      );
+      anonymous.close();
+      expect([Status.UNAVAILABLE, Status.UNAUTHENTICATED]).toContain(e.code);
+    });
+
+    it('refuses a client certificate from another CA', async () => {
+      const stranger = await loadOrCreateCa(join(agent.dir, 'stranger-ca'));
+      const forged = { caCertPem: agent.ca!.caCertPem, ...(await stranger.issueControlPlaneIdentity('intruder')) };
+      const c2 = createAgentClient(agent.address, agent.hostId, forged, 2_000);
+      const e = await statusOf(c2.createDomain({ spec: spec(), startPaused: false }));
+      c2.close();
+      expect([Status.UNAVAILABLE, Status.UNAUTHENTICATED]).toContain(e.code);
+    });
+
+    it('lets another enrolled host stream migrations but not command domains', async () => {
+      const s = spec();
+      const peer = agent.client(2_000, await agent.hostIdentity());
+      const e = await statusOf(peer.createDomain({ spec: s, startPaused: false }));
+      expect(e.code).toBe(Status.PERMISSION_DENIED);
+      expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
+    });
+
+    it('will not talk to a server that is not the host it expects', async () => {
+      const wrongHost = createAgentClient(agent.address, randomUUID(), agent.controlPlane!, 2_000);
+      const e = await statusOf(wrongHost.listDomains({}));
+      wrongHost.close();
+      expect(e.code).toBe(Status.UNAVAILABLE);
+    });
+  });
+
+  describe('restarts', () => {
+    it('stops gracefully on SIGTERM and, restarted, still knows its domains', async () => {
+      const s = spec();
+      const created = await c.createDomain({ spec: s, startPaused: false });
+      await agent.stop();
+      expect(await agent.process!.waitForExit()).toBe(0);
+      await agent.start();
+      c = agent.client();
+      expect(await c.getDomain({ vmId: s.vmId })).toMatchObject({ domId: created.domId, epoch: 1 });
+      // and it does not hand out that domain id again
+      const next = await c.createDomain({ spec: spec(), startPaused: false });
+      expect(next.domId).toBeGreaterThan(created.domId);
+    });
+  });
+});
