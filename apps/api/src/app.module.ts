@@ -14,6 +14,7 @@ import { ConfigModule } from './infra/config.module';
 import { PkiModule } from './infra/pki.module';
 import { QueueModule } from './infra/queue.module';
 import { OperationsModule } from './operations/operations.module';
+import { PlacementModule } from './placement/placement.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ServerGroupsModule } from './server-groups/server-groups.module';
@@ -33,6 +34,7 @@ export class AppModule {
         ProjectsModule,
         CatalogModule,
         PoolsModule,
+        PlacementModule,
         HostsModule,
         ServerGroupsModule,
         VmsModule,

@@ -48,6 +48,7 @@ describe('the OpenAPI document', () => {
       'GET /v1/operations/{id}',
       'POST /v1/operations/{id}/cancel',
       'GET /v1/events',
+      'POST /v1/placement/dry-run',
     ]) {
       expect(routes).toContain(r);
     }
@@ -104,5 +105,7 @@ describe('the OpenAPI document', () => {
     check('/v1/vms/{id}', 'get', await cloud.api.get('/v1/vms/00000000-0000-4000-8000-000000000000'));
     check('/v1/server-groups', 'post', await cloud.api.post('/v1/server-groups', { name: 'g1', policy: 'anti-affinity' }));
     check('/v1/server-groups', 'get', await cloud.api.get('/v1/server-groups'));
+    check('/v1/placement/dry-run', 'post', await cloud.api.post('/v1/placement/dry-run', { flavor: 'm1.small', image: 'tiny-pv', count: 2 }));
+    check('/v1/placement/dry-run', 'post', await cloud.api.post('/v1/placement/dry-run', { vcpus: 1, memoryMb: 99999999, diskGb: 1, guestType: 'pv' }));
   });
 });

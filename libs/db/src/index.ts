@@ -6,3 +6,4 @@ export * from './quota';
 export * from './db.module';
 export * from './claims';
 export * from './vm-operations';
+export * from './placement-view';

@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Host, type Pool } from '@xenplane/db';
-import { hostsOf, type PlacementHost, type PlacementPool, type PlacementView, type Resources, resolveWeights } from '@xenplane/domain';
+import { DB, type Db, loadPlacementState, type Pool, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
+import { hostsOf, type PlacementHost, type PlacementPool, type PlacementView, type Resources } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
-
-const ZERO: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
 
 /**
  * The scheduler's view of every host's capacity: loaded once, then refreshed by reading only
@@ -73,16 +71,17 @@ export class CapacityCache {
       this.hosts.delete(hostId);
       return;
     }
-    const protectedUse = await this.protectedUsage([hostId]);
-    this.hosts.set(hostId, toCached(host, protectedUse.get(hostId) ?? ZERO));
+    const protectedUse = await protectedUsage(this.db, [hostId]);
+    this.hosts.set(hostId, toPlacementHost(host, protectedUse.get(hostId)));
   }
 
   private async reloadAll(): Promise<void> {
     const started = Date.now();
-    const [hosts, pools, protectedUse] = await Promise.all([this.db.host.findMany(), this.db.pool.findMany(), this.protectedUsage()]);
+    const { hosts, placementHosts, pools } = await loadPlacementState(this.db);
     this.hosts.clear();
-    for (const h of hosts) this.hosts.set(h.id, toCached(h, protectedUse.get(h.id) ?? ZERO));
-    this.setPools(pools);
+    for (const [id, h] of placementHosts) this.hosts.set(id, h);
+    this.pools.clear();
+    for (const [id, p] of pools) this.pools.set(id, p);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), 0n);
     this.previousCursor = max;
     this.cursor = max;
@@ -99,8 +98,8 @@ export class CapacityCache {
       this.db.host.findMany({ where: { generation: { gt: since } } }),
       this.db.pool.findMany(),
     ]);
-    const protectedUse = hosts.length ? await this.protectedUsage(hosts.map((h) => h.id)) : new Map<string, Resources>();
-    for (const h of hosts) this.hosts.set(h.id, toCached(h, protectedUse.get(h.id) ?? ZERO));
+    const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();
+    for (const h of hosts) this.hosts.set(h.id, toPlacementHost(h, protectedUse.get(h.id)));
     this.setPools(pools);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), this.cursor);
     this.previousCursor = this.cursor;
@@ -110,49 +109,6 @@ export class CapacityCache {
 
   private setPools(pools: Pool[]): void {
     this.pools.clear();
-    for (const p of pools) {
-      this.pools.set(p.id, {
-        id: p.id,
-        cpuAllocationRatio: p.cpuAllocationRatio,
-        ramAllocationRatio: p.ramAllocationRatio,
-        diskAllocationRatio: p.diskAllocationRatio,
-        haHostFailuresToTolerate: p.haHostFailuresToTolerate,
-        requireCpuCompatibility: p.requireCpuCompatibility,
-        weights: resolveWeights(p.placementWeights),
-      });
-    }
+    for (const p of pools) this.pools.set(p.id, toPlacementPool(p));
   }
-
-  private async protectedUsage(hostIds?: string[]): Promise<Map<string, Resources>> {
-    const rows = await this.db.vm.groupBy({
-      by: ['hostId'],
-      where: {
-        haPriority: { not: 'none' },
-        hostId: hostIds ? { in: hostIds } : { not: null },
-        state: { not: 'deleted' },
-      },
-      _sum: { vcpus: true, memoryMb: true, diskGb: true },
-    });
-    return new Map(
-      rows.map((r) => [r.hostId!, { vcpus: r._sum.vcpus ?? 0, memoryMb: r._sum.memoryMb ?? 0, diskGb: r._sum.diskGb ?? 0 }]),
-    );
-  }
-}
-
-function toCached(h: Host, usedProtected: Resources): PlacementHost {
-  return {
-    id: h.id,
-    name: h.name,
-    poolId: h.poolId,
-    state: h.state,
-    total: { vcpus: h.totalVcpus, memoryMb: h.totalMemoryMb, diskGb: h.totalDiskGb },
-    reserved: { vcpus: h.reservedVcpus, memoryMb: h.reservedMemoryMb, diskGb: h.reservedDiskGb },
-    used: { vcpus: h.usedVcpus, memoryMb: h.usedMemoryMb, diskGb: h.usedDiskGb },
-    usedInstances: h.usedInstances,
-    usedProtected,
-    hvm: h.hvm,
-    hap: h.hap,
-    cpuVendor: h.cpuVendor,
-    cpuFeatures: h.cpuFeatures,
-  };
 }

@@ -1,0 +1,99 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { HA_PRIORITIES } from '../vms/dto/create-vm.dto';
+
+export const GUEST_TYPES = ['pv', 'pvh', 'hvm'] as const;
+
+/** A hypothetical create: a flavor (or raw resources) and an image (or a guest type). */
+export class DryRunDto {
+  @ApiPropertyOptional({ description: 'Flavor id or name; or give vcpus, memoryMb and diskGb', example: 'm1.small' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  flavor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 512 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(512)
+  vcpus?: number;
+
+  @ApiPropertyOptional({ minimum: 16, maximum: 16777216 })
+  @IsOptional()
+  @IsInt()
+  @Min(16)
+  @Max(16 * 1024 * 1024)
+  memoryMb?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1000000 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  diskGb?: number;
+
+  @ApiPropertyOptional({ description: 'Image id or name; or give guestType', example: 'tiny-pv' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  image?: string;
+
+  @ApiPropertyOptional({ enum: GUEST_TYPES })
+  @IsOptional()
+  @IsIn(GUEST_TYPES)
+  guestType?: (typeof GUEST_TYPES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1, description: 'Placed as one batch, as a count create would be' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  count?: number;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  poolId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  serverGroupId?: string;
+
+  @ApiPropertyOptional({ enum: HA_PRIORITIES, default: 'none' })
+  @IsOptional()
+  @IsIn(HA_PRIORITIES)
+  haPriority?: (typeof HA_PRIORITIES)[number];
+
+  @ApiPropertyOptional({ type: [String], description: 'Hosts to leave out (e.g. the one being drained)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsUUID('all', { each: true })
+  excludeHostIds?: string[];
+}
+
+export class FilterCountView {
+  @ApiProperty() filter!: string;
+  @ApiProperty() removed!: number;
+  @ApiProperty() reason!: string;
+}
+
+export class DryRunPlacementView {
+  @ApiProperty({ format: 'uuid' }) hostId!: string;
+  @ApiProperty() hostName!: string;
+  @ApiProperty({ type: [String], description: 'The ranked hosts a claim would try, best first' }) candidates!: string[];
+}
+
+export class DryRunView {
+  @ApiProperty({ description: 'Whether every requested VM would be placed' }) placeable!: boolean;
+  @ApiProperty() hostsConsidered!: number;
+  @ApiProperty({ type: [FilterCountView], description: 'Per filter, how many hosts it removed and why (for the first VM, or for the one that failed)' })
+  filters!: FilterCountView[];
+  @ApiProperty({ type: [DryRunPlacementView], description: 'Where each VM would land (empty when not placeable)' })
+  placements!: DryRunPlacementView[];
+  @ApiPropertyOptional({ description: 'When not placeable: the index (0-based) of the first VM that fits nowhere' }) failedIndex?: number;
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, type Db, loadPlacementState } from '@xenplane/db';
+import { decide, decideBatch, type GroupPolicy, hostsOf, type PlacementRequest, type Resources } from '@xenplane/domain';
+import { invalid } from '../common/errors/api-errors';
+import { resolveFlavor, resolveImage } from '../vms/catalog-lookup';
+import type { DryRunDto, DryRunView } from './dry-run.dto';
+
+const POLICY: Record<string, GroupPolicy> = {
+  affinity: 'affinity',
+  anti_affinity: 'anti-affinity',
+  soft_affinity: 'soft-affinity',
+  soft_anti_affinity: 'soft-anti-affinity',
+};
+
+/** The scheduler's own decision (libs/domain) over the hosts as Postgres has them now. */
+@Injectable()
+export class DryRunService {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  async run(dto: DryRunDto): Promise<DryRunView> {
+    const request = await this.request(dto);
+    const { placementHosts, pools } = await loadPlacementState(this.db);
+    const count = dto.count ?? 1;
+    const decision = decideBatch(Array.from({ length: count }, () => request), { hosts: hostsOf(placementHosts), pools });
+    const name = (id: string) => placementHosts.get(id)?.name ?? id;
+    if (!decision.ok) {
+      return { placeable: false, hostsConsidered: decision.hostsConsidered, filters: decision.filters, placements: [], failedIndex: decision.index };
+    }
+    // the filter counts of the first VM: what the pool looks like to this request
+    const first = decide(request, { hosts: hostsOf(placementHosts), pools });
+    return {
+      placeable: true,
+      hostsConsidered: first.hostsConsidered,
+      filters: first.filters,
+      placements: decision.placements.map((p) => ({ hostId: p.hostId, hostName: name(p.hostId), candidates: p.candidates })),
+    };
+  }
+
+  private async request(dto: DryRunDto): Promise<PlacementRequest> {
+    const resources = await this.resources(dto);
+    const guestType = dto.image ? (await resolveImage(this.db, dto.image)).guestType : dto.guestType;
+    if (!guestType) throw invalid('image', 'give an image or a guestType');
+    if (dto.poolId && !(await this.db.pool.findUnique({ where: { id: dto.poolId } }))) throw invalid('poolId', 'no such pool');
+    const serverGroup = dto.serverGroupId ? await this.serverGroup(dto.serverGroupId) : undefined;
+    return {
+      resources,
+      guestType,
+      haProtected: (dto.haPriority ?? 'none') !== 'none',
+      ...(dto.poolId ? { poolId: dto.poolId } : {}),
+      ...(dto.excludeHostIds?.length ? { excludeHostIds: dto.excludeHostIds } : {}),
+      ...(serverGroup ? { serverGroup } : {}),
+    };
+  }
+
+  private async resources(dto: DryRunDto): Promise<Resources> {
+    if (dto.flavor) {
+      const f = await resolveFlavor(this.db, dto.flavor);
+      return { vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.diskGb };
+    }
+    if (dto.vcpus === undefined || dto.memoryMb === undefined || dto.diskGb === undefined) {
+      throw invalid('flavor', 'give a flavor, or vcpus, memoryMb and diskGb');
+    }
+    return { vcpus: dto.vcpus, memoryMb: dto.memoryMb, diskGb: dto.diskGb };
+  }
+
+  private async serverGroup(id: string): Promise<PlacementRequest['serverGroup']> {
+    const group = await this.db.serverGroup.findUnique({ where: { id } });
+    if (!group) throw invalid('serverGroupId', 'no such server group');
+    const members = await this.db.vm.findMany({ where: { serverGroupId: id, hostId: { not: null }, state: { not: 'deleted' } }, select: { hostId: true } });
+    return { policy: POLICY[group.policy]!, memberHostIds: members.map((m) => m.hostId!) };
+  }
+}
