@@ -3,8 +3,9 @@ import { AgentError } from '../errors';
 
 // Every value that reaches an xl config passes one of these: no quote, comma, bracket or
 // newline can get through, so no tenant-influenced value can end a string or add a key.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const SAFE_PATH = /^\/(?!.*\/\.\.?(\/|$))[A-Za-z0-9._/+-]{1,255}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// the lookahead runs from the very start, so a `.` or `..` first segment is refused too
+export const SAFE_PATH = /^(?!.*\/\.\.?(\/|$))\/[A-Za-z0-9._/+-]{1,255}$/;
 const CMDLINE = /^[A-Za-z0-9 ._=:/+@-]{0,1024}$/;
 const CPU_LIST = /^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/;
 const MAC = /^00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/;

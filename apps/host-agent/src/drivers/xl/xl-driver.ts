@@ -4,7 +4,7 @@ import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType }
 import { AgentError, notFound } from '../../errors';
 import { sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
-import { validateDomainSpec } from '../spec-validation';
+import { UUID, validateDomainSpec } from '../spec-validation';
 import type { XlCommand } from './command';
 import { cpuFeaturesFromHwCaps, cpuVendorFromCpuinfo, inventoryFromXlInfo, parseXlInfo } from './parse-info';
 import { parseXlList, parseXlListLong, type XlListRow } from './parse-list';
@@ -92,9 +92,12 @@ export class XlDriver implements HypervisorDriver {
   }
 
   async createDomain(raw: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain> {
-    const existing = await this.find(raw.vmId, ctx);
+    // validated before anything reaches xl: a bad spec is invalid_argument whatever xl is doing
+    const valid = validateDomainSpec(raw);
+    const existing = await this.find(valid.vmId, ctx);
     if (existing) return existing;
-    const spec = validateDomainSpec(raw);
+    // a disk the agent allocates is a blank sparse file: raw, whatever format the image has
+    const spec = { ...valid, disks: valid.disks.map((d) => (d.target ? d : { ...d, format: 'raw' })) };
     const diskTargets = spec.disks.map((d) => d.target || this.allocateDisk(spec.vmId, d.vdev, d.sizeGb));
     const file = join(this.o.workDir, 'configs', `${spec.vmId}.cfg`);
     writeFileSync(file, renderXlConfig(spec, { diskTargets }));
@@ -121,6 +124,8 @@ export class XlDriver implements HypervisorDriver {
   }
 
   async destroyDomain(vmId: string, ctx: CallContext, purgeStorage = false) {
+    // the id names files to purge: only a whole VM id may (never a prefix of several)
+    if (!UUID.test(vmId)) throw new AgentError('invalid_argument', 'vm_id: must be a lowercase UUID');
     const dom = await this.find(vmId, ctx);
     if (dom) {
       const r = await this.run(['destroy', domainName(vmId)], ctx);
@@ -272,7 +277,7 @@ export class XlDriver implements HypervisorDriver {
     for (const dir of ['disks', 'configs']) {
       const d = join(this.o.workDir, dir);
       for (const f of existsSync(d) ? readdirSync(d) : []) {
-        if (f.startsWith(vmId)) rmSync(join(d, f), { force: true });
+        if (f.startsWith(`${vmId}-`) || f.startsWith(`${vmId}.`)) rmSync(join(d, f), { force: true });
       }
     }
     delete this.epochs[vmId];
