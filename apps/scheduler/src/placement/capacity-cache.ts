@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, type Db, loadPlacementState, type Pool, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
-import { hostsOf, type PlacementHost, type PlacementPool, type PlacementView, type Resources } from '@xenplane/domain';
+import { computePoolStats, HostTable, type PlacementPool, type PlacementView, type PoolStats, type Resources } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 /**
@@ -12,13 +12,14 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
  */
 @Injectable()
 export class CapacityCache {
-  readonly hosts = new Map<string, PlacementHost>();
+  readonly hosts = new HostTable();
   readonly pools = new Map<string, PlacementPool>();
   private cursor = 0n;
   private previousCursor = 0n;
   private lastFull = 0;
   private lastRefresh = 0;
   private inflight?: Promise<void>;
+  private poolStats?: Map<string, PoolStats>;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -36,7 +37,21 @@ export class CapacityCache {
   }
 
   view(): PlacementView {
-    return { hosts: hostsOf(this.hosts), pools: this.pools };
+    return { hosts: this.hosts.all(), pools: this.pools };
+  }
+
+  /** `size` hosts from a random place: where a large pool's decision looks first. */
+  sampleView(size: number): PlacementView {
+    return { hosts: this.hosts.window(Math.floor(Math.random() * this.hosts.size), size), pools: this.pools };
+  }
+
+  /**
+   * The pools' figures (CPU vendor baseline, HA reserve) over every host, computed once and
+   * reused until something they depend on changes: a refresh, or a reservation in an HA pool.
+   */
+  stats(): ReadonlyMap<string, PoolStats> {
+    this.poolStats ??= computePoolStats(this.hosts.all(), this.pools);
+    return this.poolStats;
   }
 
   /**
@@ -55,8 +70,9 @@ export class CapacityCache {
   private adjust(hostId: string, r: Resources, haProtected: boolean, sign: 1 | -1): void {
     const h = this.hosts.get(hostId);
     if (!h) return;
+    if ((this.pools.get(h.poolId)?.haHostFailuresToTolerate ?? 0) > 0) this.poolStats = undefined;
     const plus = (a: Resources): Resources => ({ vcpus: a.vcpus + sign * r.vcpus, memoryMb: a.memoryMb + sign * r.memoryMb, diskGb: a.diskGb + sign * r.diskGb });
-    this.hosts.set(hostId, {
+    this.hosts.set({
       ...h,
       used: plus(h.used),
       usedInstances: h.usedInstances + sign,
@@ -67,19 +83,21 @@ export class CapacityCache {
   /** After a claim lost a race: the truth about that one host. */
   async reloadHost(hostId: string): Promise<void> {
     const host = await this.db.host.findUnique({ where: { id: hostId } });
+    this.poolStats = undefined;
     if (!host) {
       this.hosts.delete(hostId);
       return;
     }
     const protectedUse = await protectedUsage(this.db, [hostId]);
-    this.hosts.set(hostId, toPlacementHost(host, protectedUse.get(hostId)));
+    this.hosts.set(toPlacementHost(host, protectedUse.get(hostId)));
   }
 
   private async reloadAll(): Promise<void> {
     const started = Date.now();
     const { hosts, placementHosts, pools } = await loadPlacementState(this.db);
     this.hosts.clear();
-    for (const [id, h] of placementHosts) this.hosts.set(id, h);
+    for (const h of placementHosts.values()) this.hosts.set(h);
+    this.poolStats = undefined;
     this.pools.clear();
     for (const [id, p] of pools) this.pools.set(id, p);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), 0n);
@@ -99,8 +117,10 @@ export class CapacityCache {
       this.db.pool.findMany(),
     ]);
     const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();
-    for (const h of hosts) this.hosts.set(h.id, toPlacementHost(h, protectedUse.get(h.id)));
+    for (const h of hosts) this.hosts.set(toPlacementHost(h, protectedUse.get(h.id)));
     this.setPools(pools);
+    // pools are re-read every refresh: a changed ratio or HA setting counts from now
+    this.poolStats = undefined;
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), this.cursor);
     this.previousCursor = this.cursor;
     this.cursor = max;

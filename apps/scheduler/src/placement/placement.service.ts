@@ -11,6 +11,9 @@ export type PlacementOutcome = { hostId: string; epoch: number } | { vmGone: tru
 // lost race decides again on fresh figures, so a pool with room left is not given up on
 const MAX_ROUNDS = 10;
 const CANDIDATES = 8;
+// a decision in a larger pool looks at this many hosts from a random place first, and at all
+// of them only when none of those can take the VM (so no_valid_host still counts every host)
+const SAMPLE = 1_000;
 
 const POLICY: Record<ServerGroupPolicy, GroupPolicy> = {
   affinity: 'affinity',
@@ -50,7 +53,7 @@ export class PlacementService {
     const hardGroup = group && (group.policy === 'affinity' || group.policy === 'anti_affinity') ? { id: group.id, policy: group.policy } : undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.cache.fresh(round > 0);
-      const decision = decide(request, this.cache.view(), { maxCandidates: CANDIDATES });
+      const decision = this.decide(request);
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
         throw new PermanentError('no_valid_host', `no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`, {
@@ -74,6 +77,16 @@ export class PlacementService {
       }
     }
     throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+  }
+
+  /** Sampled first in large pools (server-group members are few: those look at every host). */
+  private decide(request: PlacementRequest) {
+    const o = { maxCandidates: CANDIDATES, stats: this.cache.stats() };
+    if (this.cache.hosts.size > SAMPLE && !request.serverGroup) {
+      const sampled = decide(request, this.cache.sampleView(SAMPLE), o);
+      if (sampled.ok) return sampled;
+    }
+    return decide(request, this.cache.view(), o);
   }
 
   private async memberHosts(groupId: string, vmId: string): Promise<string[]> {

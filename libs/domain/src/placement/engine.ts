@@ -1,4 +1,3 @@
-import { offeredCapacity } from '../hosts/capacity';
 import type { FilterContext, PlacementFilter, PlacementWeigher } from './filter';
 import { cpuCompatibilityFilter } from './filters/cpu-compatibility.filter';
 import { diskCapacityFilter, memoryCapacityFilter, vcpuCapacityFilter } from './filters/capacity.filters';
@@ -8,9 +7,9 @@ import { haReserveFilter } from './filters/ha-reserve.filter';
 import { hostStateFilter } from './filters/host-state.filter';
 import { poolFilter } from './filters/pool.filter';
 import { affinityFilter, antiAffinityFilter } from './filters/server-group.filters';
-import { computePoolStats, statsFor } from './pool-stats';
+import { computePoolStats, type PoolStats, statsFor } from './pool-stats';
 import { TopK } from './top-k';
-import type { PlacementDecision, PlacementRequest, PlacementView } from './types';
+import type { PlacementDecision, PlacementPool, PlacementRequest, PlacementView } from './types';
 import { resourceWeigher } from './weighers/resource.weigher';
 import { softAffinityWeigher, softAntiAffinityWeigher } from './weighers/soft-group.weighers';
 
@@ -40,6 +39,11 @@ export const WEIGHERS: readonly PlacementWeigher[] = [
 export interface DecideOptions {
   /** how many ranked candidates the claimer gets to try in order */
   maxCandidates?: number;
+  /**
+   * Pool figures computed beforehand over ALL hosts (computePoolStats): required when `hosts`
+   * is a sample, and saves a pass over every host when the caller can reuse them.
+   */
+  stats?: ReadonlyMap<string, PoolStats>;
 }
 
 /**
@@ -51,11 +55,20 @@ export function decide(request: PlacementRequest, view: PlacementView, o: Decide
   const members = new Map<string, number>();
   for (const id of request.serverGroup?.memberHostIds ?? []) members.set(id, (members.get(id) ?? 0) + 1);
   const excluded = new Set(request.excludeHostIds ?? []);
-  const stats = computePoolStats(view.hosts, view.pools);
+  const stats = o.stats ?? computePoolStats(view.hosts, view.pools);
   const removed = new Array<number>(FILTERS.length).fill(0);
   const poolIndex = FILTERS.indexOf(poolFilter);
   const top = new TopK(o.maxCandidates ?? 8);
   let considered = 0;
+  const ctx: FilterContext = {
+    request,
+    pool: undefined as unknown as PlacementPool,
+    offered: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+    free: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+    stats: {},
+    members,
+    excluded,
+  };
   for (const host of view.hosts) {
     considered++;
     const pool = view.pools.get(host.poolId);
@@ -63,16 +76,17 @@ export function decide(request: PlacementRequest, view: PlacementView, o: Decide
       removed[poolIndex]!++;
       continue;
     }
-    const offered = offeredCapacity(host.total, host.reserved, pool);
-    const ctx: FilterContext = {
-      request,
-      pool,
-      offered,
-      free: { vcpus: offered.vcpus - host.used.vcpus, memoryMb: offered.memoryMb - host.used.memoryMb, diskGb: offered.diskGb - host.used.diskGb },
-      stats: statsFor(stats, host.poolId),
-      members,
-      excluded,
-    };
+    // one context reused for every host: filters and weighers read it synchronously and keep
+    // nothing, and a decision over 10,000 hosts must not allocate 30,000 objects
+    const offered = ctx.offered;
+    offered.vcpus = Math.max(0, Math.floor((host.total.vcpus - host.reserved.vcpus) * pool.cpuAllocationRatio));
+    offered.memoryMb = Math.max(0, Math.floor((host.total.memoryMb - host.reserved.memoryMb) * pool.ramAllocationRatio));
+    offered.diskGb = Math.max(0, Math.floor((host.total.diskGb - host.reserved.diskGb) * pool.diskAllocationRatio));
+    ctx.free.vcpus = offered.vcpus - host.used.vcpus;
+    ctx.free.memoryMb = offered.memoryMb - host.used.memoryMb;
+    ctx.free.diskGb = offered.diskGb - host.used.diskGb;
+    ctx.pool = pool;
+    ctx.stats = statsFor(stats, host.poolId);
     let failed = -1;
     for (let i = 0; i < FILTERS.length; i++) {
       if (!FILTERS[i]!.passes(host, ctx)) {

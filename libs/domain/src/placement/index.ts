@@ -4,3 +4,4 @@ export * from './filter';
 export * from './pool-stats';
 export * from './types';
 export * from './weights';
+export * from './host-table';

@@ -1,4 +1,4 @@
-import { offeredCapacity, type Resources } from '../hosts/capacity';
+import type { Resources } from '../hosts/capacity';
 import type { PlacementHost, PlacementPool } from './types';
 
 export const RESOURCE_KEYS = ['vcpus', 'memoryMb', 'diskGb'] as const;
@@ -29,22 +29,23 @@ export function computePoolStats(hosts: Iterable<PlacementHost>, pools: Readonly
   const out = new Map<string, PoolStats>();
   if (needing.length === 0) return out;
   const vendors = new Map<string, Map<string, number>>();
-  const ha = new Map<string, { values: Record<ResourceKey, { id: string; v: number }[]>; totalFree: Resources }>();
+  const ha = new Map<string, { values: Record<ResourceKey, TopValues>; totalFree: Resources; pool: PlacementPool }>();
   for (const p of needing) {
     if (p.requireCpuCompatibility) vendors.set(p.id, new Map());
-    if (p.haHostFailuresToTolerate > 0) ha.set(p.id, { values: { vcpus: [], memoryMb: [], diskGb: [] }, totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 } });
+    const k = p.haHostFailuresToTolerate + 1;
+    if (p.haHostFailuresToTolerate > 0) ha.set(p.id, { values: { vcpus: new TopValues(k), memoryMb: new TopValues(k), diskGb: new TopValues(k) }, totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 }, pool: p });
   }
+  // one pass, no allocation per host: this runs for every decision over every host
   for (const h of hosts) {
     if (h.state !== 'up') continue;
     const v = vendors.get(h.poolId);
     if (v) v.set(h.cpuVendor, (v.get(h.cpuVendor) ?? 0) + 1);
     const acc = ha.get(h.poolId);
     if (acc) {
-      const offered = offeredCapacity(h.total, h.reserved, pools.get(h.poolId)!);
       for (const k of RESOURCE_KEYS) {
-        const free = Math.max(0, offered[k] - h.used[k]);
+        const free = Math.max(0, offeredOf(h, acc.pool, k) - h.used[k]);
         acc.totalFree[k] += free;
-        acc.values[k].push({ id: h.id, v: h.usedProtected[k] + free });
+        acc.values[k].offer(h.id, h.usedProtected[k] + free);
       }
     }
   }
@@ -63,12 +64,12 @@ export function statsFor(all: ReadonlyMap<string, PoolStats>, poolId: string): P
   return all.get(poolId) ?? EMPTY;
 }
 
-function haStats(n: number, values: Record<ResourceKey, { id: string; v: number }[]>, totalFree: Resources): HaStats {
+function haStats(n: number, values: Record<ResourceKey, TopValues>, totalFree: Resources): HaStats {
   const topSum: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
   const next: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
   const topValues = { vcpus: new Map<string, number>(), memoryMb: new Map<string, number>(), diskGb: new Map<string, number>() };
   for (const k of RESOURCE_KEYS) {
-    const sorted = topN(values[k], n + 1);
+    const sorted = values[k].entries;
     sorted.slice(0, n).forEach((e) => {
       topSum[k] += e.v;
       topValues[k].set(e.id, e.v);
@@ -78,17 +79,28 @@ function haStats(n: number, values: Record<ResourceKey, { id: string; v: number 
   return { n, totalFree, topSum, topValues, next };
 }
 
-/** The k largest entries, largest first, without sorting the whole list. */
-function topN(list: { id: string; v: number }[], k: number): { id: string; v: number }[] {
-  const top: { id: string; v: number }[] = [];
-  for (const e of list) {
-    if (top.length < k) {
-      top.push(e);
-      top.sort((a, b) => b.v - a.v);
-    } else if (e.v > top[k - 1]!.v) {
-      top[k - 1] = e;
-      top.sort((a, b) => b.v - a.v);
-    }
+const RATIO: Record<ResourceKey, 'cpuAllocationRatio' | 'ramAllocationRatio' | 'diskAllocationRatio'> = {
+  vcpus: 'cpuAllocationRatio',
+  memoryMb: 'ramAllocationRatio',
+  diskGb: 'diskAllocationRatio',
+};
+
+/** offeredCapacity(...)[k] without building the object. */
+function offeredOf(h: PlacementHost, pool: PlacementPool, k: ResourceKey): number {
+  return Math.max(0, Math.floor((h.total[k] - h.reserved[k]) * pool[RATIO[k]]));
+}
+
+/** The k largest values seen, largest first; on ties the one seen first ranks first. */
+class TopValues {
+  readonly entries: { id: string; v: number }[] = [];
+  constructor(private readonly k: number) {}
+
+  offer(id: string, v: number): void {
+    const e = this.entries;
+    if (e.length === this.k && v <= e[e.length - 1]!.v) return;
+    let i = e.length;
+    while (i > 0 && e[i - 1]!.v < v) i--;
+    e.splice(i, 0, { id, v });
+    if (e.length > this.k) e.pop();
   }
-  return top;
 }

@@ -1,0 +1,201 @@
+// Placement (issue 5's benchmark), three figures:
+//   decide   the pure decision of libs/domain over N hosts: decisions/s and latency p50/p99
+//            (no database; each decision lands on its host, as the scheduler's reserve does),
+//            over every host (full) and as the scheduler decides (sampled), in a pool with and
+//            without an HA reserve
+//   claim    decisions plus claims: the scheduler's own PlacementService and CapacityCache against
+//            a real Postgres, V VMs waiting, 1 and 2 scheduler processes racing: placements/s,
+//            then a check that no host is overcommitted and usage equals the allocations
+//   memory   a real scheduler process (the whole NestJS app) with 10,000 hosts and 100,000 VMs
+//            in its database, after it has placed a VM (capacity cache loaded): RSS
+// Run: node scripts/build.mjs && node dist/bench/placement.js [--hosts 1000,10000] [--decisions 20000]
+//        [--vms 20000] [--schedulers 1,2] [--concurrency 32] [--memory-hosts 10000] [--memory-vms 100000]
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createDb, type Vm } from '@xenplane/db';
+import { computePoolStats, decide, HostTable, type PlacementPool, resolveWeights, withPlacement } from '@xenplane/domain';
+import { Cloud, createTestDatabase } from '@xenplane/testing';
+import { CapacityCache } from '../apps/scheduler/src/placement/capacity-cache';
+import { PlacementService } from '../apps/scheduler/src/placement/placement.service';
+import { loadSchedulerConfig } from '../apps/scheduler/src/config';
+import { capacityViolations, HOST, seedPool, seedRunningVms, seedWaitingVms, SIZES } from './placement-fixture';
+import { percentile, report, round } from './report';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : def;
+};
+const list = (name: string, def: string) => arg(name, def).split(',').map(Number);
+
+/**
+ * mode full: every host, pool figures computed per decision (the pure function as tests call it);
+ * mode sampled: as the scheduler decides (a window of 1,000 hosts first, pool figures reused).
+ */
+function decideBench(hosts: number, decisions: number, mode: 'full' | 'sampled', ha: number): Record<string, number | string> {
+  const pool: PlacementPool = { id: 'p', cpuAllocationRatio: 4, ramAllocationRatio: 1, diskAllocationRatio: 1, haHostFailuresToTolerate: ha, requireCpuCompatibility: true, weights: resolveWeights({}) };
+  const pools = new Map([['p', pool]]);
+  const table = new HostTable();
+  for (let i = 0; i < hosts; i++) {
+    table.set({
+      id: `h${i}`,
+      name: `h${i}`,
+      poolId: 'p',
+      state: 'up',
+      total: { vcpus: HOST.vcpus, memoryMb: HOST.memoryMb, diskGb: HOST.diskGb },
+      reserved: { vcpus: HOST.reservedVcpus, memoryMb: HOST.reservedMemoryMb, diskGb: 0 },
+      used: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+      usedInstances: 0,
+      usedProtected: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+      hvm: true,
+      hap: true,
+      cpuVendor: 'GenuineIntel',
+      cpuFeatures: ['sse4_2', 'avx', 'avx2'],
+    });
+  }
+  const latencies: number[] = [];
+  let stats: ReturnType<typeof computePoolStats> | undefined;
+  const started = performance.now();
+  for (let i = 0; i < decisions; i++) {
+    const resources = SIZES[i % SIZES.length]!;
+    const haProtected = i % 5 === 0;
+    const request = { resources, guestType: 'pv' as const, poolId: 'p', haProtected };
+    const t = performance.now();
+    let d;
+    if (mode === 'full') d = decide(request, { hosts: table.all(), pools }, { maxCandidates: 8 });
+    else {
+      stats ??= computePoolStats(table.all(), pools);
+      const o = { maxCandidates: 8, stats };
+      d = decide(request, { hosts: table.window(Math.floor(Math.random() * table.size), 1_000), pools }, o);
+      if (!d.ok) d = decide(request, { hosts: table.all(), pools }, o);
+    }
+    latencies.push(performance.now() - t);
+    if (!d.ok) throw new Error(`pool full after ${i} decisions`);
+    const host = table.get(d.candidates[0]!)!;
+    table.set(withPlacement(host, resources, haProtected));
+    // as the scheduler's cache does: an HA pool's figures change with every placement
+    if (ha > 0) stats = undefined;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { part: `decide (${mode}, ha ${ha})`, hosts, schedulers: '-', n: decisions, per_second: Math.round(decisions / seconds), p50_ms: round(percentile(latencies, 50), 3), p99_ms: round(percentile(latencies, 99), 3) };
+}
+
+/** One scheduler's share of the waiting VMs, placed by the scheduler's own code (child process). */
+async function worker(url: string, index: number, of: number, concurrency: number): Promise<void> {
+  const db = createDb({ url, poolSize: Math.min(concurrency, 40) });
+  const config = loadSchedulerConfig({ ...process.env, DATABASE_URL: url });
+  const cache = new CapacityCache(db, config);
+  const placement = new PlacementService(db, cache);
+  await cache.fresh(true);
+  const vms = (await db.vm.findMany({ where: { state: 'scheduling' }, orderBy: { id: 'asc' } })).filter((_, i) => i % of === index);
+  process.send!({ ready: true });
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let vm: Vm | undefined; (vm = vms[next++]); ) {
+        const t = performance.now();
+        try {
+          await placement.place(vm, undefined);
+        } catch {
+          failed++;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  process.send!({ placed: vms.length - failed, failed, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 });
+  await db.$disconnect();
+}
+
+async function claimBench(hosts: number, vms: number, schedulers: number, concurrency: number): Promise<Record<string, number | string>> {
+  const t = await createTestDatabase('bench');
+  try {
+    const { projectId } = await seedPool(t.db, hosts);
+    await seedWaitingVms(t.db, projectId, vms);
+    const children = Array.from({ length: schedulers }, (_, i) =>
+      fork(__filename, ['--worker', t.url, String(i), String(schedulers), String(concurrency)], { env: { ...process.env, LOG_LEVEL: 'warn' } }),
+    );
+    const message = (c: ReturnType<typeof fork>) => new Promise<any>((resolve, reject) => {
+      c.once('message', resolve);
+      c.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+    });
+    await Promise.all(children.map(message));
+    const started = performance.now();
+    const results = await Promise.all(children.map((c) => (c.send('go'), message(c))));
+    const seconds = (performance.now() - started) / 1000;
+    const placed = results.reduce((s, r) => s + r.placed, 0);
+    const violations = await capacityViolations(t.db);
+    if (violations > 0) throw new Error(`${violations} hosts overcommitted or out of step with their allocations`);
+    const allocations = await t.db.allocation.count();
+    if (allocations !== placed) throw new Error(`${allocations} allocations for ${placed} placements`);
+    return {
+      part: 'claim',
+      hosts,
+      schedulers,
+      n: placed,
+      per_second: Math.round(placed / seconds),
+      p50_ms: round(Math.max(...results.map((r) => r.p50)), 2),
+      p99_ms: round(Math.max(...results.map((r) => r.p99)), 2),
+      failed: results.reduce((s, r) => s + r.failed, 0),
+    };
+  } finally {
+    await t.drop();
+  }
+}
+
+async function memoryBench(hosts: number, vms: number): Promise<Record<string, number | string>> {
+  const cloud = await Cloud.start({ hosts: 0, logLevel: 'warn' });
+  try {
+    const { projectId } = await seedPool(cloud.db, hosts);
+    await seedRunningVms(cloud.db, projectId, vms - 1);
+    const res = await cloud.api.post('/v1/vms', { name: 'probe', flavor: 'bench', image: 'bench', projectId });
+    if (res.status !== 202) throw new Error(`create: ${res.status}`);
+    // the probe is placed (capacity cache loaded with every host) and then fails to build: its hosts are not real
+    await cloud.waitForOperation(res.body.operations[0].id, 120_000);
+    await new Promise((r) => setTimeout(r, 5_000));
+    const status = readFileSync(`/proc/${cloud.schedulers[0]!.pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
+    return { part: 'memory', hosts, schedulers: 1, n: vms, rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024), goal_mb: 400 };
+  } finally {
+    await cloud.stop();
+  }
+}
+
+async function main() {
+  const rows: Record<string, number | string>[] = [];
+  const hostCounts = list('hosts', '1000,10000');
+  const decisions = Number(arg('decisions', '20000'));
+  for (const hosts of hostCounts) {
+    for (const ha of [0, 1]) for (const mode of ['full', 'sampled'] as const) rows.push(decideBench(hosts, decisions, mode, ha));
+  }
+  for (const hosts of hostCounts) {
+    for (const schedulers of list('schedulers', '1,2')) rows.push(await claimBench(hosts, Number(arg('vms', '20000')), schedulers, Number(arg('concurrency', '32'))));
+  }
+  if (arg('memory-hosts', '10000') !== '0') rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000'))));
+  report('placement', rows, { goals: { placementsPerSecondAt10kHosts: 2000, decisionP99Ms: 5, schedulerRssMb: 400 } });
+}
+
+if (process.argv[2] === '--worker') {
+  const [url, index, of, concurrency] = process.argv.slice(3);
+  worker(url!, Number(index), Number(of), Number(concurrency)).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
