@@ -1,7 +1,7 @@
 import { type CallOptions, type ClientDuplexStream, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { CORRELATION_HEADER, currentCorrelationId } from '@xenplane/observability';
 import { type DomainEvent, HostAgentClient, type HostAgentService, type MigrationChunk, type WatchEventsRequest } from '@xenplane/proto';
-import { channelCredentialsFor, type TlsIdentity } from './credentials';
+import { channelCredentialsFor, channelOptionsFor, type TlsIdentity } from './credentials';
 
 type Service = typeof HostAgentService;
 
@@ -45,7 +45,8 @@ export type AgentClient = { [K in UnaryName]: (request: RequestOf<K>, opts?: Cal
 type RawUnary = (req: unknown, md: Metadata, options: Partial<CallOptions>, cb: (err: ServiceError | null, res: unknown) => void) => { cancel(): void };
 
 export function createAgentClient(address: string, hostId: string, identity: TlsIdentity, defaultDeadlineMs: number): AgentClient {
-  const raw = new HostAgentClient(address, channelCredentialsFor(identity, hostId), {
+  const raw = new HostAgentClient(address, channelCredentialsFor(identity), {
+    ...channelOptionsFor(hostId),
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });

@@ -7,7 +7,7 @@ import {
   type InjectFaultResponse,
   SimControlClient,
 } from '@xenplane/proto';
-import { channelCredentialsFor, type TlsIdentity } from './credentials';
+import { channelCredentialsFor, channelOptionsFor, type TlsIdentity } from './credentials';
 
 export interface SimControl {
   injectFault(req: Partial<InjectFaultRequest> & Pick<InjectFaultRequest, 'kind'>): Promise<InjectFaultResponse>;
@@ -18,7 +18,7 @@ export interface SimControl {
 
 /** The test-only SimControl service of a simulated host, as promises (tests and benchmarks). */
 export function simControl(address: string, hostId: string, identity: TlsIdentity): SimControl {
-  const raw = new SimControlClient(address, channelCredentialsFor(identity, hostId));
+  const raw = new SimControlClient(address, channelCredentialsFor(identity), channelOptionsFor(hostId));
   const call = <Res>(name: 'injectFault' | 'clearFaults' | 'getHistory', req: unknown) =>
     new Promise<Res>((resolve, reject) => {
       const method = raw[name] as unknown as (r: unknown, md: Metadata, o: object, cb: (e: Error | null, res: Res) => void) => void;
