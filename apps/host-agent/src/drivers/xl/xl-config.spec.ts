@@ -149,8 +149,8 @@ describe('renderXlConfig', () => {
   });
 
   it('renders a pv vif rate without a model', () => {
-    const cfg = render(spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '1.5Gb/s', model: '' }])));
-    expect(valueOf(cfg, 'vif')).toBe("[ 'mac=00:16:3e:0a:0b:0c,bridge=br-pool1,rate=1.5Gb/s' ]");
+    const cfg = render(spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '2Gb/s', model: '' }])));
+    expect(valueOf(cfg, 'vif')).toBe("[ 'mac=00:16:3e:0a:0b:0c,bridge=br-pool1,rate=2Gb/s' ]");
   });
 
   const ACTIONS: [LifecycleAction, string][] = [
@@ -269,7 +269,7 @@ describe('renderXlConfig on many specs', () => {
           fc.record({
             mac: str(['00:16:3e:00:00:01', '00:16:3e:7f:ab:cd'], hostile),
             bridge: str(['xenbr0', 'br-pool.1'], hostile),
-            rate: str(['', '100Mb/s', '1.5Gb/s'], hostile),
+            rate: str(['', '100Mb/s', '2Gb/s'], hostile),
             model: str(['', 'e1000', 'rtl8139', 'virtio-net'], hostile),
           }),
           { maxLength: 8 },

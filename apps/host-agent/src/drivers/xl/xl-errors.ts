@@ -7,7 +7,7 @@ const PATTERNS: [RegExp, AgentErrorCode][] = [
   [/invalid domain identifier|domain .* (does not exist|not found)|no such domain|cannot find domain/i, 'not_found'],
   [/failed to free memory|not enough memory|out of memory|insufficient memory|ENOMEM/i, 'resource_exhausted'],
   [/domain with name .* already exists|already exists|domain name .* in use/i, 'already_exists'],
-  [/failed to parse|syntax error|unknown type|invalid (type|parameter|value|disk|vif)|unrecognized|parse error|bad (type|value)/i, 'invalid_argument'],
+  [/failed to parse|syntax error|config parsing error|unknown type|invalid (domain )?type|invalid (parameter|value|disk|vif|rate)|unrecognized|parse error|bad (type|value)/i, 'invalid_argument'],
   [/timed out|timeout/i, 'deadline_exceeded'],
   [/requires? hvm|hvm (guest|support).*not|hap.*(not available|required)|not supported by the hypervisor/i, 'failed_precondition'],
 ];

@@ -1,0 +1,269 @@
+// The host agent's memory (issue: "the agent's RSS with 100 domains stays under 60 MB; report it"):
+//   1. one agent process, sim driver, as StandaloneAgent starts it: RSS idle, then after N domains
+//      (64 MB, 1 vCPU each) and the calls a scheduler makes (200 heartbeats, 50 listDomains), 2 s
+//      of quiet, nothing forced; VmRSS and VmHWM (peak) from /proc/<pid>/status, against the goal;
+//   2. fleet mode: one process serving many simulated hosts (AGENT_FLEET_SIZE), each enrolled
+//      here (identity.json and port written to its state directory): seconds until every host
+//      answers, RSS idle, then RSS with --per-host domains on each host, and RSS per host.
+// Linux only (/proc). --fleet 0 skips part 2; --node-options '<flags>' runs both agents with NODE_OPTIONS
+// (e.g. '--max-semi-space-size=1', to see how much of the RSS is V8's young generation).
+// Run: node scripts/build.mjs && node dist/bench/agent-memory.js [--domains 100] [--fleet 300] [--per-host 10]
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type AgentClient, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
+import { createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
+import { type DomainSpec, DomainState, GuestType, LifecycleAction } from '@xenplane/proto';
+import { freePort, ManagedProcess, StandaloneAgent, waitFor } from '@xenplane/testing';
+import { report, round } from './report';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+
+const argText = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? '') : '';
+};
+
+const GOAL_MB = 60;
+const NODE_OPTIONS = argText('node-options');
+const SIM_ENV: Record<string, string> = { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0', LOG_LEVEL: 'warn', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
+const RUNNING = [DomainState.DOMAIN_STATE_RUNNING, DomainState.DOMAIN_STATE_BLOCKED];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Memory {
+  rssMb: number;
+  peakMb: number;
+  anonMb: number;
+  fileMb: number;
+}
+
+/** What the kernel says the process holds now (VmRSS, split into anonymous and file) and at most (VmHWM). */
+function memoryOf(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);
+    return Number(m[1]);
+  };
+  const mb = (field: string) => round(kb(field) / 1024);
+  return { rssMb: mb('VmRSS'), peakMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: round((kb('RssFile') + kb('RssShmem')) / 1024) };
+}
+
+/** A small PV guest, as the scheduler would ask for xp.micro: 64 MB, 1 vCPU, one disk, one NIC. */
+function domainSpec(n: number): DomainSpec {
+  const mac = `00:16:3e:${[(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+  return {
+    vmId: randomUUID(),
+    name: `bench-${n}`,
+    guestType: GuestType.GUEST_TYPE_PV,
+    vcpus: 1,
+    maxVcpus: 1,
+    memoryMb: 64,
+    maxMemoryMb: 64,
+    cpus: '',
+    boot: { kernel: '/var/lib/xenplane/images/tiny/vmlinuz', ramdisk: '', cmdline: 'console=hvc0', bootloader: '', hvmBoot: '', serial: '', vnc: false },
+    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1 }],
+    vifs: [{ mac, bridge: 'xenbr0', rate: '', model: '' }],
+    onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
+    onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
+    onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
+    epoch: 1,
+  };
+}
+
+/** Runs the tasks with at most `limit` at a time; the first failure fails the lot. */
+async function inParallel<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await task(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function createDomains(c: AgentClient, specs: DomainSpec[], concurrency: number): Promise<void> {
+  await inParallel(specs, concurrency, async (spec) => {
+    const d = await c.createDomain({ spec, startPaused: false });
+    if (!RUNNING.includes(d.state)) throw new Error(`domain ${spec.vmId} is ${DomainState[d.state]}, not running`);
+  });
+}
+
+/** Whether something accepts TCP connections on the port (the fleet binds its hosts one after another). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      done(true);
+    });
+    s.once('error', () => done(false));
+  });
+}
+
+const tail = (text: string, lines = 30) => text.trim().split('\n').slice(-lines).join('\n');
+
+type Row = Record<string, string | number>;
+
+const columns = (m: Memory, hosts: number): Row => ({
+  rss_mb: m.rssMb,
+  peak_mb: m.peakMb,
+  anon_mb: m.anonMb,
+  file_mb: m.fileMb,
+  ...(hosts > 1 ? { rss_per_host_kb: Math.round((m.rssMb * 1024) / hosts) } : {}),
+});
+
+async function singleAgent(domains: number): Promise<{ rows: Row[]; pass: boolean }> {
+  const agent = new StandaloneAgent({
+    env: { ...SIM_ENV, SIM_MEMORY_MB: '262144', SIM_CPUS: '64', SIM_DISK_GB: String(Math.max(2_000, domains * 2)) },
+    deadlineMs: 30_000,
+  });
+  try {
+    const t = performance.now();
+    await agent.start();
+    const startSeconds = (performance.now() - t) / 1000;
+    const pid = agent.process!.pid!;
+    const c = agent.client();
+    await sleep(2_000);
+    const idle = memoryOf(pid);
+
+    const specs = Array.from({ length: domains }, (_, i) => domainSpec(i + 1));
+    const t0 = performance.now();
+    await createDomains(c, specs, 4);
+    const createSeconds = (performance.now() - t0) / 1000;
+    const vmIds = specs.map((s) => s.vmId);
+    // what the scheduler's host monitor and reconciler ask, with its fence timeout and HA list
+    for (let i = 0; i < 200; i++) await c.heartbeat({ fenceTimeoutSeconds: 12, protectedVmIds: vmIds });
+    for (let i = 0; i < 50; i++) {
+      const listed = await c.listDomains({});
+      if (listed.domains.length !== domains) throw new Error(`listDomains answered ${listed.domains.length} domains, not ${domains}`);
+    }
+    await sleep(2_000);
+    const loaded = memoryOf(pid);
+    const pass = loaded.rssMb < GOAL_MB;
+    return {
+      rows: [
+        { measure: 'one agent, idle', hosts: 1, domains: 0, startup_s: round(startSeconds, 2), ...columns(idle, 1) },
+        {
+          measure: `one agent, ${domains} domains, after 200 heartbeats + 50 listDomains`,
+          hosts: 1,
+          domains,
+          ...columns(loaded, 1),
+          create_s: round(createSeconds, 2),
+          goal: `rss < ${GOAL_MB} MB`,
+          result: pass ? 'pass' : 'FAIL',
+        },
+      ],
+      pass,
+    };
+  } catch (err) {
+    console.error(`agent log (tail):\n${tail(agent.log())}`);
+    throw err;
+  } finally {
+    await agent.destroy();
+  }
+}
+
+async function fleet(hosts: number, perHost: number): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'xenplane-fleet-'));
+  const stateRoot = join(dir, 'state');
+  const clients: AgentClient[] = [];
+  let agent: ManagedProcess | undefined;
+  try {
+    // enrol every host as the control plane would have: its key, a certificate of our CA, its port
+    const ca = await loadOrCreateCa(join(dir, 'ca'));
+    const controlPlane: TlsIdentity = { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('bench')) };
+    const ports = new Set<number>();
+    const enrolled: { hostId: string; port: number }[] = [];
+    const poolId = randomUUID();
+    for (let i = 0; i < hosts; i++) {
+      const name = `fleet-${i + 1}`;
+      const stateDir = join(stateRoot, name);
+      let port = await freePort();
+      while (ports.has(port)) port = await freePort();
+      ports.add(port);
+      const hostId = randomUUID();
+      const address = `127.0.0.1:${port}`;
+      const { keyPem, csrPem } = await createKeyAndCsr(name);
+      const issued = await ca.signHostCsr(csrPem, { hostId, address });
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      const identity = { hostId, poolId, name, address, caCertPem: ca.caCertPem, certPem: issued.certPem, keyPem };
+      writeFileSync(join(stateDir, 'identity.json'), JSON.stringify(identity), { mode: 0o600 });
+      writeFileSync(join(stateDir, 'port'), String(port));
+      enrolled.push({ hostId, port });
+    }
+
+    const t0 = performance.now();
+    agent = new ManagedProcess({
+      name: 'fleet-agent',
+      command: process.execPath,
+      args: [resolve(__dirname, '../apps/host-agent/src/main.js')],
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AGENT_DRIVER: 'sim',
+        AGENT_FLEET_SIZE: String(hosts),
+        AGENT_NAME: 'fleet',
+        AGENT_STATE_DIR: stateRoot,
+        ...SIM_ENV,
+      },
+      logFile: join(dir, 'agent.log'),
+    }).start();
+    const proc = agent;
+    const pid = proc.pid!;
+    // the hosts start one after another: wait for each port, then for each host to answer over mTLS
+    for (const h of enrolled) {
+      await waitFor(`fleet host on port ${h.port} to listen`, async () => {
+        if (!proc.running) throw new Error(`the fleet agent exited:\n${tail(proc.output())}`);
+        return (await listening(h.port)) || undefined;
+      }, { timeoutMs: 120_000, intervalMs: 20 });
+    }
+    for (const h of enrolled) clients.push(createAgentClient(`127.0.0.1:${h.port}`, h.hostId, controlPlane, 30_000));
+    await inParallel(clients, 32, async (c, i) => {
+      const info = await c.getHostInfo({});
+      if (info.hostId !== enrolled[i]!.hostId) throw new Error(`host ${i + 1} answered as ${info.hostId}`);
+    });
+    const startupSeconds = (performance.now() - t0) / 1000;
+    await sleep(2_000);
+    const idle = memoryOf(pid);
+
+    const t1 = performance.now();
+    let n = 0;
+    const specs = clients.map(() => Array.from({ length: perHost }, () => domainSpec(++n)));
+    await inParallel(clients, 32, (c, i) => createDomains(c, specs[i]!, 1));
+    const createSeconds = (performance.now() - t1) / 1000;
+    await sleep(2_000);
+    const loaded = memoryOf(pid);
+    return [
+      { measure: `fleet of ${hosts} hosts, idle`, hosts, domains: 0, startup_s: round(startupSeconds, 2), ...columns(idle, hosts) },
+      { measure: `fleet of ${hosts} hosts, ${perHost} domains each`, hosts, domains: n, ...columns(loaded, hosts), create_s: round(createSeconds, 2) },
+    ];
+  } catch (err) {
+    if (agent) console.error(`fleet agent log (tail):\n${tail(agent.output())}`);
+    throw err;
+  } finally {
+    for (const c of clients) c.close();
+    await agent?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const domains = arg('domains', 100);
+  const hosts = arg('fleet', 300);
+  const perHost = arg('per-host', 10);
+  const single = await singleAgent(domains);
+  const rows = [...single.rows, ...(hosts > 0 ? await fleet(hosts, perHost) : [])];
+  report('agent-memory', rows, { domains, fleet: hosts, perHost, nodeOptions: NODE_OPTIONS, goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
