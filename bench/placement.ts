@@ -143,6 +143,8 @@ async function claimBench(hosts: number, vms: number, schedulers: number, concur
       p50_ms: round(Math.max(...results.map((r) => r.p50)), 2),
       p99_ms: round(Math.max(...results.map((r) => r.p99)), 2),
       failed: results.reduce((s, r) => s + r.failed, 0),
+      // a scheduler process's placement state (capacity cache of every host, Prisma) after the run
+      rss_mb: Math.round(Math.max(...results.map((r) => r.rssMb))),
     };
   } finally {
     await t.drop();

@@ -47,3 +47,43 @@ export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Opera
     return op;
   });
 }
+
+export interface BuiltVm {
+  vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>;
+  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
+  domId: number;
+  powerState: 'running' | 'paused';
+}
+
+/**
+ * The end of a create, in ONE statement: the VM `building` -> `running` with its domain, the
+ * operation succeeded, both events recorded in that order. The operation only ends if the VM
+ * moved; false when it did not (deleted while building: the caller ends the operation).
+ */
+export async function finishBuiltVm(db: Db, b: BuiltVm): Promise<boolean> {
+  const rows = await db.$queryRaw<{ moved: bigint }[]>`
+    WITH moved AS (
+      UPDATE vms SET state = 'running', dom_id = ${b.domId}, power_state = ${b.powerState}::"PowerState",
+        error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
+      WHERE id = ${b.vm.id}::uuid AND state = 'building'
+      RETURNING id
+    ), finished AS (
+      UPDATE operations SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+        error_message = NULL, updated_at = now()
+      WHERE id = ${b.op.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
+      RETURNING id
+    ), recorded AS (
+      INSERT INTO events (project_id, resource_type, resource_id, type, data)
+      SELECT project_id, resource_type, resource_id, type, data FROM (
+        SELECT 1 AS ord, ${b.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+          jsonb_build_object('state', 'running', 'hostId', ${b.vm.hostId}::text) AS data
+        FROM moved
+        UNION ALL
+        SELECT 2, ${b.op.projectId}::uuid, 'operation', finished.id, 'operation.status',
+          jsonb_build_object('kind', ${b.op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${b.vm.id}::text, 'errorCode', NULL)
+        FROM finished
+      ) e ORDER BY ord
+    )
+    SELECT count(*) AS moved FROM moved`;
+  return Number(rows[0]?.moved ?? 0) === 1;
+}

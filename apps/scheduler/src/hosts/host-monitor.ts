@@ -71,6 +71,7 @@ export class HostMonitor {
         deadAfterMs: this.config.HOST_DEAD_AFTER_MS,
       });
       if (next !== host.state) await this.changeState(host, next);
+      if (!answered && next === 'down') await this.agents.forget(host.id);
     }
     // one statement for every healthy host: heartbeats must stay cheap at 10,000 hosts
     if (beating.length) {

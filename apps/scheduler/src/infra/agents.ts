@@ -29,6 +29,11 @@ export class Agents implements OnApplicationShutdown {
     }
   }
 
+  /** Drops a host's channel (a host that is down): a channel retrying in vain still holds its buffers. */
+  async forget(hostId: string): Promise<void> {
+    if (this.pool) (await this.pool).evict(hostId);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     if (this.pool) (await this.pool).close();
   }

@@ -18,7 +18,8 @@ export class OperationStore {
 
   /** Another unfinished operation on the same VM was queued first: it goes first. */
   async olderOpenOnVm(op: Operation): Promise<boolean> {
-    if (!op.vmId) return false;
+    // a create is its VM's first operation: nothing can be older
+    if (!op.vmId || op.kind === 'create') return false;
     const older = await this.db.operation.count({
       where: { vmId: op.vmId, status: { in: ['queued', 'running'] }, createdAt: { lt: op.createdAt }, id: { not: op.id } },
     });

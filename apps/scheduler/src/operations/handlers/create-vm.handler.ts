@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Host, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { DB, type Db, finishBuiltVm, type Host, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
@@ -56,9 +57,12 @@ export class CreateVmHandler implements OperationHandler {
       }
       const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, params.excludedHostIds ?? []);
       if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
-      await this.db.operation.update({ where: { id: op.id }, data: { hostId: placed.hostId } });
-      await this.ops.step(op, 'claimed');
-      vm = (await this.vms.load(vm.id))!;
+      await this.db.operation.updateMany({
+        where: { id: op.id, status: 'running' },
+        data: { hostId: placed.hostId, step: 'claimed', progress: progressOf(op.kind, 'claimed') },
+      });
+      // what the claim wrote, without reading it back
+      vm = { ...vm, state: 'building', hostId: placed.hostId, epoch: placed.epoch };
     }
     if (vm.state === 'running') {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
@@ -80,12 +84,9 @@ export class CreateVmHandler implements OperationHandler {
       return 'rescheduled';
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
-    await this.vms.transaction(async (tx) => {
-      const moved = await this.vms.move(tx, building, 'building', 'running', { domId: domain.domId, powerState, errorCode: null, errorMessage: null });
-      if (moved) await this.ops.finish(tx, op, { status: 'succeeded' });
-      // deleted while building: the delete operation, waiting behind this one, removes the domain
-      else await this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' });
-    });
+    if (await finishBuiltVm(this.db, { vm: building, op, domId: domain.domId, powerState })) return 'done';
+    // deleted while building: the delete operation, waiting behind this one, removes the domain
+    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' }));
     return 'done';
   }
 
