@@ -87,3 +87,49 @@ export async function finishBuiltVm(db: Db, b: BuiltVm): Promise<boolean> {
     SELECT count(*) AS moved FROM moved`;
   return Number(rows[0]?.moved ?? 0) === 1;
 }
+
+export interface DeletedVm {
+  vm: Pick<Vm, 'id' | 'projectId' | 'hostId' | 'state' | 'vcpus' | 'memoryMb' | 'diskGb'>;
+  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
+}
+
+/**
+ * The end of a delete, in ONE statement: the VM `deleted` (if it is still in the state the
+ * delete saw), its claims released on their hosts, its quota given back, the operation
+ * succeeded, both events recorded in that order.
+ */
+export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
+  await db.$executeRaw`
+    WITH moved AS (
+      UPDATE vms SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
+        state_changed_at = now(), updated_at = now()
+      WHERE id = ${d.vm.id}::uuid AND state = ${d.vm.state}::"VmState"
+      RETURNING id
+    ), freed AS (
+      DELETE FROM allocations WHERE vm_id = ${d.vm.id}::uuid AND EXISTS (SELECT 1 FROM moved)
+      RETURNING host_id, vcpus, memory_mb, disk_gb
+    ), hosts_released AS (
+      UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
+        used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
+      FROM freed f WHERE h.id = f.host_id
+    ), quota_released AS (
+      UPDATE projects SET used_instances = used_instances - 1, used_vcpus = used_vcpus - ${d.vm.vcpus},
+        used_memory_mb = used_memory_mb - ${d.vm.memoryMb}, used_disk_gb = used_disk_gb - ${d.vm.diskGb}, updated_at = now()
+      WHERE id = ${d.vm.projectId}::uuid AND EXISTS (SELECT 1 FROM moved)
+    ), finished AS (
+      UPDATE operations SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+        error_message = NULL, updated_at = now()
+      WHERE id = ${d.op.id}::uuid AND status IN ('queued', 'running')
+      RETURNING id
+    )
+    INSERT INTO events (project_id, resource_type, resource_id, type, data)
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS ord, ${d.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'deleted', 'hostId', ${d.vm.hostId}::text) AS data
+      FROM moved
+      UNION ALL
+      SELECT 2, ${d.op.projectId}::uuid, 'operation', finished.id, 'operation.status',
+        jsonb_build_object('kind', ${d.op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${d.vm.id}::text, 'errorCode', NULL)
+      FROM finished
+    ) e ORDER BY ord`;
+}

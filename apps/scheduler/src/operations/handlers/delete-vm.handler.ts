@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, releaseAllocations, releaseQuota, vmUsage } from '@xenplane/db';
+import { DB, type Db, finishDeletedVm, type Operation } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
 import { HostWork } from '../host-work';
@@ -10,7 +10,7 @@ import type { OperationHandler } from './handler';
 
 /**
  * deleting -> deleted: destroy the domain wherever the VM holds a claim, then release claims
- * and quota in one transaction. A host that is down is not waited for: its domains are of an
+ * and quota and end the operation in one statement. A host that is down is not waited for: its domains are of an
  * old epoch when it comes back, and it is told to destroy them.
  */
 @Injectable()
@@ -42,20 +42,7 @@ export class DeleteVmHandler implements OperationHandler {
         if (!(err instanceof AgentNotFound)) throw err;
       });
     }
-    await this.ops.step(op, 'releasing');
-    await this.vms.transaction(async (tx) => {
-      const moved = await this.vms.move(tx, vm, vm.state, 'deleted', {
-        hostId: null,
-        domId: null,
-        powerState: 'none',
-        deletedAt: new Date(),
-      });
-      if (moved) {
-        await releaseAllocations(tx, vm.id);
-        await releaseQuota(tx, vm.projectId, vmUsage(vm));
-      }
-      await this.ops.finish(tx, op, { status: 'succeeded' });
-    });
+    await finishDeletedVm(this.db, { vm, op });
   }
 
   /** The domain could not be destroyed: the VM keeps its claim and shows the error; delete can be retried. */
