@@ -1,7 +1,7 @@
 // End to end on simulated hosts with no boot delay (issue 6's benchmark):
 //   1,000 VMs requested in batches of 100 until all are running, then all deleted: VMs/s each way;
 //   then, idle, single VMs one after another: time from POST to `running` (p50/p99).
-// Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1]
+// Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1] [--profile DIR]
 import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
 import { percentile, report, round } from './report';
@@ -22,6 +22,10 @@ async function main() {
     agentEnv: { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0' },
     schedulerEnv: { SCHEDULER_CONCURRENCY: '64', HOST_OPERATION_CONCURRENCY: '8' },
     env: { DB_POOL_SIZE: '20' },
+    // --profile DIR: CPU profiles of every process, to see where the time goes
+    ...(process.argv.includes('--profile')
+      ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${process.argv[process.argv.indexOf('--profile') + 1]}`]])) }
+      : {}),
   });
   try {
     const project = await cloud.api.post('/v1/projects', { name: 'bench', quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 } });

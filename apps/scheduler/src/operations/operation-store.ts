@@ -26,17 +26,26 @@ export class OperationStore {
     return older > 0;
   }
 
-  /** queued -> running; false when someone else got there first (cancelled, or another worker). */
+  /**
+   * queued -> running (its event with it, in one statement); null when someone else got there
+   * first (cancelled, or another worker). A running operation picked up again stays running.
+   */
   async start(op: Operation): Promise<Operation | null> {
-    const now = new Date();
-    const rows = await this.db.operation.updateManyAndReturn({
-      where: { id: op.id, status: op.status === 'queued' ? 'queued' : 'running' },
-      data: { status: 'running', ...(op.startedAt ? {} : { startedAt: now }) },
-    });
-    const started = rows[0];
-    if (!started) return null;
-    if (op.status === 'queued') await recordEvents(this.db, [operationEvent(started)]);
-    return started;
+    const expected = op.status === 'queued' ? 'queued' : 'running';
+    const rows = await this.db.$queryRaw<{ started_at: Date }[]>`
+      WITH started AS (
+        UPDATE operations SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+        WHERE id = ${op.id}::uuid AND status = ${expected}::"OperationStatus"
+        RETURNING id, project_id, kind, progress, vm_id, error_code, started_at
+      ), recorded AS (
+        INSERT INTO events (project_id, resource_type, resource_id, type, data)
+        SELECT project_id, 'operation', id, 'operation.status',
+          jsonb_build_object('kind', kind::text, 'status', 'running', 'progress', progress, 'vmId', vm_id::text, 'errorCode', error_code)
+        FROM started WHERE ${expected === 'queued'}
+      )
+      SELECT started_at FROM started`;
+    const row = rows[0];
+    return row ? { ...op, status: 'running', startedAt: row.started_at } : null;
   }
 
   async step(op: Operation, step: string, tx: Tx | Db = this.db): Promise<void> {

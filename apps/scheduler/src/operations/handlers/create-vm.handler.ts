@@ -59,10 +59,12 @@ export class CreateVmHandler implements OperationHandler {
       if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
       await this.db.operation.updateMany({
         where: { id: op.id, status: 'running' },
-        data: { hostId: placed.hostId, step: 'claimed', progress: progressOf(op.kind, 'claimed') },
+        // claimed and now building: one write for both steps
+        data: { hostId: placed.hostId, step: 'building', progress: progressOf(op.kind, 'building') },
       });
-      // what the claim wrote, without reading it back
+      // what the claim and that update wrote, without reading them back
       vm = { ...vm, state: 'building', hostId: placed.hostId, epoch: placed.epoch };
+      op = { ...op, hostId: placed.hostId, step: 'building' };
     }
     if (vm.state === 'running') {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
@@ -70,7 +72,7 @@ export class CreateVmHandler implements OperationHandler {
     }
     if (vm.state !== 'building' || !vm.hostId) throw new OvertakenError(`the VM is ${vm.state}`);
     const host = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
-    await this.ops.step(op, 'building');
+    if (op.step !== 'building') await this.ops.step(op, 'building');
     const building = vm;
     let domain;
     try {
