@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
+import { type AgentClient, createAgentClient, type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
 import { createDb, type Db, dropDatabase, ensureDatabase, migrateDatabase } from '@xenplane/db';
 import { loadOrCreateCa } from '@xenplane/pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../database';
@@ -73,7 +73,7 @@ export class Cloud {
   private ownedStateDir = false;
   private redis?: Redis;
   private testIdentity?: Promise<TlsIdentity>;
-  private readonly controls: SimControl[] = [];
+  private readonly controls: { close(): void }[] = [];
 
   private constructor(
     readonly opts: CloudOptions,
@@ -218,13 +218,30 @@ export class Cloud {
 
   /** The test-only SimControl of a simulated host (faults, the record of domain lives). */
   async simControl(hostName: string): Promise<SimControl> {
-    const hosts = (await this.api.get('/v1/hosts')).body as { id: string; name: string; address: string }[];
-    const host = hosts.find((h) => h.name === hostName);
-    if (!host) throw new Error(`no host ${hostName}`);
-    this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({ ...(await ca.issueControlPlaneIdentity('tests')), caCertPem: ca.caCertPem }));
-    const client = simControl(host.address, host.id, await this.testIdentity);
+    const host = await this.hostNamed(hostName);
+    const client = simControl(host.address, host.id, await this.identity());
     this.controls.push(client);
     return client;
+  }
+
+  /** A host's agent as the control plane reaches it: for tests that act behind its back. */
+  async agentClient(hostName: string): Promise<AgentClient> {
+    const host = await this.hostNamed(hostName);
+    const client = createAgentClient(host.address, host.id, await this.identity(), 10_000);
+    this.controls.push(client);
+    return client;
+  }
+
+  private async hostNamed(name: string): Promise<{ id: string; name: string; address: string }> {
+    const hosts = (await this.api.get('/v1/hosts')).body as { id: string; name: string; address: string }[];
+    const host = hosts.find((h) => h.name === name);
+    if (!host) throw new Error(`no host ${name}`);
+    return host;
+  }
+
+  private identity(): Promise<TlsIdentity> {
+    this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({ ...(await ca.issueControlPlaneIdentity('tests')), caCertPem: ca.caCertPem }));
+    return this.testIdentity;
   }
 
   /** Every domain life the simulated hosts remember, by host name. */
