@@ -38,6 +38,8 @@ export interface CloudOptions {
   nodeArgs?: Partial<Record<'api' | 'scheduler' | 'host-agent', string[]>>;
   /** the agents' state dir already holds their certificates: start them without new tokens */
   reuseEnrollment?: boolean;
+  /** the simulated hosts are named <fleetName>-1, -2, ... (default: sim) */
+  fleetName?: string;
 }
 
 /** Timings that make a test cloud notice things in seconds, not minutes. */
@@ -159,14 +161,32 @@ export class Cloud {
     this.agents = this.process('agents', 'host-agent', {
       AGENT_DRIVER: 'sim',
       AGENT_FLEET_SIZE: String(count),
-      AGENT_NAME: 'sim',
+      AGENT_NAME: this.fleetName,
       AGENT_ENROLLMENT_TOKENS: tokens.join(','),
       AGENT_CONTROL_PLANE_URL: this.api.baseUrl,
       AGENT_STATE_DIR: join(this.stateDir, 'agents'),
       AGENT_TEST_CONTROLS: '1',
       ...this.opts.agentEnv,
     }).start();
-    await this.waitForHosts(count);
+    await this.waitForFleet(count);
+  }
+
+  get fleetName(): string {
+    return this.opts.fleetName ?? 'sim';
+  }
+
+  /** Our own simulated hosts up, by name: other hosts in a reused database do not count. */
+  private async waitForFleet(count: number): Promise<void> {
+    const names = new Set(Array.from({ length: count }, (_, i) => `${this.fleetName}-${i + 1}`));
+    await waitFor(
+      `hosts ${[...names].join(', ')} up`,
+      async () => {
+        if (this.agents && !this.agents.running) throw new Error(`the agents exited: ${this.agents.output().trim().split('\n').pop()}`);
+        const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
+        return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   }
 
   private async enrollmentTokens(count: number): Promise<string[]> {

@@ -23,8 +23,9 @@ export async function runDevCloud(s: DevCloudSettings): Promise<Cloud> {
   await ensureDatabase(s.databaseUrl);
   await migrateDatabase(s.databaseUrl);
   await ensureTokenRegistered(s.databaseUrl, adminToken);
+  const fleetName = await loadOrChooseFleetName(s.stateDir, s.databaseUrl);
   // agents enrolled against another database would never be polled: enroll them afresh
-  if (!(await hostsEnrolled(s.databaseUrl, s.hosts))) rmSync(join(s.stateDir, 'agents'), { recursive: true, force: true });
+  if (!(await hostsEnrolled(s.databaseUrl, fleetName, s.hosts))) rmSync(join(s.stateDir, 'agents'), { recursive: true, force: true });
   const enrolled = existsSync(join(s.stateDir, 'agents'));
   return Cloud.start({
     hosts: s.hosts,
@@ -36,6 +37,7 @@ export async function runDevCloud(s: DevCloudSettings): Promise<Cloud> {
     adminToken,
     timings: 'production',
     reuseEnrollment: enrolled,
+    fleetName,
   });
 }
 
@@ -61,11 +63,34 @@ async function ensureTokenRegistered(databaseUrl: string, token: string): Promis
   }
 }
 
-async function hostsEnrolled(databaseUrl: string, count: number): Promise<boolean> {
+async function hostsEnrolled(databaseUrl: string, fleetName: string, count: number): Promise<boolean> {
   const db = createDb({ url: databaseUrl, poolSize: 1 });
   try {
-    return (await db.host.count({ where: { name: { startsWith: 'sim-' } } })) >= count;
+    const names = Array.from({ length: count }, (_, i) => `${fleetName}-${i + 1}`);
+    return (await db.host.count({ where: { name: { in: names } } })) === count;
   } finally {
     await db.$disconnect();
   }
+}
+
+/**
+ * This state dir's simulated hosts are named sim-1..N, unless the database already has hosts of
+ * that name that another checkout (another state dir) enrolled: then sim-<random>-1..N. Kept in
+ * stateDir, so the same checkout finds its hosts again.
+ */
+async function loadOrChooseFleetName(stateDir: string, databaseUrl: string): Promise<string> {
+  const file = join(stateDir, 'fleet-name');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const db = createDb({ url: databaseUrl, poolSize: 1 });
+  let name = 'sim';
+  try {
+    const taken = await db.host.findUnique({ where: { name: 'sim-1' } });
+    const mine = join(stateDir, 'agents', 'sim-1', 'identity.json');
+    const ours = existsSync(mine) && (JSON.parse(readFileSync(mine, 'utf8')) as { hostId?: string }).hostId === taken?.id;
+    if (taken && !ours) name = `sim-${randomBytes(2).toString('hex')}`;
+  } finally {
+    await db.$disconnect();
+  }
+  writeFileSync(file, `${name}\n`);
+  return name;
 }
