@@ -133,3 +133,24 @@ export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
       FROM finished
     ) e ORDER BY ord`;
 }
+
+/**
+ * A create's VM `pending` -> `scheduling` with its event, and the operation's step, in ONE
+ * statement. False when the VM had left `pending` meanwhile (nothing is written then).
+ */
+export async function beginScheduling(db: Db, s: { vm: Pick<Vm, 'id' | 'projectId'>; opId: string; step: string; progress: number }): Promise<boolean> {
+  const rows = await db.$queryRaw<{ moved: bigint }[]>`
+    WITH moved AS (
+      UPDATE vms SET state = 'scheduling', state_changed_at = now(), updated_at = now()
+      WHERE id = ${s.vm.id}::uuid AND state = 'pending'
+      RETURNING id
+    ), stepped AS (
+      UPDATE operations SET step = ${s.step}, progress = ${s.progress}, updated_at = now()
+      WHERE id = ${s.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
+    ), recorded AS (
+      INSERT INTO events (project_id, resource_type, resource_id, type, data)
+      SELECT ${s.vm.projectId}::uuid, 'vm', id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL) FROM moved
+    )
+    SELECT count(*) AS moved FROM moved`;
+  return Number(rows[0]?.moved ?? 0) === 1;
+}

@@ -177,7 +177,8 @@ export class Cloud {
 
   /** Our own simulated hosts up, by name: other hosts in a reused database do not count. */
   private async waitForFleet(count: number): Promise<void> {
-    const names = new Set(Array.from({ length: count }, (_, i) => `${this.fleetName}-${i + 1}`));
+    // a fleet of one is a single host: the agent names it without a number
+    const names = new Set(count === 1 ? [this.fleetName] : Array.from({ length: count }, (_, i) => `${this.fleetName}-${i + 1}`));
     await waitFor(
       `hosts ${[...names].join(', ')} up`,
       async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, finishBuiltVm, type Host, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { beginScheduling, DB, type Db, finishBuiltVm, type Host, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
@@ -51,10 +51,12 @@ export class CreateVmHandler implements OperationHandler {
     if (op.cancelRequested || vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
     const params = op.params as { poolId?: string; excludedHostIds?: string[] };
     if (vm.state === 'pending' || vm.state === 'scheduling') {
-      await this.ops.step(op, 'placing');
-      if (vm.state === 'pending' && !(await this.vms.move(this.db, vm, 'pending', 'scheduling'))) {
-        throw new OvertakenError('the VM left pending meanwhile');
-      }
+      if (vm.state === 'pending') {
+        if (!(await beginScheduling(this.db, { vm, opId: op.id, step: 'placing', progress: progressOf(op.kind, 'placing') }))) {
+          throw new OvertakenError('the VM left pending meanwhile');
+        }
+        vm = { ...vm, state: 'scheduling' };
+      } else await this.ops.step(op, 'placing');
       const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, params.excludedHostIds ?? []);
       if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
       await this.db.operation.updateMany({
