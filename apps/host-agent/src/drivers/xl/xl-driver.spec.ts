@@ -382,6 +382,20 @@ describe('XlDriver.destroyDomain', () => {
     await expect(driver.destroyDomain(VM, ctx())).resolves.toEqual({ existed: true });
   });
 
+  it('counts a destroy that failed on a domain tearing itself down as done, once the domain is gone', async () => {
+    await driver.createDomain(pvSpec(), false, ctx());
+    // as recorded on the real Xen when a guest's own poweroff raced the destroy
+    const stderr =
+      'libxl: error: libxl_device.c:1261:device_hotplug: Domain 1:unable to get args/env to execute hotplug script for device /local/domain/0/backend/vif/1/0\nlibxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain 1:Unable to destroy guest\n';
+    const run = xl.run.bind(xl);
+    jest.spyOn(xl, 'run').mockImplementation((args, opts) => {
+      if (args[0] !== 'destroy') return run(args, opts);
+      xl.domains.length = 0;
+      return Promise.resolve({ code: 1, stdout: '', stderr });
+    });
+    await expect(driver.destroyDomain(VM, ctx())).resolves.toEqual({ existed: true });
+  });
+
   it('surfaces any other xl destroy failure', async () => {
     await driver.createDomain(pvSpec(), false, ctx());
     xl.answers.set('destroy', { code: 1, stdout: '', stderr: 'libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain 1:Unable to destroy guest\n' });

@@ -1,0 +1,337 @@
+// xen-lab "agent mode": Xen + dom0 under QEMU that stays up, with the real host agent (Node and
+// the built dist/) running inside dom0 on the `xl` driver, reachable from the host through QEMU
+// user networking (slirp):
+//   host 127.0.0.1:<hostPort>  -> dom0 :<agentPort>   the agent's gRPC (mutual TLS)
+//   host 127.0.0.1:<debugPort> -> dom0 :9001          a lab-only HTTP endpoint running xl (tests)
+//   dom0 -> 10.0.2.2:<port>    == host 127.0.0.1:<port> (the control plane's API)
+//
+// startAgentLab() boots it and returns a handle; stop() kills QEMU's whole process group (also
+// done when the Node process exits). The agent bundle (node, its libraries, dist/, the runtime
+// node_modules, the virtio-net module) is a cpio cached in xen-lab/work/ and appended to the
+// lab's base dom0 archive, so lab.mjs's image is unchanged.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { buildDom0, cpioGz, kernelVersion, LAB_DIR, QEMU, QEMU_CPU_ARGS, requirementsMessage, WORK_DIR, XEN_GZ } from './lab.mjs';
+
+export const ROOT = join(LAB_DIR, '..');
+export const DIST = process.env.XENPLANE_DIST_DIR ?? join(ROOT, 'dist');
+const NODE = process.execPath;
+// where the bundle lives in dom0: dist/ and node_modules/ side by side, as in the repo
+const OPT = 'opt/xenplane';
+// what the agent's dist code requires at run time (their dependencies follow from package.json)
+const AGENT_PACKAGES = ['@grpc/grpc-js', '@bufbuild/protobuf', 'pino', 'zod', '@peculiar/x509', 'tslib', 'reflect-metadata'];
+const AGENT_LIBS = ['agent-client', 'config', 'observability', 'pki', 'proto', 'domain'];
+const DEBUG_PORT_IN_DOM0 = 9001;
+
+const skipFile = (p) => /\.(map|d\.ts|d\.mts|d\.cts|md|markdown|ts|mts|cts)$/.test(p) && !/\.js$/.test(p);
+
+function walkFiles(dir, out = []) {
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    const st = statSync(p);
+    if (st.isDirectory()) walkFiles(p, out);
+    else if (st.isFile() && !skipFile(p)) out.push(p);
+  }
+  return out;
+}
+
+/** node_modules package dirs the agent needs: AGENT_PACKAGES and their dependencies. */
+function packageDirs() {
+  const found = new Set();
+  const resolveFrom = (name, fromDir) => {
+    for (let d = fromDir; ; d = dirname(d)) {
+      const cand = join(d, 'node_modules', name);
+      if (existsSync(join(cand, 'package.json'))) return cand;
+      if (d === dirname(d)) return null;
+    }
+  };
+  const visit = (name, fromDir, optional) => {
+    const dir = resolveFrom(name, fromDir);
+    if (!dir) {
+      if (optional) return;
+      throw new Error(`agent-lab: package ${name} not found from ${fromDir}`);
+    }
+    if (found.has(dir)) return;
+    found.add(dir);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const d of Object.keys(pkg.dependencies ?? {})) visit(d, dir, false);
+    for (const d of Object.keys(pkg.optionalDependencies ?? {})) visit(d, dir, true);
+  };
+  for (const p of AGENT_PACKAGES) visit(p, join(DIST, 'apps/host-agent'), false);
+  return [...found];
+}
+
+function ldd(program) {
+  const out = execFileSync('ldd', [program], { encoding: 'utf8' });
+  return [...out.matchAll(/(\/\S+\.so[^\s]*)/g)].map((m) => m[1]);
+}
+
+/** virtio-net and what it depends on, dependencies first (for insmod). */
+function netModules(kver) {
+  const base = `/lib/modules/${kver}`;
+  const deps = new Map();
+  for (const line of readFileSync(`${base}/modules.dep`, 'utf8').split('\n')) {
+    const [mod, rest] = line.split(':');
+    if (mod) deps.set(mod, rest.trim().split(/\s+/).filter(Boolean));
+  }
+  const rel = [...deps.keys()].find((k) => /\/virtio_net\.ko$/.test(k));
+  if (!rel) {
+    if (readFileSync(`${base}/modules.builtin`, 'utf8').includes('/virtio_net.ko')) return [];
+    throw new Error('agent-lab: virtio_net module not found');
+  }
+  const ordered = [];
+  const visit = (r) => {
+    if (ordered.includes(r)) return;
+    for (const d of deps.get(r) ?? []) visit(d);
+    ordered.push(r);
+  };
+  visit(rel);
+  return ordered.map((r) => ({ name: r.split('/').pop().replace(/\.ko$/, ''), file: join(base, r) }));
+}
+
+/**
+ * The agent bundle (cached in work/agent-bundle.cpio.gz): node + libraries, dist/apps/host-agent,
+ * the dist/libs it uses, the runtime node_modules, virtio-net. Rebuilt when dist/ or node changes.
+ */
+export function buildAgentBundle({ log = () => {} } = {}) {
+  const kver = kernelVersion();
+  const agentDir = join(DIST, 'apps/host-agent');
+  if (!existsSync(join(agentDir, 'src/main.js'))) throw new Error(`agent-lab: no build in ${DIST}: run node scripts/build.mjs`);
+  const files = [
+    ...walkFiles(agentDir),
+    ...AGENT_LIBS.filter((l) => existsSync(join(DIST, 'libs', l))).flatMap((l) => walkFiles(join(DIST, 'libs', l))),
+  ];
+  const pkgFiles = packageDirs().flatMap((d) => walkFiles(d));
+  const libs = [...new Set([...ldd(NODE)])];
+  const mods = netModules(kver);
+  const stampInputs = [NODE, ...libs, ...files, ...pkgFiles, ...mods.map((m) => m.file), join(LAB_DIR, 'agent-lab.mjs')];
+  const stamp = createHash('sha256')
+    .update(stampInputs.map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`).join('\n'))
+    .digest('hex');
+  const out = join(WORK_DIR, 'agent-bundle.cpio.gz');
+  const stampFile = join(WORK_DIR, 'agent-bundle.stamp');
+  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return out;
+  const t0 = Date.now();
+  const entries = [
+    { path: 'usr/local/bin/node', data: readFileSync(NODE), mode: 0o755 },
+    ...libs.map((p) => ({ path: p, data: readFileSync(p), mode: 0o755 })),
+    ...files.map((p) => ({ path: `${OPT}/dist/${relative(DIST, p)}`, data: readFileSync(p) })),
+    ...pkgFiles.map((p) => ({ path: `${OPT}/${relative(ROOT, p)}`, data: readFileSync(p) })),
+    ...mods.map((m) => ({ path: `lib/modules/${m.name}.ko`, data: readFileSync(m.file) })),
+    { path: 'lab/net-modules.list', data: mods.map((m) => m.name).join('\n') + '\n' },
+    { path: 'lab/xl-server.js', data: XL_SERVER },
+    { path: 'lab/guest-extra.cpio.gz', data: guestExtra() },
+  ];
+  const archive = cpioGz(entries);
+  mkdirSync(WORK_DIR, { recursive: true });
+  writeFileSync(out, archive);
+  writeFileSync(stampFile, stamp);
+  log(`agent bundle built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${pkgFiles.length} node_modules files)`);
+  return out;
+}
+
+// Lab-only: runs `xl <args>` in dom0 for the tests (GET /xl?a=list&a=-l). Never part of the agent.
+const XL_SERVER = `
+const http = require('node:http');
+const { execFile } = require('node:child_process');
+http.createServer((req, res) => {
+  const u = new URL(req.url, 'http://x');
+  const send = (code, body) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+  if (u.pathname === '/xl') {
+    execFile('xl', u.searchParams.getAll('a'), { timeout: 60000, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+      send(200, { code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  } else if (u.pathname === '/file') {
+    try { send(200, { text: require('node:fs').readFileSync(u.searchParams.get('p'), 'utf8') }); } catch (e) { send(404, { error: String(e) }); }
+  } else send(404, {});
+}).listen(${DEBUG_PORT_IN_DOM0}, '0.0.0.0', () => console.log('LAB xl-server up'));
+`;
+
+/**
+ * Appended to the tiny guest's initramfs: /sbin/poweroff and /sbin/reboot, which the guest kernel
+ * runs when Xen asks it to shut down or reboot (xl shutdown/reboot). Its /init is a shell, which
+ * ignores busybox's signals to PID 1, so these act at once (-f).
+ */
+function guestExtra() {
+  return cpioGz([
+    { path: 'sbin/poweroff', data: '#!/bin/sh\necho TINY-GUEST-POWEROFF >/dev/console 2>/dev/null\nexec /bin/poweroff -f\n', mode: 0o755 },
+    { path: 'sbin/halt', data: '#!/bin/sh\nexec /bin/poweroff -f\n', mode: 0o755 },
+    { path: 'sbin/reboot', data: '#!/bin/sh\necho TINY-GUEST-REBOOT >/dev/console 2>/dev/null\nexec /bin/reboot -f\n', mode: 0o755 },
+  ]);
+}
+
+/** The dom0 script: network, guest image, tmpfs work dirs, then the agent (forever). */
+function agentScript(env) {
+  const exports = Object.entries(env)
+    .map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`)
+    .join('\n');
+  return `
+for m in $(cat /lab/net-modules.list); do [ -d /sys/module/$m ] || insmod "/lib/modules/$m.ko" || echo "LAB warn insmod $m failed"; done
+i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+echo "LAB net-up uptime=$(up) $(ip -4 addr show eth0 | grep inet)"
+# the guests' bridge (vifs name it); not connected anywhere
+ip link add xenbr0 type bridge 2>/dev/null || brctl addbr xenbr0
+ip link set xenbr0 up
+# the seeded tiny-pv / tiny-pvh images point here
+mkdir -p /var/lib/xenplane/images/tiny
+cp /boot/vmlinuz /var/lib/xenplane/images/tiny/vmlinuz
+cat /boot/tiny.cpio.gz /lab/guest-extra.cpio.gz >/var/lib/xenplane/images/tiny/initrd.gz
+mkdir -p /var/lib/xenplane-agent
+mount -t tmpfs -o size=64G tmpfs /var/lib/xenplane-agent
+export PATH=/usr/local/bin:$PATH
+export HOME=/root
+${exports}
+mkdir -p "$AGENT_STATE_DIR" "$XL_WORK_DIR"
+node /lab/xl-server.js &
+echo "LAB agent-starting uptime=$(up)"
+while true; do
+  node /${OPT}/dist/apps/host-agent/src/main.js
+  echo "LAB agent-exited rc=$? uptime=$(up)"
+  sleep 2
+done
+`;
+}
+
+function xenImage() {
+  const out = join(WORK_DIR, 'xen-4.17');
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs) writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
+  return out;
+}
+
+const running = new Set();
+const killGroup = (pid) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+};
+process.on('exit', () => running.forEach(killGroup));
+
+/**
+ * Boots the lab with the agent. agentEnv: the agent's environment (AGENT_* ...); the lab sets
+ * AGENT_DRIVER=xl, AGENT_PORT, AGENT_LISTEN_HOST, AGENT_ADVERTISE_ADDRESS, AGENT_STATE_DIR,
+ * XL_WORK_DIR unless given. Returns { pid, logFile, runDir, marks, waitForLine(re, ms), xl(args),
+ * stop() }.
+ */
+export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentPort = 7443, name = 'agent', memoryMb = 2048, dom0MemMb = 768, cpus = 2, onLine = () => {}, log = () => {} }) {
+  const missing = requirementsMessage();
+  if (missing) throw new Error(missing);
+  const { file: base, kver } = buildDom0({ log });
+  const bundle = buildAgentBundle({ log });
+  const runDir = join(WORK_DIR, 'runs', name);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  const env = {
+    AGENT_DRIVER: 'xl',
+    AGENT_PORT: String(agentPort),
+    AGENT_LISTEN_HOST: '0.0.0.0',
+    AGENT_ADVERTISE_ADDRESS: `127.0.0.1:${hostPort}`,
+    AGENT_STATE_DIR: '/var/lib/xenplane-agent/state',
+    XL_WORK_DIR: '/var/lib/xenplane-agent/xl',
+    AGENT_NAME: 'xen-lab',
+    NODE_ENV: 'production',
+    ...agentEnv,
+  };
+  const overlay = cpioGz([{ path: 'lab/test.sh', data: agentScript(env), mode: 0o755 }]);
+  const initrd = join(runDir, 'dom0.cpio.gz');
+  writeFileSync(initrd, Buffer.concat([readFileSync(base), readFileSync(bundle), overlay]));
+  const outDisk = join(runDir, 'out.img');
+  writeFileSync(outDisk, Buffer.alloc(0));
+  execFileSync('truncate', ['-s', '16M', outDisk]);
+  const xenCmdline = `console=com1 com1=115200,8n1 dom0_mem=${dom0MemMb}M,max:${dom0MemMb}M dom0_max_vcpus=1 noreboot bootscrub=false loglvl=warning guest_loglvl=none`;
+  const fwd = [`hostfwd=tcp:127.0.0.1:${hostPort}-:${agentPort}`, ...(debugPort ? [`hostfwd=tcp:127.0.0.1:${debugPort}-:${DEBUG_PORT_IN_DOM0}`] : [])];
+  const args = [
+    // two CPUs: dom0 keeps one (dom0_max_vcpus=1), so the control plane sees one for guests
+    ...QEMU_CPU_ARGS.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a)),
+    '-m', String(memoryMb),
+    '-nographic', '-no-reboot', '-monitor', 'none', '-serial', 'stdio',
+    '-kernel', xenImage(), '-append', xenCmdline,
+    '-initrd', `/boot/vmlinuz-${kver} console=hvc0 loglevel=4,${initrd}`,
+    '-drive', `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
+    '-netdev', `user,id=n0,${fwd.join(',')}`,
+    '-device', 'virtio-net-pci,netdev=n0',
+  ];
+  const logFile = join(runDir, 'serial.log');
+  const logStream = createWriteStream(logFile);
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const marks = [];
+  const waiters = [];
+  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child.pid);
+  let exitInfo = null;
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      running.delete(child.pid);
+      for (const w of waiters.splice(0)) w.reject(new Error(`QEMU exited (${code ?? signal}) before ${w.re}; log: ${logFile}`));
+      resolve(exitInfo);
+    }),
+  );
+  let partial = '';
+  const onData = (chunk) => {
+    const lines = (partial + chunk.toString('latin1')).split('\n');
+    partial = lines.pop();
+    for (const raw of lines) {
+      const line = raw.replace(/\r/g, '');
+      const t = elapsed();
+      logStream.write(`[${t.toFixed(2).padStart(7)}] ${line}\n`);
+      if (/^LAB |Kernel panic|\(XEN\) Panic|agent failed|"level":[56]0/.test(line)) {
+        marks.push({ t, line });
+        onLine(t, line);
+      }
+      for (const w of [...waiters]) {
+        if (w.re.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve({ t, line });
+        }
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+
+  const waitForLine = (re, timeoutMs = 120_000) => {
+    const hit = marks.find((m) => re.test(m.line));
+    if (hit) return Promise.resolve(hit);
+    if (exitInfo) return Promise.reject(new Error(`QEMU already exited; log: ${logFile}`));
+    return new Promise((resolve, reject) => {
+      const w = { re, resolve, reject };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(w), 1);
+        reject(new Error(`timeout after ${timeoutMs / 1000}s waiting for ${re}; log: ${logFile}`));
+      }, timeoutMs);
+      w.resolve = (v) => (clearTimeout(timer), resolve(v));
+      w.reject = (e) => (clearTimeout(timer), reject(e));
+      waiters.push(w);
+    });
+  };
+
+  /** `xl <args>` in dom0 through the lab-only endpoint: { code, stdout, stderr } */
+  const xl = async (...xlArgs) => {
+    if (!debugPort) throw new Error('agent-lab: started without debugPort');
+    const q = xlArgs.map((a) => `a=${encodeURIComponent(a)}`).join('&');
+    const res = await fetch(`http://127.0.0.1:${debugPort}/xl?${q}`, { signal: AbortSignal.timeout(90_000) });
+    return res.json();
+  };
+  const readDom0File = async (p) => {
+    const res = await fetch(`http://127.0.0.1:${debugPort}/file?p=${encodeURIComponent(p)}`, { signal: AbortSignal.timeout(30_000) });
+    return (await res.json()).text;
+  };
+
+  const stop = async () => {
+    killGroup(child.pid);
+    await exited;
+    await new Promise((resolve) => logStream.end(resolve));
+  };
+  return { pid: child.pid, runDir, logFile, marks, elapsed, waitForLine, xl, readDom0File, stop, exited };
+}
+
+export const runningAgentLabPids = () => [...running];
