@@ -15,8 +15,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AgentClient, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
 import { createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
-import { type DomainSpec, DomainState, GuestType, LifecycleAction } from '@xenplane/proto';
-import { freePort, ManagedProcess, StandaloneAgent, waitFor } from '@xenplane/testing';
+import { type DomainSpec, DomainState } from '@xenplane/proto';
+import { freePort, ManagedProcess, StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 import { report, round } from './report';
 
 const arg = (name: string, def: number) => {
@@ -57,23 +57,7 @@ function memoryOf(pid: number): Memory {
 /** A small PV guest, as the scheduler would ask for xp.micro: 64 MB, 1 vCPU, one disk, one NIC. */
 function domainSpec(n: number): DomainSpec {
   const mac = `00:16:3e:${[(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-  return {
-    vmId: randomUUID(),
-    name: `bench-${n}`,
-    guestType: GuestType.GUEST_TYPE_PV,
-    vcpus: 1,
-    maxVcpus: 1,
-    memoryMb: 64,
-    maxMemoryMb: 64,
-    cpus: '',
-    boot: { kernel: '/var/lib/xenplane/images/tiny/vmlinuz', ramdisk: '', cmdline: 'console=hvc0', bootloader: '', hvmBoot: '', serial: '', vnc: false },
-    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1 }],
-    vifs: [{ mac, bridge: 'xenbr0', rate: '', model: '' }],
-    onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-    onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
-    onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-    epoch: 1,
-  };
+  return testDomainSpec({ name: `bench-${n}`, vifs: [{ mac, bridge: 'xenbr0', rate: '', model: '' }] });
 }
 
 /** Runs the tasks with at most `limit` at a time; the first failure fails the lot. */

@@ -1,8 +1,8 @@
 // The periodic comparison of what Postgres says with what each host reports: every kind of
 // disagreement has one defined outcome, and this checks the state each one leaves behind.
 import { randomUUID } from 'node:crypto';
-import { DomainState, GuestType, LifecycleAction } from '@xenplane/proto';
-import { Cloud, waitFor } from '@xenplane/testing';
+import { DomainState } from '@xenplane/proto';
+import { Cloud, testDomainSpec, waitFor } from '@xenplane/testing';
 import { usageByHost } from './helpers';
 
 describe('reconciliation', () => {
@@ -23,26 +23,7 @@ describe('reconciliation', () => {
     const vm = await runningVm('owned');
     const agent = await cloud.agentClient(vm.hostName);
     const orphan = randomUUID();
-    await agent.createDomain({
-      spec: {
-        vmId: orphan,
-        name: 'stray',
-        guestType: GuestType.GUEST_TYPE_PV,
-        vcpus: 1,
-        maxVcpus: 1,
-        memoryMb: 64,
-        maxMemoryMb: 64,
-        cpus: '',
-        boot: { kernel: '/boot/vmlinuz', ramdisk: '', cmdline: '', bootloader: '', hvmBoot: '', serial: '', vnc: false },
-        disks: [],
-        vifs: [],
-        onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-        onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
-        onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-        epoch: 1,
-      },
-      startPaused: false,
-    });
+    await agent.createDomain({ spec: testDomainSpec({ vmId: orphan, name: 'stray', disks: [], vifs: [] }), startPaused: false });
     await waitFor('the stray domain to be destroyed', async () =>
       (await agent.listDomains({})).domains.some((d) => d.vmId === orphan) ? undefined : true,
     );

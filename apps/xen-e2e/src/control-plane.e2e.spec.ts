@@ -7,24 +7,11 @@
 //     removes the domain and returns the host's usage to zero.
 // Skipped, with the reason printed, when this machine cannot run the lab.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Cloud, freePort, waitFor } from '@xenplane/testing';
+import { DIST, labSkipReason, ROOT } from './lab-requirements';
 
-const ROOT = join(__dirname, '../../..');
-const DIST = process.env['XENPLANE_DIST_DIR'] ?? join(ROOT, 'dist');
 
-function skipReason(): string | null {
-  const onPath = (cmd: string) => (process.env['PATH'] ?? '').split(delimiter).some((d) => existsSync(join(d, cmd)));
-  const missing = [
-    ...(onPath('qemu-system-x86_64') ? [] : ['qemu-system-x86']),
-    ...(existsSync('/boot/xen-4.17-amd64.gz') ? [] : ['xen-hypervisor-4.17-amd64']),
-    ...(existsSync('/usr/lib/xen-4.17/bin/xl') ? [] : ['xen-utils-4.17']),
-  ];
-  if (missing.length) return `xen-lab needs: apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  if (!existsSync(join(DIST, 'apps/host-agent/src/main.js'))) return `no build in ${DIST}: run node scripts/build.mjs`;
-  return null;
-}
 
 // Software-emulated Xen is slow: an xl call takes 0.1-0.5 s, `xl create` ~10 s. The fast test
 // timings would call the host dead; these keep the cloud patient with it.
@@ -58,7 +45,7 @@ interface Host {
   hap: boolean;
 }
 
-const reason = skipReason();
+const reason = labSkipReason('apps/host-agent/src/main.js');
 if (reason) process.stdout.write(`xen-lab control-plane test skipped: ${reason}\n`);
 const suite = reason ? describe.skip : describe;
 const t0 = Date.now();

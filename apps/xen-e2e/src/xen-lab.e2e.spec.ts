@@ -8,10 +8,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { DIST, labSkipReason, ROOT } from './lab-requirements';
 
-const ROOT = join(__dirname, '../../..');
-const DIST = process.env['XENPLANE_DIST_DIR'] ?? join(ROOT, 'dist');
 const LAB_TIMEOUT_S = 420;
 
 // The agent's own xl info parser, from the build the agent runs (apps may not import each other).
@@ -30,17 +29,6 @@ interface InfoParser {
 }
 const loadParser = () => createRequire(__filename)(join(DIST, 'apps/host-agent/src/drivers/xl/parse-info.js')) as InfoParser;
 
-function skipReason(): string | null {
-  const onPath = (cmd: string) => (process.env['PATH'] ?? '').split(delimiter).some((d) => existsSync(join(d, cmd)));
-  const missing = [
-    ...(onPath('qemu-system-x86_64') ? [] : ['qemu-system-x86']),
-    ...(existsSync('/boot/xen-4.17-amd64.gz') ? [] : ['xen-hypervisor-4.17-amd64']),
-    ...(existsSync('/usr/lib/xen-4.17/bin/xl') ? [] : ['xen-utils-4.17']),
-  ];
-  if (missing.length) return `xen-lab needs: apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  if (!existsSync(join(DIST, 'apps/host-agent/src/drivers/xl/xl-config.js'))) return `no build in ${DIST}: run node scripts/build.mjs`;
-  return null;
-}
 
 interface DryRun {
   total: number;
@@ -54,7 +42,7 @@ interface DryRun {
   results: { name: string; pass: boolean; rc: number; stderr: string; semanticMismatches: string[] }[];
 }
 
-const reason = skipReason();
+const reason = labSkipReason('apps/host-agent/src/drivers/xl/xl-config.js');
 if (reason) process.stdout.write(`xen-lab tests skipped: ${reason}\n`);
 const suite = reason ? describe.skip : describe;
 

@@ -1,6 +1,6 @@
-import { type PlacementHost, type PlacementPool, type Resources, resolveWeights } from '@xenplane/domain';
+import { type GroupPolicy, type PlacementHost, type PlacementPool, type Resources, resolveWeights } from '@xenplane/domain';
 import type { Db } from './client';
-import type { Host, Pool } from './generated/prisma/client';
+import type { Host, Pool, ServerGroupPolicy } from './generated/prisma/client';
 
 const ZERO: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
 
@@ -58,4 +58,23 @@ export async function loadPlacementState(db: Db): Promise<{ hosts: Host[]; place
     placementHosts: new Map(hosts.map((h) => [h.id, toPlacementHost(h, used.get(h.id))])),
     pools: new Map(pools.map((p) => [p.id, toPlacementPool(p)])),
   };
+}
+
+const POLICY: Record<ServerGroupPolicy, GroupPolicy> = {
+  affinity: 'affinity',
+  anti_affinity: 'anti-affinity',
+  soft_affinity: 'soft-affinity',
+  soft_anti_affinity: 'soft-anti-affinity',
+};
+
+/** A server group's policy as placement names it. */
+export const placementPolicy = (p: ServerGroupPolicy): GroupPolicy => POLICY[p];
+
+/** The hosts a server group's placed members are on (one entry per member; one VM left out). */
+export async function groupMemberHostIds(db: Db, groupId: string, exceptVmId?: string): Promise<string[]> {
+  const rows = await db.vm.findMany({
+    where: { serverGroupId: groupId, hostId: { not: null }, state: { not: 'deleted' }, ...(exceptVmId ? { id: { not: exceptVmId } } : {}) },
+    select: { hostId: true },
+  });
+  return rows.map((r) => r.hostId!);
 }

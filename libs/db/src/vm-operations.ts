@@ -1,6 +1,6 @@
 import type { Db } from './client';
 import { operationEvent, recordEvents, vmStateEvent } from './events';
-import type { Operation, OperationKind, Prisma, Vm, VmState } from './generated/prisma/client';
+import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 
 export interface BeginOperation {
   vm: Pick<Vm, 'id' | 'projectId' | 'state' | 'hostId'>;
@@ -48,6 +48,28 @@ export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Opera
   });
 }
 
+/** An operation that succeeded, as OperationStore.finish writes it (for single-statement ends). */
+const SUCCEEDED = Prisma.sql`status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+  error_message = NULL, updated_at = now()`;
+
+/**
+ * Records the VM's new state (a row of CTE `moved`), then the operation's success (a row of CTE
+ * `finished`), in that order: the statement's last part, after those two CTEs.
+ */
+function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, state: VmState, op: Pick<Operation, 'projectId' | 'kind'>): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO events (project_id, resource_type, resource_id, type, data)
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS ord, ${vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', ${state}::text, 'hostId', ${vm.hostId}::text) AS data
+      FROM moved
+      UNION ALL
+      SELECT 2, ${op.projectId}::uuid, 'operation', finished.id, 'operation.status',
+        jsonb_build_object('kind', ${op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${vm.id}::text, 'errorCode', NULL)
+      FROM finished
+    ) e ORDER BY ord`;
+}
+
 export interface BuiltVm {
   vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>;
   op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
@@ -68,22 +90,10 @@ export async function finishBuiltVm(db: Db, b: BuiltVm): Promise<boolean> {
       WHERE id = ${b.vm.id}::uuid AND state = 'building'
       RETURNING id
     ), finished AS (
-      UPDATE operations SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
-        error_message = NULL, updated_at = now()
+      UPDATE operations SET ${SUCCEEDED}
       WHERE id = ${b.op.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
       RETURNING id
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, ${b.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', 'running', 'hostId', ${b.vm.hostId}::text) AS data
-        FROM moved
-        UNION ALL
-        SELECT 2, ${b.op.projectId}::uuid, 'operation', finished.id, 'operation.status',
-          jsonb_build_object('kind', ${b.op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${b.vm.id}::text, 'errorCode', NULL)
-        FROM finished
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${stateThenOperationEvents(b.vm, 'running', b.op)})
     SELECT count(*) AS moved FROM moved`;
   return Number(rows[0]?.moved ?? 0) === 1;
 }
@@ -117,21 +127,11 @@ export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
         used_memory_mb = used_memory_mb - ${d.vm.memoryMb}, used_disk_gb = used_disk_gb - ${d.vm.diskGb}, updated_at = now()
       WHERE id = ${d.vm.projectId}::uuid AND EXISTS (SELECT 1 FROM moved)
     ), finished AS (
-      UPDATE operations SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
-        error_message = NULL, updated_at = now()
+      UPDATE operations SET ${SUCCEEDED}
       WHERE id = ${d.op.id}::uuid AND status IN ('queued', 'running')
       RETURNING id
     )
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS ord, ${d.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'deleted', 'hostId', ${d.vm.hostId}::text) AS data
-      FROM moved
-      UNION ALL
-      SELECT 2, ${d.op.projectId}::uuid, 'operation', finished.id, 'operation.status',
-        jsonb_build_object('kind', ${d.op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${d.vm.id}::text, 'errorCode', NULL)
-      FROM finished
-    ) e ORDER BY ord`;
+    ${stateThenOperationEvents(d.vm, 'deleted', d.op)}`;
 }
 
 /**

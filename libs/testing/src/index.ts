@@ -7,3 +7,4 @@ export * from './database';
 export * from './cloud/devcloud';
 export * from './cloud/sse';
 export * from './agent/standalone-agent';
+export * from './agent/domain-spec';

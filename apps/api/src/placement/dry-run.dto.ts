@@ -1,11 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { HA_PRIORITIES } from '../vms/dto/create-vm.dto';
+import { CreateVmDto } from '../vms/dto/create-vm.dto';
 
 export const GUEST_TYPES = ['pv', 'pvh', 'hvm'] as const;
 
-/** A hypothetical create: a flavor (or raw resources) and an image (or a guest type). */
-export class DryRunDto {
+/**
+ * A hypothetical create: a flavor (or raw resources) and an image (or a guest type), with the
+ * create's own count, pool, server group and HA priority (validated as a create validates them).
+ */
+export class DryRunDto extends PickType(CreateVmDto, ['count', 'poolId', 'serverGroupId', 'haPriority'] as const) {
   @ApiPropertyOptional({ description: 'Flavor id or name; or give vcpus, memoryMb and diskGb', example: 'm1.small' })
   @IsOptional()
   @IsString()
@@ -45,28 +48,6 @@ export class DryRunDto {
   @IsOptional()
   @IsIn(GUEST_TYPES)
   guestType?: (typeof GUEST_TYPES)[number];
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1, description: 'Placed as one batch, as a count create would be' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  count?: number;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
-  poolId?: string;
-
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID()
-  serverGroupId?: string;
-
-  @ApiPropertyOptional({ enum: HA_PRIORITIES, default: 'none' })
-  @IsOptional()
-  @IsIn(HA_PRIORITIES)
-  haPriority?: (typeof HA_PRIORITIES)[number];
 
   @ApiPropertyOptional({ type: [String], description: 'Hosts to leave out (e.g. the one being drained)' })
   @IsOptional()

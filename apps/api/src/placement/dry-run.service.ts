@@ -1,16 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, loadPlacementState } from '@xenplane/db';
-import { decide, decideBatch, type GroupPolicy, hostsOf, type PlacementRequest, type Resources } from '@xenplane/domain';
+import { DB, type Db, groupMemberHostIds, loadPlacementState, placementPolicy } from '@xenplane/db';
+import { decideBatch, hostsOf, type PlacementRequest, type Resources } from '@xenplane/domain';
 import { invalid } from '../common/errors/api-errors';
 import { resolveFlavor, resolveImage } from '../vms/catalog-lookup';
 import type { DryRunDto, DryRunView } from './dry-run.dto';
-
-const POLICY: Record<string, GroupPolicy> = {
-  affinity: 'affinity',
-  anti_affinity: 'anti-affinity',
-  soft_affinity: 'soft-affinity',
-  soft_anti_affinity: 'soft-anti-affinity',
-};
 
 /** The scheduler's own decision (libs/domain) over the hosts as Postgres has them now. */
 @Injectable()
@@ -26,12 +19,10 @@ export class DryRunService {
     if (!decision.ok) {
       return { placeable: false, hostsConsidered: decision.hostsConsidered, filters: decision.filters, placements: [], failedIndex: decision.index };
     }
-    // the filter counts of the first VM: what the pool looks like to this request
-    const first = decide(request, { hosts: hostsOf(placementHosts), pools });
     return {
       placeable: true,
-      hostsConsidered: first.hostsConsidered,
-      filters: first.filters,
+      hostsConsidered: decision.hostsConsidered,
+      filters: decision.filters,
       placements: decision.placements.map((p) => ({ hostId: p.hostId, hostName: name(p.hostId), candidates: p.candidates })),
     };
   }
@@ -66,7 +57,6 @@ export class DryRunService {
   private async serverGroup(id: string): Promise<PlacementRequest['serverGroup']> {
     const group = await this.db.serverGroup.findUnique({ where: { id } });
     if (!group) throw invalid('serverGroupId', 'no such server group');
-    const members = await this.db.vm.findMany({ where: { serverGroupId: id, hostId: { not: null }, state: { not: 'deleted' } }, select: { hostId: true } });
-    return { policy: POLICY[group.policy]!, memberHostIds: members.map((m) => m.hostId!) };
+    return { policy: placementPolicy(group.policy), memberHostIds: await groupMemberHostIds(this.db, id) };
   }
 }

@@ -5,27 +5,11 @@ import { join } from 'node:path';
 import { credentials, Metadata, status as Status } from '@grpc/grpc-js';
 import { type AgentClient, createAgentClient } from '@xenplane/agent-client';
 import { loadOrCreateCa } from '@xenplane/pki';
-import { DomainEventType, type DomainSpec, DomainState, FaultKind, GuestType, HostAgentClient, LifecycleAction } from '@xenplane/proto';
-import { StandaloneAgent } from '@xenplane/testing';
+import { DomainEventType, type DomainSpec, DomainState, FaultKind, HostAgentClient } from '@xenplane/proto';
+import { StandaloneAgent, testDomainSpec } from '@xenplane/testing';
 
-const spec = (over: Partial<DomainSpec> = {}): DomainSpec => ({
-  vmId: randomUUID(),
-  name: 'vm',
-  guestType: GuestType.GUEST_TYPE_PV,
-  vcpus: 2,
-  maxVcpus: 4,
-  memoryMb: 256,
-  maxMemoryMb: 512,
-  cpus: '',
-  boot: { kernel: '/var/lib/xenplane/images/tiny/vmlinuz', ramdisk: '', cmdline: 'console=hvc0', bootloader: '', hvmBoot: '', serial: '', vnc: false },
-  disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1 }],
-  vifs: [{ mac: '00:16:3e:00:00:01', bridge: 'xenbr0', rate: '', model: '' }],
-  onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-  onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
-  onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
-  epoch: 1,
-  ...over,
-});
+// 2 of 4 vCPUs, 256 of 512 MB: room to set vCPUs and balloon within the maximums
+const spec = (over: Partial<DomainSpec> = {}): DomainSpec => testDomainSpec({ vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, ...over });
 
 /** The gRPC status a call failed with (or fails the test if it did not fail). */
 async function statusOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHost, claimHostInGroup, type ClaimResult, DB, type Db, type ServerGroupPolicy, type Vm } from '@xenplane/db';
-import { decide, type GroupPolicy, type PlacementRequest } from '@xenplane/domain';
+import { claimHost, claimHostInGroup, type ClaimResult, DB, type Db, groupMemberHostIds, placementPolicy, type Vm } from '@xenplane/db';
+import { decide, type PlacementRequest } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError } from '../operations/operation-errors';
 import { CapacityCache } from './capacity-cache';
@@ -15,12 +15,6 @@ const CANDIDATES = 8;
 // of them only when none of those can take the VM (so no_valid_host still counts every host)
 const SAMPLE = 1_000;
 
-const POLICY: Record<ServerGroupPolicy, GroupPolicy> = {
-  affinity: 'affinity',
-  anti_affinity: 'anti-affinity',
-  soft_affinity: 'soft-affinity',
-  soft_anti_affinity: 'soft-anti-affinity',
-};
 
 /**
  * Decides where a VM goes and claims it there: the placement engine ranks the hosts of the
@@ -38,7 +32,7 @@ export class PlacementService {
 
   async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = []): Promise<PlacementOutcome> {
     const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
-    const memberHostIds = group ? await this.memberHosts(group.id, vm.id) : [];
+    const memberHostIds = group ? await groupMemberHostIds(this.db, group.id, vm.id) : [];
     const epoch = vm.epoch + 1;
     const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
     const haProtected = vm.haPriority !== 'none';
@@ -48,7 +42,7 @@ export class PlacementService {
       ...(poolId ? { poolId } : {}),
       haProtected,
       ...(excludeHostIds.length ? { excludeHostIds } : {}),
-      ...(group ? { serverGroup: { policy: POLICY[group.policy], memberHostIds } } : {}),
+      ...(group ? { serverGroup: { policy: placementPolicy(group.policy), memberHostIds } } : {}),
     };
     const hardGroup = group && (group.policy === 'affinity' || group.policy === 'anti_affinity') ? { id: group.id, policy: group.policy } : undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -71,7 +65,7 @@ export class PlacementService {
         this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');
         await this.cache.reloadHost(hostId);
         if (result === 'group_conflict' && request.serverGroup) {
-          request.serverGroup = { ...request.serverGroup, memberHostIds: await this.memberHosts(group!.id, vm.id) };
+          request.serverGroup = { ...request.serverGroup, memberHostIds: await groupMemberHostIds(this.db, group!.id, vm.id) };
           break;
         }
       }
@@ -87,13 +81,5 @@ export class PlacementService {
       if (sampled.ok) return sampled;
     }
     return decide(request, this.cache.view(), o);
-  }
-
-  private async memberHosts(groupId: string, vmId: string): Promise<string[]> {
-    const rows = await this.db.vm.findMany({
-      where: { serverGroupId: groupId, id: { not: vmId }, hostId: { not: null }, state: { not: 'deleted' } },
-      select: { hostId: true },
-    });
-    return rows.map((r) => r.hostId!);
   }
 }

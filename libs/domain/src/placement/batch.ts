@@ -15,7 +15,8 @@ export function withPlacement(host: PlacementHost, r: Resources, haProtected: bo
 }
 
 export type BatchDecision =
-  | { ok: true; placements: { hostId: string; candidates: string[] }[] }
+  /** hostsConsidered and filters: the first VM's decision, what the pool looks like to the request */
+  | { ok: true; placements: { hostId: string; candidates: string[] }[]; hostsConsidered: number; filters: FilterCount[] }
   | { ok: false; index: number; hostsConsidered: number; filters: FilterCount[] };
 
 /**
@@ -28,6 +29,7 @@ export function decideBatch(requests: readonly PlacementRequest[], view: Placeme
   for (const h of view.hosts) hosts.set(h.id, h);
   const working: PlacementView = { hosts: hostsOf(hosts), pools: view.pools };
   const placed: { hostId: string; candidates: string[] }[] = [];
+  let first: { hostsConsidered: number; filters: FilterCount[] } | undefined;
   const groupHosts = new Map<object, string[]>();
   for (const [index, request] of requests.entries()) {
     const group = request.serverGroup;
@@ -35,10 +37,11 @@ export function decideBatch(requests: readonly PlacementRequest[], view: Placeme
     const r: PlacementRequest = group ? { ...request, serverGroup: { ...group, memberHostIds: [...group.memberHostIds, ...earlier] } } : request;
     const decision = decide(r, working, o);
     if (!decision.ok) return { ok: false, index, hostsConsidered: decision.hostsConsidered, filters: decision.filters };
+    first ??= { hostsConsidered: decision.hostsConsidered, filters: decision.filters };
     const hostId = decision.candidates[0]!;
     hosts.set(hostId, withPlacement(hosts.get(hostId)!, request.resources, request.haProtected));
     if (group) groupHosts.set(group, [...earlier, hostId]);
     placed.push({ hostId, candidates: decision.candidates });
   }
-  return { ok: true, placements: placed };
+  return { ok: true, placements: placed, hostsConsidered: first?.hostsConsidered ?? 0, filters: first?.filters ?? [] };
 }

@@ -53,6 +53,14 @@ describe('batch placement', () => {
     const tooMany = decideBatch(Array.from({ length: 4 }, () => request({ serverGroup: group })), view([host('a'), host('b'), host('c')]));
     expect(tooMany).toMatchObject({ ok: false, index: 3 });
   });
+
+  it('reports the first VM\'s filter counts, as a decision for that VM alone would', () => {
+    const hosts = [host('a'), host('b', { state: 'down' }), host('c')];
+    const batch = decideBatch(Array.from({ length: 2 }, () => request()), view(hosts));
+    const alone = decide(request(), view(hosts));
+    expect(batch).toMatchObject({ ok: true, hostsConsidered: alone.hostsConsidered, filters: alone.filters });
+    expect(batch.ok && batch.filters.find((f) => f.filter === 'host_state')?.removed).toBe(1);
+  });
 });
 
 describe('a view backed by a map', () => {
