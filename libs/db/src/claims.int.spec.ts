@@ -41,7 +41,7 @@ describe('claims (real Postgres)', () => {
     const h = await host(5 * 1024);
     const vms = await Promise.all(Array.from({ length: 12 }, () => vm()));
     const results = await Promise.all(vms.map((v) => claimHost(t.db, req(v.id, h.id))));
-    expect(results.filter((r) => r === 'claimed')).toHaveLength(5);
+    expect(results.filter((r) => r.result === 'claimed')).toHaveLength(5);
     const after = await t.db.host.findUniqueOrThrow({ where: { id: h.id } });
     expect(after.usedMemoryMb).toBe(5 * 1024);
     expect(after.usedInstances).toBe(5);
@@ -53,13 +53,13 @@ describe('claims (real Postgres)', () => {
   it('refuses a host that is not up', async () => {
     const h = await host(8192, 'down');
     const v = await vm();
-    expect(await claimHost(t.db, req(v.id, h.id))).toBe('host_full');
+    expect(await claimHost(t.db, req(v.id, h.id))).toMatchObject({ result: 'host_full' });
   });
 
   it('undoes the whole claim when the VM is no longer waiting for a host', async () => {
     const h = await host(8192);
     const v = await vm('deleting');
-    expect(await claimHost(t.db, req(v.id, h.id))).toBe('vm_gone');
+    expect(await claimHost(t.db, req(v.id, h.id))).toMatchObject({ result: 'vm_gone' });
     const after = await t.db.host.findUniqueOrThrow({ where: { id: h.id } });
     expect(after.usedMemoryMb).toBe(0);
     expect(await t.db.allocation.count({ where: { vmId: v.id } })).toBe(0);
@@ -69,7 +69,7 @@ describe('claims (real Postgres)', () => {
     const [h1, h2] = await Promise.all([host(8192), host(8192)]);
     const v = await vm();
     const results = await Promise.all([claimHost(t.db, req(v.id, h1.id)), claimHost(t.db, req(v.id, h2.id))]);
-    expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.result === 'claimed')).toHaveLength(1);
     expect(await t.db.allocation.count({ where: { vmId: v.id } })).toBe(1);
   });
 
@@ -80,8 +80,25 @@ describe('claims (real Postgres)', () => {
     const results = await Promise.all(
       members.map((m) => claimHostInGroup(t.db, { ...req(m.id, h.id), serverGroup: { id: group.id, policy: 'anti_affinity' } })),
     );
-    expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
-    expect(results.filter((r) => r === 'group_conflict')).toHaveLength(5);
+    expect(results.filter((r) => r.result === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.result === 'group_conflict')).toHaveLength(5);
+  });
+
+  it('moves the placing operation to its next step, and names the host, in the same statement', async () => {
+    const h = await host(8192);
+    const v = await vm();
+    const op = await t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } });
+    const outcome = await claimHost(t.db, { ...req(v.id, h.id), operation: { id: op.id, step: 'building', progress: 40 } });
+    expect(outcome).toEqual({ result: 'claimed', host: { id: h.id, name: h.name, address: h.address } });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ hostId: h.id, step: 'building', progress: 40 });
+  });
+
+  it('leaves the operation alone when the claim fails', async () => {
+    const h = await host(512);
+    const v = await vm();
+    const op = await t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } });
+    expect(await claimHost(t.db, { ...req(v.id, h.id), operation: { id: op.id, step: 'building', progress: 40 } })).toEqual({ result: 'host_full' });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ hostId: null, step: 'placing', progress: 0 });
   });
 
   it('releases what a VM held', async () => {

@@ -10,9 +10,20 @@ export interface ClaimRequest {
   epoch: number;
   /** the anti-affinity/affinity group to check again under its lock, if any */
   serverGroup?: { id: string; policy: 'affinity' | 'anti_affinity' | 'soft_affinity' | 'soft_anti_affinity' };
+  /** the operation placing the VM: it records the host and its next step in the same statement */
+  operation?: { id: string; step: string; progress: number };
 }
 
 export type ClaimResult = 'claimed' | 'host_full' | 'vm_gone' | 'group_conflict';
+
+/** Where a claimed VM now lives: enough to call the host's agent without reading the host again. */
+export interface ClaimedHost {
+  id: string;
+  name: string;
+  address: string;
+}
+
+export type ClaimOutcome = { result: 'claimed'; host: ClaimedHost } | { result: Exclude<ClaimResult, 'claimed'> };
 
 const VM_NOT_SCHEDULABLE = 'XP001';
 
@@ -21,11 +32,12 @@ const VM_NOT_SCHEDULABLE = 'XP001';
  * has room under (total - dom0) x ratio and is up, the allocation row is written, and the VM
  * moves from `scheduling` to `building` with its event — all in one statement, which aborts as a whole when
  * the VM is no longer waiting for a host. However many schedulers race, no host ever holds
- * more than it offers and no VM is placed twice.
+ * more than it offers and no VM is placed twice. The placing operation's step moves with it.
  */
-export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimRequest): Promise<ClaimResult> {
+export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimRequest): Promise<ClaimOutcome> {
+  const op = c.operation;
   try {
-    const rows = await db.$queryRaw<{ claimed: bigint }[]>`
+    const rows = await db.$queryRaw<{ claimed: bigint; name: string | null; address: string | null }[]>`
       WITH claimed AS (
         UPDATE hosts h SET
           used_vcpus = h.used_vcpus + ${c.vcpus},
@@ -38,7 +50,7 @@ export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimReque
           AND h.used_vcpus + ${c.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
           AND h.used_memory_mb + ${c.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
           AND h.used_disk_gb + ${c.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-        RETURNING h.id, h.pool_id
+        RETURNING h.id, h.pool_id, h.name, h.address
       ), moved AS (
         UPDATE vms SET host_id = claimed.id, pool_id = claimed.pool_id, state = 'building', epoch = ${c.epoch},
           state_changed_at = now(), updated_at = now()
@@ -54,15 +66,21 @@ export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimReque
         SELECT gen_random_uuid(), moved.id, ${c.hostId}::uuid, ${c.vcpus}, ${c.memoryMb}, ${c.diskGb}, ${c.epoch}
         FROM moved
         RETURNING id
+      ), stepped AS (
+        UPDATE operations SET host_id = ${c.hostId}::uuid, step = ${op?.step ?? null}, progress = ${op?.progress ?? 0}, updated_at = now()
+        WHERE id = ${op?.id ?? null}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
       )
       SELECT CASE
         WHEN (SELECT count(*) FROM claimed) = 1 AND (SELECT count(*) FROM allocated) = 0
           THEN xenplane_abort('vm is not waiting for a host')
         ELSE (SELECT count(*) FROM allocated)
-      END AS claimed`;
-    return rows[0]?.claimed === 1n ? 'claimed' : 'host_full';
+      END AS claimed,
+      (SELECT name FROM claimed) AS name, (SELECT address FROM claimed) AS address`;
+    const row = rows[0];
+    if (row?.claimed !== 1n) return { result: 'host_full' };
+    return { result: 'claimed', host: { id: c.hostId, name: row.name!, address: row.address! } };
   } catch (err) {
-    if (isAbort(err)) return 'vm_gone';
+    if (isAbort(err)) return { result: 'vm_gone' };
     throw err;
   }
 }
@@ -71,7 +89,7 @@ export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimReque
  * The claim for a member of a hard server group: the group's row is locked first, so two
  * members racing for one host are checked one after the other, never side by side.
  */
-export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: NonNullable<ClaimRequest['serverGroup']> }): Promise<ClaimResult> {
+export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: NonNullable<ClaimRequest['serverGroup']> }): Promise<ClaimOutcome> {
   return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM server_groups WHERE id = ${c.serverGroup.id}::uuid FOR UPDATE`;
     const members = await tx.$queryRaw<{ host_id: string }[]>`
@@ -79,10 +97,9 @@ export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: 
       WHERE server_group_id = ${c.serverGroup.id}::uuid AND id <> ${c.vmId}::uuid
         AND host_id IS NOT NULL AND state <> 'deleted'`;
     const hosts = members.map((m) => m.host_id);
-    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId)) return 'group_conflict';
-    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId)) return 'group_conflict';
-    const result = await claimHost(tx, c);
-    return result;
+    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId)) return { result: 'group_conflict' };
+    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId)) return { result: 'group_conflict' };
+    return claimHost(tx, c);
   });
 }
 

@@ -7,3 +7,6 @@ export * from './db.module';
 export * from './claims';
 export * from './vm-operations';
 export * from './placement-view';
+export * from './rows';
+export * from './vm-creation';
+export * from './claim-batch';

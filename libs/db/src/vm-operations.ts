@@ -1,5 +1,5 @@
 import type { Db } from './client';
-import { operationEvent, recordEvents, vmStateEvent } from './events';
+import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 
 export interface BeginOperation {
@@ -13,39 +13,43 @@ export interface BeginOperation {
 }
 
 /**
- * Starts an operation on a VM: the VM enters the transitional state and the operation is
- * queued, in one transaction that only succeeds if nobody changed the VM's state meanwhile
- * (null then). A delete overtakes work still in flight on the VM: that work stops at its next
- * step. The API (tenants' actions) and the scheduler (TTL expiry) both start operations here.
+ * Starts an operation on a VM, in ONE statement: the VM enters the transitional state and the
+ * operation is queued, with both events in that order, only if nobody changed the VM's state
+ * meanwhile (null then, and nothing is written). A delete overtakes work still in flight on
+ * the VM: that work stops at its next step. The API (tenants' actions) and the scheduler (TTL
+ * expiry) both start operations here.
  */
 export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Operation | null> {
-  return db.$transaction(async (tx) => {
-    const moved = await tx.vm.updateMany({
-      where: { id: b.vm.id, state: b.vm.state },
-      data: { state: b.via, stateChangedAt: new Date() },
-    });
-    if (moved.count !== 1) return null;
-    const op = await tx.operation.create({
-      data: {
-        kind: b.kind,
-        projectId: b.vm.projectId,
-        vmId: b.vm.id,
-        hostId: b.vm.hostId,
-        // where the VM goes back to if the operation is cancelled before it starts
-        params: { ...b.params, fromState: b.vm.state },
-        correlationId: b.correlationId ?? null,
-        requestedBy: b.requestedBy ?? null,
-      },
-    });
-    if (b.kind === 'delete') {
-      await tx.operation.updateMany({
-        where: { vmId: b.vm.id, status: { in: ['queued', 'running'] }, id: { not: op.id } },
-        data: { cancelRequested: true },
-      });
-    }
-    await recordEvents(tx, [vmStateEvent({ ...b.vm, state: b.via }), operationEvent(op)]);
-    return op;
-  });
+  // where the VM goes back to if the operation is cancelled before it starts
+  const params = JSON.stringify({ ...b.params, fromState: b.vm.state });
+  const rows = await db.$queryRaw<Operation[]>`
+    WITH moved AS (
+      UPDATE vms SET state = ${b.via}::"VmState", state_changed_at = now(), updated_at = now()
+      WHERE id = ${b.vm.id}::uuid AND state = ${b.vm.state}::"VmState"
+      RETURNING id
+    ), created AS (
+      INSERT INTO operations (id, kind, project_id, vm_id, host_id, params, correlation_id, requested_by, updated_at)
+      SELECT gen_random_uuid(), ${b.kind}::"OperationKind", ${b.vm.projectId}::uuid, moved.id, ${b.vm.hostId}::uuid,
+        ${params}::jsonb, ${b.correlationId ?? null}, ${b.requestedBy ?? null}::uuid, now()
+      FROM moved
+      RETURNING ${OPERATION_COLUMNS}
+    ), overtaken AS (
+      UPDATE operations SET cancel_requested = true, updated_at = now()
+      WHERE ${b.kind === 'delete'} AND vm_id = ${b.vm.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
+    ), recorded AS (
+      INSERT INTO events (project_id, resource_type, resource_id, type, data)
+      SELECT project_id, resource_type, resource_id, type, data FROM (
+        SELECT 1 AS ord, ${b.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+          jsonb_build_object('state', ${b.via}::text, 'hostId', ${b.vm.hostId}::text) AS data
+        FROM moved
+        UNION ALL
+        SELECT 2, created."projectId", 'operation', created.id, 'operation.status',
+          jsonb_build_object('kind', created.kind, 'status', created.status, 'progress', created.progress, 'vmId', created."vmId"::text, 'errorCode', NULL)
+        FROM created
+      ) e ORDER BY ord
+    )
+    SELECT * FROM created`;
+  return rows[0] ?? null;
 }
 
 /** An operation that succeeded, as OperationStore.finish writes it (for single-statement ends). */
@@ -134,23 +138,48 @@ export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
     ${stateThenOperationEvents(d.vm, 'deleted', d.op)}`;
 }
 
+/** A host where a VM holds a claim, as a delete needs it to reach the agent. */
+export interface ClaimHolder {
+  id: string;
+  name: string;
+  address: string;
+  state: string;
+}
+
+/**
+ * A delete's step recorded and the hosts where its VM holds claims read, in ONE statement:
+ * the domain is destroyed on each of them before the claims are released.
+ */
+export async function beginDestroy(db: Db, d: { vmId: string; opId: string; step: string; progress: number }): Promise<ClaimHolder[]> {
+  return db.$queryRaw<ClaimHolder[]>`
+    WITH stepped AS (
+      UPDATE operations SET step = ${d.step}, progress = ${d.progress}, updated_at = now()
+      WHERE id = ${d.opId}::uuid AND status = 'running'
+    )
+    SELECT h.id, h.name, h.address, h.state::text AS state
+    FROM allocations a JOIN hosts h ON h.id = a.host_id
+    WHERE a.vm_id = ${d.vmId}::uuid
+    ORDER BY a.created_at`;
+}
+
 /**
  * A create's VM `pending` -> `scheduling` with its event, and the operation's step, in ONE
- * statement. False when the VM had left `pending` meanwhile (nothing is written then).
+ * statement that also returns the VM as it now is (no read before or after). Null when the VM
+ * had left `pending` meanwhile (nothing is written then): the caller reads it to see why.
  */
-export async function beginScheduling(db: Db, s: { vm: Pick<Vm, 'id' | 'projectId'>; opId: string; step: string; progress: number }): Promise<boolean> {
-  const rows = await db.$queryRaw<{ moved: bigint }[]>`
+export async function beginScheduling(db: Db, s: { vmId: string; projectId: string; opId: string; step: string; progress: number }): Promise<Vm | null> {
+  const rows = await db.$queryRaw<Vm[]>`
     WITH moved AS (
       UPDATE vms SET state = 'scheduling', state_changed_at = now(), updated_at = now()
-      WHERE id = ${s.vm.id}::uuid AND state = 'pending'
-      RETURNING id
+      WHERE id = ${s.vmId}::uuid AND state = 'pending'
+      RETURNING ${VM_COLUMNS}
     ), stepped AS (
       UPDATE operations SET step = ${s.step}, progress = ${s.progress}, updated_at = now()
       WHERE id = ${s.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
     ), recorded AS (
       INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT ${s.vm.projectId}::uuid, 'vm', id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL) FROM moved
+      SELECT ${s.projectId}::uuid, 'vm', id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL) FROM moved
     )
-    SELECT count(*) AS moved FROM moved`;
-  return Number(rows[0]?.moved ?? 0) === 1;
+    SELECT * FROM moved`;
+  return rows[0] ?? null;
 }

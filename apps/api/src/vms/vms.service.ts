@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { beginVmOperation, type Db, type OperationKind, type Prisma, operationEvent, recordEvents, reserveQuota, vmStateEvent } from '@xenplane/db';
+import { beginVmOperation, createVmBatch, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
 import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
@@ -14,7 +14,7 @@ import { resolveFlavor, resolveImage } from './catalog-lookup';
 import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
-import { findVisibleVm } from './vm-lookup';
+import { findVisibleVm, findVisibleVmState } from './vm-lookup';
 import { type CreateVmsView, presentVm, VM_INCLUDE, type VmPage, type VmView } from './vm.view';
 
 @Injectable()
@@ -26,8 +26,8 @@ export class VmsService {
   ) {}
 
   /**
-   * VMs, their create operations and the quota they take, in ONE transaction; then a
-   * wake-up call to the scheduler. A batch is all or none.
+   * VMs, their create operations and the quota they take, in ONE statement; then a wake-up
+   * call to the scheduler. A batch is all or none.
    */
   async create(principal: Principal, dto: CreateVmDto): Promise<CreateVmsView> {
     const projectId = await this.projects.targetProject(principal, dto.projectId);
@@ -37,10 +37,8 @@ export class VmsService {
     const usage = batchUsage(flavor, count);
     const now = new Date();
     const correlationId = currentCorrelationId() ?? null;
-    const vms = batchNames(dto.name, count).map((name) => ({
+    const vms: NewVm[] = batchNames(dto.name, count).map((name) => ({
       id: randomUUID(),
-      createdAt: now,
-      projectId,
       name,
       flavorId: flavor.id,
       imageId: image.id,
@@ -57,30 +55,26 @@ export class VmsService {
     }));
     const ops = vms.map((vm) => ({
       id: randomUUID(),
-      kind: 'create' as const,
-      projectId,
       vmId: vm.id,
       correlationId,
       requestedBy: principal.tokenId,
-      params: (dto.poolId ? { poolId: dto.poolId } : {}) as Prisma.InputJsonValue,
+      params: dto.poolId ? { poolId: dto.poolId } : {},
     }));
-    const created = await this.db.$transaction(async (tx) => {
-      if (!(await reserveQuota(tx, projectId, usage))) {
-        const p = await tx.project.findUniqueOrThrow({ where: { id: projectId } });
-        const excess = quotaExcess(
-          { instances: p.quotaInstances, vcpus: p.quotaVcpus, memoryMb: p.quotaMemoryMb, diskGb: p.quotaDiskGb },
-          { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
-          usage,
-        );
-        throw new ApiError('quota_exceeded', `the request exceeds the project's quota of ${excess.map((e) => e.resource).join(', ')}`, undefined, { excess });
-      }
-      const vmRows = await tx.vm.createManyAndReturn({ data: vms, include: VM_INCLUDE });
-      const opRows = await tx.operation.createManyAndReturn({ data: ops });
-      await recordEvents(tx, [...vmRows.map((v) => vmStateEvent(v)), ...opRows.map(operationEvent)]);
-      return { vmRows, opRows };
-    });
-    await this.queue.wake(created.opRows);
-    return { vms: created.vmRows.map(presentVm), operations: created.opRows.map(presentOperation) };
+    const created = await createVmBatch(this.db, { projectId, usage, vms, ops, now });
+    if (!created) throw await this.quotaExceeded(projectId, usage);
+    await this.queue.wake(created.ops);
+    const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
+    return { vms: created.vms.map((vm) => presentVm({ ...vm, ...names })), operations: created.ops.map(presentOperation) };
+  }
+
+  private async quotaExceeded(projectId: string, usage: Usage): Promise<ApiError> {
+    const p = await this.db.project.findUniqueOrThrow({ where: { id: projectId } });
+    const excess = quotaExcess(
+      { instances: p.quotaInstances, vcpus: p.quotaVcpus, memoryMb: p.quotaMemoryMb, diskGb: p.quotaDiskGb },
+      { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
+      usage,
+    );
+    return new ApiError('quota_exceeded', `the request exceeds the project's quota of ${excess.map((e) => e.resource).join(', ')}`, undefined, { excess });
   }
 
   async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
@@ -130,7 +124,7 @@ export class VmsService {
   }
 
   private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
-    const vm = await findVisibleVm(this.db, principal, id);
+    const vm = await findVisibleVmState(this.db, principal, id);
     const check = checkAction(action, vm.state);
     if (!check.ok) throw conflict(check.reason, { state: vm.state });
     const op = await beginVmOperation(this.db, {

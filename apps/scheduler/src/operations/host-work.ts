@@ -6,6 +6,9 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { WaitError } from './operation-errors';
 
+/** What calling a host's agent needs to know of the host. */
+export type HostRef = Pick<Host, 'id' | 'name' | 'address'>;
+
 /**
  * Work on a host's agent on behalf of an operation, within the host's limit of concurrent
  * operations (shared by every scheduler process through Redis).
@@ -25,7 +28,7 @@ export class HostWork implements OnApplicationShutdown {
     this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, leaseMs);
   }
 
-  async on<T>(host: Host, op: Operation, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
+  async on<T>(host: HostRef, op: Pick<Operation, 'id'>, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
     if (!(await this.slots.acquire(host.id, op.id))) {
       throw new WaitError(100 + Math.floor(Math.random() * 200), `host ${host.name} is at its operation limit`);
     }
@@ -37,7 +40,7 @@ export class HostWork implements OnApplicationShutdown {
   }
 
   /** Clean-up that must not queue behind the host's limit (compensation). */
-  async now<T>(host: Host, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
+  async now<T>(host: HostRef, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
     return this.agents.call(host, fn);
   }
 

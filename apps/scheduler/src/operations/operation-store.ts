@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, operationEvent, type Prisma, recordEvents } from '@xenplane/db';
+import { DB, type Db, type Operation, OPERATION_COLUMNS, operationEvent, type Prisma, recordEvents } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 
 type Tx = Prisma.TransactionClient;
+
+export interface BegunOperation {
+  /** the operation as it now is; null when it does not exist */
+  op: Operation | null;
+  started: boolean;
+  /** an older unfinished operation on the same VM goes first */
+  waits: boolean;
+}
 
 /**
  * Every write to an operation row: conditional on the status it expects, so two workers that
@@ -16,36 +24,41 @@ export class OperationStore {
     return this.db.operation.findUnique({ where: { id } });
   }
 
-  /** Another unfinished operation on the same VM was queued first: it goes first. */
-  async olderOpenOnVm(op: Operation): Promise<boolean> {
-    // a create is its VM's first operation: nothing can be older
-    if (!op.vmId || op.kind === 'create') return false;
-    const older = await this.db.operation.count({
-      where: { vmId: op.vmId, status: { in: ['queued', 'running'] }, createdAt: { lt: op.createdAt }, id: { not: op.id } },
-    });
-    return older > 0;
-  }
-
   /**
-   * queued -> running (its event with it, in one statement); null when someone else got there
-   * first (cancelled, or another worker). A running operation picked up again stays running.
+   * Takes up an operation for a worker, in ONE statement: reads it, and moves it queued ->
+   * running (its event with it) unless another unfinished operation on the same VM was queued
+   * first (that one goes first; a create is its VM's first operation, nothing is older). A
+   * running operation picked up again stays running. `started` is false when it is finished,
+   * must wait, or another worker got there first.
    */
-  async start(op: Operation): Promise<Operation | null> {
-    const expected = op.status === 'queued' ? 'queued' : 'running';
-    const rows = await this.db.$queryRaw<{ started_at: Date }[]>`
-      WITH started AS (
-        UPDATE operations SET status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE id = ${op.id}::uuid AND status = ${expected}::"OperationStatus"
-        RETURNING id, project_id, kind, progress, vm_id, error_code, started_at
+  async begin(id: string): Promise<BegunOperation> {
+    const rows = await this.db.$queryRaw<(Operation & { waits: boolean; started: boolean; startedNow: Date | null })[]>`
+      WITH current AS (
+        SELECT * FROM operations WHERE id = ${id}::uuid
+      ), older AS (
+        SELECT 1 FROM current c
+        WHERE c.kind <> 'create' AND c.vm_id IS NOT NULL AND EXISTS (
+          SELECT 1 FROM operations p
+          WHERE p.vm_id = c.vm_id AND p.status IN ('queued', 'running') AND p.created_at < c.created_at AND p.id <> c.id)
+      ), started AS (
+        UPDATE operations o SET status = 'running', started_at = coalesce(o.started_at, now()), updated_at = now()
+        FROM current c
+        WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
+        RETURNING o.id, o.started_at, c.status AS was
       ), recorded AS (
         INSERT INTO events (project_id, resource_type, resource_id, type, data)
-        SELECT project_id, 'operation', id, 'operation.status',
-          jsonb_build_object('kind', kind::text, 'status', 'running', 'progress', progress, 'vmId', vm_id::text, 'errorCode', error_code)
-        FROM started WHERE ${expected === 'queued'}
+        SELECT c.project_id, 'operation', c.id, 'operation.status',
+          jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code)
+        FROM current c JOIN started s ON s.was = 'queued'
       )
-      SELECT started_at FROM started`;
+      SELECT ${OPERATION_COLUMNS}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
+        (SELECT started_at FROM started) AS "startedNow"
+      FROM current`;
     const row = rows[0];
-    return row ? { ...op, status: 'running', startedAt: row.started_at } : null;
+    if (!row) return { op: null, started: false, waits: false };
+    const { waits, started, startedNow, ...op } = row;
+    if (!started) return { op, started: false, waits };
+    return { op: { ...op, status: 'running', startedAt: startedNow }, started: true, waits: false };
   }
 
   async step(op: Operation, step: string, tx: Tx | Db = this.db): Promise<void> {
@@ -81,6 +94,14 @@ export class OperationStore {
     const done = rows[0];
     if (done) await recordEvents(tx, [operationEvent(done)]);
     return done !== undefined;
+  }
+
+  /**
+   * Ends an operation no handler here can run (a newer API's kind, met by an older scheduler):
+   * failed at once rather than retried in vain; the reconciler settles a VM it left mid-state.
+   */
+  async abandon(op: Operation, message: string): Promise<void> {
+    await this.db.$transaction((tx) => this.finish(tx, op, { status: 'failed', code: 'internal', message }));
   }
 
   /** Counts a failed attempt and remembers why, while the job waits for its next one. */

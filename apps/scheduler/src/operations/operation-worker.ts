@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
-import { isTerminal, type OperationKind } from '@xenplane/domain';
+import type { OperationKind } from '@xenplane/domain';
 import { getLogger, withCorrelationId } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
@@ -60,13 +60,15 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    const loaded = await this.ops.load(job.data.operationId);
-    if (!loaded || isTerminal(loaded.status)) return;
-    if (await this.ops.olderOpenOnVm(loaded)) return this.later(job, token, 200);
-    const handler = this.handlers.get(loaded.kind);
-    if (!handler) throw new Error(`no handler for ${loaded.kind}`);
-    const op = await this.ops.start(loaded);
-    if (!op) return; // cancelled before it started, or finished by a racing worker
+    const { op, started, waits } = await this.ops.begin(job.data.operationId);
+    if (waits) return this.later(job, token, 200);
+    // finished, cancelled before it started, or taken by a racing worker
+    if (!op || !started) return;
+    const handler = this.handlers.get(op.kind);
+    if (!handler) {
+      await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
+      return;
+    }
     try {
       await handler.run(op);
     } catch (err) {

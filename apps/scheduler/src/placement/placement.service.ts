@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHost, claimHostInGroup, type ClaimResult, DB, type Db, groupMemberHostIds, placementPolicy, type Vm } from '@xenplane/db';
+import { claimHostInGroup, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, placementPolicy, type Vm } from '@xenplane/db';
 import { decide, type PlacementRequest } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError } from '../operations/operation-errors';
 import { CapacityCache } from './capacity-cache';
+import { ClaimBatcher } from './claim-batcher';
 
-export type PlacementOutcome = { hostId: string; epoch: number } | { vmGone: true };
+export type PlacementOutcome = { host: ClaimedHost; epoch: number } | { vmGone: true };
 
 // rounds of decide-then-claim before giving up to concurrent placements; each round after a
 // lost race decides again on fresh figures, so a pool with room left is not given up on
@@ -18,19 +19,24 @@ const SAMPLE = 1_000;
 
 /**
  * Decides where a VM goes and claims it there: the placement engine ranks the hosts of the
- * capacity cache, and the best is claimed by one conditional write; a lost race moves on to
- * the next candidate, then to a fresh decision.
+ * capacity cache, and the best is claimed by one conditional write (concurrent placements'
+ * claims share a statement: ClaimBatcher); a lost race moves on to the next candidate, then to
+ * a fresh decision.
  */
 @Injectable()
 export class PlacementService {
   private readonly log = getLogger('placement');
+  private readonly claims: ClaimBatcher;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly cache: CapacityCache,
-  ) {}
+  ) {
+    this.claims = new ClaimBatcher(db);
+  }
 
-  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = []): Promise<PlacementOutcome> {
+  /** `operation`: the placing operation, moved to its next step by the claim itself */
+  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation']): Promise<PlacementOutcome> {
     const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
     const memberHostIds = group ? await groupMemberHostIds(this.db, group.id, vm.id) : [];
     const epoch = vm.epoch + 1;
@@ -57,9 +63,10 @@ export class PlacementService {
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
-        const claim = { vmId: vm.id, hostId, ...resources, epoch };
-        const result: ClaimResult = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await claimHost(this.db, claim);
-        if (result === 'claimed') return { hostId, epoch };
+        const claim: ClaimRequest = { vmId: vm.id, hostId, ...resources, epoch, ...(operation ? { operation } : {}) };
+        const outcome: ClaimOutcome = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await this.claims.claim(claim);
+        const result = outcome.result;
+        if (outcome.result === 'claimed') return { host: outcome.host, epoch };
         this.cache.unreserve(hostId, resources, haProtected);
         if (result === 'vm_gone') return { vmGone: true };
         this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginScheduling, DB, type Db, finishBuiltVm, type Host, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { beginScheduling, DB, type Db, finishBuiltVm, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
-import { HostWork } from '../host-work';
+import { type HostRef, HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
 import { VmStore } from '../vm-store';
@@ -46,40 +46,47 @@ export class CreateVmHandler implements OperationHandler {
    * the operation's exclusions, and the VM placed again — up to MAX_RESCHEDULES times.
    */
   private async attempt(op: Operation): Promise<'done' | 'rescheduled'> {
-    let vm = await this.vms.load(op.vmId!);
-    if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');
-    if (op.cancelRequested || vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
+    if (op.cancelRequested) throw new OvertakenError('the VM is being deleted');
     const params = op.params as { poolId?: string; excludedHostIds?: string[] };
-    if (vm.state === 'pending' || vm.state === 'scheduling') {
-      if (vm.state === 'pending') {
-        if (!(await beginScheduling(this.db, { vm, opId: op.id, step: 'placing', progress: progressOf(op.kind, 'placing') }))) {
-          throw new OvertakenError('the VM left pending meanwhile');
-        }
-        vm = { ...vm, state: 'scheduling' };
-      } else await this.ops.step(op, 'placing');
-      const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, params.excludedHostIds ?? []);
-      if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
-      await this.db.operation.updateMany({
-        where: { id: op.id, status: 'running' },
-        // claimed and now building: one write for both steps
-        data: { hostId: placed.hostId, step: 'building', progress: progressOf(op.kind, 'building') },
+    // the usual path: the VM is pending, and moving it on reads it in the same statement
+    const step = { opId: op.id, step: 'placing', progress: progressOf(op.kind, 'placing') };
+    let begun = op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null;
+    let vm = begun ?? (await this.vms.load(op.vmId!));
+    if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');
+    if (vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
+    if (vm.state === 'pending') {
+      begun = await beginScheduling(this.db, { vmId: vm.id, projectId: vm.projectId, ...step });
+      if (!begun) throw new OvertakenError('the VM left pending meanwhile');
+      vm = begun;
+    }
+    let host: HostRef | undefined;
+    if (vm.state === 'scheduling') {
+      // placing again after a host refused the build, or after a crash mid-placement
+      if (!begun && op.step !== 'placing') await this.ops.step(op, 'placing');
+      const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, params.excludedHostIds ?? [], {
+        id: op.id,
+        step: 'building',
+        progress: progressOf(op.kind, 'building'),
       });
-      // what the claim and that update wrote, without reading them back
-      vm = { ...vm, state: 'building', hostId: placed.hostId, epoch: placed.epoch };
-      op = { ...op, hostId: placed.hostId, step: 'building' };
+      if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
+      // what the claim wrote (the operation's step with it), without reading it back
+      vm = { ...vm, state: 'building', hostId: placed.host.id, epoch: placed.epoch };
+      op = { ...op, hostId: placed.host.id, step: 'building' };
+      host = placed.host;
     }
     if (vm.state === 'running') {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
       return 'done';
     }
     if (vm.state !== 'building' || !vm.hostId) throw new OvertakenError(`the VM is ${vm.state}`);
-    const host = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
+    host ??= await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
     if (op.step !== 'building') await this.ops.step(op, 'building');
     const building = vm;
+    const image = await this.vms.image(vm.imageId);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
-        agent.createDomain({ spec: domainSpecFor(building, building.image, building.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
+        agent.createDomain({ spec: domainSpecFor(building, image, building.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
       );
     } catch (err) {
       const tried = params.excludedHostIds ?? [];
@@ -94,7 +101,7 @@ export class CreateVmHandler implements OperationHandler {
     return 'done';
   }
 
-  private async reschedule(op: Operation, vm: Vm, host: Host, excludedHostIds: string[], reason: string): Promise<void> {
+  private async reschedule(op: Operation, vm: Vm, host: HostRef, excludedHostIds: string[], reason: string): Promise<void> {
     this.log.warn({ vmId: vm.id, hostId: host.id, reason }, 'host refused the build: placing the VM elsewhere');
     await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
     await this.vms.transaction(async (tx) => {

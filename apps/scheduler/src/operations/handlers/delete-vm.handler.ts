@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, finishDeletedVm, type Operation } from '@xenplane/db';
+import { beginDestroy, DB, type Db, finishDeletedVm, type Operation } from '@xenplane/db';
+import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
 import { HostWork } from '../host-work';
@@ -31,9 +32,8 @@ export class DeleteVmHandler implements OperationHandler {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
       return;
     }
-    await this.ops.step(op, 'destroying');
-    const allocations = await this.db.allocation.findMany({ where: { vmId: vm.id }, include: { host: true } });
-    for (const { host } of allocations) {
+    const holders = await beginDestroy(this.db, { vmId: vm.id, opId: op.id, step: 'destroying', progress: progressOf(op.kind, 'destroying') });
+    for (const host of holders) {
       if (host.state === 'down') {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
         continue;

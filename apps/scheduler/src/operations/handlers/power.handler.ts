@@ -38,8 +38,9 @@ export class PowerHandler implements OperationHandler {
     switch (kind) {
       case 'start': {
         await this.ops.step(op, 'building');
+        const image = await this.vms.image(vm.imageId);
         const d = await this.hostWork.on(host, op, (a) =>
-          a.createDomain({ spec: domainSpecFor(vm, vm.image, vm.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
+          a.createDomain({ spec: domainSpecFor(vm, image, vm.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
         );
         await this.complete(op, vm, 'running', { domId: d.domId, powerState: 'running' });
         return;

@@ -1,0 +1,40 @@
+import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import type { Operation, Vm } from './generated/prisma/client';
+import { OPERATION_COLUMNS, VM_COLUMNS } from './rows';
+
+/** The raw column lists must read rows back exactly as Prisma does, or callers get wrong types. */
+describe('raw row column lists (real Postgres)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('rows');
+  });
+  afterAll(() => t.drop());
+
+  it('reads a VM and an operation with every field set exactly as Prisma reads them', async () => {
+    const pool = await t.db.pool.create({ data: { name: 'p' } });
+    const project = await t.db.project.create({ data: { name: 'proj' } });
+    const flavor = await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } });
+    const image = await t.db.image.create({ data: { name: 'i', guestType: 'pvh', sizeGb: 1 } });
+    const group = await t.db.serverGroup.create({ data: { projectId: project.id, name: 'g', policy: 'anti_affinity' } });
+    const host = await t.db.host.create({ data: { name: 'h', poolId: pool.id, address: '127.0.0.1:1', state: 'up' } });
+    const vm = await t.db.vm.create({
+      data: {
+        projectId: project.id, name: 'v', state: 'running', powerState: 'running', hostId: host.id, poolId: pool.id,
+        flavorId: flavor.id, imageId: image.id, guestType: 'pvh', vcpus: 2, memoryMb: 512, diskGb: 3, haPriority: 'high',
+        serverGroupId: group.id, expiresAt: new Date(Date.now() + 60_000), metadata: { a: 'b', n: [1, 2] }, userData: 'x',
+        epoch: 4, domId: 7, errorCode: 'e', errorMessage: 'm', deletedAt: new Date(),
+      },
+    });
+    const op = await t.db.operation.create({
+      data: {
+        kind: 'migrate', status: 'running', progress: 30, projectId: project.id, vmId: vm.id, hostId: host.id, step: 's',
+        attempts: 2, params: { fromState: 'running' }, errorCode: 'c', errorMessage: 'm', errorDetails: { k: 1 },
+        correlationId: 'corr', requestedBy: project.id, cancelRequested: true, startedAt: new Date(), finishedAt: new Date(),
+      },
+    });
+    const [rawVm] = await t.db.$queryRaw<Vm[]>`SELECT ${VM_COLUMNS} FROM vms WHERE id = ${vm.id}::uuid`;
+    const [rawOp] = await t.db.$queryRaw<Operation[]>`SELECT ${OPERATION_COLUMNS} FROM operations WHERE id = ${op.id}::uuid`;
+    expect(rawVm).toEqual(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } }));
+    expect(rawOp).toEqual(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } }));
+  });
+});
