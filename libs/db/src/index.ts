@@ -7,3 +7,4 @@ export * from './db.module';
 export * from './claims';
 export * from './vm-operations';
 export * from './placement-view';
+export * from './migration';
