@@ -6,6 +6,7 @@ import { HostMonitor } from './hosts/host-monitor';
 import { Agents } from './infra/agents';
 import { CreateVmHandler } from './operations/handlers/create-vm.handler';
 import { DeleteVmHandler } from './operations/handlers/delete-vm.handler';
+import { MigrateVmHandler } from './operations/handlers/migrate-vm.handler';
 import { PowerHandler } from './operations/handlers/power.handler';
 import { HostWork } from './operations/host-work';
 import { OperationStore } from './operations/operation-store';
@@ -36,6 +37,7 @@ export class SchedulerModule {
         CreateVmHandler,
         DeleteVmHandler,
         PowerHandler,
+        MigrateVmHandler,
         OperationWorker,
         HostMonitor,
         OperationQueue,

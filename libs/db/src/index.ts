@@ -10,3 +10,4 @@ export * from './placement-view';
 export * from './rows';
 export * from './vm-creation';
 export * from './claim-batch';
+export * from './migration';

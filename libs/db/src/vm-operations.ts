@@ -53,14 +53,14 @@ export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Opera
 }
 
 /** An operation that succeeded, as OperationStore.finish writes it (for single-statement ends). */
-const SUCCEEDED = Prisma.sql`status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+export const SUCCEEDED = Prisma.sql`status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
   error_message = NULL, updated_at = now()`;
 
 /**
  * Records the VM's new state (a row of CTE `moved`), then the operation's success (a row of CTE
  * `finished`), in that order: the statement's last part, after those two CTEs.
  */
-function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, state: VmState, op: Pick<Operation, 'projectId' | 'kind'>): Prisma.Sql {
+export function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, state: VmState, op: Pick<Operation, 'projectId' | 'kind'>): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
     SELECT project_id, resource_type, resource_id, type, data FROM (

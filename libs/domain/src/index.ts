@@ -5,3 +5,4 @@ export * from './hosts';
 export * from './auth';
 export * from './reconcile';
 export * from './placement';
+export * from './migration';

@@ -17,6 +17,7 @@ export type HostRef = Pick<Host, 'id' | 'name' | 'address'>;
 export class HostWork implements OnApplicationShutdown {
   private readonly redis;
   private readonly slots: HostSlots;
+  private readonly leaseMs: number;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
@@ -24,17 +25,20 @@ export class HostWork implements OnApplicationShutdown {
   ) {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     // a slot outlives the longest agent call, so a live holder never loses it mid-call
-    const leaseMs = Math.max(config.AGENT_CALL_TIMEOUT_MS, (config.SHUTDOWN_TIMEOUT_S + 15) * 1000) + 5_000;
-    this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, leaseMs);
+    this.leaseMs = Math.max(config.AGENT_CALL_TIMEOUT_MS, (config.SHUTDOWN_TIMEOUT_S + 15) * 1000) + 5_000;
+    this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, this.leaseMs);
   }
 
   async on<T>(host: HostRef, op: Pick<Operation, 'id'>, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
     if (!(await this.slots.acquire(host.id, op.id))) {
       throw new WaitError(100 + Math.floor(Math.random() * 200), `host ${host.name} is at its operation limit`);
     }
+    // a call that outlasts the lease (a migration of a large guest) renews its slot meanwhile
+    const renewal = setInterval(() => void this.slots.acquire(host.id, op.id).catch(() => undefined), this.leaseMs / 2);
     try {
       return await this.agents.call(host, fn);
     } finally {
+      clearInterval(renewal);
       await this.slots.release(host.id, op.id);
     }
   }

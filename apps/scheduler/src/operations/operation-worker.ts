@@ -8,6 +8,7 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CreateVmHandler } from './handlers/create-vm.handler';
 import { DeleteVmHandler } from './handlers/delete-vm.handler';
 import type { OperationHandler } from './handlers/handler';
+import { MigrateVmHandler } from './handlers/migrate-vm.handler';
 import { PowerHandler } from './handlers/power.handler';
 import { OvertakenError, PermanentError, TransientError, WaitError } from './operation-errors';
 import { OperationStore } from './operation-store';
@@ -29,8 +30,9 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     create: CreateVmHandler,
     del: DeleteVmHandler,
     power: PowerHandler,
+    migrate: MigrateVmHandler,
   ) {
-    for (const handler of [create, del, power]) {
+    for (const handler of [create, del, power, migrate]) {
       for (const kind of handler.kinds) {
         if (this.handlers.has(kind)) throw new Error(`two handlers for ${kind}`);
         this.handlers.set(kind, handler);

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHostInGroup, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, placementPolicy, type Vm } from '@xenplane/db';
-import { decide, type PlacementRequest } from '@xenplane/domain';
+import { claimHostInGroup, claimMigrationTarget, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
+import { decide, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError } from '../operations/operation-errors';
 import { CapacityCache } from './capacity-cache';
 import { ClaimBatcher } from './claim-batcher';
 
 export type PlacementOutcome = { host: ClaimedHost; epoch: number } | { vmGone: true };
+export type MigrationPlacement = { hostId: string; epoch: number } | { vmGone: true };
 
 // rounds of decide-then-claim before giving up to concurrent placements; each round after a
 // lost race decides again on fresh figures, so a pool with room left is not given up on
@@ -78,6 +79,53 @@ export class PlacementService {
       }
     }
     throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+  }
+
+  /**
+   * Chooses a migration's target and claims it there, the VM keeping its source claim: the
+   * operator's host if every filter lets it through (else the filter that did not says why),
+   * or the engine's best among the other hosts of the VM's pool. The claim records the
+   * operation's step with it (`record`).
+   */
+  async placeMigration(vm: Vm, source: Host, record: { opId: string; step: string; progress: number }, targetHostId?: string): Promise<MigrationPlacement> {
+    const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
+    const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
+    const haProtected = vm.haPriority !== 'none';
+    // the group's members are looked up again after a claim finds them moved
+    const requestNow = async () =>
+      migrationRequest({ resources, guestType: vm.guestType, haProtected }, source, group ? { policy: placementPolicy(group.policy), memberHostIds: await groupMemberHostIds(this.db, group.id, vm.id) } : undefined);
+    let request = await requestNow();
+    const claim = { vmId: vm.id, sourceHostId: source.id, ...resources, epoch: vm.epoch + 1, ...record, ...(group ? { serverGroup: { id: group.id, policy: group.policy } } : {}) };
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      await this.cache.fresh(round > 0);
+      const target = targetHostId ? this.targetHost(targetHostId) : undefined;
+      const decision = target ? decide(request, { hosts: [target], pools: this.cache.pools }, { maxCandidates: 1, stats: this.cache.stats() }) : this.decide(request);
+      if (!decision.ok) {
+        const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
+        const why = target ? targetRefusal(target.name, decision.filters) : `no other host of the pool can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ')})`;
+        throw new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters });
+      }
+      for (const hostId of decision.candidates) {
+        this.cache.reserve(hostId, resources, haProtected);
+        const result = await claimMigrationTarget(this.db, { ...claim, hostId });
+        if (result === 'claimed') return { hostId, epoch: claim.epoch };
+        this.cache.unreserve(hostId, resources, haProtected);
+        if (result === 'vm_gone') return { vmGone: true };
+        await this.cache.reloadHost(hostId);
+        if (result === 'group_conflict') {
+          request = await requestNow();
+          break;
+        }
+      }
+    }
+    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+  }
+
+  /** An operator's target, which the engine then looks at alone (so the filter that removes it says why). */
+  private targetHost(hostId: string) {
+    const host = this.cache.hosts.get(hostId);
+    if (!host) throw new PermanentError('no_valid_host', `there is no host ${hostId}`);
+    return host;
   }
 
   /** Sampled first in large pools (server-group members are few: those look at every host). */

@@ -31,7 +31,7 @@ const STEPS: Record<OperationKind, readonly string[]> = {
   start: ['queued', 'building', 'done'],
   stop: ['queued', 'shutting-down', 'done'],
   reboot: ['queued', 'rebooting', 'done'],
-  migrate: ['queued', 'claimed', 'transferring', 'switching', 'done'],
+  migrate: ['queued', 'placing', 'claimed', 'migrating', 'finishing', 'done'],
   evacuate: ['queued', 'migrating', 'done'],
   ha_restart: ['queued', 'placing', 'claimed', 'building', 'done'],
 };

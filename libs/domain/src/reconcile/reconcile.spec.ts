@@ -23,6 +23,24 @@ describe('reconcileHost', () => {
     expect(actions.map((a) => a.kind === 'destroy-orphan' && a.purge)).toEqual([true, true, false, false, false]);
   });
 
+  it('leaves a migrating VM\'s incoming domain on the target alone, and destroys it once the VM stayed on its source', () => {
+    const incoming = dom('m', { epoch: 2 });
+    // even should the lookup of its operation miss: the state alone protects it
+    expect(run([incoming], [vm('m', { state: 'migrating', hostId: 'host-b', epoch: 1 })])).toEqual([]);
+    expect(run([incoming], [vm('m', { state: 'migrating', hostId: 'host-b', epoch: 1, busy: true })])).toEqual([]);
+    expect(run([incoming], [vm('m', { state: 'running', hostId: 'host-b', epoch: 1 })])).toEqual([
+      { kind: 'destroy-orphan', vmId: 'm', reason: 'its VM is placed on another host', purge: false },
+    ]);
+  });
+
+  it('does not call a migrated VM vanished, nor its source copy a stray, before the reports catch up', () => {
+    const justMoved = new Date(now.getTime() - 1_000);
+    // the target's report predates the switch; the source's still lists the domain it let go
+    expect(run([], [vm('m', { epoch: 2, stateChangedAt: justMoved })])).toEqual([]);
+    expect(run([dom('m', { epoch: 1 })], [vm('m', { hostId: 'host-b', epoch: 2, stateChangedAt: justMoved })])).toEqual([]);
+    expect(run([dom('m', { epoch: 1 })], [vm('m', { hostId: 'host-b', epoch: 2 })])).toHaveLength(1);
+  });
+
   it('marks a running VM whose domain vanished', () => {
     expect(run([], [vm('a')])).toEqual([{ kind: 'mark-vanished', vmId: 'a', from: 'running' }]);
   });

@@ -83,7 +83,8 @@ export function reconcileHost(i: ReconcileInput): ReconcileAction[] {
 function orphanReason(vm: KnownVm | undefined, d: ReportedDomain, hostId: string): string | undefined {
   if (!vm) return 'no VM has this id';
   if (vm.state === 'deleted') return 'its VM was deleted';
-  if (vm.hostId !== hostId) return 'its VM is placed on another host';
+  // a migrating VM has a domain on its target before Postgres places it there: not a stray
+  if (vm.hostId !== hostId && vm.state !== 'migrating') return 'its VM is placed on another host';
   if (d.epoch < vm.epoch) return `its epoch ${d.epoch} is older than the VM's ${vm.epoch}`;
   if (vm.state === 'stopped') return 'its VM is stopped';
   return undefined;

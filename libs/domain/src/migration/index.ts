@@ -1,0 +1,2 @@
+export * from './migration-request';
+export * from './migration-step';
