@@ -1,4 +1,5 @@
 import type { Host, Prisma } from '@xenplane/db';
+import { dom0CpuReservation } from '@xenplane/domain';
 import type { HostInfo } from '@xenplane/proto';
 
 /** The host columns an agent's inventory sets: what `xl info` says, and dom0's share. */
@@ -7,7 +8,7 @@ export function inventoryColumns(info: HostInfo): Prisma.HostUpdateInput {
     totalVcpus: info.nrCpus,
     totalMemoryMb: info.totalMemoryMb,
     totalDiskGb: info.totalDiskGb,
-    reservedVcpus: info.dom0Vcpus,
+    reservedVcpus: dom0CpuReservation(info.nrCpus, info.dom0Vcpus),
     reservedMemoryMb: info.dom0MemoryMb,
     freeMemoryMb: info.freeMemoryMb,
     cpuVendor: info.cpuVendor,

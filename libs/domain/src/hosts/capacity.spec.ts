@@ -1,4 +1,4 @@
-import { offeredCapacity } from './capacity';
+import { dom0CpuReservation, offeredCapacity } from './capacity';
 
 describe('offeredCapacity', () => {
   it('takes dom0 out, then applies the ratio, rounding down', () => {
@@ -19,5 +19,23 @@ describe('offeredCapacity', () => {
         diskAllocationRatio: 1,
       }),
     ).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0 });
+  });
+});
+
+describe('dom0CpuReservation', () => {
+  it('keeps what dom0 was booted with when dom0_max_vcpus sized it', () => {
+    expect(dom0CpuReservation(32, 4)).toBe(4);
+    expect(dom0CpuReservation(2, 1)).toBe(1);
+  });
+
+  it('keeps at most a quarter of the host when dom0 has a vCPU per CPU (Xen without dom0_max_vcpus)', () => {
+    expect(dom0CpuReservation(32, 32)).toBe(8);
+    expect(dom0CpuReservation(8, 8)).toBe(2);
+  });
+
+  it('keeps at least one CPU, and never more than dom0 has', () => {
+    expect(dom0CpuReservation(2, 2)).toBe(1);
+    expect(dom0CpuReservation(1, 1)).toBe(1);
+    expect(dom0CpuReservation(64, 0)).toBe(0);
   });
 });

@@ -23,3 +23,14 @@ export function offeredCapacity(total: Resources, reserved: Resources, ratios: A
     diskGb: offer(total.diskGb, reserved.diskGb, ratios.diskAllocationRatio),
   };
 }
+
+/**
+ * The physical CPUs dom0 keeps from guests. dom0's vCPUs share the host's CPUs with guests, and
+ * Xen gives dom0 one vCPU per CPU unless booted with `dom0_max_vcpus`: reserving all of those
+ * would leave the host offering nothing. So dom0 keeps what it has, but never more than a
+ * quarter of the host (at least one CPU); operators size dom0 with `dom0_max_vcpus` (docs).
+ */
+export function dom0CpuReservation(hostCpus: number, dom0Vcpus: number): number {
+  const cap = Math.max(1, Math.floor(hostCpus / 4));
+  return Math.max(0, Math.min(dom0Vcpus, cap));
+}
