@@ -49,6 +49,9 @@ export function createAgentClient(address: string, hostId: string, identity: Tls
     ...channelOptionsFor(hostId),
     'grpc.keepalive_time_ms': 30_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    // channelz keeps per-channel traces for a debugging service we do not serve: ~4.5 KB of
+    // heap per channel, 45 MB for a scheduler reaching 10,000 hosts
+    'grpc.enable_channelz': 0,
   });
   const metadata = (opts?: CallOpts) => {
     const md = new Metadata();
