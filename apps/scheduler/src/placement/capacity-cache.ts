@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, type Db, loadPlacementState, type Pool, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
-import { computePoolStats, HostTable, type PlacementPool, type PlacementView, type PoolStats, type Resources } from '@xenplane/domain';
+import { HostTable, type PlacementHost, type PlacementPool, type PlacementView, type PoolStats, PoolStatsIndex, type Resources, withUsage } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 /**
@@ -12,14 +12,15 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
  */
 @Injectable()
 export class CapacityCache {
-  readonly hosts = new HostTable();
+  private readonly table = new HostTable();
   readonly pools = new Map<string, PlacementPool>();
   private cursor = 0n;
   private previousCursor = 0n;
   private lastFull = 0;
   private lastRefresh = 0;
   private inflight?: Promise<void>;
-  private poolStats?: Map<string, PoolStats>;
+  /** the pools' figures, told of every host change below (setHost, deleteHost, setPools) */
+  private readonly figures = new PoolStatsIndex();
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -36,22 +37,26 @@ export class CapacityCache {
     await this.inflight;
   }
 
+  /** Read-only: hosts change through setHost/deleteHost, which keep the pool figures in step. */
+  get hosts(): Pick<HostTable, 'size' | 'get' | 'all' | 'window'> {
+    return this.table;
+  }
+
   view(): PlacementView {
-    return { hosts: this.hosts.all(), pools: this.pools };
+    return { hosts: this.table.all(), pools: this.pools };
   }
 
   /** `size` hosts from a random place: where a large pool's decision looks first. */
   sampleView(size: number): PlacementView {
-    return { hosts: this.hosts.window(Math.floor(Math.random() * this.hosts.size), size), pools: this.pools };
+    return { hosts: this.table.window(Math.floor(Math.random() * this.table.size), size), pools: this.pools };
   }
 
   /**
-   * The pools' figures (CPU vendor baseline, HA reserve) over every host, computed once and
-   * reused until something they depend on changes: a refresh, or a reservation in an HA pool.
+   * The pools' figures (CPU vendor baseline, HA reserve) over every host, kept up to date
+   * host by host: a reservation in an HA pool costs O(log n), not a pass over every host.
    */
   stats(): ReadonlyMap<string, PoolStats> {
-    this.poolStats ??= computePoolStats(this.hosts.all(), this.pools);
-    return this.poolStats;
+    return this.figures.stats();
   }
 
   /**
@@ -68,38 +73,30 @@ export class CapacityCache {
   }
 
   private adjust(hostId: string, r: Resources, haProtected: boolean, sign: 1 | -1): void {
-    const h = this.hosts.get(hostId);
-    if (!h) return;
-    if ((this.pools.get(h.poolId)?.haHostFailuresToTolerate ?? 0) > 0) this.poolStats = undefined;
-    const plus = (a: Resources): Resources => ({ vcpus: a.vcpus + sign * r.vcpus, memoryMb: a.memoryMb + sign * r.memoryMb, diskGb: a.diskGb + sign * r.diskGb });
-    this.hosts.set({
-      ...h,
-      used: plus(h.used),
-      usedInstances: h.usedInstances + sign,
-      usedProtected: haProtected ? plus(h.usedProtected) : h.usedProtected,
-    });
+    const h = this.table.get(hostId);
+    if (h) this.setHost(withUsage(h, r, haProtected, sign));
   }
 
   /** After a claim lost a race: the truth about that one host. */
   async reloadHost(hostId: string): Promise<void> {
     const host = await this.db.host.findUnique({ where: { id: hostId } });
-    this.poolStats = undefined;
     if (!host) {
-      this.hosts.delete(hostId);
+      this.deleteHost(hostId);
       return;
     }
     const protectedUse = await protectedUsage(this.db, [hostId]);
-    this.hosts.set(toPlacementHost(host, protectedUse.get(hostId)));
+    this.setHost(toPlacementHost(host, protectedUse.get(hostId)));
   }
 
   private async reloadAll(): Promise<void> {
     const started = Date.now();
     const { hosts, placementHosts, pools } = await loadPlacementState(this.db);
-    this.hosts.clear();
-    for (const h of placementHosts.values()) this.hosts.set(h);
-    this.poolStats = undefined;
+    this.table.clear();
+    this.figures.clear();
     this.pools.clear();
     for (const [id, p] of pools) this.pools.set(id, p);
+    this.figures.setPools(this.pools);
+    for (const h of placementHosts.values()) this.setHost(h);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), 0n);
     this.previousCursor = max;
     this.cursor = max;
@@ -117,10 +114,9 @@ export class CapacityCache {
       this.db.pool.findMany(),
     ]);
     const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();
-    for (const h of hosts) this.hosts.set(toPlacementHost(h, protectedUse.get(h.id)));
-    this.setPools(pools);
+    for (const h of hosts) this.setHost(toPlacementHost(h, protectedUse.get(h.id)));
     // pools are re-read every refresh: a changed ratio or HA setting counts from now
-    this.poolStats = undefined;
+    this.setPools(pools);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), this.cursor);
     this.previousCursor = this.cursor;
     this.cursor = max;
@@ -130,5 +126,17 @@ export class CapacityCache {
   private setPools(pools: Pool[]): void {
     this.pools.clear();
     for (const p of pools) this.pools.set(p.id, toPlacementPool(p));
+    this.figures.setPools(this.pools);
+  }
+
+  // the only ways hosts change: the table and the figures never disagree
+  private setHost(host: PlacementHost): void {
+    this.table.set(host);
+    this.figures.setHost(host);
+  }
+
+  private deleteHost(id: string): void {
+    this.table.delete(id);
+    this.figures.deleteHost(id);
   }
 }

@@ -1,16 +1,21 @@
 import type { Resources } from '../hosts/capacity';
 import { decide, type DecideOptions } from './engine';
+import { PoolStatsIndex } from './pool-stats-index';
 import { type FilterCount, hostsOf, type PlacementHost, type PlacementRequest, type PlacementView } from './types';
 
 /** A host as it would be once a VM of these resources lands on it. */
 export function withPlacement(host: PlacementHost, r: Resources, haProtected: boolean): PlacementHost {
+  return withUsage(host, r, haProtected, 1);
+}
+
+/** A host with a VM's usage added (1) or taken back (-1): a placement, or a reservation given back. */
+export function withUsage(host: PlacementHost, r: Resources, haProtected: boolean, sign: 1 | -1): PlacementHost {
+  const plus = (a: Resources): Resources => ({ vcpus: a.vcpus + sign * r.vcpus, memoryMb: a.memoryMb + sign * r.memoryMb, diskGb: a.diskGb + sign * r.diskGb });
   return {
     ...host,
-    used: { vcpus: host.used.vcpus + r.vcpus, memoryMb: host.used.memoryMb + r.memoryMb, diskGb: host.used.diskGb + r.diskGb },
-    usedProtected: haProtected
-      ? { vcpus: host.usedProtected.vcpus + r.vcpus, memoryMb: host.usedProtected.memoryMb + r.memoryMb, diskGb: host.usedProtected.diskGb + r.diskGb }
-      : host.usedProtected,
-    usedInstances: host.usedInstances + 1,
+    used: plus(host.used),
+    usedProtected: haProtected ? plus(host.usedProtected) : host.usedProtected,
+    usedInstances: host.usedInstances + sign,
   };
 }
 
@@ -23,10 +28,17 @@ export type BatchDecision =
  * Places several VMs (a `count` create) against one snapshot, each as if the ones before it
  * had landed: a batch spreads (or packs) as a whole, and members of one server group in the
  * batch see each other. All or none: the first VM that fits nowhere fails the batch.
+ * `view` holds every host (not a sample): the pool figures are kept over it as VMs land.
  */
 export function decideBatch(requests: readonly PlacementRequest[], view: PlacementView, o: DecideOptions = {}): BatchDecision {
   const hosts = new Map<string, PlacementHost>();
-  for (const h of view.hosts) hosts.set(h.id, h);
+  // the pool figures follow the batch's own placements (figures passed in would not)
+  const figures = new PoolStatsIndex();
+  figures.setPools(view.pools);
+  for (const h of view.hosts) {
+    hosts.set(h.id, h);
+    figures.setHost(h);
+  }
   const working: PlacementView = { hosts: hostsOf(hosts), pools: view.pools };
   const placed: { hostId: string; candidates: string[] }[] = [];
   let first: { hostsConsidered: number; filters: FilterCount[] } | undefined;
@@ -35,11 +47,13 @@ export function decideBatch(requests: readonly PlacementRequest[], view: Placeme
     const group = request.serverGroup;
     const earlier = group ? (groupHosts.get(group) ?? []) : [];
     const r: PlacementRequest = group ? { ...request, serverGroup: { ...group, memberHostIds: [...group.memberHostIds, ...earlier] } } : request;
-    const decision = decide(r, working, o);
+    const decision = decide(r, working, { ...o, stats: figures.stats() });
     if (!decision.ok) return { ok: false, index, hostsConsidered: decision.hostsConsidered, filters: decision.filters };
     first ??= { hostsConsidered: decision.hostsConsidered, filters: decision.filters };
     const hostId = decision.candidates[0]!;
-    hosts.set(hostId, withPlacement(hosts.get(hostId)!, request.resources, request.haProtected));
+    const landed = withPlacement(hosts.get(hostId)!, request.resources, request.haProtected);
+    hosts.set(hostId, landed);
+    figures.setHost(landed);
     if (group) groupHosts.set(group, [...earlier, hostId]);
     placed.push({ hostId, candidates: decision.candidates });
   }

@@ -86,6 +86,19 @@ describe('placement filters', () => {
     expect(decide(request({ resources: R(1, 1_000, 0) }), view([a, b, c], [pool('p1')])).ok).toBe(true);
   });
 
+  it('ha_reserve: a top host that shrinks is replaced in the top N by the next largest', () => {
+    // N = 1. a: empty, P+F = 61440. b: full of protected VMs, P+F = 60000 + 0 (the next largest).
+    // Total free 61440 covers the top 61440. An unprotected VM on a lowers a's P+F, but b's
+    // 60000 must still fit elsewhere: 1000 MB leaves 60440 free (safe), 2000 MB 59440 (not).
+    const p = pool('p1', { haHostFailuresToTolerate: 1 });
+    const hosts = [host('a'), host('b', { used: R(1, 61_440, 0), usedProtected: R(1, 60_000, 0) })];
+    const small = decide(request({ resources: R(1, 1_000, 0) }), view(hosts, [p]));
+    expect(small.ok && small.candidates).toEqual(['a']);
+    const large = decide(request({ resources: R(1, 2_000, 0) }), view(hosts, [p]));
+    expect(large.ok).toBe(false);
+    expect(removedBy(large, 'ha_reserve')).toBe(1);
+  });
+
   it('explains a failure with every filter, in order, and the hosts it saw', () => {
     const d = decide(request({ resources: R(1, 100_000, 1) }), view([host('a'), host('b', { state: 'down' })]));
     expect(d.ok).toBe(false);

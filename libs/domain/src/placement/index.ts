@@ -5,3 +5,4 @@ export * from './pool-stats';
 export * from './types';
 export * from './weights';
 export * from './host-table';
+export * from './pool-stats-index';

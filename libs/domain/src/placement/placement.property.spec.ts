@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { offeredCapacity } from '../hosts/capacity';
-import { withPlacement } from './batch';
+import { withPlacement, withUsage } from './batch';
 import { decide } from './engine';
 import { host, pool, R } from './fixtures';
-import { RESOURCE_KEYS } from './pool-stats';
+import { computePoolStats, RESOURCE_KEYS } from './pool-stats';
+import { PoolStatsIndex } from './pool-stats-index';
 import type { GroupPolicy, PlacementHost, PlacementPool, PlacementRequest } from './types';
 
 // For random pools and request streams, applying each decision as the claim would: no host
@@ -36,6 +37,20 @@ const requestArb = fc.record({
   group: fc.constantFrom<number | undefined>(undefined, 0, 1, 2),
   haProtected: fc.boolean(),
 });
+
+// small hosts, mostly up, some memory already held by protected and other VMs: a few
+// placements bring a pool to the edge of its HA reserve
+const smallHostArb = hostArb.chain((h) =>
+  fc
+    .record({
+      cpus: fc.integer({ min: 2, max: 8 }),
+      memoryGb: fc.integer({ min: 4, max: 24 }),
+      state: fc.constantFrom('up', 'up', 'up', 'up', 'down' as const),
+      protectedMb: fc.constantFrom(0, 0, 2048, 8192, 16384),
+      otherMb: fc.constantFrom(0, 0, 1024, 4096),
+    })
+    .map((small) => ({ ...h, ...small })),
+);
 
 const POLICIES: GroupPolicy[] = ['anti-affinity', 'affinity', 'soft-anti-affinity'];
 
@@ -101,6 +116,67 @@ describe('placement properties', () => {
           }
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  // As the scheduler decides: pool figures kept incrementally (PoolStatsIndex) while VMs land,
+  // reservations are given back and hosts change under it; decisions over a window of the
+  // hosts (its sample) or all of them. The figures must decide exactly as from-scratch ones,
+  // and no placement may break an HA reserve that held.
+  it('decides with incremental pool figures exactly as with from-scratch ones, never breaking the HA reserve', () => {
+    const eventArb = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('place' as const), r: requestArb, window: fc.option(fc.record({ start: fc.nat(), size: fc.integer({ min: 1, max: 6 }) }), { nil: undefined }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('give back' as const), at: fc.nat() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('host change' as const), at: fc.nat(), spec: smallHostArb }) },
+    );
+    fc.assert(
+      fc.property(fc.array(smallHostArb, { minLength: 1, maxLength: 8 }), poolArb('p1'), poolArb('p2'), fc.array(eventArb, { minLength: 1, maxLength: 60 }), (hostSpecs, p1, p2, events) => {
+        const pools = new Map([
+          ['p1', p1],
+          ['p2', p2],
+        ]);
+        const build = (id: string, s: (typeof hostSpecs)[number]) =>
+          host(id, { poolId: s.pool, state: s.state, total: R(s.cpus, s.memoryGb * 1024, 1000), reserved: R(1, 2048, 0), hvm: s.hvm, hap: s.hap, cpuVendor: s.vendor });
+        // usage as a reload would find it (possibly more than the host offers: the figures clamp free room at 0)
+        const hosts = hostSpecs.map((s, i) => ({ ...build(`h${i}`, s), used: R(0, s.protectedMb + s.otherMb, 0), usedProtected: R(0, s.protectedMb, 0) }));
+        const figures = new PoolStatsIndex();
+        figures.setPools(pools);
+        hosts.forEach((h) => figures.setHost(h));
+        const put = (h: PlacementHost) => {
+          hosts[hosts.findIndex((x) => x.id === h.id)] = h;
+          figures.setHost(h);
+        };
+        const placed: { hostId: string; request: PlacementRequest }[] = [];
+        for (const e of events) {
+          if (e.kind === 'give back' && placed.length) {
+            const [gone] = placed.splice(e.at % placed.length, 1);
+            const h = hosts.find((x) => x.id === gone!.hostId)!;
+            put(withUsage(h, gone!.request.resources, gone!.request.haProtected, -1));
+          } else if (e.kind === 'host change') {
+            // a reload: the host as the database has it now (its VMs keep their usage)
+            const h = hosts[e.at % hosts.length]!;
+            put({ ...build(h.id, e.spec), used: h.used, usedProtected: h.usedProtected, usedInstances: h.usedInstances });
+          } else if (e.kind === 'place') {
+            const r = e.r;
+            const request: PlacementRequest = { resources: R(r.vcpus, r.memoryMb, 1), guestType: r.guestType, ...(r.pool ? { poolId: r.pool } : {}), haProtected: r.haProtected };
+            const seen = e.window ? Array.from({ length: Math.min(e.window.size, hosts.length) }, (_, k) => hosts[(e.window!.start + k) % hosts.length]!) : hosts;
+            const d = decide(request, { hosts: seen, pools }, { stats: figures.stats() });
+            // the from-scratch figures are over every host, as the index's are, whatever the window
+            expect(d).toEqual(decide(request, { hosts: seen, pools }, { stats: computePoolStats(hosts, pools) }));
+            if (!d.ok) continue;
+            // the filter asks whether the reserve holds once the VM is there: true of every candidate
+            for (const id of d.candidates) {
+              const there = hosts.map((h) => (h.id === id ? withPlacement(h, request.resources, request.haProtected) : h));
+              const p = pools.get(there.find((h) => h.id === id)!.poolId)!;
+              if (p.haHostFailuresToTolerate > 0) expect(haHolds(there, p)).toBe(true);
+            }
+            const chosen = hosts.find((h) => h.id === d.candidates[0])!;
+            put(withPlacement(chosen, request.resources, request.haProtected));
+            placed.push({ hostId: chosen.id, request });
+          }
+        }
+      }),
       { numRuns: 300 },
     );
   });

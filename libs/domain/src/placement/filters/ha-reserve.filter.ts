@@ -19,8 +19,11 @@ export const haReserveFilter: PlacementFilter = {
     for (const k of RESOURCE_KEYS) {
       let top = ha.topSum[k];
       if (!ctx.request.haProtected) {
-        const v = ha.topValues[k].get(host.id);
-        if (v !== undefined) top = top - v + Math.max(v - r[k], ha.next[k]);
+        // this host's P + F, as the pool figures count it. At least the N-th largest: it is
+        // among the N largest, and shrinking it lets the next largest in. (A host tied with
+        // the N-th but left out of the top N has the (N+1)-th value too, so `top` stays.)
+        const v = host.usedProtected[k] + Math.max(0, ctx.free[k]);
+        if (v >= ha.nth[k]) top = top - v + Math.max(v - r[k], ha.next[k]);
       }
       if (ha.totalFree[k] - r[k] < top) return false;
     }
