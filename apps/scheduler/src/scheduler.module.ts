@@ -6,6 +6,7 @@ import { HostMonitor } from './hosts/host-monitor';
 import { Agents } from './infra/agents';
 import { CreateVmHandler } from './operations/handlers/create-vm.handler';
 import { DeleteVmHandler } from './operations/handlers/delete-vm.handler';
+import { EvacuateHostHandler } from './operations/handlers/evacuate-host.handler';
 import { MigrateVmHandler } from './operations/handlers/migrate-vm.handler';
 import { PowerHandler } from './operations/handlers/power.handler';
 import { HostWork } from './operations/host-work';
@@ -38,6 +39,7 @@ export class SchedulerModule {
         DeleteVmHandler,
         PowerHandler,
         MigrateVmHandler,
+        EvacuateHostHandler,
         OperationWorker,
         HostMonitor,
         OperationQueue,

@@ -11,3 +11,4 @@ export * from './rows';
 export * from './vm-creation';
 export * from './claim-batch';
 export * from './migration';
+export * from './host-maintenance';

@@ -6,3 +6,4 @@ export * from './auth';
 export * from './reconcile';
 export * from './placement';
 export * from './migration';
+export * from './maintenance';

@@ -1,14 +1,18 @@
-import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { Db } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { notFound } from '../common/errors/api-errors';
-import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { OperationView } from '../operations/operation.view';
 import { DB } from '@xenplane/db';
 import { EnrollmentService } from './enrollment.service';
 import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView, presentHost } from './host.dto';
+import { MaintenanceDto } from './maintenance.dto';
+import { MaintenanceService } from './maintenance.service';
 
 @ApiTags('hosts')
 @Controller('v1/hosts')
@@ -16,6 +20,7 @@ export class HostsController {
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly enrollment: EnrollmentService,
+    private readonly maintenance: MaintenanceService,
   ) {}
 
   @Post('enrollment-tokens')
@@ -52,5 +57,27 @@ export class HostsController {
     const host = await this.db.host.findUnique({ where: { id }, include: { pool: true } });
     if (!host) throw notFound('host', id);
     return presentHost(host);
+  }
+
+  @Post(':id/maintenance')
+  @Access('operator')
+  @Accepted(OperationView, 'The evacuate operation moving the running VMs off the host')
+  @ApiOkResponse({ type: HostView, description: 'With evacuate: false, the host now in maintenance' })
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  async enterMaintenance(@Param('id', new ParseUUIDPipe()) id: string, @Caller() p: Principal, @Body() dto: MaintenanceDto, @Res({ passthrough: true }) res: Response) {
+    const result = await this.maintenance.enterMaintenance(p, id, dto);
+    if ('operation' in result) return result.operation;
+    res.status(200);
+    return result.host;
+  }
+
+  @Post(':id/enable')
+  @Access('operator')
+  @HttpCode(200)
+  @IdempotencyHeader()
+  @ApiOkResponse({ type: HostView, description: 'The host, up again; an evacuation under way is cancelled' })
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  enable(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.maintenance.enable(id);
   }
 }

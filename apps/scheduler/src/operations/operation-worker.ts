@@ -7,6 +7,7 @@ import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CreateVmHandler } from './handlers/create-vm.handler';
 import { DeleteVmHandler } from './handlers/delete-vm.handler';
+import { EvacuateHostHandler } from './handlers/evacuate-host.handler';
 import type { OperationHandler } from './handlers/handler';
 import { MigrateVmHandler } from './handlers/migrate-vm.handler';
 import { PowerHandler } from './handlers/power.handler';
@@ -31,8 +32,9 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     del: DeleteVmHandler,
     power: PowerHandler,
     migrate: MigrateVmHandler,
+    evacuate: EvacuateHostHandler,
   ) {
-    for (const handler of [create, del, power, migrate]) {
+    for (const handler of [create, del, power, migrate, evacuate]) {
       for (const kind of handler.kinds) {
         if (this.handlers.has(kind)) throw new Error(`two handlers for ${kind}`);
         this.handlers.set(kind, handler);

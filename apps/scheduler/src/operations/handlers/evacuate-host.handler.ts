@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { beginVmOperation, DB, type Db, evacuationMoves, type HostResident, hostResidents, type Operation, recordEvacuationProgress } from '@xenplane/db';
+import { decideEvacuation, type EvacuationStep } from '@xenplane/domain';
+import { getLogger } from '@xenplane/observability';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
+import { OperationQueue } from '../../infra/operation-queue';
+import { OvertakenError, PermanentError, WaitError } from '../operation-errors';
+import { OperationStore } from '../operation-store';
+import type { OperationHandler } from './handler';
+
+// how often an evacuation looks at its migrations: short next to a migration, cheap to read
+const POLL_MS = 500;
+
+/**
+ * Drains a host in maintenance: a flow of `migrate` operations, at most
+ * HOST_OPERATION_CONCURRENCY at once off the host, started as the API starts them. Each run
+ * reads the host's VMs and the migrations this evacuation started (they carry its id), decides
+ * (libs/domain decideEvacuation), starts what it may and comes back later instead of holding a
+ * worker. Nothing lives in memory, so a scheduler killed mid-evacuation is replaced by one that
+ * carries on from the database's truth.
+ */
+@Injectable()
+export class EvacuateHostHandler implements OperationHandler {
+  readonly kinds = ['evacuate'] as const;
+  private readonly log = getLogger('evacuate-host');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    private readonly ops: OperationStore,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  async run(op: Operation): Promise<void> {
+    const host = op.hostId ? await this.db.host.findUnique({ where: { id: op.hostId } }) : null;
+    if (!host) throw new PermanentError('internal', 'the evacuated host no longer exists');
+    if (op.cancelRequested) throw new OvertakenError('cancelled by request');
+    // enable ends the evacuation itself; this catches a host that left maintenance another way
+    if (host.state !== 'maintenance') throw new OvertakenError(`the host is ${host.state}: it left maintenance`);
+    const [residents, moves] = await Promise.all([hostResidents(this.db, host.id), evacuationMoves(this.db, op)]);
+    const attempts = moves.filter((m) => m.vmId).map((m) => ({ ...m, vmId: m.vmId! }));
+    const step = decideEvacuation({ residents, attempts, limit: this.config.HOST_OPERATION_CONCURRENCY });
+    await this.carryOut(op, host.name, residents, step);
+  }
+
+  private async carryOut(op: Operation, hostName: string, residents: HostResident[], step: EvacuationStep): Promise<void> {
+    switch (step.kind) {
+      case 'done':
+        await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
+        this.log.info({ operationId: op.id, host: hostName }, 'host evacuated');
+        return;
+      case 'failed':
+        await this.db.$transaction((tx) =>
+          this.ops.finish(tx, op, {
+            status: 'failed',
+            code: step.code,
+            message: `${step.left.length} VM(s) could not leave host ${hostName}: ${step.left.map((l) => `${l.vmId} (${l.code}: ${l.message})`).join('; ')}`,
+            details: { vms: step.left },
+          }),
+        );
+        this.log.warn({ operationId: op.id, host: hostName, left: step.left.length }, 'evacuation left VMs behind');
+        return;
+      case 'start':
+        await this.startMoves(op, residents.filter((vm) => step.vmIds.includes(vm.id)));
+        break;
+      case 'wait':
+        break;
+    }
+    await recordEvacuationProgress(this.db, op, step.progress);
+    throw new WaitError(POLL_MS, 'migrations off the host under way');
+  }
+
+  /** Migrate operations, as a tenant's would be begun; a VM that changed meanwhile is looked at again next time. */
+  private async startMoves(op: Operation, vms: HostResident[]): Promise<void> {
+    const started: Operation[] = [];
+    for (const vm of vms) {
+      const move = await beginVmOperation(this.db, {
+        vm,
+        kind: 'migrate',
+        via: 'migrating',
+        params: { evacuationId: op.id },
+        requestedBy: op.requestedBy,
+        correlationId: op.correlationId,
+      });
+      if (move) started.push(move);
+    }
+    if (started.length) await this.queue.wake(started);
+    this.log.info({ operationId: op.id, vmIds: started.map((m) => m.vmId) }, 'migrations started');
+  }
+
+  async compensate(op: Operation, error: PermanentError): Promise<void> {
+    await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details }));
+  }
+
+  async overtaken(op: Operation, reason: string): Promise<void> {
+    await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './evacuation';
+export * from './host-maintenance';
