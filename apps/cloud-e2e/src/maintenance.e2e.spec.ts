@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { FaultKind } from '@xenplane/proto';
+import { hashSecret, newSecret, secretPrefix } from '@xenplane/domain';
 import { Cloud, waitFor } from '@xenplane/testing';
 
 /**
@@ -262,6 +263,38 @@ describe('host maintenance', () => {
     for (const id of moved) expect((await vmView(id!)).hostId).not.toBe(drained.id);
     expect((await vmsOn(drained.id)).length).toBe(vms.length - moved.length);
     expect(vms.length - moved.length).toBeGreaterThanOrEqual(2);
+    await expectTruthRecorded(vms.map((v) => v.id));
+  });
+
+  it('an operator cancels a running evacuation: it stops at its next look, the VMs it moved stay moved', async () => {
+    const drained = await hostNamed('sim-2');
+    const vms = await createOn(drained, 'stopped-midway', 'xp.micro', 6);
+    const res = await maintenance(drained.id);
+    await waitFor('the first migrations', async () => ((await movesOf(res.body.id)).length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    const secret = newSecret('xp');
+    await cloud.db.token.create({ data: { name: 'ops', role: 'operator', tokenHash: hashSecret(secret), prefix: secretPrefix(secret) } });
+    const operator = cloud.api.withToken(secret);
+    const project = (await cloud.api.post('/v1/projects', { name: `t-${Date.now()}` })).body;
+    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.id}/tokens`, { name: 't', role: 'admin' })).body.token);
+    // a tenant does not even see a host's operation
+    expect((await tenant.post(`/v1/operations/${res.body.id}/cancel`, {})).status).toBe(404);
+
+    const asked = await operator.post(`/v1/operations/${res.body.id}/cancel`, {});
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ kind: 'evacuate', status: 'running' });
+    const op = await cloud.waitForOperation(res.body.id, 60_000);
+    expect(op).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    const moves = await waitFor(
+      'the migrations under way to end',
+      async () => {
+        const m = await movesOf(op.id);
+        return m.every((x) => x.finishedAt) ? m : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const moved = moves.filter((m) => m.status === 'succeeded').map((m) => m.vmId);
+    expect((await vmsOn(drained.id)).length).toBe(vms.length - moved.length);
+    expect((await hostNamed('sim-2')).state).toBe('maintenance');
     await expectTruthRecorded(vms.map((v) => v.id));
   });
 

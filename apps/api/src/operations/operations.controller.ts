@@ -32,11 +32,12 @@ export class OperationsController {
   }
 
   @Post(':id/cancel')
-  @Access('member')
+  // a project's operations: its members; a host's (evacuate): operators (checked in the service)
+  @Access('viewer')
   @HttpCode(200)
   @IdempotencyHeader()
   @ApiOkResponse({ type: OperationView })
-  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  @ApiProblems([403, 'forbidden'], [404, 'not_found'], [409, 'conflict'])
   cancel(@Caller() p: Principal, @Id() id: string) {
     return this.operations.cancel(p, id);
   }

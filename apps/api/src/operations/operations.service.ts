@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Db, operationEvent, recordEvents, releaseQuota, vmStateEvent, vmUsage, type VmState } from '@xenplane/db';
-import { visibleProject, type Principal } from '../common/auth/principal';
-import { conflict, notFound } from '../common/errors/api-errors';
+import { allows, visibleProject, type Principal } from '../common/auth/principal';
+import { conflict, forbidden, notFound } from '../common/errors/api-errors';
 import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
 import { DB } from '@xenplane/db';
 import type { ListOperationsQuery } from './operation.dto';
 import { type OperationPage, type OperationView, presentOperation } from './operation.view';
+
+// operations that check for cancellation as they go, so they can be stopped while running
+const CANCELLABLE_WHILE_RUNNING = new Set(['evacuate']);
 
 @Injectable()
 export class OperationsService {
@@ -37,6 +40,9 @@ export class OperationsService {
    */
   async cancel(principal: Principal, id: string): Promise<OperationView> {
     const op = await this.find(principal, id);
+    const hostOperation = op.projectId === null;
+    if (!allows(hostOperation ? 'operator' : 'member', principal)) throw forbidden(hostOperation ? 'only operators cancel host operations' : 'only members cancel operations');
+    if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return this.requestCancel(op.id);
     if (op.status !== 'queued') throw conflict(`the operation is ${op.status}; only queued operations can be cancelled`, { operationStatus: op.status });
     const cancelled = await this.db.$transaction(async (tx) => {
       const now = new Date();
@@ -61,6 +67,16 @@ export class OperationsService {
       return after;
     });
     return presentOperation(cancelled);
+  }
+
+  /**
+   * A running evacuation stops at its next look (it checks between migrations): the
+   * migrations under way finish, no new one starts. It answers the operation still running.
+   */
+  private async requestCancel(id: string): Promise<OperationView> {
+    const [op] = await this.db.operation.updateManyAndReturn({ where: { id, status: 'running' }, data: { cancelRequested: true } });
+    if (!op) throw conflict('the operation finished meanwhile');
+    return presentOperation(op);
   }
 
   private async find(principal: Principal, id: string) {
