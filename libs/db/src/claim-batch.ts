@@ -33,13 +33,18 @@ async function claimTogether(db: Db, claims: readonly ClaimRequest[]): Promise<C
       op_id: c.operation?.id ?? null, op_step: c.operation?.step ?? null, op_progress: c.operation?.progress ?? 0,
     })),
   );
+  // the ids again as arrays: `= ANY(array)` lets the planner use each table's primary key
+  // (a record set's row count is a guess, and a wrong one turns every update into a table scan)
+  const vmIds = claims.map((c) => c.vmId);
+  const hostIds = [...new Set(claims.map((c) => c.hostId))];
+  const opIds = claims.flatMap((c) => (c.operation ? [c.operation.id] : []));
   const rows = await db.$queryRaw<{ vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]>`
     WITH batch AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${batch}::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
         disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
         AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
     ), locked AS (
-      SELECT h.id FROM hosts h WHERE h.id IN (SELECT host_id FROM batch) ORDER BY h.id FOR UPDATE
+      SELECT h.id FROM hosts h WHERE h.id = ANY(${hostIds}::uuid[]) ORDER BY h.id FOR UPDATE
     ), per_host AS (
       SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
       FROM batch b JOIN locked l ON l.id = b.host_id
@@ -52,7 +57,7 @@ async function claimTogether(db: Db, claims: readonly ClaimRequest[]): Promise<C
         used_instances = h.used_instances + ph.instances,
         updated_at = now()
       FROM per_host ph, pools p
-      WHERE h.id = ph.host_id AND p.id = h.pool_id AND h.state = 'up'
+      WHERE h.id = ANY(${hostIds}::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND h.state = 'up'
         AND h.used_vcpus + ph.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
         AND h.used_memory_mb + ph.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
         AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
@@ -63,7 +68,7 @@ async function claimTogether(db: Db, claims: readonly ClaimRequest[]): Promise<C
       UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
         state_changed_at = now(), updated_at = now()
       FROM admitted a
-      WHERE v.id = a.vm_id AND v.state = 'scheduling' AND v.host_id IS NULL
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND v.state = 'scheduling' AND v.host_id IS NULL
       RETURNING v.id, v.project_id, v.host_id
     ), recorded AS (
       INSERT INTO events (project_id, resource_type, resource_id, type, data)
@@ -78,7 +83,7 @@ async function claimTogether(db: Db, claims: readonly ClaimRequest[]): Promise<C
     ), stepped AS (
       UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
       FROM admitted a JOIN moved m ON m.id = a.vm_id
-      WHERE o.id = a.op_id AND o.status = 'running'
+      WHERE o.id = ANY(${opIds}::uuid[]) AND o.id = a.op_id AND o.status = 'running'
     ), verdict AS (
       SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
         THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
