@@ -17,7 +17,7 @@ import { createDb, type Vm } from '@xenplane/db';
 import { decide, HostTable, type PlacementPool, PoolStatsIndex, resolveWeights, withPlacement } from '@xenplane/domain';
 import { Cloud, createTestDatabase } from '@xenplane/testing';
 import { CapacityCache } from '../apps/scheduler/src/placement/capacity-cache';
-import { PlacementService } from '../apps/scheduler/src/placement/placement.service';
+import { PlacementService, SAMPLE_WINDOW } from '../apps/scheduler/src/placement/placement.service';
 import { loadSchedulerConfig } from '../apps/scheduler/src/config';
 import { capacityViolations, HOST, seedPool, seedRunningVms, seedWaitingVms, SIZES } from './placement-fixture';
 import { percentile, report, round } from './report';
@@ -68,7 +68,7 @@ function decideBench(hosts: number, decisions: number, mode: 'full' | 'sampled',
     if (mode === 'full') d = decide(request, { hosts: table.all(), pools }, { maxCandidates: 8 });
     else {
       const o = { maxCandidates: 8, stats: figures.stats() };
-      d = decide(request, { hosts: table.window(Math.floor(Math.random() * table.size), 1_000), pools }, o);
+      d = decide(request, { hosts: table.window(Math.floor(Math.random() * table.size), SAMPLE_WINDOW), pools }, o);
       if (!d.ok) d = decide(request, { hosts: table.all(), pools }, o);
     }
     if (!d.ok) throw new Error(`pool full after ${i} decisions`);

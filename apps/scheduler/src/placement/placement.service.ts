@@ -14,8 +14,10 @@ export type MigrationPlacement = { hostId: string; epoch: number } | { vmGone: t
 const MAX_ROUNDS = 10;
 const CANDIDATES = 8;
 // a decision in a larger pool looks at this many hosts from a random place first, and at all
-// of them only when none of those can take the VM (so no_valid_host still counts every host)
-const SAMPLE = 1_000;
+// of them only when none of those can take the VM (so no_valid_host still counts every host).
+// The best of 250 random hosts spreads as well as the best of 1,000 for practical purposes, at a
+// quarter of the cost: with claims batched, the decision was half of a placement's CPU.
+export const SAMPLE_WINDOW = 250;
 
 
 /**
@@ -131,8 +133,8 @@ export class PlacementService {
   /** Sampled first in large pools (server-group members are few: those look at every host). */
   private decide(request: PlacementRequest) {
     const o = { maxCandidates: CANDIDATES, stats: this.cache.stats() };
-    if (this.cache.hosts.size > SAMPLE && !request.serverGroup) {
-      const sampled = decide(request, this.cache.sampleView(SAMPLE), o);
+    if (this.cache.hosts.size > SAMPLE_WINDOW && !request.serverGroup) {
+      const sampled = decide(request, this.cache.sampleView(SAMPLE_WINDOW), o);
       if (sampled.ok) return sampled;
     }
     return decide(request, this.cache.view(), o);
