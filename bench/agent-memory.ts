@@ -1,22 +1,26 @@
 // The host agent's memory (issue: "the agent's RSS with 100 domains stays under 60 MB; report it"):
-//   1. one agent process, sim driver, as StandaloneAgent starts it: RSS idle, then after N domains
+//   1. one agent process, sim driver, started as production starts it (the node flags of
+//      apps/host-agent/Dockerfile's CMD, read from there): RSS idle, then after N domains
 //      (64 MB, 1 vCPU each) and the calls a scheduler makes (200 heartbeats, 50 listDomains), 2 s
 //      of quiet, nothing forced; VmRSS and VmHWM (peak) from /proc/<pid>/status, against the goal;
+//      then again after --calls more heartbeats (a long-running agent's heap, not a fresh one's),
+//      with the agent's CPU time per call (utime + stime from /proc/<pid>/stat, 10 ms ticks);
 //   2. fleet mode: one process serving many simulated hosts (AGENT_FLEET_SIZE), each enrolled
 //      here (identity.json and port written to its state directory): seconds until every host
 //      answers, RSS idle, then RSS with --per-host domains on each host, and RSS per host.
-// Linux only (/proc). --fleet 0 skips part 2; --node-options '<flags>' runs both agents with NODE_OPTIONS
-// (e.g. '--max-semi-space-size=1', to see how much of the RSS is V8's young generation).
-// Run: node scripts/build.mjs && node dist/bench/agent-memory.js [--domains 100] [--fleet 300] [--per-host 10]
+// Linux only (/proc). --fleet 0 skips part 2; --node-flags '<flags>' replaces the Dockerfile's
+// flags (e.g. '' for none, or '--max-semi-space-size=1' to compare).
+// Run: node scripts/build.mjs && node dist/bench/agent-memory.js [--domains 100] [--calls 2000] [--fleet 300] [--per-host 10]
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AgentClient, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
-import { createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
+import { type CertificateAuthority, createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
 import { type DomainSpec, DomainState } from '@xenplane/proto';
-import { freePort, ManagedProcess, StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
+import { freePort, ManagedProcess, testDomainSpec, waitFor } from '@xenplane/testing';
+import { productionNodeFlags } from '../apps/host-agent/src/node-flags';
 import { report, round } from './report';
 
 const arg = (name: string, def: number) => {
@@ -24,14 +28,17 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 
-const argText = (name: string) => {
+const argText = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? '') : '';
+  return i > 0 ? (process.argv[i + 1] ?? '') : undefined;
 };
 
+const MAIN = resolve(__dirname, '../apps/host-agent/src/main.js');
+
 const GOAL_MB = 60;
-const NODE_OPTIONS = argText('node-options');
-const SIM_ENV: Record<string, string> = { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0', LOG_LEVEL: 'warn', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
+const flagsArg = argText('node-flags');
+const NODE_FLAGS = flagsArg === undefined ? productionNodeFlags() : flagsArg.split(' ').filter(Boolean);
+const SIM_ENV: Record<string, string> = { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0', LOG_LEVEL: 'warn' };
 const RUNNING = [DomainState.DOMAIN_STATE_RUNNING, DomainState.DOMAIN_STATE_BLOCKED];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,34 +110,101 @@ const columns = (m: Memory, hosts: number): Row => ({
   ...(hosts > 1 ? { rss_per_host_kb: Math.round((m.rssMb * 1024) / hosts) } : {}),
 });
 
-async function singleAgent(domains: number): Promise<{ rows: Row[]; pass: boolean }> {
-  const agent = new StandaloneAgent({
-    env: { ...SIM_ENV, SIM_MEMORY_MB: '262144', SIM_CPUS: '64', SIM_DISK_GB: String(Math.max(2_000, domains * 2)) },
-    deadlineMs: 30_000,
-  });
+/** The agent's CPU time so far, ms (user + system, /proc/<pid>/stat fields 14 and 15, 10 ms ticks). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** How much agent CPU each call costs, ms: n calls in a row, one at a time. */
+async function cpuPerCall(pid: number, n: number, call: () => Promise<unknown>): Promise<number> {
+  const before = cpuMsOf(pid);
+  for (let i = 0; i < n; i++) await call();
+  return round((cpuMsOf(pid) - before) / n, 2);
+}
+
+interface Enrolled {
+  hostId: string;
+  port: number;
+}
+
+/** A host enrolled as the control plane would have: its key, a certificate of our CA, its port in its state directory. */
+async function enroll(ca: CertificateAuthority, stateDir: string, name: string, poolId: string, port: number): Promise<Enrolled> {
+  const hostId = randomUUID();
+  const address = `127.0.0.1:${port}`;
+  const { keyPem, csrPem } = await createKeyAndCsr(name);
+  const issued = await ca.signHostCsr(csrPem, { hostId, address });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const identity = { hostId, poolId, name, address, caCertPem: ca.caCertPem, certPem: issued.certPem, keyPem };
+  writeFileSync(join(stateDir, 'identity.json'), JSON.stringify(identity), { mode: 0o600 });
+  writeFileSync(join(stateDir, 'port'), String(port));
+  return { hostId, port };
+}
+
+/** The agent as production starts it: `node <the Dockerfile's flags> dist/apps/host-agent/src/main.js`. */
+function startAgent(name: string, dir: string, env: Record<string, string>): ManagedProcess {
+  return new ManagedProcess({
+    name,
+    command: process.execPath,
+    args: [...NODE_FLAGS, MAIN],
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '', AGENT_DRIVER: 'sim', ...SIM_ENV, ...env },
+    logFile: join(dir, `${name}.log`),
+  }).start();
+}
+
+async function controlPlaneOf(dir: string): Promise<{ ca: CertificateAuthority; identity: TlsIdentity }> {
+  const ca = await loadOrCreateCa(join(dir, 'ca'));
+  return { ca, identity: { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('bench')) } };
+}
+
+async function singleAgent(domains: number, calls: number): Promise<{ rows: Row[]; pass: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'xenplane-agent-memory-'));
+  let agent: ManagedProcess | undefined;
+  let c: AgentClient | undefined;
   try {
+    const controlPlane = await controlPlaneOf(dir);
+    const stateDir = join(dir, 'state');
+    const host = await enroll(controlPlane.ca, stateDir, 'bench', randomUUID(), await freePort());
     const t = performance.now();
-    await agent.start();
+    agent = startAgent('agent', dir, {
+      AGENT_STATE_DIR: stateDir,
+      AGENT_PORT: String(host.port),
+      SIM_MEMORY_MB: '262144',
+      SIM_CPUS: '64',
+      SIM_DISK_GB: String(Math.max(2_000, domains * 2)),
+    });
+    const proc = agent;
+    const pid = proc.pid!;
+    const client = createAgentClient(`127.0.0.1:${host.port}`, host.hostId, controlPlane.identity, 30_000);
+    c = client;
+    await waitFor('the agent to answer', async () => {
+      if (!proc.running) throw new Error(`the agent exited:\n${tail(proc.output())}`);
+      return client.getHostInfo({}).then(() => true, () => undefined);
+    }, { timeoutMs: 30_000, intervalMs: 50 });
     const startSeconds = (performance.now() - t) / 1000;
-    const pid = agent.process!.pid!;
-    const c = agent.client();
     await sleep(2_000);
     const idle = memoryOf(pid);
 
     const specs = Array.from({ length: domains }, (_, i) => domainSpec(i + 1));
     const t0 = performance.now();
-    await createDomains(c, specs, 4);
+    await createDomains(client, specs, 4);
     const createSeconds = (performance.now() - t0) / 1000;
     const vmIds = specs.map((s) => s.vmId);
     // what the scheduler's host monitor and reconciler ask, with its fence timeout and HA list
-    for (let i = 0; i < 200; i++) await c.heartbeat({ fenceTimeoutSeconds: 12, protectedVmIds: vmIds });
-    for (let i = 0; i < 50; i++) {
-      const listed = await c.listDomains({});
+    const heartbeat = () => client.heartbeat({ fenceTimeoutSeconds: 12, protectedVmIds: vmIds });
+    const heartbeatCpuMs = await cpuPerCall(pid, 200, heartbeat);
+    const listCpuMs = await cpuPerCall(pid, 50, async () => {
+      const listed = await client.listDomains({});
       if (listed.domains.length !== domains) throw new Error(`listDomains answered ${listed.domains.length} domains, not ${domains}`);
-    }
+    });
     await sleep(2_000);
     const loaded = memoryOf(pid);
-    const pass = loaded.rssMb < GOAL_MB;
+    const longRunCpuMs = await cpuPerCall(pid, calls, heartbeat);
+    await sleep(2_000);
+    const longRun = memoryOf(pid);
+    const pass = loaded.rssMb < GOAL_MB && longRun.rssMb < GOAL_MB;
+    const goal = (m: Memory) => ({ goal: `rss < ${GOAL_MB} MB`, result: m.rssMb < GOAL_MB ? 'pass' : 'FAIL' });
     return {
       rows: [
         { measure: 'one agent, idle', hosts: 1, domains: 0, startup_s: round(startSeconds, 2), ...columns(idle, 1) },
@@ -140,17 +214,28 @@ async function singleAgent(domains: number): Promise<{ rows: Row[]; pass: boolea
           domains,
           ...columns(loaded, 1),
           create_s: round(createSeconds, 2),
-          goal: `rss < ${GOAL_MB} MB`,
-          result: pass ? 'pass' : 'FAIL',
+          cpu_ms_per_heartbeat: heartbeatCpuMs,
+          cpu_ms_per_list: listCpuMs,
+          ...goal(loaded),
+        },
+        {
+          measure: `same, after ${calls} more heartbeats`,
+          hosts: 1,
+          domains,
+          ...columns(longRun, 1),
+          cpu_ms_per_heartbeat: longRunCpuMs,
+          ...goal(longRun),
         },
       ],
       pass,
     };
   } catch (err) {
-    console.error(`agent log (tail):\n${tail(agent.log())}`);
+    if (agent) console.error(`agent log (tail):\n${tail(agent.output())}`);
     throw err;
   } finally {
-    await agent.destroy();
+    c?.close();
+    await agent?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -160,45 +245,20 @@ async function fleet(hosts: number, perHost: number): Promise<Row[]> {
   const clients: AgentClient[] = [];
   let agent: ManagedProcess | undefined;
   try {
-    // enrol every host as the control plane would have: its key, a certificate of our CA, its port
-    const ca = await loadOrCreateCa(join(dir, 'ca'));
-    const controlPlane: TlsIdentity = { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('bench')) };
+    const controlPlane = await controlPlaneOf(dir);
     const ports = new Set<number>();
-    const enrolled: { hostId: string; port: number }[] = [];
+    const enrolled: Enrolled[] = [];
     const poolId = randomUUID();
     for (let i = 0; i < hosts; i++) {
       const name = `fleet-${i + 1}`;
-      const stateDir = join(stateRoot, name);
       let port = await freePort();
       while (ports.has(port)) port = await freePort();
       ports.add(port);
-      const hostId = randomUUID();
-      const address = `127.0.0.1:${port}`;
-      const { keyPem, csrPem } = await createKeyAndCsr(name);
-      const issued = await ca.signHostCsr(csrPem, { hostId, address });
-      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      const identity = { hostId, poolId, name, address, caCertPem: ca.caCertPem, certPem: issued.certPem, keyPem };
-      writeFileSync(join(stateDir, 'identity.json'), JSON.stringify(identity), { mode: 0o600 });
-      writeFileSync(join(stateDir, 'port'), String(port));
-      enrolled.push({ hostId, port });
+      enrolled.push(await enroll(controlPlane.ca, join(stateRoot, name), name, poolId, port));
     }
 
     const t0 = performance.now();
-    agent = new ManagedProcess({
-      name: 'fleet-agent',
-      command: process.execPath,
-      args: [resolve(__dirname, '../apps/host-agent/src/main.js')],
-      cwd: dir,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        AGENT_DRIVER: 'sim',
-        AGENT_FLEET_SIZE: String(hosts),
-        AGENT_NAME: 'fleet',
-        AGENT_STATE_DIR: stateRoot,
-        ...SIM_ENV,
-      },
-      logFile: join(dir, 'agent.log'),
-    }).start();
+    agent = startAgent('fleet-agent', dir, { AGENT_FLEET_SIZE: String(hosts), AGENT_NAME: 'fleet', AGENT_STATE_DIR: stateRoot });
     const proc = agent;
     const pid = proc.pid!;
     // the hosts start one after another: wait for each port, then for each host to answer over mTLS
@@ -208,7 +268,7 @@ async function fleet(hosts: number, perHost: number): Promise<Row[]> {
         return (await listening(h.port)) || undefined;
       }, { timeoutMs: 120_000, intervalMs: 20 });
     }
-    for (const h of enrolled) clients.push(createAgentClient(`127.0.0.1:${h.port}`, h.hostId, controlPlane, 30_000));
+    for (const h of enrolled) clients.push(createAgentClient(`127.0.0.1:${h.port}`, h.hostId, controlPlane.identity, 30_000));
     await inParallel(clients, 32, async (c, i) => {
       const info = await c.getHostInfo({});
       if (info.hostId !== enrolled[i]!.hostId) throw new Error(`host ${i + 1} answered as ${info.hostId}`);
@@ -240,11 +300,12 @@ async function fleet(hosts: number, perHost: number): Promise<Row[]> {
 
 async function main() {
   const domains = arg('domains', 100);
+  const calls = arg('calls', 2000);
   const hosts = arg('fleet', 300);
   const perHost = arg('per-host', 10);
-  const single = await singleAgent(domains);
+  const single = await singleAgent(domains, calls);
   const rows = [...single.rows, ...(hosts > 0 ? await fleet(hosts, perHost) : [])];
-  report('agent-memory', rows, { domains, fleet: hosts, perHost, nodeOptions: NODE_OPTIONS, goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
+  report('agent-memory', rows, { domains, calls, fleet: hosts, perHost, nodeFlags: NODE_FLAGS.join(' '), goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
 }
 
 main().catch((err) => {

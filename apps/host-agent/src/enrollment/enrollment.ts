@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TlsIdentity } from '@xenplane/agent-client';
 import { createKeyAndCsr } from '@xenplane/pki';
 import { getLogger } from '@xenplane/observability';
+import { postJson } from './enroll-request';
 
 export interface HostIdentity extends TlsIdentity {
   hostId: string;
@@ -32,14 +33,8 @@ export async function ensureEnrolled(s: EnrollmentSettings): Promise<HostIdentit
     throw new Error(`host ${s.name} is not enrolled: give it an enrollment token (AGENT_ENROLLMENT_TOKEN) and AGENT_CONTROL_PLANE_URL`);
   }
   const { keyPem, csrPem } = await createKeyAndCsr(s.name);
-  const res = await fetch(new URL('/v1/hosts/enroll', s.controlPlaneUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: s.token, name: s.name, address: s.address, csrPem }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = (await res.json().catch(() => ({}))) as Record<string, string>;
-  if (res.status !== 201) throw new Error(`enrollment of ${s.name} refused: ${res.status} ${body['detail'] ?? JSON.stringify(body)}`);
+  const { status, body } = await postJson(new URL('/v1/hosts/enroll', s.controlPlaneUrl), { token: s.token, name: s.name, address: s.address, csrPem }, 30_000);
+  if (status !== 201) throw new Error(`enrollment of ${s.name} refused: ${status} ${body['detail'] ?? JSON.stringify(body)}`);
   const identity: HostIdentity = {
     hostId: body['hostId']!,
     poolId: body['poolId']!,

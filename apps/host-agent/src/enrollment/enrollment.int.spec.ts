@@ -1,0 +1,116 @@
+// Enrollment as production runs it: the built agent started with the Dockerfile's node flags
+// (--lite-mode: no WebAssembly, so no fetch) enrolls with a control plane played here by an
+// HTTP server and a real CA, then serves under the certificate it was given.
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAgentClient } from '@xenplane/agent-client';
+import { type CertificateAuthority, loadOrCreateCa } from '@xenplane/pki';
+import { freePort, ManagedProcess, waitFor } from '@xenplane/testing';
+import { AGENT_SCRIPT, productionNodeFlags } from '../node-flags';
+
+const TOKEN = 'one-time-token';
+const dist = process.env['XENPLANE_DIST_DIR'] ?? resolve(__dirname, '../../../../dist');
+const main = join(dist, AGENT_SCRIPT.replace(/^dist\//, ''));
+
+interface EnrollRequest {
+  token: string;
+  name: string;
+  address: string;
+  csrPem: string;
+}
+
+/** POST /v1/hosts/enroll as the api answers it: 201 with the host's certificate, or 403. */
+function controlPlane(ca: CertificateAuthority, hostId: string, seen: EnrollRequest[]): Server {
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as EnrollRequest;
+      seen.push(body);
+      const answer = (status: number, payload: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      if (req.url !== '/v1/hosts/enroll' || body.token !== TOKEN) return answer(403, { detail: 'unknown enrollment token' });
+      void ca.signHostCsr(body.csrPem, { hostId, address: body.address }).then((issued) =>
+        answer(201, { hostId, poolId: randomUUID(), caCertificatePem: ca.caCertPem, certificatePem: issued.certPem }),
+      );
+    });
+  });
+}
+
+describe('agent enrollment under the production node flags', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xenplane-enroll-'));
+  const hostId = randomUUID();
+  const seen: EnrollRequest[] = [];
+  let ca: CertificateAuthority;
+  let server: Server;
+  let url = '';
+  const agents: ManagedProcess[] = [];
+
+  beforeAll(async () => {
+    ca = await loadOrCreateCa(join(dir, 'ca'));
+    server = controlPlane(ca, hostId, seen);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const startAgent = (name: string, token: string, port: number) => {
+    const agent = new ManagedProcess({
+      name,
+      command: process.execPath,
+      args: [...productionNodeFlags(), main],
+      cwd: dir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AGENT_DRIVER: 'sim',
+        AGENT_NAME: name,
+        AGENT_STATE_DIR: join(dir, name),
+        AGENT_PORT: String(port),
+        AGENT_CONTROL_PLANE_URL: url,
+        AGENT_ENROLLMENT_TOKEN: token,
+      },
+      logFile: join(dir, `${name}.log`),
+    }).start();
+    agents.push(agent);
+    return agent;
+  };
+
+  it('runs the interpreter only, without WebAssembly', () => {
+    expect(productionNodeFlags()).toEqual(expect.arrayContaining(['--lite-mode', '--no-expose-wasm']));
+  });
+
+  it('enrolls with its token, keeps its key, and serves under the certificate it was given', async () => {
+    const port = await freePort();
+    startAgent('good', TOKEN, port);
+    const client = createAgentClient(`127.0.0.1:${port}`, hostId, { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('test')) }, 2_000);
+    try {
+      const info = await waitFor('the enrolled agent to answer', () => client.getHostInfo({}).then((i) => i, () => undefined), { timeoutMs: 20_000 });
+      expect(info.hostId).toBe(hostId);
+    } finally {
+      client.close();
+    }
+    const request = seen.find((r) => r.name === 'good')!;
+    expect(request).toMatchObject({ token: TOKEN, address: `127.0.0.1:${port}` });
+    expect(request.csrPem).toContain('BEGIN CERTIFICATE REQUEST');
+    const file = join(dir, 'good', 'identity.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const identity = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(identity).toMatchObject({ hostId, name: 'good', caCertPem: ca.caCertPem });
+    expect(identity['keyPem']).toContain('PRIVATE KEY');
+    expect(JSON.stringify(request)).not.toContain('PRIVATE KEY');
+  });
+
+  it('refused, exits with the control plane\'s reason and leaves no identity behind', async () => {
+    const agent = startAgent('refused', 'wrong-token', await freePort());
+    expect(await agent.waitForExit()).toBe(1);
+    expect(agent.output()).toContain('enrollment of refused refused: 403 unknown enrollment token');
+    expect(existsSync(join(dir, 'refused', 'identity.json'))).toBe(false);
+  });
+});
