@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import type { Operation, Vm } from './generated/prisma/client';
-import { OPERATION_COLUMNS, VM_COLUMNS } from './rows';
+import { OPERATION_COLUMNS, operationColumnsOf, VM_COLUMNS, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 
 /** The raw column lists must read rows back exactly as Prisma does, or callers get wrong types. */
 describe('raw row column lists (real Postgres)', () => {
@@ -36,5 +36,12 @@ describe('raw row column lists (real Postgres)', () => {
     const [rawOp] = await t.db.$queryRaw<Operation[]>`SELECT ${OPERATION_COLUMNS} FROM operations WHERE id = ${op.id}::uuid`;
     expect(rawVm).toEqual(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } }));
     expect(rawOp).toEqual(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } }));
+
+    const hostOp = await t.db.operation.create({ data: { kind: 'evacuate', hostId: host.id } });
+    const joined = await t.db.$queryRaw<Record<string, unknown>[]>`
+      SELECT ${operationColumnsOf('o')}, ${vmColumnsOf('v')} FROM operations o LEFT JOIN vms v ON v.id = o.vm_id
+      WHERE o.id IN (${op.id}::uuid, ${hostOp.id}::uuid) ORDER BY o.kind::text`;
+    expect(joined.map((r) => withoutVm(r))).toEqual([hostOp, await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })]);
+    expect(joined.map((r) => vmFromRow(r))).toEqual([null, await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })]);
   });
 });

@@ -1,23 +1,51 @@
-import { Prisma } from './generated/prisma/client';
+import { Prisma, type Vm } from './generated/prisma/client';
 
 /**
  * Column lists that read a raw statement's rows back as Prisma's own types (camelCase names,
  * enums as text), so a statement that writes and returns in one round trip needs no re-read.
- * Keep in step with prisma/schema.prisma (rows.int.spec.ts checks both read back equal to Prisma's own reads).
+ * Keep in step with prisma/schema.prisma (rows.int.spec.ts checks both read back equal to
+ * Prisma's own reads).
  */
-export const VM_COLUMNS = Prisma.raw(
-  `id, project_id AS "projectId", name, state::text AS state, power_state::text AS "powerState", host_id AS "hostId",
-  pool_id AS "poolId", flavor_id AS "flavorId", image_id AS "imageId", guest_type::text AS "guestType", vcpus,
-  memory_mb AS "memoryMb", disk_gb AS "diskGb", ha_priority::text AS "haPriority", server_group_id AS "serverGroupId",
-  expires_at AS "expiresAt", metadata, user_data AS "userData", epoch, dom_id AS "domId", error_code AS "errorCode",
-  error_message AS "errorMessage", state_changed_at AS "stateChangedAt", created_at AS "createdAt",
-  updated_at AS "updatedAt", deleted_at AS "deletedAt"`,
-);
+type Field = readonly [column: string, field: string, cast?: 'text'];
 
-export const OPERATION_COLUMNS = Prisma.raw(
-  `id, kind::text AS kind, status::text AS status, progress, project_id AS "projectId", vm_id AS "vmId",
-  host_id AS "hostId", step, attempts, params, error_code AS "errorCode", error_message AS "errorMessage",
-  error_details AS "errorDetails", correlation_id AS "correlationId", requested_by AS "requestedBy",
-  cancel_requested AS "cancelRequested", created_at AS "createdAt", started_at AS "startedAt",
-  finished_at AS "finishedAt", updated_at AS "updatedAt"`,
-);
+const VM_FIELDS: readonly Field[] = [
+  ['id', 'id'], ['project_id', 'projectId'], ['name', 'name'], ['state', 'state', 'text'], ['power_state', 'powerState', 'text'],
+  ['host_id', 'hostId'], ['pool_id', 'poolId'], ['flavor_id', 'flavorId'], ['image_id', 'imageId'], ['guest_type', 'guestType', 'text'],
+  ['vcpus', 'vcpus'], ['memory_mb', 'memoryMb'], ['disk_gb', 'diskGb'], ['ha_priority', 'haPriority', 'text'],
+  ['server_group_id', 'serverGroupId'], ['expires_at', 'expiresAt'], ['metadata', 'metadata'], ['user_data', 'userData'],
+  ['epoch', 'epoch'], ['dom_id', 'domId'], ['error_code', 'errorCode'], ['error_message', 'errorMessage'],
+  ['state_changed_at', 'stateChangedAt'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'], ['deleted_at', 'deletedAt'],
+];
+
+const OPERATION_FIELDS: readonly Field[] = [
+  ['id', 'id'], ['kind', 'kind', 'text'], ['status', 'status', 'text'], ['progress', 'progress'], ['project_id', 'projectId'],
+  ['vm_id', 'vmId'], ['host_id', 'hostId'], ['step', 'step'], ['attempts', 'attempts'], ['params', 'params'],
+  ['error_code', 'errorCode'], ['error_message', 'errorMessage'], ['error_details', 'errorDetails'],
+  ['correlation_id', 'correlationId'], ['requested_by', 'requestedBy'], ['cancel_requested', 'cancelRequested'],
+  ['created_at', 'createdAt'], ['started_at', 'startedAt'], ['finished_at', 'finishedAt'], ['updated_at', 'updatedAt'],
+];
+
+function columns(fields: readonly Field[], table = '', prefix = ''): Prisma.Sql {
+  const from = table ? `${table}.` : '';
+  return Prisma.raw(fields.map(([column, field, cast]) => `${from}${column}${cast ? `::${cast}` : ''} AS "${prefix}${field}"`).join(', '));
+}
+
+export const VM_COLUMNS = columns(VM_FIELDS);
+export const OPERATION_COLUMNS = columns(OPERATION_FIELDS);
+
+/** A VM's columns from table alias `table`, named `vm.<field>`, to read beside another row (vmFromRow). */
+export const vmColumnsOf = (table: string): Prisma.Sql => columns(VM_FIELDS, table, 'vm.');
+
+/** The VM read by vmColumnsOf out of a joined row; null when the join found none. */
+export function vmFromRow(row: Record<string, unknown>): Vm | null {
+  if (row['vm.id'] === null || row['vm.id'] === undefined) return null;
+  return Object.fromEntries(VM_FIELDS.map(([, field]) => [field, row[`vm.${field}`]])) as unknown as Vm;
+}
+
+/** The row without the columns vmColumnsOf added. */
+export function withoutVm<T>(row: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith('vm.'))) as T;
+}
+
+/** The operation's columns from table alias `table` (for statements that join others). */
+export const operationColumnsOf = (table: string): Prisma.Sql => columns(OPERATION_FIELDS, table);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, OPERATION_COLUMNS, operationEvent, type Prisma, recordEvents } from '@xenplane/db';
+import { DB, type Db, type Operation, operationColumnsOf, operationEvent, type Prisma, recordEvents, type Vm, vmColumnsOf, vmFromRow, withoutVm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 
 type Tx = Prisma.TransactionClient;
@@ -7,6 +7,8 @@ type Tx = Prisma.TransactionClient;
 export interface BegunOperation {
   /** the operation as it now is; null when it does not exist */
   op: Operation | null;
+  /** its VM as it was when the operation was taken up (read in the same statement) */
+  vm: Vm | null;
   started: boolean;
   /** an older unfinished operation on the same VM goes first */
   waits: boolean;
@@ -32,7 +34,7 @@ export class OperationStore {
    * must wait, or another worker got there first.
    */
   async begin(id: string): Promise<BegunOperation> {
-    const rows = await this.db.$queryRaw<(Operation & { waits: boolean; started: boolean; startedNow: Date | null })[]>`
+    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
       WITH current AS (
         SELECT * FROM operations WHERE id = ${id}::uuid
       ), older AS (
@@ -51,14 +53,15 @@ export class OperationStore {
           jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code)
         FROM current c JOIN started s ON s.was = 'queued'
       )
-      SELECT ${OPERATION_COLUMNS}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
-        (SELECT started_at FROM started) AS "startedNow"
-      FROM current`;
+      SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
+        (SELECT started_at FROM started) AS "startedNow", ${vmColumnsOf('v')}
+      FROM current LEFT JOIN vms v ON v.id = current.vm_id`;
     const row = rows[0];
-    if (!row) return { op: null, started: false, waits: false };
-    const { waits, started, startedNow, ...op } = row;
-    if (!started) return { op, started: false, waits };
-    return { op: { ...op, status: 'running', startedAt: startedNow }, started: true, waits: false };
+    if (!row) return { op: null, vm: null, started: false, waits: false };
+    const vm = vmFromRow(row);
+    const { waits, started, startedNow, ...op } = withoutVm<Operation & { waits: boolean; started: boolean; startedNow: Date | null }>(row);
+    if (!started) return { op, vm, started: false, waits };
+    return { op: { ...op, status: 'running', startedAt: startedNow }, vm, started: true, waits: false };
   }
 
   async step(op: Operation, step: string, tx: Tx | Db = this.db): Promise<void> {

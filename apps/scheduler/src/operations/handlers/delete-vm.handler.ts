@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginDestroy, DB, type Db, finishDeletedVm, type Operation } from '@xenplane/db';
+import { beginDestroy, DB, type Db, finishDeletedVm, type Operation, type Vm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
@@ -26,8 +26,8 @@ export class DeleteVmHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation): Promise<void> {
-    const vm = await this.vms.load(op.vmId!);
+  async run(op: Operation, taken?: Vm | null): Promise<void> {
+    const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     if (!vm || vm.state === 'deleted') {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
       return;

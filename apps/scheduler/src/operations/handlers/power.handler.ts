@@ -29,9 +29,9 @@ export class PowerHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation): Promise<void> {
+  async run(op: Operation, taken?: Vm | null): Promise<void> {
     const kind = op.kind as PowerKind;
-    const vm = await this.vms.load(op.vmId!);
+    const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     if (!vm || op.cancelRequested || vm.state !== VIA[kind]) throw new OvertakenError(`the VM is ${vm?.state ?? 'gone'}`);
     if (!vm.hostId) throw new PermanentError('internal', 'the VM holds no host');
     const host = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
