@@ -100,6 +100,8 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   const kver = kernelVersion();
   const agentDir = join(DIST, 'apps/host-agent');
   if (!existsSync(join(agentDir, 'src/main.js'))) throw new Error(`agent-lab: no build in ${DIST}: run node scripts/build.mjs`);
+  // the transport `xl migrate` runs (shipped beside the agent, so it comes with dist/apps/host-agent)
+  if (!existsSync(join(agentDir, 'src/migration-transport.js'))) throw new Error(`agent-lab: ${DIST} has no migration transport: rebuild`);
   const files = [
     ...walkFiles(agentDir),
     ...AGENT_LIBS.filter((l) => existsSync(join(DIST, 'libs', l))).flatMap((l) => walkFiles(join(DIST, 'libs', l))),

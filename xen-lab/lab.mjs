@@ -30,7 +30,8 @@ export const DOM0_CMDLINE = 'console=hvc0 loglevel=4';
 // KVM does not work for this on these machines (guests hang; Xen dies on its first shadow-stack
 // instruction), so QEMU emulates. svm+npt give Xen HVM with HAP (Debian's Xen has no shadow
 // paging, so PVH/HVM guests need HAP); rdrand makes each xl call seconds faster; -cpu max
-// crashes dom0; one CPU is faster and steadier than two under TCG.
+// crashes dom0; one CPU is faster and steadier than two under TCG. (+ssse3,+aes,+pclmulqdq, to
+// speed up the TLS that carries a migration, makes node in dom0 die of SIGILL.)
 export const QEMU_CPU_ARGS = ['-accel', 'tcg,thread=multi', '-cpu', 'qemu64,+svm,+npt,+nrip-save,+rdrand', '-smp', '1'];
 
 // Files of the host's packages copied into dom0 (their shared libraries follow via ldd).
@@ -40,6 +41,7 @@ const DOM0_PROGRAMS = [
   `${XEN_BIN_DIR}/xenconsoled`,
   `${XEN_BIN_DIR}/xen-init-dom0`,
   `${XEN_BIN_DIR}/xenconsole`,
+  `${XEN_BIN_DIR}/libxl-save-helper`, // libxl forks it to write and read a domain's memory (save, restore, migrate)
   '/usr/bin/xenstore',
   '/usr/bin/xenstore-read',
   '/usr/bin/xenstore-write',

@@ -25,7 +25,8 @@ export interface AgentHostOptions {
   /** the simulated host behind the driver, when it is one (faults, migration, test controls) */
   sim?: SimDriver;
   testControls: boolean;
-  migration?: MigrationService;
+  /** the driver's migration, given this host's client to its peers (default: the sim's, if any) */
+  migration?: (peers: PeerAgents) => MigrationService;
 }
 
 /**
@@ -50,7 +51,7 @@ export class AgentHost {
         if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
       }
     });
-    const migration = o.migration ?? (o.sim ? new SimMigration(o.sim, this.peers) : undefined);
+    const migration = o.migration?.(this.peers) ?? (o.sim ? new SimMigration(o.sim, this.peers) : undefined);
     this.server.addService(
       HostAgentService,
       hostAgentService({

@@ -14,6 +14,8 @@ export interface StandaloneAgentOptions {
   env?: Record<string, string>;
   /** default deadline of the client's calls */
   deadlineMs?: number;
+  /** the CA's directory, to enroll several agents under one CA (hosts that talk to each other) */
+  caDir?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export class StandaloneAgent {
   constructor(private readonly opts: StandaloneAgentOptions = {}) {}
 
   async start(): Promise<this> {
-    this.ca = await loadOrCreateCa(join(this.dir, 'ca'));
+    this.ca = await loadOrCreateCa(this.opts.caDir ?? join(this.dir, 'ca'));
     if (!this.address) {
       const port = await freePort();
       this.address = `127.0.0.1:${port}`;

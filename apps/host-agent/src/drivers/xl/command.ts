@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 export interface CommandResult {
   code: number;
@@ -21,37 +22,77 @@ export interface XlCommand {
   run(args: readonly string[], opts: RunOptions): Promise<CommandResult>;
 }
 
-const MAX_OUTPUT = 8 * 1024 * 1024;
+/** An xl whose stdin and stdout the caller streams (`xl migrate-receive`). */
+export interface XlProcess {
+  stdin: Writable;
+  stdout: Readable;
+  /** xl's exit, once its stdout has ended: its code and stderr (stdout is the caller's, so empty here) */
+  done: Promise<CommandResult>;
+}
 
-export class ProcessXlCommand implements XlCommand {
+export interface XlStreamCommand {
+  open(args: readonly string[], opts: { signal: AbortSignal }): XlProcess;
+}
+
+const MAX_OUTPUT = 8 * 1024 * 1024;
+const KILL_GRACE_MS = 2_000;
+
+export class ProcessXlCommand implements XlCommand, XlStreamCommand {
   constructor(
     private readonly binary = 'xl',
     private readonly prefixArgs: readonly string[] = [],
   ) {}
 
   run(args: readonly string[], opts: RunOptions): Promise<CommandResult> {
+    const child = this.spawn(args);
+    let stdout = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-MAX_OUTPUT)));
+    child.stdin!.on('error', () => undefined); // xl may exit before reading its input
+    child.stdin!.end(opts.input ?? '');
+    return this.settle(child, opts.signal, opts.timeoutMs).then((r) => ({ ...r, stdout }));
+  }
+
+  open(args: readonly string[], opts: { signal: AbortSignal }): XlProcess {
+    const child = this.spawn(args);
+    return { stdin: child.stdin!, stdout: child.stdout!, done: this.settle(child, opts.signal) };
+  }
+
+  // Its own process group: xl runs helpers (the migration transport through `sh -c`, hotplug
+  // scripts), and a cancelled call must end all of them, not only xl.
+  private spawn(args: readonly string[]): ChildProcess {
+    return spawn(this.binary, [...this.prefixArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  }
+
+  private settle(child: ChildProcess, signal: AbortSignal, timeoutMs?: number): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...this.prefixArgs, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-MAX_OUTPUT)));
-      child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-MAX_OUTPUT)));
+      child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-MAX_OUTPUT)));
       const kill = () => {
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+        killGroup(child, 'SIGTERM');
+        setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS).unref();
       };
-      const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
-      opts.signal.addEventListener('abort', kill, { once: true });
+      const timer = timeoutMs ? setTimeout(kill, timeoutMs) : undefined;
+      if (signal.aborted) kill();
+      else signal.addEventListener('abort', kill, { once: true });
       child.on('error', (err) => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', kill);
         reject(err);
       });
       child.on('close', (code, sig) => {
         clearTimeout(timer);
-        opts.signal.removeEventListener('abort', kill);
-        resolve({ code: code ?? (sig ? 128 : 1), stdout, stderr });
+        signal.removeEventListener('abort', kill);
+        resolve({ code: code ?? (sig ? 128 : 1), stdout: '', stderr });
       });
-      child.stdin.end(opts.input ?? '');
     });
+  }
+}
+
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // the group is gone already
   }
 }

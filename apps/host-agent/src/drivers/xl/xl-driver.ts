@@ -302,6 +302,11 @@ export class XlDriver implements HypervisorDriver {
     };
   }
 
+  /** Reports a change made outside the driver's own calls (a migration in or out). */
+  announce(dom: Domain, type: DomainEventType, reason?: string): void {
+    this.emit(dom, type, reason);
+  }
+
   private emit(dom: Domain, type: DomainEventType, reason?: string): void {
     for (const l of this.listeners) l({ vmId: dom.vmId, domId: dom.domId, type, domain: dom, ...(reason ? { reason } : {}) });
   }
