@@ -67,7 +67,9 @@ export class SimMigration implements MigrationService {
     const fail = (err: unknown) => {
       const e = toServiceError(err);
       this.log.warn({ err: e.details }, 'incoming migration refused');
-      call.destroy(Object.assign(new Error(e.details), e));
+      // emit, not destroy: grpc-js 1.14 sends no status for a destroyed server stream, and the
+      // source would wait for its deadline instead of hearing why
+      call.emit('error', Object.assign(new Error(e.details), e));
     };
     try {
       authorize(call, ['host']);
