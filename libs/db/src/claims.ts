@@ -1,5 +1,6 @@
 import type { Db } from './client';
-import type { Prisma } from './generated/prisma/client';
+import { Prisma } from './generated/prisma/client';
+import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
 
 export interface ClaimRequest {
   vmId: string;
@@ -28,57 +29,14 @@ export type ClaimOutcome = { result: 'claimed'; host: ClaimedHost } | { result: 
 const VM_NOT_SCHEDULABLE = 'XP001';
 
 /**
- * Places a VM on a host with ONE conditional write: the host's usage grows only if it still
- * has room under (total - dom0) x ratio and is up, the allocation row is written, and the VM
- * moves from `scheduling` to `building` with its event — all in one statement, which aborts as a whole when
- * the VM is no longer waiting for a host. However many schedulers race, no host ever holds
- * more than it offers and no VM is placed twice. The placing operation's step moves with it.
+ * Places a VM on a host with ONE conditional write (claimStatement): the host's usage, the
+ * allocation, the VM `scheduling` -> `building` with its event, and the placing operation's
+ * step, or nothing. However many schedulers race, no host ever holds more than it offers and no
+ * VM is placed twice.
  */
 export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimRequest): Promise<ClaimOutcome> {
-  const op = c.operation;
   try {
-    const rows = await db.$queryRaw<{ claimed: bigint; name: string | null; address: string | null }[]>`
-      WITH claimed AS (
-        UPDATE hosts h SET
-          used_vcpus = h.used_vcpus + ${c.vcpus},
-          used_memory_mb = h.used_memory_mb + ${c.memoryMb},
-          used_disk_gb = h.used_disk_gb + ${c.diskGb},
-          used_instances = h.used_instances + 1,
-          updated_at = now()
-        FROM pools p
-        WHERE h.id = ${c.hostId}::uuid AND p.id = h.pool_id AND h.state = 'up'
-          AND h.used_vcpus + ${c.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-          AND h.used_memory_mb + ${c.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-          AND h.used_disk_gb + ${c.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-        RETURNING h.id, h.pool_id, h.name, h.address
-      ), moved AS (
-        UPDATE vms SET host_id = claimed.id, pool_id = claimed.pool_id, state = 'building', epoch = ${c.epoch},
-          state_changed_at = now(), updated_at = now()
-        FROM claimed
-        WHERE vms.id = ${c.vmId}::uuid AND vms.state = 'scheduling' AND vms.host_id IS NULL
-        RETURNING vms.id, vms.project_id
-      ), recorded AS (
-        INSERT INTO events (project_id, resource_type, resource_id, type, data)
-        SELECT moved.project_id, 'vm', moved.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', ${c.hostId}::text)
-        FROM moved
-      ), allocated AS (
-        INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-        SELECT gen_random_uuid(), moved.id, ${c.hostId}::uuid, ${c.vcpus}, ${c.memoryMb}, ${c.diskGb}, ${c.epoch}
-        FROM moved
-        RETURNING id
-      ), stepped AS (
-        UPDATE operations SET host_id = ${c.hostId}::uuid, step = ${op?.step ?? null}, progress = ${op?.progress ?? 0}, updated_at = now()
-        WHERE id = ${op?.id ?? null}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
-      )
-      SELECT CASE
-        WHEN (SELECT count(*) FROM claimed) = 1 AND (SELECT count(*) FROM allocated) = 0
-          THEN xenplane_abort('vm is not waiting for a host')
-        ELSE (SELECT count(*) FROM allocated)
-      END AS claimed,
-      (SELECT name FROM claimed) AS name, (SELECT address FROM claimed) AS address`;
-    const row = rows[0];
-    if (row?.claimed !== 1n) return { result: 'host_full' };
-    return { result: 'claimed', host: { id: c.hostId, name: row.name!, address: row.address! } };
+    return (await claimStatement(db, [c]))[0]!;
   } catch (err) {
     if (isAbort(err)) return { result: 'vm_gone' };
     throw err;
@@ -111,17 +69,84 @@ export async function releaseAllocations(tx: Db | Prisma.TransactionClient, vmId
       WHERE vm_id = ${vmId}::uuid AND (${onlyHostId ?? null}::uuid IS NULL OR host_id = ${onlyHostId ?? null}::uuid)
       RETURNING host_id, vcpus, memory_mb, disk_gb
     )
-    UPDATE hosts h SET
-      used_vcpus = h.used_vcpus - f.vcpus,
-      used_memory_mb = h.used_memory_mb - f.memory_mb,
-      used_disk_gb = h.used_disk_gb - f.disk_gb,
-      used_instances = h.used_instances - 1,
-      updated_at = now()
-    FROM freed f WHERE h.id = f.host_id`;
+    ${FREED_USAGE_RETURNED}`;
 }
 
 /** Our own SQLSTATE, raised by xenplane_abort(), as the pg adapter reports it through Prisma. */
 function isAbort(err: unknown): boolean {
   const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause;
   return cause?.originalCode === VM_NOT_SCHEDULABLE;
+}
+
+// a host's share of a claim statement: the sums of its claims (CTE per_host, alias ph)
+const PER_HOST = { vcpus: Prisma.raw('ph.vcpus'), memoryMb: Prisma.raw('ph.memory_mb'), diskGb: Prisma.raw('ph.disk_gb'), instances: Prisma.raw('ph.instances') };
+
+/**
+ * The claim statement, for one VM or several: each host's usage grows by its claims' sum only if
+ * it is up and still has room for all of them under (total - dom0) x ratio (so racing statements
+ * never overcommit a host), each VM moves from `scheduling` to `building` with its allocation,
+ * its event and its operation's step, and hosts are locked in id order (racing statements queue,
+ * never deadlock). If a VM whose host took it is no longer waiting, the whole statement undoes
+ * itself (`xenplane_abort`): no VM is ever placed twice, no host keeps usage for nobody.
+ */
+export async function claimStatement(db: Db | Prisma.TransactionClient, claims: readonly ClaimRequest[]): Promise<ClaimOutcome[]> {
+  const batch = JSON.stringify(
+    claims.map((c) => ({
+      vm_id: c.vmId, host_id: c.hostId, vcpus: c.vcpus, memory_mb: c.memoryMb, disk_gb: c.diskGb, epoch: c.epoch,
+      op_id: c.operation?.id ?? null, op_step: c.operation?.step ?? null, op_progress: c.operation?.progress ?? 0,
+    })),
+  );
+  // the ids again as arrays: `= ANY(array)` lets the planner use each table's primary key
+  // (a record set's row count is a guess, and a wrong one turns every update into a table scan)
+  const vmIds = claims.map((c) => c.vmId);
+  const hostIds = [...new Set(claims.map((c) => c.hostId))];
+  const opIds = claims.flatMap((c) => (c.operation ? [c.operation.id] : []));
+  const rows = await db.$queryRaw<{ vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]>`
+    WITH batch AS (
+      SELECT * FROM ROWS FROM (jsonb_to_recordset(${batch}::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
+        disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
+        AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
+    ), locked AS (
+      SELECT h.id FROM hosts h WHERE h.id = ANY(${hostIds}::uuid[]) ORDER BY h.id FOR UPDATE
+    ), per_host AS (
+      SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
+      FROM batch b JOIN locked l ON l.id = b.host_id
+      GROUP BY b.host_id
+    ), claimed AS (
+      UPDATE hosts h SET ${usageGrownBy(PER_HOST)}
+      FROM per_host ph, pools p
+      WHERE h.id = ANY(${hostIds}::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND ${hasRoomFor(PER_HOST)}
+      RETURNING h.id, h.pool_id, h.name, h.address
+    ), admitted AS (
+      SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
+    ), moved AS (
+      UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
+        state_changed_at = now(), updated_at = now()
+      FROM admitted a
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND v.state = 'scheduling' AND v.host_id IS NULL
+      RETURNING v.id, v.project_id, v.host_id
+    ), recorded AS (
+      INSERT INTO events (project_id, resource_type, resource_id, type, data)
+      SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
+      FROM moved m JOIN admitted a ON a.vm_id = m.id
+      ORDER BY a.n
+    ), allocated AS (
+      INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+      SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
+      FROM admitted a JOIN moved m ON m.id = a.vm_id
+      RETURNING vm_id
+    ), stepped AS (
+      UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
+      FROM admitted a JOIN moved m ON m.id = a.vm_id
+      WHERE o.id = ANY(${opIds}::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+    ), verdict AS (
+      SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
+        THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
+    )
+    SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
+    FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
+    ORDER BY b.n`;
+  return rows.map((r): ClaimOutcome =>
+    r.name !== null && r.address !== null ? { result: 'claimed', host: { id: r.host_id, name: r.name, address: r.address } } : { result: 'host_full' },
+  );
 }

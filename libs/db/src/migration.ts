@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import type { ClaimRequest, ClaimResult } from './claims';
 import type { Allocation, Operation, Prisma, Vm } from './generated/prisma/client';
+import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
 import { stateThenOperationEvents, SUCCEEDED } from './vm-operations';
 
 type Tx = Db | Prisma.TransactionClient;
@@ -44,19 +45,11 @@ async function claimTarget(db: Tx, c: MigrationClaim): Promise<ClaimResult> {
     WITH vm AS (
       SELECT id FROM vms WHERE id = ${c.vmId}::uuid AND state = 'migrating' AND host_id = ${c.sourceHostId}::uuid
     ), claimed AS (
-      UPDATE hosts h SET
-        used_vcpus = h.used_vcpus + ${c.vcpus},
-        used_memory_mb = h.used_memory_mb + ${c.memoryMb},
-        used_disk_gb = h.used_disk_gb + ${c.diskGb},
-        used_instances = h.used_instances + 1,
-        updated_at = now()
+      UPDATE hosts h SET ${usageGrownBy({ ...c, instances: 1 })}
       FROM pools p
-      WHERE h.id = ${c.hostId}::uuid AND h.id <> ${c.sourceHostId}::uuid AND p.id = h.pool_id AND h.state = 'up'
+      WHERE h.id = ${c.hostId}::uuid AND h.id <> ${c.sourceHostId}::uuid AND p.id = h.pool_id AND ${hasRoomFor(c)}
         AND EXISTS (SELECT 1 FROM vm)
         AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = ${c.vmId}::uuid AND host_id = ${c.hostId}::uuid)
-        AND h.used_vcpus + ${c.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-        AND h.used_memory_mb + ${c.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-        AND h.used_disk_gb + ${c.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
       RETURNING h.id
     ), allocated AS (
       INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
@@ -109,11 +102,7 @@ export async function finishMigration(db: Db, m: FinishedMigration): Promise<boo
     ), freed AS (
       DELETE FROM allocations WHERE vm_id = ${m.vm.id}::uuid AND host_id = ${m.sourceHostId}::uuid AND EXISTS (SELECT 1 FROM moved)
       RETURNING host_id, vcpus, memory_mb, disk_gb
-    ), released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-        used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
-      FROM freed f WHERE h.id = f.host_id
-    ), finished AS (
+    ), released AS (${FREED_USAGE_RETURNED}), finished AS (
       UPDATE operations SET ${SUCCEEDED}
       WHERE id = ${m.op.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
       RETURNING id
@@ -153,11 +142,7 @@ export async function abortMigration(db: Db, a: AbortedMigration): Promise<boole
     ), freed AS (
       DELETE FROM allocations WHERE vm_id = ${a.vm.id}::uuid AND host_id <> ${a.sourceHostId}::uuid AND EXISTS (SELECT 1 FROM moved)
       RETURNING host_id, vcpus, memory_mb, disk_gb
-    ), released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-        used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
-      FROM freed f WHERE h.id = f.host_id
-    ), finished AS (
+    ), released AS (${FREED_USAGE_RETURNED}), finished AS (
       UPDATE operations SET status = 'failed', finished_at = now(), attempts = attempts + 1,
         error_code = ${a.error.code}, error_message = ${message}, error_details = ${details}::jsonb, updated_at = now()
       WHERE id = ${a.op.id}::uuid AND status IN ('queued', 'running')

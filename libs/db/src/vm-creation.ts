@@ -1,6 +1,6 @@
 import type { Db } from './client';
 import type { GuestType, HaPriority, Operation, Prisma, Vm } from './generated/prisma/client';
-import type { Usage } from './quota';
+import { quotaTaken, type Usage } from './quota';
 
 /** A VM as a create request defines it; everything else starts at its schema default. */
 export interface NewVm {
@@ -48,15 +48,7 @@ export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; op
   );
   const ops = JSON.stringify(b.ops);
   const rows = await db.$queryRaw<{ created: bigint }[]>`
-    WITH reserved AS (
-      UPDATE projects SET
-        used_instances = used_instances + ${b.usage.instances}, used_vcpus = used_vcpus + ${b.usage.vcpus},
-        used_memory_mb = used_memory_mb + ${b.usage.memoryMb}, used_disk_gb = used_disk_gb + ${b.usage.diskGb},
-        updated_at = now()
-      WHERE id = ${b.projectId}::uuid
-        AND used_instances + ${b.usage.instances} <= quota_instances AND used_vcpus + ${b.usage.vcpus} <= quota_vcpus
-        AND used_memory_mb + ${b.usage.memoryMb} <= quota_memory_mb AND used_disk_gb + ${b.usage.diskGb} <= quota_disk_gb
-      RETURNING id
+    WITH reserved AS (${quotaTaken(b.projectId, b.usage)}
     ), new_vm AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${vms}::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,
         "imageId" uuid, "guestType" text, "vcpus" int, "memoryMb" int, "diskGb" int, "poolId" uuid, "serverGroupId" uuid,

@@ -1,4 +1,5 @@
 import type { Db } from './client';
+import { FREED_USAGE_RETURNED } from './host-usage';
 import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 
@@ -122,11 +123,7 @@ export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
     ), freed AS (
       DELETE FROM allocations WHERE vm_id = ${d.vm.id}::uuid AND EXISTS (SELECT 1 FROM moved)
       RETURNING host_id, vcpus, memory_mb, disk_gb
-    ), hosts_released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-        used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
-      FROM freed f WHERE h.id = f.host_id
-    ), quota_released AS (
+    ), hosts_released AS (${FREED_USAGE_RETURNED}), quota_released AS (
       UPDATE projects SET used_instances = used_instances - 1, used_vcpus = used_vcpus - ${d.vm.vcpus},
         used_memory_mb = used_memory_mb - ${d.vm.memoryMb}, used_disk_gb = used_disk_gb - ${d.vm.diskGb}, updated_at = now()
       WHERE id = ${d.vm.projectId}::uuid AND EXISTS (SELECT 1 FROM moved)

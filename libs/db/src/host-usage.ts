@@ -1,0 +1,32 @@
+import { Prisma } from './generated/prisma/client';
+
+/** An amount of each resource: a value (sent as a parameter) or a column of the statement. */
+type Amount = number | Prisma.Sql;
+export interface UsageChange {
+  vcpus: Amount;
+  memoryMb: Amount;
+  diskGb: Amount;
+  instances: Amount;
+}
+
+/**
+ * The SQL every claim and release of host capacity shares, written once: a host row `h` of pool
+ * `p`, and the allocations a statement freed in its CTE `freed`.
+ */
+
+/** SET list: host `h`'s usage grows by `d`. */
+export const usageGrownBy = (d: UsageChange): Prisma.Sql => Prisma.sql`
+  used_vcpus = h.used_vcpus + ${d.vcpus}, used_memory_mb = h.used_memory_mb + ${d.memoryMb},
+  used_disk_gb = h.used_disk_gb + ${d.diskGb}, used_instances = h.used_instances + ${d.instances}, updated_at = now()`;
+
+/** Condition: host `h` is up and still has room for `d` under (total - dom0) x pool `p`'s ratio. */
+export const hasRoomFor = (d: Omit<UsageChange, 'instances'>): Prisma.Sql => Prisma.sql`h.state = 'up'
+  AND h.used_vcpus + ${d.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+  AND h.used_memory_mb + ${d.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+  AND h.used_disk_gb + ${d.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)`;
+
+/** Statement: gives back to their hosts the usage of the allocations in CTE `freed` (host_id, vcpus, memory_mb, disk_gb). */
+export const FREED_USAGE_RETURNED = Prisma.sql`
+  UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
+    used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
+  FROM freed f WHERE h.id = f.host_id`;
