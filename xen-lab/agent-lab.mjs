@@ -9,12 +9,11 @@
 // done when the Node process exits). The agent bundle (node, its libraries, dist/, the runtime
 // node_modules, the virtio-net module) is a cpio cached in xen-lab/work/ and appended to the
 // lab's base dom0 archive, so lab.mjs's image is unchanged.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { buildDom0, cpioGz, kernelVersion, LAB_DIR, QEMU, QEMU_CPU_ARGS, requirementsMessage, WORK_DIR, XEN_GZ } from './lab.mjs';
+import { buildDom0, cpioGz, kernelVersion, killQemu, LAB_DIR, QEMU_CPU_ARGS, requirementsMessage, startQemu, WORK_DIR, xenImage } from './lab.mjs';
 
 export const ROOT = join(LAB_DIR, '..');
 export const DIST = process.env.XENPLANE_DIST_DIR ?? join(ROOT, 'dist');
@@ -200,22 +199,6 @@ done
 `;
 }
 
-function xenImage() {
-  const out = join(WORK_DIR, 'xen-4.17');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs) writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
-  return out;
-}
-
-const running = new Set();
-const killGroup = (pid) => {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-};
-process.on('exit', () => running.forEach(killGroup));
-
 /**
  * Boots the lab with the agent. agentEnv: the agent's environment (AGENT_* ...); the lab sets
  * AGENT_DRIVER=xl, AGENT_PORT, AGENT_LISTEN_HOST, AGENT_ADVERTISE_ADDRESS, AGENT_STATE_DIR,
@@ -261,44 +244,25 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
     '-device', 'virtio-net-pci,netdev=n0',
   ];
   const logFile = join(runDir, 'serial.log');
-  const logStream = createWriteStream(logFile);
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
   const marks = [];
   const waiters = [];
-  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  running.add(child.pid);
   let exitInfo = null;
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      exitInfo = { code, signal };
-      running.delete(child.pid);
-      for (const w of waiters.splice(0)) w.reject(new Error(`QEMU exited (${code ?? signal}) before ${w.re}; log: ${logFile}`));
-      resolve(exitInfo);
-    }),
-  );
-  let partial = '';
-  const onData = (chunk) => {
-    const lines = (partial + chunk.toString('latin1')).split('\n');
-    partial = lines.pop();
-    for (const raw of lines) {
-      const line = raw.replace(/\r/g, '');
-      const t = elapsed();
-      logStream.write(`[${t.toFixed(2).padStart(7)}] ${line}\n`);
-      if (/^LAB |Kernel panic|\(XEN\) Panic|agent failed|"level":[56]0/.test(line)) {
-        marks.push({ t, line });
-        onLine(t, line);
-      }
-      for (const w of [...waiters]) {
-        if (w.re.test(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve({ t, line });
-        }
+  const { child, exited, elapsed, closeLog } = startQemu(args, logFile, (t, line) => {
+    if (/^LAB |Kernel panic|\(XEN\) Panic|agent failed|"level":[56]0/.test(line)) {
+      marks.push({ t, line });
+      onLine(t, line);
+    }
+    for (const w of [...waiters]) {
+      if (w.re.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve({ t, line });
       }
     }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  });
+  exited.then((info) => {
+    exitInfo = info;
+    for (const w of waiters.splice(0)) w.reject(new Error(`QEMU exited (${info.code ?? info.signal}) before ${w.re}; log: ${logFile}`));
+  });
 
   const waitForLine = (re, timeoutMs = 120_000) => {
     const hit = marks.find((m) => re.test(m.line));
@@ -329,11 +293,10 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
   };
 
   const stop = async () => {
-    killGroup(child.pid);
+    killQemu(child.pid);
     await exited;
-    await new Promise((resolve) => logStream.end(resolve));
+    await closeLog();
   };
   return { pid: child.pid, runDir, logFile, marks, elapsed, waitForLine, xl, readDom0File, stop, exited };
 }
 
-export const runningAgentLabPids = () => [...running];

@@ -261,7 +261,7 @@ function treeEntries(root) {
 }
 
 /** The Xen binary QEMU boots (multiboot wants it uncompressed). */
-function xenImage() {
+export function xenImage() {
   const out = join(WORK_DIR, 'xen-4.17');
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs) writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
   return out;
@@ -290,6 +290,43 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /** PIDs of QEMU processes this library started and has not seen exit (for tests). */
 export const runningQemuPids = () => [...running];
+
+/** Kills a QEMU this library started, with everything in its process group. */
+export const killQemu = (pid) => killGroup(pid);
+
+/**
+ * Starts QEMU in its own process group (killed with this process, whatever ends it), writes its
+ * serial console to logFile with each line's time since start, and hands every line to onLine.
+ * Returns { child, exited (resolves { code, signal }), elapsed(), closeLog() }.
+ */
+export function startQemu(args, logFile, onLine) {
+  const logStream = createWriteStream(logFile);
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child.pid);
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child.pid);
+      resolve({ code, signal });
+    }),
+  );
+  let partial = '';
+  const onData = (chunk) => {
+    const lines = (partial + chunk.toString('latin1')).split('\n');
+    partial = lines.pop();
+    for (const raw of lines) {
+      const line = raw.replace(/\r/g, '');
+      const t = elapsed();
+      logStream.write(`[${t.toFixed(2).padStart(7)}] ${line}\n`);
+      onLine(t, line);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const closeLog = () => new Promise((resolve) => logStream.end(resolve));
+  return { child, exited, elapsed, closeLog };
+}
 
 /**
  * Boots Xen + dom0 under QEMU, runs `script` (shell, sourced after dom0/lib.sh, so rec() and
@@ -330,36 +367,17 @@ export async function runInXen({ script, files = {}, timeoutMs = 300_000, name =
   if (/[ ,]/.test(initrd)) throw new Error(`xen-lab: ${initrd} must not hold spaces or commas (QEMU -initrd syntax)`);
 
   const logFile = join(runDir, 'serial.log');
-  const logStream = createWriteStream(logFile);
-  const t0 = performance.now();
-  const elapsed = () => (performance.now() - t0) / 1000;
   const marks = [];
   let done = false;
   let reason = 'qemu exited';
-
-  const child = spawn(QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  running.add(child.pid);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  exited.then(() => running.delete(child.pid));
-
-  let partial = '';
-  const onData = (chunk) => {
-    const lines = (partial + chunk.toString('latin1')).split('\n');
-    partial = lines.pop();
-    for (const raw of lines) {
-      const line = raw.replace(/\r/g, '');
-      const t = elapsed();
-      logStream.write(`[${t.toFixed(2).padStart(7)}] ${line}\n`);
-      if (/^LAB |Kernel panic|\(XEN\) Panic|FATAL/.test(line)) {
-        marks.push({ t, line });
-        onLine(t, line);
-      }
-      if (/^LAB done/.test(line)) done = true;
-      if (/Kernel panic|\*\*\*\* PANIC/.test(line)) reason = `panic: ${line}`;
+  const { child, exited, elapsed, closeLog } = startQemu(args, logFile, (t, line) => {
+    if (/^LAB |Kernel panic|\(XEN\) Panic|FATAL/.test(line)) {
+      marks.push({ t, line });
+      onLine(t, line);
     }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+    if (/^LAB done/.test(line)) done = true;
+    if (/Kernel panic|\*\*\*\* PANIC/.test(line)) reason = `panic: ${line}`;
+  });
 
   // stop: QEMU usually exits on dom0's poweroff; give it a moment after "LAB done", then kill
   let timer;
@@ -378,8 +396,7 @@ export async function runInXen({ script, files = {}, timeoutMs = 300_000, name =
   if (first === 'timeout') reason = `timeout after ${timeoutMs / 1000}s`;
   killGroup(child.pid);
   await exited;
-  running.delete(child.pid);
-  await new Promise((resolve) => logStream.end(resolve));
+  await closeLog();
   const seconds = elapsed();
 
   // unpack the results tar (tar stops at its end-of-archive blocks; the rest is zeros)
