@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, createTestHost, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { claimHosts } from './claim-batch';
 import type { ClaimRequest } from './claims';
 
@@ -12,17 +11,11 @@ describe('batched claims (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('claim_batch');
-    poolId = (await t.db.pool.create({ data: { name: 'p', cpuAllocationRatio: 1, ramAllocationRatio: 1 } })).id;
-    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 1024, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+    ({ poolId, projectId, flavorId, imageId } = await seedTestCatalog(t.db));
   });
   afterAll(() => t.drop());
 
-  const host = (memoryMb: number, state: 'up' | 'down' = 'up') =>
-    t.db.host.create({
-      data: { name: `h-${randomUUID()}`, poolId, address: `10.0.0.${Math.floor(Math.random() * 250)}:7100`, state, totalVcpus: 64, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 1000 },
-    });
+  const host = (memoryMb: number, state: 'up' | 'down' = 'up') => createTestHost(t.db, poolId, memoryMb, state);
   const vm = (state: 'scheduling' | 'deleting' = 'scheduling') =>
     t.db.vm.create({ data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state } });
   const req = (vmId: string, hostId: string): ClaimRequest => ({ vmId, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 });

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { cancelEvacuation, createEvacuation, evacuationMoves, lockHost, openEvacuation } from './host-maintenance';
 import { beginVmOperation } from './vm-operations';
 
@@ -11,10 +11,7 @@ describe('host maintenance rows (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('host_maintenance');
-    poolId = (await t.db.pool.create({ data: { name: 'p' } })).id;
-    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+    ({ poolId, projectId, flavorId, imageId } = await seedTestCatalog(t.db));
   });
   afterAll(() => t.drop());
 

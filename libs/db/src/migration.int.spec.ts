@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, createTestHost, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { claimHost } from './claims';
 import { abortMigration, claimMigrationTarget, finishMigration, migrationTargetClaim } from './migration';
 
@@ -12,17 +11,11 @@ describe('migration claims (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('migration');
-    poolId = (await t.db.pool.create({ data: { name: 'p', cpuAllocationRatio: 1, ramAllocationRatio: 1 } })).id;
-    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 1024, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+    ({ poolId, projectId, flavorId, imageId } = await seedTestCatalog(t.db));
   });
   afterAll(() => t.drop());
 
-  const host = (memoryMb = 8192, state: 'up' | 'down' = 'up') =>
-    t.db.host.create({
-      data: { name: `h-${randomUUID()}`, poolId, address: '127.0.0.1:1', state, totalVcpus: 64, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 1000 },
-    });
+  const host = (memoryMb = 8192, state: 'up' | 'down' = 'up') => createTestHost(t.db, poolId, memoryMb, state);
   const usage = async (id: string) => {
     const h = await t.db.host.findUniqueOrThrow({ where: { id } });
     return [h.usedVcpus, h.usedMemoryMb, h.usedDiskGb, h.usedInstances];

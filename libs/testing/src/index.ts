@@ -8,3 +8,4 @@ export * from './cloud/devcloud';
 export * from './cloud/sse';
 export * from './agent/standalone-agent';
 export * from './agent/domain-spec';
+export * from './db-fixtures';

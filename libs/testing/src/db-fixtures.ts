@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '@xenplane/db';
+
+/** What rows of VMs and hosts refer to, for tests that write those rows directly. */
+export interface TestCatalog {
+  poolId: string;
+  projectId: string;
+  flavorId: string;
+  imageId: string;
+}
+
+/**
+ * A pool (allocation ratios 1, so a host offers exactly its total less dom0), a project, a
+ * flavor and a pv image.
+ */
+export async function seedTestCatalog(db: Db): Promise<TestCatalog> {
+  const [pool, project, flavor, image] = await Promise.all([
+    db.pool.create({ data: { name: 'p', cpuAllocationRatio: 1, ramAllocationRatio: 1 } }),
+    db.project.create({ data: { name: 'proj' } }),
+    db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 1024, diskGb: 1 } }),
+    db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } }),
+  ]);
+  return { poolId: pool.id, projectId: project.id, flavorId: flavor.id, imageId: image.id };
+}
+
+/** A host of the pool offering `memoryMb` to guests (dom0 keeps 1,024 MB more), 64 vCPUs and 1,000 GB. */
+export function createTestHost(db: Db, poolId: string, memoryMb = 8192, state: 'up' | 'down' = 'up') {
+  return db.host.create({
+    data: { name: `h-${randomUUID()}`, poolId, address: '127.0.0.1:1', state, totalVcpus: 64, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 1000 },
+  });
+}
