@@ -66,6 +66,19 @@ describe('host maintenance', () => {
   const movesOf = (evacuationId: string) =>
     cloud.db.operation.findMany({ where: { kind: 'migrate', params: { path: ['evacuationId'], equals: evacuationId } }, orderBy: { createdAt: 'asc' } });
 
+  /** Once the evacuation has started moving VMs. */
+  const firstMoves = (opId: string) =>
+    waitFor('the first migrations', async () => ((await movesOf(opId)).length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+  /** The evacuation's migrations, once every one of them has ended. */
+  const movesEnded = (opId: string) =>
+    waitFor(
+      'the migrations under way to end',
+      async () => {
+        const m = await movesOf(opId);
+        return m.every((x) => x.finishedAt) ? m : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   /** Each VM runs exactly one domain, on the host it is recorded on, and holds one claim, there. */
   async function expectTruthRecorded(vmIds: string[]) {
     const byName = new Map((await hosts()).map((h) => [h.name, h.id]));
@@ -240,7 +253,7 @@ describe('host maintenance', () => {
     const drained = await hostNamed('sim-3');
     const vms = await createOn(drained, 'halted', 'xp.micro', 6);
     const res = await maintenance(drained.id);
-    await waitFor('the first migrations', async () => ((await movesOf(res.body.id)).length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    await firstMoves(res.body.id);
 
     const enabled = await enable(drained.id);
     expect(enabled.body.state).toBe('up');
@@ -248,14 +261,7 @@ describe('host maintenance', () => {
     expect(op).toMatchObject({ status: 'cancelled', error: { code: 'cancelled', message: 'the host was enabled' } });
 
     // the migrations under way end by themselves; no new one starts
-    const moves = await waitFor(
-      'the migrations under way to end',
-      async () => {
-        const m = await movesOf(op.id);
-        return m.every((x) => x.finishedAt) ? m : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const moves = await movesEnded(op.id);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await movesOf(op.id)).toHaveLength(moves.length);
     expect(moves.length).toBeLessThanOrEqual(2 * K);
@@ -270,7 +276,7 @@ describe('host maintenance', () => {
     const drained = await hostNamed('sim-2');
     const vms = await createOn(drained, 'stopped-midway', 'xp.micro', 6);
     const res = await maintenance(drained.id);
-    await waitFor('the first migrations', async () => ((await movesOf(res.body.id)).length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    await firstMoves(res.body.id);
     const secret = newSecret('xp');
     await cloud.db.token.create({ data: { name: 'ops', role: 'operator', tokenHash: hashSecret(secret), prefix: secretPrefix(secret) } });
     const operator = cloud.api.withToken(secret);
@@ -284,14 +290,7 @@ describe('host maintenance', () => {
     expect(asked.body).toMatchObject({ kind: 'evacuate', status: 'running' });
     const op = await cloud.waitForOperation(res.body.id, 60_000);
     expect(op).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-    const moves = await waitFor(
-      'the migrations under way to end',
-      async () => {
-        const m = await movesOf(op.id);
-        return m.every((x) => x.finishedAt) ? m : undefined;
-      },
-      { timeoutMs: 60_000 },
-    );
+    const moves = await movesEnded(op.id);
     const moved = moves.filter((m) => m.status === 'succeeded').map((m) => m.vmId);
     expect((await vmsOn(drained.id)).length).toBe(vms.length - moved.length);
     expect((await hostNamed('sim-2')).state).toBe('maintenance');
