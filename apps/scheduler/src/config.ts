@@ -1,7 +1,18 @@
 import { controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+export const SCHEDULER_ROLES = ['operations', 'monitor'] as const;
+export type SchedulerRole = (typeof SCHEDULER_ROLES)[number];
 
 export const schedulerEnv = controlPlaneEnv.extend({
+  // what this process does: `operations` (placement and every operation, TTL, outbox, GC) and
+  // `monitor` (heartbeats and reconciliation, each monitor replica with its share of the hosts).
+  // At scale they run apart: a monitor holds a TLS connection to each host of its share.
+  SCHEDULER_ROLES: z
+    .string()
+    .default(SCHEDULER_ROLES.join(','))
+    .transform((v) => [...new Set(v.split(',').map((r) => r.trim()).filter(Boolean))])
+    .pipe(z.array(z.enum(SCHEDULER_ROLES)).min(1)),
   // operations worked on at once by this process
   SCHEDULER_CONCURRENCY: intVar(32, 1, 1000),
   // at most this many operations at once per host, across all scheduler processes
@@ -10,6 +21,8 @@ export const schedulerEnv = controlPlaneEnv.extend({
   JOB_LOCK_MS: intVar(15_000, 1_000, 600_000),
   STALLED_CHECK_MS: intVar(5_000, 500, 600_000),
   AGENT_CALL_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+  // a channel to an agent with no call for this long is closed (its TLS connection costs ~110 KB)
+  AGENT_CHANNEL_IDLE_MS: intVar(60_000, 1_000, 3_600_000),
   // a VM's clean shutdown before it is destroyed
   SHUTDOWN_TIMEOUT_S: intVar(30, 1, 3600),
   HEARTBEAT_INTERVAL_MS: intVar(2_000, 100, 60_000),

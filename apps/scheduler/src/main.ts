@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   await migrateDatabase(config.DATABASE_URL);
   const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
-  getLogger('main').info({ concurrency: config.SCHEDULER_CONCURRENCY }, 'scheduler started');
+  getLogger('main').info({ roles: config.SCHEDULER_ROLES, concurrency: config.SCHEDULER_CONCURRENCY }, 'scheduler started');
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { DbModule } from '@xenplane/db';
-import { SCHEDULER_CONFIG, type SchedulerConfig } from './config';
+import { SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerRole } from './config';
 import { GarbageCollector } from './gc/garbage-collector';
 import { HostMonitor } from './hosts/host-monitor';
 import { Agents } from './infra/agents';
@@ -30,25 +30,31 @@ export class SchedulerModule {
       providers: [
         { provide: SCHEDULER_CONFIG, useValue: config },
         Agents,
-        HostWork,
-        CapacityCache,
-        PlacementService,
-        OperationStore,
-        VmStore,
-        CreateVmHandler,
-        DeleteVmHandler,
-        PowerHandler,
-        MigrateVmHandler,
-        EvacuateHostHandler,
-        OperationWorker,
-        HostMonitor,
-        OperationQueue,
-        OutboxSweeper,
-        TtlReaper,
-        GarbageCollector,
-        Reconciler,
-        PeriodicWorker,
+        ...config.SCHEDULER_ROLES.flatMap((role) => ROLE_PROVIDERS[role]),
       ],
     };
   }
 }
+
+/** What each role of SCHEDULER_ROLES runs. */
+const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
+  operations: [
+    HostWork,
+    CapacityCache,
+    PlacementService,
+    OperationStore,
+    VmStore,
+    CreateVmHandler,
+    DeleteVmHandler,
+    PowerHandler,
+    MigrateVmHandler,
+    EvacuateHostHandler,
+    OperationWorker,
+    OperationQueue,
+    OutboxSweeper,
+    TtlReaper,
+    GarbageCollector,
+    PeriodicWorker,
+  ],
+  monitor: [HostMonitor, Reconciler],
+};

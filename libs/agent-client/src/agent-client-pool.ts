@@ -3,13 +3,22 @@ import type { TlsIdentity } from './credentials';
 
 export interface AgentClientPoolOptions extends TlsIdentity {
   defaultDeadlineMs: number;
+  /**
+   * Close a channel with no call for this long. A connected channel holds ~110 KB (TLS and
+   * HTTP/2 state in Node); a scheduler that commanded 10,000 hosts once must not keep them all.
+   */
+  idleMs?: number;
 }
 
 /** One gRPC channel per host, reused across calls; a host that moved address gets a new one. */
 export class AgentClientPool {
   private readonly clients = new Map<string, { address: string; client: AgentClient }>();
+  private readonly sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly options: AgentClientPoolOptions) {}
+  constructor(private readonly options: AgentClientPoolOptions) {
+    const idleMs = options.idleMs;
+    if (idleMs) this.sweeper = setInterval(() => this.closeIdle(), Math.ceil(idleMs / 2)).unref();
+  }
 
   get(hostId: string, address: string): AgentClient {
     const known = this.clients.get(hostId);
@@ -25,7 +34,27 @@ export class AgentClientPool {
     this.clients.delete(hostId);
   }
 
+  /** Closes the channels idle for idleMs (none has a call in flight); how many it closed. */
+  closeIdle(now = Date.now()): number {
+    const idleMs = this.options.idleMs;
+    if (!idleMs) return 0;
+    let closed = 0;
+    for (const [hostId, { client }] of this.clients) {
+      const since = client.idleSince();
+      if (since !== undefined && now - since >= idleMs) {
+        this.evict(hostId);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
   close(): void {
+    clearInterval(this.sweeper);
     for (const { client } of this.clients.values()) client.close();
     this.clients.clear();
   }

@@ -39,6 +39,8 @@ export interface CallOpts {
 export type AgentClient = { [K in UnaryName]: (request: RequestOf<K>, opts?: CallOpts) => Promise<ResponseOf<K>> } & {
   watchEvents(request: WatchEventsRequest, opts?: CallOpts): AsyncIterable<DomainEvent>;
   receiveMigration(opts?: CallOpts): ClientDuplexStream<MigrationChunk, MigrationChunk>;
+  /** When its last call ended (ms since the epoch); undefined while a call is in flight. */
+  idleSince(): number | undefined;
   close(): void;
 };
 
@@ -60,25 +62,56 @@ export function createAgentClient(address: string, hostId: string, identity: Tls
     return md;
   };
   const deadline = (opts?: CallOpts) => new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadlineMs));
+  const usage = new CallCounter();
   const client = {} as Record<string, unknown>;
   for (const name of UNARY) {
     const method = (raw[name] as unknown as RawUnary).bind(raw);
     client[name] = (request: unknown, opts?: CallOpts) =>
       new Promise((resolve, reject) => {
-        const call = method(request, metadata(opts), { deadline: deadline(opts) }, (err, res) => (err ? reject(err) : resolve(res)));
+        const ended = usage.started();
+        const call = method(request, metadata(opts), { deadline: deadline(opts) }, (err, res) => {
+          ended();
+          if (err) reject(err);
+          else resolve(res);
+        });
         opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
       });
   }
   client['watchEvents'] = (request: WatchEventsRequest, opts?: CallOpts) => {
     const stream = raw.watchEvents(request, metadata(opts), opts?.deadlineMs ? { deadline: deadline(opts) } : {});
+    stream.once('status', usage.started());
     opts?.signal?.addEventListener('abort', () => stream.cancel(), { once: true });
     return stream as AsyncIterable<DomainEvent>;
   };
   client['receiveMigration'] = (opts?: CallOpts) => {
     const stream = raw.receiveMigration(metadata(opts), opts?.deadlineMs ? { deadline: deadline(opts) } : {});
+    stream.once('status', usage.started());
     opts?.signal?.addEventListener('abort', () => stream.cancel(), { once: true });
     return stream;
   };
+  client['idleSince'] = () => usage.idleSince();
   client['close'] = () => raw.close();
   return client as AgentClient;
+}
+
+/** Calls in flight on a channel, so that a pool closes only channels nobody is using. */
+class CallCounter {
+  private inFlight = 0;
+  private lastEnded = Date.now();
+
+  /** Counts a call; the function returned ends it (once, however often it is called). */
+  started(): () => void {
+    this.inFlight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inFlight--;
+      this.lastEnded = Date.now();
+    };
+  }
+
+  idleSince(): number | undefined {
+    return this.inFlight === 0 ? this.lastEnded : undefined;
+  }
 }

@@ -10,7 +10,6 @@ export enum QueueName {
 
 export enum PeriodicJob {
   OutboxSweep = 'outbox-sweep',
-  HostMonitor = 'host-monitor',
   Reconcile = 'reconcile',
   TtlReap = 'ttl-reap',
   GarbageCollect = 'garbage-collect',

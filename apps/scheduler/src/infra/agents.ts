@@ -47,6 +47,7 @@ export class Agents implements OnApplicationShutdown {
         certPem: identity.certPem,
         keyPem: identity.keyPem,
         defaultDeadlineMs: this.config.AGENT_CALL_TIMEOUT_MS,
+        idleMs: this.config.AGENT_CHANNEL_IDLE_MS,
       });
     })();
     return this.pool;

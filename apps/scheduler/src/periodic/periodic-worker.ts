@@ -5,7 +5,6 @@ import { getLogger } from '@xenplane/observability';
 import { createRedis, PeriodicJob, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { GarbageCollector } from '../gc/garbage-collector';
-import { HostMonitor } from '../hosts/host-monitor';
 import { OutboxSweeper } from '../outbox/outbox-sweeper';
 import { TtlReaper } from '../ttl/ttl-reaper';
 
@@ -32,14 +31,12 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
-    monitor: HostMonitor,
     sweeper: OutboxSweeper,
     reaper: TtlReaper,
     gc: GarbageCollector,
   ) {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     this.tasks = new Map<PeriodicJob, Task>([
-      [PeriodicJob.HostMonitor, { everyMs: config.HEARTBEAT_INTERVAL_MS, run: () => monitor.tick() }],
       [PeriodicJob.OutboxSweep, { everyMs: config.OUTBOX_SWEEP_INTERVAL_MS, run: () => sweeper.sweep() }],
       [PeriodicJob.TtlReap, { everyMs: config.TTL_REAP_INTERVAL_MS, run: () => reaper.reap() }],
       [PeriodicJob.GarbageCollect, { everyMs: config.GC_INTERVAL_MS, run: () => gc.collect() }],

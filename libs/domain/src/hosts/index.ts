@@ -1,2 +1,3 @@
 export * from './capacity';
 export * from './liveness';
+export * from './monitor-shard';

@@ -148,9 +148,9 @@ export class Cloud {
     if (hosts > 0) await this.startAgents(hosts);
   }
 
-  /** One more scheduler process (they race for the same queue). */
-  addScheduler(): ManagedProcess {
-    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', this.opts.schedulerEnv ?? {}).start();
+  /** One more scheduler process (they race for the same queue); env on top of schedulerEnv. */
+  addScheduler(env: Record<string, string> = {}): ManagedProcess {
+    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', { ...this.opts.schedulerEnv, ...env }).start();
     this.schedulers.push(p);
     return p;
   }
