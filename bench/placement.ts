@@ -6,8 +6,9 @@
 //   claim    decisions plus claims: the scheduler's own PlacementService and CapacityCache against
 //            a real Postgres, V VMs waiting, 1 and 2 scheduler processes racing: placements/s,
 //            then a check that no host is overcommitted and usage equals the allocations
-//   memory   a real scheduler process (the whole NestJS app) with 10,000 hosts and 100,000 VMs
-//            in its database, after it has placed a VM (capacity cache loaded): RSS
+//   memory   a real scheduler process (the whole NestJS app, SCHEDULER_ROLES=operations) with
+//            10,000 hosts and 100,000 VMs in its database, after it has placed a VM (capacity
+//            cache loaded): RSS. The host monitor's memory is bench/monitor-memory.ts.
 // Run: node scripts/build.mjs && node dist/bench/placement.js [--hosts 1000,10000] [--decisions 20000]
 //        [--vms 20000] [--schedulers 1,2] [--concurrency 32] [--memory-hosts 10000] [--memory-vms 100000]
 //        [--parts decide,claim,memory]
@@ -155,14 +156,15 @@ async function claimBench(hosts: number, vms: number, schedulers: number, concur
 }
 
 /**
- * monitored: the hosts are `up`, so the host monitor polls all 10,000 (none answers: they are
- * rows, not agents) and holds a gRPC channel to each; unmonitored: `disabled`, so only the
- * placement state (capacity cache of every host) and the process itself count.
+ * A scheduler with the `operations` role only (placement and operations; the hosts' heartbeats
+ * are a monitor replica's work, bench/monitor-memory.ts): its placement state (capacity cache of
+ * every host) and the process itself. up: the hosts are `up` and placeable (the probe's build
+ * opens a channel to one); disabled: they are not.
  */
-async function memoryBench(hosts: number, vms: number, monitored: boolean): Promise<Record<string, number | string>> {
-  const cloud = await Cloud.start({ hosts: 0, logLevel: 'warn' });
+async function memoryBench(hosts: number, vms: number, state: 'up' | 'disabled'): Promise<Record<string, number | string>> {
+  const cloud = await Cloud.start({ hosts: 0, logLevel: 'warn', schedulerEnv: { SCHEDULER_ROLES: 'operations' } });
   try {
-    const { projectId } = await seedPool(cloud.db, hosts, monitored ? 'up' : 'disabled');
+    const { projectId } = await seedPool(cloud.db, hosts, state);
     await seedRunningVms(cloud.db, projectId, vms - 1);
     const res = await cloud.api.post('/v1/vms', { name: 'probe', flavor: 'bench', image: 'bench', projectId });
     if (res.status !== 202) throw new Error(`create: ${res.status}`);
@@ -171,7 +173,7 @@ async function memoryBench(hosts: number, vms: number, monitored: boolean): Prom
     await new Promise((r) => setTimeout(r, 5_000));
     const status = readFileSync(`/proc/${cloud.schedulers[0]!.pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
-    return { part: `memory (${monitored ? 'hosts polled' : 'placement state only'})`, hosts, schedulers: 1, n: vms, rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024), goal_mb: 400 };
+    return { part: `memory (operations role, hosts ${state})`, hosts, schedulers: 1, n: vms, rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024), goal_mb: 400 };
   } finally {
     await cloud.stop();
   }
@@ -189,7 +191,7 @@ async function main() {
     for (const schedulers of list('schedulers', '1,2')) rows.push(await claimBench(hosts, Number(arg('vms', '20000')), schedulers, Number(arg('concurrency', '32'))));
   }
   if (parts.includes('memory') && arg('memory-hosts', '10000') !== '0') {
-    for (const monitored of [false, true]) rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000')), monitored));
+    for (const state of ['disabled', 'up'] as const) rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000')), state));
   }
   report('placement', rows, { goals: { placementsPerSecondAt10kHosts: 2000, decisionP99Ms: 5, schedulerRssMb: 400 } });
 }
