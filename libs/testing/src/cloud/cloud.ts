@@ -186,7 +186,8 @@ export class Cloud {
         const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
         return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
       },
-      { timeoutMs: 60_000 },
+      // each host enrolls in turn (a key, a CSR, a certificate): benches start thousands
+      { timeoutMs: Math.max(60_000, count * 250) },
     );
   }
 
