@@ -258,7 +258,8 @@ suite('the control plane drives a real Xen through the agent (xen-lab)', () => {
     // the whole path: MigrateDomain -> ReceiveMigration to its own address -> xl migrate-receive
     const agent = await cloud!.agentClient('xen-lab');
     const t0 = Date.now();
-    const res = await agent.migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0 }, { deadlineMs: 240_000 });
+    const ticket = await cloud!.migrationTicket({ vmId: id, sourceHostId: host.id, targetHostId: host.id });
+    const res = await agent.migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0, ticket }, { deadlineMs: 240_000 });
     stamp(`migrate: done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${JSON.stringify(res)}`);
     const after = await mine();
     expect(after).toHaveLength(1);
@@ -324,7 +325,7 @@ suite('the control plane drives a real Xen through the agent (xen-lab)', () => {
     // below proves it still answers Xen)
     const agent = await cloud!.agentClient('xen-lab');
     const refused = await agent
-      .migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0 }, { deadlineMs: 180_000 })
+      .migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0, ticket: await cloud!.migrationTicket({ vmId: id, sourceHostId: host.id, targetHostId: host.id }) }, { deadlineMs: 180_000 })
       .then(() => undefined, (e: { code: number; details: string }) => e);
     stamp(`power: PV migration refused: ${refused?.details.slice(0, 300)}`);
     expect(refused?.code).toBe(Status.FAILED_PRECONDITION);

@@ -3,6 +3,7 @@
 import type { CertificateAuthority } from './certificate-authority';
 
 export * from './identity';
+export * from './migration-ticket';
 export type { CertificateAuthority, IssuedCert } from './certificate-authority';
 
 export async function loadOrCreateCa(dir: string): Promise<CertificateAuthority> {

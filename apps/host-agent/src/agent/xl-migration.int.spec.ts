@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
 import type { AgentClient } from '@xenplane/agent-client';
+import { signMigrationTicket } from '@xenplane/pki';
 import { DomainState } from '@xenplane/proto';
 import { StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 
@@ -108,8 +109,14 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     const dom = await a.client.createDomain({ spec, startPaused: false });
     return { spec, dom };
   };
-  const migrate = (vmId: string, over: { live?: boolean; deadlineMs?: number } = {}) =>
-    a.client.migrateDomain({ vmId, targetHostId: b.agent.hostId, targetAddress: b.agent.address, live: over.live ?? true, epoch: 3 }, { deadlineMs: over.deadlineMs ?? 30_000 });
+  // the control plane's permission, as the scheduler signs it
+  const ticketFor = (vmId: string, targetHostId = b.agent.hostId) =>
+    signMigrationTicket(a.agent.controlPlane!, { vmId, sourceHostId: a.agent.hostId, targetHostId, expiresAt: Date.now() + 60_000 });
+  const migrate = (vmId: string, over: { live?: boolean; deadlineMs?: number; ticket?: string } = {}) =>
+    a.client.migrateDomain(
+      { vmId, targetHostId: b.agent.hostId, targetAddress: b.agent.address, live: over.live ?? true, epoch: 3, ticket: over.ticket ?? ticketFor(vmId) },
+      { deadlineMs: over.deadlineMs ?? 30_000 },
+    );
   const nothingLeft = () =>
     waitFor('no migration process or socket left', async () => (leftovers([a, b]).length === 0 && a.sockets().length === 0 ? true : undefined), { timeoutMs: 10_000 }).catch(() => {
       throw new Error(`left behind: ${JSON.stringify({ processes: leftovers([a, b]), sockets: a.sockets() })}`);
@@ -184,10 +191,22 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
   }, 60_000);
 
+  it("refuses an enrolled host's stream the control plane did not ask for: the domain stays where it was, nothing lands", async () => {
+    const { spec, dom } = await createOnA();
+    for (const ticket of ['', ticketFor(spec.vmId, a.agent.hostId), ticketFor(testDomainSpec().vmId)]) {
+      const e = await statusOf(migrate(spec.vmId, { ticket }));
+      expect(e).toMatchObject({ code: Status.PERMISSION_DENIED });
+      expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId, name: `xp-${spec.vmId}` });
+      expect(b.domains().some((d) => d.uuid === spec.vmId)).toBe(false);
+    }
+    await nothingLeft();
+    await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
+  }, 60_000);
+
   it('refuses a migration stream from anyone but an enrolled host', async () => {
     const stream = b.client.receiveMigration({ deadlineMs: 5_000 });
     const failed = new Promise<{ code: number }>((resolve) => stream.on('error', (err: { code: number }) => resolve(err)));
-    stream.write({ vmId: testDomainSpec().vmId, epoch: 1, data: Buffer.from('{}'), eof: false });
+    stream.write({ vmId: testDomainSpec().vmId, epoch: 1, data: Buffer.from('{}'), eof: false, ticket: '' });
     expect((await failed).code).toBe(Status.PERMISSION_DENIED);
   });
 });

@@ -4,6 +4,7 @@ import { DomainEventType, FaultKind, HostAgentService, SimControlService } from 
 import type { HypervisorDriver } from '../drivers/driver';
 import type { SimDriver } from '../drivers/sim/sim-driver';
 import { SimMigration } from '../drivers/sim/sim-migration';
+import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
@@ -25,8 +26,8 @@ export interface AgentHostOptions {
   /** the simulated host behind the driver, when it is one (faults, migration, test controls) */
   sim?: SimDriver;
   testControls: boolean;
-  /** the driver's migration, given this host's client to its peers (default: the sim's, if any) */
-  migration?: (peers: PeerAgents) => MigrationService;
+  /** the driver's migration, given this host's client to its peers and its ticket check (default: the sim's, if any) */
+  migration?: (peers: PeerAgents, tickets: MigrationTickets) => MigrationService;
 }
 
 /**
@@ -51,7 +52,8 @@ export class AgentHost {
         if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
       }
     });
-    const migration = o.migration?.(this.peers) ?? (o.sim ? new SimMigration(o.sim, this.peers) : undefined);
+    const tickets = new MigrationTickets(o.identity);
+    const migration = o.migration?.(this.peers, tickets) ?? (o.sim ? new SimMigration(o.sim, this.peers, tickets) : undefined);
     this.server.addService(
       HostAgentService,
       hostAgentService({

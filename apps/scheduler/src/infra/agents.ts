@@ -1,8 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { type AgentClient, AgentClientPool, classifyAgentError, agentErrorMessage } from '@xenplane/agent-client';
-import { loadOrCreateCa } from '@xenplane/pki';
+import { type AgentClient, AgentClientPool, classifyAgentError, agentErrorMessage, type TlsIdentity } from '@xenplane/agent-client';
+import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { PermanentError, TransientError } from '../operations/operation-errors';
+
+// covers the agent's queue for its per-host slot and the stream's start, not the whole copy
+const MIGRATION_TICKET_MS = 10 * 60_000;
 
 /**
  * gRPC clients to the host agents, under the control plane's own identity from its CA: an
@@ -12,6 +15,7 @@ import { PermanentError, TransientError } from '../operations/operation-errors';
 @Injectable()
 export class Agents implements OnApplicationShutdown {
   private pool?: Promise<AgentClientPool>;
+  private identity?: Promise<TlsIdentity>;
 
   constructor(@Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig) {}
 
@@ -29,6 +33,14 @@ export class Agents implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * The control plane's signed permission for one migration: the source agent hands it to the
+   * target, which accepts no incoming domain without it. Valid long enough to open the stream.
+   */
+  async migrationTicket(claims: Omit<MigrationClaims, 'expiresAt'>): Promise<string> {
+    return signMigrationTicket(await this.ownIdentity(), { ...claims, expiresAt: Date.now() + MIGRATION_TICKET_MS });
+  }
+
   /** Drops a host's channel (a host that is down): a channel retrying in vain still holds its buffers. */
   async forget(hostId: string): Promise<void> {
     if (this.pool) (await this.pool).evict(hostId);
@@ -38,14 +50,18 @@ export class Agents implements OnApplicationShutdown {
     if (this.pool) (await this.pool).close();
   }
 
+  private ownIdentity(): Promise<TlsIdentity> {
+    this.identity ??= (async () => {
+      const ca = await loadOrCreateCa(this.config.XENPLANE_PKI_DIR);
+      return { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('scheduler')) };
+    })();
+    return this.identity;
+  }
+
   private clients(): Promise<AgentClientPool> {
     this.pool ??= (async () => {
-      const ca = await loadOrCreateCa(this.config.XENPLANE_PKI_DIR);
-      const identity = await ca.issueControlPlaneIdentity('scheduler');
       return new AgentClientPool({
-        caCertPem: ca.caCertPem,
-        certPem: identity.certPem,
-        keyPem: identity.keyPem,
+        ...(await this.ownIdentity()),
         defaultDeadlineMs: this.config.AGENT_CALL_TIMEOUT_MS,
         idleMs: this.config.AGENT_CHANNEL_IDLE_MS,
       });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type AgentClient, createAgentClient, type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
 import { createDb, type Db, dropDatabase, ensureDatabase, migrateDatabase } from '@xenplane/db';
-import { loadOrCreateCa } from '@xenplane/pki';
+import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../database';
 import { ApiClient } from './api-client';
 import { entryPoint, repoRoot } from './dist';
@@ -252,6 +252,11 @@ export class Cloud {
     const client = createAgentClient(host.address, host.id, await this.identity(), 10_000);
     this.controls.push(client);
     return client;
+  }
+
+  /** The control plane's permission for a migration, for tests that call an agent's MigrateDomain themselves. */
+  async migrationTicket(claims: Omit<MigrationClaims, 'expiresAt'>): Promise<string> {
+    return signMigrationTicket(await this.identity(), { ...claims, expiresAt: Date.now() + 10 * 60_000 });
   }
 
   private async hostNamed(name: string): Promise<{ id: string; name: string; address: string }> {

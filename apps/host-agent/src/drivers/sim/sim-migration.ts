@@ -3,6 +3,7 @@ import type { DomainSpec, MigrateDomainRequest, MigrateDomainResponse, Migration
 import { getLogger } from '@xenplane/observability';
 import { AgentError, toServiceError } from '../../errors';
 import { sleep } from '../../host/abortable';
+import type { MigrationTickets } from '../../host/migration-tickets';
 import type { PeerAgents } from '../../host/peer-agents';
 import { authorize } from '../../server/call-guard';
 import type { MigrationService } from '../../server/migration.service';
@@ -27,6 +28,7 @@ export class SimMigration implements MigrationService {
   constructor(
     private readonly sim: SimDriver,
     private readonly peers: PeerAgents,
+    private readonly tickets: Pick<MigrationTickets, 'admit'>,
   ) {}
 
   async migrateOut(req: MigrateDomainRequest, ctx: CallContext): Promise<MigrateDomainResponse> {
@@ -41,12 +43,12 @@ export class SimMigration implements MigrationService {
     };
     try {
       const offer: Offer = { ...snapshot, epoch: req.epoch || snapshot.epoch };
-      stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.from(JSON.stringify(offer)), eof: false });
+      stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.from(JSON.stringify(offer)), eof: false, ticket: req.ticket });
       await next(); // the target accepted (it has the memory)
       const { migrationMbps, migrationDowntimeMs } = this.sim.config;
       await sleep(req.live ? Math.ceil((snapshot.memoryMb / migrationMbps) * 1000) : 0, ctx.signal);
       await sleep(req.live ? migrationDowntimeMs : Math.ceil((snapshot.memoryMb / migrationMbps) * 1000), ctx.signal);
-      stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.alloc(0), eof: true });
+      stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.alloc(0), eof: true, ticket: '' });
       const done = await next();
       const { domId } = JSON.parse(done.data.toString()) as { domId: number };
       this.sim.release(req.vmId);
@@ -64,29 +66,35 @@ export class SimMigration implements MigrationService {
 
   receive(call: ServerDuplexStream<MigrationChunk, MigrationChunk>): void {
     let offer: Offer | undefined;
+    let refused = false;
     const fail = (err: unknown) => {
+      refused = true;
       const e = toServiceError(err);
       this.log.warn({ err: e.details }, 'incoming migration refused');
       // emit, not destroy: grpc-js 1.14 sends no status for a destroyed server stream, and the
       // source would wait for its deadline instead of hearing why
       call.emit('error', Object.assign(new Error(e.details), e));
     };
+    let callerHostId = '';
     try {
-      authorize(call, ['host']);
+      const caller = authorize(call, ['host']);
+      if (caller.kind === 'host') callerHostId = caller.hostId;
     } catch (err) {
       fail(err);
       return;
     }
     call.on('data', (chunk: MigrationChunk) => {
+      if (refused) return;
       try {
         if (!offer) {
+          this.tickets.admit(callerHostId, chunk);
           offer = JSON.parse(chunk.data.toString()) as Offer;
           if (offer.spec.vmId !== chunk.vmId) throw new AgentError('invalid_argument', 'the offer names another VM');
           this.sim.ensureMemory(offer.memoryMb);
-          call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.alloc(0), eof: false });
+          call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.alloc(0), eof: false, ticket: '' });
         } else if (chunk.eof) {
           const dom = this.sim.receive(offer.spec, offer.memoryMb, offer.vcpus, offer.epoch);
-          call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: dom.domId })), eof: true });
+          call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: dom.domId })), eof: true, ticket: '' });
           call.end();
         }
       } catch (err) {

@@ -2,7 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { MigrationChunk } from '@xenplane/proto';
 import { pumpBytes, pumpChunks } from './migration-relay';
 
-const chunkOf = (data: Buffer): MigrationChunk => ({ vmId: 'vm', epoch: 1, data, eof: false });
+const chunkOf = (data: Buffer): MigrationChunk => ({ vmId: 'vm', epoch: 1, data, eof: false, ticket: '' });
 
 function sink(highWaterMark = 16) {
   const got: MigrationChunk[] = [];
@@ -66,7 +66,7 @@ describe('pumpChunks', () => {
     const eofs: MigrationChunk[] = [];
     pumpChunks(from, to, (c) => eofs.push(c));
     from.write(chunkOf(Buffer.from('xy')));
-    from.write({ ...chunkOf(Buffer.from('{"domId":3}')), eof: true });
+    from.write({ ...chunkOf(Buffer.from('{"domId":3}')), eof: true, ticket: '' });
     expect(to.read()?.toString()).toBe('xy');
     expect(eofs.map((c) => c.data.toString())).toEqual(['{"domId":3}']);
   });

@@ -19,11 +19,12 @@ export async function createXlHost(c: AgentConfig, identity: HostIdentity, port:
     listenHost: c.AGENT_LISTEN_HOST,
     port,
     testControls: false,
-    migration: (peers) =>
+    migration: (peers, tickets) =>
       new XlMigration({
         driver,
         command,
         peers,
+        tickets,
         socketDir: join(c.XL_WORK_DIR, 'migrations'),
         transport: { node: process.execPath, script: TRANSPORT_SCRIPT },
       }),

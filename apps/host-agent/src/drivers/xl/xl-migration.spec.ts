@@ -118,9 +118,10 @@ describe('XlMigration', () => {
   let events: DomainEventInput[];
   let target: ReturnType<typeof fakeTarget>;
   let peers: { receiveMigration: jest.Mock };
+  let tickets: { admit: jest.Mock };
   let migration: XlMigration;
   const socketDir = () => join(dir, 'migrations');
-  const req = (over: Partial<MigrateDomainRequest> = {}): MigrateDomainRequest => ({ vmId: VM, targetHostId: TARGET, targetAddress: '10.0.0.2:7443', live: true, epoch: 4, ...over });
+  const req = (over: Partial<MigrateDomainRequest> = {}): MigrateDomainRequest => ({ vmId: VM, targetHostId: TARGET, targetAddress: '10.0.0.2:7443', live: true, epoch: 4, ticket: 'the-signed-ticket', ...over });
   const ctx = (signal = new AbortController().signal) => ({ signal });
 
   beforeEach(() => {
@@ -132,12 +133,13 @@ describe('XlMigration', () => {
     // a target that answers each data chunk with "ack:<data>" and the end with where the domain landed
     target = fakeTarget((chunk, stream) => {
       if (chunk.eof) {
-        stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: 42 })), eof: true });
+        stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: 42 })), eof: true, ticket: '' });
         stream.push(null);
-      } else if (target.sent.length > 1) stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(`ack:${chunk.data.toString()}`), eof: false });
+      } else if (target.sent.length > 1) stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(`ack:${chunk.data.toString()}`), eof: false, ticket: '' });
     });
     peers = { receiveMigration: jest.fn(() => target.stream as unknown as ClientDuplexStream<MigrationChunk, MigrationChunk>) };
-    migration = new XlMigration({ driver, command: xl, peers, socketDir: socketDir(), transport: PROGRAM, answerTimeoutMs: 2_000 });
+    tickets = { admit: jest.fn() };
+    migration = new XlMigration({ driver, command: xl, peers, tickets, socketDir: socketDir(), transport: PROGRAM, answerTimeoutMs: 2_000 });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -155,7 +157,7 @@ describe('XlMigration', () => {
       expect(call.slice(0, 4)).toEqual(['migrate', '-s', `${PROGRAM.node} ${PROGRAM.script} ${socketDir()}`, NAME]);
       expect(call[4]).toMatch(/^[0-9a-f]{32}$/);
       expect(peers.receiveMigration).toHaveBeenCalledWith(TARGET, '10.0.0.2:7443', expect.any(AbortSignal));
-      expect(target.sent[0]).toMatchObject({ vmId: VM, epoch: 4, eof: false });
+      expect(target.sent[0]).toMatchObject({ vmId: VM, epoch: 4, eof: false, ticket: 'the-signed-ticket' });
       expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false });
       expect(bytesOf(target.sent)).toBe('guest memory');
       expect(target.sent.at(-1)!.eof).toBe(true);
@@ -272,7 +274,7 @@ describe('XlMigration', () => {
       for (const c of chunks) call.push(c);
       return { call: call as unknown as ServerDuplexStream<MigrationChunk, MigrationChunk>, raw: call, written, ended };
     }
-    const chunk = (data: string, eof = false): MigrationChunk => ({ vmId: VM, epoch: 5, data: Buffer.from(data), eof });
+    const chunk = (data: string, eof = false): MigrationChunk => ({ vmId: VM, epoch: 5, data: Buffer.from(data), eof, ticket: '' });
     const offer = (paused = false) => chunk(JSON.stringify({ paused }));
     const readAll = async (s: PassThrough) => {
       let text = '';
@@ -346,6 +348,18 @@ describe('XlMigration', () => {
       const c = incoming([offer()], `URI:${CONTROL_PLANE_URI}`);
       migration.receive(c.call);
       expect(await c.ended).toMatchObject({ code: Status.PERMISSION_DENIED });
+      expect(xl.calls).toEqual([]);
+    });
+
+    it('refuses a stream the control plane did not ask for (its ticket checked against the calling host) before running xl', async () => {
+      const source = randomUUID();
+      tickets.admit.mockImplementation(() => {
+        throw new AgentError('permission_denied', 'no migration ticket: the control plane did not ask for this migration');
+      });
+      const c = incoming([{ ...offer(), ticket: '' }], `URI:${hostUri(source)}`);
+      migration.receive(c.call);
+      expect(await c.ended).toMatchObject({ code: Status.PERMISSION_DENIED, details: expect.stringContaining('did not ask') });
+      expect(tickets.admit).toHaveBeenCalledWith(source, expect.objectContaining({ vmId: VM, ticket: '' }));
       expect(xl.calls).toEqual([]);
     });
 

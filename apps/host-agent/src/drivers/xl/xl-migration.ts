@@ -14,12 +14,15 @@ import { openTunnel, type TransportProgram } from './migration-tunnel';
 import { parseXlListLong } from './parse-list';
 import { domainName } from './xl-config';
 import type { XlDriver } from './xl-driver';
+import type { MigrationTickets } from '../../host/migration-tickets';
 import { migrationFailure, xlFailure } from './xl-errors';
 
 export interface XlMigrationOptions {
   driver: XlDriver;
   command: XlCommand & XlStreamCommand;
   peers: { receiveMigration(hostId: string, address: string, signal: AbortSignal): ClientDuplexStream<MigrationChunk, MigrationChunk> };
+  /** the target's check that the control plane asked for an incoming migration */
+  tickets: Pick<MigrationTickets, 'admit'>;
   /** the agent's private directory for the transports' sockets */
   socketDir: string;
   transport: TransportProgram;
@@ -82,7 +85,7 @@ export class XlMigration implements MigrationService {
     const epoch = req.epoch || this.o.driver.epochOf(req.vmId);
     const tunnel = await openTunnel(this.o.socketDir, this.o.transport);
     const stream = this.o.peers.receiveMigration(req.targetHostId, req.targetAddress, ctx.signal);
-    stream.write({ vmId: req.vmId, epoch, data: Buffer.from(JSON.stringify(offer)), eof: false });
+    stream.write({ vmId: req.vmId, epoch, data: Buffer.from(JSON.stringify(offer)), eof: false, ticket: req.ticket });
     const relay = relayToTarget(stream, tunnel.connection, req.vmId, epoch);
     try {
       const r = await this.o.command.run(['migrate', '-s', tunnel.transport, domainName(req.vmId), tunnel.token], { signal: ctx.signal });
@@ -112,8 +115,9 @@ export class XlMigration implements MigrationService {
   }
 
   private async land(call: ServerDuplexStream<MigrationChunk, MigrationChunk>, signal: AbortSignal): Promise<void> {
-    authorize(call, ['host']);
+    const caller = authorize(call, ['host']);
     const first = await firstChunk(call, signal);
+    this.o.tickets.admit(caller.kind === 'host' ? caller.hostId : '', first);
     if (!UUID.test(first.vmId)) throw new AgentError('invalid_argument', 'vm_id: must be a lowercase UUID');
     const offer = parseOffer(first.data);
     const { vmId, epoch } = first;
@@ -124,7 +128,7 @@ export class XlMigration implements MigrationService {
     pumpChunks(call, xl.stdin, () => xl.stdin.end());
     call.on('end', () => xl.stdin.end());
     call.resume();
-    pumpBytes(xl.stdout, call, (data) => ({ vmId, epoch, data, eof: false }));
+    pumpBytes(xl.stdout, call, (data) => ({ vmId, epoch, data, eof: false, ticket: '' }));
     const r = await xl.done; // after stdout ended: all xl said went out before our last word
     if (signal.aborted || r.code !== 0) {
       await this.removeIncoming(vmId, before);
@@ -134,7 +138,7 @@ export class XlMigration implements MigrationService {
     this.o.driver.setEpoch(vmId, epoch);
     this.o.driver.announce({ ...dom, epoch }, DomainEventType.DOMAIN_EVENT_TYPE_MIGRATED_IN);
     const landed: Landed = { domId: dom.domId };
-    call.write({ vmId, epoch, data: Buffer.from(JSON.stringify(landed)), eof: true });
+    call.write({ vmId, epoch, data: Buffer.from(JSON.stringify(landed)), eof: true, ticket: '' });
     call.end();
   }
 
@@ -227,10 +231,10 @@ function relayToTarget(stream: ClientDuplexStream<MigrationChunk, MigrationChunk
       socket.on('error', () => stream.cancel());
       pumpBytes(socket, stream, (data) => {
         sent = true;
-        return { vmId, epoch, data, eof: false };
+        return { vmId, epoch, data, eof: false, ticket: '' };
       });
       socket.on('end', () => {
-        stream.write({ vmId, epoch, data: Buffer.alloc(0), eof: true });
+        stream.write({ vmId, epoch, data: Buffer.alloc(0), eof: true, ticket: '' });
         stream.end();
       });
       pumpChunks(stream, socket, () => socket.end());

@@ -94,11 +94,12 @@ export class MigrateVmHandler implements OperationHandler {
     if (clearTarget) await this.agents.call(target, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: false }));
     const live = (op.params as MigrateParams).live ?? true;
     const deadlineMs = migrationDeadlineMs(vm.memoryMb, live, this.config.AGENT_CALL_TIMEOUT_MS);
+    const ticket = await this.agents.migrationTicket({ vmId: vm.id, sourceHostId: source.id, targetHostId: target.id });
     let moved;
     try {
       moved = await this.hostWork.on(source, op, (a) =>
         a.migrateDomain(
-          { vmId: vm.id, targetHostId: target.id, targetAddress: target.address, live, epoch },
+          { vmId: vm.id, targetHostId: target.id, targetAddress: target.address, live, epoch, ticket },
           { deadlineMs, correlationId: op.correlationId ?? undefined },
         ),
       );
