@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { credentials, Metadata, status as Status } from '@grpc/grpc-js';
 import { type AgentClient, createAgentClient } from '@xenplane/agent-client';
-import { loadOrCreateCa } from '@xenplane/pki';
+import { loadOrCreateCa, signMigrationTicket } from '@xenplane/pki';
 import { DomainEventType, type DomainSpec, DomainState, FaultKind, HostAgentClient } from '@xenplane/proto';
 import { StandaloneAgent, testDomainSpec } from '@xenplane/testing';
 
@@ -253,12 +253,46 @@ describe('host agent over gRPC (sim driver)', () => {
       expect([Status.UNAVAILABLE, Status.UNAUTHENTICATED]).toContain(e.code);
     });
 
-    it('lets another enrolled host stream migrations but not command domains', async () => {
+    it('does not let another enrolled host command domains', async () => {
       const s = spec();
       const peer = agent.client(2_000, await agent.hostIdentity());
       const e = await statusOf(peer.createDomain({ spec: s, startPaused: false }));
       expect(e.code).toBe(Status.PERMISSION_DENIED);
       expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
+    });
+
+    it("takes an incoming domain from another host only with the control plane's ticket for that move", async () => {
+      const s = spec();
+      const sourceHostId = randomUUID();
+      const peer = agent.client(5_000, await agent.hostIdentity(sourceHostId));
+      const offer = Buffer.from(JSON.stringify({ spec: s, memoryMb: s.memoryMb, vcpus: s.vcpus, epoch: 2 }));
+      const push = (ticket: string) => {
+        const stream = peer.receiveMigration({ deadlineMs: 5_000 });
+        const answers: { eof: boolean; data: Buffer }[] = [];
+        const ended = new Promise<{ code: number } | 'ok'>((resolve) => {
+          stream.on('data', (c: { eof: boolean; data: Buffer }) => {
+            answers.push(c);
+            if (answers.length === 1) stream.write({ vmId: s.vmId, epoch: 2, data: Buffer.alloc(0), eof: true, ticket: '' });
+            if (c.eof) stream.end();
+          });
+          stream.on('error', (e: { code: number }) => resolve(e));
+          stream.on('end', () => resolve('ok'));
+        });
+        stream.write({ vmId: s.vmId, epoch: 2, data: offer, eof: false, ticket });
+        return { ended, answers };
+      };
+      const ticket = (over: { targetHostId?: string; sourceHostId?: string } = {}) =>
+        signMigrationTicket(agent.controlPlane!, { vmId: s.vmId, sourceHostId, targetHostId: agent.hostId, expiresAt: Date.now() + 60_000, ...over });
+
+      for (const bad of ['', ticket({ targetHostId: randomUUID() }), ticket({ sourceHostId: randomUUID() })]) {
+        expect(await push(bad).ended).toMatchObject({ code: Status.PERMISSION_DENIED });
+        expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
+      }
+      const ok = push(ticket());
+      expect(await ok.ended).toBe('ok');
+      const { domId } = JSON.parse(ok.answers.at(-1)!.data.toString()) as { domId: number };
+      expect((await c.getDomain({ vmId: s.vmId })).domId).toBe(domId);
+      await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
     });
 
     it('will not talk to a server that is not the host it expects', async () => {
