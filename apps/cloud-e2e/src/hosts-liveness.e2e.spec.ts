@@ -36,6 +36,14 @@ describe('host liveness, fencing and the per-host operation limit', () => {
     const vms = await Promise.all(res.body.vms.map(async (v: any) => (await cloud.api.get(`/v1/vms/${v.id}`)).body));
     const onTarget = vms.find((v: any) => v.hostId === target.id);
     expect(onTarget).toBeDefined();
+    // the agent learns what it must fence from heartbeats: two that began after the VM ran, so
+    // the second one's list of protected VMs was read when the VM was already there
+    const heartbeatAfter = (t: number) =>
+      waitFor('a heartbeat of sim-2', async () => {
+        const at = Date.parse((await hostByName('sim-2')).lastHeartbeatAt);
+        return at > t ? at : undefined;
+      }, { timeoutMs: 10_000 });
+    await heartbeatAfter(await heartbeatAfter(Date.now()));
 
     const control = await cloud.simControl('sim-2');
     await control.injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 9_000 });
