@@ -1,6 +1,6 @@
 // Helpers for the project's own scripts (plain Node, no dependencies: they run before npm install).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,14 +26,25 @@ export function runAsync(cmd, args, opts = {}) {
 
 /** npm install when node_modules is missing or older than the lock file. */
 export function ensureInstalled() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  if (installedAsLocked()) return;
   // `npm install` rather than `npm ci`: the registry here omits other platforms' optional
   // packages (msgpackr-extract-darwin-*, …), so `npm ci` rejects any lock file as out of sync.
   // With a lock file present, install still resolves exactly the locked versions.
   console.log('› installing dependencies (npm install, from package-lock.json)');
   run('npm', ['install', '--no-audit', '--no-fund']);
+}
+
+/**
+ * Every package the lock file pins is in node_modules at its locked version (npm's own record
+ * of what it installed, node_modules/.package-lock.json). By content, not by file times: a
+ * fresh checkout or a git worktree sharing node_modules has a newer lock file, not a different one.
+ */
+function installedAsLocked() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return false;
+  const locked = readJson('package-lock.json').packages ?? {};
+  const installed = JSON.parse(readFileSync(marker, 'utf8')).packages ?? {};
+  return Object.entries(locked).every(([path, p]) => path === '' || p.optional || installed[path]?.version === p.version);
 }
 
 export function nodeMajor() {
