@@ -12,3 +12,5 @@ export * from './vm-creation';
 export * from './claim-batch';
 export * from './migration';
 export * from './host-maintenance';
+export * from './operation-begin';
+export * from './operation-ends';

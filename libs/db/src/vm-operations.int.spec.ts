@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
-import { beginVmOperation } from './vm-operations';
+import { beginVmOperation, startVmOperation } from './vm-operations';
 
 describe('beginVmOperation (real Postgres)', () => {
   let t: TestDatabase;
@@ -54,5 +54,22 @@ describe('beginVmOperation (real Postgres)', () => {
     expect((await t.db.operation.findUniqueOrThrow({ where: { id: stop!.id } })).cancelRequested).toBe(true);
     expect((await t.db.operation.findUniqueOrThrow({ where: { id: del.id } })).cancelRequested).toBe(false);
     expect(await t.db.operation.count({ where: { vmId: v.id } })).toBe(2);
+  });
+
+  it('startVmOperation reads the VM in the same statement: fromState, project and host from the row', async () => {
+    const v = await vm();
+    const started = await startVmOperation(t.db, { vmId: v.id, projectId, from: ['running', 'stopped'], kind: 'delete', via: 'deleting', params: { why: 'x' } });
+    expect(started).toMatchObject({ state: 'running', op: { kind: 'delete', status: 'queued', projectId, vmId: v.id, params: { why: 'x', fromState: 'running' } } });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: started.op!.id } })).toEqual(started.op);
+    expect((await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).state).toBe('deleting');
+  });
+
+  it('startVmOperation answers the state it saw when it may not start, and nothing for a VM of another project', async () => {
+    const v = await vm();
+    expect(await startVmOperation(t.db, { vmId: v.id, from: ['stopped'], kind: 'start', via: 'starting' })).toEqual({ op: null, state: 'running' });
+    const other = (await t.db.project.create({ data: { name: 'other' } })).id;
+    expect(await startVmOperation(t.db, { vmId: v.id, projectId: other, from: ['running'], kind: 'stop', via: 'stopping' })).toEqual({ op: null, state: null });
+    expect(await t.db.operation.count({ where: { vmId: v.id } })).toBe(0);
+    expect(await events([v.id])).toEqual([]);
   });
 });

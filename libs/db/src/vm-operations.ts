@@ -1,5 +1,4 @@
 import type { Db } from './client';
-import { FREED_USAGE_RETURNED } from './host-usage';
 import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 
@@ -17,31 +16,56 @@ export interface BeginOperation {
  * Starts an operation on a VM, in ONE statement: the VM enters the transitional state and the
  * operation is queued, with both events in that order, only if nobody changed the VM's state
  * meanwhile (null then, and nothing is written). A delete overtakes work still in flight on
- * the VM: that work stops at its next step. The API (tenants' actions) and the scheduler (TTL
- * expiry) both start operations here.
+ * the VM: that work stops at its next step. The scheduler (TTL expiry, evacuation) starts
+ * operations on VMs it has read here; the API, which has not, uses startVmOperation.
  */
 export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Operation | null> {
-  // where the VM goes back to if the operation is cancelled before it starts
-  const params = JSON.stringify({ ...b.params, fromState: b.vm.state });
-  const rows = await db.$queryRaw<Operation[]>`
-    WITH moved AS (
-      UPDATE vms SET state = ${b.via}::"VmState", state_changed_at = now(), updated_at = now()
-      WHERE id = ${b.vm.id}::uuid AND state = ${b.vm.state}::"VmState"
-      RETURNING id
+  const { vm, ...rest } = b;
+  return (await startVmOperation(db, { ...rest, vmId: vm.id, from: [vm.state] })).op;
+}
+
+export interface StartOperation extends Omit<BeginOperation, 'vm'> {
+  vmId: string;
+  /** only a VM of this project is seen (absent: any) */
+  projectId?: string | null;
+  /** the states the operation may start from */
+  from: readonly VmState[];
+}
+
+/** The operation, or why not: the VM as the statement saw it (null: no such VM to be seen). */
+export type StartOutcome = { op: Operation; state: VmState } | { op: null; state: VmState | null };
+
+/**
+ * beginVmOperation for a VM known by id only, reading it in the same statement (a request's one
+ * round trip): it starts only if the VM is visible and in one of `from`, and nobody moved it
+ * meanwhile. The state the VM was in answers why not (or becomes the operation's `fromState`).
+ */
+export async function startVmOperation(db: Db, s: StartOperation): Promise<StartOutcome> {
+  // fromState, where the VM goes back to if the operation is cancelled before it starts, comes from the row
+  const params = JSON.stringify(s.params ?? {});
+  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null })[]>`
+    WITH current AS (
+      SELECT id, project_id, host_id, state FROM vms
+      WHERE id = ${s.vmId}::uuid AND (${s.projectId ?? null}::uuid IS NULL OR project_id = ${s.projectId ?? null}::uuid)
+    ), moved AS (
+      UPDATE vms v SET state = ${s.via}::"VmState", state_changed_at = now(), updated_at = now()
+      FROM current c
+      WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY(${s.from}::text[])
+      RETURNING v.id, c.project_id, c.host_id, c.state
     ), created AS (
       INSERT INTO operations (id, kind, project_id, vm_id, host_id, params, correlation_id, requested_by, updated_at)
-      SELECT gen_random_uuid(), ${b.kind}::"OperationKind", ${b.vm.projectId}::uuid, moved.id, ${b.vm.hostId}::uuid,
-        ${params}::jsonb, ${b.correlationId ?? null}, ${b.requestedBy ?? null}::uuid, now()
+      SELECT gen_random_uuid(), ${s.kind}::"OperationKind", moved.project_id, moved.id, moved.host_id,
+        ${params}::jsonb || jsonb_build_object('fromState', moved.state::text), ${s.correlationId ?? null}, ${s.requestedBy ?? null}::uuid, now()
       FROM moved
       RETURNING ${OPERATION_COLUMNS}
     ), overtaken AS (
       UPDATE operations SET cancel_requested = true, updated_at = now()
-      WHERE ${b.kind === 'delete'} AND vm_id = ${b.vm.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
+      WHERE ${s.kind === 'delete'} AND vm_id = ${s.vmId}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
     ), recorded AS (
       INSERT INTO events (project_id, resource_type, resource_id, type, data)
       SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, ${b.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', ${b.via}::text, 'hostId', ${b.vm.hostId}::text) AS data
+        SELECT 1 AS ord, moved.project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+          jsonb_build_object('state', ${s.via}::text, 'hostId', moved.host_id::text) AS data
         FROM moved
         UNION ALL
         SELECT 2, created."projectId", 'operation', created.id, 'operation.status',
@@ -49,8 +73,10 @@ export async function beginVmOperation(db: Db, b: BeginOperation): Promise<Opera
         FROM created
       ) e ORDER BY ord
     )
-    SELECT * FROM created`;
-  return rows[0] ?? null;
+    SELECT created.*, (SELECT state::text FROM current) AS "currentState"
+    FROM (SELECT 1) one LEFT JOIN created ON true`;
+  const { currentState, ...op } = rows[0]!;
+  return op.id ? { op: op as Operation, state: currentState! } : { op: null, state: currentState };
 }
 
 /** An operation that succeeded, as OperationStore.finish writes it (for single-statement ends). */
@@ -73,66 +99,6 @@ export function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'host
         jsonb_build_object('kind', ${op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${vm.id}::text, 'errorCode', NULL)
       FROM finished
     ) e ORDER BY ord`;
-}
-
-export interface BuiltVm {
-  vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>;
-  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
-  domId: number;
-  powerState: 'running' | 'paused';
-}
-
-/**
- * The end of a create, in ONE statement: the VM `building` -> `running` with its domain, the
- * operation succeeded, both events recorded in that order. The operation only ends if the VM
- * moved; false when it did not (deleted while building: the caller ends the operation).
- */
-export async function finishBuiltVm(db: Db, b: BuiltVm): Promise<boolean> {
-  const rows = await db.$queryRaw<{ moved: bigint }[]>`
-    WITH moved AS (
-      UPDATE vms SET state = 'running', dom_id = ${b.domId}, power_state = ${b.powerState}::"PowerState",
-        error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
-      WHERE id = ${b.vm.id}::uuid AND state = 'building'
-      RETURNING id
-    ), finished AS (
-      UPDATE operations SET ${SUCCEEDED}
-      WHERE id = ${b.op.id}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
-      RETURNING id
-    ), recorded AS (${stateThenOperationEvents(b.vm, 'running', b.op)})
-    SELECT count(*) AS moved FROM moved`;
-  return Number(rows[0]?.moved ?? 0) === 1;
-}
-
-export interface DeletedVm {
-  vm: Pick<Vm, 'id' | 'projectId' | 'hostId' | 'state' | 'vcpus' | 'memoryMb' | 'diskGb'>;
-  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
-}
-
-/**
- * The end of a delete, in ONE statement: the VM `deleted` (if it is still in the state the
- * delete saw), its claims released on their hosts, its quota given back, the operation
- * succeeded, both events recorded in that order.
- */
-export async function finishDeletedVm(db: Db, d: DeletedVm): Promise<void> {
-  await db.$executeRaw`
-    WITH moved AS (
-      UPDATE vms SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
-        state_changed_at = now(), updated_at = now()
-      WHERE id = ${d.vm.id}::uuid AND state = ${d.vm.state}::"VmState"
-      RETURNING id
-    ), freed AS (
-      DELETE FROM allocations WHERE vm_id = ${d.vm.id}::uuid AND EXISTS (SELECT 1 FROM moved)
-      RETURNING host_id, vcpus, memory_mb, disk_gb
-    ), hosts_released AS (${FREED_USAGE_RETURNED}), quota_released AS (
-      UPDATE projects SET used_instances = used_instances - 1, used_vcpus = used_vcpus - ${d.vm.vcpus},
-        used_memory_mb = used_memory_mb - ${d.vm.memoryMb}, used_disk_gb = used_disk_gb - ${d.vm.diskGb}, updated_at = now()
-      WHERE id = ${d.vm.projectId}::uuid AND EXISTS (SELECT 1 FROM moved)
-    ), finished AS (
-      UPDATE operations SET ${SUCCEEDED}
-      WHERE id = ${d.op.id}::uuid AND status IN ('queued', 'running')
-      RETURNING id
-    )
-    ${stateThenOperationEvents(d.vm, 'deleted', d.op)}`;
 }
 
 /** A host where a VM holds a claim, as a delete needs it to reach the agent. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 // Acquire: drop expired leases, then take one if fewer than the limit are held.
@@ -13,6 +14,9 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   return 1
 end
 return 0`;
+// sent by its hash: Redis keeps the script once loaded (a round trip's bytes and its hashing of
+// the script's text saved per acquire); the text goes only when Redis does not have it yet
+const ACQUIRE_SHA = createHash('sha1').update(ACQUIRE).digest('hex');
 
 /**
  * At most `limit` operations at once per host, across every scheduler process: a counting
@@ -29,8 +33,11 @@ export class HostSlots {
 
   /** Takes (or renews) the slot `holder` on host; false when the host is busy. */
   async acquire(hostId: string, holder: string): Promise<boolean> {
-    const now = Date.now();
-    const got = await this.redis.eval(ACQUIRE, 1, this.key(hostId), now, this.leaseMs, this.limit, holder);
+    const args = [this.key(hostId), Date.now(), this.leaseMs, this.limit, holder] as const;
+    const got = await this.redis.evalsha(ACQUIRE_SHA, 1, ...args).catch((err: Error) => {
+      if (!err.message.startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(ACQUIRE, 1, ...args);
+    });
     return got === 1;
   }
 

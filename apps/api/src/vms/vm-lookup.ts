@@ -9,10 +9,3 @@ export async function findVisibleVm(db: Db, principal: Principal, id: string): P
   if (!vm) throw notFound('vm', id);
   return vm;
 }
-
-/** What starting an operation needs of a visible VM, in one lean read (404 as above). */
-export async function findVisibleVmState(db: Db, principal: Principal, id: string) {
-  const vm = await db.vm.findFirst({ where: { id, ...visibleProject(principal) }, select: { id: true, projectId: true, state: true, hostId: true } });
-  if (!vm) throw notFound('vm', id);
-  return vm;
-}

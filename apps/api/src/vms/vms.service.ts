@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { beginVmOperation, createVmBatch, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
-import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction } from '@xenplane/domain';
+import { createVmBatch, startVmOperation, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
+import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction, type VmState, VM_STATES } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
-import { ApiError, conflict, invalid } from '../common/errors/api-errors';
+import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
 import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
 import { DB } from '@xenplane/db';
 import { OperationQueue } from '../infra/queue.module';
@@ -14,7 +14,7 @@ import { resolveFlavor, resolveImage } from './catalog-lookup';
 import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
-import { findVisibleVm, findVisibleVmState } from './vm-lookup';
+import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, VM_INCLUDE, type VmPage, type VmView } from './vm.view';
 
 @Injectable()
@@ -123,21 +123,29 @@ export class VmsService {
     return this.startOperation(principal, id, 'delete', {});
   }
 
+  /**
+   * Reads the VM and starts the operation in ONE statement (startVmOperation); only a refusal
+   * costs nothing more, its reason comes from the state the statement saw.
+   */
   private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
-    const vm = await findVisibleVmState(this.db, principal, id);
-    const check = checkAction(action, vm.state);
-    if (!check.ok) throw conflict(check.reason, { state: vm.state });
-    const op = await beginVmOperation(this.db, {
-      vm,
+    const { from, via } = actionRule(action);
+    const started = await startVmOperation(this.db, {
+      vmId: id,
+      projectId: visibleProject(principal).projectId ?? null,
+      from,
       kind: action as OperationKind,
-      via: check.via,
+      via,
       params,
       requestedBy: principal.tokenId,
       correlationId: currentCorrelationId() ?? null,
     });
-    if (!op) throw conflict('the VM changed state meanwhile; retry');
-    await this.queue.wake([op]);
-    return presentOperation(op);
+    if (!started.op) {
+      if (!started.state) throw notFound('vm', id);
+      const check = checkAction(action, started.state);
+      throw check.ok ? conflict('the VM changed state meanwhile; retry') : conflict(check.reason, { state: started.state });
+    }
+    await this.queue.wake([started.op]);
+    return presentOperation(started.op);
   }
 
   private async checkPlacementRefs(projectId: string, dto: CreateVmDto): Promise<void> {
@@ -149,4 +157,12 @@ export class VmsService {
       if (!group) throw invalid('serverGroupId', 'no such server group in this project');
     }
   }
+}
+
+/** The states an action may start from, and the one it moves the VM through (checkAction's rule). */
+function actionRule(action: VmAction): { from: VmState[]; via: VmState } {
+  const from = VM_STATES.filter((state) => checkAction(action, state).ok);
+  const check = checkAction(action, from[0]!);
+  if (!check.ok) throw new ApiError('internal', `no state allows ${action}`);
+  return { from, via: check.via };
 }

@@ -1,18 +1,28 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, operationColumnsOf, operationEvent, type Prisma, recordEvents, type Vm, vmColumnsOf, vmFromRow, withoutVm } from '@xenplane/db';
+import {
+  beginOperation,
+  type BegunOperation,
+  type BuiltVm,
+  DB,
+  type Db,
+  type DeletedVm,
+  finishBuiltVms,
+  finishDeletedVms,
+  type Operation,
+  operationEvent,
+  type Prisma,
+  recordEvents,
+} from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
+import { StatementBatcher } from './statement-batcher';
 
 type Tx = Prisma.TransactionClient;
 
-export interface BegunOperation {
-  /** the operation as it now is; null when it does not exist */
-  op: Operation | null;
-  /** its VM as it was when the operation was taken up (read in the same statement) */
-  vm: Vm | null;
-  started: boolean;
-  /** an older unfinished operation on the same VM goes first */
-  waits: boolean;
-}
+// what beginOperation writes for the two kinds whose first step rides along with taking them up
+const FIRST_STEPS = {
+  create: { step: 'placing', progress: progressOf('create', 'placing') },
+  delete: { step: 'destroying', progress: progressOf('delete', 'destroying') },
+};
 
 /**
  * Every write to an operation row: conditional on the status it expects, so two workers that
@@ -20,48 +30,35 @@ export interface BegunOperation {
  */
 @Injectable()
 export class OperationStore {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  // the ends of concurrent creates and deletes share statements (finishBuiltVms, finishDeletedVms)
+  private readonly built: StatementBatcher<BuiltVm, boolean>;
+  private readonly deleted: StatementBatcher<DeletedVm, undefined>;
+
+  constructor(@Inject(DB) private readonly db: Db) {
+    this.built = new StatementBatcher((items) => finishBuiltVms(db, items));
+    this.deleted = new StatementBatcher(async (items) => {
+      await finishDeletedVms(db, items);
+      return items.map(() => undefined);
+    });
+  }
 
   load(id: string): Promise<Operation | null> {
     return this.db.operation.findUnique({ where: { id } });
   }
 
-  /**
-   * Takes up an operation for a worker, in ONE statement: reads it, and moves it queued ->
-   * running (its event with it) unless another unfinished operation on the same VM was queued
-   * first (that one goes first; a create is its VM's first operation, nothing is older). A
-   * running operation picked up again stays running. `started` is false when it is finished,
-   * must wait, or another worker got there first.
-   */
-  async begin(id: string): Promise<BegunOperation> {
-    const rows = await this.db.$queryRaw<Record<string, unknown>[]>`
-      WITH current AS (
-        SELECT * FROM operations WHERE id = ${id}::uuid
-      ), older AS (
-        SELECT 1 FROM current c
-        WHERE c.kind <> 'create' AND c.vm_id IS NOT NULL AND EXISTS (
-          SELECT 1 FROM operations p
-          WHERE p.vm_id = c.vm_id AND p.status IN ('queued', 'running') AND p.created_at < c.created_at AND p.id <> c.id)
-      ), started AS (
-        UPDATE operations o SET status = 'running', started_at = coalesce(o.started_at, now()), updated_at = now()
-        FROM current c
-        WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
-        RETURNING o.id, o.started_at, c.status AS was
-      ), recorded AS (
-        INSERT INTO events (project_id, resource_type, resource_id, type, data)
-        SELECT c.project_id, 'operation', c.id, 'operation.status',
-          jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code)
-        FROM current c JOIN started s ON s.was = 'queued'
-      )
-      SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
-        (SELECT started_at FROM started) AS "startedNow", ${vmColumnsOf('v')}
-      FROM current LEFT JOIN vms v ON v.id = current.vm_id`;
-    const row = rows[0];
-    if (!row) return { op: null, vm: null, started: false, waits: false };
-    const vm = vmFromRow(row);
-    const { waits, started, startedNow, ...op } = withoutVm<Operation & { waits: boolean; started: boolean; startedNow: Date | null }>(row);
-    if (!started) return { op, vm, started: false, waits };
-    return { op: { ...op, status: 'running', startedAt: startedNow }, vm, started: true, waits: false };
+  /** Takes up an operation for a worker, with a create's or a delete's first step (beginOperation). */
+  begin(id: string): Promise<BegunOperation> {
+    return beginOperation(this.db, id, FIRST_STEPS);
+  }
+
+  /** A create's end: VM running, operation succeeded; false when the VM had left `building`. */
+  finishBuilt(b: BuiltVm): Promise<boolean> {
+    return this.built.submit(b);
+  }
+
+  /** A delete's end: VM deleted, claims and quota released, operation succeeded. */
+  finishDeleted(d: DeletedVm): Promise<undefined> {
+    return this.deleted.submit(d);
   }
 
   async step(op: Operation, step: string, tx: Tx | Db = this.db): Promise<void> {

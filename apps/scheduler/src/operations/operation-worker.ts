@@ -64,7 +64,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    const { op, vm, started, waits } = await this.ops.begin(job.data.operationId);
+    const { op, vm, started, waits, holders } = await this.ops.begin(job.data.operationId);
     if (waits) return this.later(job, token, 200);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
@@ -74,7 +74,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     try {
-      await handler.run(op, vm);
+      await handler.run(op, vm, holders);
     } catch (err) {
       await this.fail(job, token, handler, op, err);
     }

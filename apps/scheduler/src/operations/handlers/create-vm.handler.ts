@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginScheduling, DB, type Db, finishBuiltVm, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { beginScheduling, DB, type Db, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
@@ -32,11 +32,14 @@ export class CreateVmHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation): Promise<void> {
+  async run(op: Operation, taken?: Vm | null): Promise<void> {
+    // taking the operation up usually moved its VM to `scheduling` already (beginOperation)
+    let scheduled = op.step === 'placing' && taken?.state === 'scheduling' ? taken : null;
     for (;;) {
-      const outcome = await this.attempt(op);
+      const outcome = await this.attempt(op, scheduled);
       if (outcome === 'done') return;
       op = (await this.ops.load(op.id))!;
+      scheduled = null;
     }
   }
 
@@ -45,12 +48,12 @@ export class CreateVmHandler implements OperationHandler {
    * to lack the memory) loses the VM to another host: the claim is released, the host added to
    * the operation's exclusions, and the VM placed again — up to MAX_RESCHEDULES times.
    */
-  private async attempt(op: Operation): Promise<'done' | 'rescheduled'> {
+  private async attempt(op: Operation, scheduled: Vm | null): Promise<'done' | 'rescheduled'> {
     if (op.cancelRequested) throw new OvertakenError('the VM is being deleted');
     const params = op.params as { poolId?: string; excludedHostIds?: string[] };
-    // the usual path: the VM is pending, and moving it on reads it in the same statement
+    // else the VM is pending, and moving it on reads it in the same statement
     const step = { opId: op.id, step: 'placing', progress: progressOf(op.kind, 'placing') };
-    let begun = op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null;
+    let begun = scheduled ?? (op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
     let vm = begun ?? (await this.vms.load(op.vmId!));
     if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');
     if (vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
@@ -95,7 +98,7 @@ export class CreateVmHandler implements OperationHandler {
       return 'rescheduled';
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
-    if (await finishBuiltVm(this.db, { vm: building, op, domId: domain.domId, powerState })) return 'done';
+    if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState })) return 'done';
     // deleted while building: the delete operation, waiting behind this one, removes the domain
     await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' }));
     return 'done';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginDestroy, DB, type Db, finishDeletedVm, type Operation, type Vm } from '@xenplane/db';
+import { beginDestroy, type ClaimHolder, DB, type Db, type Operation, type Vm } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
@@ -26,13 +26,15 @@ export class DeleteVmHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation, taken?: Vm | null): Promise<void> {
+  async run(op: Operation, taken?: Vm | null, takenHolders?: ClaimHolder[] | null): Promise<void> {
     const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     if (!vm || vm.state === 'deleted') {
       await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
       return;
     }
-    const holders = await beginDestroy(this.db, { vmId: vm.id, opId: op.id, step: 'destroying', progress: progressOf(op.kind, 'destroying') });
+    // taking the operation up usually recorded the step and read the claims already
+    const holders =
+      takenHolders ?? (await beginDestroy(this.db, { vmId: vm.id, opId: op.id, step: 'destroying', progress: progressOf(op.kind, 'destroying') }));
     for (const host of holders) {
       if (host.state === 'down') {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
@@ -42,7 +44,7 @@ export class DeleteVmHandler implements OperationHandler {
         if (!(err instanceof AgentNotFound)) throw err;
       });
     }
-    await finishDeletedVm(this.db, { vm, op });
+    await this.ops.finishDeleted({ vm, op });
   }
 
   /** The domain could not be destroyed: the VM keeps its claim and shows the error; delete can be retried. */

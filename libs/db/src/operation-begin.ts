@@ -1,0 +1,99 @@
+import type { Db } from './client';
+import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
+import type { ClaimHolder } from './vm-operations';
+import type { Operation, Vm } from './generated/prisma/client';
+
+/** The step (and its progress) an operation of a kind enters first once taken up. */
+export interface FirstStep {
+  step: string;
+  progress: number;
+}
+
+export interface BegunOperation {
+  /** the operation as it now is; null when it does not exist */
+  op: Operation | null;
+  /** its VM as it now is (a create's VM after `pending` -> `scheduling`), else as read when taken up */
+  vm: Vm | null;
+  started: boolean;
+  /** an older unfinished operation on the same VM goes first */
+  waits: boolean;
+  /** a delete's VM: the hosts where it holds claims (its domain is destroyed on each); else null */
+  holders: ClaimHolder[] | null;
+}
+
+/**
+ * Takes up an operation for a worker, in ONE statement: reads it, and moves it queued ->
+ * running (its event with it) unless another unfinished operation on the same VM was queued
+ * first (that one goes first; a create is its VM's first operation, nothing is older). A
+ * running operation picked up again stays running. `started` is false when it is finished,
+ * must wait, or another worker got there first.
+ *
+ * The first step of the two kinds a CI burst is made of rides along, a round trip less each:
+ * - create, taken up for the first time (no step yet): its VM `pending` -> `scheduling` with
+ *   its event, and the operation enters `first.create`, only if the VM moved (else the handler
+ *   finds out why, as it would have alone);
+ * - delete, whose VM is not already gone: the operation enters `first.delete`, and the hosts
+ *   where the VM holds claims are read.
+ * Both are what beginScheduling / beginDestroy write; the handlers fall back on those when the
+ * operation resumes after a crash.
+ */
+export async function beginOperation(db: Db, id: string, first: { create: FirstStep; delete: FirstStep }): Promise<BegunOperation> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    WITH current AS (
+      SELECT * FROM operations WHERE id = ${id}::uuid
+    ), older AS (
+      SELECT 1 FROM current c
+      WHERE c.kind <> 'create' AND c.vm_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM operations p
+        WHERE p.vm_id = c.vm_id AND p.status IN ('queued', 'running') AND p.created_at < c.created_at AND p.id <> c.id)
+    ), scheduled AS (
+      UPDATE vms v SET state = 'scheduling', state_changed_at = now(), updated_at = now()
+      FROM current c
+      WHERE v.id = c.vm_id AND v.state = 'pending' AND c.kind = 'create' AND c.step IS NULL
+        AND c.status IN ('queued', 'running') AND NOT c.cancel_requested
+      RETURNING v.*
+    ), started AS (
+      UPDATE operations o SET status = 'running', started_at = coalesce(o.started_at, now()), updated_at = now(),
+        step = CASE
+          WHEN EXISTS (SELECT 1 FROM scheduled) THEN ${first.create.step}
+          WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN ${first.delete.step}
+          ELSE o.step END,
+        progress = CASE
+          WHEN EXISTS (SELECT 1 FROM scheduled) THEN ${first.create.progress}
+          WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN ${first.delete.progress}
+          ELSE o.progress END
+      FROM current c LEFT JOIN vms v ON v.id = c.vm_id
+      WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
+      RETURNING o.id, o.started_at, o.step, o.progress, c.status AS was
+    ), recorded AS (
+      INSERT INTO events (project_id, resource_type, resource_id, type, data)
+      SELECT project_id, resource_type, resource_id, type, data FROM (
+        SELECT 1 AS ord, c.project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
+          jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code) AS data
+        FROM current c JOIN started s ON s.was = 'queued'
+        UNION ALL
+        SELECT 2, c.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL)
+        FROM current c, scheduled m
+      ) e ORDER BY ord
+    )
+    SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
+      (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",
+      CASE WHEN current.kind = 'delete' THEN (
+        SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'name', h.name, 'address', h.address, 'state', h.state::text) ORDER BY a.created_at), '[]'::jsonb)
+        FROM allocations a JOIN hosts h ON h.id = a.host_id WHERE a.vm_id = current.vm_id) END AS holders,
+      ${vmColumnsOf('v')}
+    FROM current LEFT JOIN LATERAL (
+      -- the VM as it now is: as begin moved it, else as the statement read it
+      SELECT * FROM scheduled
+      UNION ALL
+      SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
+    ) v ON true`;
+  const row = rows[0];
+  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null };
+  const vm = vmFromRow(row);
+  const { waits, started, startedNow, stepNow, progressNow, holders, ...op } = withoutVm<
+    Operation & { waits: boolean; started: boolean; startedNow: Date | null; stepNow: string | null; progressNow: number | null; holders: ClaimHolder[] | null }
+  >(row);
+  if (!started) return { op, vm, started: false, waits, holders: null };
+  return { op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress }, vm, started: true, waits: false, holders };
+}

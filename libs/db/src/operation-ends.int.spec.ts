@@ -1,0 +1,101 @@
+import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { finishBuiltVms, finishDeletedVms } from './operation-ends';
+import type { VmState } from './generated/prisma/client';
+
+describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
+  let t: TestDatabase;
+  let flavorId: string;
+  let imageId: string;
+  let poolId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('operation_ends');
+    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } })).id;
+    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+    poolId = (await t.db.pool.create({ data: { name: 'p' } })).id;
+  });
+  afterAll(() => t.drop());
+
+  const project = (name: string) => t.db.project.create({ data: { name, usedInstances: 10, usedVcpus: 20, usedMemoryMb: 10_000, usedDiskGb: 100 } });
+  const host = (name: string) =>
+    t.db.host.create({
+      data: { name, address: `${name}:1`, poolId, state: 'up', totalVcpus: 64, totalMemoryMb: 65536, totalDiskGb: 1000, usedInstances: 10, usedVcpus: 20, usedMemoryMb: 10_000, usedDiskGb: 100 },
+    });
+  const vm = (projectId: string, state: VmState, hostId: string | null, vcpus = 1) =>
+    t.db.vm.create({ data: { projectId, name: 'v', state, hostId, flavorId, imageId, guestType: 'pv', vcpus, memoryMb: 512 * vcpus, diskGb: vcpus } });
+  const op = (kind: 'create' | 'delete', projectId: string, vmId: string) =>
+    t.db.operation.create({ data: { kind, projectId, vmId, status: 'running', step: kind === 'create' ? 'building' : 'destroying' } });
+  const allocate = (v: { id: string; vcpus: number; memoryMb: number; diskGb: number }, hostId: string) =>
+    t.db.allocation.create({ data: { vmId: v.id, hostId, vcpus: v.vcpus, memoryMb: v.memoryMb, diskGb: v.diskGb, epoch: 1 } });
+  const events = (ids: string[]) =>
+    t.db.event.findMany({ where: { resourceId: { in: ids } }, orderBy: { id: 'asc' }, select: { resourceId: true, type: true, data: true } });
+
+  it('ends each create of the batch on its own terms and answers which VMs moved', async () => {
+    const p = await project('builds');
+    const h = await host('hb');
+    const [a, gone, b] = [await vm(p.id, 'building', h.id), await vm(p.id, 'deleting', h.id), await vm(p.id, 'building', h.id)];
+    const [oa, ogone, ob] = [await op('create', p.id, a.id), await op('create', p.id, gone.id), await op('create', p.id, b.id)];
+    const moved = await finishBuiltVms(t.db, [
+      { vm: a, op: oa, domId: 7, powerState: 'running' },
+      { vm: gone, op: ogone, domId: 8, powerState: 'running' },
+      { vm: b, op: ob, domId: 9, powerState: 'paused' },
+    ]);
+    expect(moved).toEqual([true, false, true]);
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({ state: 'running', domId: 7, powerState: 'running' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ state: 'running', domId: 9, powerState: 'paused' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: gone.id } })).toMatchObject({ state: 'deleting', domId: null });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: oa.id } })).toMatchObject({ status: 'succeeded', step: 'done', progress: 100, attempts: 1 });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: ogone.id } })).toMatchObject({ status: 'running', step: 'building' });
+    const succeeded = (opId: string, vmId: string) => ({ resourceId: opId, type: 'operation.status', data: { kind: 'create', status: 'succeeded', progress: 100, vmId, errorCode: null } });
+    expect(await events([a.id, oa.id, gone.id, ogone.id, b.id, ob.id])).toEqual([
+      { resourceId: a.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
+      succeeded(oa.id, a.id),
+      { resourceId: b.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
+      succeeded(ob.id, b.id),
+    ]);
+  });
+
+  it('ends each delete of the batch: claims freed on every host, quota given back per project, exactly once', async () => {
+    const [p1, p2] = [await project('d1'), await project('d2')];
+    const [h1, h2] = [await host('hd1'), await host('hd2')];
+    const a = await vm(p1.id, 'deleting', h1.id, 1);
+    const b = await vm(p1.id, 'deleting', h2.id, 2);
+    const c = await vm(p2.id, 'deleting', h1.id, 4);
+    const changed = await vm(p2.id, 'deleting', h2.id, 8);
+    for (const [v, h] of [[a, h1], [b, h2], [c, h1], [changed, h2]] as const) await allocate(v, h.id);
+    const ops = [await op('delete', p1.id, a.id), await op('delete', p1.id, b.id), await op('delete', p2.id, c.id), await op('delete', p2.id, changed.id)];
+    // one VM left the state its delete saw: it keeps its claim and its quota
+    await t.db.vm.update({ where: { id: changed.id }, data: { state: 'error' } });
+    const items = [a, b, c, changed].map((v, i) => ({ vm: v, op: ops[i]! }));
+
+    await finishDeletedVms(t.db, items);
+    await finishDeletedVms(t.db, items); // again: nothing more is given back
+
+    for (const v of [a, b, c]) expect(await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({ state: 'deleted', hostId: null, domId: null });
+    expect((await t.db.vm.findUniqueOrThrow({ where: { id: changed.id } })).state).toBe('error');
+    expect(await t.db.allocation.findMany({ where: { vmId: { in: [a.id, b.id, c.id, changed.id] } }, select: { vmId: true } })).toEqual([{ vmId: changed.id }]);
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h1.id } })).toMatchObject({ usedInstances: 8, usedVcpus: 15, usedMemoryMb: 10_000 - 5 * 512, usedDiskGb: 95 });
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h2.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 10_000 - 2 * 512, usedDiskGb: 98 });
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p1.id } })).toMatchObject({ usedInstances: 8, usedVcpus: 17, usedMemoryMb: 10_000 - 3 * 512, usedDiskGb: 97 });
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p2.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 16, usedMemoryMb: 10_000 - 4 * 512, usedDiskGb: 96 });
+    // every delete's operation ends, as one alone did, once
+    for (const o of ops) expect(await t.db.operation.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect((await events([a.id, ops[0]!.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
+    expect(await events([changed.id])).toEqual([]);
+  });
+
+  it('racing delete batches over the same hosts in opposite orders neither deadlock nor lose usage', async () => {
+    const p = await project('race');
+    await t.db.project.update({ where: { id: p.id }, data: { usedInstances: 20, usedVcpus: 40 } });
+    const hosts = [await host('hr1'), await host('hr2'), await host('hr3')];
+    const vms = [];
+    for (let i = 0; i < 12; i++) {
+      const v = await vm(p.id, 'deleting', hosts[i % 3]!.id);
+      await allocate(v, hosts[i % 3]!.id);
+      vms.push({ vm: v, op: await op('delete', p.id, v.id) });
+    }
+    await Promise.all([finishDeletedVms(t.db, vms.slice(0, 6)), finishDeletedVms(t.db, vms.slice(6).reverse())]);
+    for (const h of hosts) expect((await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).usedInstances).toBe(6);
+    expect((await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).usedInstances).toBe(8);
+  });
+});

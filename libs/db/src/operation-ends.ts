@@ -1,0 +1,126 @@
+import type { Db } from './client';
+import { type Operation, Prisma, type Vm } from './generated/prisma/client';
+import { SUCCEEDED } from './vm-operations';
+
+/**
+ * The ends of several creates or deletes in ONE statement each: every VM and operation is still
+ * moved on its own terms (the same conditions as one alone), only the round trip is shared (on
+ * this kind of machine its socket write costs more than the SQL). Events go in the batch's order,
+ * each VM's state before its operation's status.
+ */
+
+export interface BuiltVm {
+  vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>;
+  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
+  domId: number;
+  powerState: 'running' | 'paused';
+}
+
+export interface DeletedVm {
+  vm: Pick<Vm, 'id' | 'projectId' | 'hostId' | 'state' | 'vcpus' | 'memoryMb' | 'diskGb'>;
+  op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
+}
+
+/** Events for batch rows `b` (with n, vm_id, vm_project, host_id, op_id, op_project, kind) in CTEs `moved` and `finished`. */
+const stateThenOperationEventsOf = (state: string): Prisma.Sql => Prisma.sql`
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT project_id, resource_type, resource_id, type, data FROM (
+    SELECT b.n, 1 AS ord, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', ${state}::text, 'hostId', b.host_id::text) AS data
+    FROM batch b JOIN moved m ON m.id = b.vm_id
+    UNION ALL
+    SELECT b.n, 2, b.op_project, 'operation', b.op_id, 'operation.status',
+      jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL)
+    FROM batch b JOIN finished f ON f.id = b.op_id
+  ) e ORDER BY e.n, e.ord`;
+
+/** The batch's common columns, one array each (`= ANY(array)` lets the planner use primary keys). */
+function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 'hostId'>; op: BuiltVm['op'] }[], extra: Prisma.Sql, extraNames: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT * FROM unnest(
+      ${items.map((i) => i.vm.id)}::uuid[], ${items.map((i) => i.vm.projectId)}::uuid[], ${items.map((i) => i.vm.hostId)}::uuid[],
+      ${items.map((i) => i.op.id)}::uuid[], ${items.map((i) => i.op.projectId)}::uuid[], ${items.map((i) => i.op.kind)}::text[]${extra}
+    ) WITH ORDINALITY AS b(vm_id, vm_project, host_id, op_id, op_project, kind${extraNames}, n)`;
+}
+
+/**
+ * Creates' ends (finishBuiltVm for each): each VM `building` -> `running` with its domain, its
+ * operation succeeded only if the VM moved. Answers, per item, whether it moved.
+ */
+export async function finishBuiltVms(db: Db, items: readonly BuiltVm[]): Promise<boolean[]> {
+  const vmIds = items.map((i) => i.vm.id);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH batch AS (${batchOf(
+      items,
+      Prisma.sql`, ${items.map((i) => i.domId)}::int[], ${items.map((i) => i.powerState)}::text[]`,
+      Prisma.sql`, dom_id, power_state`,
+    )}), moved AS (
+      UPDATE vms v SET state = 'running', dom_id = b.dom_id, power_state = b.power_state::"PowerState",
+        error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
+      FROM batch b
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = 'building'
+      RETURNING v.id
+    ), finished AS (
+      UPDATE operations o SET ${SUCCEEDED}
+      FROM batch b JOIN moved m ON m.id = b.vm_id
+      WHERE o.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
+      RETURNING o.id
+    ), recorded AS (${stateThenOperationEventsOf('running')})
+    SELECT id::text AS id FROM moved`;
+  const moved = new Set(rows.map((r) => r.id));
+  return items.map((i) => moved.has(i.vm.id));
+}
+
+/**
+ * Deletes' ends (finishDeletedVm for each): each VM `deleted` if still in the state its delete
+ * saw, its claims released on their hosts, its quota given back, its operation succeeded. Hosts
+ * and projects are locked in id order, as claims lock hosts: racing statements queue, never
+ * deadlock.
+ */
+export async function finishDeletedVms(db: Db, items: readonly DeletedVm[]): Promise<void> {
+  const vmIds = items.map((i) => i.vm.id);
+  await db.$executeRaw`
+    WITH batch AS (${batchOf(
+      items,
+      Prisma.sql`, ${items.map((i) => i.vm.state)}::text[], ${items.map((i) => i.vm.vcpus)}::int[],
+        ${items.map((i) => i.vm.memoryMb)}::int[], ${items.map((i) => i.vm.diskGb)}::int[]`,
+      Prisma.sql`, state, vcpus, memory_mb, disk_gb`,
+    )}), moved AS (
+      UPDATE vms v SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
+        state_changed_at = now(), updated_at = now()
+      FROM batch b
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = b.state::"VmState"
+      RETURNING v.id
+    ), hosts_locked AS (
+      SELECT h.id FROM hosts h
+      WHERE h.id IN (SELECT a.host_id FROM allocations a JOIN moved m ON m.id = a.vm_id)
+      ORDER BY h.id FOR UPDATE
+    ), freed AS (
+      DELETE FROM allocations a USING moved m WHERE a.vm_id = ANY(${vmIds}::uuid[]) AND a.vm_id = m.id
+      RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
+    ), per_host AS (
+      SELECT f.host_id, sum(f.vcpus) AS vcpus, sum(f.memory_mb) AS memory_mb, sum(f.disk_gb) AS disk_gb, count(*) AS instances
+      FROM freed f JOIN hosts_locked l ON l.id = f.host_id
+      GROUP BY f.host_id
+    ), hosts_released AS (
+      UPDATE hosts h SET used_vcpus = h.used_vcpus - ph.vcpus, used_memory_mb = h.used_memory_mb - ph.memory_mb,
+        used_disk_gb = h.used_disk_gb - ph.disk_gb, used_instances = h.used_instances - ph.instances, updated_at = now()
+      FROM per_host ph WHERE h.id = ph.host_id
+    ), per_project AS (
+      SELECT b.vm_project, count(*) AS instances, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb
+      FROM batch b JOIN moved m ON m.id = b.vm_id
+      GROUP BY b.vm_project
+    ), projects_locked AS (
+      SELECT p.id FROM projects p WHERE p.id IN (SELECT vm_project FROM per_project) ORDER BY p.id FOR UPDATE
+    ), quota_released AS (
+      UPDATE projects p SET used_instances = p.used_instances - pp.instances, used_vcpus = p.used_vcpus - pp.vcpus,
+        used_memory_mb = p.used_memory_mb - pp.memory_mb, used_disk_gb = p.used_disk_gb - pp.disk_gb, updated_at = now()
+      FROM per_project pp JOIN projects_locked l ON l.id = pp.vm_project
+      WHERE p.id = pp.vm_project
+    ), finished AS (
+      UPDATE operations o SET ${SUCCEEDED}
+      FROM batch b
+      WHERE o.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
+      RETURNING o.id
+    )
+    ${stateThenOperationEventsOf('deleted')}`;
+}
