@@ -123,7 +123,11 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
       UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
         state_changed_at = now(), updated_at = now()
       FROM admitted a
-      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND v.state = 'scheduling' AND v.host_id IS NULL
+      -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
+      -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
+      -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
+      -- statement at 20,000 waiting; this way each VM is found by its primary key
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
       RETURNING v.id, v.project_id, v.host_id
     ), recorded AS (
       INSERT INTO events (project_id, resource_type, resource_id, type, data)
