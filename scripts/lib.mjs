@@ -21,10 +21,12 @@ export function runAsync(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    // a command that is not there (no apt-get, say) fails like a shell's "not found"
+    child.on('error', () => resolve(127));
   });
 }
 
-/** npm install when node_modules is missing or older than the lock file. */
+/** npm install when node_modules does not hold what the lock file pins. */
 export function ensureInstalled() {
   if (installedAsLocked()) return;
   // `npm install` rather than `npm ci`: the registry here omits other platforms' optional
