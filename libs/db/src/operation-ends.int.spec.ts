@@ -55,6 +55,24 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
     ]);
   });
 
+  it('ends a VM once when two runs of its operation land in one batch: one answer moved, one event each, quota back once', async () => {
+    const p = await project('twice');
+    const h = await host('ht');
+    const built = await vm(p.id, 'building', h.id);
+    const ob = await op('create', p.id, built.id);
+    const item = { vm: built, op: ob, domId: 3, powerState: 'running' as const };
+    expect(await finishBuiltVms(t.db, [item, { ...item }])).toEqual([true, false]);
+    expect((await events([built.id, ob.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
+
+    const doomed = await vm(p.id, 'deleting', h.id, 2);
+    await allocate(doomed, h.id);
+    const od = await op('delete', p.id, doomed.id);
+    await finishDeletedVms(t.db, [{ vm: doomed, op: od }, { vm: doomed, op: od }]);
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 8_976, usedDiskGb: 98 });
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 8_976, usedDiskGb: 98 });
+    expect((await events([doomed.id, od.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
+  });
+
   it('ends each delete of the batch: claims freed on every host, quota given back per project, exactly once', async () => {
     const [p1, p2] = [await project('d1'), await project('d2')];
     const [h1, h2] = [await host('hd1'), await host('hd2')];

@@ -34,6 +34,18 @@ const stateThenOperationEventsOf = (state: string): Prisma.Sql => Prisma.sql`
     FROM batch b JOIN finished f ON f.id = b.op_id
   ) e ORDER BY e.n, e.ord`;
 
+/**
+ * One item per VM. Two runs of one operation can exist after a crash (a stalled job and its
+ * re-enqueue), and an idempotent agent answers both at once, so both ends can land in one batch:
+ * joined twice, they would record every event twice and give quota back twice. Sent one at a
+ * time, the second found the VM already moved; here it is dropped, and its answer is "not moved".
+ */
+function oncePerVm<T extends { vm: { id: string } }>(all: readonly T[]): { items: T[]; first: boolean[] } {
+  const seen = new Set<string>();
+  const first = all.map((i) => !seen.has(i.vm.id) && !!seen.add(i.vm.id));
+  return { items: all.filter((_, k) => first[k]), first };
+}
+
 /** The batch's common columns, one array each (`= ANY(array)` lets the planner use primary keys). */
 function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 'hostId'>; op: BuiltVm['op'] }[], extra: Prisma.Sql, extraNames: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`SELECT * FROM unnest(
@@ -46,7 +58,8 @@ function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 
  * Creates' ends (finishBuiltVm for each): each VM `building` -> `running` with its domain, its
  * operation succeeded only if the VM moved. Answers, per item, whether it moved.
  */
-export async function finishBuiltVms(db: Db, items: readonly BuiltVm[]): Promise<boolean[]> {
+export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<boolean[]> {
+  const { items, first } = oncePerVm(all);
   const vmIds = items.map((i) => i.vm.id);
   const rows = await db.$queryRaw<{ id: string }[]>`
     WITH batch AS (${batchOf(
@@ -67,7 +80,7 @@ export async function finishBuiltVms(db: Db, items: readonly BuiltVm[]): Promise
     ), recorded AS (${stateThenOperationEventsOf('running')})
     SELECT id::text AS id FROM moved`;
   const moved = new Set(rows.map((r) => r.id));
-  return items.map((i) => moved.has(i.vm.id));
+  return all.map((i, k) => first[k]! && moved.has(i.vm.id));
 }
 
 /**
@@ -76,7 +89,8 @@ export async function finishBuiltVms(db: Db, items: readonly BuiltVm[]): Promise
  * and projects are locked in id order, as claims lock hosts: racing statements queue, never
  * deadlock.
  */
-export async function finishDeletedVms(db: Db, items: readonly DeletedVm[]): Promise<void> {
+export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promise<void> {
+  const { items } = oncePerVm(all);
   const vmIds = items.map((i) => i.vm.id);
   await db.$executeRaw`
     WITH batch AS (${batchOf(
