@@ -50,7 +50,8 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly agents: Agents,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'producer');
+    // commands wait for the connection (at start, after a blip) but never past an interval
+    this.redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true, commandTimeout: config.HEARTBEAT_INTERVAL_MS });
     const self = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const key = `${config.XENPLANE_QUEUE_PREFIX}:host-monitors`;
     this.membership = new MonitorMembership(this.redis, key, self, config.HEARTBEAT_INTERVAL_MS * LEASE_INTERVALS);
