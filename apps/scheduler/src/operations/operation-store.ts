@@ -14,7 +14,7 @@ import {
   recordEvents,
 } from '@xenplane/db';
 import { progressOf } from '@xenplane/domain';
-import { StatementBatcher } from './statement-batcher';
+import { StatementBatcher } from '../infra/statement-batcher';
 
 type Tx = Prisma.TransactionClient;
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHostInGroup, claimMigrationTarget, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
+import { claimHostInGroup, claimHosts, claimMigrationTarget, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
 import { decide, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError } from '../operations/operation-errors';
 import { CapacityCache } from './capacity-cache';
-import { ClaimBatcher } from './claim-batcher';
+import { StatementBatcher } from '../infra/statement-batcher';
 
 export type PlacementOutcome = { host: ClaimedHost; epoch: number } | { vmGone: true };
 export type MigrationPlacement = { hostId: string; epoch: number } | { vmGone: true };
@@ -23,19 +23,19 @@ export const SAMPLE_WINDOW = 250;
 /**
  * Decides where a VM goes and claims it there: the placement engine ranks the hosts of the
  * capacity cache, and the best is claimed by one conditional write (concurrent placements'
- * claims share a statement: ClaimBatcher); a lost race moves on to the next candidate, then to
+ * claims share a statement: StatementBatcher over claimHosts); a lost race moves on to the next candidate, then to
  * a fresh decision.
  */
 @Injectable()
 export class PlacementService {
   private readonly log = getLogger('placement');
-  private readonly claims: ClaimBatcher;
+  private readonly claims: StatementBatcher<ClaimRequest, ClaimOutcome>;
 
   constructor(
     @Inject(DB) private readonly db: Db,
     private readonly cache: CapacityCache,
   ) {
-    this.claims = new ClaimBatcher(db);
+    this.claims = new StatementBatcher((batch) => claimHosts(db, batch));
   }
 
   /** `operation`: the placing operation, moved to its next step by the claim itself */
@@ -67,7 +67,7 @@ export class PlacementService {
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
         const claim: ClaimRequest = { vmId: vm.id, hostId, ...resources, epoch, ...(operation ? { operation } : {}) };
-        const outcome: ClaimOutcome = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await this.claims.claim(claim);
+        const outcome: ClaimOutcome = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await this.claims.submit(claim);
         const result = outcome.result;
         if (outcome.result === 'claimed') return { host: outcome.host, epoch };
         this.cache.unreserve(hostId, resources, haProtected);
