@@ -20,10 +20,17 @@ export interface PlacementFilter {
   name: string;
   reason: string;
   passes(host: PlacementHost, ctx: FilterContext): boolean;
+  /**
+   * False when this request gives the filter nothing to check (no server group for a group
+   * filter): it would pass every host, and a decision does not ask it host by host.
+   */
+  appliesTo?(request: PlacementRequest): boolean;
 }
 
 /** One preference among hosts that can; higher scores win. */
 export interface PlacementWeigher {
   name: string;
   score(host: PlacementHost, ctx: FilterContext): number;
+  /** False when it would score every host 0 for this request. */
+  appliesTo?(request: PlacementRequest): boolean;
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { offeredCapacity } from '../hosts/capacity';
 import { withPlacement, withUsage } from './batch';
-import { decide } from './engine';
+import { decide, FILTERS, WEIGHERS } from './engine';
+import type { FilterContext } from './filter';
 import { host, pool, R } from './fixtures';
 import { computePoolStats, RESOURCE_KEYS } from './pool-stats';
 import { PoolStatsIndex } from './pool-stats-index';
@@ -198,6 +199,40 @@ describe('placement properties', () => {
         expect(d.filters.reduce((s, f) => s + f.removed, 0)).toBe(hosts.length - countPassing(hosts, request, pools));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  // the engine asks only the filters and weighers that apply to a request: one that says it
+  // does not must pass (score 0 for) every host, or skipping it would change decisions
+  it('a filter or weigher that does not apply to a request passes every host and scores none', () => {
+    const groupArb = fc.option(fc.record({ policy: fc.constantFrom<GroupPolicy>('anti-affinity', 'affinity', 'soft-affinity', 'soft-anti-affinity'), members: fc.array(fc.constantFrom('h0', 'h1', 'h2'), { maxLength: 3 }) }), { nil: undefined });
+    fc.assert(
+      fc.property(hostArb, poolArb('p1'), requestArb, groupArb, fc.array(fc.constantFrom('h0', 'h1'), { maxLength: 2 }), (s, p1, r, group, excluded) => {
+        const h = host('h0', { poolId: s.pool, state: s.state, total: R(s.cpus, s.memoryGb * 1024, 1000), hvm: s.hvm, hap: s.hap, cpuVendor: s.vendor });
+        const request: PlacementRequest = {
+          resources: R(r.vcpus, r.memoryMb, 1),
+          guestType: r.guestType,
+          haProtected: r.haProtected,
+          ...(r.pool ? { poolId: r.pool } : {}),
+          ...(excluded.length ? { excludeHostIds: excluded } : {}),
+          ...(group ? { serverGroup: { policy: group.policy, memberHostIds: group.members } } : {}),
+        };
+        const offered = offeredCapacity(h.total, h.reserved, p1);
+        const members = new Map<string, number>();
+        for (const id of group?.members ?? []) members.set(id, (members.get(id) ?? 0) + 1);
+        const ctx: FilterContext = {
+          request,
+          pool: { ...p1, weights: { ...p1.weights, softAffinity: 10, softAntiAffinity: 10 } },
+          offered,
+          free: R(offered.vcpus - h.used.vcpus, offered.memoryMb - h.used.memoryMb, offered.diskGb - h.used.diskGb),
+          stats: computePoolStats([h], new Map([[h.poolId, p1]])).get(h.poolId) ?? {},
+          members,
+          excluded: new Set(excluded),
+        };
+        for (const f of FILTERS) if (f.appliesTo && !f.appliesTo(request)) expect([f.name, f.passes(h, ctx)]).toEqual([f.name, true]);
+        for (const w of WEIGHERS) if (w.appliesTo && !w.appliesTo(request)) expect([w.name, w.score(h, ctx)]).toEqual([w.name, 0]);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,13 +1,13 @@
-import type { Resources } from '../../hosts/capacity';
 import type { PlacementFilter } from '../filter';
 
-const capacity = (resource: keyof Resources, name: string, what: string): PlacementFilter => ({
+// Each resource is read by its own property name (see the resource weigher for why).
+const capacity = (name: string, what: string, passes: PlacementFilter['passes']): PlacementFilter => ({
   name,
   reason: `not enough free ${what}: (total - dom0) x allocation ratio - used is below the request`,
-  passes: (_host, ctx) => ctx.free[resource] >= ctx.request.resources[resource],
+  passes,
 });
 
 /** One filter per resource, so a failure says which resource ran out. */
-export const vcpuCapacityFilter = capacity('vcpus', 'capacity_vcpus', 'vCPUs');
-export const memoryCapacityFilter = capacity('memoryMb', 'capacity_memory', 'memory');
-export const diskCapacityFilter = capacity('diskGb', 'capacity_disk', 'disk');
+export const vcpuCapacityFilter = capacity('capacity_vcpus', 'vCPUs', (_h, c) => c.free.vcpus >= c.request.resources.vcpus);
+export const memoryCapacityFilter = capacity('capacity_memory', 'memory', (_h, c) => c.free.memoryMb >= c.request.resources.memoryMb);
+export const diskCapacityFilter = capacity('capacity_disk', 'disk', (_h, c) => c.free.diskGb >= c.request.resources.diskGb);

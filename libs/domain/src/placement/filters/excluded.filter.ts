@@ -5,4 +5,5 @@ export const excludedFilter: PlacementFilter = {
   name: 'excluded',
   reason: 'host is excluded by the request (e.g. the migration source)',
   passes: (host, ctx) => !ctx.excluded.has(host.id),
+  appliesTo: (request) => (request.excludeHostIds?.length ?? 0) > 0,
 };

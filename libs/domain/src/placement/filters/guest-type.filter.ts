@@ -14,4 +14,5 @@ export const guestTypeFilter: PlacementFilter = {
         return true;
     }
   },
+  appliesTo: (request) => request.guestType !== 'pv',
 };

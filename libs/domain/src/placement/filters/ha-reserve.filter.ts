@@ -1,4 +1,3 @@
-import { RESOURCE_KEYS } from '../pool-stats';
 import type { PlacementFilter } from '../filter';
 
 /**
@@ -16,17 +15,27 @@ export const haReserveFilter: PlacementFilter = {
     const ha = ctx.stats.ha;
     if (!ha) return true;
     const r = ctx.request.resources;
-    for (const k of RESOURCE_KEYS) {
-      let top = ha.topSum[k];
-      if (!ctx.request.haProtected) {
-        // this host's P + F, as the pool figures count it. At least the N-th largest: it is
-        // among the N largest, and shrinking it lets the next largest in. (A host tied with
-        // the N-th but left out of the top N has the (N+1)-th value too, so `top` stays.)
-        const v = host.usedProtected[k] + Math.max(0, ctx.free[k]);
-        if (v >= ha.nth[k]) top = top - v + Math.max(v - r[k], ha.next[k]);
-      }
-      if (ha.totalFree[k] - r[k] < top) return false;
-    }
-    return true;
+    const p = host.usedProtected;
+    const f = ctx.free;
+    const own = !ctx.request.haProtected;
+    // each resource by its own property name: a loop over the keys made the lookups megamorphic
+    return (
+      keepsRoom(ha.totalFree.vcpus, ha.topSum.vcpus, ha.nth.vcpus, ha.next.vcpus, own ? p.vcpus + Math.max(0, f.vcpus) : undefined, r.vcpus) &&
+      keepsRoom(ha.totalFree.memoryMb, ha.topSum.memoryMb, ha.nth.memoryMb, ha.next.memoryMb, own ? p.memoryMb + Math.max(0, f.memoryMb) : undefined, r.memoryMb) &&
+      keepsRoom(ha.totalFree.diskGb, ha.topSum.diskGb, ha.nth.diskGb, ha.next.diskGb, own ? p.diskGb + Math.max(0, f.diskGb) : undefined, r.diskGb)
+    );
   },
 };
+
+/**
+ * One resource: the pool's free room less the request still covers the N largest (P + F).
+ * `hostValue`: this host's P + F when the VM is unprotected (it lowers them), as the pool
+ * figures count it. At least the N-th largest: it is among the N largest, and shrinking it
+ * lets the next largest in. (A host tied with the N-th but left out of the top N has the
+ * (N+1)-th value too, so the sum stays.)
+ */
+function keepsRoom(totalFree: number, topSum: number, nth: number, next: number, hostValue: number | undefined, asked: number): boolean {
+  let top = topSum;
+  if (hostValue !== undefined && hostValue >= nth) top = top - hostValue + Math.max(hostValue - asked, next);
+  return totalFree - asked >= top;
+}

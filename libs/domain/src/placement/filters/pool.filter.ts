@@ -5,4 +5,5 @@ export const poolFilter: PlacementFilter = {
   name: 'pool',
   reason: 'host is in another pool',
   passes: (host, ctx) => ctx.request.poolId === undefined || host.poolId === ctx.request.poolId,
+  appliesTo: (request) => request.poolId !== undefined,
 };

@@ -4,6 +4,7 @@ import type { PlacementWeigher } from '../filter';
 export const softAffinityWeigher: PlacementWeigher = {
   name: 'soft_affinity',
   score: (host, ctx) => (ctx.request.serverGroup?.policy === 'soft-affinity' && ctx.members.has(host.id) ? ctx.pool.weights.softAffinity : 0),
+  appliesTo: (request) => request.serverGroup?.policy === 'soft-affinity',
 };
 
 /** Soft anti-affinity: rather not where members run, the more of them the less. */
@@ -11,4 +12,5 @@ export const softAntiAffinityWeigher: PlacementWeigher = {
   name: 'soft_anti_affinity',
   score: (host, ctx) =>
     ctx.request.serverGroup?.policy === 'soft-anti-affinity' ? -ctx.pool.weights.softAntiAffinity * (ctx.members.get(host.id) ?? 0) : 0,
+  appliesTo: (request) => request.serverGroup?.policy === 'soft-anti-affinity',
 };
