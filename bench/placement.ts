@@ -10,7 +10,7 @@
 //            10,000 hosts and 100,000 VMs in its database, after it has placed a VM (capacity
 //            cache loaded): RSS. The host monitor's memory is bench/monitor-memory.ts.
 // Run: node scripts/build.mjs && node dist/bench/placement.js [--hosts 1000,10000] [--decisions 20000]
-//        [--vms 20000] [--schedulers 1,2] [--concurrency 32] [--memory-hosts 10000] [--memory-vms 100000]
+//        [--vms 20000] [--schedulers 1,2] [--concurrency N (the scheduler's SCHEDULER_CONCURRENCY default)] [--memory-hosts 10000] [--memory-vms 100000]
 //        [--parts decide,claim,memory]
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -86,8 +86,9 @@ function decideBench(hosts: number, decisions: number, mode: 'full' | 'sampled',
 
 /** One scheduler's share of the waiting VMs, placed by the scheduler's own code (child process). */
 async function worker(url: string, index: number, of: number, concurrency: number): Promise<void> {
-  const db = createDb({ url, poolSize: Math.min(concurrency, 40) });
   const config = loadSchedulerConfig({ ...process.env, DATABASE_URL: url });
+  // the connections a scheduler process has (DB_POOL_SIZE)
+  const db = createDb({ url, poolSize: config.DB_POOL_SIZE });
   const cache = new CapacityCache(db, config);
   const placement = new PlacementService(db, cache);
   await cache.fresh(true);
@@ -116,6 +117,9 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   process.send!({ placed: vms.length - failed, failed, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 });
   await db.$disconnect();
 }
+
+/** Operations a scheduler process works on at once by default (SCHEDULER_CONCURRENCY). */
+const defaultConcurrency = () => loadSchedulerConfig({ DATABASE_URL: 'postgresql://localhost/unused' }).SCHEDULER_CONCURRENCY;
 
 async function claimBench(hosts: number, vms: number, schedulers: number, concurrency: number): Promise<Record<string, number | string>> {
   const t = await createTestDatabase('bench');
@@ -188,7 +192,7 @@ async function main() {
     for (const ha of [0, 1]) for (const mode of ['full', 'sampled'] as const) rows.push(decideBench(hosts, decisions, mode, ha));
   }
   for (const hosts of parts.includes('claim') ? hostCounts : []) {
-    for (const schedulers of list('schedulers', '1,2')) rows.push(await claimBench(hosts, Number(arg('vms', '20000')), schedulers, Number(arg('concurrency', '32'))));
+    for (const schedulers of list('schedulers', '1,2')) rows.push(await claimBench(hosts, Number(arg('vms', '20000')), schedulers, Number(arg('concurrency', String(defaultConcurrency())))));
   }
   if (parts.includes('memory') && arg('memory-hosts', '10000') !== '0') {
     for (const state of ['disabled', 'up'] as const) rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000')), state));

@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import { Prisma } from './generated/prisma/client';
 import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
+import { prepared } from './prepared';
 
 export interface ClaimRequest {
   vmId: string;
@@ -101,7 +102,7 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
   const vmIds = claims.map((c) => c.vmId);
   const hostIds = [...new Set(claims.map((c) => c.hostId))];
   const opIds = claims.flatMap((c) => (c.operation ? [c.operation.id] : []));
-  const rows = await db.$queryRaw<{ vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]>`
+  const rows = await db.$queryRaw<{ vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]>`${prepared('claim_hosts')}
     WITH batch AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${batch}::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
         disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY

@@ -14,3 +14,4 @@ export * from './migration';
 export * from './host-maintenance';
 export * from './operation-begin';
 export * from './operation-ends';
+export * from './prepared';

@@ -1,4 +1,5 @@
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 import type { ClaimHolder } from './vm-operations';
 import type { Operation, Vm } from './generated/prisma/client';
@@ -38,7 +39,7 @@ export interface BegunOperation {
  * operation resumes after a crash.
  */
 export async function beginOperation(db: Db, id: string, first: { create: FirstStep; delete: FirstStep }): Promise<BegunOperation> {
-  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`${prepared('begin_operation')}
     WITH current AS (
       SELECT * FROM operations WHERE id = ${id}::uuid
     ), older AS (

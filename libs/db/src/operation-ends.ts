@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import { type Operation, Prisma, type Vm } from './generated/prisma/client';
 import { SUCCEEDED } from './vm-operations';
+import { prepared } from './prepared';
 
 /**
  * The ends of several creates or deletes in ONE statement each: every VM and operation is still
@@ -61,7 +62,7 @@ function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 
 export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<boolean[]> {
   const { items, first } = oncePerVm(all);
   const vmIds = items.map((i) => i.vm.id);
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await db.$queryRaw<{ id: string }[]>`${prepared('finish_built_vms')}
     WITH batch AS (${batchOf(
       items,
       Prisma.sql`, ${items.map((i) => i.domId)}::int[], ${items.map((i) => i.powerState)}::text[]`,
@@ -92,7 +93,7 @@ export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<b
 export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promise<void> {
   const { items } = oncePerVm(all);
   const vmIds = items.map((i) => i.vm.id);
-  await db.$executeRaw`
+  await db.$executeRaw`${prepared('finish_deleted_vms')}
     WITH batch AS (${batchOf(
       items,
       Prisma.sql`, ${items.map((i) => i.vm.state)}::text[], ${items.map((i) => i.vm.vcpus)}::int[],

@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import type { GuestType, HaPriority, Operation, Prisma, Vm } from './generated/prisma/client';
 import { quotaTaken, type Usage } from './quota';
+import { prepared } from './prepared';
 
 /** A VM as a create request defines it; everything else starts at its schema default. */
 export interface NewVm {
@@ -47,7 +48,7 @@ export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; op
     b.vms.map((v) => ({ ...v, expiresAt: v.expiresAt?.toISOString() ?? null })),
   );
   const ops = JSON.stringify(b.ops);
-  const rows = await db.$queryRaw<{ created: bigint }[]>`
+  const rows = await db.$queryRaw<{ created: bigint }[]>`${prepared('create_vm_batch')}
     WITH reserved AS (${quotaTaken(b.projectId, b.usage)}
     ), new_vm AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${vms}::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,

@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
+import { prepared } from './prepared';
 
 export interface BeginOperation {
   vm: Pick<Vm, 'id' | 'projectId' | 'state' | 'hostId'>;
@@ -43,7 +44,7 @@ export type StartOutcome = { op: Operation; state: VmState } | { op: null; state
 export async function startVmOperation(db: Db, s: StartOperation): Promise<StartOutcome> {
   // fromState, where the VM goes back to if the operation is cancelled before it starts, comes from the row
   const params = JSON.stringify(s.params ?? {});
-  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null })[]>`
+  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null })[]>`${prepared('start_vm_operation')}
     WITH current AS (
       SELECT id, project_id, host_id, state FROM vms
       WHERE id = ${s.vmId}::uuid AND (${s.projectId ?? null}::uuid IS NULL OR project_id = ${s.projectId ?? null}::uuid)
