@@ -2,10 +2,13 @@
 //   1,000 VMs requested in batches of 100 until all are running, then all deleted: VMs/s each way;
 //   then, idle, single VMs one after another: time from POST to `running` (p50/p99).
 //   Each way also the CPU its processes used per VM (api, scheduler, agents, Postgres backends):
-//   unlike VMs/s it hardly moves with other load on the machine.
+//   unlike VMs/s it hardly moves with other load on the machine. The creates and deletes go out
+//   over kept-alive node:http connections (http-load.ts); `client_ms` is this process's own CPU
+//   per VM (requests and polling), on the same cores but not counted as the cloud's.
 // Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1] [--profile DIR]
 import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
+import { LoadClient } from './http-load';
 import { cpuBetween, type CpuGroup, sampleCpu } from './process-cpu';
 import { percentile, report, round } from './report';
 
@@ -34,12 +37,14 @@ async function main() {
     const project = await cloud.api.post('/v1/projects', { name: 'bench', quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 } });
     const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'bench', role: 'member' })).body.token;
     const api = cloud.api.withToken(token);
+    const load = new LoadClient(cloud.api.baseUrl, token);
 
     const cpu0 = await sampleCpu(cloud);
+    const client0 = process.cpuUsage();
     const tx0 = await transactions(cloud);
     const t0 = performance.now();
     const batches = await Promise.all(
-      Array.from({ length: Math.ceil(total / 100) }, (_, i) => api.post('/v1/vms', { name: `b${i}`, flavor: 'xp.micro', image: 'tiny-pv', count: Math.min(100, total - i * 100) })),
+      Array.from({ length: Math.ceil(total / 100) }, (_, i) => load.send('POST', '/v1/vms', { name: `b${i}`, flavor: 'xp.micro', image: 'tiny-pv', count: Math.min(100, total - i * 100) })),
     );
     const vmIds: string[] = batches.flatMap((b) => {
       if (b.status !== 202) throw new Error(`create: ${b.status} ${JSON.stringify(b.body)}`);
@@ -48,15 +53,18 @@ async function main() {
     const createPolls = await waitForCount(cloud, project.body.id, 'running', total);
     const createSeconds = (performance.now() - t0) / 1000;
     const cpu1 = await sampleCpu(cloud);
+    const client1 = process.cpuUsage();
     const tx1 = await transactions(cloud);
 
     const t1 = performance.now();
-    const deletes = await Promise.all(vmIds.map((id) => api.delete(`/v1/vms/${id}`)));
+    const deletes = await Promise.all(vmIds.map((id) => load.send('DELETE', `/v1/vms/${id}`)));
+    load.close();
     if (deletes.some((d) => d.status !== 202)) throw new Error('a delete was refused');
     const deletePolls = await waitForCount(cloud, project.body.id, 'deleted', total);
     const deleteSeconds = (performance.now() - t1) / 1000;
     const createCpu = cpuBetween(cpu0, cpu1);
     const deleteCpu = cpuBetween(cpu1, await sampleCpu(cloud));
+    const client2 = process.cpuUsage();
     const tx2 = await transactions(cloud);
 
     const latencies: number[] = [];
@@ -70,8 +78,8 @@ async function main() {
     report(
       'lifecycle-throughput',
       [
-        { measure: `create ${total} VMs (batches of 100) until running`, seconds: round(createSeconds, 2), 'VMs/s': round(total / createSeconds), pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2), ...cpuPerVm(createCpu, total) },
-        { measure: `delete ${total} VMs until deleted`, seconds: round(deleteSeconds, 2), 'VMs/s': round(total / deleteSeconds), pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2), ...cpuPerVm(deleteCpu, total) },
+        { measure: `create ${total} VMs (batches of 100) until running`, seconds: round(createSeconds, 2), 'VMs/s': round(total / createSeconds), pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2), ...cpuPerVm(createCpu, total), client_ms: clientMsPerVm(client0, client1, total) },
+        { measure: `delete ${total} VMs until deleted`, seconds: round(deleteSeconds, 2), 'VMs/s': round(total / deleteSeconds), pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2), ...cpuPerVm(deleteCpu, total), client_ms: clientMsPerVm(client1, client2, total) },
         { measure: `single VM POST -> running, idle (n=${samples})`, p50_ms: round(percentile(latencies, 50)), p99_ms: round(percentile(latencies, 99)) },
       ],
       { hosts, schedulers: arg('schedulers', 1), cpus: cpus().length },
@@ -98,6 +106,11 @@ function cpuPerVm(used: Record<CpuGroup, number>, vms: number): Record<string, n
   const ms = (s: number) => round((s * 1000) / vms, 2);
   const total = Object.values(used).reduce((a, b) => a + b, 0);
   return { cpu_ms_per_vm: ms(total), ...Object.fromEntries(Object.entries(used).map(([g, s]) => [`${g}_ms`, ms(s)])) };
+}
+
+/** This process's CPU per VM: the load generator's (HTTP requests, polling), on the same cores as the cloud, not counted in its figures. */
+function clientMsPerVm(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, vms: number): number {
+  return round((to.user - from.user + to.system - from.system) / 1000 / vms, 2);
 }
 
 /** Polls until `count` VMs are in `state`; answers how many statements it sent (not the cloud's). */

@@ -3,6 +3,9 @@ import { Prisma } from './generated/prisma/client';
 
 const NAME = /^[a-z_]+$/;
 const MARK = /^\/\* prepared:([a-z_]+) \*\//;
+// the names of the marked texts seen: hashing a statement's text on every run cost more than this lookup
+const NAMES = new Map<string, string>();
+const MAX_NAMES = 1_000;
 
 /**
  * Marks a raw statement (put it first in the template) to be prepared once per connection, so
@@ -22,7 +25,16 @@ export function prepared(name: string): Prisma.Sql {
  * changed text is a new statement, never a clash); '' (unnamed) for the rest.
  */
 export function statementName(query: { sql: string }): string {
-  const mark = MARK.exec(query.sql);
-  if (!mark) return '';
-  return `${mark[1]}_${createHash('sha1').update(query.sql).digest('base64url').slice(0, 12)}`;
+  if (!query.sql.startsWith('/* prepared:')) return '';
+  let name = NAMES.get(query.sql);
+  if (name === undefined) {
+    const mark = MARK.exec(query.sql);
+    if (!mark) return '';
+    name = `${mark[1]}_${createHash('sha1').update(query.sql).digest('base64url').slice(0, 12)}`;
+    // marked texts are few and fixed; the bound only guards against a marked text that varies
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    NAMES.set(query.sql, name);
+  }
+  return name;
 }
+
