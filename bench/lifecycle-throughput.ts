@@ -26,8 +26,8 @@ async function main() {
     schedulers: arg('schedulers', 1),
     logLevel: 'warn',
     agentEnv: { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0' },
-    schedulerEnv: { SCHEDULER_CONCURRENCY: '64', HOST_OPERATION_CONCURRENCY: '8' },
-    env: { DB_POOL_SIZE: '20' },
+    // the scheduler and api on their defaults (SCHEDULER_CONCURRENCY 128, HOST_OPERATION_CONCURRENCY
+    // 4, DB_POOL_SIZE 10; until 2026-12-02 this ran them at 64, 8 and 20)
     // --profile DIR: CPU profiles of every process, to see where the time goes
     ...(process.argv.includes('--profile')
       ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${process.argv[process.argv.indexOf('--profile') + 1]}`]])) }
