@@ -80,10 +80,9 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One round over this replica's share of the hosts. */
   async tick(): Promise<void> {
-    const all = await this.db.host.findMany({ where: { state: { not: 'disabled' } } });
-    const hosts = hostsMonitoredBy(this.membership.self, all, this.members);
-    this.logShare(hosts.length, all.length);
-    const protectedVms = await this.protectedVmsByHost(hosts.length === all.length ? undefined : hosts.map((h) => h.id));
+    const { hosts, total } = await this.share();
+    this.logShare(hosts.length, total);
+    const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : hosts.map((h) => h.id));
     const answers = await settleAll(hosts, PARALLEL_HEARTBEATS, (host) =>
       this.agents.call(host, (c) =>
         c.heartbeat(
@@ -123,6 +122,23 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       await this.db.host.updateMany({ where: { id: { in: beating } }, data: { lastHeartbeatAt: now } });
     }
     for (const listener of this.listeners) await listener(reports);
+  }
+
+  /**
+   * This replica's share of the hosts, whole rows, and how many there are in all. Alone it
+   * reads every row at once. Beside other replicas it reads the ids to pick its share, then
+   * only its share's rows: at 10,000 hosts and 13 replicas, 770 rows a tick, not 10,000.
+   */
+  private async share(): Promise<{ hosts: Host[]; total: number }> {
+    const polled = { state: { not: 'disabled' as const } };
+    if (this.members.length === 1 && this.members[0] === this.membership.self) {
+      const hosts = await this.db.host.findMany({ where: polled });
+      return { hosts, total: hosts.length };
+    }
+    const all = await this.db.host.findMany({ where: polled, select: { id: true } });
+    const mine = hostsMonitoredBy(this.membership.self, all, this.members).map((h) => h.id);
+    const hosts = mine.length ? await this.db.host.findMany({ where: { ...polled, id: { in: mine } } }) : [];
+    return { hosts, total: all.length };
   }
 
   // ticks start an interval apart and never overlap: a round longer than the interval delays the next
