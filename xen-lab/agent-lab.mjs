@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { buildDom0, cpioGz, kernelVersion, killQemu, LAB_DIR, QEMU_CPU_ARGS, requirementsMessage, startQemu, WORK_DIR, xenImage } from './lab.mjs';
 
@@ -163,6 +164,16 @@ function guestExtra() {
   ]);
 }
 
+/**
+ * The node flags production starts the agent with (the CMD of apps/host-agent/Dockerfile, read by
+ * the built node-flags module), so the lab proves the agent as it is deployed: interpreter only,
+ * no WebAssembly, a small young generation.
+ */
+function agentNodeFlags() {
+  const { productionNodeFlags } = createRequire(import.meta.url)(join(DIST, 'apps/host-agent/src/node-flags.js'));
+  return productionNodeFlags().map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
 /** The dom0 script: network, guest image, tmpfs work dirs, then the agent (forever). */
 function agentScript(env) {
   const exports = Object.entries(env)
@@ -192,7 +203,7 @@ mkdir -p "$AGENT_STATE_DIR" "$XL_WORK_DIR"
 node /lab/xl-server.js &
 echo "LAB agent-starting uptime=$(up)"
 while true; do
-  node /${OPT}/dist/apps/host-agent/src/main.js
+  node ${agentNodeFlags()} /${OPT}/dist/apps/host-agent/src/main.js
   echo "LAB agent-exited rc=$? uptime=$(up)"
   sleep 2
 done

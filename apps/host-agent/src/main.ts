@@ -7,6 +7,8 @@ async function main(): Promise<void> {
   const config = loadAgentConfig();
   initLogging('host-agent', config.LOG_LEVEL);
   const log = getLogger('main');
+  // which runtime and flags (apps/host-agent/Dockerfile's CMD in production) this agent runs with
+  log.info({ node: process.version, nodeFlags: process.execArgv, driver: config.AGENT_DRIVER }, 'agent starting');
   let hosts: AgentHost[] = [];
   let stopping = false;
   const stop = async (signal: string) => {

@@ -9,6 +9,7 @@
 //     (MigrateDomain -> ReceiveMigration -> xl migrate-receive) and lives on under a new domId.
 // Skipped, with the reason printed, when this machine cannot run the lab.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
 import { Cloud, freePort, waitFor } from '@xenplane/testing';
@@ -136,6 +137,14 @@ suite('the control plane drives a real Xen through the agent (xen-lab)', () => {
       return h?.state === 'up' ? h : undefined;
     }, { timeoutMs: 180_000, intervalMs: 500 });
     stamp(`host ${host.id} up at ${host.address}`);
+    // the agent in dom0 runs as production starts it: the node flags of apps/host-agent/Dockerfile
+    // (read by the agent's built node-flags module, which the lab uses too; another app's source
+    // cannot be imported here)
+    const { productionNodeFlags } = (await import(join(DIST, 'apps/host-agent/src/node-flags.js'))) as { productionNodeFlags: () => string[] };
+    expect(productionNodeFlags()).toContain('--lite-mode');
+    const starting = readFileSync(serialLog, 'utf8').split('\n').find((l) => l.includes('"msg":"agent starting"'));
+    expect(starting).toBeDefined();
+    expect(JSON.parse(starting!.slice(starting!.indexOf('{'))).nodeFlags).toEqual(productionNodeFlags());
   }, 420_000);
 
   afterAll(async () => {
