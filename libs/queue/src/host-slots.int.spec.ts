@@ -27,6 +27,15 @@ describe('HostSlots (real Redis)', () => {
     expect(await slots.acquire('h2', 'b')).toBe(true);
   });
 
+  it('still works when Redis has forgotten the script (a restart, SCRIPT FLUSH): its text is sent again', async () => {
+    const slots = new HostSlots(redis, prefix, 1, 10_000);
+    expect(await slots.acquire('h4', 'a')).toBe(true);
+    await redis.script('FLUSH');
+    expect(await slots.acquire('h4', 'b')).toBe(false);
+    await slots.release('h4', 'a');
+    expect(await slots.acquire('h4', 'b')).toBe(true);
+  });
+
   it('gives back the slot of a holder that died, when its lease runs out', async () => {
     const slots = new HostSlots(redis, prefix, 1, 50);
     expect(await slots.acquire('h3', 'dead')).toBe(true);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 // Acquire: drop expired leases, then take one if fewer than the limit are held.
@@ -14,9 +13,10 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   return 1
 end
 return 0`;
-// sent by its hash: Redis keeps the script once loaded (a round trip's bytes and its hashing of
-// the script's text saved per acquire); the text goes only when Redis does not have it yet
-const ACQUIRE_SHA = createHash('sha1').update(ACQUIRE).digest('hex');
+
+// ioredis sends a defined command by its hash (EVALSHA), and its text only when Redis does not
+// have it yet: a round trip's bytes and Redis's hashing of the text saved per acquire
+type SlotsRedis = Redis & { acquireHostSlot(key: string, now: number, leaseMs: number, limit: number, holder: string): Promise<number> };
 
 /**
  * At most `limit` operations at once per host, across every scheduler process: a counting
@@ -24,21 +24,21 @@ const ACQUIRE_SHA = createHash('sha1').update(ACQUIRE).digest('hex');
  * when the lease runs out instead of holding it forever.
  */
 export class HostSlots {
+  private readonly redis: SlotsRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly limit: number,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    redis.defineCommand('acquireHostSlot', { numberOfKeys: 1, lua: ACQUIRE });
+    this.redis = redis as SlotsRedis;
+  }
 
   /** Takes (or renews) the slot `holder` on host; false when the host is busy. */
   async acquire(hostId: string, holder: string): Promise<boolean> {
-    const args = [this.key(hostId), Date.now(), this.leaseMs, this.limit, holder] as const;
-    const got = await this.redis.evalsha(ACQUIRE_SHA, 1, ...args).catch((err: Error) => {
-      if (!err.message.startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(ACQUIRE, 1, ...args);
-    });
-    return got === 1;
+    return (await this.redis.acquireHostSlot(this.key(hostId), Date.now(), this.leaseMs, this.limit, holder)) === 1;
   }
 
   async release(hostId: string, holder: string): Promise<void> {
