@@ -56,8 +56,8 @@ function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 
 }
 
 /**
- * Creates' ends (finishBuiltVm for each): each VM `building` -> `running` with its domain, its
- * operation succeeded only if the VM moved. Answers, per item, whether it moved.
+ * Creates' ends: each VM `building` -> `running` with its domain, its operation succeeded only
+ * if the VM moved. Answers, per item, whether it moved.
  */
 export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<boolean[]> {
   const { items, first } = oncePerVm(all);
@@ -85,10 +85,9 @@ export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<b
 }
 
 /**
- * Deletes' ends (finishDeletedVm for each): each VM `deleted` if still in the state its delete
- * saw, its claims released on their hosts, its quota given back, its operation succeeded. Hosts
- * and projects are locked in id order, as claims lock hosts: racing statements queue, never
- * deadlock.
+ * Deletes' ends: each VM `deleted` if still in the state its delete saw, its claims released
+ * on their hosts, its quota given back, its operation succeeded. Hosts and projects are locked
+ * in id order, as claims lock hosts: racing statements queue, never deadlock.
  */
 export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promise<void> {
   const { items } = oncePerVm(all);

@@ -37,4 +37,3 @@ export function statementName(query: { sql: string }): string {
   }
   return name;
 }
-

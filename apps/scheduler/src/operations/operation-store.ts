@@ -18,8 +18,9 @@ import { StatementBatcher } from '../infra/statement-batcher';
 
 type Tx = Prisma.TransactionClient;
 
-// what beginOperation writes for the two kinds whose first step rides along with taking them up
-const FIRST_STEPS = {
+// what beginOperation writes for the two kinds whose first step rides along with taking them up,
+// and what their handlers write themselves when it did not (an operation resumed after a crash)
+export const FIRST_STEPS = {
   create: { step: 'placing', progress: progressOf('create', 'placing') },
   delete: { step: 'destroying', progress: progressOf('delete', 'destroying') },
 };

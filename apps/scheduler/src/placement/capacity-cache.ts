@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, loadPlacementState, type Pool, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
+import { DB, type Db, loadPlacementState, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
 import { HostTable, type PlacementHost, type PlacementPool, type PlacementView, type PoolStats, PoolStatsIndex, type Resources, withUsage } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
@@ -95,9 +95,7 @@ export class CapacityCache {
     const { hosts, placementHosts, pools } = await loadPlacementState(this.db);
     this.table.clear();
     this.figures.clear();
-    this.pools.clear();
-    for (const [id, p] of pools) this.pools.set(this.intern(id), p);
-    this.figures.setPools(this.pools);
+    this.setPools(pools.values());
     for (const h of placementHosts.values()) this.setHost(h);
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), 0n);
     this.previousCursor = max;
@@ -118,16 +116,16 @@ export class CapacityCache {
     const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();
     for (const h of hosts) this.setHost(toPlacementHost(h, protectedUse.get(h.id)));
     // pools are re-read every refresh: a changed ratio or HA setting counts from now
-    this.setPools(pools);
+    this.setPools(pools.map(toPlacementPool));
     const max = hosts.reduce((m, h) => (h.generation > m ? h.generation : m), this.cursor);
     this.previousCursor = this.cursor;
     this.cursor = max;
     this.lastRefresh = started;
   }
 
-  private setPools(pools: Pool[]): void {
+  private setPools(pools: Iterable<PlacementPool>): void {
     this.pools.clear();
-    for (const p of pools) this.pools.set(this.intern(p.id), toPlacementPool(p));
+    for (const p of pools) this.pools.set(this.intern(p.id), p);
     this.figures.setPools(this.pools);
   }
 

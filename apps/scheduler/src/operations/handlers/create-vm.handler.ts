@@ -6,7 +6,7 @@ import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
 import { type HostRef, HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
-import { OperationStore } from '../operation-store';
+import { FIRST_STEPS, OperationStore } from '../operation-store';
 import { VmStore } from '../vm-store';
 import { PlacementService } from '../../placement/placement.service';
 import type { OperationHandler } from './handler';
@@ -34,7 +34,7 @@ export class CreateVmHandler implements OperationHandler {
 
   async run(op: Operation, taken?: Vm | null): Promise<void> {
     // taking the operation up usually moved its VM to `scheduling` already (beginOperation)
-    let scheduled = op.step === 'placing' && taken?.state === 'scheduling' ? taken : null;
+    let scheduled = op.step === FIRST_STEPS.create.step && taken?.state === 'scheduling' ? taken : null;
     for (;;) {
       const outcome = await this.attempt(op, scheduled);
       if (outcome === 'done') return;
@@ -52,7 +52,7 @@ export class CreateVmHandler implements OperationHandler {
     if (op.cancelRequested) throw new OvertakenError('the VM is being deleted');
     const params = op.params as { poolId?: string; excludedHostIds?: string[] };
     // else the VM is pending, and moving it on reads it in the same statement
-    const step = { opId: op.id, step: 'placing', progress: progressOf(op.kind, 'placing') };
+    const step = { opId: op.id, ...FIRST_STEPS.create };
     let begun = scheduled ?? (op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
     let vm = begun ?? (await this.vms.load(op.vmId!));
     if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');

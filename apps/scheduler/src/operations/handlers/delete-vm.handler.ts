@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { beginDestroy, type ClaimHolder, DB, type Db, type Operation, type Vm } from '@xenplane/db';
-import { progressOf } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
 import { HostWork } from '../host-work';
 import { type PermanentError } from '../operation-errors';
-import { OperationStore } from '../operation-store';
+import { FIRST_STEPS, OperationStore } from '../operation-store';
 import { VmStore } from '../vm-store';
 import type { OperationHandler } from './handler';
 
@@ -34,7 +33,7 @@ export class DeleteVmHandler implements OperationHandler {
     }
     // taking the operation up usually recorded the step and read the claims already
     const holders =
-      takenHolders ?? (await beginDestroy(this.db, { vmId: vm.id, opId: op.id, step: 'destroying', progress: progressOf(op.kind, 'destroying') }));
+      takenHolders ?? (await beginDestroy(this.db, { vmId: vm.id, opId: op.id, ...FIRST_STEPS.delete }));
     for (const host of holders) {
       if (host.state === 'down') {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
