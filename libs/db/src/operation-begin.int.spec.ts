@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, createTestHost, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { beginOperation } from './operation-begin';
 import { beginVmOperation } from './vm-operations';
 import type { VmState } from './generated/prisma/client';
@@ -10,19 +10,13 @@ describe('beginOperation (real Postgres)', () => {
   let projectId: string;
   let flavorId: string;
   let imageId: string;
-  let hostId: string;
+  let host: { id: string; name: string; address: string };
 
   beforeAll(async () => {
     t = await createTestDatabase('operation_begin');
-    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
-    const poolId = (await t.db.pool.create({ data: { name: 'p' } })).id;
-    hostId = (
-      await t.db.host.create({
-        data: { name: 'h1', address: '127.0.0.1:1', poolId, state: 'up', totalVcpus: 8, totalMemoryMb: 8192, totalDiskGb: 100 },
-      })
-    ).id;
+    let poolId: string;
+    ({ poolId, projectId, flavorId, imageId } = await seedTestCatalog(t.db));
+    host = await createTestHost(t.db, poolId);
   });
   afterAll(() => t.drop());
 
@@ -69,11 +63,11 @@ describe('beginOperation (real Postgres)', () => {
 
   it('starts a delete with its first step and the hosts where its VM holds claims', async () => {
     const v = await vm('running');
-    await t.db.allocation.create({ data: { vmId: v.id, hostId, vcpus: 1, memoryMb: 512, diskGb: 1, epoch: 1 } });
+    await t.db.allocation.create({ data: { vmId: v.id, hostId: host.id, vcpus: 1, memoryMb: 512, diskGb: 1, epoch: 1 } });
     const del = (await beginVmOperation(t.db, { vm: v, kind: 'delete', via: 'deleting' }))!;
     const begun = await beginOperation(t.db, del.id, FIRST);
     expect(begun).toMatchObject({ started: true, op: { status: 'running', step: 'destroying', progress: 33 }, vm: { state: 'deleting' } });
-    expect(begun.holders).toEqual([{ id: hostId, name: 'h1', address: '127.0.0.1:1', state: 'up' }]);
+    expect(begun.holders).toEqual([{ id: host.id, name: host.name, address: '127.0.0.1:1', state: 'up' }]);
     expect((await t.db.operation.findUniqueOrThrow({ where: { id: del.id } })).step).toBe('destroying');
   });
 

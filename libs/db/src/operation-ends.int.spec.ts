@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { finishBuiltVms, finishDeletedVms } from './operation-ends';
 import type { VmState } from './generated/prisma/client';
 
@@ -10,9 +10,7 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('operation_ends');
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
-    poolId = (await t.db.pool.create({ data: { name: 'p' } })).id;
+    ({ flavorId, imageId, poolId } = await seedTestCatalog(t.db));
   });
   afterAll(() => t.drop());
 

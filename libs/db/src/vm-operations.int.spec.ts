@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
 import { beginVmOperation, startVmOperation } from './vm-operations';
 
 describe('beginVmOperation (real Postgres)', () => {
@@ -9,9 +9,7 @@ describe('beginVmOperation (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('vm_operations');
-    projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
-    flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } })).id;
-    imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
+    ({ projectId, flavorId, imageId } = await seedTestCatalog(t.db));
   });
   afterAll(() => t.drop());
 
