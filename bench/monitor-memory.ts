@@ -26,7 +26,8 @@ async function monitorWith(hosts: number, ticks: number): Promise<{ hosts: numbe
     hosts,
     logLevel: 'warn',
     timings: 'production',
-    schedulerEnv: { SCHEDULER_ROLES: 'monitor', HEARTBEAT_INTERVAL_MS: String(INTERVAL_MS) },
+    liveness: { heartbeatIntervalMs: INTERVAL_MS },
+    schedulerEnv: { SCHEDULER_ROLES: 'monitor' },
   });
   try {
     const enrollS = (Date.now() - started) / 1000;

@@ -19,12 +19,9 @@ import { DIST, labSkipReason, ROOT } from './lab-requirements';
 
 // Software-emulated Xen is slow: an xl call takes 0.1-0.5 s, `xl create` ~10 s. The fast test
 // timings would call the host dead; these keep the cloud patient with it.
+const LAB_LIVENESS = { heartbeatIntervalMs: 2_000, suspectAfterMs: 45_000, deadAfterMs: 180_000 };
 const LAB_TIMINGS: Record<string, string> = {
-  HEARTBEAT_INTERVAL_MS: '2000',
   HEARTBEAT_TIMEOUT_MS: '20000',
-  HOST_SUSPECT_AFTER_MS: '45000',
-  HOST_DEAD_AFTER_MS: '180000',
-  FENCE_TIMEOUT_MS: '60000',
   AGENT_CALL_TIMEOUT_MS: '120000',
   JOB_LOCK_MS: '150000',
   STALLED_CHECK_MS: '5000',
@@ -93,7 +90,7 @@ suite('the control plane drives a real Xen through the agent (xen-lab)', () => {
   const getHost = async () => ((await cloud!.api.get('/v1/hosts')).body as Host[]).find((h) => h.name === 'xen-lab');
 
   beforeAll(async () => {
-    cloud = await Cloud.start({ hosts: 0, env: LAB_TIMINGS, echo: process.env['XEN_LAB_ECHO'] ? process.stdout : undefined });
+    cloud = await Cloud.start({ hosts: 0, env: LAB_TIMINGS, liveness: LAB_LIVENESS, echo: process.env['XEN_LAB_ECHO'] ? process.stdout : undefined });
     stamp(`cloud up at ${cloud.apiUrl}`);
     const pools = (await cloud.api.get('/v1/pools')).body as { id: string; name: string }[];
     const pool = pools.find((p) => p.name === 'default')!;

@@ -1,4 +1,5 @@
 import { Prisma } from './generated/prisma/client';
+import { IS_LIVE } from './hosts';
 
 /** An amount of each resource: a value (sent as a parameter) or a column of the statement. */
 type Amount = number | Prisma.Sql;
@@ -19,8 +20,12 @@ export const usageGrownBy = (d: UsageChange): Prisma.Sql => Prisma.sql`
   used_vcpus = h.used_vcpus + ${d.vcpus}, used_memory_mb = h.used_memory_mb + ${d.memoryMb},
   used_disk_gb = h.used_disk_gb + ${d.diskGb}, used_instances = h.used_instances + ${d.instances}, updated_at = now()`;
 
-/** Condition: host `h` is up and still has room for `d` under (total - dom0) x pool `p`'s ratio. */
-export const hasRoomFor = (d: Omit<UsageChange, 'instances'>): Prisma.Sql => Prisma.sql`h.state = 'up'
+/**
+ * Condition: host `h` is up, answered a heartbeat within pool `p`'s suspect timeout (a row that
+ * says `up` proves nothing after an outage of the control plane), and still has room for `d`
+ * under (total - dom0) x the pool's ratio.
+ */
+export const hasRoomFor = (d: Omit<UsageChange, 'instances'>): Prisma.Sql => Prisma.sql`h.state = 'up' AND ${IS_LIVE}
   AND h.used_vcpus + ${d.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
   AND h.used_memory_mb + ${d.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
   AND h.used_disk_gb + ${d.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)`;

@@ -15,3 +15,4 @@ export * from './host-maintenance';
 export * from './operation-begin';
 export * from './operation-ends';
 export * from './prepared';
+export * from './hosts';

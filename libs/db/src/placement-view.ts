@@ -1,16 +1,18 @@
 import { type GroupPolicy, type PlacementHost, type PlacementPool, type Resources, resolveWeights } from '@xenplane/domain';
 import type { Db } from './client';
-import type { Host, Pool, ServerGroupPolicy } from './generated/prisma/client';
+import type { Pool, ServerGroupPolicy } from './generated/prisma/client';
+import { type HostRow, readHosts } from './hosts';
 
 const ZERO: Resources = { vcpus: 0, memoryMb: 0, diskGb: 0 };
 
 /** A host row as placement sees it. */
-export function toPlacementHost(h: Host, usedProtected: Resources = ZERO): PlacementHost {
+export function toPlacementHost(h: HostRow, usedProtected: Resources = ZERO): PlacementHost {
   return {
     id: h.id,
     name: h.name,
     poolId: h.poolId,
     state: h.state,
+    live: h.live,
     total: { vcpus: h.totalVcpus, memoryMb: h.totalMemoryMb, diskGb: h.totalDiskGb },
     reserved: { vcpus: h.reservedVcpus, memoryMb: h.reservedMemoryMb, diskGb: h.reservedDiskGb },
     used: { vcpus: h.usedVcpus, memoryMb: h.usedMemoryMb, diskGb: h.usedDiskGb },
@@ -51,8 +53,8 @@ export async function protectedUsage(db: Db, hostIds?: readonly string[]): Promi
 }
 
 /** Every host and pool as placement sees them now, read in one go (the API's dry run; a scheduler's full reload). */
-export async function loadPlacementState(db: Db): Promise<{ hosts: Host[]; placementHosts: Map<string, PlacementHost>; pools: Map<string, PlacementPool> }> {
-  const [hosts, pools, used] = await Promise.all([db.host.findMany(), db.pool.findMany(), protectedUsage(db)]);
+export async function loadPlacementState(db: Db): Promise<{ hosts: HostRow[]; placementHosts: Map<string, PlacementHost>; pools: Map<string, PlacementPool> }> {
+  const [hosts, pools, used] = await Promise.all([readHosts(db, { all: true }), db.pool.findMany(), protectedUsage(db)]);
   return {
     hosts,
     placementHosts: new Map(hosts.map((h) => [h.id, toPlacementHost(h, used.get(h.id))])),

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
-import type { Operation, Vm } from './generated/prisma/client';
-import { OPERATION_COLUMNS, operationColumnsOf, VM_COLUMNS, vmColumnsOf, vmFromRow, withoutVm } from './rows';
+import type { Host, Operation, Vm } from './generated/prisma/client';
+import { hostColumnsOf, OPERATION_COLUMNS, operationColumnsOf, VM_COLUMNS, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 
 /** The raw column lists must read rows back exactly as Prisma does, or callers get wrong types. */
 describe('raw row column lists (real Postgres)', () => {
@@ -10,13 +10,20 @@ describe('raw row column lists (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  it('reads a VM and an operation with every field set exactly as Prisma reads them', async () => {
+  it('reads a VM, a host and an operation with every field set exactly as Prisma reads them', async () => {
     const pool = await t.db.pool.create({ data: { name: 'p' } });
     const project = await t.db.project.create({ data: { name: 'proj' } });
     const flavor = await t.db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 512, diskGb: 1 } });
     const image = await t.db.image.create({ data: { name: 'i', guestType: 'pvh', sizeGb: 1 } });
     const group = await t.db.serverGroup.create({ data: { projectId: project.id, name: 'g', policy: 'anti_affinity' } });
-    const host = await t.db.host.create({ data: { name: 'h', poolId: pool.id, address: '127.0.0.1:1', state: 'up' } });
+    const host = await t.db.host.create({
+      data: {
+        name: 'h', poolId: pool.id, address: '127.0.0.1:1', state: 'up', certSerial: 's', certFingerprint: 'f', totalVcpus: 8, totalMemoryMb: 4096,
+        totalDiskGb: 100, reservedVcpus: 1, reservedMemoryMb: 512, reservedDiskGb: 1, freeMemoryMb: 3000, cpuVendor: 'GenuineIntel',
+        cpuFeatures: ['avx', 'sse2'], hvm: true, hap: true, xenVersion: '4.17', agentVersion: '0.1.0', usedVcpus: 2, usedMemoryMb: 512,
+        usedDiskGb: 3, usedInstances: 1, lastHeartbeatAt: new Date(), enrolledAt: new Date(),
+      },
+    });
     const vm = await t.db.vm.create({
       data: {
         projectId: project.id, name: 'v', state: 'running', powerState: 'running', hostId: host.id, poolId: pool.id,
@@ -33,6 +40,8 @@ describe('raw row column lists (real Postgres)', () => {
       },
     });
     const [rawVm] = await t.db.$queryRaw<Vm[]>`SELECT ${VM_COLUMNS} FROM vms WHERE id = ${vm.id}::uuid`;
+    const [rawHost] = await t.db.$queryRaw<Host[]>`SELECT ${hostColumnsOf('h')} FROM hosts h WHERE id = ${host.id}::uuid`;
+    expect(rawHost).toEqual(await t.db.host.findUniqueOrThrow({ where: { id: host.id } }));
     const [rawOp] = await t.db.$queryRaw<Operation[]>`SELECT ${OPERATION_COLUMNS} FROM operations WHERE id = ${op.id}::uuid`;
     expect(rawVm).toEqual(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } }));
     expect(rawOp).toEqual(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } }));

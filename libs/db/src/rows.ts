@@ -25,6 +25,17 @@ const OPERATION_FIELDS: readonly Field[] = [
   ['created_at', 'createdAt'], ['started_at', 'startedAt'], ['finished_at', 'finishedAt'], ['updated_at', 'updatedAt'],
 ];
 
+const HOST_FIELDS: readonly Field[] = [
+  ['id', 'id'], ['name', 'name'], ['pool_id', 'poolId'], ['state', 'state', 'text'], ['address', 'address'],
+  ['cert_serial', 'certSerial'], ['cert_fingerprint', 'certFingerprint'], ['total_vcpus', 'totalVcpus'],
+  ['total_memory_mb', 'totalMemoryMb'], ['total_disk_gb', 'totalDiskGb'], ['reserved_vcpus', 'reservedVcpus'],
+  ['reserved_memory_mb', 'reservedMemoryMb'], ['reserved_disk_gb', 'reservedDiskGb'], ['free_memory_mb', 'freeMemoryMb'],
+  ['cpu_vendor', 'cpuVendor'], ['cpu_features', 'cpuFeatures'], ['hvm', 'hvm'], ['hap', 'hap'], ['xen_version', 'xenVersion'],
+  ['agent_version', 'agentVersion'], ['used_vcpus', 'usedVcpus'], ['used_memory_mb', 'usedMemoryMb'], ['used_disk_gb', 'usedDiskGb'],
+  ['used_instances', 'usedInstances'], ['last_heartbeat_at', 'lastHeartbeatAt'], ['state_changed_at', 'stateChangedAt'],
+  ['enrolled_at', 'enrolledAt'], ['generation', 'generation'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'],
+];
+
 function columns(fields: readonly Field[], table = '', prefix = ''): Prisma.Sql {
   const from = table ? `${table}.` : '';
   return Prisma.raw(fields.map(([column, field, cast]) => `${from}${column}${cast ? `::${cast}` : ''} AS "${prefix}${field}"`).join(', '));
@@ -32,6 +43,9 @@ function columns(fields: readonly Field[], table = '', prefix = ''): Prisma.Sql 
 
 export const VM_COLUMNS = columns(VM_FIELDS);
 export const OPERATION_COLUMNS = columns(OPERATION_FIELDS);
+
+/** A host's columns from table alias `table`. */
+export const hostColumnsOf = (table: string): Prisma.Sql => columns(HOST_FIELDS, table);
 
 /** A VM's columns from table alias `table`, named `vm.<field>`, to read beside another row (vmFromRow). */
 export const vmColumnsOf = (table: string): Prisma.Sql => columns(VM_FIELDS, table, 'vm.');

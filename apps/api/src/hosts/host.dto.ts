@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import type { Host, Pool } from '@xenplane/db';
-import { offeredCapacity } from '@xenplane/domain';
+import type { HostRow, Pool } from '@xenplane/db';
+import { HOST_STATES, offeredCapacity } from '@xenplane/domain';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
 // host:port with a DNS name or an IPv4 address; what the scheduler dials and the cert names
@@ -63,7 +63,7 @@ export class HostView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'uuid' }) poolId!: string;
-  @ApiProperty({ enum: ['enrolling', 'up', 'suspect', 'down', 'maintenance', 'disabled'] }) state!: string;
+  @ApiProperty({ enum: HOST_STATES }) state!: string;
   @ApiProperty({ description: 'The agent endpoint, host:port' }) address!: string;
   @ApiProperty({ type: ResourcesView, description: '(total - dom0 reservation) x the pool allocation ratios' }) capacity!: ResourcesView;
   @ApiProperty({ type: UsageView }) usage!: UsageView;
@@ -71,6 +71,8 @@ export class HostView {
   @ApiProperty({ type: ResourcesView, description: 'Kept by dom0' }) reserved!: ResourcesView;
   @ApiProperty({ description: 'free_memory as xl info last reported it' }) freeMemoryMb!: number;
   @ApiPropertyOptional({ format: 'date-time' }) lastHeartbeatAt?: string;
+  @ApiPropertyOptional({ description: 'Milliseconds since the last heartbeat, by the database clock' }) heartbeatAgeMs?: number;
+  @ApiProperty({ description: "Answered a heartbeat within its pool's suspect timeout: only such hosts (and up) take new VMs" }) live!: boolean;
   @ApiProperty() xenVersion!: string;
   @ApiProperty() hvm!: boolean;
   @ApiProperty() hap!: boolean;
@@ -80,7 +82,7 @@ export class HostView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export function presentHost(h: Host & { pool: Pool }): HostView {
+export function presentHost(h: HostRow, pool: Pool): HostView {
   const total = { vcpus: h.totalVcpus, memoryMb: h.totalMemoryMb, diskGb: h.totalDiskGb };
   const reserved = { vcpus: h.reservedVcpus, memoryMb: h.reservedMemoryMb, diskGb: h.reservedDiskGb };
   return {
@@ -89,12 +91,14 @@ export function presentHost(h: Host & { pool: Pool }): HostView {
     poolId: h.poolId,
     state: h.state,
     address: h.address,
-    capacity: offeredCapacity(total, reserved, h.pool),
+    capacity: offeredCapacity(total, reserved, pool),
     usage: { vcpus: h.usedVcpus, memoryMb: h.usedMemoryMb, diskGb: h.usedDiskGb, instances: h.usedInstances },
     total,
     reserved,
     freeMemoryMb: h.freeMemoryMb,
     ...(h.lastHeartbeatAt ? { lastHeartbeatAt: h.lastHeartbeatAt.toISOString() } : {}),
+    ...(h.heartbeatAgeMs !== null ? { heartbeatAgeMs: Math.max(0, Math.round(h.heartbeatAgeMs)) } : {}),
+    live: h.live,
     xenVersion: h.xenVersion,
     hvm: h.hvm,
     hap: h.hap,

@@ -10,7 +10,8 @@ import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-res
 import { OperationView } from '../operations/operation.view';
 import { DB } from '@xenplane/db';
 import { EnrollmentService } from './enrollment.service';
-import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView, presentHost } from './host.dto';
+import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView } from './host.dto';
+import { hostViews } from './host-views';
 import { MaintenanceDto } from './maintenance.dto';
 import { MaintenanceService } from './maintenance.service';
 
@@ -46,7 +47,7 @@ export class HostsController {
   @ApiOkResponse({ type: [HostView] })
   @ApiProblems()
   async list() {
-    return (await this.db.host.findMany({ include: { pool: true }, orderBy: { name: 'asc' } })).map(presentHost);
+    return hostViews(this.db, { all: true });
   }
 
   @Get(':id')
@@ -54,9 +55,9 @@ export class HostsController {
   @ApiOkResponse({ type: HostView })
   @ApiProblems([404, 'not_found'])
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const host = await this.db.host.findUnique({ where: { id }, include: { pool: true } });
+    const [host] = await hostViews(this.db, { ids: [id] });
     if (!host) throw notFound('host', id);
-    return presentHost(host);
+    return host;
   }
 
   @Post(':id/maintenance')

@@ -6,7 +6,8 @@ import type { Principal } from '../common/auth/principal';
 import { conflict, notFound } from '../common/errors/api-errors';
 import { OperationQueue } from '../infra/queue.module';
 import { type OperationView, presentOperation } from '../operations/operation.view';
-import { type HostView, presentHost } from './host.dto';
+import type { HostView } from './host.dto';
+import { hostViews } from './host-views';
 import type { MaintenanceDto } from './maintenance.dto';
 
 type Tx = Prisma.TransactionClient;
@@ -66,6 +67,7 @@ export class MaintenanceService {
   }
 
   private async present(hostId: string): Promise<HostView> {
-    return presentHost(await this.db.host.findUniqueOrThrow({ where: { id: hostId }, include: { pool: true } }));
+    const [host] = await hostViews(this.db, { ids: [hostId] });
+    return host!;
   }
 }

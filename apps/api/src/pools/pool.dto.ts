@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Pool } from '@xenplane/db';
+import { DEFAULT_LIVENESS, fenceAfterMs, type LivenessSettings, livenessProblems } from '@xenplane/domain';
+import { ApiError } from '../common/errors/api-errors';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
 export class PoolSettingsDto {
@@ -9,6 +11,24 @@ export class PoolSettingsDto {
   @ApiPropertyOptional({ minimum: 0.1, maximum: 16, default: 1 }) @IsOptional() @IsNumber() @Min(0.1) @Max(16) diskAllocationRatio?: number;
   @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 0 }) @IsOptional() @IsInt() @Min(0) @Max(100) haHostFailuresToTolerate?: number;
   @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() requireCpuCompatibility?: boolean;
+  @ApiPropertyOptional({ minimum: 100, maximum: 60_000, default: 2000, description: 'How often each host is asked for a heartbeat' })
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  heartbeatIntervalMs?: number;
+  @ApiPropertyOptional({ minimum: 200, maximum: 600_000, default: 6000, description: 'Silent this long, a host takes no new work and its VMs show powerState unknown' })
+  @IsOptional()
+  @IsInt()
+  @Min(200)
+  @Max(600_000)
+  suspectAfterMs?: number;
+  @ApiPropertyOptional({ minimum: 500, maximum: 3_600_000, default: 12000, description: 'Silent this long (and unreached by its peers), a host is declared dead and its protected VMs restart elsewhere' })
+  @IsOptional()
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  deadAfterMs?: number;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Weigher settings, see docs/placement.md' })
   @IsOptional()
   @IsObject()
@@ -17,6 +37,14 @@ export class PoolSettingsDto {
 
 export class CreatePoolDto extends PoolSettingsDto {
   @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
+}
+
+class LivenessView {
+  @ApiProperty() heartbeatIntervalMs!: number;
+  @ApiProperty() suspectAfterMs!: number;
+  @ApiProperty() deadAfterMs!: number;
+  @ApiProperty({ description: 'Derived from deadAfterMs: how long an agent cut off from the control plane and from most of its peers keeps its HA-protected VMs (docs/HA.md)' })
+  fenceAfterMs!: number;
 }
 
 export class PoolView {
@@ -28,6 +56,7 @@ export class PoolView {
   @ApiProperty() haHostFailuresToTolerate!: number;
   @ApiProperty() requireCpuCompatibility!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: true }) placementWeights!: Record<string, unknown>;
+  @ApiProperty({ type: LivenessView }) liveness!: LivenessView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -41,6 +70,20 @@ export const presentPool = (p: Pool): PoolView => ({
   haHostFailuresToTolerate: p.haHostFailuresToTolerate,
   requireCpuCompatibility: p.requireCpuCompatibility,
   placementWeights: p.placementWeights as Record<string, unknown>,
+  liveness: { heartbeatIntervalMs: p.heartbeatIntervalMs, suspectAfterMs: p.suspectAfterMs, deadAfterMs: p.deadAfterMs, fenceAfterMs: fenceAfterMs(p) },
   createdAt: p.createdAt.toISOString(),
   updatedAt: p.updatedAt.toISOString(),
 });
+
+/** The pool's liveness settings after a change, refused whole if they cannot work together. */
+export function livenessAfter(current: LivenessSettings | undefined, dto: PoolSettingsDto): LivenessSettings {
+  const base = current ?? DEFAULT_LIVENESS;
+  const next = {
+    heartbeatIntervalMs: dto.heartbeatIntervalMs ?? base.heartbeatIntervalMs,
+    suspectAfterMs: dto.suspectAfterMs ?? base.suspectAfterMs,
+    deadAfterMs: dto.deadAfterMs ?? base.deadAfterMs,
+  };
+  const problems = livenessProblems(next);
+  if (problems.length) throw new ApiError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+  return next;
+}

@@ -6,7 +6,7 @@ import { notFound } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
 import { DB } from '@xenplane/db';
-import { CreatePoolDto, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
+import { CreatePoolDto, livenessAfter, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
 import { validatePlacementWeights } from './placement-weights';
 
 @ApiTags('pools')
@@ -20,7 +20,7 @@ export class PoolsController {
   @ApiCreatedResponse({ type: PoolView })
   @ApiProblems([409, 'conflict'])
   async create(@Body() dto: CreatePoolDto) {
-    const data = { ...dto, placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue };
+    const data = { ...dto, ...livenessAfter(undefined, dto), placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue };
     return presentPool(await uniquely(`pool name ${dto.name}`, () => this.db.pool.create({ data })));
   }
 
@@ -37,13 +37,15 @@ export class PoolsController {
   @ApiOkResponse({ type: PoolView })
   @ApiProblems([404, 'not_found'])
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: PoolSettingsDto) {
-    if (!(await this.db.pool.findUnique({ where: { id } }))) throw notFound('pool', id);
+    const current = await this.db.pool.findUnique({ where: { id } });
+    if (!current) throw notFound('pool', id);
     const { placementWeights, ...rest } = dto;
     // schedulers' capacity caches re-read pools on every refresh: a new ratio applies at once
     const pool = await this.db.pool.update({
       where: { id },
       data: {
         ...rest,
+        ...livenessAfter(current, dto),
         ...(placementWeights ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue } : {}),
       },
     });

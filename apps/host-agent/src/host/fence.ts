@@ -1,10 +1,12 @@
+import { performance } from 'node:perf_hooks';
 import { getLogger } from '@xenplane/observability';
 
 /**
  * Self-fencing: every heartbeat from the control plane renews a lease. If the lease runs out
  * (the host is cut off), the agent stops the HA-protected domains itself, so that when the
  * control plane restarts them elsewhere the old copies are already gone. The fence timeout is
- * shorter than the control plane's dead timeout.
+ * derived from the pool's dead timeout with room for clock drift (docs/HA.md). The lease runs on
+ * the monotonic clock: a wall-clock step (NTP, an operator) must not end or stretch it.
  */
 export class FenceLease {
   private readonly log = getLogger('fence');
@@ -15,14 +17,14 @@ export class FenceLease {
 
   constructor(private readonly fence: (vmIds: string[]) => Promise<void>) {}
 
-  renew(timeoutSeconds: number, protectedVmIds: string[]): boolean {
+  renew(timeoutMs: number, protectedVmIds: string[]): boolean {
     const wasFenced = this.fenced;
     this.fenced = false;
     this.protectedVmIds = protectedVmIds;
-    this.expiresAt = timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : 0;
+    this.expiresAt = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
     clearTimeout(this.timer);
     if (this.expiresAt) {
-      this.timer = setTimeout(() => void this.expire(), timeoutSeconds * 1000);
+      this.timer = setTimeout(() => void this.expire(), timeoutMs);
       this.timer.unref();
     }
     return wasFenced;
@@ -33,7 +35,7 @@ export class FenceLease {
   }
 
   private async expire(): Promise<void> {
-    if (!this.expiresAt || Date.now() < this.expiresAt) return;
+    if (!this.expiresAt || performance.now() < this.expiresAt) return;
     this.expiresAt = 0;
     this.fenced = true;
     this.log.warn({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout: stopping HA-protected domains');

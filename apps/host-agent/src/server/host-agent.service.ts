@@ -43,7 +43,7 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
   return {
     getHostInfo: unary(cp('GetHostInfo'), (_req, ctx) => info(ctx)),
     heartbeat: unary(cp('Heartbeat'), async (req: HeartbeatRequest, ctx): Promise<HeartbeatResponse> => {
-      const fenced = d.fence.renew(req.fenceTimeoutSeconds, req.protectedVmIds);
+      const fenced = d.fence.renew(req.fenceTimeoutMs || req.fenceTimeoutSeconds * 1000, req.protectedVmIds);
       return { info: await info(ctx), domains: await d.driver.listDomains(ctx), eventSeq: d.events.lastSeq, fenced };
     }),
     listDomains: unary(cp('ListDomains'), async (_req, ctx) => ({ domains: await d.driver.listDomains(ctx) })),

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { DB, type Db, type Host, hostStateEvent, recordEvents } from '@xenplane/db';
-import { hostsMonitoredBy, nextHostState } from '@xenplane/domain';
+import { DB, type Db, type HostRow, hostStateEvent, readHosts, recordEvents, recordHeartbeats } from '@xenplane/db';
+import { DEFAULT_LIVENESS, fenceAfterMs, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import type { HeartbeatResponse } from '@xenplane/proto';
 import { createRedis } from '@xenplane/queue';
@@ -16,20 +17,27 @@ import { MonitorMembership } from './monitor-membership';
 const PARALLEL_HEARTBEATS = 64;
 // a replica survives one missed renewal before the others take its hosts
 const LEASE_INTERVALS = 2.5;
+// Redis commands wait for the connection (at start, after a blip), but not for ever
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
 
 export interface HeartbeatReport {
-  host: Host;
+  host: HostRow;
   response: HeartbeatResponse;
 }
 
 /**
  * The control plane polls every agent (the design choice of ARCHITECTURE.md, written down
- * there): one Heartbeat call per host per tick carries inventory and domains and renews the
- * agent's self-fence lease. Hosts that stop answering go suspect, then down.
+ * there): one Heartbeat call per host per its pool's interval carries inventory and domains and
+ * renews the agent's self-fence lease. Hosts that stop answering go suspect, then down.
  *
  * Every replica with the `monitor` role polls its own share of the hosts (libs/domain's
  * monitorOf over the replicas alive in Redis), so a replica holds TLS connections to its share
  * only (~110 KB each in Node) and a replica that dies has its hosts taken over within a lease.
+ *
+ * Silence is measured, not read: a host is declared dead only after the control plane has
+ * watched it be silent for the dead timeout. A monitor back from an outage (of its own, or of
+ * every replica) finds hour-old heartbeats in Postgres; those make the hosts suspect (no new
+ * work) at once, and dead only if they stay silent while it watches.
  */
 @Injectable()
 export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,22 +47,27 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly membership: MonitorMembership;
   private members: string[] = [];
   private renewedAt = 0;
-  private renewTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
+  private renewTimer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private stopped = false;
   private lastShare = '';
+  private tickMs = DEFAULT_LIVENESS.heartbeatIntervalMs;
+  /** when this replica began watching (monotonic) */
+  private readonly watchingSince = performance.now();
+  /** when each host last answered this replica, and when it was last asked (monotonic) */
+  private readonly answeredAt = new Map<string, number>();
+  private readonly polledAt = new Map<string, number>();
 
   constructor(
     @Inject(DB) private readonly db: Db,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly agents: Agents,
   ) {
-    // commands wait for the connection (at start, after a blip) but never past an interval
-    this.redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true, commandTimeout: config.HEARTBEAT_INTERVAL_MS });
+    this.redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
     const self = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const key = `${config.XENPLANE_QUEUE_PREFIX}:host-monitors`;
-    this.membership = new MonitorMembership(this.redis, key, self, config.HEARTBEAT_INTERVAL_MS * LEASE_INTERVALS);
+    this.membership = new MonitorMembership(this.redis, key, self);
   }
 
   /** Reconciliation subscribes to each tick's answers. */
@@ -64,40 +77,46 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.renew();
-    const every = this.config.HEARTBEAT_INTERVAL_MS;
-    this.renewTimer = setInterval(() => void this.renew(), every);
+    this.scheduleRenew();
     this.scheduleTick(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.renewTimer);
     clearTimeout(this.tickTimer);
+    clearTimeout(this.renewTimer);
     await this.ticking;
     await this.membership.leave().catch(() => undefined);
     this.redis.disconnect();
   }
 
-  /** One round over this replica's share of the hosts. */
+  /** One round: ask the hosts of this replica's share that are due. */
   async tick(): Promise<void> {
+    const pools = await this.liveness();
+    this.tickMs = Math.min(DEFAULT_LIVENESS.heartbeatIntervalMs, ...[...pools.values()].map((p) => p.heartbeatIntervalMs));
     const { hosts, total } = await this.share();
     this.logShare(hosts.length, total);
-    const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : hosts.map((h) => h.id));
-    const answers = await settleAll(hosts, PARALLEL_HEARTBEATS, (host) =>
-      this.agents.call(host, (c) =>
-        c.heartbeat(
-          { fenceTimeoutSeconds: Math.floor(this.config.FENCE_TIMEOUT_MS / 1000), protectedVmIds: protectedVms.get(host.id) ?? [] },
-          { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS },
-        ),
-      ),
-    );
-    const now = new Date();
+    const settingsOf = (h: HostRow) => pools.get(h.poolId) ?? DEFAULT_LIVENESS;
+    const now = performance.now();
+    // each pool at its own interval; a quarter of a tick early rather than a whole tick late
+    const due = hosts.filter((h) => now - (this.polledAt.get(h.id) ?? -Infinity) >= settingsOf(h).heartbeatIntervalMs - this.tickMs / 4);
+    const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
+    const answers = await settleAll(due, PARALLEL_HEARTBEATS, (host) => {
+      this.polledAt.set(host.id, performance.now());
+      const fenceMs = fenceAfterMs(settingsOf(host));
+      // the seconds too, rounded down: an agent older than fence_timeout_ms must still fence
+      const fence = { fenceTimeoutMs: fenceMs, fenceTimeoutSeconds: Math.max(1, Math.floor(fenceMs / 1000)) };
+      return this.agents.call(host, (c) =>
+        c.heartbeat({ ...fence, protectedVmIds: protectedVms.get(host.id) ?? [] }, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }),
+      );
+    });
     const reports: HeartbeatReport[] = [];
     const beating: string[] = [];
-    for (const [i, host] of hosts.entries()) {
+    for (const [i, host] of due.entries()) {
       const answer = answers[i]!;
       const answered = answer.status === 'fulfilled';
       if (answered) {
+        this.answeredAt.set(host.id, performance.now());
         reports.push({ host, response: answer.value });
         beating.push(host.id);
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
@@ -108,20 +127,34 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       }
       const next = nextHostState({
         state: host.state,
-        lastHeartbeatAt: answered ? now : host.lastHeartbeatAt,
         answered,
-        now,
-        suspectAfterMs: this.config.HOST_SUSPECT_AFTER_MS,
-        deadAfterMs: this.config.HOST_DEAD_AFTER_MS,
+        silentMs: this.silentMs(host),
+        watchedMs: performance.now() - this.watchingSince,
+        settings: settingsOf(host),
       });
       if (next !== host.state) await this.changeState(host, next);
       if (!answered && next === 'down') await this.agents.forget(host.id);
     }
     // one statement for every healthy host: heartbeats must stay cheap at 10,000 hosts
-    if (beating.length) {
-      await this.db.host.updateMany({ where: { id: { in: beating } }, data: { lastHeartbeatAt: now } });
-    }
+    await recordHeartbeats(this.db, beating);
     for (const listener of this.listeners) await listener(reports);
+  }
+
+  /**
+   * How long a host has been silent: since it last answered this replica, or, for a host this
+   * replica has not heard (it just started, or took the host over), the age Postgres gives.
+   */
+  private silentMs(host: HostRow): number | null {
+    const heard = this.answeredAt.get(host.id);
+    const mine = heard === undefined ? null : performance.now() - heard;
+    if (host.heartbeatAgeMs === null) return mine;
+    return mine === null ? host.heartbeatAgeMs : Math.min(mine, host.heartbeatAgeMs);
+  }
+
+  /** Each pool's liveness settings. */
+  private async liveness(): Promise<Map<string, LivenessSettings>> {
+    const pools = await this.db.pool.findMany({ select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true } });
+    return new Map(pools.map(({ id, ...s }) => [id, s]));
   }
 
   /**
@@ -129,27 +162,32 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
    * reads every row at once. Beside other replicas it reads the ids to pick its share, then
    * only its share's rows: at 10,000 hosts and 13 replicas, 770 rows a tick, not 10,000.
    */
-  private async share(): Promise<{ hosts: Host[]; total: number }> {
-    const polled = { state: { not: 'disabled' as const } };
+  private async share(): Promise<{ hosts: HostRow[]; total: number }> {
     if (this.members.length === 1 && this.members[0] === this.membership.self) {
-      const hosts = await this.db.host.findMany({ where: polled });
+      const hosts = await readHosts(this.db, { notDisabled: true });
       return { hosts, total: hosts.length };
     }
-    const all = await this.db.host.findMany({ where: polled, select: { id: true } });
+    const all = await this.db.host.findMany({ where: { state: { not: 'disabled' } }, select: { id: true } });
     const mine = hostsMonitoredBy(this.membership.self, all, this.members).map((h) => h.id);
-    const hosts = mine.length ? await this.db.host.findMany({ where: { ...polled, id: { in: mine } } }) : [];
+    const hosts = mine.length ? (await readHosts(this.db, { ids: mine })).filter((h) => h.state !== 'disabled') : [];
     return { hosts, total: all.length };
   }
 
-  // ticks start an interval apart and never overlap: a round longer than the interval delays the next
+  // ticks start a tick apart and never overlap: a round longer than that delays the next
   private scheduleTick(delayMs: number): void {
     if (this.stopped) return;
     this.tickTimer = setTimeout(() => {
       const started = Date.now();
       this.ticking = this.tick()
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'host monitor tick failed'))
-        .finally(() => this.scheduleTick(Math.max(0, this.config.HEARTBEAT_INTERVAL_MS - (Date.now() - started))));
+        .finally(() => this.scheduleTick(Math.max(0, this.tickMs - (Date.now() - started))));
     }, delayMs);
+  }
+
+  // the lease is renewed on its own timer: a long round (hosts timing out) must not lose it
+  private scheduleRenew(): void {
+    if (this.stopped) return;
+    this.renewTimer = setTimeout(() => void this.renew().finally(() => this.scheduleRenew()), this.tickMs);
   }
 
   /**
@@ -158,11 +196,12 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
    * would go down and lose its VMs.
    */
   private async renew(): Promise<void> {
+    const leaseMs = this.tickMs * LEASE_INTERVALS;
     try {
-      this.members = await this.membership.renew();
+      this.members = await this.membership.renew(leaseMs);
       this.renewedAt = Date.now();
     } catch (err) {
-      if (Date.now() - this.renewedAt >= this.config.HEARTBEAT_INTERVAL_MS * LEASE_INTERVALS) {
+      if (Date.now() - this.renewedAt >= leaseMs) {
         if (this.members.length !== 1 || this.members[0] !== this.membership.self) {
           this.log.warn({ err: (err as Error).message }, 'host monitors unknown (Redis): polling every host');
         }
@@ -178,7 +217,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     this.log.info({ monitor: this.membership.self, hosts: mine, of: total, monitors: this.members.length }, 'hosts monitored by this replica');
   }
 
-  private async changeState(host: Host, state: Host['state']): Promise<void> {
+  private async changeState(host: HostRow, state: HostRow['state']): Promise<void> {
     await this.db.$transaction(async (tx) => {
       const n = await tx.host.updateMany({ where: { id: host.id, state: host.state }, data: { state, stateChangedAt: new Date() } });
       if (n.count === 1) await recordEvents(tx, [hostStateEvent({ ...host, state })]);

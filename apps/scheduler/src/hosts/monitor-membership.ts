@@ -18,12 +18,11 @@ export class MonitorMembership {
     private readonly redis: Redis,
     private readonly key: string,
     readonly self: string,
-    private readonly leaseMs: number,
   ) {}
 
-  /** Renews this replica's lease; the members alive, this one included. */
-  async renew(now = Date.now()): Promise<string[]> {
-    return (await this.redis.eval(RENEW, 1, this.key, now, this.leaseMs, this.self)) as string[];
+  /** Renews this replica's lease for leaseMs; the members alive, this one included. */
+  async renew(leaseMs: number, now = Date.now()): Promise<string[]> {
+    return (await this.redis.eval(RENEW, 1, this.key, now, leaseMs, this.self)) as string[];
   }
 
   /** Leaves at once (a clean shutdown), so the others take this replica's hosts on their next tick. */

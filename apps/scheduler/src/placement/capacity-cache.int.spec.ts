@@ -1,6 +1,6 @@
 import { loadPlacementState } from '@xenplane/db';
 import { computePoolStats, type PoolStats } from '@xenplane/domain';
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, PATIENT_LIVENESS, type TestDatabase } from '@xenplane/testing';
 import { loadSchedulerConfig } from '../config';
 import { CapacityCache } from './capacity-cache';
 
@@ -23,13 +23,13 @@ describe('CapacityCache pool figures (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('capcache');
-    poolId = (await t.db.pool.create({ data: { name: 'ha', cpuAllocationRatio: 1, haHostFailuresToTolerate: 1, requireCpuCompatibility: true } })).id;
+    poolId = (await t.db.pool.create({ data: { name: 'ha', cpuAllocationRatio: 1, haHostFailuresToTolerate: 1, requireCpuCompatibility: true, ...PATIENT_LIVENESS } })).id;
     const projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
     const flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 2, memoryMb: 8192, diskGb: 10 } })).id;
     const imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
     for (const [i, memoryMb] of [32_768, 65_536, 65_536, 16_384].entries()) {
       const h = await t.db.host.create({
-        data: { name: `h${i}`, poolId, address: '127.0.0.1:1', state: 'up', cpuVendor: 'GenuineIntel', totalVcpus: 16, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 500 },
+        data: { name: `h${i}`, poolId, address: '127.0.0.1:1', state: 'up', lastHeartbeatAt: new Date(), cpuVendor: 'GenuineIntel', totalVcpus: 16, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 500 },
       });
       hostIds.push(h.id);
     }

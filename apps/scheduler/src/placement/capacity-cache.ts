@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, loadPlacementState, protectedUsage, toPlacementHost, toPlacementPool } from '@xenplane/db';
+import { DB, type Db, loadPlacementState, protectedUsage, readHosts, toPlacementHost, toPlacementPool } from '@xenplane/db';
 import { HostTable, type PlacementHost, type PlacementPool, type PlacementView, type PoolStats, PoolStatsIndex, type Resources, withUsage } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 /**
  * The scheduler's view of every host's capacity: loaded once, then refreshed by reading only
  * the hosts whose generation moved (every placement-relevant change bumps it, claims by other
- * schedulers included). The view may lag; it never decides alone — the claim's conditional
+ * schedulers included, and a host's first heartbeat after silence). Liveness is judged when a
+ * row is read: a host that goes silent afterwards is marked suspect by the host monitor (a
+ * new generation), and if no monitor runs, the claim refuses it and the re-read sees it stale. The view may lag; it never decides alone — the claim's conditional
  * write does — and a conflicting claim re-reads its host. A periodic full reload bounds how
  * long anything missed (a generation committed out of order) can stay wrong.
  */
@@ -81,7 +83,7 @@ export class CapacityCache {
 
   /** After a claim lost a race: the truth about that one host. */
   async reloadHost(hostId: string): Promise<void> {
-    const host = await this.db.host.findUnique({ where: { id: hostId } });
+    const [host] = await readHosts(this.db, { ids: [hostId] });
     if (!host) {
       this.deleteHost(hostId);
       return;
@@ -110,7 +112,7 @@ export class CapacityCache {
     // read but committed after it is still caught
     const since = this.previousCursor;
     const [hosts, pools] = await Promise.all([
-      this.db.host.findMany({ where: { generation: { gt: since } } }),
+      readHosts(this.db, { changedSince: since }),
       this.db.pool.findMany(),
     ]);
     const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();

@@ -9,7 +9,7 @@ describe('maintenanceTransition', () => {
   });
 
   it('refuses a host heartbeats say is not there, naming its state', () => {
-    for (const state of ['enrolling', 'suspect', 'down'] as const) {
+    for (const state of ['enrolling', 'suspect', 'unreachable', 'down'] as const) {
       expect(maintenanceTransition(state)).toEqual({ ok: false, reason: `cannot put a host that is ${state} into maintenance` });
     }
   });
@@ -24,6 +24,6 @@ describe('enableTransition', () => {
 
   it('refuses every other state', () => {
     const refused = HOST_STATES.filter((s) => !enableTransition(s).ok);
-    expect(refused).toEqual(['enrolling', 'suspect', 'down']);
+    expect(refused).toEqual(['enrolling', 'suspect', 'unreachable', 'down']);
   });
 });

@@ -18,6 +18,7 @@ const host = (id: string, over: Partial<PlacementHost> = {}): PlacementHost => (
   name: id,
   poolId: 'p1',
   state: 'up',
+  live: true,
   total: { vcpus: 16, memoryMb: 16_384, diskGb: 500 },
   reserved: { vcpus: 0, memoryMb: 0, diskGb: 0 },
   used: { vcpus: 0, memoryMb: 0, diskGb: 0 },

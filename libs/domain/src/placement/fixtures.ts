@@ -12,6 +12,7 @@ export function host(id: string, over: Partial<PlacementHost> = {}): PlacementHo
     name: id,
     poolId: 'p1',
     state: 'up',
+    live: true,
     total: R(16, 65_536, 1_000),
     reserved: R(2, 4_096, 0),
     used: R(0, 0, 0),

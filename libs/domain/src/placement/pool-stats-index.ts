@@ -1,7 +1,7 @@
 import type { Resources } from '../hosts/capacity';
 import { freeOf, needsPoolStats, type PoolStats, poolStatsOf, RESOURCE_KEYS, type ResourceKey, sameStatsSettings } from './pool-stats';
 import { RankedValues } from './ranked-values';
-import type { PlacementHost, PlacementPool } from './types';
+import { isPlaceable, type PlacementHost, type PlacementPool } from './types';
 
 /**
  * The figures computePoolStats gives, kept up to date one host change at a time, so a
@@ -57,10 +57,10 @@ export class PoolStatsIndex {
     return this.snapshot;
   }
 
-  /** Only up hosts of pools that need figures count. */
+  /** Only placeable hosts of pools that need figures count. */
   private count(host: PlacementHost, sign: 1 | -1): void {
     const tally = this.tallies.get(host.poolId);
-    if (!tally || host.state !== 'up') return;
+    if (!tally || !isPlaceable(host)) return;
     tally.count(host, sign);
     this.snapshot = undefined;
   }

@@ -1,6 +1,6 @@
 import type { Resources } from '../hosts/capacity';
 import type { RankedValue } from './ranked-values';
-import type { PlacementHost, PlacementPool } from './types';
+import { isPlaceable, type PlacementHost, type PlacementPool } from './types';
 
 export const RESOURCE_KEYS = ['vcpus', 'memoryMb', 'diskGb'] as const;
 export type ResourceKey = (typeof RESOURCE_KEYS)[number];
@@ -17,7 +17,7 @@ export interface HaStats {
 }
 
 export interface PoolStats {
-  /** the vendor most of the pool's up hosts have (ties: the first by name) */
+  /** the vendor most of the pool's placeable hosts have (ties: the first by name) */
   baselineVendor?: string;
   ha?: HaStats;
 }
@@ -46,7 +46,7 @@ export function computePoolStats(hosts: Iterable<PlacementHost>, pools: Readonly
   }
   // one pass, no allocation per host: this runs over every host
   for (const h of hosts) {
-    if (h.state !== 'up') continue;
+    if (!isPlaceable(h)) continue;
     const v = vendors.get(h.poolId);
     if (v) v.set(h.cpuVendor, (v.get(h.cpuVendor) ?? 0) + 1);
     const acc = ha.get(h.poolId);

@@ -11,6 +11,8 @@ export interface PlacementHost {
   name: string;
   poolId: string;
   state: HostState;
+  /** it answered a heartbeat within its pool's suspect timeout when last read */
+  live: boolean;
   total: Resources;
   /** what dom0 and Xen keep */
   reserved: Resources;
@@ -23,6 +25,11 @@ export interface PlacementHost {
   hap: boolean;
   cpuVendor: string;
   cpuFeatures: readonly string[];
+}
+
+/** A host that may take VMs: up, and heard from recently (liveness is a fact with an age, not a state). */
+export function isPlaceable(host: Pick<PlacementHost, 'state' | 'live'>): boolean {
+  return host.state === 'up' && host.live;
 }
 
 export interface PlacementPool {

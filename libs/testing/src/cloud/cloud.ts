@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type AgentClient, createAgentClient, type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
 import { createDb, type Db, dropDatabase, ensureDatabase, migrateDatabase } from '@xenplane/db';
+import type { LivenessSettings } from '@xenplane/domain';
 import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../database';
 import { ApiClient } from './api-client';
@@ -34,6 +35,8 @@ export interface CloudOptions {
   logLevel?: string;
   /** fast: a test cloud notices failures in seconds (default); production: the defaults */
   timings?: 'fast' | 'production';
+  /** the default pool's liveness settings, over FAST_LIVENESS (fast timings) or the pool's defaults */
+  liveness?: Partial<LivenessSettings>;
   /** extra node flags per app (profiling: ['--cpu-prof', '--cpu-prof-dir=...']) */
   nodeArgs?: Partial<Record<'api' | 'scheduler' | 'host-agent', string[]>>;
   /** the agents' state dir already holds their certificates: start them without new tokens */
@@ -42,13 +45,12 @@ export interface CloudOptions {
   fleetName?: string;
 }
 
-/** Timings that make a test cloud notice things in seconds, not minutes. */
+/** The default pool's liveness in a test cloud: hosts suspect after 2 s of silence, dead after 6. */
+export const FAST_LIVENESS: LivenessSettings = { heartbeatIntervalMs: 500, suspectAfterMs: 2_000, deadAfterMs: 6_000 };
+
+/** Timings that make a test cloud notice things in seconds, not minutes (with FAST_LIVENESS). */
 export const FAST_TIMINGS: Record<string, string> = {
-  HEARTBEAT_INTERVAL_MS: '500',
   HEARTBEAT_TIMEOUT_MS: '1000',
-  HOST_SUSPECT_AFTER_MS: '2000',
-  HOST_DEAD_AFTER_MS: '6000',
-  FENCE_TIMEOUT_MS: '4000',
   OUTBOX_SWEEP_INTERVAL_MS: '500',
   OUTBOX_GRACE_MS: '500',
   JOB_LOCK_MS: '3000',
@@ -143,6 +145,7 @@ export class Cloud {
       XENPLANE_ADMIN_TOKEN: this.adminToken,
     }).start();
     await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
+    await this.setDefaultPoolLiveness();
     for (let i = 0; i < (this.opts.schedulers ?? 1); i++) this.addScheduler();
     const hosts = this.opts.hosts ?? 3;
     if (hosts > 0) await this.startAgents(hosts);
@@ -191,10 +194,24 @@ export class Cloud {
     );
   }
 
-  private async enrollmentTokens(count: number): Promise<string[]> {
+  /** Liveness is a pool's setting: the test cloud's default pool gets FAST_LIVENESS unless told otherwise. */
+  private async setDefaultPoolLiveness(): Promise<void> {
+    const liveness = { ...(this.opts.timings === 'production' ? {} : FAST_LIVENESS), ...this.opts.liveness };
+    if (!Object.keys(liveness).length) return;
+    const pool = await this.defaultPool();
+    const res = await this.api.patch(`/v1/pools/${pool.id}`, liveness);
+    if (res.status !== 200) throw new Error(`setting the default pool's liveness: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  async defaultPool(): Promise<{ id: string; name: string }> {
     const pools = await this.api.get('/v1/pools');
     const pool = (pools.body as { id: string; name: string }[]).find((p) => p.name === 'default');
     if (!pool) throw new Error(`no default pool: ${JSON.stringify(pools.body)}`);
+    return pool;
+  }
+
+  private async enrollmentTokens(count: number): Promise<string[]> {
+    const pool = await this.defaultPool();
     const tokens: string[] = [];
     for (let i = 0; i < count; i++) {
       const res = await this.api.post('/v1/hosts/enrollment-tokens', { poolId: pool.id });

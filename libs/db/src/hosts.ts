@@ -1,0 +1,52 @@
+import type { Db } from './client';
+import { type Host, Prisma } from './generated/prisma/client';
+import { hostColumnsOf } from './rows';
+
+/**
+ * A host row with its liveness as Postgres judges it: the age of its last heartbeat, and whether
+ * that is younger than its pool's suspect timeout. Ages come from the database's own clock, the
+ * one that stamps heartbeats, so no process's clock skew can make a host look alive or silent.
+ */
+export type HostRow = Host & {
+  /** ms since the last heartbeat (null: never answered) */
+  heartbeatAgeMs: number | null;
+  /** placeable as far as liveness goes: a heartbeat younger than the pool's suspect timeout */
+  live: boolean;
+};
+
+/** Condition: host `h` of pool `p` answered a heartbeat within the pool's suspect timeout. */
+export const IS_LIVE = Prisma.sql`(h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE`;
+
+export type HostFilter = { all: true } | { ids: readonly string[] } | { changedSince: bigint } | { notDisabled: true };
+
+function condition(f: HostFilter): Prisma.Sql {
+  if ('ids' in f) return Prisma.sql`h.id = ANY(${[...f.ids]}::uuid[])`;
+  if ('changedSince' in f) return Prisma.sql`h.generation > ${f.changedSince}`;
+  if ('notDisabled' in f) return Prisma.sql`h.state <> 'disabled'`;
+  return Prisma.sql`true`;
+}
+
+/** Hosts with their liveness (HostRow), by id, changed since a generation, or all. */
+export async function readHosts(db: Db | Prisma.TransactionClient, filter: HostFilter): Promise<HostRow[]> {
+  return db.$queryRaw<HostRow[]>`
+    SELECT ${hostColumnsOf('h')},
+      (extract(epoch FROM now() - h.last_heartbeat_at) * 1000)::float8 AS "heartbeatAgeMs",
+      ${IS_LIVE} AS live
+    FROM hosts h JOIN pools p ON p.id = h.pool_id
+    WHERE ${condition(filter)}`;
+}
+
+/**
+ * Stamps the hosts that answered a heartbeat with the database's time, in ONE statement for
+ * any number of hosts. Heartbeats alone do not bump a host's generation (10,000 hosts beating
+ * every 2 s must not make every scheduler re-read every host), except a host's first beat after
+ * silence: it has just become placeable again, and schedulers' caches must learn it.
+ */
+export async function recordHeartbeats(db: Db, hostIds: readonly string[]): Promise<void> {
+  if (!hostIds.length) return;
+  await db.$executeRaw`
+    UPDATE hosts h SET last_heartbeat_at = now(),
+      generation = CASE WHEN ${IS_LIVE} THEN h.generation ELSE nextval('host_generation') END
+    FROM pools p
+    WHERE h.id = ANY(${[...hostIds]}::uuid[]) AND p.id = h.pool_id`;
+}
