@@ -36,6 +36,27 @@ describe('host faults', () => {
     expect(await cloud.db.allocation.count({ where: { vmId } })).toBe(1);
   });
 
+  it('a host that goes silent under a build loses the VM to another host, and the operation says which and why', async () => {
+    const silent = (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === 'sim-1');
+    // sim-1 stops answering anything (its heartbeats too) just as the creates are placed on it
+    await (await cloud.simControl('sim-1')).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
+    const res = await cloud.api.post('/v1/vms', { name: 'moved', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
+    const ops = await Promise.all(res.body.operations.map((o: any) => cloud.waitForOperation(o.id, 90_000)));
+    expect(ops.map((o) => o.status)).toEqual(Array(6).fill('succeeded'));
+    const vms = await cloud.db.vm.findMany({ where: { id: { in: res.body.vms.map((v: any) => v.id) } } });
+    expect(vms.filter((v) => v.state !== 'running' || v.hostId === silent.id)).toEqual([]);
+    // some were placed on sim-1 first: each left it once, for a timeout while it went silent
+    const moved = ops.filter((o) => o.hostsTried);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const o of moved) expect(o.hostsTried).toEqual([expect.objectContaining({ hostId: silent.id, hostName: 'sim-1', failure: 'timeout' })]);
+    // each holds one claim, where it runs; sim-1 holds none of them
+    const claims = await cloud.db.allocation.findMany({ where: { vmId: { in: vms.map((v) => v.id) } } });
+    expect(claims.map((c) => [c.vmId, c.hostId]).sort()).toEqual(vms.map((v) => [v.id, v.hostId]).sort());
+    await (await cloud.simControl('sim-1')).clearFaults();
+    await cloud.waitForHosts(3);
+    for (const v of vms) expect(await alive(v.id)).toHaveLength(1);
+  });
+
   it('a create every host refuses ends failed, the VM in error, nothing claimed, no domain left', async () => {
     for (const h of hosts) await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_CREATE_FAIL });
     const before = (await cloud.api.get('/v1/hosts')).body.map((h: any) => h.usage);
@@ -43,6 +64,7 @@ describe('host faults', () => {
     expect(op.status).toBe('failed');
     expect(op.error.code).toBe('agent_error');
     expect(op.error.message).toContain('domain creation failed');
+    expect(op.hostsTried.map((t: any) => [t.hostName, t.failure]).sort()).toEqual(hosts.map((h) => [h, 'refused']));
     const vm = (await cloud.api.get(`/v1/vms/${vmId}`)).body;
     expect(vm.state).toBe('error');
     expect(vm.hostId).toBeUndefined();

@@ -24,6 +24,9 @@ export const schedulerEnv = controlPlaneEnv.extend({
   JOB_LOCK_MS: intVar(15_000, 1_000, 600_000),
   STALLED_CHECK_MS: intVar(5_000, 500, 600_000),
   AGENT_CALL_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+  // hosts a build may be placed on before it fails: a host that refuses it, cannot be reached or
+  // dies under it loses the VM to the next (each host once, as Nova's alternates)
+  BUILD_HOSTS: intVar(3, 1, 20),
   // a channel to an agent with no call for this long is closed (its TLS connection costs ~110 KB)
   AGENT_CHANNEL_IDLE_MS: intVar(60_000, 1_000, 3_600_000),
   // a VM's clean shutdown before it is destroyed

@@ -1,12 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Operation } from '@xenplane/db';
-import { OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/domain';
+import { type HostTried, OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/domain';
 
 class OperationErrorView {
   @ApiProperty({ example: 'no_valid_host' }) code!: string;
   @ApiProperty() message!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'e.g. hosts removed per placement filter' })
   details?: unknown;
+}
+
+class HostTriedView {
+  @ApiProperty({ format: 'uuid' }) hostId!: string;
+  @ApiProperty() hostName!: string;
+  @ApiProperty({ enum: ['refused', 'unreachable', 'timeout', 'other'], description: 'refused: its toolstack said no; unreachable: no connection, or it broke; timeout: no answer, and the host stopped answering heartbeats' })
+  failure!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
 export class OperationView {
@@ -18,6 +27,7 @@ export class OperationView {
   @ApiPropertyOptional({ format: 'uuid' }) vmId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
   @ApiProperty() attempts!: number;
+  @ApiPropertyOptional({ type: [HostTriedView], description: 'Hosts a build was placed on and left, in order, and why' }) hostsTried?: HostTriedView[];
   @ApiPropertyOptional({ type: OperationErrorView }) error?: OperationErrorView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiPropertyOptional({ format: 'date-time' }) startedAt?: string;
@@ -39,6 +49,7 @@ export function presentOperation(op: Operation): OperationView {
     ...(op.vmId ? { vmId: op.vmId } : {}),
     ...(op.hostId ? { hostId: op.hostId } : {}),
     attempts: op.attempts,
+    ...hostsTriedOf(op),
     ...(op.errorCode
       ? {
           error: {
@@ -52,4 +63,9 @@ export function presentOperation(op: Operation): OperationView {
     ...(op.startedAt ? { startedAt: op.startedAt.toISOString() } : {}),
     ...(op.finishedAt ? { finishedAt: op.finishedAt.toISOString() } : {}),
   };
+}
+
+function hostsTriedOf(op: Operation): { hostsTried?: HostTried[] } {
+  const tried = (op.params as { tried?: HostTried[] } | null)?.tried;
+  return Array.isArray(tried) && tried.length ? { hostsTried: tried } : {};
 }

@@ -1,3 +1,4 @@
+import { status as Status } from '@grpc/grpc-js';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { type AgentClient, AgentClientPool, classifyAgentError, agentErrorMessage, type TlsIdentity } from '@xenplane/agent-client';
 import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
@@ -75,8 +76,10 @@ export class AgentNotFound extends Error {}
 function toOperationError(err: unknown): Error {
   const message = agentErrorMessage(err);
   switch (classifyAgentError(err)) {
-    case 'transient':
-      return new TransientError(message);
+    case 'transient': {
+      const code = (err as { code?: number }).code;
+      return new TransientError(message, 'host_unavailable', code === Status.UNAVAILABLE ? 'unreachable' : code === Status.DEADLINE_EXCEEDED ? 'timeout' : 'other');
+    }
     case 'not_found':
       return new AgentNotFound(message);
     case 'permanent':

@@ -1,4 +1,4 @@
-import type { OperationErrorCode } from '@xenplane/domain';
+import type { BuildFailure, OperationErrorCode } from '@xenplane/domain';
 
 /** A failure worth retrying (agent unreachable, timeout): the job is retried with backoff. */
 export class TransientError extends Error {
@@ -6,6 +6,8 @@ export class TransientError extends Error {
   constructor(
     message: string,
     readonly code: OperationErrorCode = 'host_unavailable',
+    /** how the host failed us: a build moves elsewhere from a host it cannot reach */
+    readonly failure: Exclude<BuildFailure, 'refused'> = 'other',
   ) {
     super(message);
   }

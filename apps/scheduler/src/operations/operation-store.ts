@@ -13,7 +13,7 @@ import {
   type Prisma,
   recordEvents,
 } from '@xenplane/db';
-import { progressOf } from '@xenplane/domain';
+import { type HostTried, progressOf } from '@xenplane/domain';
 import { StatementBatcher } from '../infra/statement-batcher';
 
 type Tx = Prisma.TransactionClient;
@@ -103,6 +103,11 @@ export class OperationStore {
    */
   async abandon(op: Operation, message: string): Promise<void> {
     await this.db.$transaction((tx) => this.finish(tx, op, { status: 'failed', code: 'internal', message }));
+  }
+
+  /** The hosts a build was placed on and left (operation.params.tried, shown as hostsTried); it holds no host now. */
+  async noteHostsTried(op: Operation, tried: HostTried[], tx: Tx | Db = this.db): Promise<void> {
+    await tx.operation.update({ where: { id: op.id }, data: { hostId: null, params: { ...(op.params as object), tried } as unknown as Prisma.InputJsonObject } });
   }
 
   /** Counts a failed attempt and remembers why, while the job waits for its next one. */

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginScheduling, DB, type Db, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
-import { progressOf } from '@xenplane/domain';
+import { beginScheduling, DB, type Db, type Operation, readHosts, releaseAllocations, type Vm } from '@xenplane/db';
+import { type BuildFailure, type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
 import { type HostRef, HostWork } from '../host-work';
-import { OvertakenError, PermanentError } from '../operation-errors';
+import { OvertakenError, PermanentError, TransientError } from '../operation-errors';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { FIRST_STEPS, OperationStore } from '../operation-store';
 import { VmStore } from '../vm-store';
 import { PlacementService } from '../../placement/placement.service';
@@ -16,8 +17,7 @@ import type { OperationHandler } from './handler';
  * and each can be run again: the claim only succeeds once, CreateDomain is idempotent on the
  * VM id. A job killed anywhere resumes where the VM's state says it stopped.
  */
-// hosts a create may try before it fails (the first one plus this many)
-const MAX_RESCHEDULES = 2;
+type CreateParams = { poolId?: string; tried?: HostTried[] };
 
 @Injectable()
 export class CreateVmHandler implements OperationHandler {
@@ -26,6 +26,7 @@ export class CreateVmHandler implements OperationHandler {
 
   constructor(
     @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
     private readonly placement: PlacementService,
@@ -45,12 +46,14 @@ export class CreateVmHandler implements OperationHandler {
 
   /**
    * One placement and build. A host that refuses the build (its toolstack fails, it turns out
-   * to lack the memory) loses the VM to another host: the claim is released, the host added to
-   * the operation's exclusions, and the VM placed again — up to MAX_RESCHEDULES times.
+   * to lack the memory), cannot be reached or dies under it loses the VM to another host: the
+   * claim is released, the host recorded among the operation's hosts tried (with why), and the
+   * VM placed again elsewhere, each host once, up to BUILD_HOSTS hosts (recoverFromBuildFailure).
    */
   private async attempt(op: Operation, scheduled: Vm | null): Promise<'done' | 'rescheduled'> {
     if (op.cancelRequested) throw new OvertakenError('the VM is being deleted');
-    const params = op.params as { poolId?: string; excludedHostIds?: string[] };
+    const params = op.params as CreateParams;
+    const tried = params.tried ?? [];
     // else the VM is pending, and moving it on reads it in the same statement
     const step = { opId: op.id, ...FIRST_STEPS.create };
     let begun = scheduled ?? (op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
@@ -66,7 +69,7 @@ export class CreateVmHandler implements OperationHandler {
     if (vm.state === 'scheduling') {
       // placing again after a host refused the build, or after a crash mid-placement
       if (!begun && op.step !== 'placing') await this.ops.step(op, 'placing');
-      const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, params.excludedHostIds ?? [], {
+      const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, tried.map((t) => t.hostId), {
         id: op.id,
         step: 'building',
         progress: progressOf(op.kind, 'building'),
@@ -92,9 +95,17 @@ export class CreateVmHandler implements OperationHandler {
         agent.createDomain({ spec: domainSpecFor(building, image, building.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
       );
     } catch (err) {
-      const tried = params.excludedHostIds ?? [];
-      if (!(err instanceof PermanentError) || err.code !== 'agent_error' || tried.length >= MAX_RESCHEDULES) throw err;
-      await this.reschedule(op, building, host, [...tried, host.id], err.message);
+      const failure = buildFailureOf(err);
+      if (!failure) throw err;
+      const hostLive = failure === 'timeout' ? await this.isLive(host.id) : true;
+      const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
+      const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
+      if (recovery === 'again') throw err;
+      if (recovery === 'give-up') {
+        await this.ops.noteHostsTried(op, [...tried, now]);
+        throw gaveUp(err as Error, [...tried, now]);
+      }
+      await this.reschedule(op, building, host, [...tried, now]);
       return 'rescheduled';
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
@@ -104,17 +115,25 @@ export class CreateVmHandler implements OperationHandler {
     return 'done';
   }
 
-  private async reschedule(op: Operation, vm: Vm, host: HostRef, excludedHostIds: string[], reason: string): Promise<void> {
-    this.log.warn({ vmId: vm.id, hostId: host.id, reason }, 'host refused the build: placing the VM elsewhere');
-    await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
+  /**
+   * Gives the VM up to another host. A host that refused is told to remove what it half built;
+   * one that cannot be reached is not waited for: whatever it built carries this placement's
+   * epoch, older than the next one's, and is destroyed as stale when it answers again.
+   */
+  private async reschedule(op: Operation, vm: Vm, host: HostRef, tried: HostTried[]): Promise<void> {
+    const last = tried[tried.length - 1]!;
+    this.log.warn({ vmId: vm.id, hostId: host.id, failure: last.failure, reason: last.message }, 'the host did not build the VM: placing it elsewhere');
+    if (last.failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
     await this.vms.transaction(async (tx) => {
       await releaseAllocations(tx, vm.id);
-      await this.vms.move(tx, vm, 'building', 'scheduling', { hostId: null, domId: null, errorMessage: `host ${host.name} refused the build: ${reason}`.slice(0, 2000) });
-      await tx.operation.update({
-        where: { id: op.id },
-        data: { hostId: null, params: { ...(op.params as object), excludedHostIds } },
-      });
+      await this.vms.move(tx, vm, 'building', 'scheduling', { hostId: null, domId: null, errorMessage: `host ${host.name} did not build it (${last.failure}): ${last.message}`.slice(0, 2000) });
+      await this.ops.noteHostsTried(op, tried, tx);
     });
+  }
+
+  private async isLive(hostId: string): Promise<boolean> {
+    const [host] = await readHosts(this.db, { ids: [hostId] });
+    return !!host?.live && host.state === 'up';
   }
 
   /** Nothing leaks: the half-built domain is destroyed, the claim released, the VM marked error. */
@@ -146,4 +165,18 @@ export class CreateVmHandler implements OperationHandler {
   async overtaken(op: Operation, reason: string): Promise<void> {
     await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: reason }));
   }
+}
+
+/** How a host failed a build, when that can make the build move elsewhere. */
+function buildFailureOf(err: unknown): BuildFailure | undefined {
+  if (err instanceof PermanentError) return err.code === 'agent_error' ? 'refused' : undefined;
+  if (err instanceof TransientError) return err.failure;
+  return undefined;
+}
+
+/** The build's end when every host it may try failed it: why, host by host. */
+function gaveUp(err: Error, tried: HostTried[]): PermanentError {
+  const code = err instanceof PermanentError ? err.code : 'host_unavailable';
+  const hosts = tried.map((t) => `${t.hostName} ${t.failure}`).join(', ');
+  return new PermanentError(code, `no host could build the VM (${hosts}); last: ${err.message}`, { hostsTried: tried });
 }
