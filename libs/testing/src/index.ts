@@ -3,6 +3,7 @@ export * from './cloud/cloud';
 export * from './cloud/managed-process';
 export * from './cloud/ports';
 export * from './cloud/wait';
+export * from './net/tcp-proxy';
 export * from './database';
 export * from './cloud/devcloud';
 export * from './cloud/sse';
