@@ -1,5 +1,6 @@
 export * from './cloud/api-client';
 export * from './cloud/cloud';
+export * from './cloud/host-process';
 export * from './cloud/managed-process';
 export * from './cloud/ports';
 export * from './cloud/wait';
