@@ -10,12 +10,13 @@ import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenp
 import { createTestDatabase, TEST_REDIS_URL } from '../database';
 import { ApiClient } from './api-client';
 import { entryPoint, repoRoot } from './dist';
+import { type AddHostOptions, HostProcess } from './host-process';
 import { ManagedProcess } from './managed-process';
 import { freePort } from './ports';
 import { waitFor } from './wait';
 
 export interface CloudOptions {
-  /** simulated hosts, served by one agent process in fleet mode */
+  /** simulated hosts, served by one agent process in fleet mode (0: none; addHost starts hosts in processes of their own) */
   hosts?: number;
   schedulers?: number;
   apiPort?: number;
@@ -62,6 +63,17 @@ export const FAST_TIMINGS: Record<string, string> = {
   TTL_REAP_INTERVAL_MS: '250',
 };
 
+/** A domain life a simulated host remembers (SimControl's history), with the host's name. */
+export interface DomainLife {
+  host: string;
+  vmId: string;
+  domId: number;
+  epoch: number;
+  createdAt?: Date;
+  endedAt?: Date;
+  endReason: string;
+}
+
 /**
  * A whole Xenplane on this machine: the API, scheduler(s) and simulated Xen hosts as separate
  * processes, talking real HTTP and gRPC (mutual TLS) over a real Postgres and Redis. Used by
@@ -69,7 +81,10 @@ export const FAST_TIMINGS: Record<string, string> = {
  */
 export class Cloud {
   readonly schedulers: ManagedProcess[] = [];
+  /** the fleet: one process serving opts.hosts simulated hosts */
   agents?: ManagedProcess;
+  /** hosts in processes of their own (addHost), by name */
+  readonly hostProcesses = new Map<string, HostProcess>();
   apiProcess?: ManagedProcess;
   api!: ApiClient;
   db!: Db;
@@ -158,6 +173,29 @@ export class Cloud {
     return p;
   }
 
+  /**
+   * One more simulated host, in an agent process of its own behind two links a test can cut
+   * (see HostProcess): enrolled into opts.poolId or the default pool; resolves once it is up.
+   */
+  async addHost(name: string, opts: AddHostOptions = {}): Promise<HostProcess> {
+    if (this.hostProcesses.has(name)) throw new Error(`host ${name} was added already`);
+    const host = await HostProcess.launch(
+      {
+        api: this.api,
+        hostsDir: join(this.stateDir, 'hosts'),
+        agentEnv: this.opts.agentEnv ?? {},
+        spawn: (processName, env) => this.process(processName, 'host-agent', env),
+        enrollmentToken: async (hostName, poolId) => (await this.enrollmentTokens(1, { poolId, hostName }))[0]!,
+      },
+      name,
+      opts,
+    );
+    // kept before the wait, so that stop() ends it and logs() shows it whatever happens
+    this.hostProcesses.set(name, host);
+    await host.waitUntilUp(opts.timeoutMs);
+    return host;
+  }
+
   /** Enrolls `count` simulated hosts into the default pool and waits until they are up. */
   private async startAgents(count: number): Promise<void> {
     const tokens = this.opts.reuseEnrollment ? [] : await this.enrollmentTokens(count);
@@ -198,27 +236,27 @@ export class Cloud {
   private async setDefaultPoolLiveness(): Promise<void> {
     const liveness = { ...(this.opts.timings === 'production' ? {} : FAST_LIVENESS), ...this.opts.liveness };
     if (!Object.keys(liveness).length) return;
-    const pool = await this.defaultPool();
-    const res = await this.api.patch(`/v1/pools/${pool.id}`, liveness);
+    const res = await this.api.patch(`/v1/pools/${await this.defaultPoolId()}`, liveness);
     if (res.status !== 200) throw new Error(`setting the default pool's liveness: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
-  async defaultPool(): Promise<{ id: string; name: string }> {
-    const pools = await this.api.get('/v1/pools');
-    const pool = (pools.body as { id: string; name: string }[]).find((p) => p.name === 'default');
-    if (!pool) throw new Error(`no default pool: ${JSON.stringify(pools.body)}`);
-    return pool;
-  }
-
-  private async enrollmentTokens(count: number): Promise<string[]> {
-    const pool = await this.defaultPool();
+  /** Tokens for the default pool (or poolId), each for any host name (or hostName only). */
+  private async enrollmentTokens(count: number, only: { poolId?: string | undefined; hostName?: string } = {}): Promise<string[]> {
+    const poolId = only.poolId ?? (await this.defaultPoolId());
     const tokens: string[] = [];
     for (let i = 0; i < count; i++) {
-      const res = await this.api.post('/v1/hosts/enrollment-tokens', { poolId: pool.id });
+      const res = await this.api.post('/v1/hosts/enrollment-tokens', { poolId, ...(only.hostName ? { hostName: only.hostName } : {}) });
       if (res.status !== 201) throw new Error(`enrollment token: ${res.status} ${JSON.stringify(res.body)}`);
       tokens.push(res.body.token);
     }
     return tokens;
+  }
+
+  async defaultPoolId(): Promise<string> {
+    const pools = await this.api.get('/v1/pools');
+    const pool = (pools.body as { id: string; name: string }[]).find((p) => p.name === 'default');
+    if (!pool) throw new Error(`no default pool: ${JSON.stringify(pools.body)}`);
+    return pool.id;
   }
 
   async waitForHosts(count: number, state = 'up', timeoutMs = 60_000): Promise<any[]> {
@@ -255,15 +293,19 @@ export class Cloud {
     );
   }
 
-  /** The test-only SimControl of a simulated host (faults, the record of domain lives). */
+  /**
+   * The test-only SimControl of a simulated host (faults, the record of domain lives). A host of
+   * addHost is called on its agent's own port, behind its links: it answers whatever is cut.
+   */
   async simControl(hostName: string): Promise<SimControl> {
     const host = await this.hostNamed(hostName);
-    const client = simControl(host.address, host.id, await this.identity());
+    const address = this.hostProcesses.get(hostName)?.agentAddress ?? host.address;
+    const client = simControl(address, host.id, await this.identity());
     this.controls.push(client);
     return client;
   }
 
-  /** A host's agent as the control plane reaches it: for tests that act behind its back. */
+  /** A host's agent as the control plane reaches it (through an addHost host's control-plane link): for tests that act behind its back. */
   async agentClient(hostName: string): Promise<AgentClient> {
     const host = await this.hostNamed(hostName);
     const client = createAgentClient(host.address, host.id, await this.identity(), 10_000);
@@ -288,15 +330,31 @@ export class Cloud {
     return this.testIdentity;
   }
 
-  /** Every domain life the simulated hosts remember, by host name. */
-  async domainLives(): Promise<{ host: string; vmId: string; domId: number; epoch: number; createdAt?: Date; endedAt?: Date; endReason: string }[]> {
-    const hosts = (await this.api.get('/v1/hosts')).body as { name: string }[];
-    const out = [];
-    for (const h of hosts) {
-      const c = await this.simControl(h.name);
-      for (const l of (await c.getHistory({ vmId: '' })).lives) out.push({ host: h.name, ...l });
+  /**
+   * Every domain life the simulated hosts remember, by host name. Without a list of hosts, it
+   * asks every host the API knows except those of addHost whose agent is not running (killed,
+   * not yet restarted): what those remember is unknown until they are back, and they are left
+   * out. domainLivesReport() says which; a list of hosts asks exactly those, and fails if one
+   * cannot answer. A host whose links are cut answers (SimControl goes behind the links).
+   */
+  async domainLives(opts: { hosts?: string[] } = {}): Promise<DomainLife[]> {
+    return (await this.domainLivesReport(opts)).lives;
+  }
+
+  /** domainLives, and the hosts it left out (agent not running). */
+  async domainLivesReport(opts: { hosts?: string[] } = {}): Promise<{ lives: DomainLife[]; notRunning: string[] }> {
+    const names = opts.hosts ?? ((await this.api.get('/v1/hosts')).body as { name: string }[]).map((h) => h.name);
+    const lives: DomainLife[] = [];
+    const notRunning: string[] = [];
+    for (const name of names) {
+      if (!opts.hosts && this.hostProcesses.get(name)?.process.running === false) {
+        notRunning.push(name);
+        continue;
+      }
+      const c = await this.simControl(name);
+      for (const l of (await c.getHistory({ vmId: '' })).lives) lives.push({ host: name, ...l });
     }
-    return out;
+    return { lives, notRunning };
   }
 
   /** Redis as the cloud uses it (for tests that flush it). */
@@ -319,7 +377,7 @@ export class Cloud {
   }
 
   logs(): string {
-    return [this.apiProcess, ...this.schedulers, this.agents]
+    return [this.apiProcess, ...this.schedulers, this.agents, ...[...this.hostProcesses.values()].map((h) => h.process)]
       .filter((p): p is ManagedProcess => !!p)
       .map((p) => `----- ${p.spec.name}\n${p.output().split('\n').slice(-40).join('\n')}`)
       .join('\n');
@@ -329,7 +387,7 @@ export class Cloud {
   async stop(): Promise<void> {
     for (const c of this.controls) c.close();
     const processes = [this.agents, ...this.schedulers, this.apiProcess].filter((p): p is ManagedProcess => !!p);
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all([...processes.map((p) => p.stop()), ...[...this.hostProcesses.values()].map((h) => h.stop())]);
     if (this.redis || this.ownedDatabase) await this.flushQueues().catch(() => undefined);
     this.redis?.disconnect();
     await this.db?.$disconnect().catch(() => undefined);

@@ -39,6 +39,9 @@ export class ManagedProcess {
 
   start(): this {
     if (this.running) throw new Error(`${this.spec.name} is already running`);
+    // started again (after kill()): the last run's stream is closed, not leaked; its child's
+    // last output, if any is still coming, goes to the new one (the same file)
+    this.log?.end();
     this.log = createWriteStream(this.spec.logFile, { flags: 'a' });
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
