@@ -5,8 +5,10 @@ import { waitForOperations } from './helpers';
 describe('crashes mid-operation', () => {
   let cloud: Cloud;
   beforeAll(async () => {
-    // a slow boot keeps creates in flight long enough to kill things under them
-    cloud = await Cloud.start({ hosts: 3, agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '300' } });
+    // a slow boot keeps creates in flight long enough to kill things under them; a long dead
+    // timeout (so fence, so watchdog) lets the killed agents come back before their hosts reset, and
+    // a long suspect timeout keeps them live meanwhile: builds wait for them rather than fail
+    cloud = await Cloud.start({ hosts: 3, agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '300' }, liveness: { suspectAfterMs: 10_000, deadAfterMs: 20_000 } });
   });
   afterAll(() => cloud?.stop());
 

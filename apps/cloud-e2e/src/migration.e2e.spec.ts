@@ -21,6 +21,8 @@ describe('migration', () => {
       agentEnv: { SIM_MEMORY_MB: '8192', SIM_MIGRATION_MBPS: '64', SIM_SHUTDOWN_MS: '100' },
       env: { OPERATION_ATTEMPTS: '4' },
       schedulerEnv: { AGENT_CALL_TIMEOUT_MS: '2000' },
+      // hosts here are cut off for a while, not dead: HA is not what these tests are about
+      liveness: { deadAfterMs: 120_000 },
     });
   });
   afterAll(() => cloud?.stop());
@@ -167,7 +169,7 @@ describe('migration', () => {
     }
 
     await (await cloud.simControl(b!.name)).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
-    await waitFor(`${b!.name} down`, async () => ((await hostNamed(b!.name)).state === 'down' ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor(`${b!.name} suspect`, async () => ((await hostNamed(b!.name)).state === 'suspect' ? true : undefined), { timeoutMs: 30_000 });
     await expectRefusedTarget(vm, { targetHostId: b!.id }, new RegExp(`host ${b!.name} cannot take this VM: host is not up`));
     await (await cloud.simControl(b!.name)).clearFaults();
 

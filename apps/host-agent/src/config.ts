@@ -26,6 +26,10 @@ export const agentEnv = z.object({
   // serve the test-only SimControl service (sim driver only)
   AGENT_TEST_CONTROLS: boolVar(false),
   AGENT_SHUTDOWN_GRACE_MS: intVar(5_000, 0, 600_000),
+  // self-fencing (docs/HA.md): off only to see what the control plane does without it (a test of
+  // stale copies destroyed by epoch); never in production, where it is what keeps a VM from
+  // running twice while its host is cut off
+  AGENT_SELF_FENCE: boolVar(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIM_CPUS: intVar(DEFAULT_SIM.nrCpus, 1, 4096),
   SIM_MEMORY_MB: intVar(DEFAULT_SIM.totalMemoryMb, 1024, 64 * 1024 * 1024),

@@ -27,6 +27,10 @@ export const schedulerEnv = controlPlaneEnv.extend({
   // hosts a build may be placed on before it fails: a host that refuses it, cannot be reached or
   // dies under it loses the VM to the next (each host once, as Nova's alternates)
   BUILD_HOSTS: intVar(3, 1, 20),
+  // HA restarts worked on at once by this process (their own queue, by priority)
+  HA_RESTART_CONCURRENCY: intVar(64, 1, 1000),
+  // a restart with no room for its VM tries again this often (waiting_for_capacity)
+  HA_CAPACITY_RETRY_MS: intVar(2_000, 100, 600_000),
   // a channel to an agent with no call for this long is closed (its TLS connection costs ~110 KB)
   AGENT_CHANNEL_IDLE_MS: intVar(60_000, 1_000, 3_600_000),
   // a VM's clean shutdown before it is destroyed

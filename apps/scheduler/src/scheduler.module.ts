@@ -9,6 +9,7 @@ import { DeleteVmHandler } from './operations/handlers/delete-vm.handler';
 import { EvacuateHostHandler } from './operations/handlers/evacuate-host.handler';
 import { MigrateVmHandler } from './operations/handlers/migrate-vm.handler';
 import { PowerHandler } from './operations/handlers/power.handler';
+import { RestartVmHandler } from './operations/handlers/restart-vm.handler';
 import { HostWork } from './operations/host-work';
 import { OperationStore } from './operations/operation-store';
 import { OperationWorker } from './operations/operation-worker';
@@ -18,6 +19,8 @@ import { OutboxSweeper } from './outbox/outbox-sweeper';
 import { TtlReaper } from './ttl/ttl-reaper';
 import { PeriodicWorker } from './periodic/periodic-worker';
 import { Reconciler } from './reconcile/reconciler';
+import { DeathCertifier } from './ha/death-certifier';
+import { HostReturn } from './ha/host-return';
 import { CapacityCache } from './placement/capacity-cache';
 import { PlacementService } from './placement/placement.service';
 
@@ -30,6 +33,8 @@ export class SchedulerModule {
       providers: [
         { provide: SCHEDULER_CONFIG, useValue: config },
         Agents,
+        // both roles queue work: operations (the outbox, TTL), monitor (restarts of dead hosts)
+        OperationQueue,
         ...config.SCHEDULER_ROLES.flatMap((role) => ROLE_PROVIDERS[role]),
       ],
     };
@@ -49,12 +54,12 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     PowerHandler,
     MigrateVmHandler,
     EvacuateHostHandler,
+    RestartVmHandler,
     OperationWorker,
-    OperationQueue,
     OutboxSweeper,
     TtlReaper,
     GarbageCollector,
     PeriodicWorker,
   ],
-  monitor: [HostMonitor, Reconciler],
+  monitor: [HostMonitor, Reconciler, DeathCertifier, HostReturn],
 };

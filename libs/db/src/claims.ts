@@ -49,6 +49,18 @@ export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimReque
  * members racing for one host are checked one after the other, never side by side.
  */
 export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: NonNullable<ClaimRequest['serverGroup']> }): Promise<ClaimOutcome> {
+  return inServerGroup(db, { ...c, serverGroup: c.serverGroup }, (tx) => claimHost(tx, c));
+}
+
+/**
+ * Runs a claim for a member of a hard server group with the group's row locked, after checking
+ * again, under the lock, that the host keeps the group's policy; group_conflict otherwise.
+ */
+export async function inServerGroup<T extends { result: string }>(
+  db: Db,
+  c: { vmId: string; hostId: string; serverGroup: NonNullable<ClaimRequest['serverGroup']> },
+  claim: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T | { result: 'group_conflict' }> {
   return db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM server_groups WHERE id = ${c.serverGroup.id}::uuid FOR UPDATE`;
     const members = await tx.$queryRaw<{ host_id: string }[]>`
@@ -56,9 +68,9 @@ export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: 
       WHERE server_group_id = ${c.serverGroup.id}::uuid AND id <> ${c.vmId}::uuid
         AND host_id IS NOT NULL AND state <> 'deleted'`;
     const hosts = members.map((m) => m.host_id);
-    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId)) return { result: 'group_conflict' };
-    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId)) return { result: 'group_conflict' };
-    return claimHost(tx, c);
+    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId)) return { result: 'group_conflict' as const };
+    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId)) return { result: 'group_conflict' as const };
+    return claim(tx);
   });
 }
 

@@ -4,7 +4,7 @@ import type { Prisma } from './generated/prisma/client';
  * State changes recorded in the same transaction that makes them, so the event stream
  * (GET /v1/events) can never disagree with the rows it describes.
  */
-export type ResourceType = 'vm' | 'operation' | 'host';
+export type ResourceType = 'vm' | 'operation' | 'host' | 'pool';
 
 export interface EventInput {
   projectId: string | null;
@@ -51,4 +51,16 @@ export const hostStateEvent = (host: { id: string; state: string; name: string }
   resourceId: host.id,
   type: 'host.state',
   data: { state: host.state, name: host.name },
+});
+
+/**
+ * A copy of a VM destroyed on a host that came back after being declared dead (the VM runs
+ * elsewhere now, or was deleted): the VM's own event when it exists, the host's otherwise.
+ */
+export const staleCopyDestroyedEvent = (host: { id: string; name: string }, copy: { vmId: string; epoch: number; reason: string }, vm?: { projectId: string }): EventInput => ({
+  projectId: vm?.projectId ?? null,
+  resourceType: vm ? 'vm' : 'host',
+  resourceId: vm ? copy.vmId : host.id,
+  type: 'vm.stale_copy_destroyed',
+  data: { vmId: copy.vmId, hostId: host.id, host: host.name, epoch: copy.epoch, reason: copy.reason },
 });

@@ -17,12 +17,13 @@ export type HostRow = Host & {
 /** Condition: host `h` of pool `p` answered a heartbeat within the pool's suspect timeout. */
 export const IS_LIVE = Prisma.sql`(h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE`;
 
-export type HostFilter = { all: true } | { ids: readonly string[] } | { changedSince: bigint } | { notDisabled: true };
+export type HostFilter = { all: true } | { ids: readonly string[] } | { changedSince: bigint } | { notDisabled: true } | { poolId: string };
 
 function condition(f: HostFilter): Prisma.Sql {
   if ('ids' in f) return Prisma.sql`h.id = ANY(${[...f.ids]}::uuid[])`;
   if ('changedSince' in f) return Prisma.sql`h.generation > ${f.changedSince}`;
   if ('notDisabled' in f) return Prisma.sql`h.state <> 'disabled'`;
+  if ('poolId' in f) return Prisma.sql`h.pool_id = ${f.poolId}::uuid`;
   return Prisma.sql`true`;
 }
 

@@ -16,3 +16,4 @@ export * from './operation-begin';
 export * from './operation-ends';
 export * from './prepared';
 export * from './hosts';
+export * from './failover';

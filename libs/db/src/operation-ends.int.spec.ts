@@ -31,25 +31,35 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
   it('ends each create of the batch on its own terms and answers which VMs moved', async () => {
     const p = await project('builds');
     const h = await host('hb');
-    const [a, gone, b] = [await vm(p.id, 'building', h.id), await vm(p.id, 'deleting', h.id), await vm(p.id, 'building', h.id)];
+    const [a, gone, b, restarted] = [await vm(p.id, 'building', h.id), await vm(p.id, 'deleting', h.id), await vm(p.id, 'building', h.id), await vm(p.id, 'recovering', h.id)];
     const [oa, ogone, ob] = [await op('create', p.id, a.id), await op('create', p.id, gone.id), await op('create', p.id, b.id)];
+    const orestart = await t.db.operation.create({ data: { kind: 'ha_restart', projectId: p.id, vmId: restarted.id, status: 'running', step: 'building' } });
+    const c = await vm(p.id, 'building', h.id);
+    const oc = await op('create', p.id, c.id);
     const moved = await finishBuiltVms(t.db, [
-      { vm: a, op: oa, domId: 7, powerState: 'running' },
-      { vm: gone, op: ogone, domId: 8, powerState: 'running' },
-      { vm: b, op: ob, domId: 9, powerState: 'paused' },
+      { vm: a, op: oa, domId: 7, powerState: 'running', from: 'building' },
+      { vm: gone, op: ogone, domId: 8, powerState: 'running', from: 'building' },
+      { vm: b, op: ob, domId: 9, powerState: 'paused', from: 'building' },
+      // a restart's VM is `recovering`, not `building`: each item moves from its own state only
+      { vm: restarted, op: orestart, domId: 10, powerState: 'running', from: 'recovering' },
+      { vm: c, op: oc, domId: 11, powerState: 'running', from: 'recovering' },
     ]);
-    expect(moved).toEqual([true, false, true]);
+    expect(moved).toEqual([true, false, true, true, false]);
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: restarted.id } })).toMatchObject({ state: 'running', domId: 10 });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: orestart.id } })).toMatchObject({ status: 'succeeded' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ state: 'building', domId: null });
     expect(await t.db.vm.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({ state: 'running', domId: 7, powerState: 'running' });
     expect(await t.db.vm.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ state: 'running', domId: 9, powerState: 'paused' });
     expect(await t.db.vm.findUniqueOrThrow({ where: { id: gone.id } })).toMatchObject({ state: 'deleting', domId: null });
     expect(await t.db.operation.findUniqueOrThrow({ where: { id: oa.id } })).toMatchObject({ status: 'succeeded', step: 'done', progress: 100, attempts: 1 });
     expect(await t.db.operation.findUniqueOrThrow({ where: { id: ogone.id } })).toMatchObject({ status: 'running', step: 'building' });
     const succeeded = (opId: string, vmId: string) => ({ resourceId: opId, type: 'operation.status', data: { kind: 'create', status: 'succeeded', progress: 100, vmId, errorCode: null } });
-    expect(await events([a.id, oa.id, gone.id, ogone.id, b.id, ob.id])).toEqual([
+    expect(await events([a.id, oa.id, gone.id, ogone.id, b.id, ob.id, restarted.id])).toEqual([
       { resourceId: a.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
       succeeded(oa.id, a.id),
       { resourceId: b.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
       succeeded(ob.id, b.id),
+      { resourceId: restarted.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
     ]);
   });
 
@@ -58,7 +68,7 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
     const h = await host('ht');
     const built = await vm(p.id, 'building', h.id);
     const ob = await op('create', p.id, built.id);
-    const item = { vm: built, op: ob, domId: 3, powerState: 'running' as const };
+    const item = { vm: built, op: ob, domId: 3, powerState: 'running' as const, from: 'building' as const };
     expect(await finishBuiltVms(t.db, [item, { ...item }])).toEqual([true, false]);
     expect((await events([built.id, ob.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
 

@@ -15,6 +15,8 @@ export interface BuiltVm {
   op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
   domId: number;
   powerState: 'running' | 'paused';
+  /** the state a built VM is in until it runs: `building` (a create), `recovering` (an HA restart) */
+  from: 'building' | 'recovering';
 }
 
 export interface DeletedVm {
@@ -56,8 +58,8 @@ function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 
 }
 
 /**
- * Creates' ends: each VM `building` -> `running` with its domain, its operation succeeded only
- * if the VM moved. Answers, per item, whether it moved.
+ * Builds' ends (creates, HA restarts): each VM `building` or `recovering` -> `running` with its
+ * domain, its operation succeeded only if the VM moved. Answers, per item, whether it moved.
  */
 export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<boolean[]> {
   const { items, first } = oncePerVm(all);
@@ -65,13 +67,13 @@ export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<b
   const rows = await db.$queryRaw<{ id: string }[]>`${prepared('finish_built_vms')}
     WITH batch AS (${batchOf(
       items,
-      Prisma.sql`, ${items.map((i) => i.domId)}::int[], ${items.map((i) => i.powerState)}::text[]`,
-      Prisma.sql`, dom_id, power_state`,
+      Prisma.sql`, ${items.map((i) => i.domId)}::int[], ${items.map((i) => i.powerState)}::text[], ${items.map((i) => i.from)}::text[]`,
+      Prisma.sql`, dom_id, power_state, from_state`,
     )}), moved AS (
       UPDATE vms v SET state = 'running', dom_id = b.dom_id, power_state = b.power_state::"PowerState",
         error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
       FROM batch b
-      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = 'building'
+      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = b.from_state::"VmState"
       RETURNING v.id
     ), finished AS (
       UPDATE operations o SET ${SUCCEEDED}

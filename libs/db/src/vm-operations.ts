@@ -2,6 +2,7 @@ import type { Db } from './client';
 import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 import { prepared } from './prepared';
+import { IS_LIVE } from './hosts';
 
 export interface BeginOperation {
   vm: Pick<Vm, 'id' | 'projectId' | 'state' | 'hostId'>;
@@ -31,10 +32,18 @@ export interface StartOperation extends Omit<BeginOperation, 'vm'> {
   projectId?: string | null;
   /** the states the operation may start from */
   from: readonly VmState[];
+  /** the action is carried out by the VM's host, which must be answering heartbeats (a delete does without it) */
+  needsHost?: boolean;
 }
 
-/** The operation, or why not: the VM as the statement saw it (null: no such VM to be seen). */
-export type StartOutcome = { op: Operation; state: VmState } | { op: null; state: VmState | null };
+/** The VM's host, as the statement saw it, when it was the reason to refuse: silent past its pool's suspect timeout. */
+export interface HostInDoubt {
+  name: string;
+  state: string;
+}
+
+/** The operation, or why not: the VM as the statement saw it (null: no such VM to be seen), and its host if in doubt. */
+export type StartOutcome = { op: Operation; state: VmState } | { op: null; state: VmState | null; hostInDoubt?: HostInDoubt };
 
 /**
  * beginVmOperation for a VM known by id only, reading it in the same statement (a request's one
@@ -44,14 +53,16 @@ export type StartOutcome = { op: Operation; state: VmState } | { op: null; state
 export async function startVmOperation(db: Db, s: StartOperation): Promise<StartOutcome> {
   // fromState, where the VM goes back to if the operation is cancelled before it starts, comes from the row
   const params = JSON.stringify(s.params ?? {});
-  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null })[]>`${prepared('start_vm_operation')}
+  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null; hostAnswers: boolean | null; hostName: string | null; hostState: string | null })[]>`${prepared('start_vm_operation')}
     WITH current AS (
-      SELECT id, project_id, host_id, state FROM vms
-      WHERE id = ${s.vmId}::uuid AND (${s.projectId ?? null}::uuid IS NULL OR project_id = ${s.projectId ?? null}::uuid)
+      SELECT v.id, v.project_id, v.host_id, v.state, h.name AS host_name, h.state::text AS host_state,
+        (v.host_id IS NULL OR ${IS_LIVE}) AS host_answers
+      FROM vms v LEFT JOIN hosts h ON h.id = v.host_id LEFT JOIN pools p ON p.id = h.pool_id
+      WHERE v.id = ${s.vmId}::uuid AND (${s.projectId ?? null}::uuid IS NULL OR v.project_id = ${s.projectId ?? null}::uuid)
     ), moved AS (
       UPDATE vms v SET state = ${s.via}::"VmState", state_changed_at = now(), updated_at = now()
       FROM current c
-      WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY(${s.from}::text[])
+      WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY(${s.from}::text[]) AND (c.host_answers OR NOT ${s.needsHost ?? false})
       RETURNING v.id, c.project_id, c.host_id, c.state
     ), created AS (
       INSERT INTO operations (id, kind, project_id, vm_id, host_id, params, correlation_id, requested_by, updated_at)
@@ -74,10 +85,13 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
         FROM created
       ) e ORDER BY ord
     )
-    SELECT created.*, (SELECT state::text FROM current) AS "currentState"
+    SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
+      (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState"
     FROM (SELECT 1) one LEFT JOIN created ON true`;
-  const { currentState, ...op } = rows[0]!;
-  return op.id ? { op: op as Operation, state: currentState! } : { op: null, state: currentState };
+  const { currentState, hostAnswers, hostName, hostState, ...op } = rows[0]!;
+  if (op.id) return { op: op as Operation, state: currentState! };
+  const inDoubt = s.needsHost && hostAnswers === false && s.from.includes(currentState!);
+  return { op: null, state: currentState, ...(inDoubt ? { hostInDoubt: { name: hostName!, state: hostState! } } : {}) };
 }
 
 /** An operation that succeeded, as OperationStore.finish writes it (for single-statement ends). */

@@ -7,3 +7,4 @@ export * from './reconcile';
 export * from './placement';
 export * from './migration';
 export * from './maintenance';
+export * from './ha';

@@ -4,6 +4,9 @@ import type { OperationKind } from '@xenplane/domain';
 export enum QueueName {
   /** One job per operation; job id = operation id, job name = operation kind. */
   Operations = 'operations',
+  /** HA restarts, one job per ha_restart operation, by priority (high first): apart from the
+   *  operations queue so that no burst of creates delays them. */
+  HaRestarts = 'ha-restarts',
   /** Periodic work, run once per tick across all scheduler replicas (BullMQ job schedulers). */
   Periodic = 'periodic',
 }

@@ -12,6 +12,7 @@ import { DB } from '@xenplane/db';
 import { EnrollmentService } from './enrollment.service';
 import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView } from './host.dto';
 import { hostViews } from './host-views';
+import { DeclareDeadDto, DeclaredDeadView, DeclareDeadService } from './declare-dead';
 import { MaintenanceDto } from './maintenance.dto';
 import { MaintenanceService } from './maintenance.service';
 
@@ -22,6 +23,7 @@ export class HostsController {
     @Inject(DB) private readonly db: Db,
     private readonly enrollment: EnrollmentService,
     private readonly maintenance: MaintenanceService,
+    private readonly declareDeadService: DeclareDeadService,
   ) {}
 
   @Post('enrollment-tokens')
@@ -70,6 +72,14 @@ export class HostsController {
     if ('operation' in result) return result.operation;
     res.status(200);
     return result.host;
+  }
+
+  @Post(':id/declare-dead')
+  @Access('operator')
+  @Accepted(DeclaredDeadView, 'The host, down; its protected VMs restarting elsewhere, the others stopped')
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  declareDead(@Param('id', new ParseUUIDPipe()) id: string, @Caller() p: Principal, @Body() dto: DeclareDeadDto) {
+    return this.declareDeadService.declare(p, id, dto);
   }
 
   @Post(':id/enable')

@@ -1,8 +1,7 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { getLogger } from '@xenplane/observability';
-import { createRedis, enqueueOperations, type OperationJobData, type OperationRef, QueueName, type RetryPolicy } from '@xenplane/queue';
+import { createRedis, OperationQueues, type OperationRef, type RetryPolicy } from '@xenplane/queue';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -15,20 +14,20 @@ const ENQUEUE_TIMEOUT_MS = 1_000;
 export class OperationQueue implements OnApplicationShutdown {
   private readonly log = getLogger('operation-queue');
   readonly redis: Redis;
-  private readonly queue: Queue<OperationJobData>;
+  private readonly queues: OperationQueues;
   private readonly retry: RetryPolicy;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
     this.retry = { attempts: config.OPERATION_ATTEMPTS, backoffMs: config.OPERATION_BACKOFF_MS };
     this.redis = createRedis(config.REDIS_URL, 'producer');
     this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis connection error'));
-    this.queue = new Queue(QueueName.Operations, { connection: this.redis, prefix: config.XENPLANE_QUEUE_PREFIX });
-    this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue error'));
+    this.queues = new OperationQueues(this.redis, config.XENPLANE_QUEUE_PREFIX);
+    for (const q of [this.queues.operations, this.queues.haRestarts]) q.on('error', (err) => this.log.warn({ err: err.message }, 'queue error'));
   }
 
   async wake(ops: readonly OperationRef[]): Promise<void> {
     try {
-      await withTimeout(enqueueOperations(this.queue, ops, this.retry), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.queues.wake(ops, this.retry), ENQUEUE_TIMEOUT_MS);
     } catch (err) {
       this.log.warn({ err: (err as Error).message, count: ops.length }, 'enqueue failed; the outbox sweeper will retry');
     }
@@ -43,7 +42,7 @@ export class OperationQueue implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close().catch(() => undefined);
+    await this.queues.close().catch(() => undefined);
     this.redis.disconnect();
   }
 }

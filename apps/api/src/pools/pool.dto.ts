@@ -57,6 +57,7 @@ export class PoolView {
   @ApiProperty() requireCpuCompatibility!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: true }) placementWeights!: Record<string, unknown>;
   @ApiProperty({ type: LivenessView }) liveness!: LivenessView;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Set while more than half of the pool is silent: nobody is declared dead' }) partitionedSince?: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
@@ -71,6 +72,7 @@ export const presentPool = (p: Pool): PoolView => ({
   requireCpuCompatibility: p.requireCpuCompatibility,
   placementWeights: p.placementWeights as Record<string, unknown>,
   liveness: { heartbeatIntervalMs: p.heartbeatIntervalMs, suspectAfterMs: p.suspectAfterMs, deadAfterMs: p.deadAfterMs, fenceAfterMs: fenceAfterMs(p) },
+  ...(p.partitionedSince ? { partitionedSince: p.partitionedSince.toISOString() } : {}),
   createdAt: p.createdAt.toISOString(),
   updatedAt: p.updatedAt.toISOString(),
 });

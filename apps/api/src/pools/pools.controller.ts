@@ -8,6 +8,7 @@ import { uniquely } from '../common/http/unique';
 import { DB } from '@xenplane/db';
 import { CreatePoolDto, livenessAfter, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
 import { validatePlacementWeights } from './placement-weights';
+import { poolHa, PoolHaView } from './pool-ha';
 
 @ApiTags('pools')
 @Controller('v1/pools')
@@ -30,6 +31,14 @@ export class PoolsController {
   @ApiProblems()
   async list() {
     return (await this.db.pool.findMany({ orderBy: { name: 'asc' } })).map(presentPool);
+  }
+
+  @Get(':id/ha')
+  @Access('operator')
+  @ApiOkResponse({ type: PoolHaView, description: 'The failures the pool tolerates now, its protected VMs, its hosts by liveness and its HA restarts' })
+  @ApiProblems([404, 'not_found'])
+  ha(@Param('id', new ParseUUIDPipe()) id: string) {
+    return poolHa(this.db, id);
   }
 
   @Patch(':id')

@@ -19,7 +19,11 @@ export class VmView {
   @ApiProperty({ format: 'uuid' }) projectId!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: VM_STATES }) state!: string;
-  @ApiProperty({ enum: ['none', 'running', 'paused', 'shutdown', 'crashed'] }) powerState!: string;
+  @ApiProperty({
+    enum: ['none', 'running', 'paused', 'shutdown', 'crashed', 'unknown'],
+    description: 'unknown: its host has not answered a heartbeat within its pool\'s suspect timeout; what the VM does there is not known',
+  })
+  powerState!: string;
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) poolId?: string;
   @ApiProperty({ type: NamedRef }) flavor!: NamedRef;
@@ -48,9 +52,30 @@ export class CreateVmsView {
   @ApiProperty({ type: [OperationView] }) operations!: OperationView[];
 }
 
-export type VmRow = Vm & { flavor: Pick<Flavor, 'id' | 'name'>; image: Pick<Image, 'id' | 'name'> };
+type HostLiveness = { state: string; lastHeartbeatAt: Date | null; pool: { suspectAfterMs: number } };
 
-export const VM_INCLUDE = { flavor: { select: { id: true, name: true } }, image: { select: { id: true, name: true } } } as const;
+export type VmRow = Vm & { flavor: Pick<Flavor, 'id' | 'name'>; image: Pick<Image, 'id' | 'name'>; host: HostLiveness | null };
+
+export const VM_INCLUDE = {
+  flavor: { select: { id: true, name: true } },
+  image: { select: { id: true, name: true } },
+  host: { select: { state: true, lastHeartbeatAt: true, pool: { select: { suspectAfterMs: true } } } },
+} as const;
+
+/** States in which a VM's domain should be running on its host, so its host's silence makes its power state unknown. */
+const ON_ITS_HOST: readonly string[] = ['running', 'stopping', 'rebooting', 'migrating'];
+
+/**
+ * The API tells the truth while a host is in doubt: a VM on a host silent past its pool's
+ * suspect timeout (or declared suspect, unreachable, down) has an unknown power state, whatever
+ * its last report said.
+ */
+function powerStateOf(vm: VmRow, now = Date.now()): string {
+  const h = vm.host;
+  if (!h || !ON_ITS_HOST.includes(vm.state)) return vm.powerState;
+  const silent = h.lastHeartbeatAt === null || now - h.lastHeartbeatAt.getTime() >= h.pool.suspectAfterMs;
+  return silent || h.state === 'suspect' || h.state === 'unreachable' || h.state === 'down' ? 'unknown' : vm.powerState;
+}
 
 export function presentVm(vm: VmRow): VmView {
   return {
@@ -58,7 +83,7 @@ export function presentVm(vm: VmRow): VmView {
     projectId: vm.projectId,
     name: vm.name,
     state: vm.state,
-    powerState: vm.powerState,
+    powerState: powerStateOf(vm),
     ...(vm.hostId ? { hostId: vm.hostId } : {}),
     ...(vm.poolId ? { poolId: vm.poolId } : {}),
     flavor: vm.flavor,

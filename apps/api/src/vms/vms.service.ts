@@ -64,7 +64,7 @@ export class VmsService {
     if (!created) throw await this.quotaExceeded(projectId, usage);
     await this.queue.wake(created.ops);
     const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
-    return { vms: created.vms.map((vm) => presentVm({ ...vm, ...names })), operations: created.ops.map(presentOperation) };
+    return { vms: created.vms.map((vm) => presentVm({ ...vm, ...names, host: null })), operations: created.ops.map(presentOperation) };
   }
 
   private async quotaExceeded(projectId: string, usage: Usage): Promise<ApiError> {
@@ -138,9 +138,14 @@ export class VmsService {
       params,
       requestedBy: principal.tokenId,
       correlationId: currentCorrelationId() ?? null,
+      needsHost: action !== 'delete',
     });
     if (!started.op) {
       if (!started.state) throw notFound('vm', id);
+      if (started.hostInDoubt) {
+        const h = started.hostInDoubt;
+        throw conflict(`cannot ${action} the VM now: its host ${h.name} has not answered heartbeats (it is ${h.state === 'up' ? 'silent' : h.state}); the VM's power state is unknown until the host answers or is declared dead, when HA restarts it if it is protected. A delete is accepted.`, { state: started.state, hostState: h.state });
+      }
       const check = checkAction(action, started.state);
       throw check.ok ? conflict('the VM changed state meanwhile; retry') : conflict(check.reason, { state: started.state });
     }

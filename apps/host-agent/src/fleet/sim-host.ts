@@ -27,5 +27,5 @@ export function createSimHost(c: AgentConfig, identity: HostIdentity, name: stri
     migrationDowntimeMs: 40,
   };
   const sim = new SimDriver(config, new SimJournal(join(stateDir, 'sim-journal.jsonl')));
-  return new AgentHost({ identity, driver: sim, sim, listenHost: c.AGENT_LISTEN_HOST, port, testControls: c.AGENT_TEST_CONTROLS });
+  return new AgentHost({ identity, driver: sim, sim, listenHost: c.AGENT_LISTEN_HOST, port, testControls: c.AGENT_TEST_CONTROLS, selfFence: c.AGENT_SELF_FENCE });
 }

@@ -17,6 +17,8 @@ import { KeyedMutex } from './keyed-mutex';
 import { PeerAgents } from './peer-agents';
 
 export const AGENT_VERSION = '0.1.0';
+const FENCE_PARALLEL = 8;
+const WATCHDOG_KICK_MS = 250;
 
 export interface AgentHostOptions {
   identity: HostIdentity;
@@ -26,6 +28,8 @@ export interface AgentHostOptions {
   /** the simulated host behind the driver, when it is one (faults, migration, test controls) */
   sim?: SimDriver;
   testControls: boolean;
+  /** stop HA-protected domains when cut off (docs/HA.md); off only in tests of what happens without */
+  selfFence: boolean;
   /** the driver's migration, given this host's client to its peers and its ticket check (default: the sim's, if any) */
   migration?: (peers: PeerAgents, tickets: MigrationTickets) => MigrationService;
 }
@@ -41,15 +45,21 @@ export class AgentHost {
   private readonly peers: PeerAgents;
   private readonly log: Logger;
   private serving = ServingStatus.SERVING;
+  private watchdog?: NodeJS.Timeout;
 
   constructor(private readonly o: AgentHostOptions) {
     this.log = getLogger('agent-host').child({ hostId: o.identity.hostId, host: o.identity.name });
     this.peers = new PeerAgents(o.identity);
     o.driver.onEvent((e) => this.events.append(e));
-    this.fence = new FenceLease(async (vmIds) => {
-      for (const vmId of vmIds) {
-        const { existed } = await o.driver.destroyDomain(vmId, { signal: AbortSignal.timeout(60_000) });
-        if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
+    this.fence = new FenceLease(o.selfFence, async (vmIds) => {
+      // a few at a time: the fence must be over before the control plane's dead timeout runs out
+      for (let i = 0; i < vmIds.length; i += FENCE_PARALLEL) {
+        await Promise.all(
+          vmIds.slice(i, i + FENCE_PARALLEL).map(async (vmId) => {
+            const { existed } = await o.driver.destroyDomain(vmId, { signal: AbortSignal.timeout(60_000) });
+            if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
+          }),
+        );
       }
     });
     const tickets = new MigrationTickets(o.identity);
@@ -88,12 +98,23 @@ export class AgentHost {
       this.server.bindAsync(`${this.o.listenHost}:${this.o.port}`, creds, (err) => (err ? reject(err) : resolve())),
     );
     this.log.info({ address: this.address, driver: this.o.driver.name }, 'agent ready');
+    // a simulated host resets itself when its agent is gone for the fence timeout (SimDriver.restore)
+    const sim = this.o.sim;
+    if (sim) {
+      const kick = () => sim.kickWatchdog(this.o.selfFence ? this.fence.timeoutMs : 0);
+      kick();
+      this.watchdog = setInterval(kick, WATCHDOG_KICK_MS);
+      this.watchdog.unref();
+    }
   }
 
   /** Stops taking calls, lets in-flight ones finish within graceMs, then cuts the rest. */
   async stop(graceMs: number): Promise<void> {
     this.serving = ServingStatus.NOT_SERVING;
     this.fence.stop();
+    clearInterval(this.watchdog);
+    // a clean stop disarms the watchdog: the host itself stays up
+    this.o.sim?.kickWatchdog(0);
     this.peers.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { getLogger } from '@xenplane/observability';
 
 /**
@@ -11,23 +10,32 @@ import { getLogger } from '@xenplane/observability';
 export class FenceLease {
   private readonly log = getLogger('fence');
   private expiresAt = 0;
+  /** the fence timeout the control plane last asked for (0: none yet) */
+  timeoutMs = 0;
   private protectedVmIds: string[] = [];
   private timer?: NodeJS.Timeout;
   fenced = false;
 
-  constructor(private readonly fence: (vmIds: string[]) => Promise<void>) {}
+  constructor(
+    private readonly enabled: boolean,
+    private readonly fence: (vmIds: string[]) => Promise<void>,
+  ) {}
 
   renew(timeoutMs: number, protectedVmIds: string[]): boolean {
     const wasFenced = this.fenced;
     this.fenced = false;
     this.protectedVmIds = protectedVmIds;
+    this.timeoutMs = timeoutMs;
     this.expiresAt = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
-    clearTimeout(this.timer);
-    if (this.expiresAt) {
-      this.timer = setTimeout(() => void this.expire(), timeoutMs);
-      this.timer.unref();
-    }
+    this.arm(timeoutMs);
     return wasFenced;
+  }
+
+  private arm(ms: number): void {
+    clearTimeout(this.timer);
+    if (!this.expiresAt) return;
+    this.timer = setTimeout(() => void this.expire(), ms);
+    this.timer.unref();
   }
 
   stop(): void {
@@ -35,8 +43,15 @@ export class FenceLease {
   }
 
   private async expire(): Promise<void> {
-    if (!this.expiresAt || performance.now() < this.expiresAt) return;
+    if (!this.expiresAt) return;
+    // a timer measures from the event loop's cached time, which lags: it can fire a little early
+    const early = this.expiresAt - performance.now();
+    if (early > 0) return this.arm(Math.ceil(early));
     this.expiresAt = 0;
+    if (!this.enabled) {
+      this.log.error({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout, and self-fencing is off (AGENT_SELF_FENCE): HA-protected domains keep running');
+      return;
+    }
     this.fenced = true;
     this.log.warn({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout: stopping HA-protected domains');
     await this.fence(this.protectedVmIds).catch((err: Error) => this.log.error({ err: err.message }, 'fencing failed'));

@@ -4,13 +4,15 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DB, type Db, type HostRow, hostStateEvent, readHosts, recordEvents, recordHeartbeats } from '@xenplane/db';
-import { DEFAULT_LIVENESS, fenceAfterMs, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
+import { DEFAULT_LIVENESS, fenceAfterMs, type HostState, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import type { HeartbeatResponse } from '@xenplane/proto';
 import { createRedis } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { settleAll } from '../infra/concurrency';
+import { DeathCertifier } from '../ha/death-certifier';
+import { HostReturn } from '../ha/host-return';
 import { inventoryChanged, inventoryColumns } from './inventory';
 import { MonitorMembership } from './monitor-membership';
 
@@ -63,6 +65,8 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DB) private readonly db: Db,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly agents: Agents,
+    private readonly certifier: DeathCertifier,
+    private readonly hostReturn: HostReturn,
   ) {
     this.redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
     const self = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -117,7 +121,6 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       const answered = answer.status === 'fulfilled';
       if (answered) {
         this.answeredAt.set(host.id, performance.now());
-        reports.push({ host, response: answer.value });
         beating.push(host.id);
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
           await this.db.host.update({ where: { id: host.id }, data: inventoryColumns(answer.value.info) });
@@ -125,19 +128,30 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       } else {
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
-      const next = nextHostState({
-        state: host.state,
-        answered,
-        silentMs: this.silentMs(host),
-        watchedMs: performance.now() - this.watchingSince,
-        settings: settingsOf(host),
-      });
-      if (next !== host.state) await this.changeState(host, next);
-      if (!answered && next === 'down') await this.agents.forget(host.id);
+      const silentMs = this.silentMs(host);
+      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs: performance.now() - this.watchingSince, settings: settingsOf(host) });
+      const now = await this.enter(host, next, silentMs ?? 0, answered ? answer.value : undefined);
+      // a host back from the dead is reconciled by its return, not by this round's report
+      if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
+      if (!answered && now === 'down') await this.agents.forget(host.id);
     }
     // one statement for every healthy host: heartbeats must stay cheap at 10,000 hosts
     await recordHeartbeats(this.db, beating);
+    await this.certifier.reviewPartitions([...pools.entries()].filter(([, p]) => p.partitionedSince).map(([id]) => id));
     for (const listener of this.listeners) await listener(reports);
+  }
+
+  /**
+   * Moves a host to the state its heartbeats call for: a host silent for the dead timeout is
+   * judged (declared dead, or not if its whole pool went silent), one back from the dead is
+   * welcomed (stale copies destroyed first); any other change is recorded as it is.
+   */
+  private async enter(host: HostRow, next: HostState, silentMs: number, answer: HeartbeatResponse | undefined): Promise<HostState> {
+    if (next === host.state) return next;
+    if (next === 'down') return this.certifier.judge(host, silentMs);
+    if (host.state === 'down' && answer && !(await this.hostReturn.welcome(host, answer))) return host.state;
+    await this.changeState(host, next);
+    return next;
   }
 
   /**
@@ -151,9 +165,9 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     return mine === null ? host.heartbeatAgeMs : Math.min(mine, host.heartbeatAgeMs);
   }
 
-  /** Each pool's liveness settings. */
-  private async liveness(): Promise<Map<string, LivenessSettings>> {
-    const pools = await this.db.pool.findMany({ select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true } });
+  /** Each pool's liveness settings, and whether it is cut off from the control plane. */
+  private async liveness(): Promise<Map<string, LivenessSettings & { partitionedSince: Date | null }>> {
+    const pools = await this.db.pool.findMany({ select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true, partitionedSince: true } });
     return new Map(pools.map(({ id, ...s }) => [id, s]));
   }
 

@@ -110,6 +110,14 @@ export class OperationStore {
     await tx.operation.update({ where: { id: op.id }, data: { hostId: null, params: { ...(op.params as object), tried } as unknown as Prisma.InputJsonObject } });
   }
 
+  /** An HA restart with no room for its VM now: it waits, visibly, and is tried again by itself. */
+  async waitingForCapacity(op: Operation, why: string): Promise<void> {
+    await this.db.operation.updateMany({
+      where: { id: op.id, status: 'running' },
+      data: { step: 'waiting_for_capacity', progress: progressOf(op.kind, 'waiting_for_capacity'), errorMessage: `waiting for capacity: ${why}`.slice(0, 2000) },
+    });
+  }
+
   /** Counts a failed attempt and remembers why, while the job waits for its next one. */
   async noteRetry(op: Operation, message: string): Promise<void> {
     await this.db.operation.updateMany({

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
-import type { OperationKind } from '@xenplane/domain';
+import { OPERATION_KINDS, type OperationKind } from '@xenplane/domain';
 import { getLogger, withCorrelationId } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
@@ -11,19 +11,22 @@ import { EvacuateHostHandler } from './handlers/evacuate-host.handler';
 import type { OperationHandler } from './handlers/handler';
 import { MigrateVmHandler } from './handlers/migrate-vm.handler';
 import { PowerHandler } from './handlers/power.handler';
+import { RestartVmHandler } from './handlers/restart-vm.handler';
 import { OvertakenError, PermanentError, TransientError, WaitError } from './operation-errors';
 import { OperationStore } from './operation-store';
 
 /**
  * Takes operation jobs from BullMQ and runs each exactly to one end. The job is a wake-up
  * call; the operation row decides: a finished operation's job is a no-op, an operation whose
- * VM has an older unfinished operation waits its turn.
+ * VM has an older unfinished operation waits its turn. Two queues, two workers, one way of
+ * running: the operations queue, and HA restarts on their own (by priority, and never stuck
+ * behind a burst of creates).
  */
 @Injectable()
 export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = getLogger('operation-worker');
   private readonly handlers = new Map<OperationKind, OperationHandler>();
-  private worker?: Worker<OperationJobData>;
+  private readonly workers: Worker<OperationJobData>[] = [];
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -33,30 +36,40 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     power: PowerHandler,
     migrate: MigrateVmHandler,
     evacuate: EvacuateHostHandler,
+    restart: RestartVmHandler,
   ) {
-    for (const handler of [create, del, power, migrate, evacuate]) {
+    for (const handler of [create, del, power, migrate, evacuate, restart]) {
       for (const kind of handler.kinds) {
         if (this.handlers.has(kind)) throw new Error(`two handlers for ${kind}`);
         this.handlers.set(kind, handler);
       }
     }
+    // a kind nobody handles would be abandoned at run time: refuse to start instead
+    const missing = OPERATION_KINDS.filter((k) => !this.handlers.has(k));
+    if (missing.length) throw new Error(`no handler for operations of kind ${missing.join(', ')}`);
   }
 
   onApplicationBootstrap(): void {
-    this.worker = new Worker<OperationJobData>(QueueName.Operations, (job, token) => this.process(job, token), {
-      connection: createRedis(this.config.REDIS_URL, 'worker'),
-      prefix: this.config.XENPLANE_QUEUE_PREFIX,
-      concurrency: this.config.SCHEDULER_CONCURRENCY,
-      lockDuration: this.config.JOB_LOCK_MS,
-      stalledInterval: this.config.STALLED_CHECK_MS,
-      // a scheduler killed again and again must not fail the job: the operation row decides
-      maxStalledCount: 1_000,
-    });
-    this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'worker error'));
+    for (const [queue, concurrency] of [
+      [QueueName.Operations, this.config.SCHEDULER_CONCURRENCY],
+      [QueueName.HaRestarts, this.config.HA_RESTART_CONCURRENCY],
+    ] as const) {
+      const worker = new Worker<OperationJobData>(queue, (job, token) => this.process(job, token), {
+        connection: createRedis(this.config.REDIS_URL, 'worker'),
+        prefix: this.config.XENPLANE_QUEUE_PREFIX,
+        concurrency,
+        lockDuration: this.config.JOB_LOCK_MS,
+        stalledInterval: this.config.STALLED_CHECK_MS,
+        // a scheduler killed again and again must not fail the job: the operation row decides
+        maxStalledCount: 1_000,
+      });
+      worker.on('error', (err) => this.log.warn({ queue, err: err.message }, 'worker error'));
+      this.workers.push(worker);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 
   private process(job: Job<OperationJobData>, token: string | undefined): Promise<void> {

@@ -3,6 +3,7 @@ import { DB, type Db } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { OperationQueue } from '../infra/operation-queue';
+import { operationRef } from '@xenplane/queue';
 
 const BATCH = 500;
 
@@ -25,27 +26,27 @@ export class OutboxSweeper {
   async sweep(): Promise<number> {
     const open = await this.db.operation.findMany({
       where: { status: { in: ['queued', 'running'] }, createdAt: { lt: new Date(Date.now() - this.config.OUTBOX_GRACE_MS) } },
-      select: { id: true, kind: true, correlationId: true },
+      select: { id: true, kind: true, correlationId: true, params: true },
       orderBy: { createdAt: 'asc' },
       take: BATCH * 20,
     });
     const orphans: typeof open = [];
     for (let i = 0; i < open.length; i += BATCH) {
       const chunk = open.slice(i, i + BATCH);
-      const queue = this.operations.queue;
-      const states = await Promise.all(chunk.map((op) => queue.getJobState(op.id)));
+      const queues = this.operations.queues;
+      const states = await Promise.all(chunk.map((op) => queues.of(op.kind).getJobState(op.id)));
       for (const [j, state] of states.entries()) {
         const op = chunk[j]!;
         if (state === 'unknown') orphans.push(op);
         else if (state === 'completed' || state === 'failed') {
           // a job that ended while its operation did not: its id must be freed before re-adding
-          await queue.remove(op.id).catch(() => undefined);
+          await queues.of(op.kind).remove(op.id).catch(() => undefined);
           orphans.push(op);
         }
       }
     }
     if (orphans.length) {
-      await this.operations.wake(orphans);
+      await this.operations.wake(orphans.map(operationRef));
       this.log.info({ count: orphans.length }, 're-enqueued operations without a live job');
     }
     return orphans.length;

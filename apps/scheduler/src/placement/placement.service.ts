@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHostInGroup, claimHosts, claimMigrationTarget, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
+import { claimHostInGroup, claimHosts, claimMigrationTarget, claimRestart, inServerGroup, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
 import { decide, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError } from '../operations/operation-errors';
@@ -40,6 +40,29 @@ export class PlacementService {
 
   /** `operation`: the placing operation, moved to its next step by the claim itself */
   async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation']): Promise<PlacementOutcome> {
+    return this.placeWith(vm, poolId, excludeHostIds, (claim, hardGroup) =>
+      hardGroup ? claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
+    );
+  }
+
+  /**
+   * An HA restart's placement: the normal engine (filters, weighers, anti-affinity) over the
+   * live hosts, the VM's claim moved from the dead host to the chosen one by claimRestart, which
+   * also records the operation's next step. The VM stays `recovering` until its domain runs.
+   */
+  async placeRestart(vm: Vm, excludeHostIds: readonly string[], record: { opId: string; step: string; progress: number }): Promise<PlacementOutcome> {
+    return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, (claim, hardGroup) => {
+      const restart = { ...claim, fromHostId: vm.hostId, ...record };
+      return hardGroup ? inServerGroup(this.db, { ...claim, serverGroup: hardGroup }, (tx) => claimRestart(tx, restart)) : claimRestart(this.db, restart);
+    });
+  }
+
+  private async placeWith(
+    vm: Vm,
+    poolId: string | undefined,
+    excludeHostIds: readonly string[],
+    claimOn: (claim: Omit<ClaimRequest, 'operation' | 'serverGroup'>, hardGroup: ClaimRequest['serverGroup']) => Promise<ClaimOutcome>,
+  ): Promise<PlacementOutcome> {
     const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
     const memberHostIds = group ? await groupMemberHostIds(this.db, group.id, vm.id) : [];
     const epoch = vm.epoch + 1;
@@ -66,8 +89,7 @@ export class PlacementService {
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
-        const claim: ClaimRequest = { vmId: vm.id, hostId, ...resources, epoch, ...(operation ? { operation } : {}) };
-        const outcome: ClaimOutcome = hardGroup ? await claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : await this.claims.submit(claim);
+        const outcome = await claimOn({ vmId: vm.id, hostId, ...resources, epoch }, hardGroup);
         const result = outcome.result;
         if (outcome.result === 'claimed') return { host: outcome.host, epoch };
         this.cache.unreserve(hostId, resources, haProtected);

@@ -1,22 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DB, type Db, type Host, recordEvents, vmStateEvent } from '@xenplane/db';
-import { type KnownVm, type ReconcileAction, reconcileHost, type ReportedDomain } from '@xenplane/domain';
+import { type KnownVm, type ReconcileAction, reconcileHost } from '@xenplane/domain';
+import { toReported } from '../hosts/reported-domain';
 import { getLogger } from '@xenplane/observability';
-import { type Domain, DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { type HeartbeatReport, HostMonitor } from '../hosts/host-monitor';
 import { Agents } from '../infra/agents';
 
-const STATE: Record<DomainState, ReportedDomain['state']> = {
-  [DomainState.DOMAIN_STATE_RUNNING]: 'running',
-  [DomainState.DOMAIN_STATE_BLOCKED]: 'blocked',
-  [DomainState.DOMAIN_STATE_PAUSED]: 'paused',
-  [DomainState.DOMAIN_STATE_SHUTDOWN]: 'shutdown',
-  [DomainState.DOMAIN_STATE_CRASHED]: 'crashed',
-  [DomainState.DOMAIN_STATE_DYING]: 'dying',
-  [DomainState.DOMAIN_STATE_UNSPECIFIED]: 'unknown',
-  [DomainState.UNRECOGNIZED]: 'unknown',
-};
 
 /**
  * After every heartbeat round, compares each answering host's domains with what Postgres
@@ -102,8 +92,4 @@ export class Reconciler implements OnModuleInit {
       if (n.count === 1) await recordEvents(tx, [vmStateEvent({ id: vm.id, projectId: vm.projectId!, state: to, hostId: vm.hostId }, { reason: String(data['errorCode']) })]);
     });
   }
-}
-
-function toReported(d: Domain): ReportedDomain {
-  return { vmId: d.vmId, epoch: d.epoch, state: STATE[d.state] ?? 'unknown' };
 }

@@ -18,7 +18,9 @@ describe('recoverFromBuildFailure', () => {
 
   it('tries each host once, up to the limit', () => {
     expect(at('unreachable', true, 2, 3)).toBe('elsewhere');
-    expect(at('unreachable', true, 3, 3)).toBe('give-up');
+    expect(at('unreachable', false, 3, 3)).toBe('give-up');
+    // every host spent, the last one unreachable but heard from a moment ago (an agent restarting): asked again
+    expect(at('unreachable', true, 3, 3)).toBe('again');
     expect(at('refused', true, 3, 3)).toBe('give-up');
     expect(at('timeout', false, 3, 3)).toBe('give-up');
     // a slow host that still answers is not a host "tried": the operation's attempts bound it

@@ -24,16 +24,19 @@ export interface BuildFailureInput {
  * What to do after a build failed on a host. A host that refuses, cannot be reached, or stopped
  * answering altogether loses the VM to another host (each host is tried once); a host that is
  * alive but slow is asked again (CreateDomain is idempotent on the VM id), within the
- * operation's attempts.
+ * operation's attempts. When every host it may try is spent, a host that cannot be reached but
+ * still answered heartbeats a moment ago (its agent restarting, say) is asked again rather than
+ * the build failed: only a host that refuses, or went silent, ends it.
  */
 export function recoverFromBuildFailure(i: BuildFailureInput): BuildRecovery {
-  const elsewhere = i.hostsTried < i.maxHosts ? 'elsewhere' : 'give-up';
+  const hostsLeft = i.hostsTried < i.maxHosts;
   switch (i.failure) {
     case 'refused':
+      return hostsLeft ? 'elsewhere' : 'give-up';
     case 'unreachable':
-      return elsewhere;
+      return hostsLeft ? 'elsewhere' : i.hostLive ? 'again' : 'give-up';
     case 'timeout':
-      return i.hostLive ? 'again' : elsewhere;
+      return i.hostLive ? 'again' : hostsLeft ? 'elsewhere' : 'give-up';
     case 'other':
       return 'again';
   }

@@ -33,7 +33,7 @@ const STEPS: Record<OperationKind, readonly string[]> = {
   reboot: ['queued', 'rebooting', 'done'],
   migrate: ['queued', 'placing', 'claimed', 'migrating', 'finishing', 'done'],
   evacuate: ['queued', 'migrating', 'done'],
-  ha_restart: ['queued', 'placing', 'claimed', 'building', 'done'],
+  ha_restart: ['queued', 'placing', 'waiting_for_capacity', 'building', 'done'],
 };
 
 export function progressOf(kind: OperationKind, step: string): number {

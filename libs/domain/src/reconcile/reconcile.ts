@@ -80,7 +80,8 @@ export function reconcileHost(i: ReconcileInput): ReconcileAction[] {
   return actions;
 }
 
-function orphanReason(vm: KnownVm | undefined, d: ReportedDomain, hostId: string): string | undefined {
+/** Why a domain reported by a host must not run there, or nothing: it belongs to no VM, to a deleted or stopped one, to one placed elsewhere, or to an older placement. */
+export function orphanReason(vm: Pick<KnownVm, 'state' | 'hostId' | 'epoch'> | undefined, d: ReportedDomain, hostId: string): string | undefined {
   if (!vm) return 'no VM has this id';
   if (vm.state === 'deleted') return 'its VM was deleted';
   // a migrating VM has a domain on its target before Postgres places it there: not a stray

@@ -56,17 +56,22 @@ export class SimDriver implements HypervisorDriver {
 
   /**
    * The hypervisor outlives its agent: domains come back from the journal. One that was still
-   * being built when the agent died is gone (the control plane's retry builds it again).
+   * being built when the agent died is gone (the control plane's retry builds it again). But
+   * an agent gone for longer than its watchdog's timeout had its host reset by the watchdog
+   * (as XenServer's HA does to a host whose daemon died): every domain ended then.
    */
   private restore(journal: SimJournal): void {
     const state = journal.load();
     this.nextDomId = state.nextDomId;
     this.lives.push(...state.lives);
+    const kick = journal.lastKick();
+    const resetAt = kick && kick.timeoutMs > 0 && Date.now() - kick.at > kick.timeoutMs ? new Date(kick.at + kick.timeoutMs) : undefined;
     for (const p of state.domains) {
       const life = this.lives.find((l) => l.vmId === p.vmId && l.domId === p.domId) ?? { vmId: p.vmId, domId: p.domId, epoch: p.epoch, createdAt: new Date(p.startedAt), endedAt: undefined, endReason: '' };
-      if (!p.built) {
-        life.endedAt = new Date();
-        life.endReason = 'create_aborted';
+      if (resetAt || !p.built) {
+        life.endedAt = resetAt ?? new Date();
+        life.endReason = resetAt ? 'watchdog_reset' : 'create_aborted';
+        if (!this.lives.includes(life)) this.lives.push(life);
         continue;
       }
       this.domains.set(p.vmId, { ...p, name: `xp-${p.vmId}`, startedAt: new Date(p.startedAt), pins: new Map(), console: [], life });
@@ -273,6 +278,15 @@ export class SimDriver implements HypervisorDriver {
     const data = Buffer.from(this.find(vmId).console.join('\n') + '\n');
     const limit = maxBytes > 0 ? maxBytes : 65_536;
     return data.length > limit ? { data: data.subarray(data.length - limit), truncated: true } : { data, truncated: false };
+  }
+
+  /**
+   * The agent is alive: its host's watchdog will not reset it for another timeoutMs (the fence
+   * timeout: an agent that dies is as good as cut off, and its host must not keep protected
+   * domains longer than a cut-off one would).
+   */
+  kickWatchdog(timeoutMs: number): void {
+    this.journal?.kickWatchdog(timeoutMs);
   }
 
   /** The host dies: every domain is gone at once. */

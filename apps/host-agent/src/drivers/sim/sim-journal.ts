@@ -34,8 +34,26 @@ const MAX_LIVES = 50_000;
  * and compacted at start. A SIGKILLed agent comes back to the domains Xen would still run.
  */
 export class SimJournal {
+  private readonly watchdogFile: string;
+
   constructor(private readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
+    this.watchdogFile = `${file}.watchdog`;
+  }
+
+  /** The agent is alive: it kicks the host's watchdog, which resets the host timeoutMs after the last kick (0: disarmed). */
+  kickWatchdog(timeoutMs: number, at = Date.now()): void {
+    writeFileSync(this.watchdogFile, JSON.stringify({ at, timeoutMs }));
+  }
+
+  /** The last kick, as it was written (none: never armed). */
+  lastKick(): { at: number; timeoutMs: number } | undefined {
+    if (!existsSync(this.watchdogFile)) return undefined;
+    try {
+      return JSON.parse(readFileSync(this.watchdogFile, 'utf8')) as { at: number; timeoutMs: number };
+    } catch {
+      return undefined; // torn by a kill mid-write: as if never armed
+    }
   }
 
   load(): SimState {

@@ -19,6 +19,7 @@ export async function createXlHost(c: AgentConfig, identity: HostIdentity, port:
     listenHost: c.AGENT_LISTEN_HOST,
     port,
     testControls: false,
+    selfFence: c.AGENT_SELF_FENCE,
     migration: (peers, tickets) =>
       new XlMigration({
         driver,

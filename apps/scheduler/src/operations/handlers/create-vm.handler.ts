@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginScheduling, DB, type Db, type Operation, readHosts, releaseAllocations, type Vm } from '@xenplane/db';
-import { type BuildFailure, type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import { beginScheduling, DB, type Db, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
 import { type HostRef, HostWork } from '../host-work';
-import { OvertakenError, PermanentError, TransientError } from '../operation-errors';
+import { buildFailureOf, hostStillLive } from '../build-failures';
+import { OvertakenError, PermanentError } from '../operation-errors';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { FIRST_STEPS, OperationStore } from '../operation-store';
 import { VmStore } from '../vm-store';
@@ -97,7 +98,7 @@ export class CreateVmHandler implements OperationHandler {
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
-      const hostLive = failure === 'timeout' ? await this.isLive(host.id) : true;
+      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.db, host.id) : true;
       const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
       const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
       if (recovery === 'again') throw err;
@@ -109,7 +110,7 @@ export class CreateVmHandler implements OperationHandler {
       return 'rescheduled';
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
-    if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState })) return 'done';
+    if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState, from: 'building' })) return 'done';
     // deleted while building: the delete operation, waiting behind this one, removes the domain
     await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' }));
     return 'done';
@@ -131,10 +132,6 @@ export class CreateVmHandler implements OperationHandler {
     });
   }
 
-  private async isLive(hostId: string): Promise<boolean> {
-    const [host] = await readHosts(this.db, { ids: [hostId] });
-    return !!host?.live && host.state === 'up';
-  }
 
   /** Nothing leaks: the half-built domain is destroyed, the claim released, the VM marked error. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
@@ -167,12 +164,6 @@ export class CreateVmHandler implements OperationHandler {
   }
 }
 
-/** How a host failed a build, when that can make the build move elsewhere. */
-function buildFailureOf(err: unknown): BuildFailure | undefined {
-  if (err instanceof PermanentError) return err.code === 'agent_error' ? 'refused' : undefined;
-  if (err instanceof TransientError) return err.failure;
-  return undefined;
-}
 
 /** The build's end when every host it may try failed it: why, host by host. */
 function gaveUp(err: Error, tried: HostTried[]): PermanentError {

@@ -37,5 +37,14 @@ export const haReserveFilter: PlacementFilter = {
 function keepsRoom(totalFree: number, topSum: number, nth: number, next: number, hostValue: number | undefined, asked: number): boolean {
   let top = topSum;
   if (hostValue !== undefined && hostValue >= nth) top = top - hostValue + Math.max(hostValue - asked, next);
-  return totalFree - asked >= top;
+  return coversFailures(totalFree - asked, top);
+}
+
+/**
+ * The HA reserve's one rule, for a resource: the pool's free room covers what the failing
+ * hosts hold (their protected usage and their own free room, lost with them). The filter asks
+ * it of a pool after a placement; GET /v1/pools/:id/ha (failuresTolerated) of the pool now.
+ */
+export function coversFailures(totalFree: number, failingProtectedPlusFree: number): boolean {
+  return totalFree >= failingProtectedPlusFree;
 }

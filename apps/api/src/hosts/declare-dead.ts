@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import { DB, type Db, failOver, readHosts } from '@xenplane/db';
+import { currentCorrelationId, getLogger } from '@xenplane/observability';
+import type { Principal } from '../common/auth/principal';
+import { conflict, invalid, notFound } from '../common/errors/api-errors';
+import { OperationQueue } from '../infra/queue.module';
+import { OperationView, presentOperation } from '../operations/operation.view';
+import { HostView } from './host.dto';
+import { hostViews } from './host-views';
+
+export class DeclareDeadDto {
+  @ApiProperty({ description: "The host's name, typed again: declaring a host dead restarts its protected VMs elsewhere at once" })
+  @IsString()
+  @MaxLength(100)
+  confirm!: string;
+}
+
+export class DeclaredDeadView {
+  @ApiProperty({ type: HostView }) host!: HostView;
+  @ApiProperty({ type: [OperationView], description: 'One ha_restart operation per HA-protected VM, high priority first' }) restarts!: OperationView[];
+  @ApiProperty({ type: [String], description: 'VMs stopped with reason host_lost (not protected, or being stopped)' }) stoppedVmIds!: string[];
+}
+
+/**
+ * An operator declares a host dead by hand (one known powered off): its protected VMs restart
+ * elsewhere without waiting for the dead timeout and its peers' verdict. A host that answers
+ * heartbeats is not dead, whatever anyone types.
+ */
+@Injectable()
+export class DeclareDeadService {
+  private readonly log = getLogger('declare-dead');
+
+  constructor(
+    @Inject(DB) private readonly db: Db,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  async declare(principal: Principal, hostId: string, dto: DeclareDeadDto): Promise<DeclaredDeadView> {
+    const [host] = await readHosts(this.db, { ids: [hostId] });
+    if (!host) throw notFound('host', hostId);
+    if (dto.confirm !== host.name) throw invalid('confirm', `must be the host's name, ${host.name}`);
+    if (host.state === 'down') throw conflict(`host ${host.name} is already down`, { state: host.state });
+    if (host.live) throw conflict(`host ${host.name} answers heartbeats (the last ${Math.round(host.heartbeatAgeMs ?? 0)} ms ago): it is not dead`, { state: host.state });
+    const result = await failOver(this.db, {
+      hostId,
+      from: ['up', 'suspect', 'unreachable', 'maintenance', 'disabled'],
+      reason: `host ${host.name} declared dead by an operator`,
+      requestedBy: principal.tokenId,
+      correlationId: currentCorrelationId() ?? null,
+    });
+    if (!result.declared) throw conflict(`host ${host.name} changed state meanwhile; retry`);
+    await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart' as const, priority: r.priority, correlationId: currentCorrelationId() ?? null })));
+    this.log.warn({ hostId, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length }, 'host declared dead by an operator');
+    const restarts = await this.db.operation.findMany({ where: { id: { in: result.restarts.map((r) => r.id) } } });
+    const rank = { high: 1, medium: 2, low: 3 };
+    const priorityOf = (id: string) => rank[result.restarts.find((r) => r.id === id)!.priority];
+    return {
+      host: (await hostViews(this.db, { ids: [hostId] }))[0]!,
+      restarts: restarts.sort((a, b) => priorityOf(a.id) - priorityOf(b.id)).map(presentOperation),
+      stoppedVmIds: result.stopped,
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { type Db, readHosts } from '@xenplane/db';
+import type { BuildFailure } from '@xenplane/domain';
+import { PermanentError, TransientError } from './operation-errors';
+
+/** How a host failed a build (a create's, a restart's), when that can make the build move elsewhere. */
+export function buildFailureOf(err: unknown): BuildFailure | undefined {
+  if (err instanceof PermanentError) return err.code === 'agent_error' ? 'refused' : undefined;
+  if (err instanceof TransientError) return err.failure;
+  return undefined;
+}
+
+/** Whether a host that timed out still answers heartbeats (merely slow) or went silent. */
+export async function hostStillLive(db: Db, hostId: string): Promise<boolean> {
+  const [host] = await readHosts(db, { ids: [hostId] });
+  return !!host?.live && host.state === 'up';
+}

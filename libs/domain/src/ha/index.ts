@@ -1,0 +1,3 @@
+export * from './host-death';
+export * from './failures-tolerated';
+export * from './host-return';
