@@ -192,7 +192,7 @@ async function singleAgent(domains: number, calls: number): Promise<{ rows: Row[
     const createSeconds = (performance.now() - t0) / 1000;
     const vmIds = specs.map((s) => s.vmId);
     // what the scheduler's host monitor and reconciler ask, with its fence timeout and HA list
-    const heartbeat = () => client.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 8_782, protectedVmIds: vmIds });
+    const heartbeat = () => client.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 8_782, protectedVmIds: vmIds, witnesses: [], condemnedHostIds: [], probeTimeoutMs: 1_000, quorumRecheckMs: 2_000 });
     const heartbeatCpuMs = await cpuPerCall(pid, 200, heartbeat);
     const listCpuMs = await cpuPerCall(pid, 50, async () => {
       const listed = await client.listDomains({});

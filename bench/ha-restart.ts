@@ -157,6 +157,11 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
   await new Promise((r) => setTimeout(r, s.settleMs));
   const up = await cloud.db.host.count({ where: { id: { in: [victim.id, ...others.map((h) => h.id)] }, state: 'up' } });
   if (up !== others.length + 1) throw new Error(`only ${up} of ${others.length + 1} hosts up before the kill`);
+  // its witnesses known (a heartbeat it answered named them): they are whom the control plane asks
+  await waitFor('the victim knows its witnesses', async () => {
+    const row = await cloud.db.host.findUniqueOrThrow({ where: { id: victim.id } });
+    return row.witnessIds.length === Math.min(5, others.length) ? true : undefined;
+  });
 
   const mark = (await cloud.db.event.aggregate({ _max: { id: true } }))._max.id ?? 0n;
   const load1 = loadavg()[0]!;

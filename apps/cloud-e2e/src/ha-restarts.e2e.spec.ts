@@ -1,6 +1,6 @@
 import { FaultKind } from '@xenplane/proto';
 import { Cloud, FAST_LIVENESS, type HostProcess, waitFor } from '@xenplane/testing';
-import { waitForOperations } from './helpers';
+import { waitForOperations, witnessesKnown } from './helpers';
 
 /**
  * HA: hosts die (their agents SIGKILLed, as power loss: a simulated host's watchdog resets it
@@ -63,9 +63,8 @@ describe('HA restarts', () => {
     const vms: Record<string, string[]> = {};
     for (const p of ['high', 'medium', 'low', 'none'] as const) vms[p] = await create({ name: `k-${p}`, poolId, haPriority: p, count: p === 'none' ? 5 : 10 });
     const protectedIds = [...vms['high']!, ...vms['medium']!, ...vms['low']!];
-    await cloud.addHost('kill-2', { poolId });
-    await cloud.addHost('kill-3', { poolId });
-
+    const others = [await cloud.addHost('kill-2', { poolId }), await cloud.addHost('kill-3', { poolId })];
+    await witnessesKnown(cloud, [doomed.id, ...others.map((h) => h.id)], 2);
     await doomed.kill();
     await waitFor('kill-1 suspect', async () => ((await cloud.db.host.findUniqueOrThrow({ where: { id: doomed.id } })).state === 'suspect' ? true : undefined));
     // in doubt: the VMs' power state is unknown, and actions that need the host are refused at once
@@ -114,9 +113,9 @@ describe('HA restarts', () => {
     const small = { env: { SIM_MEMORY_MB: '4096' }, poolId };
     const doomed = await cloud.addHost('tight-1', small);
     const ids = await create({ name: 'tight-p', flavor: 'm1.tiny', poolId, haPriority: 'high', count: 3 });
-    await cloud.addHost('tight-2', small);
+    const survivor = await cloud.addHost('tight-2', small);
     await create({ name: 'tight-filler', flavor: 'm1.tiny', poolId, count: 2 });
-
+    await witnessesKnown(cloud, [doomed.id, survivor.id], 1);
     await doomed.kill();
     const ha = await waitFor('one restarted, two waiting for capacity', async () => {
       const body = (await cloud.api.get(`/v1/pools/${poolId}/ha`)).body;
@@ -145,7 +144,7 @@ describe('HA restarts', () => {
     const doomed = await cloud.addHost('crash-1', { poolId });
     const ids = await create({ name: 'crash-p', poolId, haPriority: 'medium', count: 12 });
     const survivors: HostProcess[] = [await cloud.addHost('crash-2', slow), await cloud.addHost('crash-3', slow)];
-
+    await witnessesKnown(cloud, [doomed.id, ...survivors.map((h) => h.id)], 2);
     await doomed.kill();
     await waitFor('restarts building', async () => ((await restartsOf(ids)).some((o) => o.step === 'building') ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
     const scheduler = cloud.schedulers.at(-1)!;
@@ -165,7 +164,8 @@ describe('HA restarts', () => {
   it('more than half of a pool silent at once: nobody is declared dead, nothing restarted, an alert is raised until they return', async () => {
     const poolId = await pool('split');
     const [a, b] = [await cloud.addHost('split-1', { poolId }), await cloud.addHost('split-2', { poolId })];
-    await cloud.addHost('split-3', { poolId });
+    const c = await cloud.addHost('split-3', { poolId });
+    await witnessesKnown(cloud, [a.id, b.id, c.id], 2);
     await create({ name: 'split-p', poolId, haPriority: 'high', count: 6 });
     const opsBefore = await cloud.db.operation.count();
     await Promise.all([a.kill(), b.kill()]);

@@ -1,4 +1,4 @@
-import type { Cloud } from '@xenplane/testing';
+import { type Cloud, waitFor } from '@xenplane/testing';
 
 /** Sum of what running VMs hold, per host, from the API's own answers. */
 export async function usageByHost(cloud: Cloud): Promise<Map<string, { vcpus: number; memoryMb: number; diskGb: number; instances: number }>> {
@@ -31,4 +31,15 @@ export async function rowCounts(cloud: Cloud) {
     cloud.db.idempotencyRecord.count(),
   ]);
   return { vms, operations, allocations, idempotency };
+}
+
+/**
+ * Until each host has answered a heartbeat that named its witnesses (docs/HA.md): a host that
+ * dies before its witnesses are known cannot be declared dead by them, only by an operator.
+ */
+export async function witnessesKnown(cloud: Cloud, hostIds: string[], count: number): Promise<void> {
+  await waitFor(`${hostIds.length} hosts with ${count} witnesses known`, async () => {
+    const rows = await cloud.db.host.findMany({ where: { id: { in: hostIds } } });
+    return rows.length === hostIds.length && rows.every((r) => r.witnessIds.length === count) ? true : undefined;
+  });
 }

@@ -15,6 +15,9 @@ export const agentEnv = z.object({
   AGENT_PORT: intVar(0, 0, 65535),
   // host:port the control plane dials (single host); needed when the port is forwarded
   AGENT_ADVERTISE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+  // host:port its pool peers dial (probes, migration streams), when they reach it by another
+  // path than the control plane (a pool network); single host only. Default: the advertised address
+  AGENT_PEER_ADVERTISE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
   // fleet mode: the host part every simulated host advertises (each has its own port)
   AGENT_ADVERTISE_HOST: z.string().regex(/^[A-Za-z0-9.-]+$/).optional(),
   AGENT_STATE_DIR: z.string().default('/var/lib/xenplane-agent'),

@@ -23,6 +23,8 @@ const UNARY = [
   'restoreDomain',
   'migrateDomain',
   'getConsoleLog',
+  'ping',
+  'probeHost',
 ] as const satisfies readonly (keyof Service)[];
 
 type UnaryName = (typeof UNARY)[number];

@@ -62,12 +62,7 @@ export async function declareHostDead(
     ), freed AS (
       DELETE FROM allocations a USING moved m, dead WHERE a.vm_id = m.id AND a.host_id <> dead.id
       RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-    ), released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-        used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-      FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-      WHERE h.id = f.host_id
-    ), told AS (
+    ), released AS (${FREED_USAGE_RETURNED}), told AS (
       UPDATE operations SET cancel_requested = true, updated_at = now()
       WHERE vm_id IN (SELECT id FROM moved) AND status IN ('queued', 'running')
     ), restarts AS (

@@ -30,8 +30,13 @@ export const hasRoomFor = (d: Omit<UsageChange, 'instances'>): Prisma.Sql => Pri
   AND h.used_memory_mb + ${d.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
   AND h.used_disk_gb + ${d.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)`;
 
-/** Statement: gives back to their hosts the usage of the allocations in CTE `freed` (host_id, vcpus, memory_mb, disk_gb). */
+/**
+ * Statement: gives back to their hosts the usage of the allocations in CTE `freed` (host_id,
+ * vcpus, memory_mb, disk_gb), summed per host first: an UPDATE ... FROM applies one joined row
+ * per host, so two claims freed on one host would otherwise give back only one.
+ */
 export const FREED_USAGE_RETURNED = Prisma.sql`
   UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-    used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - 1, updated_at = now()
-  FROM freed f WHERE h.id = f.host_id`;
+    used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
+  FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
+  WHERE h.id = f.host_id`;

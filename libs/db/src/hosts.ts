@@ -51,3 +51,22 @@ export async function recordHeartbeats(db: Db, hostIds: readonly string[]): Prom
     FROM pools p
     WHERE h.id = ANY(${[...hostIds]}::uuid[]) AND p.id = h.pool_id`;
 }
+
+/** What a host is to its pool's peers: who, in what state, heard from lately, reached where. */
+export interface RosterEntry {
+  id: string;
+  poolId: string;
+  state: Host['state'];
+  live: boolean;
+  /** where its pool peers reach its agent */
+  peerAddress: string;
+}
+
+/** Every host but the disabled, as its pool's peers see it (a light read: no inventory). */
+export async function readRoster(db: Db): Promise<RosterEntry[]> {
+  return db.$queryRaw<RosterEntry[]>`
+    SELECT h.id::text AS id, h.pool_id::text AS "poolId", h.state::text AS state, ${IS_LIVE} AS live,
+      coalesce(h.peer_address, h.address) AS "peerAddress"
+    FROM hosts h JOIN pools p ON p.id = h.pool_id
+    WHERE h.state <> 'disabled'`;
+}

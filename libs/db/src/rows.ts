@@ -6,7 +6,7 @@ import { Prisma, type Vm } from './generated/prisma/client';
  * Keep in step with prisma/schema.prisma (rows.int.spec.ts checks both read back equal to
  * Prisma's own reads).
  */
-type Field = readonly [column: string, field: string, cast?: 'text'];
+type Field = readonly [column: string, field: string, cast?: 'text' | 'text[]'];
 
 const VM_FIELDS: readonly Field[] = [
   ['id', 'id'], ['project_id', 'projectId'], ['name', 'name'], ['state', 'state', 'text'], ['power_state', 'powerState', 'text'],
@@ -27,6 +27,7 @@ const OPERATION_FIELDS: readonly Field[] = [
 
 const HOST_FIELDS: readonly Field[] = [
   ['id', 'id'], ['name', 'name'], ['pool_id', 'poolId'], ['state', 'state', 'text'], ['address', 'address'],
+  ['peer_address', 'peerAddress'], ['witness_ids', 'witnessIds', 'text[]'],
   ['cert_serial', 'certSerial'], ['cert_fingerprint', 'certFingerprint'], ['total_vcpus', 'totalVcpus'],
   ['total_memory_mb', 'totalMemoryMb'], ['total_disk_gb', 'totalDiskGb'], ['reserved_vcpus', 'reservedVcpus'],
   ['reserved_memory_mb', 'reservedMemoryMb'], ['reserved_disk_gb', 'reservedDiskGb'], ['free_memory_mb', 'freeMemoryMb'],

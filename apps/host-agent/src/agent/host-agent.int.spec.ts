@@ -41,7 +41,7 @@ describe('host agent over gRPC (sim driver)', () => {
     expect(info.xenVersion).toMatch(/^4\.17/);
     expect(info.dom0MemoryMb).toBeGreaterThan(0);
     expect(info.freeMemoryMb).toBeLessThan(info.totalMemoryMb);
-    const beat = await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [] });
+    const beat = await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [], witnesses: [], condemnedHostIds: [], probeTimeoutMs: 0, quorumRecheckMs: 0 });
     expect(beat.info?.hostId).toBe(agent.hostId);
     expect(beat.fenced).toBe(false);
   });
@@ -147,7 +147,7 @@ describe('host agent over gRPC (sim driver)', () => {
   });
 
   it('streams domain events in order, resuming after a sequence number', async () => {
-    const since = (await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [] })).eventSeq;
+    const since = (await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [], witnesses: [], condemnedHostIds: [], probeTimeoutMs: 0, quorumRecheckMs: 0 })).eventSeq;
     const s = spec();
     await c.createDomain({ spec: s, startPaused: false });
     await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });

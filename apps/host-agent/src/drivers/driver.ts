@@ -20,7 +20,7 @@ export interface DomainEventInput {
  */
 export interface HypervisorDriver {
   readonly name: 'xl' | 'sim';
-  hostInfo(ctx: CallContext): Promise<Omit<HostInfo, 'hostId' | 'agentVersion' | 'driver'>>;
+  hostInfo(ctx: CallContext): Promise<Omit<HostInfo, 'hostId' | 'agentVersion' | 'driver' | 'peerAddress'>>;
   listDomains(ctx: CallContext): Promise<Domain[]>;
   getDomain(vmId: string, ctx: CallContext): Promise<Domain>;
   createDomain(spec: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain>;

@@ -7,15 +7,15 @@ import { stablePort } from '../host/ports';
 
 const log = getLogger('fleet');
 
-type HostFactory = (identity: HostIdentity, name: string, stateDir: string, port: number) => Promise<AgentHost>;
+type HostFactory = (identity: HostIdentity, name: string, stateDir: string, port: number, peerAddress: string) => Promise<AgentHost>;
 
 /**
  * The driver's code, loaded on demand: a process runs one driver only, and the agent in a
  * 512 MB dom0 should not carry the simulator's code (nor a simulated fleet the xl driver's).
  */
 function hostFactory(c: AgentConfig): HostFactory {
-  if (c.AGENT_DRIVER === 'xl') return async (identity, _name, _stateDir, port) => (await import('../drivers/xl/xl-host')).createXlHost(c, identity, port);
-  return async (identity, name, stateDir, port) => (await import('./sim-host')).createSimHost(c, identity, name, stateDir, port);
+  if (c.AGENT_DRIVER === 'xl') return async (identity, _name, _stateDir, port, peer) => (await import('../drivers/xl/xl-host')).createXlHost(c, identity, port, peer);
+  return async (identity, name, stateDir, port, peer) => (await import('./sim-host')).createSimHost(c, identity, name, stateDir, port, peer);
 }
 
 /**
@@ -39,7 +39,8 @@ export async function startHosts(c: AgentConfig): Promise<AgentHost[]> {
       ...(c.AGENT_CONTROL_PLANE_URL ? { controlPlaneUrl: c.AGENT_CONTROL_PLANE_URL } : {}),
       ...(tokens[i] ? { token: tokens[i] } : {}),
     });
-    const host = await createHost(identity, name, stateDir, port);
+    const peerAddress = c.AGENT_PEER_ADVERTISE_ADDRESS && !fleet ? c.AGENT_PEER_ADVERTISE_ADDRESS : advertised;
+    const host = await createHost(identity, name, stateDir, port, peerAddress);
     await host.start();
     hosts.push(host);
   }

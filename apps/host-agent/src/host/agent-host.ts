@@ -15,6 +15,7 @@ import { EventLog } from './event-log';
 import { FenceLease } from './fence';
 import { KeyedMutex } from './keyed-mutex';
 import { PeerAgents } from './peer-agents';
+import { PeerQuorum } from './peer-quorum';
 
 export const AGENT_VERSION = '0.1.0';
 const FENCE_PARALLEL = 8;
@@ -22,6 +23,8 @@ const WATCHDOG_KICK_MS = 250;
 
 export interface AgentHostOptions {
   identity: HostIdentity;
+  /** where its pool peers reach it (default: the address it enrolled with) */
+  peerAddress?: string;
   driver: HypervisorDriver;
   listenHost: string;
   port: number;
@@ -43,6 +46,7 @@ export class AgentHost {
   private readonly server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   private readonly fence: FenceLease;
   private readonly peers: PeerAgents;
+  private readonly quorum: PeerQuorum;
   private readonly log: Logger;
   private serving = ServingStatus.SERVING;
   private watchdog?: NodeJS.Timeout;
@@ -50,7 +54,9 @@ export class AgentHost {
   constructor(private readonly o: AgentHostOptions) {
     this.log = getLogger('agent-host').child({ hostId: o.identity.hostId, host: o.identity.name });
     this.peers = new PeerAgents(o.identity);
+    this.quorum = new PeerQuorum(this.peers);
     o.driver.onEvent((e) => this.events.append(e));
+    const quorum = this.quorum;
     this.fence = new FenceLease(o.selfFence, async (vmIds) => {
       // a few at a time: the fence must be over before the control plane's dead timeout runs out
       for (let i = 0; i < vmIds.length; i += FENCE_PARALLEL) {
@@ -61,17 +67,19 @@ export class AgentHost {
           }),
         );
       }
-    });
+    }, { keeps: () => quorum.keeps(), get recheckMs() { return quorum.recheckMs; } });
     const tickets = new MigrationTickets(o.identity);
     const migration = o.migration?.(this.peers, tickets) ?? (o.sim ? new SimMigration(o.sim, this.peers, tickets) : undefined);
     this.server.addService(
       HostAgentService,
       hostAgentService({
         hostId: () => o.identity.hostId,
+        peerAddress: o.peerAddress ?? o.identity.address,
         agentVersion: AGENT_VERSION,
         driver: o.driver,
         events: this.events,
         fence: this.fence,
+        quorum: this.quorum,
         perVm: new KeyedMutex(),
         migration: migration ?? unsupportedMigration,
         blackHole: (signal) => this.blackHole(signal),

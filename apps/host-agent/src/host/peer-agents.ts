@@ -22,6 +22,11 @@ export class PeerAgents {
     return this.pool.get(hostId, address).receiveMigration({ signal });
   }
 
+  /** Drops a peer's channel (after a failed call: a new one connects at once, without grpc's backoff). */
+  forget(hostId: string): void {
+    this.pool.evict(hostId);
+  }
+
   close(): void {
     this.pool.close();
   }

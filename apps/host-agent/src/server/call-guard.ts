@@ -57,14 +57,19 @@ export interface UnaryOptions {
 
 /** Wraps a unary handler: authorization, cancellation, correlation id, one error mapping, a log line. */
 export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallContext) => Promise<Res>) {
+  return unaryFromPeer<Req, Res>(o, (req, ctx) => handler(req, ctx));
+}
+
+/** unary, for a handler that needs to know who called: the identity its certificate names. */
+export function unaryFromPeer<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallContext, caller: Identity) => Promise<Res>) {
   return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
     void withCorrelationId(ctx.correlationId, async () => {
       try {
-        authorize(call, o.allowed);
+        const caller = authorize(call, o.allowed);
         if (o.blackHole) await o.blackHole(ctx.signal);
-        const res = await handler(call.request, ctx);
+        const res = await handler(call.request, ctx, caller);
         log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
         callback(null, res);
       } catch (err) {

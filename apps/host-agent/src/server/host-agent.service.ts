@@ -12,15 +12,19 @@ import { AgentError, toServiceError } from '../errors';
 import type { EventLog } from '../host/event-log';
 import type { FenceLease } from '../host/fence';
 import type { KeyedMutex } from '../host/keyed-mutex';
-import { authorize, callContext, unary, type UnaryOptions } from './call-guard';
+import { authorize, callContext, unary, unaryFromPeer, type UnaryOptions } from './call-guard';
+import type { PeerQuorum } from '../host/peer-quorum';
 import type { MigrationService } from './migration.service';
 
 export interface HostAgentDeps {
   hostId: () => string;
+  /** where its pool peers reach this agent */
+  peerAddress: string;
   agentVersion: string;
   driver: HypervisorDriver;
   events: EventLog;
   fence: FenceLease;
+  quorum: PeerQuorum;
   perVm: KeyedMutex;
   migration: MigrationService;
   blackHole: (signal: AbortSignal) => Promise<void>;
@@ -34,6 +38,7 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     hostId: d.hostId(),
     agentVersion: d.agentVersion,
     driver: d.driver.name,
+    peerAddress: d.peerAddress,
   });
   const perVm = <T>(vmId: string, work: () => Promise<T>) => {
     if (!vmId) throw new AgentError('invalid_argument', 'vm_id is required');
@@ -43,6 +48,7 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
   return {
     getHostInfo: unary(cp('GetHostInfo'), (_req, ctx) => info(ctx)),
     heartbeat: unary(cp('Heartbeat'), async (req: HeartbeatRequest, ctx): Promise<HeartbeatResponse> => {
+      d.quorum.update(req);
       const fenced = d.fence.renew(req.fenceTimeoutMs || req.fenceTimeoutSeconds * 1000, req.protectedVmIds);
       return { info: await info(ctx), domains: await d.driver.listDomains(ctx), eventSeq: d.events.lastSeq, fenced };
     }),
@@ -68,6 +74,15 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     migrateDomain: unary(cp('MigrateDomain'), (req, ctx) => perVm(req.vmId, () => d.migration.migrateOut(req, ctx))),
     receiveMigration: (call) => d.migration.receive(call),
     getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
+    // a pool peer's "do you hear me?": who asks is the host its certificate names
+    ping: unaryFromPeer({ method: 'Ping', allowed: ['host'], blackHole: d.blackHole }, async (_req, _ctx, caller) =>
+      d.quorum.pinged(caller.kind === 'host' ? caller.hostId : ''),
+    ),
+    probeHost: unary(cp('ProbeHost'), async (req) => {
+      if (!req.host?.hostId || !req.host.address) throw new AgentError('invalid_argument', 'host is required');
+      const { reachable, lastContactAgoMs } = await d.quorum.probe(req.host, Math.max(100, req.timeoutMs), req.condemnForMs);
+      return { reachable, lastContactAgoMs };
+    }),
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
       const ctx = callContext(call);
       try {

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { DB, type Db, type HostRow, hostStateEvent, readHosts, recordEvents, recordHeartbeats } from '@xenplane/db';
-import { DEFAULT_LIVENESS, fenceAfterMs, type HostState, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
+import { DB, type Db, type HostRow, hostStateEvent, readHosts, readRoster, recordEvents, recordHeartbeats } from '@xenplane/db';
+import { DEFAULT_LIVENESS, type HostState, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import type { HeartbeatResponse } from '@xenplane/proto';
 import { createRedis } from '@xenplane/queue';
@@ -15,6 +15,7 @@ import { DeathCertifier } from '../ha/death-certifier';
 import { HostReturn } from '../ha/host-return';
 import { inventoryChanged, inventoryColumns } from './inventory';
 import { MonitorMembership } from './monitor-membership';
+import { PoolRoster } from './pool-roster';
 
 const PARALLEL_HEARTBEATS = 64;
 // a replica survives one missed renewal before the others take its hosts
@@ -105,14 +106,12 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     // each pool at its own interval; a quarter of a tick early rather than a whole tick late
     const due = hosts.filter((h) => now - (this.polledAt.get(h.id) ?? -Infinity) >= settingsOf(h).heartbeatIntervalMs - this.tickMs / 4);
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
+    const roster = new PoolRoster(await readRoster(this.db));
+    const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, (host) => {
       this.polledAt.set(host.id, performance.now());
-      const fenceMs = fenceAfterMs(settingsOf(host));
-      // the seconds too, rounded down: an agent older than fence_timeout_ms must still fence
-      const fence = { fenceTimeoutMs: fenceMs, fenceTimeoutSeconds: Math.max(1, Math.floor(fenceMs / 1000)) };
-      return this.agents.call(host, (c) =>
-        c.heartbeat({ ...fence, protectedVmIds: protectedVms.get(host.id) ?? [] }, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }),
-      );
+      const request = requests[due.indexOf(host)]!;
+      return this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
     });
     const reports: HeartbeatReport[] = [];
     const beating: string[] = [];
@@ -125,12 +124,15 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
           await this.db.host.update({ where: { id: host.id }, data: inventoryColumns(answer.value.info) });
         }
+        // the witnesses it now knows of: the ones asked about it if it falls silent
+        const witnesses = requests[i]!.witnesses.map((w) => w.hostId);
+        if (witnesses.join() !== host.witnessIds.join()) await this.db.host.update({ where: { id: host.id }, data: { witnessIds: witnesses } });
       } else {
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
       const silentMs = this.silentMs(host);
       const next = nextHostState({ state: host.state, answered, silentMs, watchedMs: performance.now() - this.watchingSince, settings: settingsOf(host) });
-      const now = await this.enter(host, next, silentMs ?? 0, answered ? answer.value : undefined);
+      const now = await this.enter(host, next, silentMs ?? 0, settingsOf(host), answered ? answer.value : undefined);
       // a host back from the dead is reconciled by its return, not by this round's report
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
       if (!answered && now === 'down') await this.agents.forget(host.id);
@@ -143,12 +145,16 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Moves a host to the state its heartbeats call for: a host silent for the dead timeout is
-   * judged (declared dead, or not if its whole pool went silent), one back from the dead is
-   * welcomed (stale copies destroyed first); any other change is recorded as it is.
+   * judged (declared dead; or unreachable, its peers still reaching it; or still in doubt), one
+   * back from the dead is welcomed (stale copies destroyed first); any other change is recorded
+   * as it is.
    */
-  private async enter(host: HostRow, next: HostState, silentMs: number, answer: HeartbeatResponse | undefined): Promise<HostState> {
+  private async enter(host: HostRow, next: HostState, silentMs: number, settings: LivenessSettings, answer: HeartbeatResponse | undefined): Promise<HostState> {
+    if (next === 'down' && host.state !== 'down') {
+      next = await this.certifier.judge(host, silentMs, settings);
+      if (next === 'down') return next;
+    }
     if (next === host.state) return next;
-    if (next === 'down') return this.certifier.judge(host, silentMs);
     if (host.state === 'down' && answer && !(await this.hostReturn.welcome(host, answer))) return host.state;
     await this.changeState(host, next);
     return next;

@@ -17,6 +17,7 @@ export function inventoryColumns(info: HostInfo): Prisma.HostUpdateInput {
     hap: info.hap,
     xenVersion: info.xenVersion,
     agentVersion: info.agentVersion,
+    peerAddress: info.peerAddress || null,
   };
 }
 
@@ -34,6 +35,7 @@ export function inventoryChanged(host: Host, info: HostInfo): boolean {
     host.hvm !== fresh.hvm ||
     host.hap !== fresh.hap ||
     host.xenVersion !== fresh.xenVersion ||
-    host.agentVersion !== fresh.agentVersion
+    host.agentVersion !== fresh.agentVersion ||
+    host.peerAddress !== fresh.peerAddress
   );
 }

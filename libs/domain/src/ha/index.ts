@@ -1,3 +1,4 @@
 export * from './host-death';
 export * from './failures-tolerated';
 export * from './host-return';
+export * from './quorum';

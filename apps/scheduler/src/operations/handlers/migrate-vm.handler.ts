@@ -99,7 +99,7 @@ export class MigrateVmHandler implements OperationHandler {
     try {
       moved = await this.hostWork.on(source, op, (a) =>
         a.migrateDomain(
-          { vmId: vm.id, targetHostId: target.id, targetAddress: target.address, live, epoch, ticket },
+          { vmId: vm.id, targetHostId: target.id, targetAddress: target.peerAddress ?? target.address, live, epoch, ticket },
           { deadlineMs, correlationId: op.correlationId ?? undefined },
         ),
       );
