@@ -66,6 +66,32 @@ describe('bad input', () => {
     await expectRefused(() => cloud.api.get('/v1/nothing-here'), 404, 'not_found');
   });
 
+  it('refuses liveness settings that cannot work, whole, and changes nothing', async () => {
+    const pool = (await cloud.api.post('/v1/pools', { name: 'watched' })).body;
+    const before = (await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id);
+    // one missed heartbeat is not silence; the dead timeout must leave the fence room
+    const tooEager = await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { suspectAfterMs: 3_000 }), 400, 'validation_failed');
+    expect(tooEager.errors).toEqual([{ field: 'suspectAfterMs', message: expect.stringContaining('twice heartbeatIntervalMs') }]);
+    await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { deadAfterMs: 6_500 }), 400, 'validation_failed');
+    await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { heartbeatIntervalMs: 50 }), 400, 'validation_failed');
+    await expectRefused(() => cloud.api.post('/v1/pools', { name: 'never', deadAfterMs: 5_000 }), 400, 'validation_failed');
+    expect((await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id)).toEqual(before);
+    expect(before.liveness).toEqual({ heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 12_000, fenceAfterMs: 8_782 });
+  });
+
+  it('refuses a declaration of death that is malformed, unknown, or not an operator\'s', async () => {
+    const nobody = '8a0e7f0e-4b8e-4a51-9f4c-6d1d0f7b2f11';
+    await expectRefused(() => cloud.api.post(`/v1/hosts/${nobody}/declare-dead`, {}), 400, 'validation_failed');
+    await expectRefused(() => cloud.api.post(`/v1/hosts/${nobody}/declare-dead`, { confirm: 'x' }), 404, 'not_found');
+    await expectRefused(() => cloud.api.post('/v1/hosts/not-a-uuid/declare-dead', { confirm: 'x' }), 400, 'validation_failed');
+    await expectRefused(() => cloud.api.get(`/v1/pools/${nobody}/ha`), 404, 'not_found');
+    const project = await cloud.api.post('/v1/projects', { name: 'tenant-ha' });
+    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'admin' })).body.token);
+    await expectRefused(() => tenant.post(`/v1/hosts/${nobody}/declare-dead`, { confirm: 'x' }), 403, 'forbidden');
+    const poolId = await cloud.defaultPoolId();
+    await expectRefused(() => tenant.get(`/v1/pools/${poolId}/ha`), 403, 'forbidden');
+  });
+
   it('refuses a batch over quota as a whole', async () => {
     const project = await cloud.api.post('/v1/projects', { name: 'tight', quota: { instances: 2 } });
     const token = await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'ci', role: 'member' });
