@@ -22,6 +22,8 @@ const PARALLEL_HEARTBEATS = 64;
 const LEASE_INTERVALS = 2.5;
 // Redis commands wait for the connection (at start, after a blip), but not for ever
 const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+// a silent host is judged this long after its dead timeout runs out (the timer's own lateness aside)
+const JUDGEMENT_SLACK_MS = 5;
 
 export interface HeartbeatReport {
   host: HostRow;
@@ -61,6 +63,8 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   /** when each host last answered this replica, and when it was last asked (monotonic) */
   private readonly answeredAt = new Map<string, number>();
   private readonly polledAt = new Map<string, number>();
+  /** in how long the first silent host of this share reaches its dead timeout (the next tick comes then at the latest) */
+  private nextJudgementMs = Infinity;
 
   constructor(
     @Inject(DB) private readonly db: Db,
@@ -102,24 +106,31 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const { hosts, total } = await this.share();
     this.logShare(hosts.length, total);
     const settingsOf = (h: HostRow) => pools.get(h.poolId) ?? DEFAULT_LIVENESS;
+    this.forgetOthers(hosts);
     const now = performance.now();
-    // each pool at its own interval; a quarter of a tick early rather than a whole tick late
-    const due = hosts.filter((h) => now - (this.polledAt.get(h.id) ?? -Infinity) >= settingsOf(h).heartbeatIntervalMs - this.tickMs / 4);
+    // each pool at its own interval (a quarter of a tick early rather than a whole tick late);
+    // a host in doubt at every tick, so that it is judged the moment its dead timeout runs out
+    const due = hosts.filter(
+      (h) => now - (this.polledAt.get(h.id) ?? -Infinity) >= settingsOf(h).heartbeatIntervalMs - this.tickMs / 4 || this.inDoubt(h, settingsOf(h)),
+    );
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
     const roster = new PoolRoster(await readRoster(this.db));
     const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
-    const answers = await settleAll(due, PARALLEL_HEARTBEATS, (host) => {
+    const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.polledAt.set(host.id, performance.now());
       const request = requests[due.indexOf(host)]!;
-      return this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
+      const answer = await this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
+      // when it answered, not when the round ends: silence is measured from here
+      this.answeredAt.set(host.id, performance.now());
+      return answer;
     });
     const reports: HeartbeatReport[] = [];
     const beating: string[] = [];
+    this.nextJudgementMs = Infinity;
     for (const [i, host] of due.entries()) {
       const answer = answers[i]!;
       const answered = answer.status === 'fulfilled';
       if (answered) {
-        this.answeredAt.set(host.id, performance.now());
         beating.push(host.id);
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
           await this.db.host.update({ where: { id: host.id }, data: inventoryColumns(answer.value.info) });
@@ -130,9 +141,14 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       } else {
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
-      const silentMs = this.silentMs(host);
-      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs: performance.now() - this.watchingSince, settings: settingsOf(host) });
+      const silentMs = answered ? 0 : this.silentMs(host);
+      const watchedMs = performance.now() - this.watchingSince;
+      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs, settings: settingsOf(host) });
       const now = await this.enter(host, next, silentMs ?? 0, settingsOf(host), answered ? answer.value : undefined);
+      if (!answered && silentMs !== null && now !== 'down') {
+        const untilDead = settingsOf(host).deadAfterMs - Math.min(silentMs, watchedMs);
+        this.nextJudgementMs = Math.min(this.nextJudgementMs, Math.max(0, untilDead) + JUDGEMENT_SLACK_MS);
+      }
       // a host back from the dead is reconciled by its return, not by this round's report
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
       if (!answered && now === 'down') await this.agents.forget(host.id);
@@ -161,14 +177,28 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * How long a host has been silent: since it last answered this replica, or, for a host this
-   * replica has not heard (it just started, or took the host over), the age Postgres gives.
+   * How long a host has been silent: since it last answered this replica (on its monotonic
+   * clock, to the call), or, for a host this replica has not heard since it took it over (or
+   * started), the heartbeat's age in Postgres (stamped at the end of a round: never too old).
    */
   private silentMs(host: HostRow): number | null {
     const heard = this.answeredAt.get(host.id);
-    const mine = heard === undefined ? null : performance.now() - heard;
-    if (host.heartbeatAgeMs === null) return mine;
-    return mine === null ? host.heartbeatAgeMs : Math.min(mine, host.heartbeatAgeMs);
+    return heard === undefined ? host.heartbeatAgeMs : performance.now() - heard;
+  }
+
+  private inDoubt(host: HostRow, settings: LivenessSettings): boolean {
+    if (host.state === 'suspect' || host.state === 'unreachable') return true;
+    const silent = this.silentMs(host);
+    return host.state === 'up' && silent !== null && silent >= settings.suspectAfterMs;
+  }
+
+  /**
+   * What this replica heard of hosts that are no longer its own is forgotten: if one comes back
+   * to it, another replica has heard it since, and Postgres's age says so.
+   */
+  private forgetOthers(mine: readonly HostRow[]): void {
+    const ids = new Set(mine.map((h) => h.id));
+    for (const map of [this.answeredAt, this.polledAt]) for (const id of map.keys()) if (!ids.has(id)) map.delete(id);
   }
 
   /** Each pool's liveness settings, and whether it is cut off from the control plane. */
@@ -200,7 +230,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       const started = Date.now();
       this.ticking = this.tick()
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'host monitor tick failed'))
-        .finally(() => this.scheduleTick(Math.max(0, this.tickMs - (Date.now() - started))));
+        .finally(() => this.scheduleTick(Math.max(0, Math.min(this.tickMs - (Date.now() - started), this.nextJudgementMs))));
     }, delayMs);
   }
 
