@@ -194,6 +194,7 @@ function heartbeatResponse(hostId: string, domains: number): HeartbeatResponse {
       hostId,
       hostname: `bench-${hostId.slice(0, 8)}`,
       driver: 'xl',
+      peerAddress: '10.0.0.1:7443',
       agentVersion: '0.1.0',
       xenVersion: '4.17.5',
       nrCpus: 64,
@@ -232,7 +233,16 @@ function heartbeatResponse(hostId: string, domains: number): HeartbeatResponse {
   };
 }
 
-const LEASE: HeartbeatRequest = { fenceTimeoutSeconds: FENCE_TIMEOUT_S, protectedVmIds: [randomUUID(), randomUUID()] };
+const LEASE: HeartbeatRequest = {
+  fenceTimeoutSeconds: FENCE_TIMEOUT_S,
+  fenceTimeoutMs: FENCE_TIMEOUT_S * 1000,
+  protectedVmIds: [randomUUID(), randomUUID()],
+  // the witnesses a heartbeat names (docs/HA.md): five peers of the pool
+  witnesses: Array.from({ length: 5 }, (_, i) => ({ hostId: randomUUID(), address: `10.0.0.${i + 2}:7443` })),
+  condemnedHostIds: [],
+  probeTimeoutMs: 1_000,
+  quorumRecheckMs: 2_000,
+};
 
 const encodeResponse = (m: HeartbeatResponse) => Buffer.from(HeartbeatResponse.encode(m).finish());
 const encodeRequest = (m: HeartbeatRequest) => Buffer.from(HeartbeatRequest.encode(m).finish());

@@ -12,15 +12,16 @@ export const SIZES = [
 ];
 
 export async function seedPool(db: Db, hosts: number, state: 'up' | 'disabled' = 'up'): Promise<{ poolId: string; projectId: string }> {
-  const pool = await db.pool.create({ data: { name: 'bench', cpuAllocationRatio: 4 } });
+  // the hosts answered a heartbeat at their creation and stay placeable for the bench's length
+  const pool = await db.pool.create({ data: { name: 'bench', cpuAllocationRatio: 4, heartbeatIntervalMs: 2_000, suspectAfterMs: 3_600_000, deadAfterMs: 7_200_000 } });
   const project = await db.project.create({ data: { name: 'bench', quotaInstances: 10_000_000, quotaVcpus: 100_000_000, quotaMemoryMb: 2_000_000_000, quotaDiskGb: 2_000_000_000 } });
   await db.flavor.create({ data: { name: 'bench', vcpus: 1, memoryMb: 512, diskGb: 5 } });
   await db.image.create({ data: { name: 'bench', guestType: 'pv', sizeGb: 1 } });
   await db.$executeRawUnsafe(
     `INSERT INTO hosts (id, name, pool_id, state, address, total_vcpus, total_memory_mb, total_disk_gb, reserved_vcpus, reserved_memory_mb,
-       free_memory_mb, cpu_vendor, cpu_features, hvm, hap, xen_version, updated_at)
+       free_memory_mb, cpu_vendor, cpu_features, hvm, hap, xen_version, last_heartbeat_at, updated_at)
      SELECT gen_random_uuid(), 'bench-' || i, $1::uuid, $8::"HostState", '127.0.0.1:' || (20000 + i % 40000), $2::int, $3::int, $4::int, $5::int, $6::int, $3::int - $6::int,
-       'GenuineIntel', ARRAY['sse4_2','avx','avx2'], true, true, '4.17.5', now()
+       'GenuineIntel', ARRAY['sse4_2','avx','avx2'], true, true, '4.17.5', now(), now()
      FROM generate_series(1, $7::int) i`,
     pool.id,
     HOST.vcpus,

@@ -91,7 +91,7 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   // the connections a scheduler process has (DB_POOL_SIZE)
   const db = createDb({ url, poolSize: config.DB_POOL_SIZE });
   const cache = new CapacityCache(db, config);
-  const placement = new PlacementService(db, cache);
+  const placement = new PlacementService(db, config, cache);
   await cache.fresh(true);
   const vms = (await db.vm.findMany({ where: { state: 'scheduling' }, orderBy: { id: 'asc' } })).filter((_, i) => i % of === index);
   process.send!({ ready: true });

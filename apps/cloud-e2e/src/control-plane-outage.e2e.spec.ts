@@ -1,6 +1,6 @@
 import { FaultKind } from '@xenplane/proto';
 import { Cloud, FAST_LIVENESS, waitFor } from '@xenplane/testing';
-import { waitForOperations } from './helpers';
+import { waitForOperations, witnessesKnown } from './helpers';
 
 /**
  * The control plane itself goes away for longer than the dead timeout (Ctrl-C, a crash, an
@@ -39,10 +39,13 @@ describe('a control plane back from an outage', () => {
     return at;
   }
 
-  it('declares no host dead, stops no VM and restarts none when every host is alive', async () => {
-    const res = await cloud.api.post('/v1/vms', { name: 'outlive', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
-    await waitForOperations(cloud, res.body.operations.map((o: any) => o.id));
-    const vmIds: string[] = res.body.vms.map((v: any) => v.id);
+  it('declares no host dead, stops no VM and restarts none when every host is alive; protected VMs outlive their fence timeout (their peers vouch)', async () => {
+    const plain = await cloud.api.post('/v1/vms', { name: 'outlive', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
+    const guarded = await cloud.api.post('/v1/vms', { name: 'guarded', flavor: 'xp.micro', image: 'tiny-pv', count: 6, haPriority: 'high' });
+    await waitForOperations(cloud, [...plain.body.operations, ...guarded.body.operations].map((o: any) => o.id));
+    const vmIds: string[] = [...plain.body.vms, ...guarded.body.vms].map((v: any) => v.id);
+    const hostIds = (await cloud.db.host.findMany()).map((h) => h.id);
+    await witnessesKnown(cloud, hostIds, 2);
     const opsBefore = await cloud.db.operation.count();
 
     await outage();
@@ -58,12 +61,15 @@ describe('a control plane back from an outage', () => {
     expect(events.map((e) => `${(e.data as any).name}:${(e.data as any).state}`)).toEqual([]);
     expect([...(await hosts()).values()].map((h) => [h.state, h.live])).toEqual(Array(3).fill(['up', true]));
     const vms = await cloud.db.vm.findMany({ where: { id: { in: vmIds } } });
-    expect(vms.map((v) => v.state)).toEqual(Array(6).fill('running'));
+    expect(vms.map((v) => v.state)).toEqual(Array(12).fill('running'));
     // the control plane started nothing on its own: no stop, no restart
     expect(await cloud.db.operation.count()).toBe(opsBefore);
+    // not one domain ended: the protected ones' agents asked their witnesses when their lease
+    // ran out during the outage, and kept them
     const lives = (await cloud.domainLives()).filter((l) => vmIds.includes(l.vmId));
-    expect(lives.filter((l) => !l.endedAt)).toHaveLength(6);
-    expect(lives).toHaveLength(6);
+    expect(lives.filter((l) => !l.endedAt)).toHaveLength(12);
+    expect(lives).toHaveLength(12);
+    expect(await cloud.db.event.count({ where: { resourceId: { in: vmIds }, createdAt: { gte: back } } })).toBe(0);
   });
 
   it('places nothing on a host that stayed silent, and declares it dead only after watching it for the dead timeout', async () => {

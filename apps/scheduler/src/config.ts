@@ -27,6 +27,9 @@ export const schedulerEnv = controlPlaneEnv.extend({
   // hosts a build may be placed on before it fails: a host that refuses it, cannot be reached or
   // dies under it loses the VM to the next (each host once, as Nova's alternates)
   BUILD_HOSTS: intVar(3, 1, 20),
+  // a placement with no room waits this long after its operation began for hosts up but not heard
+  // from lately (a control plane just back from an outage finds every heartbeat old) before failing
+  PLACEMENT_DOUBT_WAIT_MS: intVar(15_000, 0, 600_000),
   // HA restarts worked on at once by this process (their own queue, by priority)
   HA_RESTART_CONCURRENCY: intVar(64, 1, 1000),
   // a restart with no room for its VM tries again this often (waiting_for_capacity)

@@ -50,6 +50,13 @@ export class CapacityCache {
     return { hosts: this.table.all(), pools: this.pools };
   }
 
+  /** Hosts (of a pool, or all) whose row says up but whose heartbeat was old when last read. */
+  inDoubt(poolId?: string): number {
+    let n = 0;
+    for (const h of this.table.all()) if (h.state === 'up' && !h.live && (!poolId || h.poolId === poolId)) n++;
+    return n;
+  }
+
   /** `size` hosts from a random place: where a large pool's decision looks first. */
   sampleView(size: number): PlacementView {
     return { hosts: this.table.window(Math.floor(Math.random() * this.table.size), size), pools: this.pools };

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { claimHostInGroup, claimHosts, claimMigrationTarget, claimRestart, inServerGroup, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
-import { decide, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
+import { decide, type FilterCount, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
-import { PermanentError } from '../operations/operation-errors';
+import { PermanentError, WaitError } from '../operations/operation-errors';
+import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CapacityCache } from './capacity-cache';
 import { StatementBatcher } from '../infra/statement-batcher';
 
@@ -18,6 +19,8 @@ const CANDIDATES = 8;
 // The best of 250 random hosts spreads as well as the best of 1,000 for practical purposes, at a
 // quarter of the cost: with claims batched, the decision was half of a placement's CPU.
 export const SAMPLE_WINDOW = 250;
+// a placement waiting for hosts in doubt looks again this often
+const DOUBT_RETRY_MS = 500;
 
 
 /**
@@ -33,14 +36,18 @@ export class PlacementService {
 
   constructor(
     @Inject(DB) private readonly db: Db,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly cache: CapacityCache,
   ) {
     this.claims = new StatementBatcher((batch) => claimHosts(db, batch));
   }
 
-  /** `operation`: the placing operation, moved to its next step by the claim itself */
-  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation']): Promise<PlacementOutcome> {
-    return this.placeWith(vm, poolId, excludeHostIds, (claim, hardGroup) =>
+  /**
+   * `operation`: the placing operation, moved to its next step by the claim itself; `since`:
+   * when it began (it waits for hosts in doubt until PLACEMENT_DOUBT_WAIT_MS after, see noHost)
+   */
+  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation'], since?: Date | null): Promise<PlacementOutcome> {
+    return this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
       hardGroup ? claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
     );
   }
@@ -50,8 +57,8 @@ export class PlacementService {
    * live hosts, the VM's claim moved from the dead host to the chosen one by claimRestart, which
    * also records the operation's next step. The VM stays `recovering` until its domain runs.
    */
-  async placeRestart(vm: Vm, excludeHostIds: readonly string[], record: { opId: string; step: string; progress: number }): Promise<PlacementOutcome> {
-    return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, (claim, hardGroup) => {
+  async placeRestart(vm: Vm, excludeHostIds: readonly string[], record: { opId: string; step: string; progress: number }, since?: Date | null): Promise<PlacementOutcome> {
+    return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
       const restart = { ...claim, fromHostId: vm.hostId, ...record };
       return hardGroup ? inServerGroup(this.db, { ...claim, serverGroup: hardGroup }, (tx) => claimRestart(tx, restart)) : claimRestart(this.db, restart);
     });
@@ -61,6 +68,7 @@ export class PlacementService {
     vm: Vm,
     poolId: string | undefined,
     excludeHostIds: readonly string[],
+    since: Date | null | undefined,
     claimOn: (claim: Omit<ClaimRequest, 'operation' | 'serverGroup'>, hardGroup: ClaimRequest['serverGroup']) => Promise<ClaimOutcome>,
   ): Promise<PlacementOutcome> {
     const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
@@ -82,10 +90,7 @@ export class PlacementService {
       const decision = this.decide(request);
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
-        throw new PermanentError('no_valid_host', `no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`, {
-          hostsConsidered: decision.hostsConsidered,
-          filters: decision.filters,
-        });
+        throw this.noHost(`no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`, decision, poolId, since);
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
@@ -111,7 +116,7 @@ export class PlacementService {
    * or the engine's best among the other hosts of the VM's pool. The claim records the
    * operation's step with it (`record`).
    */
-  async placeMigration(vm: Vm, source: Host, record: { opId: string; step: string; progress: number }, targetHostId?: string): Promise<MigrationPlacement> {
+  async placeMigration(vm: Vm, source: Host, record: { opId: string; step: string; progress: number }, targetHostId?: string, since?: Date | null): Promise<MigrationPlacement> {
     const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
     const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
     const haProtected = vm.haPriority !== 'none';
@@ -127,7 +132,7 @@ export class PlacementService {
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
         const why = target ? targetRefusal(target.name, decision.filters) : `no other host of the pool can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ')})`;
-        throw new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters });
+        throw target ? new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters }) : this.noHost(why, decision, source.poolId, since);
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
@@ -143,6 +148,20 @@ export class PlacementService {
       }
     }
     throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+  }
+
+  /**
+   * No host can take the VM now. If some host of the pool is up but has not been heard from
+   * lately (a scheduler just started finds every heartbeat old until the monitor's first round;
+   * a host blinks), that may change in a moment: the operation waits (visibly, without spending
+   * an attempt) until PLACEMENT_DOUBT_WAIT_MS after it began, then fails with the reason.
+   */
+  private noHost(why: string, decision: { hostsConsidered: number; filters: FilterCount[] }, poolId: string | undefined, since: Date | null | undefined): Error {
+    const inDoubt = this.cache.inDoubt(poolId);
+    if (inDoubt > 0 && Date.now() < (since ?? new Date()).getTime() + this.config.PLACEMENT_DOUBT_WAIT_MS) {
+      return new WaitError(DOUBT_RETRY_MS, `${why}; ${inDoubt} hosts up but not heard from lately: waiting for them`);
+    }
+    return new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters });
   }
 
   /** An operator's target, which the engine then looks at alone (so the filter that removes it says why). */

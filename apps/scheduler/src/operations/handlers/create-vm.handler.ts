@@ -74,7 +74,7 @@ export class CreateVmHandler implements OperationHandler {
         id: op.id,
         step: 'building',
         progress: progressOf(op.kind, 'building'),
-      });
+      }, op.startedAt);
       if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
       // what the claim wrote (the operation's step with it), without reading it back
       vm = { ...vm, state: 'building', hostId: placed.host.id, epoch: placed.epoch };

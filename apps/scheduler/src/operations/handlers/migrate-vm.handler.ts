@@ -62,7 +62,7 @@ export class MigrateVmHandler implements OperationHandler {
       await this.ops.step(op, 'placing');
       const params = op.params as MigrateParams;
       const record = { opId: op.id, step: 'claimed', progress: progressOf('migrate', 'claimed') };
-      const placed = await this.placement.placeMigration(vm, source, record, params.targetHostId);
+      const placed = await this.placement.placeMigration(vm, source, record, params.targetHostId, op.startedAt);
       if ('vmGone' in placed) throw new OvertakenError('the VM left migrating while its target was chosen');
       const target = await this.db.host.findUniqueOrThrow({ where: { id: placed.hostId } });
       return this.migrate({ op, vm, source, target, epoch: placed.epoch }, false);

@@ -67,7 +67,7 @@ export class RestartVmHandler implements OperationHandler {
     if (op.step !== 'placing') await this.ops.step(op, 'placing');
     const exclude = [params.deadHostId, ...(params.tried ?? []).map((t) => t.hostId)];
     try {
-      const placed = await this.placement.placeRestart(vm, exclude, { opId: op.id, step: 'building', progress: progressOf('ha_restart', 'building') });
+      const placed = await this.placement.placeRestart(vm, exclude, { opId: op.id, step: 'building', progress: progressOf('ha_restart', 'building') }, op.startedAt);
       return 'vmGone' in placed ? 'gone' : placed.host;
     } catch (err) {
       if (!(err instanceof PermanentError) || err.code !== 'no_valid_host') throw err;
