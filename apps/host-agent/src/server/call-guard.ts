@@ -4,8 +4,10 @@ import { identityFromSubjectAltName, type Identity } from '@xenplane/pki';
 import { CORRELATION_HEADER, getLogger, withCorrelationId } from '@xenplane/observability';
 import { AgentError, toServiceError } from '../errors';
 import type { CallContext } from '../drivers/driver';
+import { GcPacer } from './gc-pacer';
 
 const log = getLogger('rpc');
+const gcPacer = new GcPacer(globalThis.gc);
 
 /** Who may call: the control plane for commands, other hosts for migration streams. */
 export type Caller = 'control-plane' | 'host';
@@ -84,7 +86,7 @@ export interface UnaryOptions {
   blackHole?: (ctx: CallContext) => Promise<void>;
 }
 
-/** Wraps a unary handler: authorization, cancellation, correlation id, one error mapping, a log line. */
+/** Wraps a unary handler: authorization, cancellation, correlation id, one error mapping, a log line, the GC's pace. */
 export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallContext) => Promise<Res>) {
   return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
@@ -102,6 +104,7 @@ export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallCo
         callback(e);
       } finally {
         ctx.done();
+        gcPacer.called();
       }
     });
   };
