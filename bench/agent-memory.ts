@@ -5,12 +5,18 @@
 //      of quiet, nothing forced; VmRSS and VmHWM (peak) from /proc/<pid>/status, against the goal;
 //      then again after --calls more heartbeats (a long-running agent's heap, not a fresh one's),
 //      with the agent's CPU time per call (utime + stime from /proc/<pid>/stat, 10 ms ticks);
+//      with --curve 2000,10000,50000 instead: RSS after that many heartbeats in all (200 first),
+//      sent back to back, --parallel at a time (default 1: a scheduler never has two heartbeats to
+//      one host in flight; the count matters here, not the rate, which is one every 2 s), each with
+//      the scheduler's deadline (1.5 s); 2 s of quiet before each figure, and the lowest and
+//      highest RSS seen while the heartbeats ran (every 100 ms);
 //   2. fleet mode: one process serving many simulated hosts (AGENT_FLEET_SIZE), each enrolled
 //      here (identity.json and port written to its state directory): seconds until every host
 //      answers, RSS idle, then RSS with --per-host domains on each host, and RSS per host.
 // Linux only (/proc). --fleet 0 skips part 2; --node-flags '<flags>' replaces the Dockerfile's
 // flags (e.g. '' for none, or '--max-semi-space-size=1' to compare).
-// Run: node scripts/build.mjs && node dist/bench/agent-memory.js [--domains 100] [--calls 2000] [--fleet 300] [--per-host 10]
+// Run: node scripts/build.mjs && node dist/bench/agent-memory.js [--domains 100] [--calls 2000 | --curve 2000,10000,50000 [--parallel 1]]
+//        [--fleet 300] [--per-host 10]
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -18,7 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AgentClient, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
 import { type CertificateAuthority, createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
-import { type DomainSpec, DomainState } from '@xenplane/proto';
+import { type DomainSpec, DomainState, type HeartbeatRequest } from '@xenplane/proto';
 import { freePort, ManagedProcess, testDomainSpec, waitFor } from '@xenplane/testing';
 import { productionNodeFlags } from '../apps/host-agent/src/node-flags';
 import { report, round } from './report';
@@ -36,6 +42,8 @@ const argText = (name: string): string | undefined => {
 const MAIN = resolve(__dirname, '../apps/host-agent/src/main.js');
 
 const GOAL_MB = 60;
+// the scheduler's HEARTBEAT_TIMEOUT_MS
+const HEARTBEAT_DEADLINE_MS = 1_500;
 const flagsArg = argText('node-flags');
 const NODE_FLAGS = flagsArg === undefined ? productionNodeFlags() : flagsArg.split(' ').filter(Boolean);
 const SIM_ENV: Record<string, string> = { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0', LOG_LEVEL: 'warn' };
@@ -153,12 +161,49 @@ function startAgent(name: string, dir: string, env: Record<string, string>): Man
   }).start();
 }
 
+/**
+ * n heartbeats as the scheduler sends them (its fence timeout, the host's HA list, its deadline),
+ * `parallel` at a time; the number that failed (a deadline missed on a busy machine counts, as
+ * the scheduler would count it, and does not stop the run).
+ */
+/**
+ * A heartbeat as the scheduler sends one with the default liveness (fence 8,782 ms, probes 1 s,
+ * rechecks 2 s): the host's HA list and its five witnesses (never called while heartbeats come).
+ */
+function heartbeatRequest(vmIds: string[]): HeartbeatRequest {
+  return {
+    fenceTimeoutSeconds: 8,
+    fenceTimeoutMs: 8_782,
+    protectedVmIds: vmIds,
+    witnesses: WITNESSES,
+    condemnedHostIds: [],
+    probeTimeoutMs: 1_000,
+    quorumRecheckMs: 2_000,
+  };
+}
+
+const WITNESSES = Array.from({ length: 5 }, (_, i) => ({ hostId: randomUUID(), address: `127.0.0.1:${40_000 + i}` }));
+
+async function heartbeats(client: AgentClient, vmIds: string[], n: number, parallel: number): Promise<number> {
+  let failed = 0;
+  await inParallel(Array.from({ length: n }), parallel, async () => {
+    await client.heartbeat(heartbeatRequest(vmIds), { deadlineMs: HEARTBEAT_DEADLINE_MS }).catch(() => failed++);
+  });
+  return failed;
+}
+
 async function controlPlaneOf(dir: string): Promise<{ ca: CertificateAuthority; identity: TlsIdentity }> {
   const ca = await loadOrCreateCa(join(dir, 'ca'));
   return { ca, identity: { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('bench')) } };
 }
 
-async function singleAgent(domains: number, calls: number): Promise<{ rows: Row[]; pass: boolean }> {
+/** Heartbeat counts (in all, the first 200 included) after which the curve mode measures. */
+interface Curve {
+  at: number[];
+  parallel: number;
+}
+
+async function singleAgent(domains: number, calls: number, curve?: Curve): Promise<{ rows: Row[]; pass: boolean }> {
   const dir = mkdtempSync(join(tmpdir(), 'xenplane-agent-memory-'));
   let agent: ManagedProcess | undefined;
   let c: AgentClient | undefined;
@@ -192,7 +237,7 @@ async function singleAgent(domains: number, calls: number): Promise<{ rows: Row[
     const createSeconds = (performance.now() - t0) / 1000;
     const vmIds = specs.map((s) => s.vmId);
     // what the scheduler's host monitor and reconciler ask, with its fence timeout and HA list
-    const heartbeat = () => client.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 8_782, protectedVmIds: vmIds, witnesses: [], condemnedHostIds: [], probeTimeoutMs: 1_000, quorumRecheckMs: 2_000 });
+    const heartbeat = () => client.heartbeat(heartbeatRequest(vmIds));
     const heartbeatCpuMs = await cpuPerCall(pid, 200, heartbeat);
     const listCpuMs = await cpuPerCall(pid, 50, async () => {
       const listed = await client.listDomains({});
@@ -200,35 +245,56 @@ async function singleAgent(domains: number, calls: number): Promise<{ rows: Row[
     });
     await sleep(2_000);
     const loaded = memoryOf(pid);
-    const longRunCpuMs = await cpuPerCall(pid, calls, heartbeat);
-    await sleep(2_000);
-    const longRun = memoryOf(pid);
-    const pass = loaded.rssMb < GOAL_MB && longRun.rssMb < GOAL_MB;
     const goal = (m: Memory) => ({ goal: `rss < ${GOAL_MB} MB`, result: m.rssMb < GOAL_MB ? 'pass' : 'FAIL' });
-    return {
-      rows: [
-        { measure: 'one agent, idle', hosts: 1, domains: 0, startup_s: round(startSeconds, 2), ...columns(idle, 1) },
-        {
-          measure: `one agent, ${domains} domains, after 200 heartbeats + 50 listDomains`,
+    const rows: Row[] = [
+      { measure: 'one agent, idle', hosts: 1, domains: 0, startup_s: round(startSeconds, 2), ...columns(idle, 1) },
+      {
+        measure: `one agent, ${domains} domains, after 200 heartbeats + 50 listDomains`,
+        hosts: 1,
+        domains,
+        ...columns(loaded, 1),
+        create_s: round(createSeconds, 2),
+        cpu_ms_per_heartbeat: heartbeatCpuMs,
+        cpu_ms_per_list: listCpuMs,
+        ...goal(loaded),
+      },
+    ];
+    const later: Memory[] = [];
+    if (curve) {
+      let sent = 200;
+      for (const total of curve.at.filter((n) => n > sent)) {
+        const t = performance.now();
+        const cpuBefore = cpuMsOf(pid);
+        // RSS while the heartbeats run, every 100 ms: the old generation's saw-tooth between major GCs
+        const seen: number[] = [];
+        const sampler = setInterval(() => seen.push(memoryOf(pid).rssMb), 100);
+        const failed = await heartbeats(client, vmIds, total - sent, curve.parallel).finally(() => clearInterval(sampler));
+        const cpuMs = round((cpuMsOf(pid) - cpuBefore) / (total - sent), 2);
+        const perSecond = Math.round((total - sent) / ((performance.now() - t) / 1000));
+        sent = total;
+        await sleep(2_000);
+        const m = memoryOf(pid);
+        later.push(m);
+        rows.push({
+          measure: `same, after ${total} heartbeats`,
           hosts: 1,
           domains,
-          ...columns(loaded, 1),
-          create_s: round(createSeconds, 2),
-          cpu_ms_per_heartbeat: heartbeatCpuMs,
-          cpu_ms_per_list: listCpuMs,
-          ...goal(loaded),
-        },
-        {
-          measure: `same, after ${calls} more heartbeats`,
-          hosts: 1,
-          domains,
-          ...columns(longRun, 1),
-          cpu_ms_per_heartbeat: longRunCpuMs,
-          ...goal(longRun),
-        },
-      ],
-      pass,
-    };
+          ...columns(m, 1),
+          running_rss_mb: seen.length ? `${Math.min(...seen)}-${Math.max(...seen)}` : '',
+          cpu_ms_per_heartbeat: cpuMs,
+          heartbeats_per_s: perSecond,
+          failed,
+          ...goal(m),
+        });
+      }
+    } else {
+      const longRunCpuMs = await cpuPerCall(pid, calls, heartbeat);
+      await sleep(2_000);
+      const longRun = memoryOf(pid);
+      later.push(longRun);
+      rows.push({ measure: `same, after ${calls} more heartbeats`, hosts: 1, domains, ...columns(longRun, 1), cpu_ms_per_heartbeat: longRunCpuMs, ...goal(longRun) });
+    }
+    return { rows, pass: [loaded, ...later].every((m) => m.rssMb < GOAL_MB) };
   } catch (err) {
     if (agent) console.error(`agent log (tail):\n${tail(agent.output())}`);
     throw err;
@@ -303,9 +369,13 @@ async function main() {
   const calls = arg('calls', 2000);
   const hosts = arg('fleet', 300);
   const perHost = arg('per-host', 10);
-  const single = await singleAgent(domains, calls);
+  const curveArg = argText('curve');
+  const curve = curveArg ? { at: curveArg.split(',').map(Number), parallel: arg('parallel', 1) } : undefined;
+  if (curve && !curve.at.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--curve takes heartbeat counts, e.g. 2000,10000,50000: ${curveArg}`);
+  const single = await singleAgent(domains, calls, curve);
   const rows = [...single.rows, ...(hosts > 0 ? await fleet(hosts, perHost) : [])];
-  report('agent-memory', rows, { domains, calls, fleet: hosts, perHost, nodeFlags: NODE_FLAGS.join(' '), goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
+  const run = curve ? { curve: curve.at, parallel: curve.parallel } : { calls };
+  report('agent-memory', rows, { domains, ...run, fleet: hosts, perHost, nodeFlags: NODE_FLAGS.join(' '), goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
 }
 
 main().catch((err) => {

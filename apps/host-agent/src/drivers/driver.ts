@@ -20,6 +20,7 @@ export interface DomainEventInput {
  */
 export interface HypervisorDriver {
   readonly name: 'xl' | 'sim';
+  /** a fresh object on every call: the agent adds its own fields to it */
   hostInfo(ctx: CallContext): Promise<Omit<HostInfo, 'hostId' | 'agentVersion' | 'driver' | 'peerAddress'>>;
   listDomains(ctx: CallContext): Promise<Domain[]>;
   getDomain(vmId: string, ctx: CallContext): Promise<Domain>;

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { getLogger, type Logger } from '@xenplane/observability';
 import { DomainEventType, FaultKind, HostAgentService, SimControlService } from '@xenplane/proto';
-import type { HypervisorDriver } from '../drivers/driver';
+import type { CallContext, HypervisorDriver } from '../drivers/driver';
 import type { SimDriver } from '../drivers/sim/sim-driver';
 import { SimMigration } from '../drivers/sim/sim-migration';
 import { MigrationTickets } from './migration-tickets';
@@ -82,7 +82,7 @@ export class AgentHost {
         quorum: this.quorum,
         perVm: new KeyedMutex(),
         migration: migration ?? unsupportedMigration,
-        blackHole: (signal) => this.blackHole(signal),
+        blackHole: (ctx) => this.blackHole(ctx),
       }),
     );
     this.server.addService(HealthService, healthService(() => this.serving));
@@ -137,11 +137,11 @@ export class AgentHost {
   }
 
   /** A dead or cut-off simulated host answers nothing: the call waits until its deadline. */
-  private async blackHole(signal: AbortSignal): Promise<void> {
+  private async blackHole(ctx: CallContext): Promise<void> {
     const sim = this.o.sim;
     if (!sim) return;
     while (sim.faults.active(FaultKind.FAULT_KIND_HOST_DEAD) || sim.faults.active(FaultKind.FAULT_KIND_HOST_CUT_OFF)) {
-      if (signal.aborted) throw aborted(signal);
+      if (ctx.signal.aborted) throw aborted(ctx.signal);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
