@@ -123,12 +123,13 @@ describe('failover statements (real Postgres)', () => {
         { hostId: dead.id, epoch: 1 },
       ]);
 
-      // operations: the open ones of the VMs that moved told to stop, the rest as they were
+      // operations: the open ones of the VMs that moved ended at once (cancelled, host_lost), the rest as they were
       const opsAfter = await t.db.operation.findMany({ orderBy: { id: 'asc' } });
       const told = [stopOp.id, m1.op.id, m2.op.id];
       for (const o of before.operations) {
         const after = opsAfter.find((a) => a.id === o.id);
-        expect(after).toEqual(told.includes(o.id) ? { ...o, cancelRequested: true, updatedAt: expect.any(Date) } : o);
+        const ended = { ...o, status: 'cancelled', cancelRequested: true, finishedAt: expect.any(Date), errorCode: 'host_lost', errorMessage: REASON, updatedAt: expect.any(Date) };
+        expect(after).toEqual(told.includes(o.id) ? ended : o);
       }
       for (const o of [finishedCreate, buildOp, deleteOp, bystanderOp]) expect((await opRow(o.id)).cancelRequested).toBe(false);
 
@@ -145,9 +146,12 @@ describe('failover statements (real Postgres)', () => {
       expect(byVm(result.restarts)).toEqual(byVm(restarts.map((r) => ({ id: r.id, vmId: r.vmId!, priority: (r.params as { priority: string }).priority }))));
       expect([...result.stopped].sort()).toEqual([unprot.id, stopping.id, m2.vm.id].sort());
 
-      // events: the host, then its VMs, then the restarts
+      // events: the host, then its VMs, then the operations ended, then the restarts
       const events = await eventsAfter(since);
-      expect(events.map((e) => e.type)).toEqual(['host.state', ...Array(5).fill('vm.state'), 'operation.status', 'operation.status']);
+      expect(events.map((e) => e.type)).toEqual(['host.state', ...Array(5).fill('vm.state'), ...Array(5).fill('operation.status')]);
+      const endedEvents = events.slice(6, 9).map((e) => e.data as { status: string; errorCode: string; kind: string });
+      expect(endedEvents.map((d) => [d.status, d.errorCode]).sort()).toEqual(Array(3).fill(['cancelled', 'host_lost']));
+      expect(endedEvents.map((d) => d.kind).sort()).toEqual(['migrate', 'migrate', 'stop']);
       expect(events[0]).toMatchObject({ projectId: null, resourceType: 'host', resourceId: dead.id, data: { state: 'down', name: dead.name, reason: REASON } });
       const vmEvents = events.slice(1, 6).map((e) => ({ id: e.resourceId, projectId: e.projectId, resourceType: e.resourceType, data: e.data }));
       const vmEvent = (id: string, state: string) => ({ id, projectId, resourceType: 'vm', data: { state, hostId: dead.id, reason: 'host_lost' } });
@@ -156,7 +160,7 @@ describe('failover statements (real Postgres)', () => {
           a.id.localeCompare(b.id),
         ),
       );
-      const opEvents = events.slice(6).map((e) => ({ id: e.resourceId, resourceType: e.resourceType, data: e.data }));
+      const opEvents = events.slice(9).map((e) => ({ id: e.resourceId, resourceType: e.resourceType, data: e.data }));
       const opEvent = (r: { id: string; vmId: string | null }) => ({ id: r.id, resourceType: 'operation', data: { kind: 'ha_restart', status: 'queued', progress: 0, vmId: r.vmId, errorCode: null } });
       expect(opEvents.sort((a, b) => a.id.localeCompare(b.id))).toEqual(restarts.map(opEvent).sort((a, b) => a.id.localeCompare(b.id)));
 

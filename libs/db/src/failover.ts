@@ -33,8 +33,9 @@ export interface DeclaredDead {
  * `down`; each planned VM still in the state it was planned on is `recovering` (to restart) or
  * `stopped` with reason host_lost, keeping its claim on the dead host (it can come back there);
  * any claim it held elsewhere (a migration's target) is released, its epoch raised past every
- * claim it held, its open operations told to stop; one queued `ha_restart` operation per VM to
- * restart; every event in that order. Two monitors, or a monitor and an operator, racing to
+ * claim it held, its open operations (a stop retrying the silent host, a migration away from
+ * it) ended `cancelled` with host_lost at once, not left to their retries; one queued
+ * `ha_restart` operation per VM to restart; every event in that order. Two monitors, or a monitor and an operator, racing to
  * declare the same host: one statement wins, the other changes nothing.
  */
 export async function declareHostDead(
@@ -62,9 +63,11 @@ export async function declareHostDead(
     ), freed AS (
       DELETE FROM allocations a USING moved m, dead WHERE a.vm_id = m.id AND a.host_id <> dead.id
       RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-    ), released AS (${FREED_USAGE_RETURNED}), told AS (
-      UPDATE operations SET cancel_requested = true, updated_at = now()
+    ), released AS (${FREED_USAGE_RETURNED}), ended AS (
+      UPDATE operations SET status = 'cancelled', cancel_requested = true, finished_at = now(), error_code = 'host_lost',
+        error_message = ${message}, updated_at = now()
       WHERE vm_id IN (SELECT id FROM moved) AND status IN ('queued', 'running')
+      RETURNING id, project_id, kind, progress, vm_id
     ), restarts AS (
       INSERT INTO operations (id, kind, project_id, vm_id, params, correlation_id, requested_by, updated_at)
       SELECT gen_random_uuid(), 'ha_restart', m.project_id, m.id,
@@ -82,7 +85,11 @@ export async function declareHostDead(
         SELECT 2, m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost')
         FROM moved m, dead
         UNION ALL
-        SELECT 3, r.project_id, 'operation', r.id, 'operation.status',
+        SELECT 3, x.project_id, 'operation', x.id, 'operation.status',
+          jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost')
+        FROM ended x
+        UNION ALL
+        SELECT 4, r.project_id, 'operation', r.id, 'operation.status',
           jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL)
         FROM restarts r
       ) e ORDER BY ord

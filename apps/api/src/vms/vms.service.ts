@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { createVmBatch, startVmOperation, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
+import { createVmBatch, type HostInDoubt, startVmOperation, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
 import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction, type VmState, VM_STATES } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
@@ -142,10 +142,7 @@ export class VmsService {
     });
     if (!started.op) {
       if (!started.state) throw notFound('vm', id);
-      if (started.hostInDoubt) {
-        const h = started.hostInDoubt;
-        throw conflict(`cannot ${action} the VM now: its host ${h.name} has not answered heartbeats (it is ${h.state === 'up' ? 'silent' : h.state}); the VM's power state is unknown until the host answers or is declared dead, when HA restarts it if it is protected. A delete is accepted.`, { state: started.state, hostState: h.state });
-      }
+      if (started.hostInDoubt) throw hostNotAnswering(action, started.hostInDoubt, started.state!);
       const check = checkAction(action, started.state);
       throw check.ok ? conflict('the VM changed state meanwhile; retry') : conflict(check.reason, { state: started.state });
     }
@@ -170,4 +167,13 @@ function actionRule(action: VmAction): { from: VmState[]; via: VmState } {
   const check = checkAction(action, from[0]!);
   if (!check.ok) throw new ApiError('internal', `no state allows ${action}`);
   return { from, via: check.via };
+}
+
+/** Why an action that needs the VM's host cannot start: the host is silent, or dead. */
+function hostNotAnswering(action: VmAction, host: HostInDoubt, state: VmState): ApiError {
+  const why =
+    host.state === 'down'
+      ? `its host ${host.name} was declared dead; it can ${action === 'start' ? 'start' : 'act'} again once the host is back`
+      : `its host ${host.name} has not answered heartbeats (it is ${host.state === 'up' ? 'silent' : host.state}); the VM's power state is unknown until the host answers or is declared dead, when HA restarts it if it is protected`;
+  return conflict(`cannot ${action} the VM now: ${why}. A delete is accepted.`, { state, hostState: host.state });
 }
