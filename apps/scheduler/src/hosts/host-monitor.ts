@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DB, type Db, type HostRow, hostStateEvent, readHosts, readRoster, recordEvents, recordHeartbeats } from '@xenplane/db';
@@ -16,6 +15,7 @@ import { HostReturn } from '../ha/host-return';
 import { inventoryChanged, inventoryColumns } from './inventory';
 import { MonitorMembership } from './monitor-membership';
 import { PoolRoster } from './pool-roster';
+import { SilenceClock } from './silence-clock';
 
 const PARALLEL_HEARTBEATS = 64;
 // a replica survives one missed renewal before the others take its hosts
@@ -58,11 +58,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   private stopped = false;
   private lastShare = '';
   private tickMs = DEFAULT_LIVENESS.heartbeatIntervalMs;
-  /** when this replica began watching (monotonic) */
-  private readonly watchingSince = performance.now();
-  /** when each host last answered this replica, and when it was last asked (monotonic) */
-  private readonly answeredAt = new Map<string, number>();
-  private readonly polledAt = new Map<string, number>();
+  private readonly silence = new SilenceClock();
   /** in how long the first silent host of this share reaches its dead timeout (the next tick comes then at the latest) */
   private nextJudgementMs = Infinity;
 
@@ -106,22 +102,18 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const { hosts, total } = await this.share();
     this.logShare(hosts.length, total);
     const settingsOf = (h: HostRow) => pools.get(h.poolId) ?? DEFAULT_LIVENESS;
-    this.forgetOthers(hosts);
-    const now = performance.now();
+    this.silence.keepOnly(hosts);
     // each pool at its own interval (a quarter of a tick early rather than a whole tick late);
     // a host in doubt at every tick, so that it is judged the moment its dead timeout runs out
-    const due = hosts.filter(
-      (h) => now - (this.polledAt.get(h.id) ?? -Infinity) >= settingsOf(h).heartbeatIntervalMs - this.tickMs / 4 || this.inDoubt(h, settingsOf(h)),
-    );
+    const due = hosts.filter((h) => this.silence.due(h, settingsOf(h), this.tickMs / 4));
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
     const roster = new PoolRoster(await readRoster(this.db));
     const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
-      this.polledAt.set(host.id, performance.now());
+      this.silence.asked(host.id);
       const request = requests[due.indexOf(host)]!;
       const answer = await this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
-      // when it answered, not when the round ends: silence is measured from here
-      this.answeredAt.set(host.id, performance.now());
+      this.silence.answered(host.id);
       return answer;
     });
     const reports: HeartbeatReport[] = [];
@@ -141,13 +133,11 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       } else {
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
-      const silentMs = answered ? 0 : this.silentMs(host);
-      const watchedMs = performance.now() - this.watchingSince;
-      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs, settings: settingsOf(host) });
+      const silentMs = answered ? 0 : this.silence.silentMs(host);
+      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs: this.silence.watchedMs(), settings: settingsOf(host) });
       const now = await this.enter(host, next, silentMs ?? 0, settingsOf(host), answered ? answer.value : undefined);
       if (!answered && silentMs !== null && now !== 'down') {
-        const untilDead = settingsOf(host).deadAfterMs - Math.min(silentMs, watchedMs);
-        this.nextJudgementMs = Math.min(this.nextJudgementMs, Math.max(0, untilDead) + JUDGEMENT_SLACK_MS);
+        this.nextJudgementMs = Math.min(this.nextJudgementMs, this.silence.untilDeadMs(silentMs, settingsOf(host)) + JUDGEMENT_SLACK_MS);
       }
       // a host back from the dead is reconciled by its return, not by this round's report
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
@@ -174,31 +164,6 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     if (host.state === 'down' && answer && !(await this.hostReturn.welcome(host, answer))) return host.state;
     await this.changeState(host, next);
     return next;
-  }
-
-  /**
-   * How long a host has been silent: since it last answered this replica (on its monotonic
-   * clock, to the call), or, for a host this replica has not heard since it took it over (or
-   * started), the heartbeat's age in Postgres (stamped at the end of a round: never too old).
-   */
-  private silentMs(host: HostRow): number | null {
-    const heard = this.answeredAt.get(host.id);
-    return heard === undefined ? host.heartbeatAgeMs : performance.now() - heard;
-  }
-
-  private inDoubt(host: HostRow, settings: LivenessSettings): boolean {
-    if (host.state === 'suspect' || host.state === 'unreachable') return true;
-    const silent = this.silentMs(host);
-    return host.state === 'up' && silent !== null && silent >= settings.suspectAfterMs;
-  }
-
-  /**
-   * What this replica heard of hosts that are no longer its own is forgotten: if one comes back
-   * to it, another replica has heard it since, and Postgres's age says so.
-   */
-  private forgetOthers(mine: readonly HostRow[]): void {
-    const ids = new Set(mine.map((h) => h.id));
-    for (const map of [this.answeredAt, this.polledAt]) for (const id of map.keys()) if (!ids.has(id)) map.delete(id);
   }
 
   /** Each pool's liveness settings, and whether it is cut off from the control plane. */
