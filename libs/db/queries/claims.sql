@@ -37,7 +37,8 @@ AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) 
     RETURNING v.id, v.project_id, v.host_id
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
+    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
     FROM moved m JOIN admitted a ON a.vm_id = m.id
     ORDER BY a.n
   ), allocated AS (
@@ -98,7 +99,8 @@ AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) 
     RETURNING v.id, v.project_id, v.host_id
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
+    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
     FROM moved m JOIN admitted a ON a.vm_id = m.id
     ORDER BY a.n
   ), allocated AS (
@@ -168,7 +170,8 @@ AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) 
     RETURNING v.id, v.project_id, v.host_id
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
+    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
     FROM moved m JOIN admitted a ON a.vm_id = m.id
     ORDER BY a.n
   ), allocated AS (

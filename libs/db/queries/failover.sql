@@ -40,21 +40,22 @@ WHERE h.id = f.host_id), ended AS (
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
     SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS ord, NULL::uuid AS project_id, 'host' AS resource_type, dead.id AS resource_id, 'host.state' AS type,
+      SELECT 1 AS part, NULL::uuid AS project_id, 'host' AS resource_type, dead.id AS resource_id, 'host.state' AS type,
         jsonb_build_object('state', 'down', 'name', dead.name, 'reason', $12::text) AS data
       FROM dead
       UNION ALL
-      SELECT 2, m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost')
+      SELECT 2 AS part, m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost') AS data
       FROM moved m, dead
       UNION ALL
-      SELECT 3, x.project_id, 'operation', x.id, 'operation.status',
-        jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost')
+      SELECT 3 AS part, x.project_id AS project_id, 'operation' AS resource_type, x.id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost') AS data
       FROM ended x
       UNION ALL
-      SELECT 4, r.project_id, 'operation', r.id, 'operation.status',
-        jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL)
+      SELECT 4 AS part, r.project_id AS project_id, 'operation' AS resource_type, r.id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL) AS data
       FROM restarts r
-    ) e ORDER BY ord
+    ) e ORDER BY part
   )
   SELECT EXISTS (SELECT 1 FROM dead) AS declared,
     (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'vmId', r.vm_id, 'priority', r.params->>'priority')), '[]'::jsonb) FROM restarts r) AS restarts,
@@ -107,7 +108,9 @@ WHERE h.id = f.host_id), allocated AS (
     WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'recovering', 'hostId', $24::text) FROM moved m
+    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'recovering', 'hostId', $24::text) AS data
+    FROM moved m
   )
   SELECT claimed.id::text AS id, claimed.name, claimed.address, EXISTS (SELECT 1 FROM vm) AS waiting
   FROM (SELECT 1) one LEFT JOIN claimed ON true;
@@ -173,14 +176,14 @@ WITH found AS (
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS ord, m.project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+    SELECT 1 AS part, m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
       jsonb_build_object('state', 'running', 'hostId', $8::text, 'reason', 'adopted') AS data
     FROM moved m
     UNION ALL
-    SELECT 2, c.project_id, 'operation', c.id, 'operation.status',
-      jsonb_build_object('kind', 'ha_restart', 'status', 'cancelled', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', 'adopted')
+    SELECT 2 AS part, c.project_id AS project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', 'ha_restart', 'status', 'cancelled', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', 'adopted') AS data
     FROM cancelled c
-  ) e ORDER BY ord
+  ) e ORDER BY part
 )
 SELECT id::text AS id FROM moved;
 -- $1 = ["00000000-0000-4000-8000-000000000020"]
@@ -196,8 +199,10 @@ SELECT id::text AS id FROM moved;
 WITH marked AS (
   UPDATE pools SET partitioned_since = now(), updated_at = now() WHERE id = $1::uuid AND partitioned_since IS NULL RETURNING id, name
 )
-INSERT INTO events (project_id, resource_type, resource_id, type, data)
-SELECT NULL, 'pool', id, 'pool.partitioned', jsonb_build_object('name', name, 'silentHosts', $2::int, 'hosts', $3::int) FROM marked;
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT NULL::uuid AS project_id, 'pool' AS resource_type, id AS resource_id, 'pool.partitioned' AS type,
+      jsonb_build_object('name', name, 'silentHosts', $2::int, 'hosts', $3::int) AS data
+  FROM marked;
 -- $1 = '00000000-0000-4000-8000-000000000003'
 -- $2 = 3
 -- $3 = 5
@@ -206,8 +211,10 @@ SELECT NULL, 'pool', id, 'pool.partitioned', jsonb_build_object('name', name, 's
 WITH cleared AS (
   UPDATE pools SET partitioned_since = NULL, updated_at = now() WHERE id = $1::uuid AND partitioned_since IS NOT NULL RETURNING id, name
 )
-INSERT INTO events (project_id, resource_type, resource_id, type, data)
-SELECT NULL, 'pool', id, 'pool.partition_healed', jsonb_build_object('name', name) FROM cleared;
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT NULL::uuid AS project_id, 'pool' AS resource_type, id AS resource_id, 'pool.partition_healed' AS type,
+      jsonb_build_object('name', name) AS data
+  FROM cleared;
 -- $1 = '00000000-0000-4000-8000-000000000003'
 
 -- restartsAhead

@@ -133,16 +133,17 @@ error_message = NULL, updated_at = now()
     WHERE id = $12::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
     RETURNING id
   ), recorded AS (
-  INSERT INTO events (project_id, resource_type, resource_id, type, data)
-  SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS ord, $13::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-      jsonb_build_object('state', $14::text, 'hostId', $15::text) AS data
-    FROM moved
-    UNION ALL
-    SELECT 2, $16::uuid, 'operation', finished.id, 'operation.status',
-      jsonb_build_object('kind', $17::text, 'status', 'succeeded', 'progress', 100, 'vmId', $18::text, 'errorCode', NULL)
-    FROM finished
-  ) e ORDER BY ord)
+    INSERT INTO events (project_id, resource_type, resource_id, type, data)
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS part, $13::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', $14::text, 'hostId', $15::text) AS data
+      FROM moved
+      UNION ALL
+      SELECT 2 AS part, $16::uuid AS project_id, 'operation' AS resource_type, finished.id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', $17::text, 'status', 'succeeded', 'progress', 100, 'vmId', $18::text, 'errorCode', NULL) AS data
+      FROM finished
+    ) e ORDER BY part
+  )
   SELECT count(*) AS moved FROM moved;
 -- $1 = '00000000-0000-4000-8000-000000000011'
 -- $2 = '00000000-0000-4000-8000-000000000011'
@@ -187,14 +188,14 @@ WHERE h.id = f.host_id), finished AS (
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
     SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS ord, $14::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+      SELECT 1 AS part, $14::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
         jsonb_build_object('state', $15::text, 'hostId', $16::text) AS data
       FROM moved
       UNION ALL
-      SELECT 2, $17::uuid, 'operation', finished.id, 'operation.status',
-        jsonb_build_object('kind', $18::text, 'status', 'failed', 'progress', $19::int, 'vmId', $20::text, 'errorCode', $21::text)
+      SELECT 2 AS part, $17::uuid AS project_id, 'operation' AS resource_type, finished.id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', $18::text, 'status', 'failed', 'progress', $19::int, 'vmId', $20::text, 'errorCode', $21::text) AS data
       FROM finished
-    ) e ORDER BY ord
+    ) e ORDER BY part
   )
   SELECT count(*) AS moved FROM moved;
 -- $1 = 'running'

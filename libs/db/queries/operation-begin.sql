@@ -32,13 +32,14 @@ WITH current AS (
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS ord, c.project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
+    SELECT 1 AS part, c.project_id AS project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
       jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code) AS data
     FROM current c JOIN started s ON s.was = 'queued'
     UNION ALL
-    SELECT 2, c.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL)
+    SELECT 2 AS part, c.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'scheduling', 'hostId', NULL) AS data
     FROM current c, scheduled m
-  ) e ORDER BY ord
+  ) e ORDER BY part
 )
 SELECT current.id AS "id", current.kind::text AS "kind", current.status::text AS "status", current.progress AS "progress", current.project_id AS "projectId", current.vm_id AS "vmId", current.host_id AS "hostId", current.step AS "step", current.attempts AS "attempts", current.params AS "params", current.error_code AS "errorCode", current.error_message AS "errorMessage", current.error_details AS "errorDetails", current.correlation_id AS "correlationId", current.requested_by AS "requestedBy", current.cancel_requested AS "cancelRequested", current.created_at AS "createdAt", current.started_at AS "startedAt", current.finished_at AS "finishedAt", current.updated_at AS "updatedAt", EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
   (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",

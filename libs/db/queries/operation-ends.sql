@@ -19,16 +19,17 @@ error_message = NULL, updated_at = now()
     WHERE o.id = ANY($11::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
     RETURNING o.id
   ), recorded AS (
-INSERT INTO events (project_id, resource_type, resource_id, type, data)
-SELECT project_id, resource_type, resource_id, type, data FROM (
-  SELECT b.n, 1 AS ord, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-    jsonb_build_object('state', $12::text, 'hostId', b.host_id::text) AS data
-  FROM batch b JOIN moved m ON m.id = b.vm_id
-  UNION ALL
-  SELECT b.n, 2, b.op_project, 'operation', b.op_id, 'operation.status',
-    jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL)
-  FROM batch b JOIN finished f ON f.id = b.op_id
-) e ORDER BY e.n, e.ord)
+    INSERT INTO events (project_id, resource_type, resource_id, type, data)
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS part, b.n AS n, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'running', 'hostId', b.host_id::text) AS data
+      FROM batch b JOIN moved m ON m.id = b.vm_id
+      UNION ALL
+      SELECT 2 AS part, b.n AS n, b.op_project AS project_id, 'operation' AS resource_type, b.op_id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL) AS data
+      FROM batch b JOIN finished f ON f.id = b.op_id
+    ) e ORDER BY n, part
+  )
   SELECT id::text AS id FROM moved;
 -- $1 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $2 = ["00000000-0000-4000-8000-000000000001","00000000-0000-4000-8000-000000000002"]
@@ -41,7 +42,6 @@ SELECT project_id, resource_type, resource_id, type, data FROM (
 -- $9 = ["building","recovering"]
 -- $10 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $11 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
--- $12 = 'running'
 
 -- finishDeletedVms
 /* prepared:finish_deleted_vms */
@@ -88,16 +88,16 @@ error_message = NULL, updated_at = now()
     WHERE o.id = ANY($13::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
     RETURNING o.id
   )
-INSERT INTO events (project_id, resource_type, resource_id, type, data)
-SELECT project_id, resource_type, resource_id, type, data FROM (
-  SELECT b.n, 1 AS ord, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-    jsonb_build_object('state', $14::text, 'hostId', b.host_id::text) AS data
-  FROM batch b JOIN moved m ON m.id = b.vm_id
-  UNION ALL
-  SELECT b.n, 2, b.op_project, 'operation', b.op_id, 'operation.status',
-    jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL)
-  FROM batch b JOIN finished f ON f.id = b.op_id
-) e ORDER BY e.n, e.ord;
+    INSERT INTO events (project_id, resource_type, resource_id, type, data)
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS part, b.n AS n, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'deleted', 'hostId', b.host_id::text) AS data
+      FROM batch b JOIN moved m ON m.id = b.vm_id
+      UNION ALL
+      SELECT 2 AS part, b.n AS n, b.op_project AS project_id, 'operation' AS resource_type, b.op_id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL) AS data
+      FROM batch b JOIN finished f ON f.id = b.op_id
+    ) e ORDER BY n, part;
 -- $1 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $2 = ["00000000-0000-4000-8000-000000000001","00000000-0000-4000-8000-000000000002"]
 -- $3 = ["00000000-0000-4000-8000-000000000010","00000000-0000-4000-8000-000000000011"]
@@ -111,4 +111,3 @@ SELECT project_id, resource_type, resource_id, type, data FROM (
 -- $11 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $12 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $13 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
--- $14 = 'deleted'

@@ -42,13 +42,13 @@ RETURNING id
     RETURNING id
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT $19::uuid, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, n, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
+    SELECT project_id, resource_type, resource_id, type, data FROM (
+      SELECT 1 AS part, n AS n, $19::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
         jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
       FROM new_vm
       UNION ALL
-      SELECT 2, n, 'operation', id, 'operation.status',
-        jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL)
+      SELECT 2 AS part, n AS n, $20::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL) AS data
       FROM new_op
     ) e ORDER BY part, n
   )
@@ -72,3 +72,4 @@ RETURNING id
 -- $17 = '2026-01-01T00:00:00.000Z'
 -- $18 = '2026-01-01T00:00:00.000Z'
 -- $19 = '00000000-0000-4000-8000-000000000001'
+-- $20 = '00000000-0000-4000-8000-000000000001'

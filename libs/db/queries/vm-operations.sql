@@ -25,14 +25,14 @@ WITH current AS (
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS ord, moved.project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+    SELECT 1 AS part, moved.project_id AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
       jsonb_build_object('state', $13::text, 'hostId', moved.host_id::text) AS data
     FROM moved
     UNION ALL
-    SELECT 2, created."projectId", 'operation', created.id, 'operation.status',
-      jsonb_build_object('kind', created.kind, 'status', created.status, 'progress', created.progress, 'vmId', created."vmId"::text, 'errorCode', NULL)
+    SELECT 2 AS part, created."projectId" AS project_id, 'operation' AS resource_type, created.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', created.kind, 'status', created.status, 'progress', created.progress, 'vmId', created."vmId"::text, 'errorCode', NULL) AS data
     FROM created
-  ) e ORDER BY ord
+  ) e ORDER BY part
 )
 SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
   (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState"
@@ -75,7 +75,9 @@ WITH moved AS (
   WHERE id = $4::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
-  SELECT $5::uuid, 'vm', id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL) FROM moved
+  SELECT $5::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'scheduling', 'hostId', NULL) AS data
+  FROM moved
 )
 SELECT * FROM moved;
 -- $1 = '00000000-0000-4000-8000-000000000020'

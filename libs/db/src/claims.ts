@@ -1,5 +1,6 @@
 import type { Db } from './client';
 import { Prisma } from './generated/prisma/client';
+import { eventsRecorded, literal, vmStateRows } from './event-rows';
 import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
 import { prepared } from './prepared';
 
@@ -142,12 +143,12 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
       -- statement at 20,000 waiting; this way each VM is found by its primary key
       WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
       RETURNING v.id, v.project_id, v.host_id
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
-      FROM moved m JOIN admitted a ON a.vm_id = m.id
-      ORDER BY a.n
-    ), allocated AS (
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({
+        from: Prisma.sql`moved m JOIN admitted a ON a.vm_id = m.id`, n: Prisma.sql`a.n`,
+        projectId: Prisma.sql`m.project_id`, vmId: Prisma.sql`m.id`, state: literal('building'), hostId: Prisma.sql`m.host_id::text`,
+      }),
+    ])}), allocated AS (
       INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
       SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
       FROM admitted a JOIN moved m ON m.id = a.vm_id

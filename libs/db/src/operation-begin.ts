@@ -1,8 +1,12 @@
 import type { Db } from './client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { Prisma } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 import type { ClaimHolder } from './vm-operations';
 import type { Operation, Vm } from './generated/prisma/client';
+
+const sql = Prisma.sql;
 
 /** The step (and its progress) an operation of a kind enters first once taken up. */
 export interface FirstStep {
@@ -66,17 +70,13 @@ export async function beginOperation(db: Db, id: string, first: { create: FirstS
       FROM current c LEFT JOIN vms v ON v.id = c.vm_id
       WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
       RETURNING o.id, o.started_at, o.step, o.progress, c.status AS was
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, c.project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
-          jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code) AS data
-        FROM current c JOIN started s ON s.was = 'queued'
-        UNION ALL
-        SELECT 2, c.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL)
-        FROM current c, scheduled m
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${eventsRecorded([
+      operationStatusRows({
+        from: sql`current c JOIN started s ON s.was = 'queued'`, projectId: sql`c.project_id`, opId: sql`c.id`,
+        kind: sql`c.kind::text`, status: literal('running'), progress: sql`c.progress`, vmId: sql`c.vm_id::text`, errorCode: sql`c.error_code`,
+      }),
+      vmStateRows({ from: sql`current c, scheduled m`, projectId: sql`c.project_id`, vmId: sql`m.id`, state: literal('scheduling'), hostId: sql`NULL` }),
+    ])})
     SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
       (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",
       CASE WHEN current.kind = 'delete' THEN (

@@ -1,5 +1,6 @@
 import type { Db } from './client';
 import { type Operation, Prisma, type Vm } from './generated/prisma/client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
 import { SUCCEEDED } from './vm-operations';
 import { prepared } from './prepared';
 
@@ -25,17 +26,20 @@ export interface DeletedVm {
 }
 
 /** Events for batch rows `b` (with n, vm_id, vm_project, host_id, op_id, op_project, kind) in CTEs `moved` and `finished`. */
-const stateThenOperationEventsOf = (state: string): Prisma.Sql => Prisma.sql`
-  INSERT INTO events (project_id, resource_type, resource_id, type, data)
-  SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT b.n, 1 AS ord, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-      jsonb_build_object('state', ${state}::text, 'hostId', b.host_id::text) AS data
-    FROM batch b JOIN moved m ON m.id = b.vm_id
-    UNION ALL
-    SELECT b.n, 2, b.op_project, 'operation', b.op_id, 'operation.status',
-      jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL)
-    FROM batch b JOIN finished f ON f.id = b.op_id
-  ) e ORDER BY e.n, e.ord`;
+const stateThenOperationEventsOf = (state: 'running' | 'deleted'): Prisma.Sql =>
+  eventsRecorded(
+    [
+      vmStateRows({
+        from: Prisma.sql`batch b JOIN moved m ON m.id = b.vm_id`, n: Prisma.sql`b.n`,
+        projectId: Prisma.sql`b.vm_project`, vmId: Prisma.sql`b.vm_id`, state: literal(state), hostId: Prisma.sql`b.host_id::text`,
+      }),
+      operationStatusRows({
+        from: Prisma.sql`batch b JOIN finished f ON f.id = b.op_id`, n: Prisma.sql`b.n`, projectId: Prisma.sql`b.op_project`, opId: Prisma.sql`b.op_id`,
+        kind: Prisma.sql`b.kind`, status: literal('succeeded'), progress: Prisma.sql`100`, vmId: Prisma.sql`b.vm_id::text`, errorCode: Prisma.sql`NULL`,
+      }),
+    ],
+    'byRow',
+  );
 
 /**
  * One item per VM. Two runs of one operation can exist after a crash (a stalled job and its
