@@ -3,60 +3,60 @@
 
 -- claimHost (one VM)
 /* prepared:claim_hosts */
-  WITH batch AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
-      disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
-      AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
-  ), locked AS (
-    SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
-  ), per_host AS (
-    SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
-    FROM batch b JOIN locked l ON l.id = b.host_id
-    GROUP BY b.host_id
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + ph.vcpus, used_memory_mb = h.used_memory_mb + ph.memory_mb,
-used_disk_gb = h.used_disk_gb + ph.disk_gb, used_instances = h.used_instances + ph.instances, updated_at = now()
-    FROM per_host ph, pools p
-    WHERE h.id = ANY($3::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + ph.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + ph.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-    RETURNING h.id, h.pool_id, h.name, h.address
-  ), admitted AS (
-    SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
-  ), moved AS (
-    UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
-      state_changed_at = now(), updated_at = now()
-    FROM admitted a
-    -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
-    -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
-    -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
-    -- statement at 20,000 waiting; this way each VM is found by its primary key
-    WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
-    RETURNING v.id, v.project_id, v.host_id
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
-    FROM moved m JOIN admitted a ON a.vm_id = m.id
-    ORDER BY a.n
-  ), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    RETURNING vm_id
-  ), stepped AS (
-    UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
-  ), verdict AS (
-    SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
-      THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
-  )
-  SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
-  FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
-  ORDER BY b.n;
+WITH batch AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
+    disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
+    AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
+), locked AS (
+  SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
+), per_host AS (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM batch JOIN locked ON locked.id = batch.host_id
+  GROUP BY host_id
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + per_host.vcpus, used_memory_mb = h.used_memory_mb + per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
+  FROM per_host, pools p
+  WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+  RETURNING h.id, h.pool_id, h.name, h.address
+), admitted AS (
+  SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
+), moved AS (
+  UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
+    state_changed_at = now(), updated_at = now()
+  FROM admitted a
+  -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
+  -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
+  -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
+  -- statement at 20,000 waiting; this way each VM is found by its primary key
+  WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
+  RETURNING v.id, v.project_id, v.host_id
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
+  FROM moved m JOIN admitted a ON a.vm_id = m.id
+  ORDER BY a.n
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  RETURNING vm_id
+), stepped AS (
+  UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+), verdict AS (
+  SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
+    THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
+)
+SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
+FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
+ORDER BY b.n;
 -- $1 = '[{"vm_id":"00000000-0000-4000-8000-000000000020","host_id":"00000000-0000-4000-8000-000000000010","vcpus":2,"memory_mb":2048,"disk_gb":20,"epoch":1,"op_id":"00000000-0000-4000-8000-000000000030","op_step":"building","op_progress":40}]'
 -- $2 = ["00000000-0000-4000-8000-000000000010"]
 -- $3 = ["00000000-0000-4000-8000-000000000010"]
@@ -65,60 +65,60 @@ AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) 
 
 -- claimStatement (a batch of two)
 /* prepared:claim_hosts */
-  WITH batch AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
-      disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
-      AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
-  ), locked AS (
-    SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
-  ), per_host AS (
-    SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
-    FROM batch b JOIN locked l ON l.id = b.host_id
-    GROUP BY b.host_id
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + ph.vcpus, used_memory_mb = h.used_memory_mb + ph.memory_mb,
-used_disk_gb = h.used_disk_gb + ph.disk_gb, used_instances = h.used_instances + ph.instances, updated_at = now()
-    FROM per_host ph, pools p
-    WHERE h.id = ANY($3::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + ph.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + ph.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-    RETURNING h.id, h.pool_id, h.name, h.address
-  ), admitted AS (
-    SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
-  ), moved AS (
-    UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
-      state_changed_at = now(), updated_at = now()
-    FROM admitted a
-    -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
-    -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
-    -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
-    -- statement at 20,000 waiting; this way each VM is found by its primary key
-    WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
-    RETURNING v.id, v.project_id, v.host_id
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
-    FROM moved m JOIN admitted a ON a.vm_id = m.id
-    ORDER BY a.n
-  ), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    RETURNING vm_id
-  ), stepped AS (
-    UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
-  ), verdict AS (
-    SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
-      THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
-  )
-  SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
-  FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
-  ORDER BY b.n;
+WITH batch AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
+    disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
+    AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
+), locked AS (
+  SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
+), per_host AS (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM batch JOIN locked ON locked.id = batch.host_id
+  GROUP BY host_id
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + per_host.vcpus, used_memory_mb = h.used_memory_mb + per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
+  FROM per_host, pools p
+  WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+  RETURNING h.id, h.pool_id, h.name, h.address
+), admitted AS (
+  SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
+), moved AS (
+  UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
+    state_changed_at = now(), updated_at = now()
+  FROM admitted a
+  -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
+  -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
+  -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
+  -- statement at 20,000 waiting; this way each VM is found by its primary key
+  WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
+  RETURNING v.id, v.project_id, v.host_id
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
+  FROM moved m JOIN admitted a ON a.vm_id = m.id
+  ORDER BY a.n
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  RETURNING vm_id
+), stepped AS (
+  UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+), verdict AS (
+  SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
+    THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
+)
+SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
+FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
+ORDER BY b.n;
 -- $1 = '[{"vm_id":"00000000-0000-4000-8000-000000000020","host_id":"00000000-0000-4000-8000-000000000010","vcpus":2,"memory_mb":2048,"disk_gb":20,"epoch":1,"op_id":"00000000-0000-4000-8000-000000000030","op_step":"building","op_progress":40},{"vm_id":"00000000-0000-4000-8000-000000000021","host_id":"00000000-0000-4000-8000-000000000011","vcpus":2,"memory_mb":2048,"disk_gb":20,"epoch":1,"op_id":"00000000-0000-4000-8000-000000000031","op_step":"building","op_progress":40}]'
 -- $2 = ["00000000-0000-4000-8000-000000000010","00000000-0000-4000-8000-000000000011"]
 -- $3 = ["00000000-0000-4000-8000-000000000010","00000000-0000-4000-8000-000000000011"]
@@ -136,60 +136,60 @@ WHERE server_group_id = $1::uuid AND id <> $2::uuid
 -- $2 = '00000000-0000-4000-8000-000000000020'
 
 /* prepared:claim_hosts */
-  WITH batch AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
-      disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
-      AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
-  ), locked AS (
-    SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
-  ), per_host AS (
-    SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
-    FROM batch b JOIN locked l ON l.id = b.host_id
-    GROUP BY b.host_id
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + ph.vcpus, used_memory_mb = h.used_memory_mb + ph.memory_mb,
-used_disk_gb = h.used_disk_gb + ph.disk_gb, used_instances = h.used_instances + ph.instances, updated_at = now()
-    FROM per_host ph, pools p
-    WHERE h.id = ANY($3::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + ph.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + ph.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-    RETURNING h.id, h.pool_id, h.name, h.address
-  ), admitted AS (
-    SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
-  ), moved AS (
-    UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
-      state_changed_at = now(), updated_at = now()
-    FROM admitted a
-    -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
-    -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
-    -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
-    -- statement at 20,000 waiting; this way each VM is found by its primary key
-    WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
-    RETURNING v.id, v.project_id, v.host_id
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
-    FROM moved m JOIN admitted a ON a.vm_id = m.id
-    ORDER BY a.n
-  ), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    RETURNING vm_id
-  ), stepped AS (
-    UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
-    FROM admitted a JOIN moved m ON m.id = a.vm_id
-    WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
-  ), verdict AS (
-    SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
-      THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
-  )
-  SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
-  FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
-  ORDER BY b.n;
+WITH batch AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
+    disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
+    AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
+), locked AS (
+  SELECT h.id FROM hosts h WHERE h.id = ANY($2::uuid[]) ORDER BY h.id FOR UPDATE
+), per_host AS (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM batch JOIN locked ON locked.id = batch.host_id
+  GROUP BY host_id
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + per_host.vcpus, used_memory_mb = h.used_memory_mb + per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
+  FROM per_host, pools p
+  WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+  RETURNING h.id, h.pool_id, h.name, h.address
+), admitted AS (
+  SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
+), moved AS (
+  UPDATE vms v SET host_id = a.host_id, pool_id = a.pool_id, state = 'building', epoch = a.epoch,
+    state_changed_at = now(), updated_at = now()
+  FROM admitted a
+  -- the waiting check reads as one opaque condition (IS TRUE): as two indexable ones, a
+  -- burst of waiting VMs that the statistics have not seen yet (they say "few") made the
+  -- planner AND the state and host_id indexes and filter every waiting VM by id, 10 ms per
+  -- statement at 20,000 waiting; this way each VM is found by its primary key
+  WHERE v.id = ANY($4::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
+  RETURNING v.id, v.project_id, v.host_id
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'building', 'hostId', m.host_id::text) AS data
+  FROM moved m JOIN admitted a ON a.vm_id = m.id
+  ORDER BY a.n
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  RETURNING vm_id
+), stepped AS (
+  UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
+  FROM admitted a JOIN moved m ON m.id = a.vm_id
+  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+), verdict AS (
+  SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
+    THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
+)
+SELECT b.vm_id::text AS vm_id, b.host_id::text AS host_id, c.name, c.address, (SELECT undone FROM verdict) AS undone
+FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
+ORDER BY b.n;
 -- $1 = '[{"vm_id":"00000000-0000-4000-8000-000000000020","host_id":"00000000-0000-4000-8000-000000000010","vcpus":2,"memory_mb":2048,"disk_gb":20,"epoch":1,"op_id":"00000000-0000-4000-8000-000000000030","op_step":"building","op_progress":40}]'
 -- $2 = ["00000000-0000-4000-8000-000000000010"]
 -- $3 = ["00000000-0000-4000-8000-000000000010"]
@@ -197,29 +197,39 @@ AND h.used_disk_gb + ph.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) 
 -- $5 = ["00000000-0000-4000-8000-000000000030"]
 
 -- releaseAllocations (every host)
-  WITH freed AS (
-    DELETE FROM allocations
-    WHERE vm_id = $1::uuid AND ($2::uuid IS NULL OR host_id = $3::uuid)
-    RETURNING host_id, vcpus, memory_mb, disk_gb
-  )
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id;
+WITH freed AS (
+  DELETE FROM allocations
+  WHERE vm_id = $1::uuid AND ($2::uuid IS NULL OR host_id = $3::uuid)
+  RETURNING host_id, vcpus, memory_mb, disk_gb
+)
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = NULL
 -- $3 = NULL
 
 -- releaseAllocations (one host)
-  WITH freed AS (
-    DELETE FROM allocations
-    WHERE vm_id = $1::uuid AND ($2::uuid IS NULL OR host_id = $3::uuid)
-    RETURNING host_id, vcpus, memory_mb, disk_gb
-  )
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id;
+WITH freed AS (
+  DELETE FROM allocations
+  WHERE vm_id = $1::uuid AND ($2::uuid IS NULL OR host_id = $3::uuid)
+  RETURNING host_id, vcpus, memory_mb, disk_gb
+)
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000010'
 -- $3 = '00000000-0000-4000-8000-000000000010'

@@ -2,64 +2,70 @@
 -- Each hand-written statement as the code sends it, with sample parameters ($n, listed below it).
 
 -- declareHostDead
-  WITH dead AS (
-    UPDATE hosts SET state = 'down', state_changed_at = now(), updated_at = now()
-    WHERE id = $1::uuid AND state::text = ANY($2::text[])
-    RETURNING id, name, pool_id
-  ), plan AS (
-    SELECT * FROM unnest($3::uuid[], $4::text[],
-      $5::text[], $6::text[]) AS p(vm_id, state, disposition, priority)
-  ), moved AS (
-    UPDATE vms v SET
-      state = (CASE WHEN p.disposition = 'restart' THEN 'recovering' ELSE 'stopped' END)::"VmState",
-      power_state = 'none', dom_id = NULL, error_code = 'host_lost', error_message = $7,
-      epoch = GREATEST(v.epoch, coalesce((SELECT max(a.epoch) FROM allocations a WHERE a.vm_id = v.id), 0)),
-      state_changed_at = now(), updated_at = now()
-    FROM plan p, dead
-    WHERE v.id = ANY($8::uuid[]) AND v.id = p.vm_id AND v.host_id = dead.id AND v.state::text = p.state
-    RETURNING v.id, v.project_id, v.pool_id, v.state, p.priority, p.state AS from_state
-  ), freed AS (
-    DELETE FROM allocations a USING moved m, dead WHERE a.vm_id = m.id AND a.host_id <> dead.id
-    RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-  ), released AS (
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id), ended AS (
-    UPDATE operations SET status = 'cancelled', cancel_requested = true, finished_at = now(), error_code = 'host_lost',
-      error_message = $9, updated_at = now()
-    WHERE vm_id IN (SELECT id FROM moved) AND status IN ('queued', 'running')
-    RETURNING id, project_id, kind, progress, vm_id
-  ), restarts AS (
-    INSERT INTO operations (id, kind, project_id, vm_id, params, correlation_id, requested_by, updated_at)
-    SELECT gen_random_uuid(), 'ha_restart', m.project_id, m.id,
-      jsonb_build_object('priority', m.priority, 'deadHostId', dead.id::text, 'poolId', coalesce(m.pool_id, dead.pool_id)::text, 'fromState', m.from_state),
-      $10, $11::uuid, now()
-    FROM moved m, dead WHERE m.state = 'recovering'
-    RETURNING id, project_id, vm_id, params
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, NULL::uuid AS project_id, 'host' AS resource_type, dead.id AS resource_id, 'host.state' AS type,
-        jsonb_build_object('state', 'down', 'name', dead.name, 'reason', $12::text) AS data
-      FROM dead
-      UNION ALL
-      SELECT 2 AS part, m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost') AS data
-      FROM moved m, dead
-      UNION ALL
-      SELECT 3 AS part, x.project_id AS project_id, 'operation' AS resource_type, x.id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost') AS data
-      FROM ended x
-      UNION ALL
-      SELECT 4 AS part, r.project_id AS project_id, 'operation' AS resource_type, r.id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL) AS data
-      FROM restarts r
-    ) e ORDER BY part
-  )
-  SELECT EXISTS (SELECT 1 FROM dead) AS declared,
-    (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'vmId', r.vm_id, 'priority', r.params->>'priority')), '[]'::jsonb) FROM restarts r) AS restarts,
-    (SELECT coalesce(array_agg(m.id::text), '{}') FROM moved m WHERE m.state = 'stopped') AS stopped;
+WITH dead AS (
+  UPDATE hosts SET state = 'down', state_changed_at = now(), updated_at = now()
+  WHERE id = $1::uuid AND state::text = ANY($2::text[])
+  RETURNING id, name, pool_id
+), plan AS (
+  SELECT * FROM unnest($3::uuid[], $4::text[],
+    $5::text[], $6::text[]) AS p(vm_id, state, disposition, priority)
+), moved AS (
+  UPDATE vms v SET
+    state = (CASE WHEN p.disposition = 'restart' THEN 'recovering' ELSE 'stopped' END)::"VmState",
+    power_state = 'none', dom_id = NULL, error_code = 'host_lost', error_message = $7,
+    epoch = GREATEST(v.epoch, coalesce((SELECT max(a.epoch) FROM allocations a WHERE a.vm_id = v.id), 0)),
+    state_changed_at = now(), updated_at = now()
+  FROM plan p, dead
+  WHERE v.id = ANY($8::uuid[]) AND v.id = p.vm_id AND v.host_id = dead.id AND v.state::text = p.state
+  RETURNING v.id, v.project_id, v.pool_id, v.state, p.priority, p.state AS from_state
+), freed AS (
+  DELETE FROM allocations a USING moved m, dead WHERE a.vm_id = m.id AND a.host_id <> dead.id
+  RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
+), released AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id
+), ended AS (
+  UPDATE operations SET status = 'cancelled', cancel_requested = true, finished_at = now(), error_code = 'host_lost',
+    error_message = $9, updated_at = now()
+  WHERE vm_id IN (SELECT id FROM moved) AND status IN ('queued', 'running')
+  RETURNING id, project_id, kind, progress, vm_id
+), restarts AS (
+  INSERT INTO operations (id, kind, project_id, vm_id, params, correlation_id, requested_by, updated_at)
+  SELECT gen_random_uuid(), 'ha_restart', m.project_id, m.id,
+    jsonb_build_object('priority', m.priority, 'deadHostId', dead.id::text, 'poolId', coalesce(m.pool_id, dead.pool_id)::text, 'fromState', m.from_state),
+    $10, $11::uuid, now()
+  FROM moved m, dead WHERE m.state = 'recovering'
+  RETURNING id, project_id, vm_id, params
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT project_id, resource_type, resource_id, type, data FROM (
+    SELECT 1 AS part, NULL::uuid AS project_id, 'host' AS resource_type, dead.id AS resource_id, 'host.state' AS type,
+      jsonb_build_object('state', 'down', 'name', dead.name, 'reason', $12::text) AS data
+    FROM dead
+    UNION ALL
+    SELECT 2 AS part, m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost') AS data
+    FROM moved m, dead
+    UNION ALL
+    SELECT 3 AS part, x.project_id AS project_id, 'operation' AS resource_type, x.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost') AS data
+    FROM ended x
+    UNION ALL
+    SELECT 4 AS part, r.project_id AS project_id, 'operation' AS resource_type, r.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL) AS data
+    FROM restarts r
+  ) e ORDER BY part
+)
+SELECT EXISTS (SELECT 1 FROM dead) AS declared,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'vmId', r.vm_id, 'priority', r.params->>'priority')), '[]'::jsonb) FROM restarts r) AS restarts,
+  (SELECT coalesce(array_agg(m.id::text), '{}') FROM moved m WHERE m.state = 'stopped') AS stopped;
 -- $1 = '00000000-0000-4000-8000-000000000010'
 -- $2 = ["up","suspect","unreachable"]
 -- $3 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
@@ -74,46 +80,52 @@ WHERE h.id = f.host_id), ended AS (
 -- $12 = 'no heartbeat for 30 s'
 
 -- claimRestart
-  WITH vm AS (
-    SELECT id, project_id FROM vms
-    WHERE id = $1::uuid AND state = 'recovering' AND host_id IS NOT DISTINCT FROM $2::uuid
-    FOR UPDATE
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
-used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
-    FROM pools p
-    WHERE h.id = $7::uuid AND h.id IS DISTINCT FROM $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-      AND EXISTS (SELECT 1 FROM vm)
-    RETURNING h.id, h.pool_id, h.name, h.address
-  ), freed AS (
-    DELETE FROM allocations WHERE vm_id = $12::uuid AND EXISTS (SELECT 1 FROM claimed)
-    RETURNING host_id, vcpus, memory_mb, disk_gb
-  ), released AS (
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), $13::uuid, claimed.id, $14, $15, $16, $17 FROM claimed
-  ), moved AS (
-    UPDATE vms v SET host_id = claimed.id, pool_id = claimed.pool_id, epoch = $18, updated_at = now()
-    FROM claimed WHERE v.id = $19::uuid
-    RETURNING v.id, v.project_id
-  ), stepped AS (
-    UPDATE operations SET host_id = $20::uuid, step = $21, progress = $22, updated_at = now()
-    WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'recovering', 'hostId', $24::text) AS data
-    FROM moved m
-  )
-  SELECT claimed.id::text AS id, claimed.name, claimed.address, EXISTS (SELECT 1 FROM vm) AS waiting
-  FROM (SELECT 1) one LEFT JOIN claimed ON true;
+WITH vm AS (
+  SELECT id, project_id FROM vms
+  WHERE id = $1::uuid AND state = 'recovering' AND host_id IS NOT DISTINCT FROM $2::uuid
+  FOR UPDATE
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
+    used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
+  FROM pools p
+  WHERE h.id = $7::uuid AND h.id IS DISTINCT FROM $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND EXISTS (SELECT 1 FROM vm)
+  RETURNING h.id, h.pool_id, h.name, h.address
+), freed AS (
+  DELETE FROM allocations WHERE vm_id = $12::uuid AND EXISTS (SELECT 1 FROM claimed)
+  RETURNING host_id, vcpus, memory_mb, disk_gb
+), released AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), $13::uuid, claimed.id, $14, $15, $16, $17 FROM claimed
+), moved AS (
+  UPDATE vms v SET host_id = claimed.id, pool_id = claimed.pool_id, epoch = $18, updated_at = now()
+  FROM claimed WHERE v.id = $19::uuid
+  RETURNING v.id, v.project_id
+), stepped AS (
+  UPDATE operations SET host_id = $20::uuid, step = $21, progress = $22, updated_at = now()
+  WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT m.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'recovering', 'hostId', $24::text) AS data
+  FROM moved m
+)
+SELECT claimed.id::text AS id, claimed.name, claimed.address, EXISTS (SELECT 1 FROM vm) AS waiting
+FROM (SELECT 1) one LEFT JOIN claimed ON true;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000010'
 -- $3 = 2
@@ -140,18 +152,23 @@ WHERE h.id = f.host_id), allocated AS (
 -- $24 = '00000000-0000-4000-8000-000000000011'
 
 -- releaseRecoveringClaim
-  WITH vm AS (
-    UPDATE vms SET host_id = NULL, updated_at = now()
-    WHERE id = $1::uuid AND state = 'recovering' AND host_id = $2::uuid
-    RETURNING id
-  ), freed AS (
-    DELETE FROM allocations WHERE vm_id IN (SELECT id FROM vm) AND host_id = $3::uuid
-    RETURNING host_id, vcpus, memory_mb, disk_gb
-  )
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id;
+WITH vm AS (
+  UPDATE vms SET host_id = NULL, updated_at = now()
+  WHERE id = $1::uuid AND state = 'recovering' AND host_id = $2::uuid
+  RETURNING id
+), freed AS (
+  DELETE FROM allocations WHERE vm_id IN (SELECT id FROM vm) AND host_id = $3::uuid
+  RETURNING host_id, vcpus, memory_mb, disk_gb
+)
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000010'
 -- $3 = '00000000-0000-4000-8000-000000000010'

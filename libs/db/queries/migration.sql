@@ -2,32 +2,32 @@
 -- Each hand-written statement as the code sends it, with sample parameters ($n, listed below it).
 
 -- claimMigrationTarget
-  WITH vm AS (
-    SELECT id FROM vms WHERE id = $1::uuid AND state = 'migrating' AND host_id = $2::uuid
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
-used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
-    FROM pools p
-    WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-      AND EXISTS (SELECT 1 FROM vm)
-      AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
-    RETURNING h.id
-  ), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), $14::uuid, claimed.id, $15, $16, $17, $18
-    FROM claimed
-    RETURNING id
-  ), stepped AS (
-    UPDATE operations SET step = $19, progress = $20,
-      params = params || jsonb_build_object('target', jsonb_build_object('hostId', $21::text, 'epoch', $22::int)),
-      updated_at = now()
-    WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM allocated)
-  )
-  SELECT (SELECT count(*) FROM allocated) AS claimed, EXISTS (SELECT 1 FROM vm) AS migrating;
+WITH vm AS (
+  SELECT id FROM vms WHERE id = $1::uuid AND state = 'migrating' AND host_id = $2::uuid
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
+    used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
+  FROM pools p
+  WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND EXISTS (SELECT 1 FROM vm)
+    AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
+  RETURNING h.id
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), $14::uuid, claimed.id, $15, $16, $17, $18
+  FROM claimed
+  RETURNING id
+), stepped AS (
+  UPDATE operations SET step = $19, progress = $20,
+    params = params || jsonb_build_object('target', jsonb_build_object('hostId', $21::text, 'epoch', $22::int)),
+    updated_at = now()
+  WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM allocated)
+)
+SELECT (SELECT count(*) FROM allocated) AS claimed, EXISTS (SELECT 1 FROM vm) AS migrating;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000010'
 -- $3 = 2
@@ -61,32 +61,32 @@ WHERE v.server_group_id = $1::uuid AND v.id <> $2::uuid AND v.state <> 'deleted'
 -- $1 = '00000000-0000-4000-8000-000000000040'
 -- $2 = '00000000-0000-4000-8000-000000000020'
 
-  WITH vm AS (
-    SELECT id FROM vms WHERE id = $1::uuid AND state = 'migrating' AND host_id = $2::uuid
-  ), claimed AS (
-    UPDATE hosts h SET
-used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
-used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
-    FROM pools p
-    WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
-      AND EXISTS (SELECT 1 FROM vm)
-      AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
-    RETURNING h.id
-  ), allocated AS (
-    INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
-    SELECT gen_random_uuid(), $14::uuid, claimed.id, $15, $16, $17, $18
-    FROM claimed
-    RETURNING id
-  ), stepped AS (
-    UPDATE operations SET step = $19, progress = $20,
-      params = params || jsonb_build_object('target', jsonb_build_object('hostId', $21::text, 'epoch', $22::int)),
-      updated_at = now()
-    WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM allocated)
-  )
-  SELECT (SELECT count(*) FROM allocated) AS claimed, EXISTS (SELECT 1 FROM vm) AS migrating;
+WITH vm AS (
+  SELECT id FROM vms WHERE id = $1::uuid AND state = 'migrating' AND host_id = $2::uuid
+), claimed AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus + $3, used_memory_mb = h.used_memory_mb + $4,
+    used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
+  FROM pools p
+  WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
+    AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
+    AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
+    AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND EXISTS (SELECT 1 FROM vm)
+    AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
+  RETURNING h.id
+), allocated AS (
+  INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
+  SELECT gen_random_uuid(), $14::uuid, claimed.id, $15, $16, $17, $18
+  FROM claimed
+  RETURNING id
+), stepped AS (
+  UPDATE operations SET step = $19, progress = $20,
+    params = params || jsonb_build_object('target', jsonb_build_object('hostId', $21::text, 'epoch', $22::int)),
+    updated_at = now()
+  WHERE id = $23::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM allocated)
+)
+SELECT (SELECT count(*) FROM allocated) AS claimed, EXISTS (SELECT 1 FROM vm) AS migrating;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000010'
 -- $3 = 2
@@ -124,10 +124,16 @@ AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.dis
     DELETE FROM allocations WHERE vm_id = $10::uuid AND host_id = $11::uuid AND EXISTS (SELECT 1 FROM moved)
     RETURNING host_id, vcpus, memory_mb, disk_gb
   ), released AS (
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id), finished AS (
+    UPDATE hosts h SET
+      used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+      used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+    FROM (
+    SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+    FROM freed
+    GROUP BY host_id
+    ) per_host
+    WHERE h.id = per_host.host_id
+  ), finished AS (
     UPDATE operations SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()
     WHERE id = $12::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
@@ -165,39 +171,45 @@ error_message = NULL, updated_at = now()
 -- $18 = '00000000-0000-4000-8000-000000000020'
 
 -- abortMigration
-  WITH moved AS (
-    UPDATE vms SET state = $1::"VmState",
-      power_state = $2::"PowerState",
-      dom_id = CASE WHEN $3 THEN dom_id END,
-      error_code = $4, error_message = $5,
-      state_changed_at = now(), updated_at = now()
-    WHERE id = $6::uuid AND state = 'migrating' AND host_id = $7::uuid
-    RETURNING id
-  ), freed AS (
-    DELETE FROM allocations WHERE vm_id = $8::uuid AND host_id <> $9::uuid AND EXISTS (SELECT 1 FROM moved)
-    RETURNING host_id, vcpus, memory_mb, disk_gb
-  ), released AS (
-UPDATE hosts h SET used_vcpus = h.used_vcpus - f.vcpus, used_memory_mb = h.used_memory_mb - f.memory_mb,
-  used_disk_gb = h.used_disk_gb - f.disk_gb, used_instances = h.used_instances - f.instances, updated_at = now()
-FROM (SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances FROM freed GROUP BY host_id) f
-WHERE h.id = f.host_id), finished AS (
-    UPDATE operations SET status = 'failed', finished_at = now(), attempts = attempts + 1,
-      error_code = $10, error_message = $11, error_details = $12::jsonb, updated_at = now()
-    WHERE id = $13::uuid AND status IN ('queued', 'running')
-    RETURNING id
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, $14::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', $15::text, 'hostId', $16::text) AS data
-      FROM moved
-      UNION ALL
-      SELECT 2 AS part, $17::uuid AS project_id, 'operation' AS resource_type, finished.id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', $18::text, 'status', 'failed', 'progress', $19::int, 'vmId', $20::text, 'errorCode', $21::text) AS data
-      FROM finished
-    ) e ORDER BY part
-  )
-  SELECT count(*) AS moved FROM moved;
+WITH moved AS (
+  UPDATE vms SET state = $1::"VmState",
+    power_state = $2::"PowerState",
+    dom_id = CASE WHEN $3 THEN dom_id END,
+    error_code = $4, error_message = $5,
+    state_changed_at = now(), updated_at = now()
+  WHERE id = $6::uuid AND state = 'migrating' AND host_id = $7::uuid
+  RETURNING id
+), freed AS (
+  DELETE FROM allocations WHERE vm_id = $8::uuid AND host_id <> $9::uuid AND EXISTS (SELECT 1 FROM moved)
+  RETURNING host_id, vcpus, memory_mb, disk_gb
+), released AS (
+  UPDATE hosts h SET
+    used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+    used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+  FROM (
+  SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+  FROM freed
+  GROUP BY host_id
+  ) per_host
+  WHERE h.id = per_host.host_id
+), finished AS (
+  UPDATE operations SET status = 'failed', finished_at = now(), attempts = attempts + 1,
+    error_code = $10, error_message = $11, error_details = $12::jsonb, updated_at = now()
+  WHERE id = $13::uuid AND status IN ('queued', 'running')
+  RETURNING id
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT project_id, resource_type, resource_id, type, data FROM (
+    SELECT 1 AS part, $14::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', $15::text, 'hostId', $16::text) AS data
+    FROM moved
+    UNION ALL
+    SELECT 2 AS part, $17::uuid AS project_id, 'operation' AS resource_type, finished.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', $18::text, 'status', 'failed', 'progress', $19::int, 'vmId', $20::text, 'errorCode', $21::text) AS data
+    FROM finished
+  ) e ORDER BY part
+)
+SELECT count(*) AS moved FROM moved;
 -- $1 = 'running'
 -- $2 = 'running'
 -- $3 = true

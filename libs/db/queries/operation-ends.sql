@@ -62,14 +62,16 @@ error_message = NULL, updated_at = now()
   ), freed AS (
     DELETE FROM allocations a USING moved m WHERE a.vm_id = ANY($12::uuid[]) AND a.vm_id = m.id
     RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-  ), per_host AS (
-    SELECT f.host_id, sum(f.vcpus) AS vcpus, sum(f.memory_mb) AS memory_mb, sum(f.disk_gb) AS disk_gb, count(*) AS instances
-    FROM freed f JOIN hosts_locked l ON l.id = f.host_id
-    GROUP BY f.host_id
+  ), freed_per_host AS (
+    SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
+    FROM freed JOIN hosts_locked ON hosts_locked.id = freed.host_id
+    GROUP BY host_id
   ), hosts_released AS (
-    UPDATE hosts h SET used_vcpus = h.used_vcpus - ph.vcpus, used_memory_mb = h.used_memory_mb - ph.memory_mb,
-      used_disk_gb = h.used_disk_gb - ph.disk_gb, used_instances = h.used_instances - ph.instances, updated_at = now()
-    FROM per_host ph WHERE h.id = ph.host_id
+    UPDATE hosts h SET
+      used_vcpus = h.used_vcpus - per_host.vcpus, used_memory_mb = h.used_memory_mb - per_host.memory_mb,
+      used_disk_gb = h.used_disk_gb - per_host.disk_gb, used_instances = h.used_instances - per_host.instances, updated_at = now()
+    FROM freed_per_host per_host
+    WHERE h.id = per_host.host_id
   ), per_project AS (
     SELECT b.vm_project, count(*) AS instances, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb
     FROM batch b JOIN moved m ON m.id = b.vm_id
@@ -77,10 +79,14 @@ error_message = NULL, updated_at = now()
   ), projects_locked AS (
     SELECT p.id FROM projects p WHERE p.id IN (SELECT vm_project FROM per_project) ORDER BY p.id FOR UPDATE
   ), quota_released AS (
-    UPDATE projects p SET used_instances = p.used_instances - pp.instances, used_vcpus = p.used_vcpus - pp.vcpus,
-      used_memory_mb = p.used_memory_mb - pp.memory_mb, used_disk_gb = p.used_disk_gb - pp.disk_gb, updated_at = now()
-    FROM per_project pp JOIN projects_locked l ON l.id = pp.vm_project
-    WHERE p.id = pp.vm_project
+    UPDATE projects project SET
+      used_instances = project.used_instances - per_project.instances,
+      used_vcpus = project.used_vcpus - per_project.vcpus,
+      used_memory_mb = project.used_memory_mb - per_project.memory_mb,
+      used_disk_gb = project.used_disk_gb - per_project.disk_gb,
+      updated_at = now()
+    FROM per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project
+    WHERE project.id = per_project.vm_project
   ), finished AS (
     UPDATE operations o SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()

@@ -2,13 +2,13 @@
 -- Each hand-written statement as the code sends it, with sample parameters ($n, listed below it).
 
 -- releaseQuota
-UPDATE projects SET
-  used_instances = used_instances - $1,
-  used_vcpus = used_vcpus - $2,
-  used_memory_mb = used_memory_mb - $3,
-  used_disk_gb = used_disk_gb - $4,
+UPDATE projects project SET
+  used_instances = project.used_instances - $1,
+  used_vcpus = project.used_vcpus - $2,
+  used_memory_mb = project.used_memory_mb - $3,
+  used_disk_gb = project.used_disk_gb - $4,
   updated_at = now()
-WHERE id = $5::uuid;
+WHERE project.id = $5::uuid;
 -- $1 = 1
 -- $2 = 2
 -- $3 = 2048

@@ -3,56 +3,56 @@
 
 -- createVmBatch
 /* prepared:create_vm_batch */
-  WITH reserved AS (
-UPDATE projects SET
-  used_instances = used_instances + $1,
-  used_vcpus = used_vcpus + $2,
-  used_memory_mb = used_memory_mb + $3,
-  used_disk_gb = used_disk_gb + $4,
-  updated_at = now()
-WHERE id = $5::uuid
-  AND used_instances + $6 <= quota_instances
-  AND used_vcpus + $7 <= quota_vcpus
-  AND used_memory_mb + $8 <= quota_memory_mb
-  AND used_disk_gb + $9 <= quota_disk_gb
-RETURNING id
-  ), new_vm AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset($10::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,
-      "imageId" uuid, "guestType" text, "vcpus" int, "memoryMb" int, "diskGb" int, "poolId" uuid, "serverGroupId" uuid,
-      "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz)) WITH ORDINALITY
-      AS v("id", "name", "flavorId", "imageId", "guestType", "vcpus", "memoryMb", "diskGb", "poolId", "serverGroupId",
-      "haPriority", "metadata", "userData", "expiresAt", n)
-    WHERE EXISTS (SELECT 1 FROM reserved)
-  ), new_op AS (
-    SELECT * FROM ROWS FROM (jsonb_to_recordset($11::jsonb) AS ("id" uuid, "vmId" uuid, "params" jsonb,
-      "correlationId" text, "requestedBy" uuid)) WITH ORDINALITY AS o("id", "vmId", "params", "correlationId", "requestedBy", n)
-    WHERE EXISTS (SELECT 1 FROM reserved)
-  ), vms_written AS (
-    INSERT INTO vms (id, project_id, name, flavor_id, image_id, guest_type, vcpus, memory_mb, disk_gb, pool_id,
-      server_group_id, ha_priority, metadata, user_data, expires_at, state_changed_at, created_at, updated_at)
-    SELECT id, $12::uuid, name, "flavorId", "imageId", "guestType"::"GuestType", vcpus, "memoryMb", "diskGb",
-      "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt",
-      $13::timestamptz, $14::timestamptz, $15::timestamptz
+WITH reserved AS (
+  UPDATE projects project SET
+    used_instances = project.used_instances + $1,
+    used_vcpus = project.used_vcpus + $2,
+    used_memory_mb = project.used_memory_mb + $3,
+    used_disk_gb = project.used_disk_gb + $4,
+    updated_at = now()
+  WHERE project.id = $5::uuid
+    AND project.used_instances + $6 <= project.quota_instances
+    AND project.used_vcpus + $7 <= project.quota_vcpus
+    AND project.used_memory_mb + $8 <= project.quota_memory_mb
+    AND project.used_disk_gb + $9 <= project.quota_disk_gb
+  RETURNING project.id
+), new_vm AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($10::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,
+    "imageId" uuid, "guestType" text, "vcpus" int, "memoryMb" int, "diskGb" int, "poolId" uuid, "serverGroupId" uuid,
+    "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz)) WITH ORDINALITY
+    AS v("id", "name", "flavorId", "imageId", "guestType", "vcpus", "memoryMb", "diskGb", "poolId", "serverGroupId",
+    "haPriority", "metadata", "userData", "expiresAt", n)
+  WHERE EXISTS (SELECT 1 FROM reserved)
+), new_op AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($11::jsonb) AS ("id" uuid, "vmId" uuid, "params" jsonb,
+    "correlationId" text, "requestedBy" uuid)) WITH ORDINALITY AS o("id", "vmId", "params", "correlationId", "requestedBy", n)
+  WHERE EXISTS (SELECT 1 FROM reserved)
+), vms_written AS (
+  INSERT INTO vms (id, project_id, name, flavor_id, image_id, guest_type, vcpus, memory_mb, disk_gb, pool_id,
+    server_group_id, ha_priority, metadata, user_data, expires_at, state_changed_at, created_at, updated_at)
+  SELECT id, $12::uuid, name, "flavorId", "imageId", "guestType"::"GuestType", vcpus, "memoryMb", "diskGb",
+    "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt",
+    $13::timestamptz, $14::timestamptz, $15::timestamptz
+  FROM new_vm
+  RETURNING id
+), ops_written AS (
+  INSERT INTO operations (id, kind, project_id, vm_id, params, correlation_id, requested_by, created_at, updated_at)
+  SELECT id, 'create', $16::uuid, "vmId", params, "correlationId", "requestedBy", $17::timestamptz, $18::timestamptz
+  FROM new_op
+  RETURNING id
+), recorded AS (
+  INSERT INTO events (project_id, resource_type, resource_id, type, data)
+  SELECT project_id, resource_type, resource_id, type, data FROM (
+    SELECT 1 AS part, n AS n, $19::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
+      jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
     FROM new_vm
-    RETURNING id
-  ), ops_written AS (
-    INSERT INTO operations (id, kind, project_id, vm_id, params, correlation_id, requested_by, created_at, updated_at)
-    SELECT id, 'create', $16::uuid, "vmId", params, "correlationId", "requestedBy", $17::timestamptz, $18::timestamptz
+    UNION ALL
+    SELECT 2 AS part, n AS n, $20::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL) AS data
     FROM new_op
-    RETURNING id
-  ), recorded AS (
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, n AS n, $19::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
-      FROM new_vm
-      UNION ALL
-      SELECT 2 AS part, n AS n, $20::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL) AS data
-      FROM new_op
-    ) e ORDER BY part, n
-  )
-  SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created;
+  ) e ORDER BY part, n
+)
+SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created;
 -- $1 = 1
 -- $2 = 2
 -- $3 = 2048

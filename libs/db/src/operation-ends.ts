@@ -2,6 +2,8 @@ import type { Db } from './client';
 import { type Operation, Prisma, type Vm } from './generated/prisma/client';
 import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
 import { SUCCEEDED } from './vm-operations';
+import { perHostSums, usageReturned } from './host-usage';
+import { PER_PROJECT, quotaReturned } from './quota';
 import { prepared } from './prepared';
 
 /**
@@ -117,26 +119,17 @@ export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promi
     ), freed AS (
       DELETE FROM allocations a USING moved m WHERE a.vm_id = ANY(${vmIds}::uuid[]) AND a.vm_id = m.id
       RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-    ), per_host AS (
-      SELECT f.host_id, sum(f.vcpus) AS vcpus, sum(f.memory_mb) AS memory_mb, sum(f.disk_gb) AS disk_gb, count(*) AS instances
-      FROM freed f JOIN hosts_locked l ON l.id = f.host_id
-      GROUP BY f.host_id
-    ), hosts_released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - ph.vcpus, used_memory_mb = h.used_memory_mb - ph.memory_mb,
-        used_disk_gb = h.used_disk_gb - ph.disk_gb, used_instances = h.used_instances - ph.instances, updated_at = now()
-      FROM per_host ph WHERE h.id = ph.host_id
-    ), per_project AS (
+    ), freed_per_host AS (${perHostSums(Prisma.sql`freed JOIN hosts_locked ON hosts_locked.id = freed.host_id`)}
+    ), hosts_released AS (${usageReturned(Prisma.sql`freed_per_host`)}), per_project AS (
       SELECT b.vm_project, count(*) AS instances, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb
       FROM batch b JOIN moved m ON m.id = b.vm_id
       GROUP BY b.vm_project
     ), projects_locked AS (
       SELECT p.id FROM projects p WHERE p.id IN (SELECT vm_project FROM per_project) ORDER BY p.id FOR UPDATE
-    ), quota_released AS (
-      UPDATE projects p SET used_instances = p.used_instances - pp.instances, used_vcpus = p.used_vcpus - pp.vcpus,
-        used_memory_mb = p.used_memory_mb - pp.memory_mb, used_disk_gb = p.used_disk_gb - pp.disk_gb, updated_at = now()
-      FROM per_project pp JOIN projects_locked l ON l.id = pp.vm_project
-      WHERE p.id = pp.vm_project
-    ), finished AS (
+    ), quota_released AS (${quotaReturned(PER_PROJECT, {
+      from: Prisma.sql`per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project`,
+      where: Prisma.sql`project.id = per_project.vm_project`,
+    })}), finished AS (
       UPDATE operations o SET ${SUCCEEDED}
       FROM batch b
       WHERE o.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
