@@ -19,9 +19,9 @@ WITH batch AS (
     used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
   FROM per_host, pools p
   WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND h.used_vcpus + per_host.vcpus <= GREATEST(0, floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio))
+    AND h.used_memory_mb + per_host.memory_mb <= GREATEST(0, floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio))
+    AND h.used_disk_gb + per_host.disk_gb <= GREATEST(0, floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio))
   RETURNING h.id, h.pool_id, h.name, h.address
 ), admitted AS (
   SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
@@ -81,9 +81,9 @@ WITH batch AS (
     used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
   FROM per_host, pools p
   WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND h.used_vcpus + per_host.vcpus <= GREATEST(0, floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio))
+    AND h.used_memory_mb + per_host.memory_mb <= GREATEST(0, floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio))
+    AND h.used_disk_gb + per_host.disk_gb <= GREATEST(0, floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio))
   RETURNING h.id, h.pool_id, h.name, h.address
 ), admitted AS (
   SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
@@ -152,9 +152,9 @@ WITH batch AS (
     used_disk_gb = h.used_disk_gb + per_host.disk_gb, used_instances = h.used_instances + per_host.instances, updated_at = now()
   FROM per_host, pools p
   WHERE h.id = ANY($3::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-    AND h.used_vcpus + per_host.vcpus <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-    AND h.used_memory_mb + per_host.memory_mb <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-    AND h.used_disk_gb + per_host.disk_gb <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND h.used_vcpus + per_host.vcpus <= GREATEST(0, floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio))
+    AND h.used_memory_mb + per_host.memory_mb <= GREATEST(0, floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio))
+    AND h.used_disk_gb + per_host.disk_gb <= GREATEST(0, floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio))
   RETURNING h.id, h.pool_id, h.name, h.address
 ), admitted AS (
   SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id

@@ -10,9 +10,9 @@ WITH vm AS (
     used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
   FROM pools p
   WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-    AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-    AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-    AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND h.used_vcpus + $9 <= GREATEST(0, floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio))
+    AND h.used_memory_mb + $10 <= GREATEST(0, floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio))
+    AND h.used_disk_gb + $11 <= GREATEST(0, floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio))
     AND EXISTS (SELECT 1 FROM vm)
     AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
   RETURNING h.id
@@ -69,9 +69,9 @@ WITH vm AS (
     used_disk_gb = h.used_disk_gb + $5, used_instances = h.used_instances + $6, updated_at = now()
   FROM pools p
   WHERE h.id = $7::uuid AND h.id <> $8::uuid AND p.id = h.pool_id AND h.state = 'up' AND (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE
-    AND h.used_vcpus + $9 <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-    AND h.used_memory_mb + $10 <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-    AND h.used_disk_gb + $11 <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)
+    AND h.used_vcpus + $9 <= GREATEST(0, floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio))
+    AND h.used_memory_mb + $10 <= GREATEST(0, floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio))
+    AND h.used_disk_gb + $11 <= GREATEST(0, floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio))
     AND EXISTS (SELECT 1 FROM vm)
     AND NOT EXISTS (SELECT 1 FROM allocations WHERE vm_id = $12::uuid AND host_id = $13::uuid)
   RETURNING h.id

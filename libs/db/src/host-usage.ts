@@ -1,5 +1,6 @@
 import { Prisma } from './generated/prisma/client';
 import { IS_LIVE } from './hosts';
+import { offeredCapacitySql } from './offered-capacity';
 
 /** An amount of each resource: a value (sent as a parameter) or a column of the statement. */
 type Amount = number | Prisma.Sql;
@@ -44,15 +45,17 @@ export const PER_HOST: UsageChange = {
   instances: Prisma.raw('per_host.instances'),
 };
 
+const OFFERED = offeredCapacitySql('h', 'p');
+
 /**
  * Condition: host `h` is up, answered a heartbeat within pool `p`'s suspect timeout (a row that
  * says `up` proves nothing after an outage of the control plane), and still has room for `d`
- * under (total - dom0) x the pool's ratio.
+ * in what it offers (offeredCapacitySql: (total - dom0) x the pool's ratio).
  */
 export const hasRoomFor = (d: Omit<UsageChange, 'instances'>): Prisma.Sql => Prisma.sql`h.state = 'up' AND ${IS_LIVE}
-        AND h.used_vcpus + ${d.vcpus} <= floor((h.total_vcpus - h.reserved_vcpus) * p.cpu_allocation_ratio)
-        AND h.used_memory_mb + ${d.memoryMb} <= floor((h.total_memory_mb - h.reserved_memory_mb) * p.ram_allocation_ratio)
-        AND h.used_disk_gb + ${d.diskGb} <= floor((h.total_disk_gb - h.reserved_disk_gb) * p.disk_allocation_ratio)`;
+        AND h.used_vcpus + ${d.vcpus} <= ${OFFERED.vcpus}
+        AND h.used_memory_mb + ${d.memoryMb} <= ${OFFERED.memoryMb}
+        AND h.used_disk_gb + ${d.diskGb} <= ${OFFERED.diskGb}`;
 
 /** Statement: gives back to each host its usage in `perHost` (perHostSums, as a CTE's name or a subquery). */
 export const usageReturned = (perHost: Prisma.Sql): Prisma.Sql => Prisma.sql`
