@@ -6,53 +6,53 @@
 WITH current AS (
   SELECT * FROM operations WHERE id = $1::uuid
 ), older AS (
-  SELECT 1 FROM current c
-  WHERE c.kind <> 'create' AND c.vm_id IS NOT NULL AND EXISTS (
-    SELECT 1 FROM operations p
-    WHERE p.vm_id = c.vm_id AND p.status IN ('queued', 'running') AND p.created_at < c.created_at AND p.id <> c.id)
+  SELECT 1 FROM current
+  WHERE current.kind <> 'create' AND current.vm_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM operations prior
+    WHERE prior.vm_id = current.vm_id AND prior.status IN ('queued', 'running') AND prior.created_at < current.created_at AND prior.id <> current.id)
 ), scheduled AS (
-  UPDATE vms v SET state = 'scheduling', state_changed_at = now(), updated_at = now()
-  FROM current c
-  WHERE v.id = c.vm_id AND v.state = 'pending' AND c.kind = 'create' AND c.step IS NULL
-    AND c.status IN ('queued', 'running') AND NOT c.cancel_requested
-  RETURNING v.*
+  UPDATE vms vm SET state = 'scheduling', state_changed_at = now(), updated_at = now()
+  FROM current
+  WHERE vm.id = current.vm_id AND vm.state = 'pending' AND current.kind = 'create' AND current.step IS NULL
+    AND current.status IN ('queued', 'running') AND NOT current.cancel_requested
+  RETURNING vm.*
 ), started AS (
-  UPDATE operations o SET status = 'running', started_at = coalesce(o.started_at, now()), updated_at = now(),
+  UPDATE operations op SET status = 'running', started_at = coalesce(op.started_at, now()), updated_at = now(),
     step = CASE
       WHEN EXISTS (SELECT 1 FROM scheduled) THEN $2
-      WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN $3
-      ELSE o.step END,
+      WHEN current.kind = 'delete' AND vm.state IS DISTINCT FROM 'deleted' AND vm.id IS NOT NULL THEN $3
+      ELSE op.step END,
     progress = CASE
       WHEN EXISTS (SELECT 1 FROM scheduled) THEN $4
-      WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN $5
-      ELSE o.progress END
-  FROM current c LEFT JOIN vms v ON v.id = c.vm_id
-  WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
-  RETURNING o.id, o.started_at, o.step, o.progress, c.status AS was
+      WHEN current.kind = 'delete' AND vm.state IS DISTINCT FROM 'deleted' AND vm.id IS NOT NULL THEN $5
+      ELSE op.progress END
+  FROM current LEFT JOIN vms vm ON vm.id = current.vm_id
+  WHERE op.id = current.id AND op.status = current.status AND current.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
+  RETURNING op.id, op.started_at, op.step, op.progress, current.status AS was
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS part, c.project_id AS project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
-      jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code) AS data
-    FROM current c JOIN started s ON s.was = 'queued'
+    SELECT 1 AS part, current.project_id AS project_id, 'operation' AS resource_type, current.id AS resource_id, 'operation.status' AS type,
+      jsonb_build_object('kind', current.kind::text, 'status', 'running', 'progress', current.progress, 'vmId', current.vm_id::text, 'errorCode', current.error_code) AS data
+    FROM current JOIN started ON started.was = 'queued'
     UNION ALL
-    SELECT 2 AS part, c.project_id AS project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
+    SELECT 2 AS part, current.project_id AS project_id, 'vm' AS resource_type, scheduled.id AS resource_id, 'vm.state' AS type,
       jsonb_build_object('state', 'scheduling', 'hostId', NULL) AS data
-    FROM current c, scheduled m
+    FROM current, scheduled
   ) e ORDER BY part
 )
 SELECT current.id AS "id", current.kind::text AS "kind", current.status::text AS "status", current.progress AS "progress", current.project_id AS "projectId", current.vm_id AS "vmId", current.host_id AS "hostId", current.step AS "step", current.attempts AS "attempts", current.params AS "params", current.error_code AS "errorCode", current.error_message AS "errorMessage", current.error_details AS "errorDetails", current.correlation_id AS "correlationId", current.requested_by AS "requestedBy", current.cancel_requested AS "cancelRequested", current.created_at AS "createdAt", current.started_at AS "startedAt", current.finished_at AS "finishedAt", current.updated_at AS "updatedAt", EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
   (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",
   CASE WHEN current.kind = 'delete' THEN (
-    SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'name', h.name, 'address', h.address, 'state', h.state::text) ORDER BY a.created_at), '[]'::jsonb)
-    FROM allocations a JOIN hosts h ON h.id = a.host_id WHERE a.vm_id = current.vm_id) END AS holders,
-  v.id AS "vm.id", v.project_id AS "vm.projectId", v.name AS "vm.name", v.state::text AS "vm.state", v.power_state::text AS "vm.powerState", v.host_id AS "vm.hostId", v.pool_id AS "vm.poolId", v.flavor_id AS "vm.flavorId", v.image_id AS "vm.imageId", v.guest_type::text AS "vm.guestType", v.vcpus AS "vm.vcpus", v.memory_mb AS "vm.memoryMb", v.disk_gb AS "vm.diskGb", v.ha_priority::text AS "vm.haPriority", v.server_group_id AS "vm.serverGroupId", v.expires_at AS "vm.expiresAt", v.metadata AS "vm.metadata", v.user_data AS "vm.userData", v.epoch AS "vm.epoch", v.dom_id AS "vm.domId", v.error_code AS "vm.errorCode", v.error_message AS "vm.errorMessage", v.state_changed_at AS "vm.stateChangedAt", v.created_at AS "vm.createdAt", v.updated_at AS "vm.updatedAt", v.deleted_at AS "vm.deletedAt"
+    SELECT coalesce(jsonb_agg(jsonb_build_object('id', host.id, 'name', host.name, 'address', host.address, 'state', host.state::text) ORDER BY claim.created_at), '[]'::jsonb)
+    FROM allocations claim JOIN hosts host ON host.id = claim.host_id WHERE claim.vm_id = current.vm_id) END AS holders,
+  vm_now.id AS "vm.id", vm_now.project_id AS "vm.projectId", vm_now.name AS "vm.name", vm_now.state::text AS "vm.state", vm_now.power_state::text AS "vm.powerState", vm_now.host_id AS "vm.hostId", vm_now.pool_id AS "vm.poolId", vm_now.flavor_id AS "vm.flavorId", vm_now.image_id AS "vm.imageId", vm_now.guest_type::text AS "vm.guestType", vm_now.vcpus AS "vm.vcpus", vm_now.memory_mb AS "vm.memoryMb", vm_now.disk_gb AS "vm.diskGb", vm_now.ha_priority::text AS "vm.haPriority", vm_now.server_group_id AS "vm.serverGroupId", vm_now.expires_at AS "vm.expiresAt", vm_now.metadata AS "vm.metadata", vm_now.user_data AS "vm.userData", vm_now.epoch AS "vm.epoch", vm_now.dom_id AS "vm.domId", vm_now.error_code AS "vm.errorCode", vm_now.error_message AS "vm.errorMessage", vm_now.state_changed_at AS "vm.stateChangedAt", vm_now.created_at AS "vm.createdAt", vm_now.updated_at AS "vm.updatedAt", vm_now.deleted_at AS "vm.deletedAt"
 FROM current LEFT JOIN LATERAL (
   -- the VM as it now is: as begin moved it, else as the statement read it
   SELECT * FROM scheduled
   UNION ALL
   SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
-) v ON true;
+) vm_now ON true;
 -- $1 = '00000000-0000-4000-8000-000000000030'
 -- $2 = 'placing'
 -- $3 = 'destroying'

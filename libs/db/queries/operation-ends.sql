@@ -6,28 +6,28 @@
   WITH batch AS (SELECT * FROM unnest(
     $1::uuid[], $2::uuid[], $3::uuid[],
     $4::uuid[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[]
-  ) WITH ORDINALITY AS b(vm_id, vm_project, host_id, op_id, op_project, kind, dom_id, power_state, from_state, n)), moved AS (
-    UPDATE vms v SET state = 'running', dom_id = b.dom_id, power_state = b.power_state::"PowerState",
+  ) WITH ORDINALITY AS item(vm_id, vm_project, host_id, op_id, op_project, kind, dom_id, power_state, from_state, n)), moved AS (
+    UPDATE vms vm SET state = 'running', dom_id = batch.dom_id, power_state = batch.power_state::"PowerState",
       error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
-    FROM batch b
-    WHERE v.id = ANY($10::uuid[]) AND v.id = b.vm_id AND v.state = b.from_state::"VmState"
-    RETURNING v.id
+    FROM batch
+    WHERE vm.id = ANY($10::uuid[]) AND vm.id = batch.vm_id AND vm.state = batch.from_state::"VmState"
+    RETURNING vm.id
   ), finished AS (
-    UPDATE operations o SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+    UPDATE operations op SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()
-    FROM batch b JOIN moved m ON m.id = b.vm_id
-    WHERE o.id = ANY($11::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
-    RETURNING o.id
+    FROM batch JOIN moved ON moved.id = batch.vm_id
+    WHERE op.id = ANY($11::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+    RETURNING op.id
   ), recorded AS (
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
     SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, b.n AS n, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'running', 'hostId', b.host_id::text) AS data
-      FROM batch b JOIN moved m ON m.id = b.vm_id
+      SELECT 1 AS part, batch.n AS n, batch.vm_project AS project_id, 'vm' AS resource_type, batch.vm_id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'running', 'hostId', batch.host_id::text) AS data
+      FROM batch JOIN moved ON moved.id = batch.vm_id
       UNION ALL
-      SELECT 2 AS part, b.n AS n, b.op_project AS project_id, 'operation' AS resource_type, b.op_id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL) AS data
-      FROM batch b JOIN finished f ON f.id = b.op_id
+      SELECT 2 AS part, batch.n AS n, batch.op_project AS project_id, 'operation' AS resource_type, batch.op_id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', batch.kind, 'status', 'succeeded', 'progress', 100, 'vmId', batch.vm_id::text, 'errorCode', NULL) AS data
+      FROM batch JOIN finished ON finished.id = batch.op_id
     ) e ORDER BY n, part
   )
   SELECT id::text AS id FROM moved;
@@ -49,19 +49,19 @@ error_message = NULL, updated_at = now()
     $1::uuid[], $2::uuid[], $3::uuid[],
     $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::int[],
       $9::int[], $10::int[]
-  ) WITH ORDINALITY AS b(vm_id, vm_project, host_id, op_id, op_project, kind, state, vcpus, memory_mb, disk_gb, n)), moved AS (
-    UPDATE vms v SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
+  ) WITH ORDINALITY AS item(vm_id, vm_project, host_id, op_id, op_project, kind, state, vcpus, memory_mb, disk_gb, n)), moved AS (
+    UPDATE vms vm SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
       state_changed_at = now(), updated_at = now()
-    FROM batch b
-    WHERE v.id = ANY($11::uuid[]) AND v.id = b.vm_id AND v.state = b.state::"VmState"
-    RETURNING v.id
+    FROM batch
+    WHERE vm.id = ANY($11::uuid[]) AND vm.id = batch.vm_id AND vm.state = batch.state::"VmState"
+    RETURNING vm.id
   ), hosts_locked AS (
-    SELECT h.id FROM hosts h
-    WHERE h.id IN (SELECT a.host_id FROM allocations a JOIN moved m ON m.id = a.vm_id)
-    ORDER BY h.id FOR UPDATE
+    SELECT host.id FROM hosts host
+    WHERE host.id IN (SELECT claim.host_id FROM allocations claim JOIN moved ON moved.id = claim.vm_id)
+    ORDER BY host.id FOR UPDATE
   ), freed AS (
-    DELETE FROM allocations a USING moved m WHERE a.vm_id = ANY($12::uuid[]) AND a.vm_id = m.id
-    RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
+    DELETE FROM allocations claim USING moved WHERE claim.vm_id = ANY($12::uuid[]) AND claim.vm_id = moved.id
+    RETURNING claim.host_id, claim.vcpus, claim.memory_mb, claim.disk_gb
   ), freed_per_host AS (
     SELECT host_id, sum(vcpus) AS vcpus, sum(memory_mb) AS memory_mb, sum(disk_gb) AS disk_gb, count(*) AS instances
     FROM freed JOIN hosts_locked ON hosts_locked.id = freed.host_id
@@ -73,11 +73,11 @@ error_message = NULL, updated_at = now()
     FROM freed_per_host per_host
     WHERE h.id = per_host.host_id
   ), per_project AS (
-    SELECT b.vm_project, count(*) AS instances, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb
-    FROM batch b JOIN moved m ON m.id = b.vm_id
-    GROUP BY b.vm_project
+    SELECT batch.vm_project, count(*) AS instances, sum(batch.vcpus) AS vcpus, sum(batch.memory_mb) AS memory_mb, sum(batch.disk_gb) AS disk_gb
+    FROM batch JOIN moved ON moved.id = batch.vm_id
+    GROUP BY batch.vm_project
   ), projects_locked AS (
-    SELECT p.id FROM projects p WHERE p.id IN (SELECT vm_project FROM per_project) ORDER BY p.id FOR UPDATE
+    SELECT project.id FROM projects project WHERE project.id IN (SELECT vm_project FROM per_project) ORDER BY project.id FOR UPDATE
   ), quota_released AS (
     UPDATE projects project SET
       used_instances = project.used_instances - per_project.instances,
@@ -88,21 +88,21 @@ error_message = NULL, updated_at = now()
     FROM per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project
     WHERE project.id = per_project.vm_project
   ), finished AS (
-    UPDATE operations o SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
+    UPDATE operations op SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()
-    FROM batch b
-    WHERE o.id = ANY($13::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
-    RETURNING o.id
+    FROM batch
+    WHERE op.id = ANY($13::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+    RETURNING op.id
   )
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
     SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS part, b.n AS n, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', 'deleted', 'hostId', b.host_id::text) AS data
-      FROM batch b JOIN moved m ON m.id = b.vm_id
+      SELECT 1 AS part, batch.n AS n, batch.vm_project AS project_id, 'vm' AS resource_type, batch.vm_id AS resource_id, 'vm.state' AS type,
+        jsonb_build_object('state', 'deleted', 'hostId', batch.host_id::text) AS data
+      FROM batch JOIN moved ON moved.id = batch.vm_id
       UNION ALL
-      SELECT 2 AS part, b.n AS n, b.op_project AS project_id, 'operation' AS resource_type, b.op_id AS resource_id, 'operation.status' AS type,
-        jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL) AS data
-      FROM batch b JOIN finished f ON f.id = b.op_id
+      SELECT 2 AS part, batch.n AS n, batch.op_project AS project_id, 'operation' AS resource_type, batch.op_id AS resource_id, 'operation.status' AS type,
+        jsonb_build_object('kind', batch.kind, 'status', 'succeeded', 'progress', 100, 'vmId', batch.vm_id::text, 'errorCode', NULL) AS data
+      FROM batch JOIN finished ON finished.id = batch.op_id
     ) e ORDER BY n, part;
 -- $1 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $2 = ["00000000-0000-4000-8000-000000000001","00000000-0000-4000-8000-000000000002"]
