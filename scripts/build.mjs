@@ -16,7 +16,7 @@ run(bin('swc'), ['apps', 'libs', 'bench', '-d', out, '--copy-files', '--quiet', 
 
 function generate() {
   // Prisma's CLI fetches a schema engine at start even for `generate`, which needs none;
-  // pointing it at a stand-in keeps it offline (see ENVIRONMENT.md).
+  // pointing it at a stand-in keeps it offline (see docs/DEVELOPMENT.md).
   run(bin('prisma'), ['generate'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1' },

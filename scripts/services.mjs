@@ -33,7 +33,7 @@ export async function ensurePostgres(url, stateDir) {
   const { hostname, port } = new URL(url);
   const p = Number(port || 5432);
   if (await reachable(hostname, p)) return async () => {};
-  // Debian's own cluster, as on these machines (ENVIRONMENT.md)
+  // Debian's own cluster (docs/DEVELOPMENT.md)
   if (which('pg_ctlcluster') && existsSync('/etc/postgresql')) {
     const version = readdirSync('/etc/postgresql')[0];
     console.log(`› starting PostgreSQL ${version} (pg_ctlcluster)`);
