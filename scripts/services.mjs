@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 
 export function reachable(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
@@ -21,7 +22,7 @@ export function reachable(host, port, timeoutMs = 1000) {
 async function waitReachable(host, port, seconds) {
   for (let i = 0; i < seconds * 4; i++) {
     if (await reachable(host, port)) return true;
-    await new Promise((r) => setTimeout(r, 250));
+    await wait(250);
   }
   return false;
 }
