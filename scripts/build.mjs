@@ -4,10 +4,11 @@
 // usage: node scripts/build.mjs [--out <dir>]   (default dist/; tests honour XENPLANE_DIST_DIR)
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bin, ensureInstalled, root, run } from './lib.mjs';
 
-const outArg = process.argv.indexOf('--out');
-const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist');
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 ensureInstalled();
 generate();
