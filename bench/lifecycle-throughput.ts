@@ -25,8 +25,7 @@ async function main() {
     schedulers: arg('schedulers', 1),
     logLevel: 'warn',
     agentEnv: { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0' },
-    // the scheduler and api on their defaults (SCHEDULER_CONCURRENCY 128, HOST_OPERATION_CONCURRENCY
-    // 4, DB_POOL_SIZE 10; until 2026-12-02 this ran them at 64, 8 and 20)
+    // the scheduler and api on their defaults, so that the figures are those of a default cloud
     // --profile DIR: CPU profiles of every process, to see where the time goes
     ...(args.maybe('profile') !== undefined
       ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${args.maybe('profile')}`]])) }
