@@ -38,7 +38,7 @@ describe('crashes mid-operation', () => {
     expect(await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'building' } })).toBeGreaterThan(0);
     await cloud.schedulers[0]!.kill();
     expect(await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })).toBeGreaterThan(0);
-    cloud.addScheduler();
+    await cloud.addScheduler();
 
     const ops = await waitForOperations(cloud, opIds, 120_000);
     expect(ops.map((o) => o.status)).toEqual(Array(24).fill('succeeded'));
@@ -55,7 +55,7 @@ describe('crashes mid-operation', () => {
     const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
     await new Promise((r) => setTimeout(r, 100));
     await cloud.schedulers[cloud.schedulers.length - 1]!.kill();
-    cloud.addScheduler();
+    await cloud.addScheduler();
     const done = await waitForOperations(cloud, deletes.map((d) => d.body.id), 120_000);
     expect(done.map((o) => o.status)).toEqual(Array(10).fill('succeeded'));
     expect(await cloud.db.allocation.count({ where: { vmId: { in: vms.map((v) => v.id) } } })).toBe(0);
@@ -89,7 +89,7 @@ describe('crashes mid-operation', () => {
     const vms = await cloud.db.vm.findMany({ where: { name: { startsWith: 'agent-crash-' }, state: 'running' } });
     await cloud.schedulers.at(-1)!.stop();
     const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
-    cloud.addScheduler();
+    await cloud.addScheduler();
     await new Promise((r) => setTimeout(r, 300));
     await cloud.agents!.kill();
     await new Promise((r) => setTimeout(r, 1500));

@@ -56,7 +56,7 @@ describe('host monitors: each replica polls its share of the hosts', () => {
       expect((await cloud.api.get(`/v1/vms/${res.body.vms[0].id}`)).body.state).toBe('pending');
       expect((await cloud.api.get(`/v1/operations/${res.body.operations[0].id}`)).body.status).toBe('queued');
 
-      const operations = cloud.addScheduler({ SCHEDULER_ROLES: 'operations' });
+      const operations = await cloud.addScheduler({ SCHEDULER_ROLES: 'operations' });
       const vm = await cloud.waitForVmState(res.body.vms[0].id, 'running', 30_000);
       expect(vm.hostId).toBeTruthy();
       expect(latestShare(operations)).toBeUndefined();

@@ -236,7 +236,7 @@ describe('host maintenance', () => {
       intervalMs: 50,
     });
     await cloud.schedulers.at(-1)!.kill();
-    cloud.addScheduler();
+    await cloud.addScheduler();
     const op = await cloud.waitForOperation(res.body.id, 120_000);
     expect(op).toMatchObject({ status: 'succeeded', progress: 100 });
     expect(await vmsOn(drained.id)).toEqual([]);
@@ -307,7 +307,7 @@ describe('host maintenance', () => {
     const cancelled = await cloud.api.post(`/v1/operations/${res.body.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', kind: 'evacuate' });
-    cloud.addScheduler();
+    await cloud.addScheduler();
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await cloud.api.get(`/v1/operations/${res.body.id}`)).body.status).toBe('cancelled');
     expect(await movesOf(res.body.id)).toEqual([]);

@@ -203,7 +203,7 @@ describe('migration', () => {
     await reached(op.id, 'migrating');
     await new Promise((r) => setTimeout(r, 500)); // pages are on the wire
     await cloud.schedulers.at(-1)!.kill();
-    cloud.addScheduler();
+    await cloud.addScheduler();
     const done = await cloud.waitForOperation(op.id, 90_000);
     expect(done.status).toBe('succeeded');
     const after = await expectTruthRecorded(vm.id);

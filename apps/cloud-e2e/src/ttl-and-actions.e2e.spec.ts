@@ -66,7 +66,7 @@ describe('time to live, power actions and cancellation', () => {
     expect(cancel.body.status).toBe('cancelled');
     const vm = (await cloud.api.get(`/v1/vms/${res.body.vms[0].id}`)).body;
     expect(vm.state).toBe('deleted');
-    cloud.addScheduler();
+    await cloud.addScheduler();
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await cloud.api.get(`/v1/operations/${opId}`)).body.status).toBe('cancelled');
     expect(await cloud.db.allocation.count({ where: { vmId: vm.id } })).toBe(0);

@@ -161,15 +161,27 @@ export class Cloud {
     }).start();
     await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
     await this.setDefaultPoolLiveness();
-    for (let i = 0; i < (this.opts.schedulers ?? 1); i++) this.addScheduler();
+    await Promise.all(Array.from({ length: this.opts.schedulers ?? 1 }, () => this.addScheduler()));
     const hosts = this.opts.hosts ?? 3;
     if (hosts > 0) await this.startAgents(hosts);
   }
 
-  /** One more scheduler process (they race for the same queue); env on top of schedulerEnv. */
-  addScheduler(env: Record<string, string> = {}): ManagedProcess {
-    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', { ...this.opts.schedulerEnv, ...env }).start();
+  /**
+   * One more scheduler process (they race for the same queue); env on top of schedulerEnv.
+   * Resolves once it is ready: it logged "scheduler started", which its main() does after every
+   * worker, monitor and periodic job was set up (not merely once it was spawned).
+   */
+  async addScheduler(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ManagedProcess> {
+    // the readiness line is an info line: a cloud that logs less still has its schedulers say it
+    const quiet = ['warn', 'error', 'fatal', 'silent'].includes(this.env['LOG_LEVEL'] ?? '');
+    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', {
+      ...(quiet ? { LOG_LEVEL: 'info' } : {}),
+      ...this.opts.schedulerEnv,
+      ...env,
+    }).start();
+    // kept before the wait, so that stop() ends it and logs() shows it whatever happens
     this.schedulers.push(p);
+    await p.waitForOutput('"msg":"scheduler started"', timeoutMs);
     return p;
   }
 
