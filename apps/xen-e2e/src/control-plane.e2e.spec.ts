@@ -145,7 +145,9 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
   afterAll(async () => {
     if (serve && serve.exitCode === null) {
       serve.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 1000));
+      // its exit, at most 10 s (it kills its QEMU on the way out); the group is killed below either way
+      const exited = new Promise((r) => serve!.once('exit', r));
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
     // belt and braces: QEMU runs in its own process group
     if (qemuPid) {
