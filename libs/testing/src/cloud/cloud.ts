@@ -375,6 +375,23 @@ export class Cloud {
     return this.redis;
   }
 
+  /**
+   * Whether an operation's job is in the schedulers' queues: BullMQ keeps a job under its id (the
+   * operation's) until a scheduler has run it to completion, then removes it.
+   */
+  async hasQueuedJob(operationId: string): Promise<boolean> {
+    const keys = ['operations', 'ha-restarts'].map((queue) => `${this.queuePrefix}:${queue}:${operationId}`);
+    return (await this.redisClient().exists(...keys)) > 0;
+  }
+
+  /**
+   * Until a scheduler has taken an operation's job and run it to completion (it left the queues):
+   * the scheduler has had its chance to act on the operation. For tests that then show it did not.
+   */
+  async waitForJobDone(operationId: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(`the job of operation ${operationId} run to completion`, async () => ((await this.hasQueuedJob(operationId)) ? undefined : true), { timeoutMs, intervalMs: 50 });
+  }
+
   /** Deletes every Redis key of this cloud's queues (what a Redis restart without persistence does). */
   async flushQueues(): Promise<number> {
     const redis = this.redisClient();
