@@ -11,6 +11,39 @@ describe('crashes mid-operation', () => {
     cloud = await Cloud.start({ hosts: 3, agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '300' }, liveness: { suspectAfterMs: 10_000, deadAfterMs: 20_000 } });
   });
   afterAll(() => cloud?.stop());
+  // each test counts only what it made; what it leaves running is deleted here, not left to the next
+  afterEach(async () => {
+    const left = await cloud.db.vm.findMany({ where: { state: { notIn: ['deleting', 'deleted'] } }, select: { id: true } });
+    const deletes = await Promise.all(left.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
+    await waitForOperations(cloud, deletes.filter((d) => d.status === 202).map((d) => d.body.id), 120_000);
+  });
+
+  /** Creates count VMs and waits until each is running: what a test kills things under. */
+  async function runningVms(name: string, count: number): Promise<string[]> {
+    const res = await cloud.api.post('/v1/vms', { name, flavor: 'xp.micro', image: 'tiny-pv', count });
+    const ops = await waitForOperations(cloud, res.body.operations.map((o: any) => o.id), 120_000);
+    expect(ops.map((o) => o.status)).toEqual(Array(count).fill('succeeded'));
+    return res.body.vms.map((v: any) => v.id);
+  }
+
+  /** Until one of the operations is running: a scheduler has taken it and is acting on it. */
+  const someRunning = (opIds: string[]) =>
+    waitFor('one of the operations running', async () => ((await cloud.db.operation.count({ where: { id: { in: opIds }, status: 'running' } })) > 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
+
+  /**
+   * Until the scheduler has met the killed agents: one of the operations failed a call to them
+   * and waits for its next attempt (recorded as "retrying after: ..."). Only then are they
+   * started again, so the test proves a recovery from an outage the control plane saw.
+   */
+  const retriedAfterAgentsDied = (opIds: string[]) =>
+    waitFor(
+      'an operation retrying after a call to the killed agents failed',
+      async () => ((await cloud.db.operation.count({ where: { id: { in: opIds }, errorMessage: { startsWith: 'retrying after:' } } })) > 0 ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
 
   async function expectEachVmLivedOnce(vmIds: string[]) {
     const lives = (await cloud.domainLives()).filter((l) => vmIds.includes(l.vmId) && l.endReason !== 'create_aborted');
@@ -34,11 +67,13 @@ describe('crashes mid-operation', () => {
     const vmIds: string[] = res.body.vms.map((v: any) => v.id);
     // some are building on the hosts, some still queued
     await cloud.waitForHosts(3);
-    await new Promise((r) => setTimeout(r, 700));
-    expect(await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'building' } })).toBeGreaterThan(0);
+    await waitFor('one of the 24 VMs building', async () => ((await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'building' } })) > 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
     await cloud.schedulers[0]!.kill();
     expect(await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })).toBeGreaterThan(0);
-    cloud.addScheduler();
+    await cloud.addScheduler();
 
     const ops = await waitForOperations(cloud, opIds, 120_000);
     expect(ops.map((o) => o.status)).toEqual(Array(24).fill('succeeded'));
@@ -51,11 +86,14 @@ describe('crashes mid-operation', () => {
   });
 
   it('SIGKILL of the scheduler mid-delete: the deletes finish and free everything', async () => {
-    const vms = (await cloud.db.vm.findMany({ where: { name: { startsWith: 'crash-' }, state: 'running' } })).slice(0, 10);
+    const vms = (await runningVms('crash-delete', 10)).map((id) => ({ id }));
     const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
-    await new Promise((r) => setTimeout(r, 100));
+    const opIds: string[] = deletes.map((d) => d.body.id);
+    await someRunning(opIds);
     await cloud.schedulers[cloud.schedulers.length - 1]!.kill();
-    cloud.addScheduler();
+    // killed mid-delete: some were still open
+    expect(await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })).toBeGreaterThan(0);
+    await cloud.addScheduler();
     const done = await waitForOperations(cloud, deletes.map((d) => d.body.id), 120_000);
     expect(done.map((o) => o.status)).toEqual(Array(10).fill('succeeded'));
     expect(await cloud.db.allocation.count({ where: { vmId: { in: vms.map((v) => v.id) } } })).toBe(0);
@@ -64,6 +102,8 @@ describe('crashes mid-operation', () => {
   });
 
   it('SIGKILL of the agents mid-create: the creates finish once the agents are back, none twice', async () => {
+    // VMs already running when the agents die: Xen outlives its agent, they must still run after
+    const bystanders = await runningVms('bystander', 3);
     const res = await cloud.api.post('/v1/vms', { name: 'agent-crash', flavor: 'xp.micro', image: 'tiny-pv', count: 9 });
     const opIds: string[] = res.body.operations.map((o: any) => o.id);
     const vmIds: string[] = res.body.vms.map((v: any) => v.id);
@@ -75,24 +115,27 @@ describe('crashes mid-operation', () => {
       return placed === 9 && building > 0 ? true : undefined;
     }, { intervalMs: 20 });
     await cloud.agents!.kill();
-    await new Promise((r) => setTimeout(r, 1500));
+    await retriedAfterAgentsDied(opIds);
     cloud.agents!.start();
     const ops = await waitForOperations(cloud, opIds, 120_000);
     // the whole operation when one did not succeed: its error says why
     expect(ops.filter((o) => o.status !== 'succeeded')).toEqual([]);
     await expectEachVmLivedOnce(vmIds);
     // the VMs that were running before the agents died are still running: Xen outlived its agent
-    expect(await cloud.db.vm.count({ where: { name: { startsWith: 'crash-' }, state: 'running' } })).toBe(14);
+    expect(await cloud.db.vm.count({ where: { id: { in: bystanders }, state: 'running' } })).toBe(3);
+    expect((await cloud.domainLives()).filter((l) => bystanders.includes(l.vmId) && !l.endedAt)).toHaveLength(3);
   });
 
   it('SIGKILL of the agents mid-delete: the deletes finish once the agents are back', async () => {
-    const vms = await cloud.db.vm.findMany({ where: { name: { startsWith: 'agent-crash-' }, state: 'running' } });
+    const vms = (await runningVms('agent-delete', 9)).map((id) => ({ id }));
     await cloud.schedulers.at(-1)!.stop();
     const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
-    cloud.addScheduler();
-    await new Promise((r) => setTimeout(r, 300));
+    const opIds: string[] = deletes.map((d) => d.body.id);
+    await cloud.addScheduler();
+    // the new scheduler is at the deletes when the agents die, and fails a call to them before they are back
+    await someRunning(opIds);
     await cloud.agents!.kill();
-    await new Promise((r) => setTimeout(r, 1500));
+    await retriedAfterAgentsDied(opIds);
     cloud.agents!.start();
     const done = await waitForOperations(cloud, deletes.map((d) => d.body.id), 120_000);
     expect(done.map((o) => o.status)).toEqual(Array(vms.length).fill('succeeded'));

@@ -152,7 +152,7 @@ describe('HA restarts', () => {
     const scheduler = cloud.schedulers.at(-1)!;
     await scheduler.kill();
     expect((await restartsOf(ids)).filter((o) => o.status === 'succeeded').length).toBeLessThan(12);
-    cloud.addScheduler();
+    await cloud.addScheduler();
 
     const restarts = await waitForOperations(cloud, (await restartsOf(ids)).map((o) => o.id), 120_000);
     expect(restarts.map((o) => o.status)).toEqual(Array(12).fill('succeeded'));

@@ -31,8 +31,12 @@ describe('host monitors: each replica polls its share of the hosts', () => {
         const s = latestShare(second);
         return s?.monitors === 1 && s.hosts === 6 ? true : undefined;
       });
-      // longer than the dead timeout (6 s): a host left unpolled would be down by now
-      await new Promise((r) => setTimeout(r, 7_000));
+      // every host answered the survivor later than the dead timeout (6 s) after the kill: a host
+      // left unpolled would have been declared down by then, and would not get here
+      const pastDead = new Date(killedAt.getTime() + 7_000);
+      await waitFor('a heartbeat of each host more than the dead timeout after the kill', async () =>
+        (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: pastDead } } })) === 6 ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 100 });
       expect(await hostStates(cloud)).toEqual(Array(6).fill('up'));
       const downs = await cloud.db.event.findMany({ where: { resourceType: 'host', createdAt: { gte: killedAt } } });
       expect(downs.map((e) => (e.data as { state: string }).state)).not.toContain('down');
@@ -52,11 +56,17 @@ describe('host monitors: each replica polls its share of the hosts', () => {
     it('a monitor takes no operation; an operations replica builds the VM; the hosts stay up throughout', async () => {
       const res = await cloud.api.post('/v1/vms', { name: 'roles', flavor: 'xp.micro', image: 'tiny-pv' });
       expect(res.status).toBe(202);
-      await new Promise((r) => setTimeout(r, 2_000));
+      // the job is there to take, and the monitor polled both hosts twice since (a second at
+      // heartbeats every 500 ms): a scheduler with an operations worker would have taken it by now
+      expect(await cloud.hasQueuedJob(res.body.operations[0].id)).toBe(true);
+      const since = new Date(Date.now() + 1_000);
+      await waitFor('both hosts polled twice since the create', async () =>
+        (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: since } } })) === 2 ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 100 });
       expect((await cloud.api.get(`/v1/vms/${res.body.vms[0].id}`)).body.state).toBe('pending');
       expect((await cloud.api.get(`/v1/operations/${res.body.operations[0].id}`)).body.status).toBe('queued');
 
-      const operations = cloud.addScheduler({ SCHEDULER_ROLES: 'operations' });
+      const operations = await cloud.addScheduler({ SCHEDULER_ROLES: 'operations' });
       const vm = await cloud.waitForVmState(res.body.vms[0].id, 'running', 30_000);
       expect(vm.hostId).toBeTruthy();
       expect(latestShare(operations)).toBeUndefined();

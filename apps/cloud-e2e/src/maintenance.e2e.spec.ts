@@ -236,7 +236,7 @@ describe('host maintenance', () => {
       intervalMs: 50,
     });
     await cloud.schedulers.at(-1)!.kill();
-    cloud.addScheduler();
+    await cloud.addScheduler();
     const op = await cloud.waitForOperation(res.body.id, 120_000);
     expect(op).toMatchObject({ status: 'succeeded', progress: 100 });
     expect(await vmsOn(drained.id)).toEqual([]);
@@ -262,7 +262,8 @@ describe('host maintenance', () => {
 
     // the migrations under way end by themselves; no new one starts
     const moves = await movesEnded(op.id);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // the evacuation's job has had its next look (it ran to completion, finding it cancelled)
+    await cloud.waitForJobDone(op.id);
     expect(await movesOf(op.id)).toHaveLength(moves.length);
     expect(moves.length).toBeLessThanOrEqual(2 * K);
     const moved = moves.filter((m) => m.status === 'succeeded').map((m) => m.vmId);
@@ -307,8 +308,10 @@ describe('host maintenance', () => {
     const cancelled = await cloud.api.post(`/v1/operations/${res.body.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', kind: 'evacuate' });
-    cloud.addScheduler();
-    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await cloud.hasQueuedJob(res.body.id)).toBe(true);
+    await cloud.addScheduler();
+    // the new scheduler took the cancelled evacuation's job and let it go: it had its chance
+    await cloud.waitForJobDone(res.body.id);
     expect((await cloud.api.get(`/v1/operations/${res.body.id}`)).body.status).toBe('cancelled');
     expect(await movesOf(res.body.id)).toEqual([]);
     expect((await vmsOn(drained.id)).map((v) => v.id).sort()).toEqual(vms.map((v) => v.id).sort());

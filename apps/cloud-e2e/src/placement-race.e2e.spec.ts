@@ -1,4 +1,4 @@
-import { Cloud } from '@xenplane/testing';
+import { Cloud, waitFor } from '@xenplane/testing';
 
 /**
  * Two schedulers race for a pool with room for exactly 1,500 micro VMs (10 hosts of 150) and
@@ -31,11 +31,11 @@ describe('racing schedulers', () => {
     const opIds: string[] = answers.flatMap((a) => a.body.operations.map((o: any) => o.id));
     expect(opIds).toHaveLength(2000);
 
-    for (;;) {
-      const open = await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } });
-      if (open === 0) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitFor(
+      'all 2,000 operations ended',
+      async () => ((await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })) === 0 ? true : undefined),
+      { timeoutMs: 240_000, intervalMs: 250 },
+    );
     const byStatus = await cloud.db.operation.groupBy({ by: ['status', 'errorCode'], where: { id: { in: opIds } }, _count: true });
     const count = (status: string, code: string | null) => byStatus.find((g) => g.status === status && g.errorCode === code)?._count ?? 0;
     expect(count('succeeded', null)).toBe(1500);

@@ -19,7 +19,7 @@ describe('Redis loses every job', () => {
     expect((await cloud.redisClient().keys(`${cloud.queuePrefix}:operations:*`)).length).toBe(0);
     expect(await cloud.db.operation.count({ where: { id: { in: ids }, status: 'queued' } })).toBe(10);
 
-    cloud.addScheduler();
+    await cloud.addScheduler();
     const ops = await waitForOperations(cloud, ids, 60_000);
     expect(ops.map((o) => o.status)).toEqual(Array(10).fill('succeeded'));
     expect(await cloud.db.vm.count({ where: { name: { startsWith: 'flushed-' }, state: 'running' } })).toBe(10);

@@ -32,7 +32,10 @@ describe('time to live, power actions and cancellation', () => {
     const patched = await cloud.api.patch(`/v1/vms/${vm.id}`, { ttlSeconds: 3600 });
     expect(patched.status).toBe(200);
     expect(new Date(patched.body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 3_500_000);
-    await new Promise((r) => setTimeout(r, 4_000));
+    // a witness that expires after the first TTL would have: once the reaper (which takes the
+    // earliest expiry first) has deleted it, it has had its chance at the extended VM
+    const witness = await runningVm('witness', { ttlSeconds: 3 });
+    await cloud.waitForVmState(witness.id, 'deleted', 20_000);
     expect((await cloud.api.get(`/v1/vms/${vm.id}`)).body.state).toBe('running');
   });
 
@@ -66,8 +69,10 @@ describe('time to live, power actions and cancellation', () => {
     expect(cancel.body.status).toBe('cancelled');
     const vm = (await cloud.api.get(`/v1/vms/${res.body.vms[0].id}`)).body;
     expect(vm.state).toBe('deleted');
-    cloud.addScheduler();
-    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await cloud.hasQueuedJob(opId)).toBe(true);
+    await cloud.addScheduler();
+    // the new scheduler took the cancelled operation's job and let it go: it had its chance
+    await cloud.waitForJobDone(opId);
     expect((await cloud.api.get(`/v1/operations/${opId}`)).body.status).toBe('cancelled');
     expect(await cloud.db.allocation.count({ where: { vmId: vm.id } })).toBe(0);
     const again = await cloud.api.post(`/v1/operations/${opId}/cancel`);

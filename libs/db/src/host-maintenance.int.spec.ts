@@ -1,4 +1,4 @@
-import { createTestDatabase, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, seedTestCatalog, type TestDatabase, waitFor } from '@xenplane/testing';
 import { cancelEvacuation, createEvacuation, evacuationMoves, lockHost, openEvacuation } from './host-maintenance';
 import { beginVmOperation } from './vm-operations';
 
@@ -55,16 +55,30 @@ describe('host maintenance rows (real Postgres)', () => {
   it('lockHost makes two callers on one host take turns, and says when there is no host', async () => {
     const h = await host();
     const order: string[] = [];
+    // a session of this database waiting for a lock: the second caller asked and was made to wait
+    const someoneWaits = () =>
+      waitFor(
+        'a caller waiting for the host\'s row lock',
+        async () => {
+          const [row] = await t.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          return row!.n > 0 ? true : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 20 },
+      );
     await Promise.all(
       ['first', 'second'].map((who, i) =>
-        t.db.$transaction(async (tx) => {
-          // the second asks only once the first holds the lock
-          while (i === 1 && !order.includes('first in')) await new Promise((r) => setTimeout(r, 10));
-          await lockHost(tx, h.id);
-          order.push(`${who} in`);
-          await new Promise((r) => setTimeout(r, 200));
-          order.push(`${who} out`);
-        }),
+        t.db.$transaction(
+          async (tx) => {
+            // the second asks only once the first holds the lock
+            if (i === 1) await waitFor('the first caller holding the lock', async () => (order.includes('first in') ? true : undefined), { timeoutMs: 20_000, intervalMs: 10 });
+            await lockHost(tx, h.id);
+            order.push(`${who} in`);
+            // the first lets go only once the second is waiting for it (or the order would prove nothing)
+            if (i === 0) await someoneWaits();
+            order.push(`${who} out`);
+          },
+          { timeout: 60_000 },
+        ),
       ),
     );
     expect(order).toEqual(['first in', 'first out', 'second in', 'second out']);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@xenplane/testing';
 import { createRedis } from './connection';
 import { HostSlots } from './host-slots';
 
@@ -38,9 +39,11 @@ describe('HostSlots (real Redis)', () => {
 
   it('gives back the slot of a holder that died, when its lease runs out', async () => {
     const slots = new HostSlots(redis, prefix, 1, 50);
+    const leased = Date.now();
     expect(await slots.acquire('h3', 'dead')).toBe(true);
     expect(await slots.acquire('h3', 'alive')).toBe(false);
-    await new Promise((r) => setTimeout(r, 80));
-    expect(await slots.acquire('h3', 'alive')).toBe(true);
+    await waitFor('the dead holder\'s slot given back', async () => ((await slots.acquire('h3', 'alive')) ? true : undefined), { timeoutMs: 5_000, intervalMs: 10 });
+    // given back when its lease ran out, not before
+    expect(Date.now() - leased).toBeGreaterThanOrEqual(50);
   });
 });

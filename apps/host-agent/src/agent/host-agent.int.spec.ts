@@ -6,7 +6,7 @@ import { credentials, Metadata, status as Status } from '@grpc/grpc-js';
 import { type AgentClient, createAgentClient } from '@xenplane/agent-client';
 import { loadOrCreateCa, signMigrationTicket } from '@xenplane/pki';
 import { DomainEventType, type DomainSpec, DomainState, FaultKind, HostAgentClient } from '@xenplane/proto';
-import { StandaloneAgent, testDomainSpec } from '@xenplane/testing';
+import { StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 
 // 2 of 4 vCPUs, 256 of 512 MB: room to set vCPUs and balloon within the maximums
 const spec = (over: Partial<DomainSpec> = {}): DomainSpec => testDomainSpec({ vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, ...over });
@@ -168,8 +168,8 @@ describe('host agent over gRPC (sim driver)', () => {
   it('keeps the caller\'s correlation id in its log lines', async () => {
     const id = `corr-${randomUUID()}`;
     await statusOf(c.getDomain({ vmId: randomUUID() }, { correlationId: id }));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(agent.log()).toContain(id);
+    // the agent's log is written by its process, a moment after it answered
+    await waitFor(`a log line with ${id}`, async () => (agent.log().includes(id) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
   });
 
   describe('faults', () => {
@@ -189,10 +189,15 @@ describe('host agent over gRPC (sim driver)', () => {
       const s = spec();
       await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_CREATE_HANG, vmId: s.vmId, count: 1 });
       const started = Date.now();
-      const e = await statusOf(c.createDomain({ spec: s, startPaused: false }, { deadlineMs: 500 }));
+      const correlationId = `hang-${randomUUID()}`;
+      const e = await statusOf(c.createDomain({ spec: s, startPaused: false }, { deadlineMs: 500, correlationId }));
       expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).toBeLessThan(3_000);
-      await new Promise((r) => setTimeout(r, 200));
+      // the agent's handler has ended (it logs the failed call as it returns): from then on, no domain may appear
+      await waitFor('the agent ending the hung create', async () => (agent.log().split('\n').some((l) => l.includes(correlationId) && l.includes('"msg":"rpc failed"')) ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
     });
 
@@ -227,7 +232,8 @@ describe('host agent over gRPC (sim driver)', () => {
       await c.createDomain({ spec: s, startPaused: false });
       await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 1_500 });
       expect((await statusOf(c.getHostInfo({}, { deadlineMs: 500 }))).code).toBe(Status.DEADLINE_EXCEEDED);
-      await new Promise((r) => setTimeout(r, 1_200));
+      // healed when the fault's 1.5 s are over: it answers again
+      await waitFor('the agent answering again', async () => ((await c.getHostInfo({}, { deadlineMs: 500 })) ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
       expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId }, { deadlineMs: 3_000 })).state);
       await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
     });

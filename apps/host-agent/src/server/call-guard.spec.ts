@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Metadata } from '@grpc/grpc-js';
+import { waitFor } from '@xenplane/testing';
 import { callContext } from './call-guard';
 
 type Call = Parameters<typeof callContext>[0];
@@ -35,7 +36,7 @@ describe('callContext', () => {
   it('aborts at the deadline, with the first reason kept', async () => {
     const call = fakeCall(new Date(Date.now() + 20));
     const ctx = callContext(call);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the deadline to abort the signal', async () => (ctx.signal.aborted ? true : undefined), { timeoutMs: 5_000, intervalMs: 5 });
     call.emit('cancelled');
     expect((ctx.signal.reason as DOMException).name).toBe('TimeoutError');
     ctx.done();

@@ -161,15 +161,27 @@ export class Cloud {
     }).start();
     await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
     await this.setDefaultPoolLiveness();
-    for (let i = 0; i < (this.opts.schedulers ?? 1); i++) this.addScheduler();
+    await Promise.all(Array.from({ length: this.opts.schedulers ?? 1 }, () => this.addScheduler()));
     const hosts = this.opts.hosts ?? 3;
     if (hosts > 0) await this.startAgents(hosts);
   }
 
-  /** One more scheduler process (they race for the same queue); env on top of schedulerEnv. */
-  addScheduler(env: Record<string, string> = {}): ManagedProcess {
-    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', { ...this.opts.schedulerEnv, ...env }).start();
+  /**
+   * One more scheduler process (they race for the same queue); env on top of schedulerEnv.
+   * Resolves once it is ready: it logged "scheduler started", which its main() does after every
+   * worker, monitor and periodic job was set up (not merely once it was spawned).
+   */
+  async addScheduler(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ManagedProcess> {
+    // the readiness line is an info line: a cloud that logs less still has its schedulers say it
+    const quiet = ['warn', 'error', 'fatal', 'silent'].includes(this.env['LOG_LEVEL'] ?? '');
+    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', {
+      ...(quiet ? { LOG_LEVEL: 'info' } : {}),
+      ...this.opts.schedulerEnv,
+      ...env,
+    }).start();
+    // kept before the wait, so that stop() ends it and logs() shows it whatever happens
     this.schedulers.push(p);
+    await p.waitForOutput('"msg":"scheduler started"', timeoutMs);
     return p;
   }
 
@@ -361,6 +373,23 @@ export class Cloud {
   redisClient(): Redis {
     this.redis ??= new Redis(this.env['REDIS_URL']!, { maxRetriesPerRequest: 3 });
     return this.redis;
+  }
+
+  /**
+   * Whether an operation's job is in the schedulers' queues: BullMQ keeps a job under its id (the
+   * operation's) until a scheduler has run it to completion, then removes it.
+   */
+  async hasQueuedJob(operationId: string): Promise<boolean> {
+    const keys = ['operations', 'ha-restarts'].map((queue) => `${this.queuePrefix}:${queue}:${operationId}`);
+    return (await this.redisClient().exists(...keys)) > 0;
+  }
+
+  /**
+   * Until a scheduler has taken an operation's job and run it to completion (it left the queues):
+   * the scheduler has had its chance to act on the operation. For tests that then show it did not.
+   */
+  async waitForJobDone(operationId: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(`the job of operation ${operationId} run to completion`, async () => ((await this.hasQueuedJob(operationId)) ? undefined : true), { timeoutMs, intervalMs: 50 });
   }
 
   /** Deletes every Redis key of this cloud's queues (what a Redis restart without persistence does). */

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { StopWaiting, waitFor } from './wait';
 
 export interface ProcessSpec {
   name: string;
@@ -26,6 +27,8 @@ export class ManagedProcess {
   private child?: ChildProcess;
   private log?: WriteStream;
   private exited?: Promise<number | null>;
+  /** where this run's output begins in the log file (a restarted process appends to the last run's) */
+  private runStart = 0;
 
   constructor(readonly spec: ProcessSpec) {}
 
@@ -42,6 +45,7 @@ export class ManagedProcess {
     // started again (after kill()): the last run's stream is closed, not leaked; its child's
     // last output, if any is still coming, goes to the new one (the same file)
     this.log?.end();
+    this.runStart = this.output().length;
     this.log = createWriteStream(this.spec.logFile, { flags: 'a' });
     const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
@@ -99,6 +103,22 @@ export class ManagedProcess {
 
   waitForExit(): Promise<number | null> {
     return this.exited ?? Promise.resolve(null);
+  }
+
+  /**
+   * Waits until this run of the process has written a line containing `text` (a step it records:
+   * "scheduler started"), at most timeoutMs; gives up at once if the process exits.
+   */
+  async waitForOutput(text: string, timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      `${this.spec.name} to log ${JSON.stringify(text)}`,
+      async () => {
+        if (this.output().slice(this.runStart).includes(text)) return true;
+        if (!this.running) throw new StopWaiting(`${this.spec.name} exited before logging ${JSON.stringify(text)}: ${this.output().trim().split('\n').pop()}`);
+        return undefined;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
   }
 
   output(): string {

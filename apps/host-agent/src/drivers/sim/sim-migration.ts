@@ -45,6 +45,8 @@ export class SimMigration implements MigrationService {
       const offer: Offer = { ...snapshot, epoch: req.epoch || snapshot.epoch };
       stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.from(JSON.stringify(offer)), eof: false, ticket: req.ticket });
       await next(); // the target accepted (it has the memory)
+      // the step tests wait for before they break something mid-copy
+      this.log.info({ vmId: req.vmId, targetHostId: req.targetHostId }, 'migrating out: copying memory');
       const { migrationMbps, migrationDowntimeMs } = this.sim.config;
       await sleep(req.live ? Math.ceil((snapshot.memoryMb / migrationMbps) * 1000) : 0, ctx.signal);
       await sleep(req.live ? migrationDowntimeMs : Math.ceil((snapshot.memoryMb / migrationMbps) * 1000), ctx.signal);

@@ -8,6 +8,7 @@ import { finished } from 'node:stream/promises';
 import type { ClientDuplexStream, ServerDuplexStream } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
 import { CONTROL_PLANE_URI, hostUri } from '@xenplane/pki';
+import { waitFor } from '@xenplane/testing';
 import { DomainEventType, type MigrateDomainRequest, type MigrationChunk } from '@xenplane/proto';
 import { AgentError } from '../../errors';
 import type { DomainEventInput } from '../driver';
@@ -338,7 +339,8 @@ describe('XlMigration', () => {
       };
       const c = incoming([offer(), chunk('abc')]);
       migration.receive(c.call);
-      await new Promise((r) => setTimeout(r, 20));
+      // migrate-receive is running (it made the incoming domain) when the source goes away
+      await waitFor('migrate-receive running', async () => (xl.domains.some((d) => d.name === `${NAME}--incoming`) ? true : undefined), { timeoutMs: 5_000, intervalMs: 5 });
       c.raw.emit('cancelled');
       expect(await c.ended).toMatchObject({ code: Status.CANCELLED });
       expect(xl.domains).toEqual([]);
