@@ -13,7 +13,7 @@ import { entryPoint, repoRoot } from './dist';
 import { type AddHostOptions, HostProcess } from './host-process';
 import { ManagedProcess } from './managed-process';
 import { freePort } from './ports';
-import { waitFor } from './wait';
+import { StopWaiting, waitFor } from './wait';
 
 export interface CloudOptions {
   /** simulated hosts, served by one agent process in fleet mode (0: none; addHost starts hosts in processes of their own) */
@@ -254,7 +254,8 @@ export class Cloud {
       count > 20 ? `${count} hosts up` : `hosts ${[...names].join(', ')} up`,
       async () => {
         const exited = this.fleets.find((p) => !p.running);
-        if (exited) throw new Error(`the agents exited: ${exited.output().trim().split('\n').pop()}`);
+        // a fleet that died (a port taken, ...) will not come up: give up at once
+        if (exited) throw new StopWaiting(`the agents (${exited.spec.name}) exited: ${exited.output().trim().split('\n').pop()}`);
         const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
         return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
       },
