@@ -13,7 +13,7 @@ import { entryPoint, repoRoot } from './dist';
 import { type AddHostOptions, HostProcess } from './host-process';
 import { ManagedProcess } from './managed-process';
 import { freePort } from './ports';
-import { waitFor } from './wait';
+import { StopWaiting, waitFor } from './wait';
 
 export interface CloudOptions {
   /** simulated hosts, served by one agent process in fleet mode (0: none; addHost starts hosts in processes of their own) */
@@ -44,6 +44,13 @@ export interface CloudOptions {
   reuseEnrollment?: boolean;
   /** the simulated hosts are named <fleetName>-1, -2, ... (default: sim) */
   fleetName?: string;
+  /**
+   * agent processes the `hosts` are split over, enrolling side by side (default 1; one serves at
+   * most 5,000). With more than one, fleet k's hosts are named <fleetName>k-1, -2, ...
+   */
+  fleets?: number;
+  /** how long the fleet may take to come up (default: 250 ms a host, at least a minute) */
+  fleetTimeoutMs?: number;
 }
 
 /** The default pool's liveness in a test cloud: hosts suspect after 2 s of silence, dead after 6. */
@@ -81,8 +88,10 @@ export interface DomainLife {
  */
 export class Cloud {
   readonly schedulers: ManagedProcess[] = [];
-  /** the fleet: one process serving opts.hosts simulated hosts */
+  /** the fleet: one process serving opts.hosts simulated hosts (the first of `fleets`) */
   agents?: ManagedProcess;
+  /** every fleet agent process (opts.fleets of them) */
+  readonly fleets: ManagedProcess[] = [];
   /** hosts in processes of their own (addHost), by name */
   readonly hostProcesses = new Map<string, HostProcess>();
   apiProcess?: ManagedProcess;
@@ -210,17 +219,25 @@ export class Cloud {
 
   /** Enrolls `count` simulated hosts into the default pool and waits until they are up. */
   private async startAgents(count: number): Promise<void> {
+    const sizes = this.fleetSizes(count);
     const tokens = this.opts.reuseEnrollment ? [] : await this.enrollmentTokens(count);
-    this.agents = this.process('agents', 'host-agent', {
-      AGENT_DRIVER: 'sim',
-      AGENT_FLEET_SIZE: String(count),
-      AGENT_NAME: this.fleetName,
-      AGENT_ENROLLMENT_TOKENS: tokens.join(','),
-      AGENT_CONTROL_PLANE_URL: this.api.baseUrl,
-      AGENT_STATE_DIR: join(this.stateDir, 'agents'),
-      AGENT_TEST_CONTROLS: '1',
-      ...this.opts.agentEnv,
-    }).start();
+    let first = 0;
+    for (const [k, size] of sizes.entries()) {
+      const mine = tokens.slice(first, first + size);
+      first += size;
+      const p = this.process(k === 0 ? 'agents' : `agents-${k + 1}`, 'host-agent', {
+        AGENT_DRIVER: 'sim',
+        AGENT_FLEET_SIZE: String(size),
+        AGENT_NAME: sizes.length === 1 ? this.fleetName : `${this.fleetName}${k + 1}`,
+        AGENT_ENROLLMENT_TOKENS: mine.join(','),
+        AGENT_CONTROL_PLANE_URL: this.api.baseUrl,
+        AGENT_STATE_DIR: join(this.stateDir, k === 0 ? 'agents' : `agents-${k + 1}`),
+        AGENT_TEST_CONTROLS: '1',
+        ...this.opts.agentEnv,
+      }).start();
+      this.fleets.push(p);
+    }
+    this.agents = this.fleets[0];
     await this.waitForFleet(count);
   }
 
@@ -228,19 +245,35 @@ export class Cloud {
     return this.opts.fleetName ?? 'sim';
   }
 
+  /** How many hosts each fleet process serves (opts.fleets of them, as even as can be). */
+  private fleetSizes(count: number): number[] {
+    const fleets = Math.max(1, Math.min(this.opts.fleets ?? 1, count));
+    return Array.from({ length: fleets }, (_, k) => Math.floor(count / fleets) + (k < count % fleets ? 1 : 0));
+  }
+
+  /** The names of the fleet's simulated hosts (opts.hosts of them), fleet by fleet. */
+  fleetHostNames(count = this.opts.hosts ?? 3): string[] {
+    const sizes = this.fleetSizes(count);
+    // a fleet of one is a single host: the agent names it without a number
+    const prefix = (k: number) => (sizes.length === 1 ? this.fleetName : `${this.fleetName}${k + 1}`);
+    return sizes.flatMap((size, k) => (size === 1 ? [prefix(k)] : Array.from({ length: size }, (_, i) => `${prefix(k)}-${i + 1}`)));
+  }
+
   /** Our own simulated hosts up, by name: other hosts in a reused database do not count. */
   private async waitForFleet(count: number): Promise<void> {
-    // a fleet of one is a single host: the agent names it without a number
-    const names = new Set(count === 1 ? [this.fleetName] : Array.from({ length: count }, (_, i) => `${this.fleetName}-${i + 1}`));
+    const names = new Set(this.fleetHostNames(count));
     await waitFor(
-      `hosts ${[...names].join(', ')} up`,
+      count > 20 ? `${count} hosts up` : `hosts ${[...names].join(', ')} up`,
       async () => {
-        if (this.agents && !this.agents.running) throw new Error(`the agents exited: ${this.agents.output().trim().split('\n').pop()}`);
+        const exited = this.fleets.find((p) => !p.running);
+        // a fleet that died (a port taken, ...) will not come up: give up at once
+        if (exited) throw new StopWaiting(`the agents (${exited.spec.name}) exited: ${exited.output().trim().split('\n').pop()}`);
         const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
         return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
       },
-      // each host enrolls in turn (a key, a CSR, a certificate): benches start thousands
-      { timeoutMs: Math.max(60_000, count * 250) },
+      // each host enrolls in turn (a key, a CSR, a certificate): benches start thousands; the
+      // list of thousands of hosts is asked for less often, not to slow their enrollment down
+      { timeoutMs: this.opts.fleetTimeoutMs ?? Math.max(60_000, count * 250), intervalMs: count > 1_000 ? 2_000 : 100 },
     );
   }
 
@@ -406,7 +439,7 @@ export class Cloud {
   }
 
   logs(): string {
-    return [this.apiProcess, ...this.schedulers, this.agents, ...[...this.hostProcesses.values()].map((h) => h.process)]
+    return [this.apiProcess, ...this.schedulers, ...this.fleets, ...[...this.hostProcesses.values()].map((h) => h.process)]
       .filter((p): p is ManagedProcess => !!p)
       .map((p) => `----- ${p.spec.name}\n${p.output().split('\n').slice(-40).join('\n')}`)
       .join('\n');
@@ -415,7 +448,7 @@ export class Cloud {
   /** Stops every process it started, whatever state they are in, and removes what it created. */
   async stop(): Promise<void> {
     for (const c of this.controls) c.close();
-    const processes = [this.agents, ...this.schedulers, this.apiProcess].filter((p): p is ManagedProcess => !!p);
+    const processes = [...this.fleets, ...this.schedulers, this.apiProcess].filter((p): p is ManagedProcess => !!p);
     await Promise.all([...processes.map((p) => p.stop()), ...[...this.hostProcesses.values()].map((h) => h.stop())]);
     if (this.redis || this.ownedDatabase) await this.flushQueues().catch(() => undefined);
     this.redis?.disconnect();
