@@ -102,9 +102,9 @@ async function heartbeatSpread(cloud: Cloud): Promise<{ maxAgeS: number; notUp: 
 /** M fresh monitor replicas, started before the running ones stop, so that every host keeps a monitor. */
 async function replaceMonitors(cloud: Cloud, m: number, liveness: Liveness): Promise<ManagedProcess[]> {
   const old = cloud.schedulers.splice(0);
-  const fresh = Array.from({ length: m }, () => cloud.addScheduler());
-  // booted and holding a lease: a few heartbeat intervals (the lease is 2.5 of them)
-  await new Promise((r) => setTimeout(r, Math.max(10_000, 3 * liveness.heartbeatIntervalMs)));
+  const fresh = await Promise.all(Array.from({ length: m }, () => cloud.addScheduler()));
+  // ready, and holding a lease: the lease is 2.5 heartbeat intervals, renewed every interval
+  await new Promise((r) => setTimeout(r, 3 * liveness.heartbeatIntervalMs));
   const dead = fresh.find((p) => !p.running);
   if (dead) throw new Error(`a monitor replica exited: ${dead.output().trim().split('\n').slice(-5).join('\n')}`);
   for (const p of old) await p.stop();
