@@ -17,3 +17,4 @@ export * from './operation-ends';
 export * from './prepared';
 export * from './hosts';
 export * from './failover';
+export * from './repositories';

@@ -1,0 +1,15 @@
+import type { Provider } from '@nestjs/common';
+import type { Db } from '../client';
+import { VmRepository } from './vm.repository';
+
+// the repositories are plain classes (usable in tests with a client of their own); Nest builds
+// each from the app's one Prisma client, injected under the token given as `db`
+const REPOSITORY_CLASSES = [
+  VmRepository,
+] as const;
+
+export function repositoryProviders(db: symbol): Provider[] {
+  return REPOSITORY_CLASSES.map((Repository) => ({ provide: Repository, useFactory: (client: Db) => new Repository(client), inject: [db] }));
+}
+
+export const REPOSITORIES = REPOSITORY_CLASSES;
