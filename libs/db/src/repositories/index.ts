@@ -1,2 +1,3 @@
+export * from './operation.repository';
 export * from './page';
 export * from './vm.repository';

@@ -1,11 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
+import { OperationRepository } from './operation.repository';
 import { VmRepository } from './vm.repository';
 
 // the repositories are plain classes (usable in tests with a client of their own); Nest builds
 // each from the app's one Prisma client, injected under the token given as `db`
 const REPOSITORY_CLASSES = [
   VmRepository,
+  OperationRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
