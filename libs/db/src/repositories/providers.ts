@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
+import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
 import { VmRepository } from './vm.repository';
 
@@ -8,6 +9,7 @@ import { VmRepository } from './vm.repository';
 const REPOSITORY_CLASSES = [
   VmRepository,
   OperationRepository,
+  HostRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
