@@ -1,4 +1,5 @@
 export * from './host.repository';
 export * from './operation.repository';
 export * from './page';
+export * from './pool.repository';
 export * from './vm.repository';

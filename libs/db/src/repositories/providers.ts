@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
 import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
+import { PoolRepository } from './pool.repository';
 import { VmRepository } from './vm.repository';
 
 // the repositories are plain classes (usable in tests with a client of their own); Nest builds
@@ -10,6 +11,7 @@ const REPOSITORY_CLASSES = [
   VmRepository,
   OperationRepository,
   HostRepository,
+  PoolRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
