@@ -1,3 +1,4 @@
+export * from './catalog.repository';
 export * from './host.repository';
 export * from './operation.repository';
 export * from './page';

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
+import { CatalogRepository } from './catalog.repository';
 import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
@@ -12,6 +13,7 @@ const REPOSITORY_CLASSES = [
   OperationRepository,
   HostRepository,
   PoolRepository,
+  CatalogRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
