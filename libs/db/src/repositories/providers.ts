@@ -4,6 +4,7 @@ import { CatalogRepository } from './catalog.repository';
 import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
+import { ServerGroupRepository } from './server-group.repository';
 import { VmRepository } from './vm.repository';
 
 // the repositories are plain classes (usable in tests with a client of their own); Nest builds
@@ -14,6 +15,7 @@ const REPOSITORY_CLASSES = [
   HostRepository,
   PoolRepository,
   CatalogRepository,
+  ServerGroupRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
