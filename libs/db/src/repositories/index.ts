@@ -1,4 +1,5 @@
 export * from './catalog.repository';
+export * from './claim.repository';
 export * from './host.repository';
 export * from './operation.repository';
 export * from './page';

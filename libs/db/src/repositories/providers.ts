@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
 import { CatalogRepository } from './catalog.repository';
+import { ClaimRepository } from './claim.repository';
 import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
@@ -15,6 +16,7 @@ const REPOSITORY_CLASSES = [
   HostRepository,
   PoolRepository,
   CatalogRepository,
+  ClaimRepository,
   ServerGroupRepository,
 ] as const;
 
