@@ -4,5 +4,7 @@ export * from './host.repository';
 export * from './operation.repository';
 export * from './page';
 export * from './pool.repository';
+export * from './project.repository';
 export * from './server-group.repository';
+export * from './token.repository';
 export * from './vm.repository';

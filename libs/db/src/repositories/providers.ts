@@ -5,7 +5,9 @@ import { ClaimRepository } from './claim.repository';
 import { HostRepository } from './host.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
+import { ProjectRepository } from './project.repository';
 import { ServerGroupRepository } from './server-group.repository';
+import { TokenRepository } from './token.repository';
 import { VmRepository } from './vm.repository';
 
 // the repositories are plain classes (usable in tests with a client of their own); Nest builds
@@ -18,6 +20,8 @@ const REPOSITORY_CLASSES = [
   CatalogRepository,
   ClaimRepository,
   ServerGroupRepository,
+  ProjectRepository,
+  TokenRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
