@@ -2,11 +2,15 @@ import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
 import { CatalogRepository } from './catalog.repository';
 import { ClaimRepository } from './claim.repository';
+import { EnrollmentRepository } from './enrollment.repository';
+import { EventRepository } from './event.repository';
 import { HostRepository } from './host.repository';
+import { IdempotencyRepository } from './idempotency.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
 import { ServerGroupRepository } from './server-group.repository';
+import { SystemRepository } from './system.repository';
 import { TokenRepository } from './token.repository';
 import { VmRepository } from './vm.repository';
 
@@ -22,6 +26,10 @@ const REPOSITORY_CLASSES = [
   ServerGroupRepository,
   ProjectRepository,
   TokenRepository,
+  EnrollmentRepository,
+  EventRepository,
+  IdempotencyRepository,
+  SystemRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
