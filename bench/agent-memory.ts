@@ -27,17 +27,12 @@ import { type CertificateAuthority, createKeyAndCsr, loadOrCreateCa } from '@xen
 import { type DomainSpec, DomainState, type HeartbeatRequest } from '@xenplane/proto';
 import { freePort, ManagedProcess, testDomainSpec, waitFor } from '@xenplane/testing';
 import { productionNodeFlags } from '../apps/host-agent/src/node-flags';
+import { benchArgs } from './args';
 import { report, round } from './report';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-
-const argText = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? '') : undefined;
-};
+const args = benchArgs(['domains', 'calls', 'fleet', 'per-host', 'curve', 'parallel', 'node-flags']);
+const arg = args.num;
+const argText = args.maybe;
 
 const MAIN = resolve(__dirname, '../apps/host-agent/src/main.js');
 

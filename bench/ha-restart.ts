@@ -28,12 +28,11 @@
 import { loadavg } from 'node:os';
 import type { Prisma } from '@xenplane/db';
 import { Cloud, type HostProcess, waitFor } from '@xenplane/testing';
+import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const args = benchArgs(['runs', 'vms', 'hosts', 'boot-ms']);
+const arg = args.num;
 
 const PRIORITIES = ['high', 'medium', 'low'] as const;
 type Priority = (typeof PRIORITIES)[number];
@@ -59,7 +58,7 @@ async function main() {
   const runs = arg('runs', 5);
   const vms = arg('vms', 100);
   const hosts = arg('hosts', 20);
-  const bootMs = process.argv.includes('--boot-ms') ? String(arg('boot-ms', 200)) : undefined;
+  const bootMs = args.maybe('boot-ms') === undefined ? undefined : String(arg('boot-ms', 200));
   const cloud = await Cloud.start({
     hosts: hosts - 1,
     timings: 'production',

@@ -68,6 +68,7 @@ import {
 import { type AgentClient, channelCredentialsFor, channelOptionsFor, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
 import { createKeyAndCsr, identityFromSubjectAltName, loadOrCreateCa } from '@xenplane/pki';
 import { DomainState, GuestType, HeartbeatRequest, HeartbeatResponse, HostAgentClient, HostAgentService } from '@xenplane/proto';
+import { benchArgs } from './args';
 import { report, round } from './report';
 
 const MODES = ['poll', 'poll-lean', 'poll-h2', 'push', 'push-h2', 'push-tls', 'push-udp'] as const;
@@ -82,11 +83,13 @@ const LEAN_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.keepalive_time_ms': 0,
 };
 
-const argText = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-};
-const argNum = (name: string, def: number) => Number(argText(name, String(def)));
+// the bench's own options, and those of the roles it runs itself in (--role issue|holder|peers)
+const args = benchArgs([
+  'hosts', 'mode', 'measure-s', 'interval-ms', 'domains', 'peers', 'kill', 'dead-after-ms', 'channel-options', 'holder-flags', 'holder-nice', 'port',
+  'role', 'count', 'out', 'from', 'to',
+]);
+const argText = args.text;
+const argNum = args.num;
 
 const STORE = join(tmpdir(), 'xenplane-heartbeat-bench');
 const STORE_MAX_AGE_MS = 20 * 86_400_000; // the control plane's client certificate lives 30 days

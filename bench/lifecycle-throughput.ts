@@ -10,12 +10,11 @@ import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
 import { LoadClient } from './http-load';
 import { cpuBetween, type CpuGroup, sampleCpu } from './process-cpu';
+import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
+const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile']);
+const arg = args.num;
 
 async function main() {
   const total = arg('vms', 1000);
@@ -26,11 +25,10 @@ async function main() {
     schedulers: arg('schedulers', 1),
     logLevel: 'warn',
     agentEnv: { SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0' },
-    // the scheduler and api on their defaults (SCHEDULER_CONCURRENCY 128, HOST_OPERATION_CONCURRENCY
-    // 4, DB_POOL_SIZE 10; until 2026-12-02 this ran them at 64, 8 and 20)
+    // the scheduler and api on their defaults, so that the figures are those of a default cloud
     // --profile DIR: CPU profiles of every process, to see where the time goes
-    ...(process.argv.includes('--profile')
-      ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${process.argv[process.argv.indexOf('--profile') + 1]}`]])) }
+    ...(args.maybe('profile') !== undefined
+      ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${args.maybe('profile')}`]])) }
       : {}),
   });
   try {

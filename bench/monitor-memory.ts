@@ -5,12 +5,10 @@
 // Run: node scripts/build.mjs && node dist/bench/monitor-memory.js [--hosts 500,2000] [--ticks 10]
 import { readFileSync } from 'node:fs';
 import { Cloud } from '@xenplane/testing';
+import { benchArgs } from './args';
 import { report, round } from './report';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-};
+const arg = benchArgs(['hosts', 'ticks']).text;
 
 const INTERVAL_MS = 2_000;
 

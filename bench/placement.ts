@@ -21,12 +21,10 @@ import { CapacityCache } from '../apps/scheduler/src/placement/capacity-cache';
 import { PlacementService, SAMPLE_WINDOW } from '../apps/scheduler/src/placement/placement.service';
 import { loadSchedulerConfig } from '../apps/scheduler/src/config';
 import { capacityViolations, HOST, seedPool, seedRunningVms, seedWaitingVms, SIZES } from './placement-fixture';
+import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-};
+const arg = benchArgs(['hosts', 'decisions', 'vms', 'schedulers', 'concurrency', 'memory-hosts', 'memory-vms', 'parts']).text;
 const list = (name: string, def: string) => arg(name, def).split(',').map(Number);
 
 /**

@@ -4,10 +4,11 @@
 // usage: node scripts/build.mjs [--out <dir>]   (default dist/; tests honour XENPLANE_DIST_DIR)
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { bin, ensureInstalled, root, run } from './lib.mjs';
 
-const outArg = process.argv.indexOf('--out');
-const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(root, 'dist');
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = values.out ? resolve(values.out) : join(root, 'dist');
 
 ensureInstalled();
 generate();
@@ -16,7 +17,7 @@ run(bin('swc'), ['apps', 'libs', 'bench', '-d', out, '--copy-files', '--quiet', 
 
 function generate() {
   // Prisma's CLI fetches a schema engine at start even for `generate`, which needs none;
-  // pointing it at a stand-in keeps it offline (see ENVIRONMENT.md).
+  // pointing it at a stand-in keeps it offline (see docs/DEVELOPMENT.md).
   run(bin('prisma'), ['generate'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1' },

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 
 export function reachable(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
@@ -21,7 +22,7 @@ export function reachable(host, port, timeoutMs = 1000) {
 async function waitReachable(host, port, seconds) {
   for (let i = 0; i < seconds * 4; i++) {
     if (await reachable(host, port)) return true;
-    await new Promise((r) => setTimeout(r, 250));
+    await wait(250);
   }
   return false;
 }
@@ -33,7 +34,7 @@ export async function ensurePostgres(url, stateDir) {
   const { hostname, port } = new URL(url);
   const p = Number(port || 5432);
   if (await reachable(hostname, p)) return async () => {};
-  // Debian's own cluster, as on these machines (ENVIRONMENT.md)
+  // Debian's own cluster (docs/DEVELOPMENT.md)
   if (which('pg_ctlcluster') && existsSync('/etc/postgresql')) {
     const version = readdirSync('/etc/postgresql')[0];
     console.log(`› starting PostgreSQL ${version} (pg_ctlcluster)`);

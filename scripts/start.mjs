@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm start: the whole cloud on its default settings — the API on http://127.0.0.1:8080, the
-// scheduler and three simulated Xen hosts in one pool. Ctrl-C stops everything it started.
+// npm start: the whole cloud — by default the API on http://127.0.0.1:8080, the scheduler and
+// three simulated Xen hosts in one pool; the settings README.md lists change it (see
+// devCloudSettings in libs/testing/src/cloud/devcloud.ts). Ctrl-C stops everything it started.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ensureInstalled, nodeMajor, root, run } from './lib.mjs';
@@ -11,17 +12,10 @@ if (nodeMajor() < 20) {
   process.exit(1);
 }
 
-const settings = {
-  stateDir: join(root, '.xenplane'),
-  databaseUrl: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/xenplane',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  apiPort: Number(process.env.API_PORT ?? 8080),
-  hosts: Number(process.env.XENPLANE_SIM_HOSTS ?? 3),
-};
-
 ensureInstalled();
 const stops = [];
 let cloud;
+let settings;
 let stopping = false;
 
 async function shutdown(code) {
@@ -36,12 +30,14 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  stops.push(await ensurePostgres(settings.databaseUrl, settings.stateDir));
-  stops.push(await ensureRedis(settings.redisUrl));
+  // built first: the settings are read by the built devCloudSettings
   console.log('› building');
   run(process.execPath, [join(root, 'scripts/build.mjs')]);
-  console.log('› starting the API, the scheduler and 3 simulated Xen hosts');
-  const { runDevCloud } = createRequire(import.meta.url)(join(root, 'dist/libs/testing/src/index.js'));
+  const { devCloudSettings, runDevCloud } = createRequire(import.meta.url)(join(root, 'dist/libs/testing/src/index.js'));
+  settings = devCloudSettings(process.env, join(root, '.xenplane'));
+  stops.push(await ensurePostgres(settings.databaseUrl, settings.stateDir));
+  stops.push(await ensureRedis(settings.redisUrl));
+  console.log(`› starting the API, the scheduler and ${settings.hosts} simulated Xen hosts`);
   cloud = await runDevCloud(settings);
   const url = cloud.apiUrl;
   console.log(`

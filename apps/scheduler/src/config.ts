@@ -14,9 +14,9 @@ export const schedulerEnv = controlPlaneEnv.extend({
     .transform((v) => [...new Set(v.split(',').map((r) => r.trim()).filter(Boolean))])
     .pipe(z.array(z.enum(SCHEDULER_ROLES)).min(1)),
   // operations worked on at once by this process. Most of an operation's time is waiting (for an
-  // agent, a boot, a claim's batch), so this is high: at 32 one process placed 1,500-1,900 VMs/s
-  // at 10,000 hosts, idle a third of the time between claim batches; at 128, 2,500-3,300. The
-  // hosts are protected by HOST_OPERATION_CONCURRENCY, not by this.
+  // agent, a boot, a claim's batch), so this is high: lower, a process sits idle between claim
+  // batches (BENCHMARKS.md, placement). The hosts are protected by HOST_OPERATION_CONCURRENCY,
+  // not by this.
   SCHEDULER_CONCURRENCY: intVar(128, 1, 1000),
   // at most this many operations at once per host, across all scheduler processes
   HOST_OPERATION_CONCURRENCY: intVar(4, 1, 64),

@@ -15,4 +15,3 @@ export const controlPlaneEnv = z.object({
   OPERATION_ATTEMPTS: intVar(8, 1, 50),
   OPERATION_BACKOFF_MS: intVar(500, 10, 60_000),
 });
-export type ControlPlaneEnv = z.infer<typeof controlPlaneEnv>;

@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import { Prisma } from './generated/prisma/client';
-import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
+import { eventsRecorded, literal, vmStateRows } from './event-rows';
+import { FREED_USAGE_RETURNED, hasRoomFor, PER_HOST, perHostSums, usageGrownBy } from './host-usage';
 import { prepared } from './prepared';
 
 export interface ClaimRequest {
@@ -91,9 +92,6 @@ function isAbort(err: unknown): boolean {
   return cause?.originalCode === VM_NOT_SCHEDULABLE;
 }
 
-// a host's share of a claim statement: the sums of its claims (CTE per_host, alias ph)
-const PER_HOST = { vcpus: Prisma.raw('ph.vcpus'), memoryMb: Prisma.raw('ph.memory_mb'), diskGb: Prisma.raw('ph.disk_gb'), instances: Prisma.raw('ph.instances') };
-
 /**
  * The claim statement, for one VM or several: each host's usage grows by its claims' sum only if
  * it is up and still has room for all of them under (total - dom0) x ratio (so racing statements
@@ -121,14 +119,11 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
         AS b(vm_id, host_id, vcpus, memory_mb, disk_gb, epoch, op_id, op_step, op_progress, n)
     ), locked AS (
       SELECT h.id FROM hosts h WHERE h.id = ANY(${hostIds}::uuid[]) ORDER BY h.id FOR UPDATE
-    ), per_host AS (
-      SELECT b.host_id, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb, count(*) AS instances
-      FROM batch b JOIN locked l ON l.id = b.host_id
-      GROUP BY b.host_id
+    ), per_host AS (${perHostSums(Prisma.sql`batch JOIN locked ON locked.id = batch.host_id`)}
     ), claimed AS (
       UPDATE hosts h SET ${usageGrownBy(PER_HOST)}
-      FROM per_host ph, pools p
-      WHERE h.id = ANY(${hostIds}::uuid[]) AND h.id = ph.host_id AND p.id = h.pool_id AND ${hasRoomFor(PER_HOST)}
+      FROM per_host, pools p
+      WHERE h.id = ANY(${hostIds}::uuid[]) AND h.id = per_host.host_id AND p.id = h.pool_id AND ${hasRoomFor(PER_HOST)}
       RETURNING h.id, h.pool_id, h.name, h.address
     ), admitted AS (
       SELECT b.*, c.pool_id FROM batch b JOIN claimed c ON c.id = b.host_id
@@ -142,12 +137,12 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
       -- statement at 20,000 waiting; this way each VM is found by its primary key
       WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = a.vm_id AND (v.state = 'scheduling' AND v.host_id IS NULL) IS TRUE
       RETURNING v.id, v.project_id, v.host_id
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'building', 'hostId', m.host_id::text)
-      FROM moved m JOIN admitted a ON a.vm_id = m.id
-      ORDER BY a.n
-    ), allocated AS (
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({
+        from: Prisma.sql`moved m JOIN admitted a ON a.vm_id = m.id`, n: Prisma.sql`a.n`,
+        projectId: Prisma.sql`m.project_id`, vmId: Prisma.sql`m.id`, state: literal('building'), hostId: Prisma.sql`m.host_id::text`,
+      }),
+    ])}), allocated AS (
       INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
       SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
       FROM admitted a JOIN moved m ON m.id = a.vm_id

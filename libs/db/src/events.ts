@@ -14,6 +14,28 @@ export interface EventInput {
   data: Prisma.InputJsonValue;
 }
 
+/**
+ * Each event type's payload (`data`), written once for both ways an event is recorded: here as
+ * an object (recordEvents), and in SQL by the statements that record their own (event-rows.ts).
+ */
+export interface VmStatePayload {
+  state: string;
+  hostId: string | null;
+}
+
+export interface OperationStatusPayload {
+  kind: string;
+  status: string;
+  progress: number;
+  vmId: string | null;
+  errorCode: string | null;
+}
+
+export interface HostStatePayload {
+  state: string;
+  name: string;
+}
+
 type Tx = Pick<Prisma.TransactionClient, 'event'>;
 
 export async function recordEvents(tx: Tx, events: readonly EventInput[]): Promise<void> {
@@ -26,7 +48,7 @@ export const vmStateEvent = (vm: { id: string; projectId: string; state: string;
   resourceType: 'vm',
   resourceId: vm.id,
   type: 'vm.state',
-  data: { state: vm.state, hostId: vm.hostId ?? null, ...extra } as Prisma.InputJsonValue,
+  data: { ...({ state: vm.state, hostId: vm.hostId ?? null } satisfies VmStatePayload), ...extra } as Prisma.InputJsonValue,
 });
 
 export const operationEvent = (op: {
@@ -42,7 +64,7 @@ export const operationEvent = (op: {
   resourceType: 'operation',
   resourceId: op.id,
   type: 'operation.status',
-  data: { kind: op.kind, status: op.status, progress: op.progress, vmId: op.vmId ?? null, errorCode: op.errorCode ?? null },
+  data: { kind: op.kind, status: op.status, progress: op.progress, vmId: op.vmId ?? null, errorCode: op.errorCode ?? null } satisfies OperationStatusPayload,
 });
 
 export const hostStateEvent = (host: { id: string; state: string; name: string }): EventInput => ({
@@ -50,7 +72,7 @@ export const hostStateEvent = (host: { id: string; state: string; name: string }
   resourceType: 'host',
   resourceId: host.id,
   type: 'host.state',
-  data: { state: host.state, name: host.name },
+  data: { state: host.state, name: host.name } satisfies HostStatePayload,
 });
 
 /**

@@ -1,7 +1,10 @@
 import { type Disposition, dispositionOnHostDeath, type HaPriority } from '@xenplane/domain';
 import type { Db } from './client';
-import type { HostState, Prisma, Vm, VmState } from './generated/prisma/client';
+import { eventsRecorded, hostStateRows, literal, operationStatusRows, poolEventRows, vmStateRows } from './event-rows';
+import { type HostState, Prisma, type Vm, type VmState } from './generated/prisma/client';
 import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
+
+const sql = Prisma.sql;
 
 /** A VM of a host that is being declared dead, and what becomes of it (libs/domain dispositionOnHostDeath). */
 export interface FailoverPlan {
@@ -75,25 +78,21 @@ export async function declareHostDead(
         ${d.correlationId ?? null}, ${d.requestedBy ?? null}::uuid, now()
       FROM moved m, dead WHERE m.state = 'recovering'
       RETURNING id, project_id, vm_id, params
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, NULL::uuid AS project_id, 'host' AS resource_type, dead.id AS resource_id, 'host.state' AS type,
-          jsonb_build_object('state', 'down', 'name', dead.name, 'reason', ${message}::text) AS data
-        FROM dead
-        UNION ALL
-        SELECT 2, m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', m.state::text, 'hostId', dead.id::text, 'reason', 'host_lost')
-        FROM moved m, dead
-        UNION ALL
-        SELECT 3, x.project_id, 'operation', x.id, 'operation.status',
-          jsonb_build_object('kind', x.kind::text, 'status', 'cancelled', 'progress', x.progress, 'vmId', x.vm_id::text, 'errorCode', 'host_lost')
-        FROM ended x
-        UNION ALL
-        SELECT 4, r.project_id, 'operation', r.id, 'operation.status',
-          jsonb_build_object('kind', 'ha_restart', 'status', 'queued', 'progress', 0, 'vmId', r.vm_id::text, 'errorCode', NULL)
-        FROM restarts r
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${eventsRecorded([
+      hostStateRows({ from: sql`dead`, hostId: sql`dead.id`, state: literal('down'), name: sql`dead.name`, extra: { reason: sql`${message}::text` } }),
+      vmStateRows({
+        from: sql`moved m, dead`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: sql`m.state::text`, hostId: sql`dead.id::text`,
+        extra: { reason: literal('host_lost') },
+      }),
+      operationStatusRows({
+        from: sql`ended x`, projectId: sql`x.project_id`, opId: sql`x.id`, kind: sql`x.kind::text`, status: literal('cancelled'),
+        progress: sql`x.progress`, vmId: sql`x.vm_id::text`, errorCode: literal('host_lost'),
+      }),
+      operationStatusRows({
+        from: sql`restarts r`, projectId: sql`r.project_id`, opId: sql`r.id`, kind: literal('ha_restart'), status: literal('queued'),
+        progress: sql`0`, vmId: sql`r.vm_id::text`, errorCode: sql`NULL`,
+      }),
+    ])})
     SELECT EXISTS (SELECT 1 FROM dead) AS declared,
       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'vmId', r.vm_id, 'priority', r.params->>'priority')), '[]'::jsonb) FROM restarts r) AS restarts,
       (SELECT coalesce(array_agg(m.id::text), '{}') FROM moved m WHERE m.state = 'stopped') AS stopped`;
@@ -148,10 +147,9 @@ export async function claimRestart(db: Db | Prisma.TransactionClient, c: Restart
     ), stepped AS (
       UPDATE operations SET host_id = ${c.hostId}::uuid, step = ${c.step}, progress = ${c.progress}, updated_at = now()
       WHERE id = ${c.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT m.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'recovering', 'hostId', ${c.hostId}::text) FROM moved m
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({ from: sql`moved m`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: literal('recovering'), hostId: sql`${c.hostId}::text` }),
+    ])})
     SELECT claimed.id::text AS id, claimed.name, claimed.address, EXISTS (SELECT 1 FROM vm) AS waiting
     FROM (SELECT 1) one LEFT JOIN claimed ON true`;
   const row = rows[0]!;
@@ -209,18 +207,16 @@ export async function adoptVms(db: Db, hostId: string, vms: readonly AdoptedVm[]
         error_message = 'its host came back with the VM still running', updated_at = now()
       WHERE o.vm_id IN (SELECT id FROM moved) AND o.kind = 'ha_restart' AND o.status IN ('queued', 'running')
       RETURNING o.id, o.project_id, o.vm_id, o.progress
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, m.project_id, 'vm' AS resource_type, m.id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', 'running', 'hostId', ${hostId}::text, 'reason', 'adopted') AS data
-        FROM moved m
-        UNION ALL
-        SELECT 2, c.project_id, 'operation', c.id, 'operation.status',
-          jsonb_build_object('kind', 'ha_restart', 'status', 'cancelled', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', 'adopted')
-        FROM cancelled c
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({
+        from: sql`moved m`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: literal('running'), hostId: sql`${hostId}::text`,
+        extra: { reason: literal('adopted') },
+      }),
+      operationStatusRows({
+        from: sql`cancelled c`, projectId: sql`c.project_id`, opId: sql`c.id`, kind: literal('ha_restart'), status: literal('cancelled'),
+        progress: sql`c.progress`, vmId: sql`c.vm_id::text`, errorCode: literal('adopted'),
+      }),
+    ])})
     SELECT id::text AS id FROM moved`;
   return rows.map((r) => r.id);
 }
@@ -252,8 +248,12 @@ export async function markPoolPartitioned(db: Db, poolId: string, silence: { sil
     WITH marked AS (
       UPDATE pools SET partitioned_since = now(), updated_at = now() WHERE id = ${poolId}::uuid AND partitioned_since IS NULL RETURNING id, name
     )
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT NULL, 'pool', id, 'pool.partitioned', jsonb_build_object('name', name, 'silentHosts', ${silence.silent}::int, 'hosts', ${silence.of}::int) FROM marked`;
+    ${eventsRecorded([
+      poolEventRows({
+        from: sql`marked`, poolId: sql`id`, type: 'pool.partitioned',
+        data: { name: sql`name`, silentHosts: sql`${silence.silent}::int`, hosts: sql`${silence.of}::int` },
+      }),
+    ])}`;
   return n === 1;
 }
 
@@ -263,8 +263,7 @@ export async function clearPoolPartition(db: Db, poolId: string): Promise<boolea
     WITH cleared AS (
       UPDATE pools SET partitioned_since = NULL, updated_at = now() WHERE id = ${poolId}::uuid AND partitioned_since IS NOT NULL RETURNING id, name
     )
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT NULL, 'pool', id, 'pool.partition_healed', jsonb_build_object('name', name) FROM cleared`;
+    ${eventsRecorded([poolEventRows({ from: sql`cleared`, poolId: sql`id`, type: 'pool.partition_healed', data: { name: sql`name` } })])}`;
   return n === 1;
 }
 

@@ -17,4 +17,5 @@ export * from './operation-ends';
 export * from './prepared';
 export * from './hosts';
 export * from './failover';
+export * from './offered-capacity';
 export * from './repositories';

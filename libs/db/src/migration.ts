@@ -1,6 +1,7 @@
 import type { Db } from './client';
 import type { ClaimRequest, ClaimResult } from './claims';
-import type { Allocation, Operation, Prisma, Vm } from './generated/prisma/client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { type Allocation, type Operation, Prisma, type Vm } from './generated/prisma/client';
 import { FREED_USAGE_RETURNED, hasRoomFor, usageGrownBy } from './host-usage';
 import { stateThenOperationEvents, SUCCEEDED } from './vm-operations';
 
@@ -147,18 +148,16 @@ export async function abortMigration(db: Db, a: AbortedMigration): Promise<boole
         error_code = ${a.error.code}, error_message = ${message}, error_details = ${details}::jsonb, updated_at = now()
       WHERE id = ${a.op.id}::uuid AND status IN ('queued', 'running')
       RETURNING id
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, ${a.vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', ${a.outcome}::text, 'hostId', ${a.sourceHostId}::text) AS data
-        FROM moved
-        UNION ALL
-        SELECT 2, ${a.op.projectId}::uuid, 'operation', finished.id, 'operation.status',
-          jsonb_build_object('kind', ${a.op.kind}::text, 'status', 'failed', 'progress', ${a.op.progress}::int, 'vmId', ${a.vm.id}::text, 'errorCode', ${a.error.code}::text)
-        FROM finished
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({
+        from: Prisma.sql`moved`, projectId: Prisma.sql`${a.vm.projectId}::uuid`, vmId: Prisma.sql`moved.id`,
+        state: Prisma.sql`${a.outcome}::text`, hostId: Prisma.sql`${a.sourceHostId}::text`,
+      }),
+      operationStatusRows({
+        from: Prisma.sql`finished`, projectId: Prisma.sql`${a.op.projectId}::uuid`, opId: Prisma.sql`finished.id`, kind: Prisma.sql`${a.op.kind}::text`,
+        status: literal('failed'), progress: Prisma.sql`${a.op.progress}::int`, vmId: Prisma.sql`${a.vm.id}::text`, errorCode: Prisma.sql`${a.error.code}::text`,
+      }),
+    ])})
     SELECT count(*) AS moved FROM moved`;
   return Number(rows[0]?.moved ?? 0) === 1;
 }

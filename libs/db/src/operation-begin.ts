@@ -1,8 +1,12 @@
 import type { Db } from './client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { Prisma } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 import type { ClaimHolder } from './vm-operations';
 import type { Operation, Vm } from './generated/prisma/client';
+
+const sql = Prisma.sql;
 
 /** The step (and its progress) an operation of a kind enters first once taken up. */
 export interface FirstStep {
@@ -43,52 +47,48 @@ export async function beginOperation(db: Db, id: string, first: { create: FirstS
     WITH current AS (
       SELECT * FROM operations WHERE id = ${id}::uuid
     ), older AS (
-      SELECT 1 FROM current c
-      WHERE c.kind <> 'create' AND c.vm_id IS NOT NULL AND EXISTS (
-        SELECT 1 FROM operations p
-        WHERE p.vm_id = c.vm_id AND p.status IN ('queued', 'running') AND p.created_at < c.created_at AND p.id <> c.id)
+      SELECT 1 FROM current
+      WHERE current.kind <> 'create' AND current.vm_id IS NOT NULL AND EXISTS (
+        SELECT 1 FROM operations prior
+        WHERE prior.vm_id = current.vm_id AND prior.status IN ('queued', 'running') AND prior.created_at < current.created_at AND prior.id <> current.id)
     ), scheduled AS (
-      UPDATE vms v SET state = 'scheduling', state_changed_at = now(), updated_at = now()
-      FROM current c
-      WHERE v.id = c.vm_id AND v.state = 'pending' AND c.kind = 'create' AND c.step IS NULL
-        AND c.status IN ('queued', 'running') AND NOT c.cancel_requested
-      RETURNING v.*
+      UPDATE vms vm SET state = 'scheduling', state_changed_at = now(), updated_at = now()
+      FROM current
+      WHERE vm.id = current.vm_id AND vm.state = 'pending' AND current.kind = 'create' AND current.step IS NULL
+        AND current.status IN ('queued', 'running') AND NOT current.cancel_requested
+      RETURNING vm.*
     ), started AS (
-      UPDATE operations o SET status = 'running', started_at = coalesce(o.started_at, now()), updated_at = now(),
+      UPDATE operations op SET status = 'running', started_at = coalesce(op.started_at, now()), updated_at = now(),
         step = CASE
           WHEN EXISTS (SELECT 1 FROM scheduled) THEN ${first.create.step}
-          WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN ${first.delete.step}
-          ELSE o.step END,
+          WHEN current.kind = 'delete' AND vm.state IS DISTINCT FROM 'deleted' AND vm.id IS NOT NULL THEN ${first.delete.step}
+          ELSE op.step END,
         progress = CASE
           WHEN EXISTS (SELECT 1 FROM scheduled) THEN ${first.create.progress}
-          WHEN c.kind = 'delete' AND v.state IS DISTINCT FROM 'deleted' AND v.id IS NOT NULL THEN ${first.delete.progress}
-          ELSE o.progress END
-      FROM current c LEFT JOIN vms v ON v.id = c.vm_id
-      WHERE o.id = c.id AND o.status = c.status AND c.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
-      RETURNING o.id, o.started_at, o.step, o.progress, c.status AS was
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, c.project_id, 'operation' AS resource_type, c.id AS resource_id, 'operation.status' AS type,
-          jsonb_build_object('kind', c.kind::text, 'status', 'running', 'progress', c.progress, 'vmId', c.vm_id::text, 'errorCode', c.error_code) AS data
-        FROM current c JOIN started s ON s.was = 'queued'
-        UNION ALL
-        SELECT 2, c.project_id, 'vm', m.id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL)
-        FROM current c, scheduled m
-      ) e ORDER BY ord
-    )
+          WHEN current.kind = 'delete' AND vm.state IS DISTINCT FROM 'deleted' AND vm.id IS NOT NULL THEN ${first.delete.progress}
+          ELSE op.progress END
+      FROM current LEFT JOIN vms vm ON vm.id = current.vm_id
+      WHERE op.id = current.id AND op.status = current.status AND current.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM older)
+      RETURNING op.id, op.started_at, op.step, op.progress, current.status AS was
+    ), recorded AS (${eventsRecorded([
+      operationStatusRows({
+        from: sql`current JOIN started ON started.was = 'queued'`, projectId: sql`current.project_id`, opId: sql`current.id`,
+        kind: sql`current.kind::text`, status: literal('running'), progress: sql`current.progress`, vmId: sql`current.vm_id::text`, errorCode: sql`current.error_code`,
+      }),
+      vmStateRows({ from: sql`current, scheduled`, projectId: sql`current.project_id`, vmId: sql`scheduled.id`, state: literal('scheduling'), hostId: sql`NULL` }),
+    ])})
     SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
       (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",
       CASE WHEN current.kind = 'delete' THEN (
-        SELECT coalesce(jsonb_agg(jsonb_build_object('id', h.id, 'name', h.name, 'address', h.address, 'state', h.state::text) ORDER BY a.created_at), '[]'::jsonb)
-        FROM allocations a JOIN hosts h ON h.id = a.host_id WHERE a.vm_id = current.vm_id) END AS holders,
-      ${vmColumnsOf('v')}
+        SELECT coalesce(jsonb_agg(jsonb_build_object('id', host.id, 'name', host.name, 'address', host.address, 'state', host.state::text) ORDER BY claim.created_at), '[]'::jsonb)
+        FROM allocations claim JOIN hosts host ON host.id = claim.host_id WHERE claim.vm_id = current.vm_id) END AS holders,
+      ${vmColumnsOf('vm_now')}
     FROM current LEFT JOIN LATERAL (
       -- the VM as it now is: as begin moved it, else as the statement read it
       SELECT * FROM scheduled
       UNION ALL
       SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
-    ) v ON true`;
+    ) vm_now ON true`;
   const row = rows[0];
   if (!row) return { op: null, vm: null, started: false, waits: false, holders: null };
   const vm = vmFromRow(row);

@@ -1,6 +1,9 @@
 import type { Db } from './client';
 import { type Operation, Prisma, type Vm } from './generated/prisma/client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
 import { SUCCEEDED } from './vm-operations';
+import { perHostSums, usageReturned } from './host-usage';
+import { PER_PROJECT, quotaReturned } from './quota';
 import { prepared } from './prepared';
 
 /**
@@ -24,18 +27,21 @@ export interface DeletedVm {
   op: Pick<Operation, 'id' | 'projectId' | 'kind'>;
 }
 
-/** Events for batch rows `b` (with n, vm_id, vm_project, host_id, op_id, op_project, kind) in CTEs `moved` and `finished`. */
-const stateThenOperationEventsOf = (state: string): Prisma.Sql => Prisma.sql`
-  INSERT INTO events (project_id, resource_type, resource_id, type, data)
-  SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT b.n, 1 AS ord, b.vm_project AS project_id, 'vm' AS resource_type, b.vm_id AS resource_id, 'vm.state' AS type,
-      jsonb_build_object('state', ${state}::text, 'hostId', b.host_id::text) AS data
-    FROM batch b JOIN moved m ON m.id = b.vm_id
-    UNION ALL
-    SELECT b.n, 2, b.op_project, 'operation', b.op_id, 'operation.status',
-      jsonb_build_object('kind', b.kind, 'status', 'succeeded', 'progress', 100, 'vmId', b.vm_id::text, 'errorCode', NULL)
-    FROM batch b JOIN finished f ON f.id = b.op_id
-  ) e ORDER BY e.n, e.ord`;
+/** Events for the rows of CTE `batch` (n, vm_id, vm_project, host_id, op_id, op_project, kind) in CTEs `moved` and `finished`. */
+const stateThenOperationEventsOf = (state: 'running' | 'deleted'): Prisma.Sql =>
+  eventsRecorded(
+    [
+      vmStateRows({
+        from: Prisma.sql`batch JOIN moved ON moved.id = batch.vm_id`, n: Prisma.sql`batch.n`,
+        projectId: Prisma.sql`batch.vm_project`, vmId: Prisma.sql`batch.vm_id`, state: literal(state), hostId: Prisma.sql`batch.host_id::text`,
+      }),
+      operationStatusRows({
+        from: Prisma.sql`batch JOIN finished ON finished.id = batch.op_id`, n: Prisma.sql`batch.n`, projectId: Prisma.sql`batch.op_project`, opId: Prisma.sql`batch.op_id`,
+        kind: Prisma.sql`batch.kind`, status: literal('succeeded'), progress: Prisma.sql`100`, vmId: Prisma.sql`batch.vm_id::text`, errorCode: Prisma.sql`NULL`,
+      }),
+    ],
+    'byRow',
+  );
 
 /**
  * One item per VM. Two runs of one operation can exist after a crash (a stalled job and its
@@ -54,7 +60,7 @@ function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 
   return Prisma.sql`SELECT * FROM unnest(
       ${items.map((i) => i.vm.id)}::uuid[], ${items.map((i) => i.vm.projectId)}::uuid[], ${items.map((i) => i.vm.hostId)}::uuid[],
       ${items.map((i) => i.op.id)}::uuid[], ${items.map((i) => i.op.projectId)}::uuid[], ${items.map((i) => i.op.kind)}::text[]${extra}
-    ) WITH ORDINALITY AS b(vm_id, vm_project, host_id, op_id, op_project, kind${extraNames}, n)`;
+    ) WITH ORDINALITY AS item(vm_id, vm_project, host_id, op_id, op_project, kind${extraNames}, n)`;
 }
 
 /**
@@ -70,16 +76,16 @@ export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<b
       Prisma.sql`, ${items.map((i) => i.domId)}::int[], ${items.map((i) => i.powerState)}::text[], ${items.map((i) => i.from)}::text[]`,
       Prisma.sql`, dom_id, power_state, from_state`,
     )}), moved AS (
-      UPDATE vms v SET state = 'running', dom_id = b.dom_id, power_state = b.power_state::"PowerState",
+      UPDATE vms vm SET state = 'running', dom_id = batch.dom_id, power_state = batch.power_state::"PowerState",
         error_code = NULL, error_message = NULL, state_changed_at = now(), updated_at = now()
-      FROM batch b
-      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = b.from_state::"VmState"
-      RETURNING v.id
+      FROM batch
+      WHERE vm.id = ANY(${vmIds}::uuid[]) AND vm.id = batch.vm_id AND vm.state = batch.from_state::"VmState"
+      RETURNING vm.id
     ), finished AS (
-      UPDATE operations o SET ${SUCCEEDED}
-      FROM batch b JOIN moved m ON m.id = b.vm_id
-      WHERE o.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
-      RETURNING o.id
+      UPDATE operations op SET ${SUCCEEDED}
+      FROM batch JOIN moved ON moved.id = batch.vm_id
+      WHERE op.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+      RETURNING op.id
     ), recorded AS (${stateThenOperationEventsOf('running')})
     SELECT id::text AS id FROM moved`;
   const moved = new Set(rows.map((r) => r.id));
@@ -101,42 +107,33 @@ export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promi
         ${items.map((i) => i.vm.memoryMb)}::int[], ${items.map((i) => i.vm.diskGb)}::int[]`,
       Prisma.sql`, state, vcpus, memory_mb, disk_gb`,
     )}), moved AS (
-      UPDATE vms v SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
+      UPDATE vms vm SET state = 'deleted', host_id = NULL, dom_id = NULL, power_state = 'none', deleted_at = now(),
         state_changed_at = now(), updated_at = now()
-      FROM batch b
-      WHERE v.id = ANY(${vmIds}::uuid[]) AND v.id = b.vm_id AND v.state = b.state::"VmState"
-      RETURNING v.id
+      FROM batch
+      WHERE vm.id = ANY(${vmIds}::uuid[]) AND vm.id = batch.vm_id AND vm.state = batch.state::"VmState"
+      RETURNING vm.id
     ), hosts_locked AS (
-      SELECT h.id FROM hosts h
-      WHERE h.id IN (SELECT a.host_id FROM allocations a JOIN moved m ON m.id = a.vm_id)
-      ORDER BY h.id FOR UPDATE
+      SELECT host.id FROM hosts host
+      WHERE host.id IN (SELECT claim.host_id FROM allocations claim JOIN moved ON moved.id = claim.vm_id)
+      ORDER BY host.id FOR UPDATE
     ), freed AS (
-      DELETE FROM allocations a USING moved m WHERE a.vm_id = ANY(${vmIds}::uuid[]) AND a.vm_id = m.id
-      RETURNING a.host_id, a.vcpus, a.memory_mb, a.disk_gb
-    ), per_host AS (
-      SELECT f.host_id, sum(f.vcpus) AS vcpus, sum(f.memory_mb) AS memory_mb, sum(f.disk_gb) AS disk_gb, count(*) AS instances
-      FROM freed f JOIN hosts_locked l ON l.id = f.host_id
-      GROUP BY f.host_id
-    ), hosts_released AS (
-      UPDATE hosts h SET used_vcpus = h.used_vcpus - ph.vcpus, used_memory_mb = h.used_memory_mb - ph.memory_mb,
-        used_disk_gb = h.used_disk_gb - ph.disk_gb, used_instances = h.used_instances - ph.instances, updated_at = now()
-      FROM per_host ph WHERE h.id = ph.host_id
-    ), per_project AS (
-      SELECT b.vm_project, count(*) AS instances, sum(b.vcpus) AS vcpus, sum(b.memory_mb) AS memory_mb, sum(b.disk_gb) AS disk_gb
-      FROM batch b JOIN moved m ON m.id = b.vm_id
-      GROUP BY b.vm_project
+      DELETE FROM allocations claim USING moved WHERE claim.vm_id = ANY(${vmIds}::uuid[]) AND claim.vm_id = moved.id
+      RETURNING claim.host_id, claim.vcpus, claim.memory_mb, claim.disk_gb
+    ), freed_per_host AS (${perHostSums(Prisma.sql`freed JOIN hosts_locked ON hosts_locked.id = freed.host_id`)}
+    ), hosts_released AS (${usageReturned(Prisma.sql`freed_per_host`)}), per_project AS (
+      SELECT batch.vm_project, count(*) AS instances, sum(batch.vcpus) AS vcpus, sum(batch.memory_mb) AS memory_mb, sum(batch.disk_gb) AS disk_gb
+      FROM batch JOIN moved ON moved.id = batch.vm_id
+      GROUP BY batch.vm_project
     ), projects_locked AS (
-      SELECT p.id FROM projects p WHERE p.id IN (SELECT vm_project FROM per_project) ORDER BY p.id FOR UPDATE
-    ), quota_released AS (
-      UPDATE projects p SET used_instances = p.used_instances - pp.instances, used_vcpus = p.used_vcpus - pp.vcpus,
-        used_memory_mb = p.used_memory_mb - pp.memory_mb, used_disk_gb = p.used_disk_gb - pp.disk_gb, updated_at = now()
-      FROM per_project pp JOIN projects_locked l ON l.id = pp.vm_project
-      WHERE p.id = pp.vm_project
-    ), finished AS (
-      UPDATE operations o SET ${SUCCEEDED}
-      FROM batch b
-      WHERE o.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND o.id = b.op_id AND o.status IN ('queued', 'running')
-      RETURNING o.id
+      SELECT project.id FROM projects project WHERE project.id IN (SELECT vm_project FROM per_project) ORDER BY project.id FOR UPDATE
+    ), quota_released AS (${quotaReturned(PER_PROJECT, {
+      from: Prisma.sql`per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project`,
+      where: Prisma.sql`project.id = per_project.vm_project`,
+    })}), finished AS (
+      UPDATE operations op SET ${SUCCEEDED}
+      FROM batch
+      WHERE op.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+      RETURNING op.id
     )
     ${stateThenOperationEventsOf('deleted')}`;
 }

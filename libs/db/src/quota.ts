@@ -7,7 +7,21 @@ export interface Usage {
   diskGb: number;
 }
 
+/** Each resource of a Usage as a value (sent as a parameter) or a column of the statement. */
+type UsageOf = { [K in keyof Usage]: number | Prisma.Sql };
+
 type Tx = Pick<Prisma.TransactionClient, '$executeRaw'>;
+
+/** SET list: project row `project`'s used quota grows (+) or shrinks (-) by `u`. */
+const quotaMovedBy = (sign: '+' | '-', u: UsageOf): Prisma.Sql => {
+  const op = Prisma.raw(sign);
+  return Prisma.sql`
+        used_instances = project.used_instances ${op} ${u.instances},
+        used_vcpus = project.used_vcpus ${op} ${u.vcpus},
+        used_memory_mb = project.used_memory_mb ${op} ${u.memoryMb},
+        used_disk_gb = project.used_disk_gb ${op} ${u.diskGb},
+        updated_at = now()`;
+};
 
 /**
  * Statement: takes quota with one conditional write, returning the project's id when it fit.
@@ -15,29 +29,35 @@ type Tx = Pick<Prisma.TransactionClient, '$executeRaw'>;
  * (Used inside the statement that creates a batch of VMs, so the quota and the VMs go together.)
  */
 export const quotaTaken = (projectId: string, u: Usage): Prisma.Sql => Prisma.sql`
-  UPDATE projects SET
-    used_instances = used_instances + ${u.instances},
-    used_vcpus = used_vcpus + ${u.vcpus},
-    used_memory_mb = used_memory_mb + ${u.memoryMb},
-    used_disk_gb = used_disk_gb + ${u.diskGb},
-    updated_at = now()
-  WHERE id = ${projectId}::uuid
-    AND used_instances + ${u.instances} <= quota_instances
-    AND used_vcpus + ${u.vcpus} <= quota_vcpus
-    AND used_memory_mb + ${u.memoryMb} <= quota_memory_mb
-    AND used_disk_gb + ${u.diskGb} <= quota_disk_gb
-  RETURNING id`;
+      UPDATE projects project SET ${quotaMovedBy('+', u)}
+      WHERE project.id = ${projectId}::uuid
+        AND project.used_instances + ${u.instances} <= project.quota_instances
+        AND project.used_vcpus + ${u.vcpus} <= project.quota_vcpus
+        AND project.used_memory_mb + ${u.memoryMb} <= project.quota_memory_mb
+        AND project.used_disk_gb + ${u.diskGb} <= project.quota_disk_gb
+      RETURNING project.id`;
+
+/**
+ * Statement: gives quota `u` back to the projects `where` picks (row alias `project`), from
+ * `from` when the amounts are its columns (a batch's per-project sums).
+ */
+export const quotaReturned = (u: UsageOf, at: { where: Prisma.Sql; from?: Prisma.Sql }): Prisma.Sql => Prisma.sql`
+      UPDATE projects project SET ${quotaMovedBy('-', u)}${at.from ? Prisma.sql`
+      FROM ${at.from}` : Prisma.empty}
+      WHERE ${at.where}
+    `;
+
+/** A project's share of a batch's per-project sums, read from alias `per_project`. */
+export const PER_PROJECT: UsageOf = {
+  instances: Prisma.raw('per_project.instances'),
+  vcpus: Prisma.raw('per_project.vcpus'),
+  memoryMb: Prisma.raw('per_project.memory_mb'),
+  diskGb: Prisma.raw('per_project.disk_gb'),
+};
 
 /** Gives quota back (a VM deleted). */
 export async function releaseQuota(tx: Tx, projectId: string, u: Usage): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE projects SET
-      used_instances = used_instances - ${u.instances},
-      used_vcpus = used_vcpus - ${u.vcpus},
-      used_memory_mb = used_memory_mb - ${u.memoryMb},
-      used_disk_gb = used_disk_gb - ${u.diskGb},
-      updated_at = now()
-    WHERE id = ${projectId}::uuid`;
+  await tx.$executeRaw`${quotaReturned(u, { where: Prisma.sql`project.id = ${projectId}::uuid` })}`;
 }
 
 export const vmUsage = (vm: { vcpus: number; memoryMb: number; diskGb: number }): Usage => ({

@@ -5,7 +5,7 @@ import { findMigrationsDir } from './migrate';
 
 /**
  * prisma/schema.prisma is the source of truth and the migrations are hand-written SQL
- * (no schema engine offline, see ENVIRONMENT.md). This test fails when the two disagree:
+ * (no schema engine offline, see docs/DEVELOPMENT.md). This test fails when the two disagree:
  * every model field has a column of a matching type and nullability, every column is a
  * field, every enum has exactly its values.
  */

@@ -1,5 +1,6 @@
 import type { Db } from './client';
-import type { GuestType, HaPriority, Operation, Prisma, Vm } from './generated/prisma/client';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { type GuestType, type HaPriority, type Operation, Prisma, type Vm } from './generated/prisma/client';
 import { quotaTaken, type Usage } from './quota';
 import { prepared } from './prepared';
 
@@ -48,6 +49,7 @@ export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; op
     b.vms.map((v) => ({ ...v, expiresAt: v.expiresAt?.toISOString() ?? null })),
   );
   const ops = JSON.stringify(b.ops);
+  const projectId = Prisma.sql`${b.projectId}::uuid`;
   const rows = await db.$queryRaw<{ created: bigint }[]>`${prepared('create_vm_batch')}
     WITH reserved AS (${quotaTaken(b.projectId, b.usage)}
     ), new_vm AS (
@@ -74,18 +76,13 @@ export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; op
       SELECT id, 'create', ${b.projectId}::uuid, "vmId", params, "correlationId", "requestedBy", ${b.now}::timestamptz, ${b.now}::timestamptz
       FROM new_op
       RETURNING id
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT ${b.projectId}::uuid, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS part, n, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
-        FROM new_vm
-        UNION ALL
-        SELECT 2, n, 'operation', id, 'operation.status',
-          jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL)
-        FROM new_op
-      ) e ORDER BY part, n
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({ from: Prisma.sql`new_vm`, n: Prisma.sql`n`, projectId, vmId: Prisma.sql`id`, state: literal('pending'), hostId: Prisma.sql`NULL` }),
+      operationStatusRows({
+        from: Prisma.sql`new_op`, n: Prisma.sql`n`, projectId, opId: Prisma.sql`id`, kind: literal('create'), status: literal('queued'),
+        progress: Prisma.sql`0`, vmId: Prisma.sql`"vmId"::text`, errorCode: Prisma.sql`NULL`,
+      }),
+    ])})
     SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created`;
   if (Number(rows[0]?.created ?? 0) === 0) return null;
   return { vms: b.vms.map((v) => writtenVm(b, v)), ops: b.ops.map((o) => writtenOperation(b, o)) };

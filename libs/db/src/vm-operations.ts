@@ -3,6 +3,7 @@ import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { IS_LIVE } from './hosts';
+import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
 
 export interface BeginOperation {
   vm: Pick<Vm, 'id' | 'projectId' | 'state' | 'hostId'>;
@@ -73,18 +74,16 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
     ), overtaken AS (
       UPDATE operations SET cancel_requested = true, updated_at = now()
       WHERE ${s.kind === 'delete'} AND vm_id = ${s.vmId}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT project_id, resource_type, resource_id, type, data FROM (
-        SELECT 1 AS ord, moved.project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-          jsonb_build_object('state', ${s.via}::text, 'hostId', moved.host_id::text) AS data
-        FROM moved
-        UNION ALL
-        SELECT 2, created."projectId", 'operation', created.id, 'operation.status',
-          jsonb_build_object('kind', created.kind, 'status', created.status, 'progress', created.progress, 'vmId', created."vmId"::text, 'errorCode', NULL)
-        FROM created
-      ) e ORDER BY ord
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({
+        from: Prisma.sql`moved`, projectId: Prisma.sql`moved.project_id`, vmId: Prisma.sql`moved.id`,
+        state: Prisma.sql`${s.via}::text`, hostId: Prisma.sql`moved.host_id::text`,
+      }),
+      operationStatusRows({
+        from: Prisma.sql`created`, projectId: Prisma.sql`created."projectId"`, opId: Prisma.sql`created.id`, kind: Prisma.sql`created.kind`,
+        status: Prisma.sql`created.status`, progress: Prisma.sql`created.progress`, vmId: Prisma.sql`created."vmId"::text`, errorCode: Prisma.sql`NULL`,
+      }),
+    ])})
     SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
       (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState"
     FROM (SELECT 1) one LEFT JOIN created ON true`;
@@ -103,17 +102,16 @@ export const SUCCEEDED = Prisma.sql`status = 'succeeded', finished_at = now(), a
  * `finished`), in that order: the statement's last part, after those two CTEs.
  */
 export function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, state: VmState, op: Pick<Operation, 'projectId' | 'kind'>): Prisma.Sql {
-  return Prisma.sql`
-    INSERT INTO events (project_id, resource_type, resource_id, type, data)
-    SELECT project_id, resource_type, resource_id, type, data FROM (
-      SELECT 1 AS ord, ${vm.projectId}::uuid AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-        jsonb_build_object('state', ${state}::text, 'hostId', ${vm.hostId}::text) AS data
-      FROM moved
-      UNION ALL
-      SELECT 2, ${op.projectId}::uuid, 'operation', finished.id, 'operation.status',
-        jsonb_build_object('kind', ${op.kind}::text, 'status', 'succeeded', 'progress', 100, 'vmId', ${vm.id}::text, 'errorCode', NULL)
-      FROM finished
-    ) e ORDER BY ord`;
+  return eventsRecorded([
+    vmStateRows({
+      from: Prisma.sql`moved`, projectId: Prisma.sql`${vm.projectId}::uuid`, vmId: Prisma.sql`moved.id`,
+      state: Prisma.sql`${state}::text`, hostId: Prisma.sql`${vm.hostId}::text`,
+    }),
+    operationStatusRows({
+      from: Prisma.sql`finished`, projectId: Prisma.sql`${op.projectId}::uuid`, opId: Prisma.sql`finished.id`, kind: Prisma.sql`${op.kind}::text`,
+      status: literal('succeeded'), progress: Prisma.sql`100`, vmId: Prisma.sql`${vm.id}::text`, errorCode: Prisma.sql`NULL`,
+    }),
+  ]);
 }
 
 /** A host where a VM holds a claim, as a delete needs it to reach the agent. */
@@ -154,10 +152,9 @@ export async function beginScheduling(db: Db, s: { vmId: string; projectId: stri
     ), stepped AS (
       UPDATE operations SET step = ${s.step}, progress = ${s.progress}, updated_at = now()
       WHERE id = ${s.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
-    ), recorded AS (
-      INSERT INTO events (project_id, resource_type, resource_id, type, data)
-      SELECT ${s.projectId}::uuid, 'vm', id, 'vm.state', jsonb_build_object('state', 'scheduling', 'hostId', NULL) FROM moved
-    )
+    ), recorded AS (${eventsRecorded([
+      vmStateRows({ from: Prisma.sql`moved`, projectId: Prisma.sql`${s.projectId}::uuid`, vmId: Prisma.sql`id`, state: literal('scheduling'), hostId: Prisma.sql`NULL` }),
+    ])})
     SELECT * FROM moved`;
   return rows[0] ?? null;
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 import { CertificateAuthority } from './certificate-authority';
 import { importPrivateKey, x509 } from './crypto';
 
@@ -30,7 +31,7 @@ export async function loadOrCreateCa(dir: string): Promise<CertificateAuthority>
       break;
     }
     if (waited > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await wait(50);
   }
   const certPem = readFileSync(certFile, 'utf8');
   return new CertificateAuthority(certPem, new x509.X509Certificate(certPem), await importPrivateKey(readFileSync(keyFile, 'utf8')));

@@ -1,5 +1,3 @@
-import type { OperationKind } from '@xenplane/domain';
-
 /** Every queue of the system. A job is only a wake-up call: Postgres holds the truth. */
 export enum QueueName {
   /** One job per operation; job id = operation id, job name = operation kind. */
@@ -13,7 +11,6 @@ export enum QueueName {
 
 export enum PeriodicJob {
   OutboxSweep = 'outbox-sweep',
-  Reconcile = 'reconcile',
   TtlReap = 'ttl-reap',
   GarbageCollect = 'garbage-collect',
 }
@@ -22,5 +19,3 @@ export interface OperationJobData {
   operationId: string;
   correlationId?: string;
 }
-
-export type OperationJobName = OperationKind;

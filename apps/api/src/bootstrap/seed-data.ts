@@ -2,7 +2,7 @@ import type { GuestType } from '@xenplane/db';
 
 /**
  * What a fresh cloud starts with. Images point at files inside each host's dom0: the xen-lab
- * builds exactly these (docs/xen-lab.md), a real deployment replaces them.
+ * builds exactly these (xen-lab/README.md), a real deployment replaces them.
  */
 export const SEED_FLAVORS = [
   { name: 'xp.micro', vcpus: 1, memoryMb: 128, diskGb: 1 },

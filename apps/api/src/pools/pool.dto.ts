@@ -29,7 +29,7 @@ export class PoolSettingsDto {
   @Min(500)
   @Max(3_600_000)
   deadAfterMs?: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Weigher settings, see docs/placement.md' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Weigher settings: per resource (vcpus, memoryMb, diskGb) { mode: spread | pack, weight }, and softAffinity, softAntiAffinity weights' })
   @IsOptional()
   @IsObject()
   placementWeights?: Record<string, unknown>;

@@ -1,19 +1,13 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { AgentError } from '../errors';
 
 /** Waits ms, or rejects when the caller's call is cancelled (its deadline passed). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(aborted(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await wait(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    throw signal?.aborted ? aborted(signal) : err;
+  }
 }
 
 /** Never resolves; rejects when the call is cancelled (a hung toolstack, a black-holed host). */

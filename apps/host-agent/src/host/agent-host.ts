@@ -10,7 +10,7 @@ import { HealthService, healthService, ServingStatus } from '../server/health.se
 import { hostAgentService } from '../server/host-agent.service';
 import type { MigrationService } from '../server/migration.service';
 import { simControlService } from '../server/sim-control.service';
-import { aborted } from './abortable';
+import { sleep } from './abortable';
 import { EventLog } from './event-log';
 import { FenceLease } from './fence';
 import { KeyedMutex } from './keyed-mutex';
@@ -141,8 +141,7 @@ export class AgentHost {
     const sim = this.o.sim;
     if (!sim) return;
     while (sim.faults.active(FaultKind.FAULT_KIND_HOST_DEAD) || sim.faults.active(FaultKind.FAULT_KIND_HOST_CUT_OFF)) {
-      if (ctx.signal.aborted) throw aborted(ctx.signal);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50, ctx.signal);
     }
   }
 }

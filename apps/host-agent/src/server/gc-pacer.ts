@@ -11,9 +11,9 @@ type AsyncGc = (options: { type: 'major'; execution: 'async' }) => Promise<void>
  * of malloc'd memory (node's HTTP/2 server makes each received header value an external string,
  * allocated in the old generation and holding nghttp2's buffer of it). Left to itself, V8 collects
  * once the old generation has grown 8 MB past its live size, and by then the malloc'd part has
- * grown glibc's heap, which it keeps: the agent's RSS swung between 55 and 65 MB under heartbeats,
- * and stays within ~1.5 MB of where it starts with a collection every 1,000 calls (BENCHMARKS.md,
- * "Host agent memory under heartbeats"). A collection of the agent's ~10 MB heap pauses it 3-30 ms.
+ * grown glibc's heap, which it keeps. A collection every 1,000 calls holds the RSS near where it
+ * starts (BENCHMARKS.md, "Host agent memory under heartbeats"), and a collection of the agent's
+ * small heap pauses it only milliseconds.
  */
 export class GcPacer {
   private calls = 0;

@@ -10,6 +10,12 @@ import { TtlReaper } from '../ttl/ttl-reaper';
 
 const SCHEDULE_KEEPER_MS = 5_000;
 
+// Frees the lease only if this replica still holds it, in one step: between a separate GET and
+// DEL the lease could expire and pass to another replica, whose lease the DEL would then free.
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 interface Task {
   everyMs: number;
   run(): Promise<unknown>;
@@ -84,7 +90,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     } catch (err) {
       this.log.warn({ task: job.name, err: (err as Error).message }, 'periodic task failed');
     } finally {
-      if ((await this.redis.get(lease)) === holder) await this.redis.del(lease);
+      await this.redis.eval(RELEASE_LEASE, 1, lease, holder);
     }
   }
 }

@@ -59,11 +59,6 @@ export function livenessProblems(s: LivenessSettings): { field: keyof LivenessSe
   return problems;
 }
 
-/** Whether a heartbeat this old still makes the host placeable (null: it never answered). */
-export function isLive(heartbeatAgeMs: number | null, s: Pick<LivenessSettings, 'suspectAfterMs'>): boolean {
-  return heartbeatAgeMs !== null && heartbeatAgeMs < s.suspectAfterMs;
-}
-
 export interface LivenessInput {
   state: HostState;
   /** did this round's heartbeat answer */

@@ -5,10 +5,6 @@ export type OperationKind = (typeof OPERATION_KINDS)[number];
 export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
-export function isTerminal(status: OperationStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
-}
-
 /** Stable error codes an operation can end with (error.code in the API). */
 export const OPERATION_ERROR_CODES = [
   'no_valid_host',

@@ -6,7 +6,7 @@ export interface QuotaUsage {
   diskGb: number;
 }
 
-export const QUOTA_FIELDS = ['instances', 'vcpus', 'memoryMb', 'diskGb'] as const;
+const QUOTA_FIELDS = ['instances', 'vcpus', 'memoryMb', 'diskGb'] as const;
 export type QuotaField = (typeof QUOTA_FIELDS)[number];
 
 export interface QuotaExcess {

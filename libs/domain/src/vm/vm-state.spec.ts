@@ -1,5 +1,5 @@
 import { batchNames } from './batch-names';
-import { checkAction, holdsAllocation, isCreateStep, isTransitional, VM_ACTIONS, VM_STATES } from './vm-state';
+import { checkAction, isTransitional, VM_ACTIONS, VM_STATES } from './vm-state';
 
 describe('checkAction', () => {
   it.each([
@@ -34,23 +34,6 @@ describe('checkAction', () => {
         expect(checkAction(action, state).ok).toBe(false);
       }
     }
-  });
-});
-
-describe('create path', () => {
-  it('only moves forward one step at a time', () => {
-    expect(isCreateStep('pending', 'scheduling')).toBe(true);
-    expect(isCreateStep('scheduling', 'building')).toBe(true);
-    expect(isCreateStep('building', 'running')).toBe(true);
-    expect(isCreateStep('pending', 'running')).toBe(false);
-    expect(isCreateStep('running', 'building')).toBe(false);
-  });
-
-  it('knows which states hold a claim', () => {
-    expect(holdsAllocation('pending')).toBe(false);
-    expect(holdsAllocation('building')).toBe(true);
-    expect(holdsAllocation('stopped')).toBe(true);
-    expect(holdsAllocation('deleted')).toBe(false);
   });
 });
 

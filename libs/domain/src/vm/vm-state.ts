@@ -49,7 +49,7 @@ export function checkAction(action: VmAction, state: VmState): ActionCheck {
 }
 
 /** States the VM passes through while an operation works on it. */
-export const TRANSITIONAL_STATES: readonly VmState[] = [
+const TRANSITIONAL_STATES: readonly VmState[] = [
   'pending',
   'scheduling',
   'building',
@@ -65,15 +65,3 @@ export function isTransitional(state: VmState): boolean {
   return TRANSITIONAL_STATES.includes(state);
 }
 
-/** States in which the VM holds a claim on a host. */
-export function holdsAllocation(state: VmState): boolean {
-  return state !== 'pending' && state !== 'scheduling' && state !== 'deleted';
-}
-
-/** The moves a create makes, in order: anything else is a bug the caller must not write. */
-const CREATE_PATH: readonly VmState[] = ['pending', 'scheduling', 'building', 'running'];
-
-export function isCreateStep(from: VmState, to: VmState): boolean {
-  const i = CREATE_PATH.indexOf(from);
-  return i >= 0 && CREATE_PATH[i + 1] === to;
-}

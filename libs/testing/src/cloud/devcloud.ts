@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createDb, ensureDatabase, migrateDatabase } from '@xenplane/db';
 import { hashSecret, secretPrefix } from '@xenplane/domain';
-import { Cloud } from './cloud';
+import { Cloud, type CloudOptions } from './cloud';
 
 export interface DevCloudSettings {
   stateDir: string;
@@ -11,15 +11,74 @@ export interface DevCloudSettings {
   redisUrl: string;
   apiPort: number;
   hosts: number;
+  queuePrefix: string;
+  logLevel: string;
+  /** XENPLANE_ADMIN_TOKEN; without it, the one kept in stateDir (made on first start) */
+  adminToken?: string;
+  /** the environment npm start was given, passed on to every process it starts */
+  env: Record<string, string>;
+}
+
+/** The addresses npm start reaches the API on 127.0.0.1 through. */
+const LOOPBACK_LISTENERS = ['127.0.0.1', '0.0.0.0', '::'];
+
+/**
+ * npm start's settings from its environment. The cloud's processes get the rest of that
+ * environment as they would anywhere else (each reads the settings README.md lists), except
+ * NODE_ENV: the dev cloud runs them as in production.
+ */
+export function devCloudSettings(env: Record<string, string | undefined>, stateDir: string): DevCloudSettings {
+  const hosts = Number(env['XENPLANE_SIM_HOSTS'] ?? 3);
+  if (!Number.isInteger(hosts) || hosts < 1) throw new Error(`XENPLANE_SIM_HOSTS must be a whole number of hosts, at least 1 (not ${env['XENPLANE_SIM_HOSTS']})`);
+  const adminToken = env['XENPLANE_ADMIN_TOKEN'] || undefined;
+  if (adminToken !== undefined && adminToken.length < 24) throw new Error('XENPLANE_ADMIN_TOKEN must be at least 24 characters long');
+  const apiHost = env['API_HOST'];
+  if (apiHost && !LOOPBACK_LISTENERS.includes(apiHost)) {
+    throw new Error(`npm start reaches the API on 127.0.0.1: API_HOST must be one of ${LOOPBACK_LISTENERS.join(', ')} (not ${apiHost})`);
+  }
+  const passed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'NODE_ENV') passed[name] = value;
+  return {
+    stateDir,
+    databaseUrl: env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/xenplane',
+    redisUrl: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    apiPort: Number(env['API_PORT'] ?? 8080),
+    hosts,
+    queuePrefix: env['XENPLANE_QUEUE_PREFIX'] ?? 'xenplane',
+    logLevel: env['LOG_LEVEL'] ?? 'info',
+    ...(adminToken ? { adminToken } : {}),
+    env: passed,
+  };
+}
+
+/** The Cloud a dev cloud of these settings starts, once its admin token and fleet are known. */
+export function devCloudOptions(
+  s: DevCloudSettings,
+  run: { adminToken: string; fleetName: string; reuseEnrollment: boolean },
+): CloudOptions {
+  return {
+    hosts: s.hosts,
+    apiPort: s.apiPort,
+    databaseUrl: s.databaseUrl,
+    redisUrl: s.redisUrl,
+    queuePrefix: s.queuePrefix,
+    stateDir: s.stateDir,
+    logLevel: s.logLevel,
+    env: s.env,
+    adminToken: run.adminToken,
+    timings: 'production',
+    reuseEnrollment: run.reuseEnrollment,
+    fleetName: run.fleetName,
+  };
 }
 
 /**
- * `npm start`: the whole cloud on its default settings, kept across runs in stateDir (CA,
- * agents' certificates, logs, the admin token), until Ctrl-C.
+ * `npm start`: the whole cloud on the settings of devCloudSettings, kept across runs in stateDir
+ * (CA, agents' certificates, logs, the admin token), until Ctrl-C.
  */
 export async function runDevCloud(s: DevCloudSettings): Promise<Cloud> {
   mkdirSync(s.stateDir, { recursive: true });
-  const adminToken = loadOrCreateAdminToken(s.stateDir);
+  const adminToken = s.adminToken ? keepAdminToken(s.stateDir, s.adminToken) : loadOrCreateAdminToken(s.stateDir);
   await ensureDatabase(s.databaseUrl);
   await migrateDatabase(s.databaseUrl);
   await ensureTokenRegistered(s.databaseUrl, adminToken);
@@ -27,18 +86,13 @@ export async function runDevCloud(s: DevCloudSettings): Promise<Cloud> {
   // agents enrolled against another database would never be polled: enroll them afresh
   if (!(await hostsEnrolled(s.databaseUrl, fleetName, s.hosts))) rmSync(join(s.stateDir, 'agents'), { recursive: true, force: true });
   const enrolled = existsSync(join(s.stateDir, 'agents'));
-  return Cloud.start({
-    hosts: s.hosts,
-    apiPort: s.apiPort,
-    databaseUrl: s.databaseUrl,
-    redisUrl: s.redisUrl,
-    queuePrefix: 'xenplane',
-    stateDir: s.stateDir,
-    adminToken,
-    timings: 'production',
-    reuseEnrollment: enrolled,
-    fleetName,
-  });
+  return Cloud.start(devCloudOptions(s, { adminToken, fleetName, reuseEnrollment: enrolled }));
+}
+
+/** The token XENPLANE_ADMIN_TOKEN chose is the one stateDir keeps from now on. */
+function keepAdminToken(stateDir: string, token: string): string {
+  writeFileSync(join(stateDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 function loadOrCreateAdminToken(stateDir: string): string {

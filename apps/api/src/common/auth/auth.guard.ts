@@ -4,18 +4,20 @@ import type { Request } from 'express';
 import { TokenRepository } from '@xenplane/db';
 import { ApiError, forbidden, unauthorized } from '../errors/api-errors';
 import { ACCESS_KEY } from './access.decorator';
+import { LruCache } from './lru-cache';
 import { allows, type AccessLevel, type Principal } from './principal';
 import { hashSecret } from '@xenplane/domain';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-// Token lookups are cached briefly: a revoked token stops working within this many ms.
+// Token lookups are cached briefly: a revoked token stops working within this many ms. A full
+// cache makes room by dropping the token least recently used, not every token at once.
 const CACHE_MS = 2_000;
 const CACHE_MAX = 10_000;
 
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
+  private readonly cache = new LruCache<string, Principal | null>(CACHE_MAX, CACHE_MS);
 
   constructor(
     private readonly reflector: Reflector,
@@ -45,12 +47,11 @@ export class AuthGuard implements CanActivate {
 
   private async lookup(hash: string): Promise<Principal | null> {
     const hit = this.cache.get(hash);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.principal;
+    if (hit !== undefined) return hit;
     const token = await this.tokens.findByHash(hash);
     const principal =
       token && !token.revokedAt ? { tokenId: token.id, role: token.role, projectId: token.projectId } : null;
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(hash, { principal, at: Date.now() });
+    this.cache.set(hash, principal);
     return principal;
   }
 }

@@ -2,8 +2,6 @@ import { applyDecorators, HttpCode } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
 /** The shape of every error (API.md), for the OpenAPI document. */
-export class ProblemView {}
-
 export const PROBLEM_SCHEMA = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'code'],

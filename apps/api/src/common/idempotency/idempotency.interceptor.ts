@@ -1,3 +1,4 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
@@ -47,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (record.status !== null) return this.replay(record.status, record.body, res);
       if (record.lockedUntil < new Date() && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, res, handler);
       if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still in progress');
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await wait(POLL_MS);
     }
   }
 

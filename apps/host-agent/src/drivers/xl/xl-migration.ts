@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { setTimeout as wait } from 'node:timers/promises';
 import type { ClientDuplexStream, ServerDuplexStream } from '@grpc/grpc-js';
 import { getLogger } from '@xenplane/observability';
 import { DomainEventType, DomainState, type MigrateDomainRequest, type MigrateDomainResponse, type MigrationChunk } from '@xenplane/proto';
@@ -246,11 +247,11 @@ function relayToTarget(stream: ClientDuplexStream<MigrationChunk, MigrationChunk
   );
   return {
     answer: async (timeoutMs, signal) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      const abort = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      await Promise.race([settled, timeout, abort]);
-      clearTimeout(timer);
+      // until the target speaks, the time is up or the call is cancelled, whichever comes first
+      const done = new AbortController();
+      const timeUp = wait(timeoutMs, undefined, { signal: AbortSignal.any([signal, done.signal]) }).catch(() => undefined);
+      await Promise.race([settled, timeUp]);
+      done.abort();
       if (landed && Number.isInteger(landed.domId)) return landed;
       if (signal.aborted) throw aborted(signal);
       // xl says the domain moved, the target did not say where: the control plane must look
@@ -258,7 +259,7 @@ function relayToTarget(stream: ClientDuplexStream<MigrationChunk, MigrationChunk
     },
     peerError: async () => {
       // the target's status trails xl's exit by a moment; a target that says nothing is not waited for
-      await Promise.race([settled, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      await Promise.race([settled, wait(2_000, undefined, { ref: false })]);
       return failure;
     },
     resumedAt: () => spokeAfterData,

@@ -5,7 +5,7 @@ import type { ResourceKey } from '../pool-stats';
  * Spread: prefer the host with the largest share of this resource left after the VM lands;
  * pack: the smallest. Scores are 0..1 times the pool's weight for the resource.
  */
-export function resourceScore(setting: { mode: 'spread' | 'pack'; weight: number }, offered: number, free: number, asked: number): number {
+function resourceScore(setting: { mode: 'spread' | 'pack'; weight: number }, offered: number, free: number, asked: number): number {
   if (setting.weight === 0 || offered <= 0) return 0;
   const left = (free - asked) / offered;
   return setting.weight * (setting.mode === 'spread' ? left : 1 - left);
