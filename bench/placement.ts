@@ -14,7 +14,7 @@
 //        [--parts decide,claim,memory]
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createDb, type Vm } from '@xenplane/db';
+import { ClaimRepository, createDb, HostRepository, PoolRepository, ServerGroupRepository, type Vm } from '@xenplane/db';
 import { decide, HostTable, type PlacementPool, PoolStatsIndex, resolveWeights, withPlacement } from '@xenplane/domain';
 import { Cloud, createTestDatabase } from '@xenplane/testing';
 import { CapacityCache } from '../apps/scheduler/src/placement/capacity-cache';
@@ -88,8 +88,8 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   const config = loadSchedulerConfig({ ...process.env, DATABASE_URL: url });
   // the connections a scheduler process has (DB_POOL_SIZE)
   const db = createDb({ url, poolSize: config.DB_POOL_SIZE });
-  const cache = new CapacityCache(db, config);
-  const placement = new PlacementService(db, config, cache);
+  const cache = new CapacityCache(new HostRepository(db), new PoolRepository(db), config);
+  const placement = new PlacementService(new ClaimRepository(db), new ServerGroupRepository(db), config, cache);
   await cache.fresh(true);
   const vms = (await db.vm.findMany({ where: { state: 'scheduling' }, orderBy: { id: 'asc' } })).filter((_, i) => i % of === index);
   process.send!({ ready: true });

@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { createDb, type Db, type DbOptions } from './client';
+import { REPOSITORIES, repositoryProviders } from './repositories/providers';
 
 /** Injection token of the Prisma client in the NestJS apps. */
 export const DB = Symbol('DB');
@@ -12,8 +13,8 @@ export class DbModule implements OnApplicationShutdown {
   static forRoot(options: DbOptions): DynamicModule {
     return {
       module: DbModule,
-      providers: [{ provide: DB, useFactory: (): Db => createDb(options) }],
-      exports: [DB],
+      providers: [{ provide: DB, useFactory: (): Db => createDb(options) }, ...repositoryProviders(DB)],
+      exports: [DB, ...REPOSITORIES],
     };
   }
 

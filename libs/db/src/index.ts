@@ -18,3 +18,4 @@ export * from './prepared';
 export * from './hosts';
 export * from './failover';
 export * from './offered-capacity';
+export * from './repositories';

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { DB, type Db, type Event } from '@xenplane/db';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type Event, EventRepository } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 
 const POLL_MS = 200;
@@ -24,13 +24,12 @@ export class EventFeed implements OnApplicationShutdown {
   private gapSince?: number;
   private timer?: NodeJS.Timeout;
 
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(private readonly events: EventRepository) {}
 
   /** The id up to which events have been handed out (a new subscriber replays up to here). */
   async position(): Promise<bigint> {
     if (this.cursor === undefined) {
-      const last = await this.db.event.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-      this.cursor = last?.id ?? 0n;
+      this.cursor = await this.events.lastId();
     }
     return this.cursor;
   }
@@ -59,7 +58,7 @@ export class EventFeed implements OnApplicationShutdown {
     if (this.polling || this.cursor === undefined) return;
     this.polling = true;
     try {
-      const rows = await this.db.event.findMany({ where: { id: { gt: this.cursor } }, orderBy: { id: 'asc' }, take: BATCH });
+      const rows = await this.events.after(this.cursor, BATCH);
       const deliverable = this.contiguous(rows);
       if (deliverable.length) {
         this.cursor = deliverable[deliverable.length - 1]!.id;

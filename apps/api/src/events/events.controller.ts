@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
-import { DB, type Db, type Event } from '@xenplane/db';
+import { type Event, EventRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
@@ -42,7 +42,7 @@ export function formatSse(e: Event): string {
 @Controller('v1/events')
 export class EventsController {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly events: EventRepository,
     private readonly feed: EventFeed,
   ) {}
 
@@ -72,11 +72,7 @@ export class EventsController {
     };
     const unsubscribe = await this.feed.subscribe((events) => (live ? send(events) : buffered.push(...events)));
     if (resumeFrom !== undefined) {
-      const missed = await this.db.event.findMany({
-        where: { id: { gt: last }, ...(p.projectId ? { projectId: p.projectId } : {}) },
-        orderBy: { id: 'asc' },
-        take: REPLAY_LIMIT,
-      });
+      const missed = await this.events.after(last, REPLAY_LIMIT, p.projectId);
       send(missed);
     }
     send(buffered);

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { DB, type Db, loadPlacementState } from '@xenplane/db';
+import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
 import { failuresTolerated } from '@xenplane/domain';
 import { registry } from './metrics';
 
@@ -11,10 +11,14 @@ import { registry } from './metrics';
  */
 @Injectable()
 export class HaMetrics implements OnModuleInit {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
+    private readonly operations: OperationRepository,
+  ) {}
 
   onModuleInit(): void {
-    const db = this.db;
+    const { hosts, pools: poolRows, operations } = this;
     new Gauge({
       name: 'xenplane_hosts',
       help: 'Hosts by pool and state',
@@ -22,9 +26,7 @@ export class HaMetrics implements OnModuleInit {
       registers: [registry],
       async collect() {
         this.reset();
-        const rows = await db.$queryRaw<{ pool: string; state: string; n: bigint }[]>`
-          SELECT p.name AS pool, h.state::text AS state, count(*) AS n FROM hosts h JOIN pools p ON p.id = h.pool_id GROUP BY p.name, h.state`;
-        for (const r of rows) this.set({ pool: r.pool, state: r.state }, Number(r.n));
+        for (const r of await hosts.countsByPoolAndState()) this.set({ pool: r.pool, state: r.state }, r.n);
       },
     });
     new Gauge({
@@ -34,7 +36,7 @@ export class HaMetrics implements OnModuleInit {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const p of await db.pool.findMany({ select: { name: true, partitionedSince: true } })) this.set({ pool: p.name }, p.partitionedSince ? 1 : 0);
+        for (const p of await poolRows.partitions()) this.set({ pool: p.name }, p.partitionedSince ? 1 : 0);
       },
     });
     new Gauge({
@@ -44,7 +46,7 @@ export class HaMetrics implements OnModuleInit {
       registers: [registry],
       async collect() {
         this.reset();
-        const [{ placementHosts, pools }, names] = await Promise.all([loadPlacementState(db), db.pool.findMany({ select: { id: true, name: true } })]);
+        const [{ placementHosts, pools }, names] = await Promise.all([hosts.placementState(), poolRows.names()]);
         for (const { id, name } of names) {
           const pool = pools.get(id);
           if (pool) this.set({ pool: name }, failuresTolerated(placementHosts.values(), pool));
@@ -58,11 +60,8 @@ export class HaMetrics implements OnModuleInit {
       registers: [registry],
       async collect() {
         this.reset();
-        const rows = await db.$queryRaw<{ state: string; n: bigint }[]>`
-          SELECT CASE WHEN step = 'waiting_for_capacity' THEN 'waiting' WHEN status = 'queued' OR step IS NULL THEN 'queued' ELSE 'running' END AS state,
-            count(*) AS n
-          FROM operations WHERE kind = 'ha_restart' AND status IN ('queued', 'running') GROUP BY 1`;
-        for (const s of ['queued', 'running', 'waiting']) this.set({ state: s }, Number(rows.find((r) => r.state === s)?.n ?? 0));
+        const rows = await operations.haRestartsByState();
+        for (const s of ['queued', 'running', 'waiting']) this.set({ state: s }, rows.find((r) => r.state === s)?.n ?? 0);
       },
     });
   }

@@ -1,12 +1,11 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Db } from '@xenplane/db';
+import { SystemRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems } from '../common/http/api-responses';
-import { DB } from '@xenplane/db';
 import { OperationQueue } from '../infra/queue.module';
 import { registry } from './metrics';
 
@@ -26,7 +25,7 @@ class ReadyView {
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly system: SystemRepository,
     private readonly queue: OperationQueue,
   ) {}
 
@@ -43,7 +42,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: ReadyView })
   async readyz(@Res({ passthrough: true }) res: Response) {
     const [database, redis] = await Promise.all([
-      this.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      this.system.ping(),
       this.queue.ping(),
     ]);
     // Redis down only delays work (the outbox catches up); Postgres down means nothing works

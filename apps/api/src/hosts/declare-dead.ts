@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { DB, type Db, failOver, readHosts } from '@xenplane/db';
+import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
 import { currentCorrelationId, getLogger } from '@xenplane/observability';
 import type { Principal } from '../common/auth/principal';
 import { conflict, invalid, notFound } from '../common/errors/api-errors';
@@ -33,17 +33,19 @@ export class DeclareDeadService {
   private readonly log = getLogger('declare-dead');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
+    private readonly operations: OperationRepository,
     private readonly queue: OperationQueue,
   ) {}
 
   async declare(principal: Principal, hostId: string, dto: DeclareDeadDto): Promise<DeclaredDeadView> {
-    const [host] = await readHosts(this.db, { ids: [hostId] });
+    const [host] = await this.hosts.read({ ids: [hostId] });
     if (!host) throw notFound('host', hostId);
     if (dto.confirm !== host.name) throw invalid('confirm', `must be the host's name, ${host.name}`);
     if (host.state === 'down') throw conflict(`host ${host.name} is already down`, { state: host.state });
     if (host.live) throw conflict(`host ${host.name} answers heartbeats (the last ${Math.round(host.heartbeatAgeMs ?? 0)} ms ago): it is not dead`, { state: host.state });
-    const result = await failOver(this.db, {
+    const result = await this.hosts.declareDead({
       hostId,
       from: ['up', 'suspect', 'unreachable', 'maintenance', 'disabled'],
       reason: `host ${host.name} declared dead by an operator`,
@@ -53,11 +55,11 @@ export class DeclareDeadService {
     if (!result.declared) throw conflict(`host ${host.name} changed state meanwhile; retry`);
     await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart' as const, priority: r.priority, correlationId: currentCorrelationId() ?? null })));
     this.log.warn({ hostId, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length }, 'host declared dead by an operator');
-    const restarts = await this.db.operation.findMany({ where: { id: { in: result.restarts.map((r) => r.id) } } });
+    const restarts = await this.operations.withIds(result.restarts.map((r) => r.id));
     const rank = { high: 1, medium: 2, low: 3 };
     const priorityOf = (id: string) => rank[result.restarts.find((r) => r.id === id)!.priority];
     return {
-      host: (await hostViews(this.db, { ids: [hostId] }))[0]!,
+      host: (await hostViews({ hosts: this.hosts, pools: this.pools }, { ids: [hostId] }))[0]!,
       restarts: restarts.sort((a, b) => priorityOf(a.id) - priorityOf(b.id)).map(presentOperation),
       stoppedVmIds: result.stopped,
     };

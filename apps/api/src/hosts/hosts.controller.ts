@@ -1,14 +1,13 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Db } from '@xenplane/db';
+import { HostRepository, PoolRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { notFound } from '../common/errors/api-errors';
 import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { OperationView } from '../operations/operation.view';
-import { DB } from '@xenplane/db';
 import { EnrollmentService } from './enrollment.service';
 import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView } from './host.dto';
 import { hostViews } from './host-views';
@@ -20,7 +19,8 @@ import { MaintenanceService } from './maintenance.service';
 @Controller('v1/hosts')
 export class HostsController {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
     private readonly enrollment: EnrollmentService,
     private readonly maintenance: MaintenanceService,
     private readonly declareDeadService: DeclareDeadService,
@@ -49,7 +49,7 @@ export class HostsController {
   @ApiOkResponse({ type: [HostView] })
   @ApiProblems()
   async list() {
-    return hostViews(this.db, { all: true });
+    return hostViews({ hosts: this.hosts, pools: this.pools }, { all: true });
   }
 
   @Get(':id')
@@ -57,7 +57,7 @@ export class HostsController {
   @ApiOkResponse({ type: HostView })
   @ApiProblems([404, 'not_found'])
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const [host] = await hostViews(this.db, { ids: [id] });
+    const [host] = await hostViews({ hosts: this.hosts, pools: this.pools }, { ids: [id] });
     if (!host) throw notFound('host', id);
     return host;
   }

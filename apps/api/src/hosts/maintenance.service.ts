@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { cancelEvacuation, changeHostState, createEvacuation, DB, type Db, lockHost, openEvacuation, type Prisma } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { type Host, HostRepository, type Operation, PoolRepository } from '@xenplane/db';
 import { enableTransition, type HostState, type HostTransition, maintenanceTransition } from '@xenplane/domain';
 import { currentCorrelationId, getLogger } from '@xenplane/observability';
 import type { Principal } from '../common/auth/principal';
@@ -9,8 +9,6 @@ import { type OperationView, presentOperation } from '../operations/operation.vi
 import type { HostView } from './host.dto';
 import { hostViews } from './host-views';
 import type { MaintenanceDto } from './maintenance.dto';
-
-type Tx = Prisma.TransactionClient;
 
 /** What POST /v1/hosts/:id/maintenance answered: the evacuation, or the host when there is none. */
 export type MaintenanceResult = { operation: OperationView } | { host: HostView };
@@ -25,19 +23,18 @@ export class MaintenanceService {
   private readonly log = getLogger('host-maintenance');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
     private readonly queue: OperationQueue,
   ) {}
 
   async enterMaintenance(principal: Principal, hostId: string, dto: MaintenanceDto): Promise<MaintenanceResult> {
     const evacuate = dto.evacuate ?? true;
-    const op = await this.db.$transaction(async (tx) => {
-      const host = await this.lockedHost(tx, hostId, maintenanceTransition);
-      const open = await openEvacuation(tx, host.id);
+    const evacuation = evacuate ? { requestedBy: principal.tokenId, correlationId: currentCorrelationId() ?? null } : null;
+    const op = await this.hosts.enterMaintenance(hostId, evacuation, (locked: Host | null, open: Operation | null) => {
+      const host = this.admitted(locked, hostId, maintenanceTransition);
       if (evacuate && open) throw conflict('an evacuation of this host is already under way', { operationId: open.id });
-      if (host.state !== 'maintenance') await changeHostState(tx, host, 'maintenance');
-      if (!evacuate) return null;
-      return createEvacuation(tx, { hostId: host.id, requestedBy: principal.tokenId, correlationId: currentCorrelationId() ?? null });
+      return host;
     });
     this.log.info({ hostId, evacuate, operationId: op?.id }, 'host in maintenance');
     if (!op) return { host: await this.present(hostId) };
@@ -47,19 +44,13 @@ export class MaintenanceService {
 
   /** Back to `up`; an evacuation under way ends `cancelled` (VMs it already moved stay moved). */
   async enable(hostId: string): Promise<HostView> {
-    await this.db.$transaction(async (tx) => {
-      const host = await this.lockedHost(tx, hostId, enableTransition);
-      if (host.state === 'up') return;
-      await changeHostState(tx, host, 'up');
-      const open = await openEvacuation(tx, host.id);
-      if (open) await cancelEvacuation(tx, open, 'the host was enabled');
-    });
+    await this.hosts.enable(hostId, 'the host was enabled', (locked) => this.admitted(locked, hostId, enableTransition));
     this.log.info({ hostId }, 'host enabled');
     return this.present(hostId);
   }
 
-  private async lockedHost(tx: Tx, hostId: string, transition: (state: HostState) => HostTransition) {
-    const host = await lockHost(tx, hostId);
+  /** The locked host, if the transition may start from its state; throwing refuses it (the transaction writes nothing). */
+  private admitted(host: Host | null, hostId: string, transition: (state: HostState) => HostTransition): Host {
     if (!host) throw notFound('host', hostId);
     const t = transition(host.state);
     if (!t.ok) throw conflict(t.reason, { state: host.state });
@@ -67,7 +58,7 @@ export class MaintenanceService {
   }
 
   private async present(hostId: string): Promise<HostView> {
-    const [host] = await hostViews(this.db, { ids: [hostId] });
+    const [host] = await hostViews({ hosts: this.hosts, pools: this.pools }, { ids: [hostId] });
     return host!;
   }
 }

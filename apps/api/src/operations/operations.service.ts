@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type Db, operationEvent, recordEvents, releaseQuota, vmStateEvent, vmUsage, type VmState } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { OperationRepository, type VmState } from '@xenplane/db';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';
-import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
-import { DB } from '@xenplane/db';
+import { decodeCursor, page } from '../common/http/cursor';
 import type { ListOperationsQuery } from './operation.dto';
 import { type OperationPage, type OperationView, presentOperation } from './operation.view';
 
@@ -12,7 +11,7 @@ const CANCELLABLE_WHILE_RUNNING = new Set(['evacuate']);
 
 @Injectable()
 export class OperationsService {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(private readonly operations: OperationRepository) {}
 
   async get(principal: Principal, id: string): Promise<OperationView> {
     return presentOperation(await this.find(principal, id));
@@ -20,16 +19,8 @@ export class OperationsService {
 
   async list(principal: Principal, q: ListOperationsQuery): Promise<OperationPage> {
     const limit = q.limit ?? 50;
-    const rows = await this.db.operation.findMany({
-      where: {
-        ...visibleProject(principal),
-        ...(q.vmId ? { vmId: q.vmId } : {}),
-        ...(q.status ? { status: q.status } : {}),
-        ...afterCursor(q.cursor ? decodeCursor(q.cursor) : undefined),
-      },
-      orderBy: PAGE_ORDER,
-      take: limit + 1,
-    });
+    const filter = { ...visibleProject(principal), ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.status ? { status: q.status } : {}) };
+    const rows = await this.operations.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
     return page(rows, limit, presentOperation);
   }
 
@@ -44,28 +35,11 @@ export class OperationsService {
     if (!allows(hostOperation ? 'operator' : 'member', principal)) throw forbidden(hostOperation ? 'only operators cancel host operations' : 'only members cancel operations');
     if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return this.requestCancel(op.id);
     if (op.status !== 'queued') throw conflict(`the operation is ${op.status}; only queued operations can be cancelled`, { operationStatus: op.status });
-    const cancelled = await this.db.$transaction(async (tx) => {
-      const now = new Date();
-      const n = await tx.operation.updateMany({
-        where: { id, status: 'queued' },
-        data: { status: 'cancelled', finishedAt: now, errorCode: 'cancelled', errorMessage: 'cancelled by request' },
-      });
-      if (n.count !== 1) throw conflict('the operation started meanwhile');
-      const after = await tx.operation.findUniqueOrThrow({ where: { id } });
-      const events = [operationEvent(after)];
-      const vm = op.vmId ? await tx.vm.findUnique({ where: { id: op.vmId } }) : null;
-      if (vm) {
-        const restored: VmState = op.kind === 'create' ? 'deleted' : ((op.params as { fromState?: VmState }).fromState ?? vm.state);
-        await tx.vm.update({
-          where: { id: vm.id },
-          data: { state: restored, stateChangedAt: now, ...(restored === 'deleted' ? { deletedAt: now } : {}) },
-        });
-        if (op.kind === 'create') await releaseQuota(tx, vm.projectId, vmUsage(vm));
-        events.push(vmStateEvent({ ...vm, state: restored }));
-      }
-      await recordEvents(tx, events);
-      return after;
-    });
+    // the VM goes back where it was; a cancelled create's VM never existed
+    const cancelled = await this.operations.cancelQueued(op, (vm): VmState =>
+      op.kind === 'create' ? 'deleted' : ((op.params as { fromState?: VmState }).fromState ?? vm.state),
+    );
+    if (!cancelled) throw conflict('the operation started meanwhile');
     return presentOperation(cancelled);
   }
 
@@ -74,13 +48,13 @@ export class OperationsService {
    * migrations under way finish, no new one starts. It answers the operation still running.
    */
   private async requestCancel(id: string): Promise<OperationView> {
-    const [op] = await this.db.operation.updateManyAndReturn({ where: { id, status: 'running' }, data: { cancelRequested: true } });
+    const op = await this.operations.requestCancel(id);
     if (!op) throw conflict('the operation finished meanwhile');
     return presentOperation(op);
   }
 
   private async find(principal: Principal, id: string) {
-    const op = await this.db.operation.findFirst({ where: { id, ...visibleProject(principal) } });
+    const op = await this.operations.findVisible(id, visibleProject(principal));
     if (!op) throw notFound('operation', id);
     return op;
   }

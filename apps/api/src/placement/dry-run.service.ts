@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, groupMemberHostIds, loadPlacementState, placementPolicy } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { CatalogRepository, HostRepository, placementPolicy, PoolRepository, ServerGroupRepository } from '@xenplane/db';
 import { decideBatch, hostsOf, type PlacementRequest, type Resources } from '@xenplane/domain';
 import { invalid } from '../common/errors/api-errors';
 import { resolveFlavor, resolveImage } from '../vms/catalog-lookup';
@@ -8,11 +8,16 @@ import type { DryRunDto, DryRunView } from './dry-run.dto';
 /** The scheduler's own decision (libs/domain) over the hosts as Postgres has them now. */
 @Injectable()
 export class DryRunService {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly groups: ServerGroupRepository,
+  ) {}
 
   async run(dto: DryRunDto): Promise<DryRunView> {
     const request = await this.request(dto);
-    const { placementHosts, pools } = await loadPlacementState(this.db);
+    const { placementHosts, pools } = await this.hosts.placementState();
     const count = dto.count ?? 1;
     const decision = decideBatch(Array.from({ length: count }, () => request), { hosts: hostsOf(placementHosts), pools });
     const name = (id: string) => placementHosts.get(id)?.name ?? id;
@@ -29,9 +34,9 @@ export class DryRunService {
 
   private async request(dto: DryRunDto): Promise<PlacementRequest> {
     const resources = await this.resources(dto);
-    const guestType = dto.image ? (await resolveImage(this.db, dto.image)).guestType : dto.guestType;
+    const guestType = dto.image ? (await resolveImage(this.catalog, dto.image)).guestType : dto.guestType;
     if (!guestType) throw invalid('image', 'give an image or a guestType');
-    if (dto.poolId && !(await this.db.pool.findUnique({ where: { id: dto.poolId } }))) throw invalid('poolId', 'no such pool');
+    if (dto.poolId && !(await this.pools.exists(dto.poolId))) throw invalid('poolId', 'no such pool');
     const serverGroup = dto.serverGroupId ? await this.serverGroup(dto.serverGroupId) : undefined;
     return {
       resources,
@@ -45,7 +50,7 @@ export class DryRunService {
 
   private async resources(dto: DryRunDto): Promise<Resources> {
     if (dto.flavor) {
-      const f = await resolveFlavor(this.db, dto.flavor);
+      const f = await resolveFlavor(this.catalog, dto.flavor);
       return { vcpus: f.vcpus, memoryMb: f.memoryMb, diskGb: f.diskGb };
     }
     if (dto.vcpus === undefined || dto.memoryMb === undefined || dto.diskGb === undefined) {
@@ -55,8 +60,8 @@ export class DryRunService {
   }
 
   private async serverGroup(id: string): Promise<PlacementRequest['serverGroup']> {
-    const group = await this.db.serverGroup.findUnique({ where: { id } });
+    const group = await this.groups.find(id);
     if (!group) throw invalid('serverGroupId', 'no such server group');
-    return { policy: placementPolicy(group.policy), memberHostIds: await groupMemberHostIds(this.db, id) };
+    return { policy: placementPolicy(group.policy), memberHostIds: await this.groups.memberHostIds(id) };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { type Db, loadPlacementState } from '@xenplane/db';
+import type { HostRepository, OperationRepository, PoolRepository, VmRepository } from '@xenplane/db';
 import { failuresTolerated, HOST_STATES } from '@xenplane/domain';
 import { notFound } from '../common/errors/api-errors';
 
@@ -40,21 +40,21 @@ export class PoolHaView {
 }
 
 /** A pool's HA plan and state: GET /v1/pools/:id/ha. */
-export async function poolHa(db: Db, poolId: string): Promise<PoolHaView> {
-  const [{ placementHosts, pools }, pool] = await Promise.all([loadPlacementState(db), db.pool.findUnique({ where: { id: poolId } })]);
+export async function poolHa(
+  repos: { pools: PoolRepository; hosts: HostRepository; vms: VmRepository; operations: OperationRepository },
+  poolId: string,
+): Promise<PoolHaView> {
+  const [{ placementHosts, pools }, pool] = await Promise.all([repos.hosts.placementState(), repos.pools.find(poolId)]);
   const placement = pools.get(poolId);
   if (!pool || !placement) throw notFound('pool', poolId);
   const hosts = [...placementHosts.values()].filter((h) => h.poolId === poolId);
   const [protectedVms, restarts] = await Promise.all([
-    db.vm.groupBy({ by: ['haPriority'], where: { poolId, haPriority: { not: 'none' }, state: { notIn: ['deleted'] } }, _count: true }),
-    db.$queryRaw<{ step: string | null; status: string; n: bigint }[]>`
-      SELECT step, status::text, count(*) AS n FROM operations
-      WHERE kind = 'ha_restart' AND status IN ('queued', 'running') AND params->>'poolId' = ${poolId}
-      GROUP BY step, status`,
+    repos.vms.protectedCountsByPriority(poolId),
+    repos.operations.haRestartsByStep(poolId),
   ]);
   const byState = Object.fromEntries(HOST_STATES.map((s) => [s, hosts.filter((h) => h.state === s).length])) as Record<(typeof HOST_STATES)[number], number>;
-  const count = (p: string) => protectedVms.find((g) => g.haPriority === p)?._count ?? 0;
-  const restartsWhere = (f: (r: { step: string | null; status: string }) => boolean) => restarts.filter(f).reduce((n, r) => n + Number(r.n), 0);
+  const count = (p: string) => protectedVms.find((g) => g.haPriority === p)?.count ?? 0;
+  const restartsWhere = (f: (r: { step: string | null; status: string }) => boolean) => restarts.filter(f).reduce((n, r) => n + r.n, 0);
   return {
     poolId,
     failuresTolerated: failuresTolerated(hosts, placement),

@@ -1,11 +1,10 @@
-import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Db, Prisma } from '@xenplane/db';
+import { HostRepository, OperationRepository, PoolRepository, type Prisma, VmRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import { notFound } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
-import { DB } from '@xenplane/db';
 import { CreatePoolDto, livenessAfter, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
 import { validatePlacementWeights } from './placement-weights';
 import { poolHa, PoolHaView } from './pool-ha';
@@ -13,7 +12,12 @@ import { poolHa, PoolHaView } from './pool-ha';
 @ApiTags('pools')
 @Controller('v1/pools')
 export class PoolsController {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    private readonly pools: PoolRepository,
+    private readonly hosts: HostRepository,
+    private readonly vms: VmRepository,
+    private readonly operations: OperationRepository,
+  ) {}
 
   @Post()
   @Access('operator')
@@ -22,7 +26,7 @@ export class PoolsController {
   @ApiProblems([409, 'conflict'])
   async create(@Body() dto: CreatePoolDto) {
     const data = { ...dto, ...livenessAfter(undefined, dto), placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue };
-    return presentPool(await uniquely(`pool name ${dto.name}`, () => this.db.pool.create({ data })));
+    return presentPool(await uniquely(`pool name ${dto.name}`, () => this.pools.create(data)));
   }
 
   @Get()
@@ -30,7 +34,7 @@ export class PoolsController {
   @ApiOkResponse({ type: [PoolView] })
   @ApiProblems()
   async list() {
-    return (await this.db.pool.findMany({ orderBy: { name: 'asc' } })).map(presentPool);
+    return (await this.pools.listByName()).map(presentPool);
   }
 
   @Get(':id/ha')
@@ -38,7 +42,7 @@ export class PoolsController {
   @ApiOkResponse({ type: PoolHaView, description: 'The failures the pool tolerates now, its protected VMs, its hosts by liveness and its HA restarts' })
   @ApiProblems([404, 'not_found'])
   ha(@Param('id', new ParseUUIDPipe()) id: string) {
-    return poolHa(this.db, id);
+    return poolHa({ pools: this.pools, hosts: this.hosts, vms: this.vms, operations: this.operations }, id);
   }
 
   @Patch(':id')
@@ -46,17 +50,14 @@ export class PoolsController {
   @ApiOkResponse({ type: PoolView })
   @ApiProblems([404, 'not_found'])
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: PoolSettingsDto) {
-    const current = await this.db.pool.findUnique({ where: { id } });
+    const current = await this.pools.find(id);
     if (!current) throw notFound('pool', id);
     const { placementWeights, ...rest } = dto;
     // schedulers' capacity caches re-read pools on every refresh: a new ratio applies at once
-    const pool = await this.db.pool.update({
-      where: { id },
-      data: {
-        ...rest,
-        ...livenessAfter(current, dto),
-        ...(placementWeights ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue } : {}),
-      },
+    const pool = await this.pools.update(id, {
+      ...rest,
+      ...livenessAfter(current, dto),
+      ...(placementWeights ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue } : {}),
     });
     return presentPool(pool);
   }

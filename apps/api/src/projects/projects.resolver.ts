@@ -1,14 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Db } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { ProjectRepository } from '@xenplane/db';
 import type { Principal } from '../common/auth/principal';
 import { invalid } from '../common/errors/api-errors';
 import { ADMIN_PROJECT } from '../bootstrap/seed-data';
-import { DB } from '@xenplane/db';
 
 /** Which project a caller's new resources belong to. */
 @Injectable()
 export class ProjectsResolver {
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(private readonly projects: ProjectRepository) {}
 
   async targetProject(principal: Principal, requested: string | undefined): Promise<string> {
     if (principal.projectId) {
@@ -16,8 +15,8 @@ export class ProjectsResolver {
       return principal.projectId;
     }
     const project = requested
-      ? await this.db.project.findUnique({ where: { id: requested } })
-      : await this.db.project.findUnique({ where: { name: ADMIN_PROJECT } });
+      ? await this.projects.find(requested)
+      : await this.projects.findByName(ADMIN_PROJECT);
     if (!project) throw invalid('projectId', 'no such project');
     return project.id;
   }

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
-import type { Db, ServerGroup, ServerGroupPolicy } from '@xenplane/db';
+import { type ServerGroup, type ServerGroupPolicy, ServerGroupRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
-import { DB } from '@xenplane/db';
 import { ProjectsResolver } from '../projects/projects.resolver';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
@@ -44,7 +43,7 @@ const present = (g: ServerGroup): ServerGroupView => ({
 @Controller('v1/server-groups')
 export class ServerGroupsController {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly groups: ServerGroupRepository,
     private readonly projects: ProjectsResolver,
   ) {}
 
@@ -56,7 +55,7 @@ export class ServerGroupsController {
   async create(@Caller() p: Principal, @Body() dto: CreateServerGroupDto) {
     const projectId = await this.projects.targetProject(p, dto.projectId);
     const group = await uniquely(`server group name ${dto.name}`, () =>
-      this.db.serverGroup.create({ data: { projectId, name: dto.name, policy: toDb(dto.policy) } }),
+      this.groups.create({ projectId, name: dto.name, policy: toDb(dto.policy) }),
     );
     return present(group);
   }
@@ -66,6 +65,6 @@ export class ServerGroupsController {
   @ApiOkResponse({ type: [ServerGroupView] })
   @ApiProblems()
   async list(@Caller() p: Principal) {
-    return (await this.db.serverGroup.findMany({ where: visibleProject(p), orderBy: { name: 'asc' } })).map(present);
+    return (await this.groups.listByName(visibleProject(p))).map(present);
   }
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { createVmBatch, type HostInDoubt, startVmOperation, type Db, type NewVm, type OperationKind, type Prisma, type Usage } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { CatalogRepository, type HostInDoubt, type NewVm, type OperationKind, PoolRepository, type Prisma, ProjectRepository, ServerGroupRepository, type Usage, VmRepository } from '@xenplane/db';
 import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction, type VmState, VM_STATES } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
-import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
-import { DB } from '@xenplane/db';
+import { decodeCursor, page } from '../common/http/cursor';
 import { OperationQueue } from '../infra/queue.module';
 import { type OperationView, presentOperation } from '../operations/operation.view';
 import { ProjectsResolver } from '../projects/projects.resolver';
@@ -15,12 +14,16 @@ import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { findVisibleVm } from './vm-lookup';
-import { type CreateVmsView, presentVm, VM_INCLUDE, type VmPage, type VmView } from './vm.view';
+import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
 @Injectable()
 export class VmsService {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly vms: VmRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly pools: PoolRepository,
+    private readonly groups: ServerGroupRepository,
+    private readonly projectRows: ProjectRepository,
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
   ) {}
@@ -31,7 +34,7 @@ export class VmsService {
    */
   async create(principal: Principal, dto: CreateVmDto): Promise<CreateVmsView> {
     const projectId = await this.projects.targetProject(principal, dto.projectId);
-    const [flavor, image] = await Promise.all([resolveFlavor(this.db, dto.flavor), resolveImage(this.db, dto.image)]);
+    const [flavor, image] = await Promise.all([resolveFlavor(this.catalog, dto.flavor), resolveImage(this.catalog, dto.image)]);
     await this.checkPlacementRefs(projectId, dto);
     const count = dto.count ?? 1;
     const usage = batchUsage(flavor, count);
@@ -60,7 +63,7 @@ export class VmsService {
       requestedBy: principal.tokenId,
       params: dto.poolId ? { poolId: dto.poolId } : {},
     }));
-    const created = await createVmBatch(this.db, { projectId, usage, vms, ops, now });
+    const created = await this.vms.createBatch({ projectId, usage, vms, ops, now });
     if (!created) throw await this.quotaExceeded(projectId, usage);
     await this.queue.wake(created.ops);
     const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
@@ -68,7 +71,7 @@ export class VmsService {
   }
 
   private async quotaExceeded(projectId: string, usage: Usage): Promise<ApiError> {
-    const p = await this.db.project.findUniqueOrThrow({ where: { id: projectId } });
+    const p = await this.projectRows.get(projectId);
     const excess = quotaExcess(
       { instances: p.quotaInstances, vcpus: p.quotaVcpus, memoryMb: p.quotaMemoryMb, diskGb: p.quotaDiskGb },
       { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
@@ -79,33 +82,20 @@ export class VmsService {
 
   async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
     const limit = q.limit ?? 50;
-    const rows = await this.db.vm.findMany({
-      where: {
-        ...visibleProject(principal),
-        ...(q.state ? { state: q.state } : { state: { not: 'deleted' } }),
-        ...(q.poolId ? { poolId: q.poolId } : {}),
-        ...afterCursor(q.cursor ? decodeCursor(q.cursor) : undefined),
-      },
-      include: VM_INCLUDE,
-      orderBy: PAGE_ORDER,
-      take: limit + 1,
-    });
+    const filter = { ...visibleProject(principal), ...(q.state ? { state: q.state } : {}), ...(q.poolId ? { poolId: q.poolId } : {}) };
+    const rows = await this.vms.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
     return page(rows, limit, presentVm);
   }
 
   async get(principal: Principal, id: string): Promise<VmView> {
-    return presentVm(await findVisibleVm(this.db, principal, id));
+    return presentVm(await findVisibleVm(this.vms, principal, id));
   }
 
   async update(principal: Principal, id: string, dto: UpdateVmDto): Promise<VmView> {
-    const vm = await findVisibleVm(this.db, principal, id);
+    const vm = await findVisibleVm(this.vms, principal, id);
     if (vm.state === 'deleting' || vm.state === 'deleted') throw conflict(`the VM is ${vm.state}`);
     if (dto.ttlSeconds === undefined) return presentVm(vm);
-    const updated = await this.db.vm.update({
-      where: { id: vm.id },
-      data: { expiresAt: new Date(Date.now() + dto.ttlSeconds * 1000) },
-      include: VM_INCLUDE,
-    });
+    const updated = await this.vms.setExpiry(vm.id, new Date(Date.now() + dto.ttlSeconds * 1000));
     return presentVm(updated);
   }
 
@@ -129,7 +119,7 @@ export class VmsService {
    */
   private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
     const { from, via } = actionRule(action);
-    const started = await startVmOperation(this.db, {
+    const started = await this.vms.startOperation({
       vmId: id,
       projectId: visibleProject(principal).projectId ?? null,
       from,
@@ -151,11 +141,11 @@ export class VmsService {
   }
 
   private async checkPlacementRefs(projectId: string, dto: CreateVmDto): Promise<void> {
-    if (dto.poolId && !(await this.db.pool.findUnique({ where: { id: dto.poolId } }))) {
+    if (dto.poolId && !(await this.pools.exists(dto.poolId))) {
       throw invalid('poolId', 'no such pool');
     }
     if (dto.serverGroupId) {
-      const group = await this.db.serverGroup.findFirst({ where: { id: dto.serverGroupId, projectId } });
+      const group = await this.groups.findInProject(dto.serverGroupId, projectId);
       if (!group) throw invalid('serverGroupId', 'no such server group in this project');
     }
   }

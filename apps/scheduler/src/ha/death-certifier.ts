@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { clearPoolPartition, DB, type Db, type DeclaredDead, failOver, type HostRow, markPoolPartitioned, readHosts } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { type DeclaredDead, HostRepository, type HostRow, PoolRepository } from '@xenplane/db';
 import { deathVerdict, type HostState, type LivenessSettings, poolWideSilence, probeTimeoutMs, quorumHoldMs, type WitnessAnswer } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { Agents } from '../infra/agents';
@@ -21,17 +21,18 @@ export class DeathCertifier {
   private readonly log = getLogger('ha');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
     private readonly queue: OperationQueue,
     private readonly agents: Agents,
   ) {}
 
   /** The state the host is in after judgement: down (declared), unreachable, or suspect (in doubt). */
   async judge(host: HostRow, silentMs: number, settings: LivenessSettings): Promise<HostState> {
-    const pool = await readHosts(this.db, { poolId: host.poolId });
+    const pool = await this.hosts.read({ poolId: host.poolId });
     const silence = poolWideSilence(pool);
     if (silence.partitioned) {
-      if (await markPoolPartitioned(this.db, host.poolId, silence)) {
+      if (await this.pools.markPartitioned(host.poolId, silence)) {
         this.log.error({ poolId: host.poolId, ...silence }, 'more than half of the pool is silent: assuming the control plane is cut off, restarting nothing');
       }
       return 'suspect';
@@ -78,7 +79,7 @@ export class DeathCertifier {
 
   /** Declares the host dead (if it is still in a state it may be declared dead from) and wakes its restarts. */
   async declare(host: Pick<HostRow, 'id' | 'name'>, reason: string, by?: { requestedBy?: string | null; correlationId?: string | null }): Promise<DeclaredDead> {
-    const result = await failOver(this.db, { hostId: host.id, from: DECLARABLE, reason: `host ${host.name} declared dead: ${reason}`, ...by });
+    const result = await this.hosts.declareDead({ hostId: host.id, from: DECLARABLE, reason: `host ${host.name} declared dead: ${reason}`, ...by });
     if (!result.declared) return result;
     this.log.error({ hostId: host.id, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length, reason }, 'host declared dead');
     await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart', priority: r.priority, correlationId: by?.correlationId ?? null })));
@@ -88,7 +89,7 @@ export class DeathCertifier {
   /** Ends the partition episodes of pools whose hosts answer again. */
   async reviewPartitions(poolIds: readonly string[]): Promise<void> {
     for (const poolId of poolIds) {
-      if (!poolWideSilence(await readHosts(this.db, { poolId })).partitioned && (await clearPoolPartition(this.db, poolId))) {
+      if (!poolWideSilence(await this.hosts.read({ poolId })).partitioned && (await this.pools.clearPartition(poolId))) {
         this.log.warn({ poolId }, 'the pool answers again: partition over');
       }
     }

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { adoptVms, DB, type Db, type HostRow, recordEvents, releaseRecoveringClaim, staleCopyDestroyedEvent } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { HostRepository, type HostRow, VmRepository } from '@xenplane/db';
 import { planHostReturn, type ReturningVm } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState, type HeartbeatResponse } from '@xenplane/proto';
@@ -17,24 +17,22 @@ export class HostReturn {
   private readonly log = getLogger('host-return');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly vmRepository: VmRepository,
     private readonly agents: Agents,
   ) {}
 
   /** True once the host may be `up` again. */
   async welcome(host: HostRow, report: HeartbeatResponse): Promise<boolean> {
     const domains = report.domains.map(toReported);
-    const rows = await this.db.vm.findMany({
-      where: { OR: [{ id: { in: domains.map((d) => d.vmId) } }, { hostId: host.id }] },
-      select: { id: true, projectId: true, state: true, hostId: true, epoch: true, errorCode: true },
-    });
+    const rows = await this.vmRepository.returningTo(host.id, domains.map((d) => d.vmId));
     const vms = new Map<string, ReturningVm & { projectId: string }>(rows.map((r) => [r.id, r]));
     const plan = planHostReturn(host.id, domains, vms);
     let clean = true;
     for (const copy of plan.stale) {
       try {
         await this.agents.call(host, (a) => a.destroyDomain({ vmId: copy.vmId, purgeStorage: copy.purge }));
-        await recordEvents(this.db, [staleCopyDestroyedEvent(host, copy, vms.get(copy.vmId))]);
+        await this.hosts.recordStaleCopyDestroyed(host, copy, vms.get(copy.vmId));
         this.log.warn({ hostId: host.id, vmId: copy.vmId, epoch: copy.epoch, reason: copy.reason }, 'stale copy destroyed on a returning host');
       } catch (err) {
         clean = false;
@@ -43,8 +41,7 @@ export class HostReturn {
     }
     if (!clean) return false;
     const byId = new Map(report.domains.map((d) => [d.vmId, d]));
-    const adopted = await adoptVms(
-      this.db,
+    const adopted = await this.vmRepository.adoptBack(
       host.id,
       plan.adopt.map((a) => {
         const d = byId.get(a.vmId)!;
@@ -52,7 +49,7 @@ export class HostReturn {
       }),
     );
     if (adopted.length) this.log.info({ hostId: host.id, vms: adopted.length }, 'VMs adopted back by their returning host');
-    for (const vmId of plan.release) await releaseRecoveringClaim(this.db, vmId, host.id);
+    for (const vmId of plan.release) await this.vmRepository.releaseRecoveringClaim(vmId, host.id);
     return true;
   }
 }

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { DB, type Db, type HostRow, hostStateEvent, readHosts, readRoster, recordEvents, recordHeartbeats } from '@xenplane/db';
+import { HostRepository, type HostRow, PoolRepository, type PoolLiveness, VmRepository } from '@xenplane/db';
 import { DEFAULT_LIVENESS, type HostState, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import type { HeartbeatResponse } from '@xenplane/proto';
@@ -63,7 +63,9 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   private nextJudgementMs = Infinity;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly pools: PoolRepository,
+    private readonly vms: VmRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly agents: Agents,
     private readonly certifier: DeathCertifier,
@@ -107,7 +109,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     // a host in doubt at every tick, so that it is judged the moment its dead timeout runs out
     const due = hosts.filter((h) => this.silence.due(h, settingsOf(h), this.tickMs / 4));
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
-    const roster = new PoolRoster(await readRoster(this.db));
+    const roster = new PoolRoster(await this.hosts.roster());
     const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.silence.asked(host.id);
@@ -125,11 +127,11 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       if (answered) {
         beating.push(host.id);
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
-          await this.db.host.update({ where: { id: host.id }, data: inventoryColumns(answer.value.info) });
+          await this.hosts.updateInventory(host.id, inventoryColumns(answer.value.info));
         }
         // the witnesses it now knows of: the ones asked about it if it falls silent
         const witnesses = requests[i]!.witnesses.map((w) => w.hostId);
-        if (witnesses.join() !== host.witnessIds.join()) await this.db.host.update({ where: { id: host.id }, data: { witnessIds: witnesses } });
+        if (witnesses.join() !== host.witnessIds.join()) await this.hosts.setWitnesses(host.id, witnesses);
       } else {
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
@@ -144,7 +146,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       if (!answered && now === 'down') await this.agents.forget(host.id);
     }
     // one statement for every healthy host: heartbeats must stay cheap at 10,000 hosts
-    await recordHeartbeats(this.db, beating);
+    await this.hosts.recordHeartbeats(beating);
     await this.certifier.reviewPartitions([...pools.entries()].filter(([, p]) => p.partitionedSince).map(([id]) => id));
     for (const listener of this.listeners) await listener(reports);
   }
@@ -167,9 +169,8 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Each pool's liveness settings, and whether it is cut off from the control plane. */
-  private async liveness(): Promise<Map<string, LivenessSettings & { partitionedSince: Date | null }>> {
-    const pools = await this.db.pool.findMany({ select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true, partitionedSince: true } });
-    return new Map(pools.map(({ id, ...s }) => [id, s]));
+  private liveness(): Promise<Map<string, PoolLiveness>> {
+    return this.pools.liveness();
   }
 
   /**
@@ -179,12 +180,12 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
    */
   private async share(): Promise<{ hosts: HostRow[]; total: number }> {
     if (this.members.length === 1 && this.members[0] === this.membership.self) {
-      const hosts = await readHosts(this.db, { notDisabled: true });
+      const hosts = await this.hosts.read({ notDisabled: true });
       return { hosts, total: hosts.length };
     }
-    const all = await this.db.host.findMany({ where: { state: { not: 'disabled' } }, select: { id: true } });
+    const all = await this.hosts.idsNotDisabled();
     const mine = hostsMonitoredBy(this.membership.self, all, this.members).map((h) => h.id);
-    const hosts = mine.length ? (await readHosts(this.db, { ids: mine })).filter((h) => h.state !== 'disabled') : [];
+    const hosts = mine.length ? (await this.hosts.read({ ids: mine })).filter((h) => h.state !== 'disabled') : [];
     return { hosts, total: all.length };
   }
 
@@ -233,20 +234,14 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async changeState(host: HostRow, state: HostRow['state']): Promise<void> {
-    await this.db.$transaction(async (tx) => {
-      const n = await tx.host.updateMany({ where: { id: host.id, state: host.state }, data: { state, stateChangedAt: new Date() } });
-      if (n.count === 1) await recordEvents(tx, [hostStateEvent({ ...host, state })]);
-    });
+    await this.hosts.changeState(host, state);
     this.log.info({ hostId: host.id, name: host.name, from: host.state, to: state }, 'host state changed');
   }
 
   private async protectedVmsByHost(hostIds?: string[]): Promise<Map<string, string[]>> {
-    const rows = await this.db.vm.findMany({
-      where: { haPriority: { not: 'none' }, hostId: hostIds ? { in: hostIds } : { not: null }, state: { notIn: ['deleted', 'stopped'] } },
-      select: { id: true, hostId: true },
-    });
+    const rows = await this.vms.protectedOnHosts(hostIds);
     const byHost = new Map<string, string[]>();
-    for (const r of rows) byHost.set(r.hostId!, [...(byHost.get(r.hostId!) ?? []), r.id]);
+    for (const r of rows) byHost.set(r.hostId, [...(byHost.get(r.hostId) ?? []), r.id]);
     return byHost;
   }
 }

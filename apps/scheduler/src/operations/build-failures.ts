@@ -1,4 +1,4 @@
-import { type Db, readHosts } from '@xenplane/db';
+import type { HostRepository } from '@xenplane/db';
 import type { BuildFailure } from '@xenplane/domain';
 import { PermanentError, TransientError } from './operation-errors';
 
@@ -10,7 +10,6 @@ export function buildFailureOf(err: unknown): BuildFailure | undefined {
 }
 
 /** Whether a host that timed out still answers heartbeats (merely slow) or went silent. */
-export async function hostStillLive(db: Db, hostId: string): Promise<boolean> {
-  const [host] = await readHosts(db, { ids: [hostId] });
-  return !!host?.live && host.state === 'up';
+export function hostStillLive(hosts: HostRepository, hostId: string): Promise<boolean> {
+  return hosts.isUpAndLive(hostId);
 }

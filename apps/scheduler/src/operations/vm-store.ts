@@ -1,20 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Image, type Prisma, recordEvents, type Vm, vmStateEvent, type VmState } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { CatalogRepository, type Image, type Vm, VmRepository } from '@xenplane/db';
 
 // images kept in memory; the oldest read goes first beyond this
 const MAX_IMAGES = 1_000;
 
-type Tx = Prisma.TransactionClient;
-
-/** VM state changes made by workers: conditional on the state expected, each with its event. */
+/** The VMs workers act on, and their images, cached (the VM and catalog repositories read them). */
 @Injectable()
 export class VmStore {
   private readonly images = new Map<string, Image>();
 
-  constructor(@Inject(DB) private readonly db: Db) {}
+  constructor(
+    private readonly vms: VmRepository,
+    private readonly catalog: CatalogRepository,
+  ) {}
 
   load(id: string): Promise<Vm | null> {
-    return this.db.vm.findUnique({ where: { id } });
+    return this.vms.find(id);
   }
 
   /**
@@ -24,25 +25,10 @@ export class VmStore {
   async image(id: string): Promise<Image> {
     let image = this.images.get(id);
     if (!image) {
-      image = await this.db.image.findUniqueOrThrow({ where: { id } });
+      image = await this.catalog.image(id);
       if (this.images.size >= MAX_IMAGES) this.images.delete(this.images.keys().next().value!);
       this.images.set(id, image);
     }
     return image;
-  }
-
-  /** Moves the VM from `from` to `to`; false when it was not in `from` any more. */
-  async move(tx: Tx | Db, vm: Vm, from: VmState | VmState[], to: VmState, data: Prisma.VmUncheckedUpdateManyInput = {}): Promise<boolean> {
-    const n = await tx.vm.updateMany({
-      where: { id: vm.id, state: Array.isArray(from) ? { in: from } : from },
-      data: { ...data, state: to, stateChangedAt: new Date() },
-    });
-    if (n.count !== 1) return false;
-    await recordEvents(tx, [vmStateEvent({ ...vm, state: to, hostId: (data.hostId as string | null | undefined) ?? vm.hostId })]);
-    return true;
-  }
-
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.$transaction(fn);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db } from '@xenplane/db';
+import { OperationRepository } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { OperationQueue } from '../infra/operation-queue';
@@ -18,18 +18,13 @@ export class OutboxSweeper {
   private readonly log = getLogger('outbox-sweeper');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly ops: OperationRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly operations: OperationQueue,
   ) {}
 
   async sweep(): Promise<number> {
-    const open = await this.db.operation.findMany({
-      where: { status: { in: ['queued', 'running'] }, createdAt: { lt: new Date(Date.now() - this.config.OUTBOX_GRACE_MS) } },
-      select: { id: true, kind: true, correlationId: true, params: true },
-      orderBy: { createdAt: 'asc' },
-      take: BATCH * 20,
-    });
+    const open = await this.ops.openCreatedBefore(new Date(Date.now() - this.config.OUTBOX_GRACE_MS), BATCH * 20);
     const orphans: typeof open = [];
     for (let i = 0; i < open.length; i += BATCH) {
       const chunk = open.slice(i, i + BATCH);

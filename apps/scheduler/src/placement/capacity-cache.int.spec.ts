@@ -1,4 +1,4 @@
-import { loadPlacementState } from '@xenplane/db';
+import { HostRepository, loadPlacementState, PoolRepository } from '@xenplane/db';
 import { computePoolStats, type PoolStats } from '@xenplane/domain';
 import { createTestDatabase, PATIENT_LIVENESS, type TestDatabase } from '@xenplane/testing';
 import { loadSchedulerConfig } from '../config';
@@ -38,7 +38,7 @@ describe('CapacityCache pool figures (real Postgres)', () => {
       data: { projectId, name: 'p', flavorId, imageId, guestType: 'pv', vcpus: 2, memoryMb: 8192, diskGb: 10, state: 'running', hostId: hostIds[0]!, haPriority: 'high' },
     });
     await t.db.host.update({ where: { id: hostIds[0]! }, data: { usedVcpus: 2, usedMemoryMb: 8192, usedDiskGb: 10, usedInstances: 1 } });
-    cache = new CapacityCache(t.db, loadSchedulerConfig({ ...process.env, DATABASE_URL: t.url, CAPACITY_REFRESH_MS: '10', CAPACITY_FULL_RELOAD_MS: '3600000' }));
+    cache = new CapacityCache(new HostRepository(t.db), new PoolRepository(t.db), loadSchedulerConfig({ ...process.env, DATABASE_URL: t.url, CAPACITY_REFRESH_MS: '10', CAPACITY_FULL_RELOAD_MS: '3600000' }));
     await cache.fresh(true);
   });
   afterAll(() => t.drop());

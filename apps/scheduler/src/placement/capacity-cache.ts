@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, loadPlacementState, protectedUsage, readHosts, toPlacementHost, toPlacementPool } from '@xenplane/db';
+import { HostRepository, PoolRepository, toPlacementHost, toPlacementPool } from '@xenplane/db';
 import { HostTable, type PlacementHost, type PlacementPool, type PlacementView, type PoolStats, PoolStatsIndex, type Resources, withUsage } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
@@ -27,7 +27,8 @@ export class CapacityCache {
   private readonly strings = new Map<string, string>();
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hostRows: HostRepository,
+    private readonly poolRows: PoolRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
   ) {}
 
@@ -90,18 +91,18 @@ export class CapacityCache {
 
   /** After a claim lost a race: the truth about that one host. */
   async reloadHost(hostId: string): Promise<void> {
-    const [host] = await readHosts(this.db, { ids: [hostId] });
+    const [host] = await this.hostRows.read({ ids: [hostId] });
     if (!host) {
       this.deleteHost(hostId);
       return;
     }
-    const protectedUse = await protectedUsage(this.db, [hostId]);
+    const protectedUse = await this.hostRows.protectedUsage([hostId]);
     this.setHost(toPlacementHost(host, protectedUse.get(hostId)));
   }
 
   private async reloadAll(): Promise<void> {
     const started = Date.now();
-    const { hosts, placementHosts, pools } = await loadPlacementState(this.db);
+    const { hosts, placementHosts, pools } = await this.hostRows.placementState();
     this.table.clear();
     this.figures.clear();
     this.setPools(pools.values());
@@ -119,10 +120,10 @@ export class CapacityCache {
     // read but committed after it is still caught
     const since = this.previousCursor;
     const [hosts, pools] = await Promise.all([
-      readHosts(this.db, { changedSince: since }),
-      this.db.pool.findMany(),
+      this.hostRows.read({ changedSince: since }),
+      this.poolRows.all(),
     ]);
-    const protectedUse = hosts.length ? await protectedUsage(this.db, hosts.map((h) => h.id)) : new Map<string, Resources>();
+    const protectedUse = hosts.length ? await this.hostRows.protectedUsage(hosts.map((h) => h.id)) : new Map<string, Resources>();
     for (const h of hosts) this.setHost(toPlacementHost(h, protectedUse.get(h.id)));
     // pools are re-read every refresh: a changed ratio or HA setting counts from now
     this.setPools(pools.map(toPlacementPool));

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimHostInGroup, claimHosts, claimMigrationTarget, claimRestart, inServerGroup, type ClaimedHost, type ClaimOutcome, type ClaimRequest, DB, type Db, groupMemberHostIds, type Host, placementPolicy, type Vm } from '@xenplane/db';
+import { type ClaimedHost, type ClaimOutcome, ClaimRepository, type ClaimRequest, type Host, placementPolicy, ServerGroupRepository, type Vm } from '@xenplane/db';
 import { decide, type FilterCount, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError, WaitError } from '../operations/operation-errors';
@@ -35,11 +35,12 @@ export class PlacementService {
   private readonly claims: StatementBatcher<ClaimRequest, ClaimOutcome>;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly claimRows: ClaimRepository,
+    private readonly groups: ServerGroupRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly cache: CapacityCache,
   ) {
-    this.claims = new StatementBatcher((batch) => claimHosts(db, batch));
+    this.claims = new StatementBatcher((batch) => claimRows.claimHosts(batch));
   }
 
   /**
@@ -48,7 +49,7 @@ export class PlacementService {
    */
   async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation'], since?: Date | null): Promise<PlacementOutcome> {
     return this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
-      hardGroup ? claimHostInGroup(this.db, { ...claim, serverGroup: hardGroup }) : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
+      hardGroup ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup }) : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
     );
   }
 
@@ -60,7 +61,7 @@ export class PlacementService {
   async placeRestart(vm: Vm, excludeHostIds: readonly string[], record: { opId: string; step: string; progress: number }, since?: Date | null): Promise<PlacementOutcome> {
     return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
       const restart = { ...claim, fromHostId: vm.hostId, ...record };
-      return hardGroup ? inServerGroup(this.db, { ...claim, serverGroup: hardGroup }, (tx) => claimRestart(tx, restart)) : claimRestart(this.db, restart);
+      return hardGroup ? this.claimRows.claimRestartInGroup(restart, hardGroup) : this.claimRows.claimRestart(restart);
     });
   }
 
@@ -71,8 +72,8 @@ export class PlacementService {
     since: Date | null | undefined,
     claimOn: (claim: Omit<ClaimRequest, 'operation' | 'serverGroup'>, hardGroup: ClaimRequest['serverGroup']) => Promise<ClaimOutcome>,
   ): Promise<PlacementOutcome> {
-    const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
-    const memberHostIds = group ? await groupMemberHostIds(this.db, group.id, vm.id) : [];
+    const group = vm.serverGroupId ? await this.groups.find(vm.serverGroupId) : null;
+    const memberHostIds = group ? await this.groups.memberHostIds(group.id, vm.id) : [];
     const epoch = vm.epoch + 1;
     const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
     const haProtected = vm.haPriority !== 'none';
@@ -102,7 +103,7 @@ export class PlacementService {
         this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');
         await this.cache.reloadHost(hostId);
         if (result === 'group_conflict' && request.serverGroup) {
-          request.serverGroup = { ...request.serverGroup, memberHostIds: await groupMemberHostIds(this.db, group!.id, vm.id) };
+          request.serverGroup = { ...request.serverGroup, memberHostIds: await this.groups.memberHostIds(group!.id, vm.id) };
           break;
         }
       }
@@ -117,12 +118,12 @@ export class PlacementService {
    * operation's step with it (`record`).
    */
   async placeMigration(vm: Vm, source: Host, record: { opId: string; step: string; progress: number }, targetHostId?: string, since?: Date | null): Promise<MigrationPlacement> {
-    const group = vm.serverGroupId ? await this.db.serverGroup.findUnique({ where: { id: vm.serverGroupId } }) : null;
+    const group = vm.serverGroupId ? await this.groups.find(vm.serverGroupId) : null;
     const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
     const haProtected = vm.haPriority !== 'none';
     // the group's members are looked up again after a claim finds them moved
     const requestNow = async () =>
-      migrationRequest({ resources, guestType: vm.guestType, haProtected }, source, group ? { policy: placementPolicy(group.policy), memberHostIds: await groupMemberHostIds(this.db, group.id, vm.id) } : undefined);
+      migrationRequest({ resources, guestType: vm.guestType, haProtected }, source, group ? { policy: placementPolicy(group.policy), memberHostIds: await this.groups.memberHostIds(group.id, vm.id) } : undefined);
     let request = await requestNow();
     const claim = { vmId: vm.id, sourceHostId: source.id, ...resources, epoch: vm.epoch + 1, ...record, ...(group ? { serverGroup: { id: group.id, policy: group.policy } } : {}) };
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -136,7 +137,7 @@ export class PlacementService {
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
-        const result = await claimMigrationTarget(this.db, { ...claim, hostId });
+        const result = await this.claimRows.claimMigrationTarget({ ...claim, hostId });
         if (result === 'claimed') return { hostId, epoch: claim.epoch };
         this.cache.unreserve(hostId, resources, haProtected);
         if (result === 'vm_gone') return { vmGone: true };

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DB, type Db, type Host, recordEvents, vmStateEvent } from '@xenplane/db';
+import { type Host, VmRepository } from '@xenplane/db';
 import { type KnownVm, type ReconcileAction, reconcileHost } from '@xenplane/domain';
 import { toReported } from '../hosts/reported-domain';
 import { getLogger } from '@xenplane/observability';
@@ -18,7 +18,7 @@ export class Reconciler implements OnModuleInit {
   private readonly log = getLogger('reconciler');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly vms: VmRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly monitor: HostMonitor,
     private readonly agents: Agents,
@@ -50,20 +50,8 @@ export class Reconciler implements OnModuleInit {
   }
 
   private async knownVms(hostId: string, reportedIds: string[]): Promise<Map<string, KnownVm>> {
-    const rows = await this.db.vm.findMany({
-      where: { OR: [{ id: { in: reportedIds } }, { hostId }] },
-      select: {
-        id: true,
-        projectId: true,
-        state: true,
-        hostId: true,
-        epoch: true,
-        powerState: true,
-        stateChangedAt: true,
-        operations: { where: { status: { in: ['queued', 'running'] } }, select: { id: true }, take: 1 },
-      },
-    });
-    return new Map(rows.map((r) => [r.id, { ...r, busy: r.operations.length > 0 }]));
+    const rows = await this.vms.reconciledOn(hostId, reportedIds);
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   private async apply(host: Host, action: ReconcileAction, vm: (KnownVm & { projectId?: string }) | undefined): Promise<void> {
@@ -77,7 +65,7 @@ export class Reconciler implements OnModuleInit {
         await this.move(vm, 'running', 'stopped', { powerState: 'shutdown', domId: null, errorCode: 'domain_vanished', errorMessage: `its domain disappeared from host ${host.name}` });
         return;
       case 'set-power':
-        await this.db.vm.updateMany({ where: { id: action.vmId, state: 'running' }, data: { powerState: action.powerState } });
+        await this.vms.setPowerState(action.vmId, action.powerState);
         return;
       case 'mark-stuck':
         await this.move(vm, action.state, 'error', { errorCode: 'stuck', errorMessage: `stuck in ${action.state} with no operation working on it` });
@@ -87,9 +75,6 @@ export class Reconciler implements OnModuleInit {
 
   private async move(vm: (KnownVm & { projectId?: string }) | undefined, from: KnownVm['state'], to: KnownVm['state'], data: Record<string, unknown>) {
     if (!vm?.projectId) return;
-    await this.db.$transaction(async (tx) => {
-      const n = await tx.vm.updateMany({ where: { id: vm.id, state: from }, data: { ...data, state: to, stateChangedAt: new Date() } });
-      if (n.count === 1) await recordEvents(tx, [vmStateEvent({ id: vm.id, projectId: vm.projectId!, state: to, hostId: vm.hostId }, { reason: String(data['errorCode']) })]);
-    });
+    await this.vms.reconcileState({ id: vm.id, projectId: vm.projectId, hostId: vm.hostId }, from, to, data);
   }
 }

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { beginVmOperation, DB, type Db, type Operation } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { type Operation, OperationRepository, VmRepository } from '@xenplane/db';
 import { checkAction } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { OperationQueue } from '../infra/operation-queue';
@@ -15,22 +15,18 @@ export class TtlReaper {
   private readonly log = getLogger('ttl-reaper');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly vms: VmRepository,
+    private readonly ops: OperationRepository,
     private readonly operations: OperationQueue,
   ) {}
 
   async reap(): Promise<number> {
-    const expired = await this.db.vm.findMany({
-      where: { expiresAt: { lte: new Date() }, state: { notIn: ['deleting', 'deleted'] } },
-      select: { id: true, projectId: true, state: true, hostId: true },
-      orderBy: { expiresAt: 'asc' },
-      take: BATCH,
-    });
+    const expired = await this.vms.expired(BATCH);
     const ops: Operation[] = [];
     for (const vm of expired) {
       const check = checkAction('delete', vm.state);
       if (!check.ok) continue;
-      const op = await beginVmOperation(this.db, { vm, kind: 'delete', via: check.via, params: { reason: 'expired' } });
+      const op = await this.ops.beginOnVm({ vm, kind: 'delete', via: check.via, params: { reason: 'expired' } });
       if (op) ops.push(op);
     }
     if (ops.length) {

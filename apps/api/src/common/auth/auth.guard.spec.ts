@@ -1,20 +1,18 @@
 import type { Reflector } from '@nestjs/core';
-import type { Db } from '@xenplane/db';
+import type { TokenRepository } from '@xenplane/db';
 import { hashSecret } from '@xenplane/domain';
 import { AuthGuard } from './auth.guard';
 import type { Principal } from './principal';
 
 describe('AuthGuard token cache', () => {
   const lookups: string[] = [];
-  const db = {
-    token: {
-      findUnique: async ({ where }: { where: { tokenHash: string } }) => {
-        lookups.push(where.tokenHash);
-        return { id: where.tokenHash, role: 'member', projectId: 'p', revokedAt: null };
-      },
+  const tokens = {
+    findByHash: async (tokenHash: string) => {
+      lookups.push(tokenHash);
+      return { id: tokenHash, role: 'member', projectId: 'p', revokedAt: null };
     },
-  } as unknown as Db;
-  const guard = new AuthGuard({} as Reflector, db) as unknown as { lookup(hash: string): Promise<Principal | null> };
+  } as unknown as TokenRepository;
+  const guard = new AuthGuard({} as Reflector, tokens) as unknown as { lookup(hash: string): Promise<Principal | null> };
 
   beforeAll(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterAll(() => jest.useRealTimers());

@@ -1,8 +1,7 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { DB } from '@xenplane/db';
-import type { Db } from '@xenplane/db';
+import { TokenRepository } from '@xenplane/db';
 import { ApiError, forbidden, unauthorized } from '../errors/api-errors';
 import { ACCESS_KEY } from './access.decorator';
 import { LruCache } from './lru-cache';
@@ -22,7 +21,7 @@ export class AuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(DB) private readonly db: Db,
+    private readonly tokens: TokenRepository,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -49,7 +48,7 @@ export class AuthGuard implements CanActivate {
   private async lookup(hash: string): Promise<Principal | null> {
     const hit = this.cache.get(hash);
     if (hit !== undefined) return hit;
-    const token = await this.db.token.findUnique({ where: { tokenHash: hash } });
+    const token = await this.tokens.findByHash(hash);
     const principal =
       token && !token.revokedAt ? { tokenId: token.id, role: token.role, projectId: token.projectId } : null;
     this.cache.set(hash, principal);

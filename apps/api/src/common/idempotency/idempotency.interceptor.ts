@@ -2,9 +2,8 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import type { Db, Prisma } from '@xenplane/db';
+import { IdempotencyRepository, type Prisma } from '@xenplane/db';
 import { API_CONFIG, type ApiConfig } from '../../config';
-import { DB } from '@xenplane/db';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { ApiError, conflict, invalid } from '../errors/api-errors';
 import { type Problem, ReplayedProblem, toProblem } from '../errors/problem.filter';
@@ -24,7 +23,7 @@ const WAIT_MS = 15_000;
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly records: IdempotencyRepository,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -43,7 +42,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       if (await this.claim(scope, key, hash, path)) return this.answerFirst(scope, key, res, handler);
-      const record = await this.db.idempotencyRecord.findUnique({ where: { scope_key: { scope, key } } });
+      const record = await this.records.find(scope, key);
       if (!record) continue; // released by a failed first attempt: try to claim again
       if (record.requestHash !== hash) throw conflict('this Idempotency-Key was used with another request body');
       if (record.status !== null) return this.replay(record.status, record.body, res);
@@ -55,42 +54,33 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async claim(scope: string, key: string, hash: string, path: string): Promise<boolean> {
     const now = Date.now();
-    const rows = await this.db.$executeRaw`
-      INSERT INTO idempotency_records (scope, key, method, path, request_hash, locked_until, expires_at)
-      VALUES (${scope}, ${key}, 'POST', ${path}, ${hash}, ${new Date(now + LEASE_MS)},
-              ${new Date(now + this.config.IDEMPOTENCY_TTL_HOURS * 3_600_000)})
-      ON CONFLICT (scope, key) DO UPDATE SET
-        request_hash = EXCLUDED.request_hash, path = EXCLUDED.path, status = NULL, body = NULL,
-        locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
-      WHERE idempotency_records.expires_at < now()`;
-    return rows === 1;
+    return this.records.claim({
+      scope,
+      key,
+      path,
+      requestHash: hash,
+      lockedUntil: new Date(now + LEASE_MS),
+      expiresAt: new Date(now + this.config.IDEMPOTENCY_TTL_HOURS * 3_600_000),
+    });
   }
 
   private async takeOver(scope: string, key: string): Promise<boolean> {
-    const n = await this.db.idempotencyRecord.updateMany({
-      where: { scope, key, status: null, lockedUntil: { lt: new Date() } },
-      data: { lockedUntil: new Date(Date.now() + LEASE_MS) },
-    });
-    return n.count === 1;
+    return this.records.takeOver(scope, key, new Date(Date.now() + LEASE_MS));
   }
 
   private async answerFirst(scope: string, key: string, res: Response, handler: () => Promise<unknown>) {
-    const where = { scope_key: { scope, key } };
     try {
       const body = await handler();
-      await this.db.idempotencyRecord.update({
-        where,
-        data: { status: res.statusCode, body: (body ?? null) as Prisma.InputJsonValue },
-      });
+      await this.records.recordAnswer(scope, key, res.statusCode, (body ?? null) as Prisma.InputJsonValue);
       return body;
     } catch (err) {
       const problem = toProblem(err);
       if (err instanceof ApiError && problem.status < 500) {
         // a refusal is an answer too: the same request gets the same refusal
-        await this.db.idempotencyRecord.update({ where, data: { status: problem.status, body: problem as unknown as Prisma.InputJsonValue } });
+        await this.records.recordAnswer(scope, key, problem.status, problem as unknown as Prisma.InputJsonValue);
       } else {
         // a failure is not: free the key so a retry can run the request again
-        await this.db.idempotencyRecord.delete({ where }).catch(() => undefined);
+        await this.records.release(scope, key);
       }
       throw err;
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginScheduling, DB, type Db, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
+import { HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
 import { type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
@@ -26,7 +26,8 @@ export class CreateVmHandler implements OperationHandler {
   private readonly log = getLogger('create-vm');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly vmRepository: VmRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
@@ -57,12 +58,12 @@ export class CreateVmHandler implements OperationHandler {
     const tried = params.tried ?? [];
     // else the VM is pending, and moving it on reads it in the same statement
     const step = { opId: op.id, ...FIRST_STEPS.create };
-    let begun = scheduled ?? (op.step === null ? await beginScheduling(this.db, { vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
+    let begun = scheduled ?? (op.step === null ? await this.vmRepository.beginScheduling({ vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
     let vm = begun ?? (await this.vms.load(op.vmId!));
     if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');
     if (vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
     if (vm.state === 'pending') {
-      begun = await beginScheduling(this.db, { vmId: vm.id, projectId: vm.projectId, ...step });
+      begun = await this.vmRepository.beginScheduling({ vmId: vm.id, projectId: vm.projectId, ...step });
       if (!begun) throw new OvertakenError('the VM left pending meanwhile');
       vm = begun;
     }
@@ -82,11 +83,11 @@ export class CreateVmHandler implements OperationHandler {
       host = placed.host;
     }
     if (vm.state === 'running') {
-      await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
+      await this.ops.end(op, { status: 'succeeded' });
       return 'done';
     }
     if (vm.state !== 'building' || !vm.hostId) throw new OvertakenError(`the VM is ${vm.state}`);
-    host ??= await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
+    host ??= await this.hosts.get(vm.hostId);
     if (op.step !== 'building') await this.ops.step(op, 'building');
     const building = vm;
     const image = await this.vms.image(vm.imageId);
@@ -98,7 +99,7 @@ export class CreateVmHandler implements OperationHandler {
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
-      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.db, host.id) : true;
+      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.hosts, host.id) : true;
       const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
       const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
       if (recovery === 'again') throw err;
@@ -112,7 +113,7 @@ export class CreateVmHandler implements OperationHandler {
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
     if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState, from: 'building' })) return 'done';
     // deleted while building: the delete operation, waiting behind this one, removes the domain
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' }));
+    await this.ops.end(op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' });
     return 'done';
   }
 
@@ -125,11 +126,7 @@ export class CreateVmHandler implements OperationHandler {
     const last = tried[tried.length - 1]!;
     this.log.warn({ vmId: vm.id, hostId: host.id, failure: last.failure, reason: last.message }, 'the host did not build the VM: placing it elsewhere');
     if (last.failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
-    await this.vms.transaction(async (tx) => {
-      await releaseAllocations(tx, vm.id);
-      await this.vms.move(tx, vm, 'building', 'scheduling', { hostId: null, domId: null, errorMessage: `host ${host.name} did not build it (${last.failure}): ${last.message}`.slice(0, 2000) });
-      await this.ops.noteHostsTried(op, tried, tx);
-    });
+    await this.ops.returnToScheduling(op, vm, tried, `host ${host.name} did not build it (${last.failure}): ${last.message}`.slice(0, 2000));
   }
 
 
@@ -137,30 +134,30 @@ export class CreateVmHandler implements OperationHandler {
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
     if (vm?.hostId && vm.state === 'building') {
-      const host = await this.db.host.findUnique({ where: { id: vm.hostId } });
+      const host = await this.hosts.find(vm.hostId);
       if (host) {
         await this.hostWork
           .now(host, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true }))
           .catch((err: Error) => this.log.warn({ vmId: vm.id, err: err.message }, 'could not destroy a half-built domain; reconciliation will'));
       }
     }
-    await this.vms.transaction(async (tx) => {
-      if (vm && ['pending', 'scheduling', 'building'].includes(vm.state)) {
-        await releaseAllocations(tx, vm.id);
-        await this.vms.move(tx, vm, ['pending', 'scheduling', 'building'], 'error', {
-          hostId: null,
-          domId: null,
-          powerState: 'none',
-          errorCode: error.code,
-          errorMessage: error.message.slice(0, 2000),
-        });
-      }
-      await this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details });
-    });
+    // the VM's allocations released and the VM in error, in the transaction that fails the operation
+    const unfinished = vm && ['pending', 'scheduling', 'building'].includes(vm.state) ? vm : null;
+    await this.ops.endWithVm(
+      op,
+      unfinished && {
+        vm: unfinished,
+        from: ['pending', 'scheduling', 'building'],
+        to: 'error',
+        data: { hostId: null, domId: null, powerState: 'none', errorCode: error.code, errorMessage: error.message.slice(0, 2000) },
+        release: 'first',
+      },
+      { status: 'failed', code: error.code, message: error.message, details: error.details },
+    );
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'vm_deleted', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'vm_deleted', message: reason });
   }
 }
 

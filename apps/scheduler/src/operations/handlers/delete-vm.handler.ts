@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { beginDestroy, type ClaimHolder, DB, type Db, type Operation, type Vm } from '@xenplane/db';
+import { Injectable } from '@nestjs/common';
+import { type ClaimHolder, type Operation, type Vm, VmRepository } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
 import { HostWork } from '../host-work';
@@ -19,7 +19,7 @@ export class DeleteVmHandler implements OperationHandler {
   private readonly log = getLogger('delete-vm');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly vmRepository: VmRepository,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
     private readonly hostWork: HostWork,
@@ -28,12 +28,12 @@ export class DeleteVmHandler implements OperationHandler {
   async run(op: Operation, taken?: Vm | null, takenHolders?: ClaimHolder[] | null): Promise<void> {
     const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     if (!vm || vm.state === 'deleted') {
-      await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
+      await this.ops.end(op, { status: 'succeeded' });
       return;
     }
     // taking the operation up usually recorded the step and read the claims already
     const holders =
-      takenHolders ?? (await beginDestroy(this.db, { vmId: vm.id, opId: op.id, ...FIRST_STEPS.delete }));
+      takenHolders ?? (await this.vmRepository.beginDestroy({ vmId: vm.id, opId: op.id, ...FIRST_STEPS.delete }));
     for (const host of holders) {
       if (host.state === 'down') {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
@@ -49,15 +49,14 @@ export class DeleteVmHandler implements OperationHandler {
   /** The domain could not be destroyed: the VM keeps its claim and shows the error; delete can be retried. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
-    await this.vms.transaction(async (tx) => {
-      if (vm && vm.state === 'deleting') {
-        await this.vms.move(tx, vm, 'deleting', 'error', { errorCode: error.code, errorMessage: `delete failed: ${error.message}`.slice(0, 2000) });
-      }
-      await this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details });
-    });
+    await this.ops.endWithVm(
+      op,
+      vm && vm.state === 'deleting' ? { vm, from: 'deleting', to: 'error', data: { errorCode: error.code, errorMessage: `delete failed: ${error.message}`.slice(0, 2000) } } : null,
+      { status: 'failed', code: error.code, message: error.message, details: error.details },
+    );
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: reason });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { beginVmOperation, DB, type Db, evacuationMoves, type HostResident, hostResidents, type Operation, recordEvacuationProgress } from '@xenplane/db';
+import { type HostResident, HostRepository, type Operation, OperationRepository, VmRepository } from '@xenplane/db';
 import { decideEvacuation, type EvacuationStep } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
@@ -25,19 +25,21 @@ export class EvacuateHostHandler implements OperationHandler {
   private readonly log = getLogger('evacuate-host');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly vmRepository: VmRepository,
+    private readonly operations: OperationRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly queue: OperationQueue,
   ) {}
 
   async run(op: Operation): Promise<void> {
-    const host = op.hostId ? await this.db.host.findUnique({ where: { id: op.hostId } }) : null;
+    const host = op.hostId ? await this.hosts.find(op.hostId) : null;
     if (!host) throw new PermanentError('internal', 'the evacuated host no longer exists');
     if (op.cancelRequested) throw new OvertakenError('cancelled by request');
     // enable ends the evacuation itself; this catches a host that left maintenance another way
     if (host.state !== 'maintenance') throw new OvertakenError(`the host is ${host.state}: it left maintenance`);
-    const [residents, moves] = await Promise.all([hostResidents(this.db, host.id), evacuationMoves(this.db, op)]);
+    const [residents, moves] = await Promise.all([this.vmRepository.residentsOf(host.id), this.operations.evacuationMoves(op)]);
     const attempts = moves.filter((m) => m.vmId).map((m) => ({ ...m, vmId: m.vmId! }));
     const step = decideEvacuation({ residents, attempts, limit: this.config.HOST_OPERATION_CONCURRENCY });
     await this.carryOut(op, host.name, residents, step);
@@ -46,18 +48,16 @@ export class EvacuateHostHandler implements OperationHandler {
   private async carryOut(op: Operation, hostName: string, residents: HostResident[], step: EvacuationStep): Promise<void> {
     switch (step.kind) {
       case 'done':
-        await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'succeeded' }));
+        await this.ops.end(op, { status: 'succeeded' });
         this.log.info({ operationId: op.id, host: hostName }, 'host evacuated');
         return;
       case 'failed':
-        await this.db.$transaction((tx) =>
-          this.ops.finish(tx, op, {
-            status: 'failed',
-            code: step.code,
-            message: `${step.left.length} VM(s) could not leave host ${hostName}: ${step.left.map((l) => `${l.vmId} (${l.code}: ${l.message})`).join('; ')}`,
-            details: { vms: step.left },
-          }),
-        );
+        await this.ops.end(op, {
+          status: 'failed',
+          code: step.code,
+          message: `${step.left.length} VM(s) could not leave host ${hostName}: ${step.left.map((l) => `${l.vmId} (${l.code}: ${l.message})`).join('; ')}`,
+          details: { vms: step.left },
+        });
         this.log.warn({ operationId: op.id, host: hostName, left: step.left.length }, 'evacuation left VMs behind');
         return;
       case 'start':
@@ -66,7 +66,7 @@ export class EvacuateHostHandler implements OperationHandler {
       case 'wait':
         break;
     }
-    await recordEvacuationProgress(this.db, op, step.progress);
+    await this.operations.recordEvacuationProgress(op, step.progress);
     throw new WaitError(POLL_MS, 'migrations off the host under way');
   }
 
@@ -74,7 +74,7 @@ export class EvacuateHostHandler implements OperationHandler {
   private async startMoves(op: Operation, vms: HostResident[]): Promise<void> {
     const started: Operation[] = [];
     for (const vm of vms) {
-      const move = await beginVmOperation(this.db, {
+      const move = await this.operations.beginOnVm({
         vm,
         kind: 'migrate',
         via: 'migrating',
@@ -89,10 +89,10 @@ export class EvacuateHostHandler implements OperationHandler {
   }
 
   async compensate(op: Operation, error: PermanentError): Promise<void> {
-    await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details }));
+    await this.ops.end(op, { status: 'failed', code: error.code, message: error.message, details: error.details });
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.db.$transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: reason });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { abortMigration, DB, type Db, finishMigration, type Host, migrationTargetClaim, type Operation, type Vm } from '@xenplane/db';
+import { type Host, HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
 import { decideMigrationStep, type MigrationStep, migrationDeadlineMs, progressOf, type Sighting } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
@@ -44,7 +44,8 @@ export class MigrateVmHandler implements OperationHandler {
   private readonly log = getLogger('migrate-vm');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly vmRepository: VmRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
@@ -56,19 +57,19 @@ export class MigrateVmHandler implements OperationHandler {
   async run(op: Operation): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
     if (!vm || vm.state !== 'migrating' || !vm.hostId) throw new OvertakenError(`the VM is ${vm?.state ?? 'gone'}`);
-    const source = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
-    const claim = await migrationTargetClaim(this.db, vm);
+    const source = await this.hosts.get(vm.hostId);
+    const claim = await this.vmRepository.migrationTargetClaim(vm);
     if (!claim) {
       await this.ops.step(op, 'placing');
       const params = op.params as MigrateParams;
       const record = { opId: op.id, step: 'claimed', progress: progressOf('migrate', 'claimed') };
       const placed = await this.placement.placeMigration(vm, source, record, params.targetHostId, op.startedAt);
       if ('vmGone' in placed) throw new OvertakenError('the VM left migrating while its target was chosen');
-      const target = await this.db.host.findUniqueOrThrow({ where: { id: placed.hostId } });
+      const target = await this.hosts.get(placed.hostId);
       return this.migrate({ op, vm, source, target, epoch: placed.epoch }, false);
     }
     // a claim from an earlier attempt: the domain may have moved, or be moving
-    const move = { op, vm, source, target: await this.db.host.findUniqueOrThrow({ where: { id: claim.hostId } }), epoch: claim.epoch };
+    const move = { op, vm, source, target: await this.hosts.get(claim.hostId), epoch: claim.epoch };
     await this.carryOut(move, await this.nextStep(move, false));
   }
 
@@ -118,7 +119,7 @@ export class MigrateVmHandler implements OperationHandler {
     await this.ops.step(op, 'finishing');
     // the source's suspended copy goes first: never two copies of one VM
     if (destroySource) await this.agents.call(source, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: false }));
-    if (!(await finishMigration(this.db, { vm, op, sourceHostId: source.id, targetHostId: target.id, epoch, domId }))) {
+    if (!(await this.vmRepository.finishMigration({ vm, op, sourceHostId: source.id, targetHostId: target.id, epoch, domId }))) {
       throw new PermanentError('internal', 'the VM was no longer migrating from its source when the migration ended');
     }
     this.log.info({ vmId: vm.id, from: source.name, to: target.name, domId }, 'migrated');
@@ -151,13 +152,13 @@ export class MigrateVmHandler implements OperationHandler {
     const vm = await this.vms.load(op.vmId!);
     const ended = vm?.state === 'migrating' && vm.hostId ? await this.endWhereTheDomainIs(op, vm, error) : false;
     // the VM was not (or no longer) migrating from its source: only the operation is left to end
-    if (!ended) await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details }));
+    if (!ended) await this.ops.end(op, { status: 'failed', code: error.code, message: error.message, details: error.details });
   }
 
   private async endWhereTheDomainIs(op: Operation, vm: Vm, error: PermanentError): Promise<boolean> {
-    const source = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId! } });
-    const claim = await migrationTargetClaim(this.db, vm);
-    const move = claim ? { op, vm, source, target: await this.db.host.findUniqueOrThrow({ where: { id: claim.hostId } }), epoch: claim.epoch } : undefined;
+    const source = await this.hosts.get(vm.hostId!);
+    const claim = await this.vmRepository.migrationTargetClaim(vm);
+    const move = claim ? { op, vm, source, target: await this.hosts.get(claim.hostId), epoch: claim.epoch } : undefined;
     // no claim on a target: the migration never began, the VM never left its source
     const step: MigrationStep = move ? await this.nextStep(move, true) : { kind: 'abort', destroyTarget: false };
     if (move && step.kind === 'finish') {
@@ -171,7 +172,7 @@ export class MigrateVmHandler implements OperationHandler {
         .catch((err: Error) => this.log.warn({ vmId: vm.id, err: err.message }, 'could not destroy the copy on the target; reconciliation will'));
     }
     const message = vanished ? `${error.message}; the domain runs on neither host` : error.message;
-    return abortMigration(this.db, {
+    return this.vmRepository.abortMigration({
       vm,
       op,
       sourceHostId: source.id,
@@ -181,6 +182,6 @@ export class MigrateVmHandler implements OperationHandler {
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: reason });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, type Vm, type VmState } from '@xenplane/db';
+import { HostRepository, type Operation, type Vm, type VmState } from '@xenplane/db';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { AgentNotFound } from '../../infra/agents';
 import { domainSpecFor } from '../domain-spec';
@@ -22,7 +22,7 @@ export class PowerHandler implements OperationHandler {
   readonly kinds = ['start', 'stop', 'reboot'] as const;
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
@@ -34,7 +34,7 @@ export class PowerHandler implements OperationHandler {
     const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     if (!vm || op.cancelRequested || vm.state !== VIA[kind]) throw new OvertakenError(`the VM is ${vm?.state ?? 'gone'}`);
     if (!vm.hostId) throw new PermanentError('internal', 'the VM holds no host');
-    const host = await this.db.host.findUniqueOrThrow({ where: { id: vm.hostId } });
+    const host = await this.hosts.get(vm.hostId);
     switch (kind) {
       case 'start': {
         await this.ops.step(op, 'building');
@@ -74,24 +74,20 @@ export class PowerHandler implements OperationHandler {
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
     const back = ((op.params as { fromState?: VmState }).fromState ?? 'error') as VmState;
-    await this.vms.transaction(async (tx) => {
-      if (vm) await this.vms.move(tx, vm, VIA[op.kind as PowerKind], back, { errorCode: error.code, errorMessage: error.message.slice(0, 2000) });
-      await this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details });
-    });
+    await this.ops.endWithVm(
+      op,
+      vm && { vm, from: VIA[op.kind as PowerKind], to: back, data: { errorCode: error.code, errorMessage: error.message.slice(0, 2000) } },
+      { status: 'failed', code: error.code, message: error.message, details: error.details },
+    );
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: reason });
   }
 
   private async complete(op: Operation, vm: Vm, to: VmState, data: { domId: number | null; powerState: 'running' | 'shutdown' }) {
-    await this.vms.transaction(async (tx) => {
-      const moved = await this.vms.move(tx, vm, VIA[op.kind as PowerKind], to, { ...data, errorCode: null, errorMessage: null });
-      await this.ops.finish(
-        tx,
-        op,
-        moved ? { status: 'succeeded' } : { status: 'cancelled', code: 'vm_deleted', message: 'the VM changed state meanwhile' },
-      );
-    });
+    await this.ops.endWithVm(op, { vm, from: VIA[op.kind as PowerKind], to, data: { ...data, errorCode: null, errorMessage: null } }, (moved) =>
+      moved ? { status: 'succeeded' } : { status: 'cancelled', code: 'vm_deleted', message: 'the VM changed state meanwhile' },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DB, type Db, type Operation, releaseAllocations, releaseRecoveringClaim, restartsAhead, type Vm } from '@xenplane/db';
+import { HostRepository, type Operation, OperationRepository, type Vm, VmRepository } from '@xenplane/db';
 import { type HaPriority, higherPriorities, type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
@@ -34,7 +34,9 @@ export class RestartVmHandler implements OperationHandler {
   private readonly log = getLogger('ha-restart');
 
   constructor(
-    @Inject(DB) private readonly db: Db,
+    private readonly hosts: HostRepository,
+    private readonly vmRepository: VmRepository,
+    private readonly operations: OperationRepository,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
     private readonly vms: VmStore,
@@ -62,7 +64,7 @@ export class RestartVmHandler implements OperationHandler {
 
   /** Waits for its turn (higher priorities first) and for room, then claims a host for the VM. */
   private async place(op: Operation, vm: Vm, params: RestartParams): Promise<HostRef | 'gone'> {
-    const ahead = await restartsAhead(this.db, params.poolId, higherPriorities(params.priority));
+    const ahead = await this.operations.restartsAhead(params.poolId, higherPriorities(params.priority));
     if (ahead > 0) throw new WaitError(100 + Math.floor(Math.random() * 100), `${ahead} restarts of a higher priority go first`);
     if (op.step !== 'placing') await this.ops.step(op, 'placing');
     const exclude = [params.deadHostId, ...(params.tried ?? []).map((t) => t.hostId)];
@@ -89,7 +91,7 @@ export class RestartVmHandler implements OperationHandler {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
       const tried = params.tried ?? [];
-      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.db, host.id) : true;
+      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.hosts, host.id) : true;
       const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
       if (recovery === 'again') throw err;
       const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
@@ -97,7 +99,7 @@ export class RestartVmHandler implements OperationHandler {
       if (recovery === 'give-up') throw new PermanentError(err instanceof PermanentError ? err.code : 'host_unavailable', `no host could restart the VM: ${(err as Error).message}`, { hostsTried: [...tried, now] });
       this.log.warn({ vmId: vm.id, hostId: host.id, failure }, 'the host did not restart the VM: placing it elsewhere');
       if (failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
-      await releaseRecoveringClaim(this.db, vm.id, host.id);
+      await this.vmRepository.releaseRecoveringClaim(vm.id, host.id);
       await this.ops.step(op, 'placing');
       return false;
     }
@@ -107,7 +109,7 @@ export class RestartVmHandler implements OperationHandler {
       return true;
     }
     // deleted (or taken back by its returning host) meanwhile: whoever did owns the domain now
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: 'the VM left recovering while it was being restarted' }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: 'the VM left recovering while it was being restarted' });
     return true;
   }
 
@@ -118,20 +120,22 @@ export class RestartVmHandler implements OperationHandler {
       const host = await this.hostOf(vm.hostId);
       await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
     }
-    await this.vms.transaction(async (tx) => {
-      if (vm && vm.state === 'recovering' && (await this.vms.move(tx, vm, 'recovering', 'error', { hostId: null, domId: null, errorCode: error.code, errorMessage: `restart failed: ${error.message}`.slice(0, 2000) }))) {
-        await releaseAllocations(tx, vm.id);
-      }
-      await this.ops.finish(tx, op, { status: 'failed', code: error.code, message: error.message, details: error.details });
-    });
+    // the VM in error, its allocations released once it is, in the transaction that fails the operation
+    await this.ops.endWithVm(
+      op,
+      vm && vm.state === 'recovering'
+        ? { vm, from: 'recovering', to: 'error', data: { hostId: null, domId: null, errorCode: error.code, errorMessage: `restart failed: ${error.message}`.slice(0, 2000) }, release: 'if-moved' }
+        : null,
+      { status: 'failed', code: error.code, message: error.message, details: error.details },
+    );
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {
-    await this.vms.transaction((tx) => this.ops.finish(tx, op, { status: 'cancelled', code: 'cancelled', message: reason }));
+    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: reason });
   }
 
   private async hostOf(hostId: string): Promise<HostRef> {
-    return this.db.host.findUniqueOrThrow({ where: { id: hostId }, select: { id: true, name: true, address: true } });
+    return this.hosts.address(hostId);
   }
 
 }

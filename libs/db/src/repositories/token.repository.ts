@@ -1,0 +1,24 @@
+import type { Db } from '../client';
+import type { Prisma, Token } from '../generated/prisma/client';
+
+/** API tokens: every read and write of them the apps make (only their hashes are stored). */
+export class TokenRepository {
+  constructor(private readonly db: Db) {}
+
+  find(id: string): Promise<Token | null> {
+    return this.db.token.findUnique({ where: { id } });
+  }
+
+  /** The token whose secret hashes to this. */
+  findByHash(tokenHash: string): Promise<Token | null> {
+    return this.db.token.findUnique({ where: { tokenHash } });
+  }
+
+  create(data: Prisma.TokenUncheckedCreateInput): Promise<Token> {
+    return this.db.token.create({ data });
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.db.token.update({ where: { id }, data: { revokedAt: new Date() } });
+  }
+}
