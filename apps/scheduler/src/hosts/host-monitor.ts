@@ -10,6 +10,7 @@ import { createRedis } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { settleAll } from '../infra/concurrency';
+import { HeartbeatStamps } from './heartbeat-stamps';
 import { DeathCertifier } from '../ha/death-certifier';
 import { HostReturn } from '../ha/host-return';
 import { inventoryChanged, inventoryColumns } from './inventory';
@@ -18,6 +19,8 @@ import { PoolRoster } from './pool-roster';
 import { SilenceClock } from './silence-clock';
 
 const PARALLEL_HEARTBEATS = 64;
+// how stale an answered heartbeat's stamp in Postgres may be while a round goes on; each batch is one statement
+const STAMP_EVERY_MS = 250;
 // a replica survives one missed renewal before the others take its hosts
 const LEASE_INTERVALS = 2.5;
 // Redis commands wait for the connection (at start, after a blip), but not for ever
@@ -111,21 +114,25 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
     const roster = new PoolRoster(await this.hosts.roster());
     const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
+    const stamps = new HeartbeatStamps((ids) => this.hosts.recordHeartbeats(ids), STAMP_EVERY_MS, (err) =>
+      this.log.warn({ err: (err as Error).message }, 'could not stamp heartbeats'),
+    );
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.silence.asked(host.id);
       const request = requests[due.indexOf(host)]!;
       const answer = await this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
       this.silence.answered(host.id);
+      stamps.answered(host.id);
       return answer;
     });
+    // every answer stamped before any host is judged: the pool-wide silence check reads them
+    await stamps.flush();
     const reports: HeartbeatReport[] = [];
-    const beating: string[] = [];
     this.nextJudgementMs = Infinity;
     for (const [i, host] of due.entries()) {
       const answer = answers[i]!;
       const answered = answer.status === 'fulfilled';
       if (answered) {
-        beating.push(host.id);
         if (answer.value.info && inventoryChanged(host, answer.value.info)) {
           await this.hosts.updateInventory(host.id, inventoryColumns(answer.value.info));
         }
@@ -145,8 +152,6 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
       if (!answered && now === 'down') await this.agents.forget(host.id);
     }
-    // one statement for every healthy host: heartbeats must stay cheap at 10,000 hosts
-    await this.hosts.recordHeartbeats(beating);
     await this.certifier.reviewPartitions([...pools.entries()].filter(([, p]) => p.partitionedSince).map(([id]) => id));
     for (const listener of this.listeners) await listener(reports);
   }
