@@ -1,2 +1,3 @@
 export * from './operation';
 export * from './build-failure';
+export * from './run-failure';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, type Db, type Operation, releaseAllocations, releaseRecoveringClaim, restartsAhead, type Vm } from '@xenplane/db';
-import { type HaPriority, higherPriorities, type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import { type HaPriority, higherPriorities, type HostTried, jitteredWaitMs, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
@@ -63,7 +63,7 @@ export class RestartVmHandler implements OperationHandler {
   /** Waits for its turn (higher priorities first) and for room, then claims a host for the VM. */
   private async place(op: Operation, vm: Vm, params: RestartParams): Promise<HostRef | 'gone'> {
     const ahead = await restartsAhead(this.db, params.poolId, higherPriorities(params.priority));
-    if (ahead > 0) throw new WaitError(100 + Math.floor(Math.random() * 100), `${ahead} restarts of a higher priority go first`);
+    if (ahead > 0) throw new WaitError(jitteredWaitMs(100, 100, Math.random()), `${ahead} restarts of a higher priority go first`);
     if (op.step !== 'placing') await this.ops.step(op, 'placing');
     const exclude = [params.deadHostId, ...(params.tried ?? []).map((t) => t.hostId)];
     try {
