@@ -1,2 +1,3 @@
 export * from './batch-names';
 export * from './vm-state';
+export * from './vm-actions';
