@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { beginVmOperation, DB, type Db, evacuationMoves, type HostResident, hostResidents, type Operation, recordEvacuationProgress } from '@xenplane/db';
-import { decideEvacuation, type EvacuationStep } from '@xenplane/domain';
+import { decideEvacuation, evacuationCheck, evacuationFailureMessage, type EvacuationStep } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { OperationQueue } from '../../infra/operation-queue';
@@ -33,14 +33,13 @@ export class EvacuateHostHandler implements OperationHandler {
 
   async run(op: Operation): Promise<void> {
     const host = op.hostId ? await this.db.host.findUnique({ where: { id: op.hostId } }) : null;
-    if (!host) throw new PermanentError('internal', 'the evacuated host no longer exists');
-    if (op.cancelRequested) throw new OvertakenError('cancelled by request');
-    // enable ends the evacuation itself; this catches a host that left maintenance another way
-    if (host.state !== 'maintenance') throw new OvertakenError(`the host is ${host.state}: it left maintenance`);
-    const [residents, moves] = await Promise.all([hostResidents(this.db, host.id), evacuationMoves(this.db, op)]);
+    const check = evacuationCheck(host, op.cancelRequested);
+    if (check.kind === 'missing') throw new PermanentError('internal', 'the evacuated host no longer exists');
+    if (check.kind === 'overtaken') throw new OvertakenError(check.reason);
+    const [residents, moves] = await Promise.all([hostResidents(this.db, host!.id), evacuationMoves(this.db, op)]);
     const attempts = moves.filter((m) => m.vmId).map((m) => ({ ...m, vmId: m.vmId! }));
     const step = decideEvacuation({ residents, attempts, limit: this.config.HOST_OPERATION_CONCURRENCY });
-    await this.carryOut(op, host.name, residents, step);
+    await this.carryOut(op, host!.name, residents, step);
   }
 
   private async carryOut(op: Operation, hostName: string, residents: HostResident[], step: EvacuationStep): Promise<void> {
@@ -54,7 +53,7 @@ export class EvacuateHostHandler implements OperationHandler {
           this.ops.finish(tx, op, {
             status: 'failed',
             code: step.code,
-            message: `${step.left.length} VM(s) could not leave host ${hostName}: ${step.left.map((l) => `${l.vmId} (${l.code}: ${l.message})`).join('; ')}`,
+            message: evacuationFailureMessage(hostName, step.left),
             details: { vms: step.left },
           }),
         );
