@@ -8,3 +8,4 @@ export * from './placement';
 export * from './migration';
 export * from './maintenance';
 export * from './ha';
+export * from './idempotency';
