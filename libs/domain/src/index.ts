@@ -9,3 +9,4 @@ export * from './migration';
 export * from './maintenance';
 export * from './ha';
 export * from './idempotency';
+export * from './events';
