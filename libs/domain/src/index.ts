@@ -10,3 +10,4 @@ export * from './maintenance';
 export * from './ha';
 export * from './idempotency';
 export * from './events';
+export * from './pagination';
