@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Db, operationEvent, recordEvents, releaseQuota, vmStateEvent, vmUsage, type VmState } from '@xenplane/db';
+import { cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';
 import { afterCursor, decodeCursor, page, PAGE_ORDER } from '../common/http/cursor';
 import { DB } from '@xenplane/db';
 import type { ListOperationsQuery } from './operation.dto';
 import { type OperationPage, type OperationView, presentOperation } from './operation.view';
-
-// operations that check for cancellation as they go, so they can be stopped while running
-const CANCELLABLE_WHILE_RUNNING = new Set(['evacuate']);
 
 @Injectable()
 export class OperationsService {
@@ -40,10 +38,11 @@ export class OperationsService {
    */
   async cancel(principal: Principal, id: string): Promise<OperationView> {
     const op = await this.find(principal, id);
-    const hostOperation = op.projectId === null;
-    if (!allows(hostOperation ? 'operator' : 'member', principal)) throw forbidden(hostOperation ? 'only operators cancel host operations' : 'only members cancel operations');
-    if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return this.requestCancel(op.id);
-    if (op.status !== 'queued') throw conflict(`the operation is ${op.status}; only queued operations can be cancelled`, { operationStatus: op.status });
+    const who = cancelRole(op);
+    if (!allows(who.role, principal)) throw forbidden(who.refusal);
+    const verdict = cancelVerdict(op);
+    if (verdict.kind === 'request') return this.requestCancel(op.id);
+    if (verdict.kind === 'conflict') throw conflict(verdict.reason, { operationStatus: op.status });
     const cancelled = await this.db.$transaction(async (tx) => {
       const now = new Date();
       const n = await tx.operation.updateMany({
@@ -55,7 +54,7 @@ export class OperationsService {
       const events = [operationEvent(after)];
       const vm = op.vmId ? await tx.vm.findUnique({ where: { id: op.vmId } }) : null;
       if (vm) {
-        const restored: VmState = op.kind === 'create' ? 'deleted' : ((op.params as { fromState?: VmState }).fromState ?? vm.state);
+        const restored: VmState = stateAfterCancel(op.kind, (op.params as { fromState?: VmState }).fromState, vm.state);
         await tx.vm.update({
           where: { id: vm.id },
           data: { state: restored, stateChangedAt: now, ...(restored === 'deleted' ? { deletedAt: now } : {}) },

@@ -4,3 +4,4 @@ export * from './run-failure';
 export * from './create-step';
 export * from './power-step';
 export * from './delete-step';
+export * from './cancel';
