@@ -3,3 +3,4 @@ export * from './failures-tolerated';
 export * from './host-return';
 export * from './quorum';
 export * from './restart-step';
+export * from './declare-dead';
