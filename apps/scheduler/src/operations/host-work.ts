@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Host, Operation } from '@xenplane/db';
 import { createRedis, HostSlots } from '@xenplane/queue';
 import type { AgentClient } from '@xenplane/agent-client';
-import { jitteredWaitMs } from '@xenplane/domain';
+import { hostSlotLeaseMs, jitteredWaitMs } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { WaitError } from './operation-errors';
@@ -26,7 +26,7 @@ export class HostWork implements OnApplicationShutdown {
   ) {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     // a slot outlives the longest agent call, so a live holder never loses it mid-call
-    this.leaseMs = Math.max(config.AGENT_CALL_TIMEOUT_MS, (config.SHUTDOWN_TIMEOUT_S + 15) * 1000) + 5_000;
+    this.leaseMs = hostSlotLeaseMs(config.AGENT_CALL_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_S);
     this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, this.leaseMs);
   }
 

@@ -5,3 +5,4 @@ export * from './create-step';
 export * from './power-step';
 export * from './delete-step';
 export * from './cancel';
+export * from './host-slot';
