@@ -11,3 +11,5 @@ export * from './ha';
 export * from './idempotency';
 export * from './events';
 export * from './pagination';
+export * from './outbox';
+export * from './periodic';
