@@ -1,4 +1,4 @@
-import { buildGiveUp, type CreateView, hostTried, needsLiveness, nextCreateStep } from './create-step';
+import { buildGiveUp, createCompensation, type CreateView, hostTried, needsLiveness, nextCreateStep } from './create-step';
 
 const at = (over: Partial<CreateView>) => nextCreateStep({ cancelRequested: false, opStep: 'placing', vm: undefined, ...over });
 const vm = (state: NonNullable<CreateView['vm']>['state'], hostId: string | null = null) => ({ state, hostId });
@@ -100,5 +100,22 @@ describe('hostTried', () => {
   it('keeps the first 500 characters of the message', () => {
     const t = hostTried({ id: 'a', name: 'xen-a' }, 'timeout', 'x'.repeat(600), new Date('2026-01-01T00:00:00Z'));
     expect(t).toEqual({ hostId: 'a', hostName: 'xen-a', failure: 'timeout', message: 'x'.repeat(500), at: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('createCompensation', () => {
+  it('destroys what a host half built, and puts the VM in error', () => {
+    expect(createCompensation({ state: 'building', hostId: 'h1' })).toEqual({ destroyOn: 'h1', toError: true });
+  });
+
+  it('puts a VM not yet placed in error with nothing to destroy', () => {
+    expect(createCompensation({ state: 'pending', hostId: null })).toEqual({ destroyOn: undefined, toError: true });
+    expect(createCompensation({ state: 'scheduling', hostId: null })).toEqual({ destroyOn: undefined, toError: true });
+  });
+
+  it('leaves alone a VM that runs or went away', () => {
+    expect(createCompensation({ state: 'running', hostId: 'h1' })).toEqual({ destroyOn: undefined, toError: false });
+    expect(createCompensation({ state: 'deleting', hostId: 'h1' })).toEqual({ destroyOn: undefined, toError: false });
+    expect(createCompensation(null)).toEqual({ destroyOn: undefined, toError: false });
   });
 });

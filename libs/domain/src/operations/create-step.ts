@@ -78,3 +78,18 @@ export function buildGiveUp(what: 'build' | 'restart', last: { code?: OperationE
       : `no host could restart the VM: ${last.message}`;
   return { code, message, details: { hostsTried: tried } };
 }
+
+/** The states a failed create moves its VM from to error (releasing whatever claim it holds). */
+export const CREATE_UNDONE_FROM = ['pending', 'scheduling', 'building'] as const satisfies readonly VmState[];
+
+/**
+ * What a failed create leaves to undo: the domain half built on the host it was placed on (a
+ * VM still `building` there), and whether the VM goes to error (it had not run yet; one that
+ * runs, or went away, is left alone).
+ */
+export function createCompensation(vm: { state: VmState; hostId: string | null } | null): { destroyOn: string | undefined; toError: boolean } {
+  return {
+    destroyOn: vm?.hostId && vm.state === 'building' ? vm.hostId : undefined,
+    toError: !!vm && (CREATE_UNDONE_FROM as readonly VmState[]).includes(vm.state),
+  };
+}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { beginScheduling, DB, type Db, type Operation, releaseAllocations, type Vm } from '@xenplane/db';
-import { buildGiveUp, hostTried, type HostTried, needsLiveness, nextCreateStep, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import { buildGiveUp, CREATE_UNDONE_FROM, createCompensation, hostTried, type HostTried, needsLiveness, nextCreateStep, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
@@ -155,8 +155,9 @@ export class CreateVmHandler implements OperationHandler {
   /** Nothing leaks: the half-built domain is destroyed, the claim released, the VM marked error. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
-    if (vm?.hostId && vm.state === 'building') {
-      const host = await this.db.host.findUnique({ where: { id: vm.hostId } });
+    const undo = createCompensation(vm);
+    if (vm && undo.destroyOn) {
+      const host = await this.db.host.findUnique({ where: { id: undo.destroyOn } });
       if (host) {
         await this.hostWork
           .now(host, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true }))
@@ -164,9 +165,9 @@ export class CreateVmHandler implements OperationHandler {
       }
     }
     await this.vms.transaction(async (tx) => {
-      if (vm && ['pending', 'scheduling', 'building'].includes(vm.state)) {
+      if (vm && undo.toError) {
         await releaseAllocations(tx, vm.id);
-        await this.vms.move(tx, vm, ['pending', 'scheduling', 'building'], 'error', {
+        await this.vms.move(tx, vm, [...CREATE_UNDONE_FROM], 'error', {
           hostId: null,
           domId: null,
           powerState: 'none',
