@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createVmBatch, startVmOperation, type Db, type NewVm, type Prisma, type Usage } from '@xenplane/db';
-import { actionRefusal, actionRule, batchNames, batchUsage, quotaExcess, updateRefusal, type VmAction } from '@xenplane/domain';
+import { actionParamsRefusal, actionRefusal, actionRule, batchNames, batchUsage, expiresAtOf, quotaExcess, updateRefusal, type VmAction } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
@@ -51,7 +51,7 @@ export class VmsService {
       haPriority: dto.haPriority ?? 'none',
       metadata: dto.metadata ?? {},
       userData: dto.userData ?? null,
-      expiresAt: dto.ttlSeconds ? new Date(now.getTime() + dto.ttlSeconds * 1000) : null,
+      expiresAt: expiresAtOf(dto.ttlSeconds, now),
     }));
     const ops = vms.map((vm) => ({
       id: randomUUID(),
@@ -104,16 +104,15 @@ export class VmsService {
     if (dto.ttlSeconds === undefined) return presentVm(vm);
     const updated = await this.db.vm.update({
       where: { id: vm.id },
-      data: { expiresAt: new Date(Date.now() + dto.ttlSeconds * 1000) },
+      data: { expiresAt: expiresAtOf(dto.ttlSeconds, new Date()) },
       include: VM_INCLUDE,
     });
     return presentVm(updated);
   }
 
   async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
-    if (dto.action === 'migrate') {
-      if (principal.projectId !== null && dto.targetHostId) throw invalid('targetHostId', 'only operators choose a target host');
-    }
+    const refused = actionParamsRefusal(dto.action, { global: principal.projectId === null, targetHostId: dto.targetHostId });
+    if (refused) throw invalid(refused.field, refused.message);
     return this.startOperation(principal, id, dto.action, {
       ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),
       ...(dto.live !== undefined ? { live: dto.live } : {}),

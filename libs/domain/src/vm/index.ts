@@ -2,3 +2,4 @@ export * from './batch-names';
 export * from './vm-state';
 export * from './vm-actions';
 export * from './power-state';
+export * from './expiry';

@@ -1,4 +1,4 @@
-import { actionRefusal, actionRule, allowedActions, checkAction, statesAllowing, updateRefusal, VM_ACTION_TABLE, VM_ACTIONS, type VmAction } from './vm-actions';
+import { actionParamsRefusal, actionRefusal, actionRule, allowedActions, checkAction, statesAllowing, updateRefusal, VM_ACTION_TABLE, VM_ACTIONS, type VmAction } from './vm-actions';
 import { VM_STATES, type VmState } from './vm-state';
 
 // The whole table, written out again by hand: a change to what the API allows shows up here.
@@ -106,5 +106,15 @@ describe('updateRefusal', () => {
     expect(updateRefusal('deleting')).toBe('the VM is deleting');
     expect(updateRefusal('deleted')).toBe('the VM is deleted');
     for (const state of VM_STATES.filter((s) => s !== 'deleting' && s !== 'deleted')) expect(updateRefusal(state)).toBeUndefined();
+  });
+});
+
+describe('actionParamsRefusal', () => {
+  it('lets only a global token choose a migration target', () => {
+    expect(actionParamsRefusal('migrate', { global: false, targetHostId: 'h1' })).toEqual({ field: 'targetHostId', message: 'only operators choose a target host' });
+    expect(actionParamsRefusal('migrate', { global: true, targetHostId: 'h1' })).toBeUndefined();
+    expect(actionParamsRefusal('migrate', { global: false })).toBeUndefined();
+    // a target given with another action is not looked at
+    expect(actionParamsRefusal('start', { global: false, targetHostId: 'h1' })).toBeUndefined();
   });
 });

@@ -116,3 +116,9 @@ function hostNotAnswering(action: VmAction, host: HostInDoubtView, state: VmStat
 export function updateRefusal(state: VmState): string | undefined {
   return state === 'deleting' || state === 'deleted' ? `the VM is ${state}` : undefined;
 }
+
+/** Why an action's parameters are refused (400), or undefined: only operators choose a migration's target. */
+export function actionParamsRefusal(action: VmAction, p: { global: boolean; targetHostId?: string }): { field: string; message: string } | undefined {
+  if (action === 'migrate' && !p.global && p.targetHostId) return { field: 'targetHostId', message: 'only operators choose a target host' };
+  return undefined;
+}
