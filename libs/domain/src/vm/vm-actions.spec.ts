@@ -1,4 +1,4 @@
-import { actionParamsRefusal, actionRefusal, actionRule, allowedActions, checkAction, statesAllowing, updateRefusal, VM_ACTION_TABLE, VM_ACTIONS, type VmAction } from './vm-actions';
+import { actionParamsRefusal, actionRefusal, actionRule, checkAction, statesAllowing, updateRefusal, VM_ACTION_TABLE, VM_ACTIONS, type VmAction } from './vm-actions';
 import { VM_STATES, type VmState } from './vm-state';
 
 // The whole table, written out again by hand: a change to what the API allows shows up here.
@@ -51,19 +51,15 @@ describe('the VM action table', () => {
   });
 });
 
-describe('statesAllowing and allowedActions', () => {
-  it('read the same table both ways', () => {
-    for (const state of VM_STATES) {
-      for (const action of VM_ACTIONS) {
-        expect(statesAllowing(action).includes(state)).toBe(allowedActions(state).includes(action));
-      }
+describe('statesAllowing', () => {
+  it('lists the states whose cell starts an operation', () => {
+    for (const action of VM_ACTIONS) {
+      expect(statesAllowing(action)).toEqual(VM_STATES.filter((state) => expected.get(state)!.get(action) !== '-'));
     }
   });
 
-  it('keep the order of VM_STATES and VM_ACTIONS', () => {
+  it('keeps the order of VM_STATES', () => {
     expect(statesAllowing('delete')).toEqual(['pending', 'scheduling', 'building', 'running', 'stopped', 'recovering', 'error']);
-    expect(allowedActions('running')).toEqual(['stop', 'reboot', 'migrate', 'delete']);
-    expect(allowedActions('deleting')).toEqual([]);
   });
 });
 

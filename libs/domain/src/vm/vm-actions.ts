@@ -57,11 +57,6 @@ export function checkAction(action: VmAction, state: VmState): ActionCheck {
   return { ok: true, operation, via, to };
 }
 
-/** The actions a VM in this state accepts, in VM_ACTIONS order. */
-export function allowedActions(state: VmState): VmAction[] {
-  return VM_ACTIONS.filter((action) => VM_ACTION_TABLE[state][action] !== null);
-}
-
 /** The states an action may start from, in VM_STATES order. */
 export function statesAllowing(action: VmAction): VmState[] {
   return VM_STATES.filter((state) => VM_ACTION_TABLE[state][action] !== null);
