@@ -8,3 +8,8 @@ export * from './placement';
 export * from './migration';
 export * from './maintenance';
 export * from './ha';
+export * from './idempotency';
+export * from './events';
+export * from './pagination';
+export * from './outbox';
+export * from './periodic';

@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { type Event, EventRepository } from '@xenplane/db';
+import { releasable } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 
 const POLL_MS = 200;
@@ -73,21 +74,8 @@ export class EventFeed implements OnApplicationShutdown {
 
   /** The rows that follow the cursor without a gap, or all of them once a gap is old enough. */
   private contiguous(rows: Event[]): Event[] {
-    let expected = this.cursor! + 1n;
-    let i = 0;
-    while (i < rows.length && rows[i]!.id === expected) {
-      expected++;
-      i++;
-    }
-    if (i === rows.length) {
-      this.gapSince = undefined;
-      return rows;
-    }
-    this.gapSince ??= Date.now();
-    if (Date.now() - this.gapSince >= GAP_WAIT_MS) {
-      this.gapSince = undefined;
-      return rows;
-    }
-    return rows.slice(0, i);
+    const release = releasable({ cursor: this.cursor!, gapSince: this.gapSince }, rows.map((r) => r.id), Date.now(), GAP_WAIT_MS);
+    this.gapSince = release.gapSince;
+    return release.count === rows.length ? rows : rows.slice(0, release.count);
   }
 }

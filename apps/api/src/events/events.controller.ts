@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestj
 import { IsOptional, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Event, EventRepository } from '@xenplane/db';
+import { eventVisibleTo, isEventId } from '@xenplane/domain';
 import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
@@ -22,7 +23,7 @@ export class EventsQuery {
 
 /** Who sees an event: a project's own, or everything (host events included) for global tokens. */
 export function visibleTo(p: Principal, e: Pick<Event, 'projectId'>): boolean {
-  return p.projectId === null || e.projectId === p.projectId;
+  return eventVisibleTo(p.projectId, e.projectId);
 }
 
 export function formatSse(e: Event): string {
@@ -57,7 +58,7 @@ export class EventsController {
   @ApiProblems()
   async stream(@Caller() p: Principal, @Query() q: EventsQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const resumeFrom = q.since ?? req.header('last-event-id');
-    if (resumeFrom !== undefined && !/^\d{1,19}$/.test(resumeFrom)) throw invalid('Last-Event-ID', 'must be an event id');
+    if (resumeFrom !== undefined && !isEventId(resumeFrom)) throw invalid('Last-Event-ID', 'must be an event id');
     res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
     let last = resumeFrom !== undefined ? BigInt(resumeFrom) : await this.feed.position();

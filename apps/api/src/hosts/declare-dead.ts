@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
+import { byRestartPriority, DECLARABLE_DEAD_FROM, declareDeadRefusal } from '@xenplane/domain';
 import { currentCorrelationId, getLogger } from '@xenplane/observability';
 import type { Principal } from '../common/auth/principal';
 import { conflict, invalid, notFound } from '../common/errors/api-errors';
@@ -42,12 +43,11 @@ export class DeclareDeadService {
   async declare(principal: Principal, hostId: string, dto: DeclareDeadDto): Promise<DeclaredDeadView> {
     const [host] = await this.hosts.read({ ids: [hostId] });
     if (!host) throw notFound('host', hostId);
-    if (dto.confirm !== host.name) throw invalid('confirm', `must be the host's name, ${host.name}`);
-    if (host.state === 'down') throw conflict(`host ${host.name} is already down`, { state: host.state });
-    if (host.live) throw conflict(`host ${host.name} answers heartbeats (the last ${Math.round(host.heartbeatAgeMs ?? 0)} ms ago): it is not dead`, { state: host.state });
+    const refusal = declareDeadRefusal(host, dto.confirm);
+    if (refusal) throw refusal.kind === 'invalid' ? invalid(refusal.field, refusal.message) : conflict(refusal.message, refusal.extra);
     const result = await this.hosts.declareDead({
       hostId,
-      from: ['up', 'suspect', 'unreachable', 'maintenance', 'disabled'],
+      from: [...DECLARABLE_DEAD_FROM],
       reason: `host ${host.name} declared dead by an operator`,
       requestedBy: principal.tokenId,
       correlationId: currentCorrelationId() ?? null,
@@ -56,11 +56,10 @@ export class DeclareDeadService {
     await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart' as const, priority: r.priority, correlationId: currentCorrelationId() ?? null })));
     this.log.warn({ hostId, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length }, 'host declared dead by an operator');
     const restarts = await this.operations.withIds(result.restarts.map((r) => r.id));
-    const rank = { high: 1, medium: 2, low: 3 };
-    const priorityOf = (id: string) => rank[result.restarts.find((r) => r.id === id)!.priority];
+    const priorityOf = (id: string) => result.restarts.find((r) => r.id === id)!.priority;
     return {
       host: (await hostViews({ hosts: this.hosts, pools: this.pools }, { ids: [hostId] }))[0]!,
-      restarts: restarts.sort((a, b) => priorityOf(a.id) - priorityOf(b.id)).map(presentOperation),
+      restarts: byRestartPriority(restarts, (op) => priorityOf(op.id)).map(presentOperation),
       stoppedVmIds: result.stopped,
     };
   }

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OperationRepository, type VmState } from '@xenplane/db';
+import { cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';
 import { decodeCursor, page } from '../common/http/cursor';
 import type { ListOperationsQuery } from './operation.dto';
 import { type OperationPage, type OperationView, presentOperation } from './operation.view';
-
-// operations that check for cancellation as they go, so they can be stopped while running
-const CANCELLABLE_WHILE_RUNNING = new Set(['evacuate']);
 
 @Injectable()
 export class OperationsService {
@@ -31,13 +29,14 @@ export class OperationsService {
    */
   async cancel(principal: Principal, id: string): Promise<OperationView> {
     const op = await this.find(principal, id);
-    const hostOperation = op.projectId === null;
-    if (!allows(hostOperation ? 'operator' : 'member', principal)) throw forbidden(hostOperation ? 'only operators cancel host operations' : 'only members cancel operations');
-    if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return this.requestCancel(op.id);
-    if (op.status !== 'queued') throw conflict(`the operation is ${op.status}; only queued operations can be cancelled`, { operationStatus: op.status });
+    const who = cancelRole(op);
+    if (!allows(who.role, principal)) throw forbidden(who.refusal);
+    const verdict = cancelVerdict(op);
+    if (verdict.kind === 'request') return this.requestCancel(op.id);
+    if (verdict.kind === 'conflict') throw conflict(verdict.reason, { operationStatus: op.status });
     // the VM goes back where it was; a cancelled create's VM never existed
     const cancelled = await this.operations.cancelQueued(op, (vm): VmState =>
-      op.kind === 'create' ? 'deleted' : ((op.params as { fromState?: VmState }).fromState ?? vm.state),
+      stateAfterCancel(op.kind, (op.params as { fromState?: VmState }).fromState, vm.state),
     );
     if (!cancelled) throw conflict('the operation started meanwhile');
     return presentOperation(cancelled);

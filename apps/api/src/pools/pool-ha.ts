@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { HostRepository, OperationRepository, PoolRepository, VmRepository } from '@xenplane/db';
-import { failuresTolerated, HOST_STATES } from '@xenplane/domain';
+import { failuresTolerated, HOST_STATES, restartQueued, restartRunning, restartWaiting } from '@xenplane/domain';
 import { notFound } from '../common/errors/api-errors';
 
 class ProtectedVmsView {
@@ -62,9 +62,9 @@ export async function poolHa(
     protectedVms: { high: count('high'), medium: count('medium'), low: count('low') },
     hosts: { ...byState, placeable: hosts.filter((h) => h.state === 'up' && h.live).length },
     restarts: {
-      waiting: restartsWhere((r) => r.step === 'waiting_for_capacity'),
-      running: restartsWhere((r) => r.status === 'running' && r.step !== 'waiting_for_capacity' && r.step !== null),
-      queued: restartsWhere((r) => r.status === 'queued' || r.step === null),
+      waiting: restartsWhere(restartWaiting),
+      running: restartsWhere(restartRunning),
+      queued: restartsWhere(restartQueued),
     },
     ...(pool.partitionedSince ? { partitionedSince: pool.partitionedSince.toISOString() } : {}),
   };

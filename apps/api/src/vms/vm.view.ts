@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Flavor, Image, Vm } from '@xenplane/db';
-import { VM_STATES } from '@xenplane/domain';
+import { shownPowerState, VM_STATES } from '@xenplane/domain';
 import { OperationView } from '../operations/operation.view';
 import { HA_PRIORITIES } from './dto/create-vm.dto';
 
@@ -62,19 +62,10 @@ export const VM_INCLUDE = {
   host: { select: { state: true, lastHeartbeatAt: true, pool: { select: { suspectAfterMs: true } } } },
 } as const;
 
-/** States in which a VM's domain should be running on its host, so its host's silence makes its power state unknown. */
-const ON_ITS_HOST: readonly string[] = ['running', 'stopping', 'rebooting', 'migrating'];
-
-/**
- * The API tells the truth while a host is in doubt: a VM on a host silent past its pool's
- * suspect timeout (or declared suspect, unreachable, down) has an unknown power state, whatever
- * its last report said.
- */
+/** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
 function powerStateOf(vm: VmRow, now = Date.now()): string {
   const h = vm.host;
-  if (!h || !ON_ITS_HOST.includes(vm.state)) return vm.powerState;
-  const silent = h.lastHeartbeatAt === null || now - h.lastHeartbeatAt.getTime() >= h.pool.suspectAfterMs;
-  return silent || h.state === 'suspect' || h.state === 'unreachable' || h.state === 'down' ? 'unknown' : vm.powerState;
+  return shownPowerState(vm, h && { state: h.state, lastHeartbeatAt: h.lastHeartbeatAt, suspectAfterMs: h.pool.suspectAfterMs }, now);
 }
 
 export function presentVm(vm: VmRow): VmView {

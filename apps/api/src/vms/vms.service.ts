@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { CatalogRepository, type HostInDoubt, type NewVm, type OperationKind, PoolRepository, type Prisma, ProjectRepository, ServerGroupRepository, type Usage, VmRepository } from '@xenplane/db';
-import { batchNames, batchUsage, checkAction, quotaExcess, type VmAction, type VmState, VM_STATES } from '@xenplane/domain';
+import { CatalogRepository, type NewVm, PoolRepository, type Prisma, ProjectRepository, ServerGroupRepository, type Usage, VmRepository } from '@xenplane/db';
+import { actionParamsRefusal, actionRefusal, actionRule, batchNames, batchUsage, expiresAtOf, quotaExcess, updateRefusal, type VmAction } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
@@ -54,7 +54,7 @@ export class VmsService {
       haPriority: dto.haPriority ?? 'none',
       metadata: dto.metadata ?? {},
       userData: dto.userData ?? null,
-      expiresAt: dto.ttlSeconds ? new Date(now.getTime() + dto.ttlSeconds * 1000) : null,
+      expiresAt: expiresAtOf(dto.ttlSeconds, now),
     }));
     const ops = vms.map((vm) => ({
       id: randomUUID(),
@@ -93,16 +93,16 @@ export class VmsService {
 
   async update(principal: Principal, id: string, dto: UpdateVmDto): Promise<VmView> {
     const vm = await findVisibleVm(this.vms, principal, id);
-    if (vm.state === 'deleting' || vm.state === 'deleted') throw conflict(`the VM is ${vm.state}`);
+    const refused = updateRefusal(vm.state);
+    if (refused) throw conflict(refused);
     if (dto.ttlSeconds === undefined) return presentVm(vm);
-    const updated = await this.vms.setExpiry(vm.id, new Date(Date.now() + dto.ttlSeconds * 1000));
+    const updated = await this.vms.setExpiry(vm.id, expiresAtOf(dto.ttlSeconds, new Date()));
     return presentVm(updated);
   }
 
   async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
-    if (dto.action === 'migrate') {
-      if (principal.projectId !== null && dto.targetHostId) throw invalid('targetHostId', 'only operators choose a target host');
-    }
+    const refused = actionParamsRefusal(dto.action, { global: principal.projectId === null, targetHostId: dto.targetHostId });
+    if (refused) throw invalid(refused.field, refused.message);
     return this.startOperation(principal, id, dto.action, {
       ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),
       ...(dto.live !== undefined ? { live: dto.live } : {}),
@@ -118,23 +118,22 @@ export class VmsService {
    * costs nothing more, its reason comes from the state the statement saw.
    */
   private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
-    const { from, via } = actionRule(action);
+    const { from, via, operation, needsHost } = actionRule(action);
     const started = await this.vms.startOperation({
       vmId: id,
       projectId: visibleProject(principal).projectId ?? null,
       from,
-      kind: action as OperationKind,
+      kind: operation,
       via,
       params,
       requestedBy: principal.tokenId,
       correlationId: currentCorrelationId() ?? null,
-      needsHost: action !== 'delete',
+      needsHost,
     });
     if (!started.op) {
       if (!started.state) throw notFound('vm', id);
-      if (started.hostInDoubt) throw hostNotAnswering(action, started.hostInDoubt, started.state!);
-      const check = checkAction(action, started.state);
-      throw check.ok ? conflict('the VM changed state meanwhile; retry') : conflict(check.reason, { state: started.state });
+      const refusal = actionRefusal(action, started.state, started.hostInDoubt);
+      throw conflict(refusal.message, refusal.extra);
     }
     await this.queue.wake([started.op]);
     return presentOperation(started.op);
@@ -149,21 +148,4 @@ export class VmsService {
       if (!group) throw invalid('serverGroupId', 'no such server group in this project');
     }
   }
-}
-
-/** The states an action may start from, and the one it moves the VM through (checkAction's rule). */
-function actionRule(action: VmAction): { from: VmState[]; via: VmState } {
-  const from = VM_STATES.filter((state) => checkAction(action, state).ok);
-  const check = checkAction(action, from[0]!);
-  if (!check.ok) throw new ApiError('internal', `no state allows ${action}`);
-  return { from, via: check.via };
-}
-
-/** Why an action that needs the VM's host cannot start: the host is silent, or dead. */
-function hostNotAnswering(action: VmAction, host: HostInDoubt, state: VmState): ApiError {
-  const why =
-    host.state === 'down'
-      ? `its host ${host.name} was declared dead; it can ${action === 'start' ? 'start' : 'act'} again once the host is back`
-      : `its host ${host.name} has not answered heartbeats (it is ${host.state === 'up' ? 'silent' : host.state}); the VM's power state is unknown until the host answers or is declared dead, when HA restarts it if it is protected`;
-  return conflict(`cannot ${action} the VM now: ${why}. A delete is accepted.`, { state, hostState: host.state });
 }

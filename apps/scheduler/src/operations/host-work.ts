@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Host, Operation } from '@xenplane/db';
 import { createRedis, HostSlots } from '@xenplane/queue';
 import type { AgentClient } from '@xenplane/agent-client';
+import { hostSlotLeaseMs, jitteredWaitMs } from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { WaitError } from './operation-errors';
@@ -25,13 +26,13 @@ export class HostWork implements OnApplicationShutdown {
   ) {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     // a slot outlives the longest agent call, so a live holder never loses it mid-call
-    this.leaseMs = Math.max(config.AGENT_CALL_TIMEOUT_MS, (config.SHUTDOWN_TIMEOUT_S + 15) * 1000) + 5_000;
+    this.leaseMs = hostSlotLeaseMs(config.AGENT_CALL_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_S);
     this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, this.leaseMs);
   }
 
   async on<T>(host: HostRef, op: Pick<Operation, 'id'>, fn: (agent: AgentClient) => Promise<T>): Promise<T> {
     if (!(await this.slots.acquire(host.id, op.id))) {
-      throw new WaitError(100 + Math.floor(Math.random() * 200), `host ${host.name} is at its operation limit`);
+      throw new WaitError(jitteredWaitMs(100, 200, Math.random()), `host ${host.name} is at its operation limit`);
     }
     // a call that outlasts the lease (a migration of a large guest) renews its slot meanwhile
     const renewal = setInterval(() => void this.slots.acquire(host.id, op.id).catch(() => undefined), this.leaseMs / 2);

@@ -1,4 +1,4 @@
-import type { BuildFailure, OperationErrorCode } from '@xenplane/domain';
+import type { BuildFailure, OperationErrorCode, RunFailure } from '@xenplane/domain';
 
 /** A failure worth retrying (agent unreachable, timeout): the job is retried with backoff. */
 export class TransientError extends Error {
@@ -39,4 +39,13 @@ export class WaitError extends Error {
 /** The operation was overtaken (VM deleted, cancel requested): stop without failing. */
 export class OvertakenError extends Error {
   override name = 'OvertakenError';
+}
+
+/** A run's failure as plain data, for libs/domain decideOnFailure: only PermanentError is final. */
+export function runFailureOf(err: unknown): RunFailure {
+  if (err instanceof WaitError) return { kind: 'wait', delayMs: err.delayMs };
+  if (err instanceof OvertakenError) return { kind: 'overtaken', reason: err.message };
+  if (err instanceof PermanentError) return { kind: 'permanent', code: err.code, message: err.message, details: err.details };
+  if (err instanceof TransientError) return { kind: 'transient', code: err.code, message: err.message };
+  return { kind: 'unexpected', message: (err as Error).message };
 }

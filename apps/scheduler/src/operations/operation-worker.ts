@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
-import { OPERATION_KINDS, type OperationKind } from '@xenplane/domain';
+import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
 import { getLogger, withCorrelationId } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
@@ -12,7 +12,7 @@ import type { OperationHandler } from './handlers/handler';
 import { MigrateVmHandler } from './handlers/migrate-vm.handler';
 import { PowerHandler } from './handlers/power.handler';
 import { RestartVmHandler } from './handlers/restart-vm.handler';
-import { OvertakenError, PermanentError, TransientError, WaitError } from './operation-errors';
+import { PermanentError, runFailureOf } from './operation-errors';
 import { OperationStore } from './operation-store';
 
 /**
@@ -78,7 +78,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
     const { op, vm, started, waits, holders } = await this.ops.begin(job.data.operationId);
-    if (waits) return this.later(job, token, 200);
+    if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
     const handler = this.handlers.get(op.kind);
@@ -94,25 +94,20 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fail(job: Job<OperationJobData>, token: string | undefined, handler: OperationHandler, op: Operation, err: unknown) {
-    if (err instanceof WaitError) return this.later(job, token, err.delayMs);
-    if (err instanceof OvertakenError) return handler.overtaken(op, err.message);
-    // the scheduler's own limit decides, whatever the enqueuer put on the job
-    const lastAttempt = job.attemptsMade + 1 >= Math.min(job.opts.attempts ?? 1, this.config.OPERATION_ATTEMPTS);
-    // anything unexpected (a database blip, a bug) is retried too; only PermanentError is final
-    const transient = !(err instanceof PermanentError);
-    if (transient && !lastAttempt) {
-      this.log.warn({ operationId: op.id, attempt: job.attemptsMade + 1, err: (err as Error).message }, 'failure, will retry');
-      await this.ops.noteRetry(op, (err as Error).message);
-      throw err; // BullMQ retries with exponential backoff
+    const attempts = { attemptsMade: job.attemptsMade, jobAttempts: job.opts.attempts, maxAttempts: this.config.OPERATION_ATTEMPTS };
+    const outcome = decideOnFailure(runFailureOf(err), attempts);
+    switch (outcome.kind) {
+      case 'later':
+        return this.later(job, token, outcome.delayMs);
+      case 'overtaken':
+        return handler.overtaken(op, outcome.reason);
+      case 'retry':
+        this.log.warn({ operationId: op.id, attempt: outcome.attempt, err: outcome.message }, 'failure, will retry');
+        await this.ops.noteRetry(op, outcome.message);
+        throw err; // BullMQ retries with exponential backoff
+      case 'fail':
+        await handler.compensate(op, new PermanentError(outcome.code, outcome.message, outcome.details));
     }
-    const permanent =
-      err instanceof PermanentError
-        ? err
-        : new PermanentError(
-            err instanceof TransientError ? err.code : 'internal',
-            `gave up after ${job.attemptsMade + 1} attempts: ${(err as Error).message}`,
-          );
-    await handler.compensate(op, permanent);
   }
 
   /** Puts the job back for a little while without spending one of its attempts. */

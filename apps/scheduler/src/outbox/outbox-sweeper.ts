@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OperationRepository } from '@xenplane/db';
+import { orphanedJob } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { OperationQueue } from '../infra/operation-queue';
@@ -32,12 +33,10 @@ export class OutboxSweeper {
       const states = await Promise.all(chunk.map((op) => queues.of(op.kind).getJobState(op.id)));
       for (const [j, state] of states.entries()) {
         const op = chunk[j]!;
-        if (state === 'unknown') orphans.push(op);
-        else if (state === 'completed' || state === 'failed') {
-          // a job that ended while its operation did not: its id must be freed before re-adding
-          await queues.of(op.kind).remove(op.id).catch(() => undefined);
-          orphans.push(op);
-        }
+        const fate = orphanedJob(state);
+        // a job that ended while its operation did not: its id must be freed before re-adding
+        if (fate === 'remove-then-enqueue') await queues.of(op.kind).remove(op.id).catch(() => undefined);
+        if (fate !== 'alive') orphans.push(op);
       }
     }
     if (orphans.length) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Job, Queue, Worker } from 'bullmq';
+import { tickLeaseMs } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { createRedis, PeriodicJob, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
@@ -83,7 +84,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     const lease = `${this.config.XENPLANE_QUEUE_PREFIX}:periodic-lease:${job.name}`;
     const holder = randomUUID();
     // the lease outlives a normal tick; a replica killed mid-tick frees it when it expires
-    const got = await this.redis.set(lease, holder, 'PX', Math.max(task.everyMs * 5, 10_000), 'NX');
+    const got = await this.redis.set(lease, holder, 'PX', tickLeaseMs(task.everyMs), 'NX');
     if (got !== 'OK') return;
     try {
       await task.run();

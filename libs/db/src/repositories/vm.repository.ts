@@ -135,7 +135,7 @@ export class VmRepository {
   }
 
   /** When the VM expires (its TTL reaper deletes it then). */
-  setExpiry(id: string, expiresAt: Date): Promise<VmWithRefs> {
+  setExpiry(id: string, expiresAt: Date | null): Promise<VmWithRefs> {
     return this.db.vm.update({ where: { id }, data: { expiresAt }, include: VM_WITH_REFS });
   }
 

@@ -1,2 +1,3 @@
 export * from './evacuation';
 export * from './host-maintenance';
+export * from './evacuation-run';

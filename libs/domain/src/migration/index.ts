@@ -1,2 +1,3 @@
 export * from './migration-request';
 export * from './migration-step';
+export * from './migration-end';

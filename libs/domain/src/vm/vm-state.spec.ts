@@ -1,5 +1,6 @@
 import { batchNames } from './batch-names';
-import { checkAction, isTransitional, VM_ACTIONS, VM_STATES } from './vm-state';
+import { checkAction, VM_ACTIONS } from './vm-actions';
+import { isTransitional, VM_STATES } from './vm-state';
 
 describe('checkAction', () => {
   it.each([

@@ -8,29 +8,8 @@ export interface Principal {
   projectId: string | null;
 }
 
-/**
- * Access levels a route may declare. Project roles rank viewer < member < admin; global
- * tokens are operator (infrastructure) or admin (everything).
- */
-export type AccessLevel = 'public' | 'enrollment' | 'viewer' | 'member' | 'project-admin' | 'operator' | 'admin';
-
-export const isGlobal = (p: Principal): boolean => p.projectId === null;
-
-export function allows(level: Exclude<AccessLevel, 'public' | 'enrollment'>, p: Principal): boolean {
-  if (isGlobal(p) && p.role === 'admin') return true;
-  switch (level) {
-    case 'viewer':
-      return true;
-    case 'member':
-      return !isGlobal(p) && (p.role === 'member' || p.role === 'admin');
-    case 'project-admin':
-      return !isGlobal(p) && p.role === 'admin';
-    case 'operator':
-      return isGlobal(p) && p.role === 'operator';
-    case 'admin':
-      return false;
-  }
-}
+// who may do what is libs/domain's (auth/access.ts); the API's principal is a caller there
+export { type AccessLevel, allows, canSeeProject, isGlobal } from '@xenplane/domain';
 
 /**
  * The projects a caller may see: a project token sees its own, a global token every one.
@@ -38,8 +17,4 @@ export function allows(level: Exclude<AccessLevel, 'public' | 'enrollment'>, p: 
  */
 export function visibleProject(p: Principal): { projectId?: string } {
   return p.projectId ? { projectId: p.projectId } : {};
-}
-
-export function canSeeProject(p: Principal, projectId: string | null | undefined): boolean {
-  return p.projectId === null || p.projectId === projectId;
 }

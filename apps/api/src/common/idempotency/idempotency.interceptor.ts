@@ -8,8 +8,8 @@ import type { AuthedRequest } from '../auth/auth.guard';
 import { ApiError, conflict, invalid } from '../errors/api-errors';
 import { type Problem, ReplayedProblem, toProblem } from '../errors/problem.filter';
 import { requestHash } from './request-hash';
+import { failureKept, idempotencyApplies, isIdempotencyKey, keyVerdict } from '@xenplane/domain';
 
-const KEY = /^[\x21-\x7e]{1,200}$/;
 // How long the first request may take before a retry with the same key takes over.
 const LEASE_MS = 30_000;
 const POLL_MS = 25;
@@ -30,25 +30,32 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const key = req.header('idempotency-key');
-    if (req.method !== 'POST' || key === undefined || !req.principal) return next.handle();
-    if (!KEY.test(key)) throw invalid('Idempotency-Key', 'must be 1-200 printable ASCII characters');
+    if (!idempotencyApplies(req.method, key, !!req.principal)) return next.handle();
+    if (!isIdempotencyKey(key)) throw invalid('Idempotency-Key', 'must be 1-200 printable ASCII characters');
     const res = ctx.switchToHttp().getResponse<Response>();
-    const scope = req.principal.tokenId;
+    const scope = req.principal!.tokenId;
     const hash = requestHash(req.method, req.path, req.body);
     return from(this.run(scope, key, hash, req.path, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
   }
 
   private async run(scope: string, key: string, hash: string, path: string, res: Response, handler: () => Promise<unknown>) {
-    const deadline = Date.now() + WAIT_MS;
+    const deadline = new Date(Date.now() + WAIT_MS);
     for (;;) {
       if (await this.claim(scope, key, hash, path)) return this.answerFirst(scope, key, res, handler);
       const record = await this.records.find(scope, key);
-      if (!record) continue; // released by a failed first attempt: try to claim again
-      if (record.requestHash !== hash) throw conflict('this Idempotency-Key was used with another request body');
-      if (record.status !== null) return this.replay(record.status, record.body, res);
-      if (record.lockedUntil < new Date() && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, res, handler);
-      if (Date.now() > deadline) throw conflict('a request with this Idempotency-Key is still in progress');
-      await wait(POLL_MS);
+      const verdict = keyVerdict(record, hash, new Date(), deadline);
+      switch (verdict.kind) {
+        case 'claim':
+          continue; // released by a failed first attempt: try to claim again
+        case 'conflict-body':
+          throw conflict('this Idempotency-Key was used with another request body');
+        case 'replay':
+          return this.replay(verdict.status, record!.body, res);
+        case 'wait':
+          if (verdict.takeOver && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, res, handler);
+          if (verdict.givenUp) throw conflict('a request with this Idempotency-Key is still in progress');
+          await wait(POLL_MS);
+      }
     }
   }
 
@@ -75,7 +82,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return body;
     } catch (err) {
       const problem = toProblem(err);
-      if (err instanceof ApiError && problem.status < 500) {
+      if (failureKept(err instanceof ApiError, problem.status) === 'store') {
         // a refusal is an answer too: the same request gets the same refusal
         await this.records.recordAnswer(scope, key, problem.status, problem as unknown as Prisma.InputJsonValue);
       } else {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
-import { type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import { buildGiveUp, CREATE_UNDONE_FROM, createCompensation, hostTried, type HostTried, needsLiveness, nextCreateStep, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
@@ -47,50 +47,69 @@ export class CreateVmHandler implements OperationHandler {
   }
 
   /**
-   * One placement and build. A host that refuses the build (its toolstack fails, it turns out
-   * to lack the memory), cannot be reached or dies under it loses the VM to another host: the
-   * claim is released, the host recorded among the operation's hosts tried (with why), and the
-   * VM placed again elsewhere, each host once, up to BUILD_HOSTS hosts (recoverFromBuildFailure).
+   * One placement and build, step by step as libs/domain nextCreateStep says from where the VM is.
+   * A host that refuses the build (its toolstack fails, it turns out to lack the memory), cannot
+   * be reached or dies under it loses the VM to another host: the claim is released, the host
+   * recorded among the operation's hosts tried (with why), and the VM placed again elsewhere,
+   * each host once, up to BUILD_HOSTS hosts (recoverFromBuildFailure).
    */
   private async attempt(op: Operation, scheduled: Vm | null): Promise<'done' | 'rescheduled'> {
-    if (op.cancelRequested) throw new OvertakenError('the VM is being deleted');
     const params = op.params as CreateParams;
     const tried = params.tried ?? [];
-    // else the VM is pending, and moving it on reads it in the same statement
-    const step = { opId: op.id, ...FIRST_STEPS.create };
-    let begun = scheduled ?? (op.step === null ? await this.vmRepository.beginScheduling({ vmId: op.vmId!, projectId: op.projectId!, ...step }) : null);
-    let vm = begun ?? (await this.vms.load(op.vmId!));
-    if (!vm) throw new PermanentError('internal', 'the VM of this operation does not exist');
-    if (vm.state === 'deleting' || vm.state === 'deleted') throw new OvertakenError('the VM is being deleted');
-    if (vm.state === 'pending') {
-      begun = await this.vmRepository.beginScheduling({ vmId: vm.id, projectId: vm.projectId, ...step });
-      if (!begun) throw new OvertakenError('the VM left pending meanwhile');
-      vm = begun;
-    }
+    const first = { opId: op.id, ...FIRST_STEPS.create };
+    let vm: Vm | null | undefined = scheduled ?? undefined;
     let host: HostRef | undefined;
-    if (vm.state === 'scheduling') {
-      // placing again after a host refused the build, or after a crash mid-placement
-      if (!begun && op.step !== 'placing') await this.ops.step(op, 'placing');
-      const placed = await this.placement.place(vm, params.poolId ?? vm.poolId ?? undefined, tried.map((t) => t.hostId), {
-        id: op.id,
-        step: 'building',
-        progress: progressOf(op.kind, 'building'),
-      }, op.startedAt);
-      if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
-      // what the claim wrote (the operation's step with it), without reading it back
-      vm = { ...vm, state: 'building', hostId: placed.host.id, epoch: placed.epoch };
-      op = { ...op, hostId: placed.host.id, step: 'building' };
-      host = placed.host;
+    for (;;) {
+      const step = nextCreateStep({ cancelRequested: op.cancelRequested, opStep: op.step, vm: vm && { state: vm.state, hostId: vm.hostId } });
+      switch (step.kind) {
+        case 'overtaken':
+          throw new OvertakenError(step.reason);
+        case 'missing':
+          throw new PermanentError('internal', 'the VM of this operation does not exist');
+        case 'read':
+          vm = await this.vms.load(op.vmId!);
+          break;
+        case 'schedule': {
+          // moving the VM on reads it in the same statement, and records the step with it
+          const begun = await this.vmRepository.beginScheduling({ vmId: op.vmId!, projectId: op.projectId!, ...first });
+          if (begun) {
+            vm = begun;
+            op = { ...op, step: first.step };
+          } else if (step.otherwise === 'overtaken') {
+            throw new OvertakenError('the VM left pending meanwhile');
+          } else {
+            vm = await this.vms.load(op.vmId!);
+          }
+          break;
+        }
+        case 'place': {
+          if (step.recordStep) await this.ops.step(op, 'placing');
+          const placed = await this.placement.place(vm!, params.poolId ?? vm!.poolId ?? undefined, tried.map((t) => t.hostId), {
+            id: op.id,
+            step: 'building',
+            progress: progressOf(op.kind, 'building'),
+          }, op.startedAt);
+          if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
+          // what the claim wrote (the operation's step with it), without reading it back
+          vm = { ...vm!, state: 'building', hostId: placed.host.id, epoch: placed.epoch };
+          op = { ...op, hostId: placed.host.id, step: 'building' };
+          host = placed.host;
+          break;
+        }
+        case 'succeed':
+          await this.ops.end(op, { status: 'succeeded' });
+          return 'done';
+        case 'build':
+          host ??= await this.hosts.get(vm!.hostId!);
+          if (step.recordStep) await this.ops.step(op, 'building');
+          return this.build(op, vm!, host, tried);
+      }
     }
-    if (vm.state === 'running') {
-      await this.ops.end(op, { status: 'succeeded' });
-      return 'done';
-    }
-    if (vm.state !== 'building' || !vm.hostId) throw new OvertakenError(`the VM is ${vm.state}`);
-    host ??= await this.hosts.get(vm.hostId);
-    if (op.step !== 'building') await this.ops.step(op, 'building');
-    const building = vm;
-    const image = await this.vms.image(vm.imageId);
+  }
+
+  /** Builds the domain on the host the VM is placed on; rescheduled when the host failed it and another may try. */
+  private async build(op: Operation, building: Vm, host: HostRef, tried: HostTried[]): Promise<'done' | 'rescheduled'> {
+    const image = await this.vms.image(building.imageId);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
@@ -99,9 +118,9 @@ export class CreateVmHandler implements OperationHandler {
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
-      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.hosts, host.id) : true;
+      const hostLive = needsLiveness(failure) ? await hostStillLive(this.hosts, host.id) : true;
       const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
-      const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
+      const now = hostTried(host, failure, (err as Error).message, new Date());
       if (recovery === 'again') throw err;
       if (recovery === 'give-up') {
         await this.ops.noteHostsTried(op, [...tried, now]);
@@ -133,8 +152,9 @@ export class CreateVmHandler implements OperationHandler {
   /** Nothing leaks: the half-built domain is destroyed, the claim released, the VM marked error. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
-    if (vm?.hostId && vm.state === 'building') {
-      const host = await this.hosts.find(vm.hostId);
+    const undo = createCompensation(vm);
+    if (vm && undo.destroyOn) {
+      const host = await this.hosts.find(undo.destroyOn);
       if (host) {
         await this.hostWork
           .now(host, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true }))
@@ -142,16 +162,17 @@ export class CreateVmHandler implements OperationHandler {
       }
     }
     // the VM's allocations released and the VM in error, in the transaction that fails the operation
-    const unfinished = vm && ['pending', 'scheduling', 'building'].includes(vm.state) ? vm : null;
     await this.ops.endWithVm(
       op,
-      unfinished && {
-        vm: unfinished,
-        from: ['pending', 'scheduling', 'building'],
-        to: 'error',
-        data: { hostId: null, domId: null, powerState: 'none', errorCode: error.code, errorMessage: error.message.slice(0, 2000) },
-        release: 'first',
-      },
+      vm && undo.toError
+        ? {
+            vm,
+            from: [...CREATE_UNDONE_FROM],
+            to: 'error',
+            data: { hostId: null, domId: null, powerState: 'none', errorCode: error.code, errorMessage: error.message.slice(0, 2000) },
+            release: 'first',
+          }
+        : null,
       { status: 'failed', code: error.code, message: error.message, details: error.details },
     );
   }
@@ -162,9 +183,8 @@ export class CreateVmHandler implements OperationHandler {
 }
 
 
-/** The build's end when every host it may try failed it: why, host by host. */
+/** The build's end when every host it may try failed it: why, host by host (libs/domain buildGiveUp). */
 function gaveUp(err: Error, tried: HostTried[]): PermanentError {
-  const code = err instanceof PermanentError ? err.code : 'host_unavailable';
-  const hosts = tried.map((t) => `${t.hostName} ${t.failure}`).join(', ');
-  return new PermanentError(code, `no host could build the VM (${hosts}); last: ${err.message}`, { hostsTried: tried });
+  const end = buildGiveUp('build', { code: err instanceof PermanentError ? err.code : undefined, message: err.message }, tried);
+  return new PermanentError(end.code, end.message, end.details);
 }

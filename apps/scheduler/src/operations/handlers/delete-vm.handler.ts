@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ClaimHolder, type Operation, type Vm, VmRepository } from '@xenplane/db';
+import { deleteAlreadyDone, destroysOn } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { AgentNotFound } from '../../infra/agents';
 import { HostWork } from '../host-work';
@@ -27,7 +28,7 @@ export class DeleteVmHandler implements OperationHandler {
 
   async run(op: Operation, taken?: Vm | null, takenHolders?: ClaimHolder[] | null): Promise<void> {
     const vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
-    if (!vm || vm.state === 'deleted') {
+    if (!vm || deleteAlreadyDone(vm)) {
       await this.ops.end(op, { status: 'succeeded' });
       return;
     }
@@ -35,7 +36,7 @@ export class DeleteVmHandler implements OperationHandler {
     const holders =
       takenHolders ?? (await this.vmRepository.beginDestroy({ vmId: vm.id, opId: op.id, ...FIRST_STEPS.delete }));
     for (const host of holders) {
-      if (host.state === 'down') {
+      if (!destroysOn(host)) {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
         continue;
       }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type HostResident, HostRepository, type Operation, OperationRepository, VmRepository } from '@xenplane/db';
-import { decideEvacuation, type EvacuationStep } from '@xenplane/domain';
+import { decideEvacuation, evacuationCheck, evacuationFailureMessage, type EvacuationStep } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { OperationQueue } from '../../infra/operation-queue';
@@ -35,14 +35,13 @@ export class EvacuateHostHandler implements OperationHandler {
 
   async run(op: Operation): Promise<void> {
     const host = op.hostId ? await this.hosts.find(op.hostId) : null;
-    if (!host) throw new PermanentError('internal', 'the evacuated host no longer exists');
-    if (op.cancelRequested) throw new OvertakenError('cancelled by request');
-    // enable ends the evacuation itself; this catches a host that left maintenance another way
-    if (host.state !== 'maintenance') throw new OvertakenError(`the host is ${host.state}: it left maintenance`);
-    const [residents, moves] = await Promise.all([this.vmRepository.residentsOf(host.id), this.operations.evacuationMoves(op)]);
+    const check = evacuationCheck(host, op.cancelRequested);
+    if (check.kind === 'missing') throw new PermanentError('internal', 'the evacuated host no longer exists');
+    if (check.kind === 'overtaken') throw new OvertakenError(check.reason);
+    const [residents, moves] = await Promise.all([this.vmRepository.residentsOf(host!.id), this.operations.evacuationMoves(op)]);
     const attempts = moves.filter((m) => m.vmId).map((m) => ({ ...m, vmId: m.vmId! }));
     const step = decideEvacuation({ residents, attempts, limit: this.config.HOST_OPERATION_CONCURRENCY });
-    await this.carryOut(op, host.name, residents, step);
+    await this.carryOut(op, host!.name, residents, step);
   }
 
   private async carryOut(op: Operation, hostName: string, residents: HostResident[], step: EvacuationStep): Promise<void> {
@@ -55,7 +54,7 @@ export class EvacuateHostHandler implements OperationHandler {
         await this.ops.end(op, {
           status: 'failed',
           code: step.code,
-          message: `${step.left.length} VM(s) could not leave host ${hostName}: ${step.left.map((l) => `${l.vmId} (${l.code}: ${l.message})`).join('; ')}`,
+          message: evacuationFailureMessage(hostName, step.left),
           details: { vms: step.left },
         });
         this.log.warn({ operationId: op.id, host: hostName, left: step.left.length }, 'evacuation left VMs behind');

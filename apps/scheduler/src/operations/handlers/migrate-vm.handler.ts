@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Host, HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
-import { decideMigrationStep, type MigrationStep, migrationDeadlineMs, progressOf, type Sighting } from '@xenplane/domain';
+import { decideMigrationStep, migrationDeadlineMs, migrationEnd, type MigrationStep, migrationStepFailure, progressOf, type Sighting } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
@@ -80,11 +80,12 @@ export class MigrateVmHandler implements OperationHandler {
       case 'finish':
         return this.finish(move, step.domId, step.destroySource);
       case 'wait':
-        throw new TransientError(`cannot tell where the domain is yet: ${step.reason}`);
       case 'abort':
-      case 'vanished':
+      case 'vanished': {
         // the end of a failed migration is compensate's: it looks again, once and for all
-        throw new PermanentError('agent_error', step.kind === 'vanished' ? 'the source no longer has the domain' : 'the migration did not happen');
+        const failure = migrationStepFailure(step);
+        throw failure.kind === 'transient' ? new TransientError(failure.message) : new PermanentError(failure.code, failure.message);
+      }
     }
   }
 
@@ -160,24 +161,23 @@ export class MigrateVmHandler implements OperationHandler {
     const claim = await this.vmRepository.migrationTargetClaim(vm);
     const move = claim ? { op, vm, source, target: await this.hosts.get(claim.hostId), epoch: claim.epoch } : undefined;
     // no claim on a target: the migration never began, the VM never left its source
-    const step: MigrationStep = move ? await this.nextStep(move, true) : { kind: 'abort', destroyTarget: false };
-    if (move && step.kind === 'finish') {
-      await this.finish(move, step.domId, step.destroySource);
+    const end = migrationEnd(move ? await this.nextStep(move, true) : undefined, error.message);
+    // only a look at both hosts finishes: there is a move whenever the end is a finish
+    if (end.kind === 'finish') {
+      await this.finish(move!, end.domId, end.destroySource);
       return true;
     }
-    const vanished = step.kind === 'vanished';
-    if (move && (step.kind === 'abort' || vanished) && step.destroyTarget) {
+    if (move && end.destroyTarget) {
       await this.hostWork
         .now(move.target, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: false }))
         .catch((err: Error) => this.log.warn({ vmId: vm.id, err: err.message }, 'could not destroy the copy on the target; reconciliation will'));
     }
-    const message = vanished ? `${error.message}; the domain runs on neither host` : error.message;
     return this.vmRepository.abortMigration({
       vm,
       op,
       sourceHostId: source.id,
-      outcome: vanished ? 'stopped' : 'running',
-      error: { code: error.code, message, details: error.details },
+      outcome: end.outcome,
+      error: { code: error.code, message: end.message, details: error.details },
     });
   }
 

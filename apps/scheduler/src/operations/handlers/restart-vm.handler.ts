@@ -1,6 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HostRepository, type Operation, OperationRepository, type Vm, VmRepository } from '@xenplane/db';
-import { type HaPriority, higherPriorities, type HostTried, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import {
+  buildGiveUp,
+  type HaPriority,
+  higherPriorities,
+  hostTried,
+  type HostTried,
+  jitteredWaitMs,
+  needsLiveness,
+  nextRestartStep,
+  progressOf,
+  recoverFromBuildFailure,
+  restartLeftCopy,
+  restartPlacementLost,
+  restartTurnWait,
+} from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
@@ -47,25 +61,27 @@ export class RestartVmHandler implements OperationHandler {
   async run(op: Operation, taken?: Vm | null): Promise<void> {
     let vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     for (;;) {
-      if (op.cancelRequested) throw new OvertakenError('the restart was called off');
-      if (!vm || vm.state !== 'recovering') throw new OvertakenError(`the VM is ${vm?.state ?? 'gone'}`);
       const params = op.params as unknown as RestartParams;
-      const placedHere = vm.hostId !== null && vm.hostId !== params.deadHostId && op.step === 'building';
-      const host = placedHere ? await this.hostOf(vm.hostId!) : await this.place(op, vm, params);
+      const step = nextRestartStep({ cancelRequested: op.cancelRequested, opStep: op.step, deadHostId: params.deadHostId, vm });
+      if (step.kind === 'overtaken') throw new OvertakenError(step.reason);
+      const placedHere = step.kind === 'build-here';
+      const host = placedHere ? await this.hostOf(vm!.hostId!) : await this.place(op, vm!, params);
       if (host === 'gone') throw new OvertakenError('the VM was deleted or taken back while it was being placed');
-      const placed = placedHere ? vm : await this.vms.load(vm.id);
-      if (!placed || placed.state !== 'recovering' || placed.hostId !== host.id) throw new OvertakenError(`the VM is ${placed?.state ?? 'gone'}`);
-      if (await this.build(op, placed, host, params)) return;
+      const placed = placedHere ? vm : await this.vms.load(vm!.id);
+      const lost = restartPlacementLost(placed, host.id);
+      if (lost) throw new OvertakenError(lost);
+      if (await this.build(op, placed!, host, params)) return;
       // the host did not build it: placed again, elsewhere
       op = (await this.ops.load(op.id))!;
-      vm = await this.vms.load(vm.id);
+      vm = await this.vms.load(vm!.id);
     }
   }
 
   /** Waits for its turn (higher priorities first) and for room, then claims a host for the VM. */
   private async place(op: Operation, vm: Vm, params: RestartParams): Promise<HostRef | 'gone'> {
     const ahead = await this.operations.restartsAhead(params.poolId, higherPriorities(params.priority));
-    if (ahead > 0) throw new WaitError(100 + Math.floor(Math.random() * 100), `${ahead} restarts of a higher priority go first`);
+    const turn = restartTurnWait(ahead);
+    if (turn) throw new WaitError(jitteredWaitMs(100, 100, Math.random()), turn);
     if (op.step !== 'placing') await this.ops.step(op, 'placing');
     const exclude = [params.deadHostId, ...(params.tried ?? []).map((t) => t.hostId)];
     try {
@@ -91,12 +107,15 @@ export class RestartVmHandler implements OperationHandler {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
       const tried = params.tried ?? [];
-      const hostLive = failure === 'timeout' || failure === 'unreachable' ? await hostStillLive(this.hosts, host.id) : true;
+      const hostLive = needsLiveness(failure) ? await hostStillLive(this.hosts, host.id) : true;
       const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
       if (recovery === 'again') throw err;
-      const now: HostTried = { hostId: host.id, hostName: host.name, failure, message: (err as Error).message.slice(0, 500), at: new Date().toISOString() };
+      const now = hostTried(host, failure, (err as Error).message, new Date());
       await this.ops.noteHostsTried(op, [...tried, now]);
-      if (recovery === 'give-up') throw new PermanentError(err instanceof PermanentError ? err.code : 'host_unavailable', `no host could restart the VM: ${(err as Error).message}`, { hostsTried: [...tried, now] });
+      if (recovery === 'give-up') {
+        const end = buildGiveUp('restart', { code: err instanceof PermanentError ? err.code : undefined, message: (err as Error).message }, [...tried, now]);
+        throw new PermanentError(end.code, end.message, end.details);
+      }
       this.log.warn({ vmId: vm.id, hostId: host.id, failure }, 'the host did not restart the VM: placing it elsewhere');
       if (failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
       await this.vmRepository.releaseRecoveringClaim(vm.id, host.id);
@@ -116,9 +135,9 @@ export class RestartVmHandler implements OperationHandler {
   /** The restart failed for good: the VM is in error, holding no claim, and the operation says why. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const vm = await this.vms.load(op.vmId!);
-    if (vm?.hostId && vm.state === 'recovering' && vm.hostId !== (op.params as unknown as RestartParams).deadHostId) {
-      const host = await this.hostOf(vm.hostId);
-      await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
+    if (restartLeftCopy(vm, (op.params as unknown as RestartParams).deadHostId)) {
+      const host = await this.hostOf(vm!.hostId!);
+      await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm!.id, purgeStorage: true })).catch(() => undefined);
     }
     // the VM in error, its allocations released once it is, in the transaction that fails the operation
     await this.ops.endWithVm(
