@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Static checks: types, lint (zero warnings), the agent protocol's lint.
+// Static checks: types, lint (zero warnings), formatting (Prettier), the agent protocol's lint.
 import { join } from 'node:path';
 import { bin, root, run } from './lib.mjs';
 
@@ -7,5 +7,7 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 // the module-boundary rule reads Nx's project graph; without one it silently checks nothing
 run(bin('nx'), ['show', 'projects'], { env: { ...process.env, NX_DAEMON: 'false' }, stdio: 'ignore' });
 run(bin('eslint'), ['--max-warnings', '0', '.']);
+// the code's one layout (`npx prettier --write .` fixes what this finds)
+run(bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 run(bin('buf'), ['lint'], { cwd: join(root, 'libs/proto') });
 console.log('static checks passed');
