@@ -61,7 +61,12 @@ function memoryOf(pid: number): Memory {
     return Number(m[1]);
   };
   const mb = (field: string) => round(kb(field) / 1024);
-  return { rssMb: mb('VmRSS'), peakMb: mb('VmHWM'), anonMb: mb('RssAnon'), fileMb: round((kb('RssFile') + kb('RssShmem')) / 1024) };
+  return {
+    rssMb: mb('VmRSS'),
+    peakMb: mb('VmHWM'),
+    anonMb: mb('RssAnon'),
+    fileMb: round((kb('RssFile') + kb('RssShmem')) / 1024),
+  };
 }
 
 /** A small PV guest, as the scheduler would ask for xp.micro: 64 MB, 1 vCPU, one disk, one NIC. */
@@ -71,7 +76,11 @@ function domainSpec(n: number): DomainSpec {
 }
 
 /** Runs the tasks with at most `limit` at a time; the first failure fails the lot. */
-async function inParallel<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -132,7 +141,13 @@ interface Enrolled {
 }
 
 /** A host enrolled as the control plane would have: its key, a certificate of our CA, its port in its state directory. */
-async function enroll(ca: CertificateAuthority, stateDir: string, name: string, poolId: string, port: number): Promise<Enrolled> {
+async function enroll(
+  ca: CertificateAuthority,
+  stateDir: string,
+  name: string,
+  poolId: string,
+  port: number,
+): Promise<Enrolled> {
   const hostId = randomUUID();
   const address = `127.0.0.1:${port}`;
   const { keyPem, csrPem } = await createKeyAndCsr(name);
@@ -218,10 +233,17 @@ async function singleAgent(domains: number, calls: number, curve?: Curve): Promi
     const pid = proc.pid!;
     const client = createAgentClient(`127.0.0.1:${host.port}`, host.hostId, controlPlane.identity, 30_000);
     c = client;
-    await waitFor('the agent to answer', async () => {
-      if (!proc.running) throw new Error(`the agent exited:\n${tail(proc.output())}`);
-      return client.getHostInfo({}).then(() => true, () => undefined);
-    }, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFor(
+      'the agent to answer',
+      async () => {
+        if (!proc.running) throw new Error(`the agent exited:\n${tail(proc.output())}`);
+        return client.getHostInfo({}).then(
+          () => true,
+          () => undefined,
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     const startSeconds = (performance.now() - t) / 1000;
     await sleep(2_000);
     const idle = memoryOf(pid);
@@ -236,7 +258,8 @@ async function singleAgent(domains: number, calls: number, curve?: Curve): Promi
     const heartbeatCpuMs = await cpuPerCall(pid, 200, heartbeat);
     const listCpuMs = await cpuPerCall(pid, 50, async () => {
       const listed = await client.listDomains({});
-      if (listed.domains.length !== domains) throw new Error(`listDomains answered ${listed.domains.length} domains, not ${domains}`);
+      if (listed.domains.length !== domains)
+        throw new Error(`listDomains answered ${listed.domains.length} domains, not ${domains}`);
     });
     await sleep(2_000);
     const loaded = memoryOf(pid);
@@ -263,7 +286,9 @@ async function singleAgent(domains: number, calls: number, curve?: Curve): Promi
         // RSS while the heartbeats run, every 100 ms: the old generation's saw-tooth between major GCs
         const seen: number[] = [];
         const sampler = setInterval(() => seen.push(memoryOf(pid).rssMb), 100);
-        const failed = await heartbeats(client, vmIds, total - sent, curve.parallel).finally(() => clearInterval(sampler));
+        const failed = await heartbeats(client, vmIds, total - sent, curve.parallel).finally(() =>
+          clearInterval(sampler),
+        );
         const cpuMs = round((cpuMsOf(pid) - cpuBefore) / (total - sent), 2);
         const perSecond = Math.round((total - sent) / ((performance.now() - t) / 1000));
         sent = total;
@@ -287,7 +312,14 @@ async function singleAgent(domains: number, calls: number, curve?: Curve): Promi
       await sleep(2_000);
       const longRun = memoryOf(pid);
       later.push(longRun);
-      rows.push({ measure: `same, after ${calls} more heartbeats`, hosts: 1, domains, ...columns(longRun, 1), cpu_ms_per_heartbeat: longRunCpuMs, ...goal(longRun) });
+      rows.push({
+        measure: `same, after ${calls} more heartbeats`,
+        hosts: 1,
+        domains,
+        ...columns(longRun, 1),
+        cpu_ms_per_heartbeat: longRunCpuMs,
+        ...goal(longRun),
+      });
     }
     return { rows, pass: [loaded, ...later].every((m) => m.rssMb < GOAL_MB) };
   } catch (err) {
@@ -319,17 +351,26 @@ async function fleet(hosts: number, perHost: number): Promise<Row[]> {
     }
 
     const t0 = performance.now();
-    agent = startAgent('fleet-agent', dir, { AGENT_FLEET_SIZE: String(hosts), AGENT_NAME: 'fleet', AGENT_STATE_DIR: stateRoot });
+    agent = startAgent('fleet-agent', dir, {
+      AGENT_FLEET_SIZE: String(hosts),
+      AGENT_NAME: 'fleet',
+      AGENT_STATE_DIR: stateRoot,
+    });
     const proc = agent;
     const pid = proc.pid!;
     // the hosts start one after another: wait for each port, then for each host to answer over mTLS
     for (const h of enrolled) {
-      await waitFor(`fleet host on port ${h.port} to listen`, async () => {
-        if (!proc.running) throw new Error(`the fleet agent exited:\n${tail(proc.output())}`);
-        return (await listening(h.port)) || undefined;
-      }, { timeoutMs: 120_000, intervalMs: 20 });
+      await waitFor(
+        `fleet host on port ${h.port} to listen`,
+        async () => {
+          if (!proc.running) throw new Error(`the fleet agent exited:\n${tail(proc.output())}`);
+          return (await listening(h.port)) || undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 20 },
+      );
     }
-    for (const h of enrolled) clients.push(createAgentClient(`127.0.0.1:${h.port}`, h.hostId, controlPlane.identity, 30_000));
+    for (const h of enrolled)
+      clients.push(createAgentClient(`127.0.0.1:${h.port}`, h.hostId, controlPlane.identity, 30_000));
     await inParallel(clients, 32, async (c, i) => {
       const info = await c.getHostInfo({});
       if (info.hostId !== enrolled[i]!.hostId) throw new Error(`host ${i + 1} answered as ${info.hostId}`);
@@ -346,8 +387,20 @@ async function fleet(hosts: number, perHost: number): Promise<Row[]> {
     await sleep(2_000);
     const loaded = memoryOf(pid);
     return [
-      { measure: `fleet of ${hosts} hosts, idle`, hosts, domains: 0, startup_s: round(startupSeconds, 2), ...columns(idle, hosts) },
-      { measure: `fleet of ${hosts} hosts, ${perHost} domains each`, hosts, domains: n, ...columns(loaded, hosts), create_s: round(createSeconds, 2) },
+      {
+        measure: `fleet of ${hosts} hosts, idle`,
+        hosts,
+        domains: 0,
+        startup_s: round(startupSeconds, 2),
+        ...columns(idle, hosts),
+      },
+      {
+        measure: `fleet of ${hosts} hosts, ${perHost} domains each`,
+        hosts,
+        domains: n,
+        ...columns(loaded, hosts),
+        create_s: round(createSeconds, 2),
+      },
     ];
   } catch (err) {
     if (agent) console.error(`fleet agent log (tail):\n${tail(agent.output())}`);
@@ -366,11 +419,21 @@ async function main() {
   const perHost = arg('per-host', 10);
   const curveArg = argText('curve');
   const curve = curveArg ? { at: curveArg.split(',').map(Number), parallel: arg('parallel', 1) } : undefined;
-  if (curve && !curve.at.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--curve takes heartbeat counts, e.g. 2000,10000,50000: ${curveArg}`);
+  if (curve && !curve.at.every((n) => Number.isInteger(n) && n > 0))
+    throw new Error(`--curve takes heartbeat counts, e.g. 2000,10000,50000: ${curveArg}`);
   const single = await singleAgent(domains, calls, curve);
   const rows = [...single.rows, ...(hosts > 0 ? await fleet(hosts, perHost) : [])];
   const run = curve ? { curve: curve.at, parallel: curve.parallel } : { calls };
-  report('agent-memory', rows, { domains, ...run, fleet: hosts, perHost, nodeFlags: NODE_FLAGS.join(' '), goal_rss_mb: GOAL_MB, pass: single.pass, cpus: cpus().length });
+  report('agent-memory', rows, {
+    domains,
+    ...run,
+    fleet: hosts,
+    perHost,
+    nodeFlags: NODE_FLAGS.join(' '),
+    goal_rss_mb: GOAL_MB,
+    pass: single.pass,
+    cpus: cpus().length,
+  });
 }
 
 main().catch((err) => {

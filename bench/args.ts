@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
  * other roles passes options only those roles read.
  */
 export function benchArgs(names: readonly string[], args = process.argv.slice(2)) {
-  const { values } = parseArgs({ args, strict: false, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
+  const { values } = parseArgs({
+    args,
+    strict: false,
+    allowPositionals: true,
+    options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+  });
   const given = (name: string): string | undefined => {
     const v = values[name];
     // an option last on the line, with no value after it

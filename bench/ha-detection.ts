@@ -44,7 +44,11 @@ const { values: args } = parseArgs({
     'window-s': { type: 'string', default: '30' },
   },
 });
-const list = (s: string) => s.split(',').map(Number).filter((n) => n > 0);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
 const KILL = Number(args.kill);
 const SETTLE_MS = Number(args['settle-s']) * 1000;
 const WINDOW_MS = Number(args['window-s']) * 1000;
@@ -135,7 +139,15 @@ interface Phase {
   liveness: Liveness;
 }
 
-async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ row: Record<string, number | string>; replicas: Record<string, number | string>[]; victims: Record<string, number | string>[] }> {
+async function measure(
+  cloud: Cloud,
+  p: Phase,
+  victimsOf: string[],
+): Promise<{
+  row: Record<string, number | string>;
+  replicas: Record<string, number | string>[];
+  victims: Record<string, number | string>[];
+}> {
   const monitors = await replaceMonitors(cloud, p.monitors, p.liveness);
   const { settleS, settled } = await settle(cloud, p.liveness);
 
@@ -164,7 +176,10 @@ async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ r
   const memory = pids.map(memoryOf);
 
   // the kill: every victim's SimControl ready first, then all faults at once
-  const victims = await cloud.db.host.findMany({ where: { name: { in: victimsOf } }, select: { id: true, name: true } });
+  const victims = await cloud.db.host.findMany({
+    where: { name: { in: victimsOf } },
+    select: { id: true, name: true },
+  });
   if (victims.length !== victimsOf.length) throw new Error(`victims: found ${victims.length} of ${victimsOf.length}`);
   const controls = await Promise.all(victims.map((v) => cloud.simControl(v.name)));
   const load1 = loadavg()[0]!;
@@ -175,10 +190,17 @@ async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ r
   const limitMs = p.liveness.deadAfterMs + 2_000;
   let allDown = true;
   try {
-    await waitFor('every victim declared dead', async () => ((await cloud.db.host.count({ where: { id: { in: victimIds }, state: 'down' } })) === victims.length ? true : undefined), {
-      timeoutMs: 120_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      'every victim declared dead',
+      async () =>
+        (await cloud.db.host.count({ where: { id: { in: victimIds }, state: 'down' } })) === victims.length
+          ? true
+          : undefined,
+      {
+        timeoutMs: 120_000,
+        intervalMs: 200,
+      },
+    );
   } catch {
     allDown = false;
   }
@@ -186,18 +208,32 @@ async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ r
   await new Promise((r) => setTimeout(r, 5_000));
   const memoryAfter = pids.map(memoryOf);
 
-  const rows = await cloud.db.host.findMany({ where: { id: { in: victimIds } }, select: { id: true, name: true, lastHeartbeatAt: true } });
-  const events = await cloud.db.event.findMany({ where: { id: { gt: mark }, type: 'host.state' }, orderBy: { id: 'asc' } });
+  const rows = await cloud.db.host.findMany({
+    where: { id: { in: victimIds } },
+    select: { id: true, name: true, lastHeartbeatAt: true },
+  });
+  const events = await cloud.db.event.findMany({
+    where: { id: { gt: mark }, type: 'host.state' },
+    orderBy: { id: 'asc' },
+  });
   // the monitor took the whole pool's silence for its own cut-off: it declares no host dead then
   const partitioned = await cloud.db.event.count({ where: { id: { gt: mark }, type: 'pool.partitioned' } });
   const stateOf = (e: (typeof events)[number]) => (e.data as { state?: string }).state;
   const isVictim = new Set(victimIds);
-  const falseSuspect = new Set(events.filter((e) => !isVictim.has(e.resourceId) && ['suspect', 'unreachable'].includes(stateOf(e) ?? '')).map((e) => e.resourceId)).size;
-  const falseDead = new Set(events.filter((e) => !isVictim.has(e.resourceId) && stateOf(e) === 'down').map((e) => e.resourceId)).size;
+  const falseSuspect = new Set(
+    events
+      .filter((e) => !isVictim.has(e.resourceId) && ['suspect', 'unreachable'].includes(stateOf(e) ?? ''))
+      .map((e) => e.resourceId),
+  ).size;
+  const falseDead = new Set(
+    events.filter((e) => !isVictim.has(e.resourceId) && stateOf(e) === 'down').map((e) => e.resourceId),
+  ).size;
   const sec = (ms: number) => round(ms / 1000, 2);
   const perVictim = rows.map((h) => {
     const down = events.find((e) => e.resourceId === h.id && stateOf(e) === 'down' && e.createdAt.getTime() >= killAt);
-    const suspect = events.find((e) => e.resourceId === h.id && stateOf(e) === 'suspect' && e.createdAt.getTime() >= killAt);
+    const suspect = events.find(
+      (e) => e.resourceId === h.id && stateOf(e) === 'suspect' && e.createdAt.getTime() >= killAt,
+    );
     const lastHb = h.lastHeartbeatAt?.getTime() ?? NaN;
     return {
       name: h.name,
@@ -214,7 +250,10 @@ async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ r
 
   // the victims back (empty) and every host up before the next phase
   await Promise.all(controls.map((c) => c.clearFaults()));
-  await waitFor('every host up again', async () => ((await heartbeatSpread(cloud)).notUp === 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 1_000 }).catch(() => undefined);
+  await waitFor('every host up again', async () => ((await heartbeatSpread(cloud)).notUp === 0 ? true : undefined), {
+    timeoutMs: 300_000,
+    intervalMs: 1_000,
+  }).catch(() => undefined);
 
   const max = (xs: number[]) => Math.max(...xs);
   const row: Record<string, number | string> = {
@@ -226,7 +265,10 @@ async function measure(cloud: Cloud, p: Phase, victimsOf: string[]): Promise<{ r
     settle_s: settled ? round(settleS) : `${round(settleS)} (never settled)`,
     max_hb_age_s: round(maxAgeS, 2),
     mon_cores_max: round(max(cores), 3),
-    mon_cores_sum: round(cores.reduce((a, b) => a + b, 0), 3),
+    mon_cores_sum: round(
+      cores.reduce((a, b) => a + b, 0),
+      3,
+    ),
     mon_runq_pct_max: round(max(runqPct)),
     mon_rss_mb_max: round(max(memory.map((m) => m.rssMb))),
     mon_hwm_mb_max: round(max(memoryAfter.map((m) => m.hwmMb))),
@@ -284,14 +326,21 @@ async function withHosts(hosts: number, monitorCounts: number[]) {
     const enrollS = (Date.now() - started) / 1000;
     console.error(`${hosts} hosts up in ${round(enrollS)} s (${fleets} fleet processes)`);
     const pool = await cloud.db.pool.findUniqueOrThrow({ where: { id: await cloud.defaultPoolId() } });
-    const liveness: Liveness = { heartbeatIntervalMs: pool.heartbeatIntervalMs, suspectAfterMs: pool.suspectAfterMs, deadAfterMs: pool.deadAfterMs };
+    const liveness: Liveness = {
+      heartbeatIntervalMs: pool.heartbeatIntervalMs,
+      suspectAfterMs: pool.suspectAfterMs,
+      deadAfterMs: pool.deadAfterMs,
+    };
     // victims spread evenly over the fleets (and so over the monitors' shares)
     const names = cloud.fleetHostNames(hosts);
     const results = [];
     for (const [i, monitors] of monitorCounts.entries()) {
       const kill = Math.min(KILL, hosts);
       // a fresh set of victims each phase
-      const victims = Array.from({ length: kill }, (_, k) => names[Math.floor(((k + (i % 2 ? 0.25 : 0.5)) * names.length) / kill)]!);
+      const victims = Array.from(
+        { length: kill },
+        (_, k) => names[Math.floor(((k + (i % 2 ? 0.25 : 0.5)) * names.length) / kill)]!,
+      );
       const r = await measure(cloud, { hosts, monitors, fleets, enrollS, liveness }, victims);
       console.error(JSON.stringify(r.row));
       results.push(r);
@@ -324,7 +373,11 @@ async function main() {
     kill: KILL,
     settleS: SETTLE_MS / 1000,
     windowS: WINDOW_MS / 1000,
-    goal: { detectionSeconds: liveness ? (liveness.deadAfterMs + 2_000) / 1000 : 14, monitorCores: 1, monitorRssMb: 400 },
+    goal: {
+      detectionSeconds: liveness ? (liveness.deadAfterMs + 2_000) / 1000 : 14,
+      monitorCores: 1,
+      monitorRssMb: 400,
+    },
     note: 'detection_s: hosts.last_heartbeat_at (stamped at the end of the round that heard it) -> host.state down event; mon_*: per monitor replica over the window (max over replicas); load1 at the kill',
     replicas,
     victims,

@@ -67,14 +67,36 @@ async function main() {
   });
   try {
     const poolId = await cloud.defaultPoolId();
-    const pool = (await cloud.db.pool.findUniqueOrThrow({ where: { id: poolId } })) as { heartbeatIntervalMs: number; suspectAfterMs: number; deadAfterMs: number };
-    const liveness = { heartbeatIntervalMs: pool.heartbeatIntervalMs, suspectAfterMs: pool.suspectAfterMs, deadAfterMs: pool.deadAfterMs };
+    const pool = (await cloud.db.pool.findUniqueOrThrow({ where: { id: poolId } })) as {
+      heartbeatIntervalMs: number;
+      suspectAfterMs: number;
+      deadAfterMs: number;
+    };
+    const liveness = {
+      heartbeatIntervalMs: pool.heartbeatIntervalMs,
+      suspectAfterMs: pool.suspectAfterMs,
+      deadAfterMs: pool.deadAfterMs,
+    };
     const victim = await cloud.addHost('victim', { env: { SIM_CPUS: '32' } });
-    const others = (await cloud.db.host.findMany({ where: { poolId, id: { not: victim.id } }, select: { id: true, name: true } })).sort((a, b) => a.name.localeCompare(b.name));
+    const others = (
+      await cloud.db.host.findMany({ where: { poolId, id: { not: victim.id } }, select: { id: true, name: true } })
+    ).sort((a, b) => a.name.localeCompare(b.name));
     if (others.length !== hosts - 1) throw new Error(`expected ${hosts - 1} other hosts, found ${others.length}`);
-    const project = await cloud.api.post('/v1/projects', { name: 'ha-bench', quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 } });
-    const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'ha-bench', role: 'member' })).body.token;
-    const setup: Setup = { cloud, victim, others, api: cloud.api.withToken(token), projectId: project.body.id, vms, settleMs: 3 * liveness.heartbeatIntervalMs };
+    const project = await cloud.api.post('/v1/projects', {
+      name: 'ha-bench',
+      quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 },
+    });
+    const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'ha-bench', role: 'member' }))
+      .body.token;
+    const setup: Setup = {
+      cloud,
+      victim,
+      others,
+      api: cloud.api.withToken(token),
+      projectId: project.body.id,
+      vms,
+      settleMs: 3 * liveness.heartbeatIntervalMs,
+    };
 
     const results: RunResult[] = [];
     let previous: string[] = [];
@@ -87,13 +109,35 @@ async function main() {
     const sorted = (f: (r: RunResult) => number) => results.map(f).sort((a, b) => a - b);
     const summary = (p: number, label: string) => ({
       run: label,
-      detection_s: round(percentile(sorted((r) => r.detectionS), p), 2),
-      restart_s: round(percentile(sorted((r) => r.restartS), p), 2),
-      total_s: round(percentile(sorted((r) => r.totalS), p), 2),
+      detection_s: round(
+        percentile(
+          sorted((r) => r.detectionS),
+          p,
+        ),
+        2,
+      ),
+      restart_s: round(
+        percentile(
+          sorted((r) => r.restartS),
+          p,
+        ),
+        2,
+      ),
+      total_s: round(
+        percentile(
+          sorted((r) => r.totalS),
+          p,
+        ),
+        2,
+      ),
     });
     report(
       'ha-restart',
-      [...results.map((r) => r.row), summary(50, `p50 of ${runs}`), summary(99, runs < 100 ? `p99 of ${runs} (= max)` : `p99 of ${runs}`)],
+      [
+        ...results.map((r) => r.row),
+        summary(50, `p50 of ${runs}`),
+        summary(99, runs < 100 ? `p99 of ${runs} (= max)` : `p99 of ${runs}`),
+      ],
       {
         hosts,
         vms,
@@ -123,7 +167,14 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
       const res = await s.api.delete(`/v1/vms/${id}`);
       if (res.status !== 202) throw new Error(`delete ${id}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    await waitFor('the previous VMs deleted', async () => ((await cloud.db.vm.count({ where: { id: { in: previous }, state: { not: 'deleted' } } })) === 0 ? true : undefined), { timeoutMs: 120_000 });
+    await waitFor(
+      'the previous VMs deleted',
+      async () =>
+        (await cloud.db.vm.count({ where: { id: { in: previous }, state: { not: 'deleted' } } })) === 0
+          ? true
+          : undefined,
+      { timeoutMs: 120_000 },
+    );
   }
   // only the victim may take new VMs
   for (const h of others) {
@@ -134,7 +185,13 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
   const priorityOf = new Map<string, Priority>();
   for (const p of PRIORITIES) {
     if (!counts[p]) continue;
-    const res = await s.api.post('/v1/vms', { name: `r${run}-${p}`, flavor: 'xp.micro', image: 'tiny-pv', haPriority: p, count: counts[p] });
+    const res = await s.api.post('/v1/vms', {
+      name: `r${run}-${p}`,
+      flavor: 'xp.micro',
+      image: 'tiny-pv',
+      haPriority: p,
+      count: counts[p],
+    });
     if (res.status !== 202) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
     for (const v of res.body.vms) priorityOf.set(v.id, p);
   }
@@ -167,11 +224,16 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
   const [{ now: beforeKill }] = await cloud.db.$queryRaw<{ now: Date }[]>`SELECT clock_timestamp() AS now`;
   await victim.kill();
 
-  const failedOps = (): Prisma.OperationWhereInput => ({ kind: 'ha_restart', vmId: { in: vmIds }, status: { in: ['failed', 'cancelled'] } });
+  const failedOps = (): Prisma.OperationWhereInput => ({
+    kind: 'ha_restart',
+    vmId: { in: vmIds },
+    status: { in: ['failed', 'cancelled'] },
+  });
   await waitFor(
     `${vmIds.length} VMs running on other hosts`,
     async () => {
-      if ((await cloud.db.operation.count({ where: failedOps() })) > 0) throw new Error('an ha_restart failed or was cancelled');
+      if ((await cloud.db.operation.count({ where: failedOps() })) > 0)
+        throw new Error('an ha_restart failed or was cancelled');
       const n = await cloud.db.vm.count({ where: { id: { in: vmIds }, state: 'running', hostId: { not: victim.id } } });
       return n === vmIds.length ? true : undefined;
     },
@@ -179,8 +241,13 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
   );
 
   const host = await cloud.db.host.findUniqueOrThrow({ where: { id: victim.id } });
-  const events = await cloud.db.event.findMany({ where: { id: { gt: mark }, resourceId: { in: [victim.id, ...vmIds] } }, orderBy: { id: 'asc' } });
-  const down = events.find((e) => e.resourceId === victim.id && e.type === 'host.state' && (e.data as { state?: string }).state === 'down');
+  const events = await cloud.db.event.findMany({
+    where: { id: { gt: mark }, resourceId: { in: [victim.id, ...vmIds] } },
+    orderBy: { id: 'asc' },
+  });
+  const down = events.find(
+    (e) => e.resourceId === victim.id && e.type === 'host.state' && (e.data as { state?: string }).state === 'down',
+  );
   if (!host.lastHeartbeatAt || !down) throw new Error('the victim has no last heartbeat or was never declared down');
   const lastHeartbeat = host.lastHeartbeatAt.getTime();
   const declared = down.createdAt.getTime();
@@ -190,9 +257,11 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
     if (e.type !== 'vm.state') continue;
     const d = e.data as { state: string; hostId?: string | null };
     if (d.state === 'running') runningAt.set(e.resourceId, e.createdAt.getTime());
-    if (d.state === 'recovering' && d.hostId && d.hostId !== victim.id) claimedAt.set(e.resourceId, e.createdAt.getTime());
+    if (d.state === 'recovering' && d.hostId && d.hostId !== victim.id)
+      claimedAt.set(e.resourceId, e.createdAt.getTime());
   }
-  if (runningAt.size !== vmIds.length || claimedAt.size !== vmIds.length) throw new Error(`of ${vmIds.length} VMs, ${claimedAt.size} have a claim event, ${runningAt.size} a running event`);
+  if (runningAt.size !== vmIds.length || claimedAt.size !== vmIds.length)
+    throw new Error(`of ${vmIds.length} VMs, ${claimedAt.size} have a claim event, ${runningAt.size} a running event`);
   const ops = await cloud.db.operation.findMany({ where: { kind: 'ha_restart', vmId: { in: vmIds } } });
   const vmRows = await cloud.db.vm.findMany({ where: { id: { in: vmIds } }, select: { id: true, hostId: true } });
 
@@ -204,11 +273,16 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
   const sec = (ms: number) => round(ms / 1000, 2);
   const firstRunning = Math.min(...runningAt.values());
   const lastRunning = Math.max(...runningAt.values());
-  const lastOf = (p: Priority) => Math.max(...vmIds.filter((id) => priorityOf.get(id) === p).map((id) => runningAt.get(id)!));
+  const lastOf = (p: Priority) =>
+    Math.max(...vmIds.filter((id) => priorityOf.get(id) === p).map((id) => runningAt.get(id)!));
   const started = ops.map((o) => o.startedAt!.getTime());
   const perHost = new Map<string, number>();
   for (const v of vmRows) perHost.set(v.hostId!, (perHost.get(v.hostId!) ?? 0) + 1);
-  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const median = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    );
   const row: Record<string, number | string> = {
     run,
     load1: round(load1, 2),
@@ -228,28 +302,47 @@ async function oneRun(s: Setup, run: number, previous: string[]): Promise<{ resu
     hosts_used: perHost.size,
     max_per_host: Math.max(...perHost.values()),
   };
-  return { result: { row, totalS: (lastRunning - lastHeartbeat) / 1000, detectionS: (declared - lastHeartbeat) / 1000, restartS: (lastRunning - declared) / 1000 }, vmIds };
+  return {
+    result: {
+      row,
+      totalS: (lastRunning - lastHeartbeat) / 1000,
+      detectionS: (declared - lastHeartbeat) / 1000,
+      restartS: (lastRunning - declared) / 1000,
+    },
+    vmIds,
+  };
 }
 
 /** Exactly one succeeded ha_restart per VM, and exactly one live domain per VM across all hosts' own records, never two at once. */
-async function checkRun(s: Setup, vmIds: string[], ops: { vmId: string | null; status: string }[], vmRows: { id: string; hostId: string | null }[]): Promise<void> {
+async function checkRun(
+  s: Setup,
+  vmIds: string[],
+  ops: { vmId: string | null; status: string }[],
+  vmRows: { id: string; hostId: string | null }[],
+): Promise<void> {
   const problems: string[] = [];
   for (const id of vmIds) {
     const mine = ops.filter((o) => o.vmId === id);
-    if (mine.length !== 1 || mine[0]!.status !== 'succeeded') problems.push(`${id}: ha_restart ${JSON.stringify(mine.map((o) => o.status))}`);
+    if (mine.length !== 1 || mine[0]!.status !== 'succeeded')
+      problems.push(`${id}: ha_restart ${JSON.stringify(mine.map((o) => o.status))}`);
   }
   const names = ['victim', ...s.others.map((h) => h.name)];
   const hostName = new Map([[s.victim.id, 'victim'], ...s.others.map((h): [string, string] => [h.id, h.name])]);
   const wanted = new Set(vmIds);
-  const lives = (await s.cloud.domainLives({ hosts: names })).filter((l) => wanted.has(l.vmId) && l.endReason !== 'create_aborted');
+  const lives = (await s.cloud.domainLives({ hosts: names })).filter(
+    (l) => wanted.has(l.vmId) && l.endReason !== 'create_aborted',
+  );
   for (const v of vmRows) {
     const mine = lives.filter((l) => l.vmId === v.id).sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime());
     const alive = mine.filter((l) => !l.endedAt);
     if (alive.length !== 1 || alive[0]!.host !== hostName.get(v.hostId!) || alive[0]!.host === 'victim') {
-      problems.push(`${v.id}: alive on ${JSON.stringify(alive.map((l) => l.host))}, database says ${hostName.get(v.hostId!) ?? v.hostId}`);
+      problems.push(
+        `${v.id}: alive on ${JSON.stringify(alive.map((l) => l.host))}, database says ${hostName.get(v.hostId!) ?? v.hostId}`,
+      );
     }
     for (let i = 1; i < mine.length; i++) {
-      if (mine[i - 1]!.endedAt!.getTime() > mine[i]!.createdAt!.getTime()) problems.push(`${v.id}: a copy on ${mine[i]!.host} began before the one on ${mine[i - 1]!.host} ended`);
+      if (mine[i - 1]!.endedAt!.getTime() > mine[i]!.createdAt!.getTime())
+        problems.push(`${v.id}: a copy on ${mine[i]!.host} began before the one on ${mine[i - 1]!.host} ended`);
     }
   }
   if (problems.length) throw new Error(`run check failed:\n${problems.slice(0, 20).join('\n')}`);

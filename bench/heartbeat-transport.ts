@@ -65,9 +65,22 @@ import {
   type ServiceError,
   makeGenericClientConstructor,
 } from '@grpc/grpc-js';
-import { type AgentClient, channelCredentialsFor, channelOptionsFor, createAgentClient, type TlsIdentity } from '@xenplane/agent-client';
+import {
+  type AgentClient,
+  channelCredentialsFor,
+  channelOptionsFor,
+  createAgentClient,
+  type TlsIdentity,
+} from '@xenplane/agent-client';
 import { createKeyAndCsr, identityFromSubjectAltName, loadOrCreateCa } from '@xenplane/pki';
-import { DomainState, GuestType, HeartbeatRequest, HeartbeatResponse, HostAgentClient, HostAgentService } from '@xenplane/proto';
+import {
+  DomainState,
+  GuestType,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  HostAgentClient,
+  HostAgentService,
+} from '@xenplane/proto';
 import { benchArgs } from './args';
 import { report, round } from './report';
 
@@ -85,8 +98,23 @@ const LEAN_CHANNEL_OPTIONS: ChannelOptions = {
 
 // the bench's own options, and those of the roles it runs itself in (--role issue|holder|peers)
 const args = benchArgs([
-  'hosts', 'mode', 'measure-s', 'interval-ms', 'domains', 'peers', 'kill', 'dead-after-ms', 'channel-options', 'holder-flags', 'holder-nice', 'port',
-  'role', 'count', 'out', 'from', 'to',
+  'hosts',
+  'mode',
+  'measure-s',
+  'interval-ms',
+  'domains',
+  'peers',
+  'kill',
+  'dead-after-ms',
+  'channel-options',
+  'holder-flags',
+  'holder-nice',
+  'port',
+  'role',
+  'count',
+  'out',
+  'from',
+  'to',
 ]);
 const argText = args.text;
 const argNum = args.num;
@@ -152,7 +180,8 @@ async function issueHosts(count: number): Promise<HostCred[]> {
 }
 
 async function ensureIdentities(count: number): Promise<void> {
-  if (existsSync(metaFile) && Date.now() - readMeta().createdAt > STORE_MAX_AGE_MS) rmSync(STORE, { recursive: true, force: true });
+  if (existsSync(metaFile) && Date.now() - readMeta().createdAt > STORE_MAX_AGE_MS)
+    rmSync(STORE, { recursive: true, force: true });
   mkdirSync(STORE, { recursive: true, mode: 0o700 });
   if (!existsSync(metaFile)) {
     const ca = await loadOrCreateCa(join(STORE, 'ca'));
@@ -312,7 +341,8 @@ function open(key: Buffer, datagram: Buffer, fromMonitor: boolean): { seq: numbe
 }
 
 /** Poll mode: host i listens on its own loopback address, as if each were a machine. */
-const hostAddress = (i: number) => `127.${20 + Math.floor(i / 62_500)}.${(Math.floor(i / 250) % 250) + 1}.${(i % 250) + 1}`;
+const hostAddress = (i: number) =>
+  `127.${20 + Math.floor(i / 62_500)}.${(Math.floor(i / 250) % 250) + 1}.${(i % 250) + 1}`;
 
 /** The check each side makes of the other's certificate: our CA (by the TLS context) and the right name. */
 function certNames(hostId: string): (hostname: string, cert: tls.PeerCertificate) => Error | undefined {
@@ -323,7 +353,10 @@ function certNames(hostId: string): (hostname: string, cert: tls.PeerCertificate
 }
 
 /** The host a pushing peer is, from its client certificate (already checked against our CA). */
-function peerHost(cert: { subjectAltName?: string | undefined } | undefined, index: Map<string, number>): number | undefined {
+function peerHost(
+  cert: { subjectAltName?: string | undefined } | undefined,
+  index: Map<string, number>,
+): number | undefined {
   const id = identityFromSubjectAltName(cert?.subjectAltName);
   return id?.kind === 'host' ? index.get(id.hostId) : undefined;
 }
@@ -418,19 +451,36 @@ interface Poller {
   heartbeat(i: number): Promise<HeartbeatResponse>;
 }
 
-function grpcPoller(mode: 'poll' | 'poll-lean', hosts: HostCred[], identity: TlsIdentity, port: number, extra: ChannelOptions): Poller {
+function grpcPoller(
+  mode: 'poll' | 'poll-lean',
+  hosts: HostCred[],
+  identity: TlsIdentity,
+  port: number,
+  extra: ChannelOptions,
+): Poller {
   if (mode === 'poll') {
     // today's client, exactly as the scheduler makes it
-    const clients: AgentClient[] = hosts.map((h, i) => createAgentClient(`${hostAddress(i)}:${port}`, h.hostId, identity, HEARTBEAT_TIMEOUT_MS));
+    const clients: AgentClient[] = hosts.map((h, i) =>
+      createAgentClient(`${hostAddress(i)}:${port}`, h.hostId, identity, HEARTBEAT_TIMEOUT_MS),
+    );
     return { heartbeat: (i) => clients[i]!.heartbeat(LEASE, { deadlineMs: HEARTBEAT_TIMEOUT_MS }) };
   }
   const options = { ...LEAN_CHANNEL_OPTIONS, ...extra };
-  const clients = hosts.map((h, i) => new HostAgentClient(`${hostAddress(i)}:${port}`, channelCredentialsFor(identity), { ...channelOptionsFor(h.hostId), ...options }));
+  const clients = hosts.map(
+    (h, i) =>
+      new HostAgentClient(`${hostAddress(i)}:${port}`, channelCredentialsFor(identity), {
+        ...channelOptionsFor(h.hostId),
+        ...options,
+      }),
+  );
   return {
     heartbeat: (i) =>
       new Promise((resolve, reject) =>
-        clients[i]!.heartbeat(LEASE, new Metadata(), { deadline: Date.now() + HEARTBEAT_TIMEOUT_MS }, (err: ServiceError | null, res: HeartbeatResponse) =>
-          err ? reject(err) : resolve(res),
+        clients[i]!.heartbeat(
+          LEASE,
+          new Metadata(),
+          { deadline: Date.now() + HEARTBEAT_TIMEOUT_MS },
+          (err: ServiceError | null, res: HeartbeatResponse) => (err ? reject(err) : resolve(res)),
         ),
       ),
   };
@@ -447,7 +497,15 @@ function h2Poller(hosts: HostCred[], identity: TlsIdentity, port: number): Polle
     const host = hostAddress(i);
     const servername = `${NAME_PREFIX}${hosts[i]!.hostId}`;
     const s = http2.connect(`https://${host}:${port}`, {
-      createConnection: () => tls.connect({ host, port, servername, secureContext: context, ALPNProtocols: ['h2'], checkServerIdentity: certNames(hosts[i]!.hostId) }),
+      createConnection: () =>
+        tls.connect({
+          host,
+          port,
+          servername,
+          secureContext: context,
+          ALPNProtocols: ['h2'],
+          checkServerIdentity: certNames(hosts[i]!.hostId),
+        }),
       settings: { enablePush: false },
     });
     s.on('error', () => undefined); // the call fails with it
@@ -477,7 +535,8 @@ function h2Poller(hosts: HostCred[], identity: TlsIdentity, port: number): Polle
       req.on('close', () => {
         clearTimeout(timer);
         const data = Buffer.concat(chunks);
-        if (status !== '0' || data.length < 5) return reject(new Error(`heartbeat failed: grpc-status ${status}, rst ${req.rstCode}`));
+        if (status !== '0' || data.length < 5)
+          return reject(new Error(`heartbeat failed: grpc-status ${status}, rst ${req.rstCode}`));
         resolve(HeartbeatResponse.decode(data.subarray(5, 5 + data.readUInt32BE(1))));
       });
       req.end(body);
@@ -492,7 +551,10 @@ async function holderRole(): Promise<void> {
   const intervalMs = argNum('interval-ms', 2_000);
   const deadAfterMs = argNum('dead-after-ms', 20_000);
   const extra = JSON.parse(argText('channel-options', '{}')) as ChannelOptions;
-  if (openFilesLimit() < n + 200) throw new Error(`the open-files limit (${openFilesLimit()}) is below ${n + 200}: ulimit -n ${Math.max(20_000, n + 1_000)}`);
+  if (openFilesLimit() < n + 200)
+    throw new Error(
+      `the open-files limit (${openFilesLimit()}) is below ${n + 200}: ulimit -n ${Math.max(20_000, n + 1_000)}`,
+    );
   const meta = readMeta();
   const hosts = readHosts(n);
   const index = new Map(hosts.map((h, i) => [h.hostId, i]));
@@ -545,10 +607,7 @@ async function holderRole(): Promise<void> {
     if (mode === 'push') {
       const server = new Server({ 'grpc.enable_channelz': 0 });
       const report: handleBidiStreamingCall<HeartbeatResponse, HeartbeatRequest> = (call) => {
-        const i = peerHost(
-          { subjectAltName: call.getAuthContext().sslPeerCertificate?.subjectaltname },
-          index,
-        );
+        const i = peerHost({ subjectAltName: call.getAuthContext().sslPeerCertificate?.subjectaltname }, index);
         if (i === undefined) {
           stats.refused++;
           call.end();
@@ -563,8 +622,14 @@ async function holderRole(): Promise<void> {
         call.on('end', () => call.end());
       };
       server.addService(sinkService('server'), { report });
-      const creds = ServerCredentials.createSsl(Buffer.from(meta.caCertPem), [{ private_key: Buffer.from(m.keyPem), cert_chain: Buffer.from(m.certPem) }], true);
-      const p = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, bound) => (err ? reject(err) : resolve(bound))));
+      const creds = ServerCredentials.createSsl(
+        Buffer.from(meta.caCertPem),
+        [{ private_key: Buffer.from(m.keyPem), cert_chain: Buffer.from(m.certPem) }],
+        true,
+      );
+      const p = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', creds, (err, bound) => (err ? reject(err) : resolve(bound))),
+      );
       closeServer = () => server.forceShutdown();
       return p;
     }
@@ -584,20 +649,33 @@ async function holderRole(): Promise<void> {
         lastSeq[i] = opened.seq;
         if (!live.lastHeard[i]) stats.streams++;
         onReport(i, HeartbeatResponse.decode(opened.body));
-        socket.send(seal(keys[i]!, msg.subarray(0, 16), opened.seq, true, encodeRequest(LEASE)), from.port, from.address);
+        socket.send(
+          seal(keys[i]!, msg.subarray(0, 16), opened.seq, true, encodeRequest(LEASE)),
+          from.port,
+          from.address,
+        );
       });
       await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
       closeServer = () => socket.close();
       return socket.address().port;
     }
-    const tlsOptions = { ca: meta.caCertPem, key: m.keyPem, cert: m.certPem, requestCert: true, rejectUnauthorized: true };
+    const tlsOptions = {
+      ca: meta.caCertPem,
+      key: m.keyPem,
+      cert: m.certPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+    };
     if (mode === 'push-h2') {
       const server = http2.createSecureServer({ ...tlsOptions, settings: { enablePush: false } });
       server.on('stream', (stream, headers) => {
         const i = peerHost((stream.session?.socket as tls.TLSSocket | undefined)?.getPeerX509Certificate(), index);
         if (headers[':path'] !== SINK_PATH || i === undefined) {
           stats.refused++;
-          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '7' }, { endStream: true });
+          stream.respond(
+            { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '7' },
+            { endStream: true },
+          );
           return;
         }
         stats.streams++;
@@ -684,7 +762,12 @@ async function holderRole(): Promise<void> {
         const before = process.memoryUsage();
         (globalThis as { gc?: () => void }).gc?.();
         const after = process.memoryUsage();
-        return { heapUsed: before.heapUsed, heapTotal: before.heapTotal, external: before.external, liveHeap: after.heapUsed };
+        return {
+          heapUsed: before.heapUsed,
+          heapTotal: before.heapTotal,
+          external: before.external,
+          liveHeap: after.heapUsed,
+        };
       }
       case 'declared': {
         const declared: [number, number][] = [];
@@ -724,7 +807,9 @@ async function peersRole(): Promise<void> {
     await Promise.all(
       hosts.map(async (h, k) => {
         const server = new Server({ 'grpc.enable_channelz': 0 });
-        const service: ServiceDefinition = { heartbeat: { ...HostAgentService.heartbeat, responseSerialize: (b: Buffer) => b } };
+        const service: ServiceDefinition = {
+          heartbeat: { ...HostAgentService.heartbeat, responseSerialize: (b: Buffer) => b },
+        };
         server.addService(service, {
           heartbeat: (call: { request: HeartbeatRequest }, cb: (err: null, res: Buffer) => void) => {
             if (call.request.fenceTimeoutSeconds !== FENCE_TIMEOUT_S) throw new Error('not a heartbeat');
@@ -733,8 +818,14 @@ async function peersRole(): Promise<void> {
             cb(null, reports[k]!);
           },
         });
-        const creds = ServerCredentials.createSsl(Buffer.from(meta.caCertPem), [{ private_key: Buffer.from(h.keyPem), cert_chain: Buffer.from(h.certPem) }], true);
-        await new Promise<number>((resolve, reject) => server.bindAsync(`${hostAddress(from + k)}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
+        const creds = ServerCredentials.createSsl(
+          Buffer.from(meta.caCertPem),
+          [{ private_key: Buffer.from(h.keyPem), cert_chain: Buffer.from(h.certPem) }],
+          true,
+        );
+        await new Promise<number>((resolve, reject) =>
+          server.bindAsync(`${hostAddress(from + k)}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
+        );
       }),
     );
   };
@@ -795,13 +886,20 @@ async function peersRole(): Promise<void> {
       const monitorCheck = certNames(meta.monitor.hostId);
       connect = (k) => {
         const h = hosts[k]!;
-        const creds = credentials.createSsl(Buffer.from(meta.caCertPem), Buffer.from(h.keyPem), Buffer.from(h.certPem), { checkServerIdentity: monitorCheck });
+        const creds = credentials.createSsl(
+          Buffer.from(meta.caCertPem),
+          Buffer.from(h.keyPem),
+          Buffer.from(h.certPem),
+          { checkServerIdentity: monitorCheck },
+        );
         const client = new Sink(`127.0.0.1:${port}`, creds, {
           'grpc.ssl_target_name_override': MONITOR_NAME,
           'grpc.default_authority': MONITOR_NAME,
           'grpc.enable_channelz': 0,
         });
-        const call = (client as unknown as { report(md: Metadata): NodeJS.ReadWriteStream & { write(b: Buffer): boolean } }).report(new Metadata());
+        const call = (
+          client as unknown as { report(md: Metadata): NodeJS.ReadWriteStream & { write(b: Buffer): boolean } }
+        ).report(new Metadata());
         call.on('data', () => acked(k));
         call.on('error', () => stats.failed++);
         call.write(reports[k]!);
@@ -940,8 +1038,21 @@ interface Options {
 }
 
 async function run(mode: Mode, n: number, o: Options): Promise<Run> {
-  const common = ['--mode', mode, '--hosts', String(n), '--interval-ms', String(o.intervalMs), '--dead-after-ms', String(o.deadAfterMs)];
-  const holder = spawnRole('holder', [...common, '--port', String(o.port), '--channel-options', o.channelOptions], ['--expose-gc', ...o.holderFlags]);
+  const common = [
+    '--mode',
+    mode,
+    '--hosts',
+    String(n),
+    '--interval-ms',
+    String(o.intervalMs),
+    '--dead-after-ms',
+    String(o.deadAfterMs),
+  ];
+  const holder = spawnRole(
+    'holder',
+    [...common, '--port', String(o.port), '--channel-options', o.channelOptions],
+    ['--expose-gc', ...o.holderFlags],
+  );
   const peers: { role: Role; from: number; to: number }[] = [];
   // a monitor with its CPU reserved, as in production, on a machine shared with other work
   if (o.holderNice) setPriority(holder.proc.pid!, o.holderNice);
@@ -952,7 +1063,19 @@ async function run(mode: Mode, n: number, o: Options): Promise<Run> {
     const per = Math.ceil(n / o.peers);
     for (let from = 0; from < n; from += per) {
       const to = Math.min(n, from + per);
-      peers.push({ role: spawnRole('peers', [...common, '--from', String(from), '--to', String(to), '--domains', String(o.domains)]), from, to });
+      peers.push({
+        role: spawnRole('peers', [
+          ...common,
+          '--from',
+          String(from),
+          '--to',
+          String(to),
+          '--domains',
+          String(o.domains),
+        ]),
+        from,
+        to,
+      });
     }
     await Promise.all(peers.map((p) => p.role.ask({ cmd: 'start', port: o.port })));
 
@@ -1012,7 +1135,10 @@ async function run(mode: Mode, n: number, o: Options): Promise<Run> {
       );
       const limitMs = o.deadAfterMs + 2_000;
       await sleep(limitMs + 1_000);
-      const { declared, lastHeard } = await holder.ask<{ declared: [number, number][]; lastHeard: number[] }>({ cmd: 'declared', hosts: victims });
+      const { declared, lastHeard } = await holder.ask<{ declared: [number, number][]; lastHeard: number[] }>({
+        cmd: 'declared',
+        hosts: victims,
+      });
       // a report from a silenced host handled after it went silent: the monitor was behind by that much
       heardAfterKillS = Math.max(0, ...victims.map((v, k) => (lastHeard[k]! - killedAt.get(v)!) / 1000));
       killLoopMaxMs = (await holder.ask<{ maxMs: number }>({ cmd: 'loop-delay' })).maxMs;
@@ -1086,7 +1212,14 @@ function rowOf(r: Run): Row {
     connect_s: round(r.connectS),
     connect_cpu_ms_per_host: round(r.connectCpuMsPerHost, 2),
     first_call_missed: r.missedFirst,
-    dead_detect_max_s: r.detectMaxS === undefined ? '' : Number.isNaN(r.detectMaxS) ? 'n/a' : Number.isFinite(r.detectMaxS) ? round(r.detectMaxS) : 'never',
+    dead_detect_max_s:
+      r.detectMaxS === undefined
+        ? ''
+        : Number.isNaN(r.detectMaxS)
+          ? 'n/a'
+          : Number.isFinite(r.detectMaxS)
+            ? round(r.detectMaxS)
+            : 'never',
     // yes: every silenced host declared dead within dead timeout + 2 s, and no other host at all
     dead_within_limit: r.detectOk === undefined ? '' : r.detectOk && !r.falseDead ? 'yes' : 'NO',
     false_dead: r.falseDead,
@@ -1152,8 +1285,15 @@ async function main(): Promise<void> {
       runs.push(r);
     }
   }
-  const sizes0 = { report_bytes: encodeResponse(heartbeatResponse(randomUUID(), o.domains)).length, lease_bytes: encodeRequest(LEASE).length };
-  report('heartbeat-transport', [...runs.map(rowOf), ...summaryOf(runs)], { ...o, ...sizes0, leanChannelOptions: LEAN_CHANNEL_OPTIONS });
+  const sizes0 = {
+    report_bytes: encodeResponse(heartbeatResponse(randomUUID(), o.domains)).length,
+    lease_bytes: encodeRequest(LEASE).length,
+  };
+  report('heartbeat-transport', [...runs.map(rowOf), ...summaryOf(runs)], {
+    ...o,
+    ...sizes0,
+    leanChannelOptions: LEAN_CHANNEL_OPTIONS,
+  });
 }
 
 main().catch((err: unknown) => {

@@ -9,7 +9,10 @@ export class LoadClient {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 100 });
   private readonly base: URL;
 
-  constructor(baseUrl: string, private readonly token: string) {
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+  ) {
     this.base = new URL(baseUrl);
   }
 
@@ -23,7 +26,10 @@ export class LoadClient {
           port: this.base.port,
           method,
           path,
-          headers: { authorization: `Bearer ${this.token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

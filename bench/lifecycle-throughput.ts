@@ -28,12 +28,23 @@ async function main() {
     // the scheduler and api on their defaults, so that the figures are those of a default cloud
     // --profile DIR: CPU profiles of every process, to see where the time goes
     ...(args.maybe('profile') !== undefined
-      ? { nodeArgs: Object.fromEntries((['api', 'scheduler', 'host-agent'] as const).map((a) => [a, ['--cpu-prof', `--cpu-prof-dir=${args.maybe('profile')}`]])) }
+      ? {
+          nodeArgs: Object.fromEntries(
+            (['api', 'scheduler', 'host-agent'] as const).map((a) => [
+              a,
+              ['--cpu-prof', `--cpu-prof-dir=${args.maybe('profile')}`],
+            ]),
+          ),
+        }
       : {}),
   });
   try {
-    const project = await cloud.api.post('/v1/projects', { name: 'bench', quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 } });
-    const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'bench', role: 'member' })).body.token;
+    const project = await cloud.api.post('/v1/projects', {
+      name: 'bench',
+      quota: { instances: 100_000, vcpus: 1_000_000, memoryMb: 1_000_000_000, diskGb: 1_000_000 },
+    });
+    const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'bench', role: 'member' }))
+      .body.token;
     const api = cloud.api.withToken(token);
     const load = new LoadClient(cloud.api.baseUrl, token);
 
@@ -42,7 +53,14 @@ async function main() {
     const tx0 = await transactions(cloud);
     const t0 = performance.now();
     const batches = await Promise.all(
-      Array.from({ length: Math.ceil(total / 100) }, (_, i) => load.send('POST', '/v1/vms', { name: `b${i}`, flavor: 'xp.micro', image: 'tiny-pv', count: Math.min(100, total - i * 100) })),
+      Array.from({ length: Math.ceil(total / 100) }, (_, i) =>
+        load.send('POST', '/v1/vms', {
+          name: `b${i}`,
+          flavor: 'xp.micro',
+          image: 'tiny-pv',
+          count: Math.min(100, total - i * 100),
+        }),
+      ),
     );
     const vmIds: string[] = batches.flatMap((b) => {
       if (b.status !== 202) throw new Error(`create: ${b.status} ${JSON.stringify(b.body)}`);
@@ -76,9 +94,27 @@ async function main() {
     report(
       'lifecycle-throughput',
       [
-        { measure: `create ${total} VMs (batches of 100) until running`, seconds: round(createSeconds, 2), 'VMs/s': round(total / createSeconds), pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2), ...cpuPerVm(createCpu, total), client_ms: clientMsPerVm(client0, client1, total) },
-        { measure: `delete ${total} VMs until deleted`, seconds: round(deleteSeconds, 2), 'VMs/s': round(total / deleteSeconds), pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2), ...cpuPerVm(deleteCpu, total), client_ms: clientMsPerVm(client1, client2, total) },
-        { measure: `single VM POST -> running, idle (n=${samples})`, p50_ms: round(percentile(latencies, 50)), p99_ms: round(percentile(latencies, 99)) },
+        {
+          measure: `create ${total} VMs (batches of 100) until running`,
+          seconds: round(createSeconds, 2),
+          'VMs/s': round(total / createSeconds),
+          pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2),
+          ...cpuPerVm(createCpu, total),
+          client_ms: clientMsPerVm(client0, client1, total),
+        },
+        {
+          measure: `delete ${total} VMs until deleted`,
+          seconds: round(deleteSeconds, 2),
+          'VMs/s': round(total / deleteSeconds),
+          pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2),
+          ...cpuPerVm(deleteCpu, total),
+          client_ms: clientMsPerVm(client1, client2, total),
+        },
+        {
+          measure: `single VM POST -> running, idle (n=${samples})`,
+          p50_ms: round(percentile(latencies, 50)),
+          p99_ms: round(percentile(latencies, 99)),
+        },
       ],
       { hosts, schedulers: arg('schedulers', 1), cpus: cpus().length },
     );
@@ -95,7 +131,9 @@ async function main() {
  */
 async function transactions(cloud: Cloud): Promise<number> {
   await new Promise((r) => setTimeout(r, 1_100));
-  const rows = await cloud.db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`;
+  const rows = await cloud.db.$queryRaw<
+    { n: bigint }[]
+  >`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`;
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -112,7 +150,12 @@ function clientMsPerVm(from: NodeJS.CpuUsage, to: NodeJS.CpuUsage, vms: number):
 }
 
 /** Polls until `count` VMs are in `state`; answers how many statements it sent (not the cloud's). */
-async function waitForCount(cloud: Cloud, projectId: string, state: 'running' | 'deleted', count: number): Promise<number> {
+async function waitForCount(
+  cloud: Cloud,
+  projectId: string,
+  state: 'running' | 'deleted',
+  count: number,
+): Promise<number> {
   for (let sent = 2; ; sent += 2) {
     const n = await cloud.db.vm.count({ where: { projectId, state } });
     const failed = await cloud.db.operation.count({ where: { projectId, status: 'failed' } });

@@ -18,7 +18,10 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
-async function monitorWith(hosts: number, ticks: number): Promise<{ hosts: number; rssMb: number; peakMb: number; agentsMb: number; enrollS: number }> {
+async function monitorWith(
+  hosts: number,
+  ticks: number,
+): Promise<{ hosts: number; rssMb: number; peakMb: number; agentsMb: number; enrollS: number }> {
   const started = Date.now();
   const cloud = await Cloud.start({
     hosts,
@@ -54,10 +57,23 @@ async function main() {
     agent_fleet_rss_mb: round(m.agentsMb),
     start_s: round(m.enrollS),
   }));
-  rows.push({ measure: 'per monitored host (slope)', hosts: `${first.hosts}..${last.hosts}`, rss_mb: '', per_host_kb: round(perHostKb) });
-  rows.push({ measure: 'one replica at 10,000 hosts (from the slope)', hosts: 10_000, rss_mb: round(baseMb + (perHostKb * 10_000) / 1024) });
+  rows.push({
+    measure: 'per monitored host (slope)',
+    hosts: `${first.hosts}..${last.hosts}`,
+    rss_mb: '',
+    per_host_kb: round(perHostKb),
+  });
+  rows.push({
+    measure: 'one replica at 10,000 hosts (from the slope)',
+    hosts: 10_000,
+    rss_mb: round(baseMb + (perHostKb * 10_000) / 1024),
+  });
   const perReplica = Math.floor(((400 - baseMb) * 1024) / perHostKb);
-  rows.push({ measure: 'hosts per replica under 400 MB (from the slope)', hosts: perReplica, replicas_for_10000: Math.ceil(10_000 / perReplica) });
+  rows.push({
+    measure: 'hosts per replica under 400 MB (from the slope)',
+    hosts: perReplica,
+    replicas_for_10000: Math.ceil(10_000 / perReplica),
+  });
   report('monitor-memory', rows, { heartbeatIntervalMs: INTERVAL_MS, ticks });
 }
 

@@ -11,10 +11,30 @@ export const SIZES = [
   { vcpus: 4, memoryMb: 8192, diskGb: 40 },
 ];
 
-export async function seedPool(db: Db, hosts: number, state: 'up' | 'disabled' = 'up'): Promise<{ poolId: string; projectId: string }> {
+export async function seedPool(
+  db: Db,
+  hosts: number,
+  state: 'up' | 'disabled' = 'up',
+): Promise<{ poolId: string; projectId: string }> {
   // the hosts answered a heartbeat at their creation and stay placeable for the bench's length
-  const pool = await db.pool.create({ data: { name: 'bench', cpuAllocationRatio: 4, heartbeatIntervalMs: 2_000, suspectAfterMs: 3_600_000, deadAfterMs: 7_200_000 } });
-  const project = await db.project.create({ data: { name: 'bench', quotaInstances: 10_000_000, quotaVcpus: 100_000_000, quotaMemoryMb: 2_000_000_000, quotaDiskGb: 2_000_000_000 } });
+  const pool = await db.pool.create({
+    data: {
+      name: 'bench',
+      cpuAllocationRatio: 4,
+      heartbeatIntervalMs: 2_000,
+      suspectAfterMs: 3_600_000,
+      deadAfterMs: 7_200_000,
+    },
+  });
+  const project = await db.project.create({
+    data: {
+      name: 'bench',
+      quotaInstances: 10_000_000,
+      quotaVcpus: 100_000_000,
+      quotaMemoryMb: 2_000_000_000,
+      quotaDiskGb: 2_000_000_000,
+    },
+  });
   await db.flavor.create({ data: { name: 'bench', vcpus: 1, memoryMb: 512, diskGb: 5 } });
   await db.image.create({ data: { name: 'bench', guestType: 'pv', sizeGb: 1 } });
   await db.$executeRawUnsafe(

@@ -14,7 +14,14 @@
 //        [--parts decide,claim,memory]
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ClaimRepository, createDb, HostRepository, PoolRepository, ServerGroupRepository, type Vm } from '@xenplane/db';
+import {
+  ClaimRepository,
+  createDb,
+  HostRepository,
+  PoolRepository,
+  ServerGroupRepository,
+  type Vm,
+} from '@xenplane/db';
 import { decide, HostTable, type PlacementPool, PoolStatsIndex, resolveWeights, withPlacement } from '@xenplane/domain';
 import { Cloud, createTestDatabase } from '@xenplane/testing';
 import { CapacityCache } from '../apps/scheduler/src/placement/capacity-cache';
@@ -24,7 +31,16 @@ import { capacityViolations, HOST, seedPool, seedRunningVms, seedWaitingVms, SIZ
 import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const arg = benchArgs(['hosts', 'decisions', 'vms', 'schedulers', 'concurrency', 'memory-hosts', 'memory-vms', 'parts']).text;
+const arg = benchArgs([
+  'hosts',
+  'decisions',
+  'vms',
+  'schedulers',
+  'concurrency',
+  'memory-hosts',
+  'memory-vms',
+  'parts',
+]).text;
 const list = (name: string, def: string) => arg(name, def).split(',').map(Number);
 
 /**
@@ -32,8 +48,21 @@ const list = (name: string, def: string) => arg(name, def).split(',').map(Number
  * mode sampled: as the scheduler decides (a window of 1,000 hosts first; pool figures kept up to
  * date host by host as the capacity cache keeps them, that upkeep counted in each decision's time).
  */
-function decideBench(hosts: number, decisions: number, mode: 'full' | 'sampled', ha: number): Record<string, number | string> {
-  const pool: PlacementPool = { id: 'p', cpuAllocationRatio: 4, ramAllocationRatio: 1, diskAllocationRatio: 1, haHostFailuresToTolerate: ha, requireCpuCompatibility: true, weights: resolveWeights({}) };
+function decideBench(
+  hosts: number,
+  decisions: number,
+  mode: 'full' | 'sampled',
+  ha: number,
+): Record<string, number | string> {
+  const pool: PlacementPool = {
+    id: 'p',
+    cpuAllocationRatio: 4,
+    ramAllocationRatio: 1,
+    diskAllocationRatio: 1,
+    haHostFailuresToTolerate: ha,
+    requireCpuCompatibility: true,
+    weights: resolveWeights({}),
+  };
   const pools = new Map([['p', pool]]);
   const table = new HostTable();
   const figures = new PoolStatsIndex();
@@ -80,7 +109,15 @@ function decideBench(hosts: number, decisions: number, mode: 'full' | 'sampled',
   }
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { part: `decide (${mode}, ha ${ha})`, hosts, schedulers: '-', n: decisions, per_second: Math.round(decisions / seconds), p50_ms: round(percentile(latencies, 50), 3), p99_ms: round(percentile(latencies, 99), 3) };
+  return {
+    part: `decide (${mode}, ha ${ha})`,
+    hosts,
+    schedulers: '-',
+    n: decisions,
+    per_second: Math.round(decisions / seconds),
+    p50_ms: round(percentile(latencies, 50), 3),
+    p99_ms: round(percentile(latencies, 99), 3),
+  };
 }
 
 /** One scheduler's share of the waiting VMs, placed by the scheduler's own code (child process). */
@@ -91,7 +128,9 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   const cache = new CapacityCache(new HostRepository(db), new PoolRepository(db), config);
   const placement = new PlacementService(new ClaimRepository(db), new ServerGroupRepository(db), config, cache);
   await cache.fresh(true);
-  const vms = (await db.vm.findMany({ where: { state: 'scheduling' }, orderBy: { id: 'asc' } })).filter((_, i) => i % of === index);
+  const vms = (await db.vm.findMany({ where: { state: 'scheduling' }, orderBy: { id: 'asc' } })).filter(
+    (_, i) => i % of === index,
+  );
   process.send!({ ready: true });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const latencies: number[] = [];
@@ -100,7 +139,7 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let vm: Vm | undefined; (vm = vms[next++]); ) {
+      for (let vm: Vm | undefined; (vm = vms[next++]);) {
         const t = performance.now();
         try {
           await placement.place(vm, undefined);
@@ -113,25 +152,41 @@ async function worker(url: string, index: number, of: number, concurrency: numbe
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  process.send!({ placed: vms.length - failed, failed, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), rssMb: process.memoryUsage().rss / 2 ** 20 });
+  process.send!({
+    placed: vms.length - failed,
+    failed,
+    seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rssMb: process.memoryUsage().rss / 2 ** 20,
+  });
   await db.$disconnect();
 }
 
 /** Operations a scheduler process works on at once by default (SCHEDULER_CONCURRENCY). */
-const defaultConcurrency = () => loadSchedulerConfig({ DATABASE_URL: 'postgresql://localhost/unused' }).SCHEDULER_CONCURRENCY;
+const defaultConcurrency = () =>
+  loadSchedulerConfig({ DATABASE_URL: 'postgresql://localhost/unused' }).SCHEDULER_CONCURRENCY;
 
-async function claimBench(hosts: number, vms: number, schedulers: number, concurrency: number): Promise<Record<string, number | string>> {
+async function claimBench(
+  hosts: number,
+  vms: number,
+  schedulers: number,
+  concurrency: number,
+): Promise<Record<string, number | string>> {
   const t = await createTestDatabase('bench');
   try {
     const { projectId } = await seedPool(t.db, hosts);
     await seedWaitingVms(t.db, projectId, vms);
     const children = Array.from({ length: schedulers }, (_, i) =>
-      fork(__filename, ['--worker', t.url, String(i), String(schedulers), String(concurrency)], { env: { ...process.env, LOG_LEVEL: 'warn' } }),
+      fork(__filename, ['--worker', t.url, String(i), String(schedulers), String(concurrency)], {
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      }),
     );
-    const message = (c: ReturnType<typeof fork>) => new Promise<any>((resolve, reject) => {
-      c.once('message', resolve);
-      c.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
-    });
+    const message = (c: ReturnType<typeof fork>) =>
+      new Promise<any>((resolve, reject) => {
+        c.once('message', resolve);
+        c.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+      });
     await Promise.all(children.map(message));
     const started = performance.now();
     const results = await Promise.all(children.map((c) => (c.send('go'), message(c))));
@@ -164,7 +219,11 @@ async function claimBench(hosts: number, vms: number, schedulers: number, concur
  * every host) and the process itself. up: the hosts are `up` and placeable (the probe's build
  * opens a channel to one); disabled: they are not.
  */
-async function memoryBench(hosts: number, vms: number, state: 'up' | 'disabled'): Promise<Record<string, number | string>> {
+async function memoryBench(
+  hosts: number,
+  vms: number,
+  state: 'up' | 'disabled',
+): Promise<Record<string, number | string>> {
   const cloud = await Cloud.start({ hosts: 0, logLevel: 'warn', schedulerEnv: { SCHEDULER_ROLES: 'operations' } });
   try {
     const { projectId } = await seedPool(cloud.db, hosts, state);
@@ -176,7 +235,15 @@ async function memoryBench(hosts: number, vms: number, state: 'up' | 'disabled')
     await new Promise((r) => setTimeout(r, 5_000));
     const status = readFileSync(`/proc/${cloud.schedulers[0]!.pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
-    return { part: `memory (operations role, hosts ${state})`, hosts, schedulers: 1, n: vms, rss_mb: Math.round(kb('VmRSS') / 1024), peak_mb: Math.round(kb('VmHWM') / 1024), goal_mb: 400 };
+    return {
+      part: `memory (operations role, hosts ${state})`,
+      hosts,
+      schedulers: 1,
+      n: vms,
+      rss_mb: Math.round(kb('VmRSS') / 1024),
+      peak_mb: Math.round(kb('VmHWM') / 1024),
+      goal_mb: 400,
+    };
   } finally {
     await cloud.stop();
   }
@@ -188,13 +255,23 @@ async function main() {
   const decisions = Number(arg('decisions', '20000'));
   const parts = arg('parts', 'decide,claim,memory').split(',');
   for (const hosts of parts.includes('decide') ? hostCounts : []) {
-    for (const ha of [0, 1]) for (const mode of ['full', 'sampled'] as const) rows.push(decideBench(hosts, decisions, mode, ha));
+    for (const ha of [0, 1])
+      for (const mode of ['full', 'sampled'] as const) rows.push(decideBench(hosts, decisions, mode, ha));
   }
   for (const hosts of parts.includes('claim') ? hostCounts : []) {
-    for (const schedulers of list('schedulers', '1,2')) rows.push(await claimBench(hosts, Number(arg('vms', '20000')), schedulers, Number(arg('concurrency', String(defaultConcurrency())))));
+    for (const schedulers of list('schedulers', '1,2'))
+      rows.push(
+        await claimBench(
+          hosts,
+          Number(arg('vms', '20000')),
+          schedulers,
+          Number(arg('concurrency', String(defaultConcurrency()))),
+        ),
+      );
   }
   if (parts.includes('memory') && arg('memory-hosts', '10000') !== '0') {
-    for (const state of ['disabled', 'up'] as const) rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000')), state));
+    for (const state of ['disabled', 'up'] as const)
+      rows.push(await memoryBench(Number(arg('memory-hosts', '10000')), Number(arg('memory-vms', '100000')), state));
   }
   report('placement', rows, { goals: { placementsPerSecondAt10kHosts: 2000, decisionP99Ms: 5, schedulerRssMb: 400 } });
 }

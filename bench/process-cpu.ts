@@ -30,7 +30,9 @@ export async function sampleCpu(cloud: Cloud): Promise<CpuSample> {
     ...cloud.schedulers.map((s): [number | undefined, CpuGroup] => [s.pid, 'scheduler']),
     [cloud.agents?.pid, 'agents'],
   ];
-  const backends = await cloud.db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+  const backends = await cloud.db.$queryRaw<
+    { pid: number }[]
+  >`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
   for (const b of backends) pids.push([b.pid, 'postgres']);
   const sample: CpuSample = new Map();
   for (const [pid, group] of pids) if (pid !== undefined) sample.set(pid, { group, seconds: cpuSeconds(pid) });

@@ -1,5 +1,9 @@
 /** Benchmarks print one JSON document and a table of the same figures. */
-export function report(name: string, rows: Record<string, string | number>[], extra: Record<string, unknown> = {}): void {
+export function report(
+  name: string,
+  rows: Record<string, string | number>[],
+  extra: Record<string, unknown> = {},
+): void {
   const doc = { benchmark: name, at: new Date().toISOString(), node: process.version, ...extra, results: rows };
   console.log(JSON.stringify(doc, null, 2));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];

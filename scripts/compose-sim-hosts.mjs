@@ -15,7 +15,11 @@ if (!existsSync(`${process.env.AGENT_STATE_DIR}/${process.env.AGENT_NAME}-1`)) {
   const pool = pools.find((p) => p.name === 'default');
   const tokens = [];
   for (let i = 0; i < count; i++) {
-    const res = await fetch(`${api}/v1/hosts/enrollment-tokens`, { method: 'POST', headers, body: JSON.stringify({ poolId: pool.id }) });
+    const res = await fetch(`${api}/v1/hosts/enrollment-tokens`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ poolId: pool.id }),
+    });
     tokens.push((await res.json()).token);
   }
   env.AGENT_ENROLLMENT_TOKENS = tokens.join(',');

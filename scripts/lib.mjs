@@ -46,7 +46,9 @@ function installedAsLocked() {
   if (!existsSync(marker)) return false;
   const locked = readJson('package-lock.json').packages ?? {};
   const installed = JSON.parse(readFileSync(marker, 'utf8')).packages ?? {};
-  return Object.entries(locked).every(([path, p]) => path === '' || p.optional || installed[path]?.version === p.version);
+  return Object.entries(locked).every(
+    ([path, p]) => path === '' || p.optional || installed[path]?.version === p.version,
+  );
 }
 
 export function nodeMajor() {

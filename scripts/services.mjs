@@ -40,7 +40,8 @@ export async function ensurePostgres(url, stateDir) {
     console.log(`› starting PostgreSQL ${version} (pg_ctlcluster)`);
     spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
     if (await waitReachable(hostname, p, 20)) {
-      return async () => void spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'stop'], { stdio: 'inherit' });
+      return async () =>
+        void spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'stop'], { stdio: 'inherit' });
     }
   }
   const bin = postgresBin();
@@ -51,11 +52,17 @@ export async function ensurePostgres(url, stateDir) {
       spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust'], { stdio: 'ignore' });
     }
     console.log(`› starting a private PostgreSQL in ${data}`);
-    const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(p), '-k', data, '-c', `listen_addresses=${hostname}`], { stdio: 'ignore' });
+    const child = spawn(
+      join(bin, 'postgres'),
+      ['-D', data, '-p', String(p), '-k', data, '-c', `listen_addresses=${hostname}`],
+      { stdio: 'ignore' },
+    );
     if (await waitReachable(hostname, p, 20)) return async () => void child.kill('SIGINT');
     child.kill('SIGKILL');
   }
-  throw new Error(`PostgreSQL does not answer at ${hostname}:${p}: install it (apt-get install postgresql), start it, or set DATABASE_URL`);
+  throw new Error(
+    `PostgreSQL does not answer at ${hostname}:${p}: install it (apt-get install postgresql), start it, or set DATABASE_URL`,
+  );
 }
 
 export async function ensureRedis(url) {
@@ -64,11 +71,15 @@ export async function ensureRedis(url) {
   if (await reachable(hostname, p)) return async () => {};
   if (which('redis-server')) {
     console.log('› starting redis-server');
-    const child = spawn('redis-server', ['--bind', hostname, '--port', String(p), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--bind', hostname, '--port', String(p), '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     if (await waitReachable(hostname, p, 10)) return async () => void child.kill('SIGTERM');
     child.kill('SIGKILL');
   }
-  throw new Error(`Redis does not answer at ${hostname}:${p}: install it (apt-get install redis-server), start it, or set REDIS_URL`);
+  throw new Error(
+    `Redis does not answer at ${hostname}:${p}: install it (apt-get install redis-server), start it, or set REDIS_URL`,
+  );
 }
 
 function postgresBin() {

@@ -33,7 +33,9 @@ try {
   // built first: the settings are read by the built devCloudSettings
   console.log('› building');
   run(process.execPath, [join(root, 'scripts/build.mjs')]);
-  const { devCloudSettings, runDevCloud } = createRequire(import.meta.url)(join(root, 'dist/libs/testing/src/index.js'));
+  const { devCloudSettings, runDevCloud } = createRequire(import.meta.url)(
+    join(root, 'dist/libs/testing/src/index.js'),
+  );
   settings = devCloudSettings(process.env, join(root, '.xenplane'));
   stops.push(await ensurePostgres(settings.databaseUrl, settings.stateDir));
   stops.push(await ensureRedis(settings.redisUrl));

@@ -17,7 +17,10 @@ const wanted = (stage) => !only || only.has(stage);
 
 ensureInstalled();
 const stops = [
-  await ensurePostgres(process.env.XENPLANE_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres', join(root, '.xenplane')),
+  await ensurePostgres(
+    process.env.XENPLANE_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    join(root, '.xenplane'),
+  ),
   await ensureRedis(process.env.XENPLANE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'),
 ];
 const started = Date.now();
@@ -43,7 +46,13 @@ if (!failed.length) {
   if (wanted('xen')) await ensureXenLabPackages();
   // a machine that must run the xen tier (CI) fails it when it finds nothing to run, too
   const requireXen = process.env.XENPLANE_REQUIRE_XEN === '1';
-  await stage('xen', process.execPath, [...jest, '--selectProjects', 'xen', '--runInBand', ...(requireXen ? [] : ['--passWithNoTests'])]);
+  await stage('xen', process.execPath, [
+    ...jest,
+    '--selectProjects',
+    'xen',
+    '--runInBand',
+    ...(requireXen ? [] : ['--passWithNoTests']),
+  ]);
 }
 for (const stop of stops) await stop();
 

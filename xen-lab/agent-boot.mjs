@@ -7,7 +7,13 @@ import { createServer } from 'node:http';
 import { startAgentLab } from './agent-lab.mjs';
 import { say } from './lab.mjs';
 
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
 const enrollments = [];
 const server = createServer((req, res) => {
   let body = '';
@@ -24,7 +30,9 @@ await new Promise((r) => server.listen(apiPort, '127.0.0.1', r));
 const [hostPort, debugPort] = [await freePort(), await freePort()];
 const t0 = Date.now();
 const lab = await startAgentLab({
-  name: 'agent-boot', hostPort, debugPort,
+  name: 'agent-boot',
+  hostPort,
+  debugPort,
   agentEnv: { AGENT_CONTROL_PLANE_URL: `http://10.0.2.2:${apiPort}`, AGENT_ENROLLMENT_TOKEN: 'smoke' },
   log: say,
   onLine: (t, l) => say(`[${t.toFixed(1).padStart(6)}s] ${l.slice(0, 300)}`),
@@ -32,10 +40,19 @@ const lab = await startAgentLab({
 try {
   await lab.waitForLine(/LAB xl-server up/, 240_000);
   const info = await lab.xl('info');
-  say(`xl info via debug endpoint rc=${info.code}:\n${info.stdout.split('\n').filter((l) => /total_memory|free_memory|nr_cpus|xen_version/.test(l)).join('\n')}`);
+  say(
+    `xl info via debug endpoint rc=${info.code}:\n${info.stdout
+      .split('\n')
+      .filter((l) => /total_memory|free_memory|nr_cpus|xen_version/.test(l))
+      .join('\n')}`,
+  );
   const deadline = Date.now() + 120_000;
   while (!enrollments.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-  say(enrollments.length ? `enrollment reached the host after ${((Date.now() - t0) / 1000).toFixed(1)}s` : 'NO enrollment reached the host');
+  say(
+    enrollments.length
+      ? `enrollment reached the host after ${((Date.now() - t0) / 1000).toFixed(1)}s`
+      : 'NO enrollment reached the host',
+  );
 } finally {
   await lab.stop();
   server.close();

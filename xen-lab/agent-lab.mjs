@@ -14,7 +14,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { buildDom0, cpioGz, kernelVersion, killQemu, LAB_DIR, QEMU_CPU_ARGS, requirementsMessage, startQemu, WORK_DIR, xenImage } from './lab.mjs';
+import {
+  buildDom0,
+  cpioGz,
+  kernelVersion,
+  killQemu,
+  LAB_DIR,
+  QEMU_CPU_ARGS,
+  requirementsMessage,
+  startQemu,
+  WORK_DIR,
+  xenImage,
+} from './lab.mjs';
 
 export const ROOT = join(LAB_DIR, '..');
 export const DIST = process.env.XENPLANE_DIST_DIR ?? join(ROOT, 'dist');
@@ -22,7 +33,15 @@ const NODE = process.execPath;
 // where the bundle lives in dom0: dist/ and node_modules/ side by side, as in the repo
 const OPT = 'opt/xenplane';
 // what the agent's dist code requires at run time (their dependencies follow from package.json)
-const AGENT_PACKAGES = ['@grpc/grpc-js', '@bufbuild/protobuf', 'pino', 'zod', '@peculiar/x509', 'tslib', 'reflect-metadata'];
+const AGENT_PACKAGES = [
+  '@grpc/grpc-js',
+  '@bufbuild/protobuf',
+  'pino',
+  'zod',
+  '@peculiar/x509',
+  'tslib',
+  'reflect-metadata',
+];
 const AGENT_LIBS = ['agent-client', 'config', 'observability', 'pki', 'proto', 'domain'];
 const DEBUG_PORT_IN_DOM0 = 9001;
 
@@ -99,9 +118,11 @@ function netModules(kver) {
 export function buildAgentBundle({ log = () => {} } = {}) {
   const kver = kernelVersion();
   const agentDir = join(DIST, 'apps/host-agent');
-  if (!existsSync(join(agentDir, 'src/main.js'))) throw new Error(`agent-lab: no build in ${DIST}: run node scripts/build.mjs`);
+  if (!existsSync(join(agentDir, 'src/main.js')))
+    throw new Error(`agent-lab: no build in ${DIST}: run node scripts/build.mjs`);
   // the transport `xl migrate` runs (shipped beside the agent, so it comes with dist/apps/host-agent)
-  if (!existsSync(join(agentDir, 'src/migration-transport.js'))) throw new Error(`agent-lab: ${DIST} has no migration transport: rebuild`);
+  if (!existsSync(join(agentDir, 'src/migration-transport.js')))
+    throw new Error(`agent-lab: ${DIST} has no migration transport: rebuild`);
   const files = [
     ...walkFiles(agentDir),
     ...AGENT_LIBS.filter((l) => existsSync(join(DIST, 'libs', l))).flatMap((l) => walkFiles(join(DIST, 'libs', l))),
@@ -109,7 +130,14 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   const pkgFiles = packageDirs().flatMap((d) => walkFiles(d));
   const libs = [...new Set([...ldd(NODE)])];
   const mods = netModules(kver);
-  const stampInputs = [NODE, ...libs, ...files, ...pkgFiles, ...mods.map((m) => m.file), join(LAB_DIR, 'agent-lab.mjs')];
+  const stampInputs = [
+    NODE,
+    ...libs,
+    ...files,
+    ...pkgFiles,
+    ...mods.map((m) => m.file),
+    join(LAB_DIR, 'agent-lab.mjs'),
+  ];
   const stamp = createHash('sha256')
     .update(stampInputs.map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`).join('\n'))
     .digest('hex');
@@ -131,7 +159,9 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   mkdirSync(WORK_DIR, { recursive: true });
   writeFileSync(out, archive);
   writeFileSync(stampFile, stamp);
-  log(`agent bundle built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${pkgFiles.length} node_modules files)`);
+  log(
+    `agent bundle built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${pkgFiles.length} node_modules files)`,
+  );
   return out;
 }
 
@@ -158,9 +188,17 @@ http.createServer((req, res) => {
  */
 function guestExtra() {
   return cpioGz([
-    { path: 'sbin/poweroff', data: '#!/bin/sh\necho TINY-GUEST-POWEROFF >/dev/console 2>/dev/null\nexec /bin/poweroff -f\n', mode: 0o755 },
+    {
+      path: 'sbin/poweroff',
+      data: '#!/bin/sh\necho TINY-GUEST-POWEROFF >/dev/console 2>/dev/null\nexec /bin/poweroff -f\n',
+      mode: 0o755,
+    },
     { path: 'sbin/halt', data: '#!/bin/sh\nexec /bin/poweroff -f\n', mode: 0o755 },
-    { path: 'sbin/reboot', data: '#!/bin/sh\necho TINY-GUEST-REBOOT >/dev/console 2>/dev/null\nexec /bin/reboot -f\n', mode: 0o755 },
+    {
+      path: 'sbin/reboot',
+      data: '#!/bin/sh\necho TINY-GUEST-REBOOT >/dev/console 2>/dev/null\nexec /bin/reboot -f\n',
+      mode: 0o755,
+    },
   ]);
 }
 
@@ -171,7 +209,9 @@ function guestExtra() {
  */
 function agentNodeFlags() {
   const { productionNodeFlags } = createRequire(import.meta.url)(join(DIST, 'apps/host-agent/src/node-flags.js'));
-  return productionNodeFlags().map((f) => `'${f.replace(/'/g, `'\\''`)}'`).join(' ');
+  return productionNodeFlags()
+    .map((f) => `'${f.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
 }
 
 /** The dom0 script: network, guest image, tmpfs work dirs, then the agent (forever). */
@@ -216,7 +256,18 @@ done
  * XL_WORK_DIR unless given. Returns { pid, logFile, runDir, marks, waitForLine(re, ms), xl(args),
  * stop() }.
  */
-export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentPort = 7443, name = 'agent', memoryMb = 2048, dom0MemMb = 768, cpus = 2, onLine = () => {}, log = () => {} }) {
+export async function startAgentLab({
+  agentEnv = {},
+  hostPort,
+  debugPort,
+  agentPort = 7443,
+  name = 'agent',
+  memoryMb = 2048,
+  dom0MemMb = 768,
+  cpus = 2,
+  onLine = () => {},
+  log = () => {},
+}) {
   const missing = requirementsMessage();
   if (missing) throw new Error(missing);
   const { file: base, kver } = buildDom0({ log });
@@ -242,17 +293,33 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
   writeFileSync(outDisk, Buffer.alloc(0));
   execFileSync('truncate', ['-s', '16M', outDisk]);
   const xenCmdline = `console=com1 com1=115200,8n1 dom0_mem=${dom0MemMb}M,max:${dom0MemMb}M dom0_max_vcpus=1 noreboot bootscrub=false loglvl=warning guest_loglvl=none`;
-  const fwd = [`hostfwd=tcp:127.0.0.1:${hostPort}-:${agentPort}`, ...(debugPort ? [`hostfwd=tcp:127.0.0.1:${debugPort}-:${DEBUG_PORT_IN_DOM0}`] : [])];
+  const fwd = [
+    `hostfwd=tcp:127.0.0.1:${hostPort}-:${agentPort}`,
+    ...(debugPort ? [`hostfwd=tcp:127.0.0.1:${debugPort}-:${DEBUG_PORT_IN_DOM0}`] : []),
+  ];
   const args = [
     // two CPUs: dom0 keeps one (dom0_max_vcpus=1), so the control plane sees one for guests
     ...QEMU_CPU_ARGS.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a)),
-    '-m', String(memoryMb),
-    '-nographic', '-no-reboot', '-monitor', 'none', '-serial', 'stdio',
-    '-kernel', xenImage(), '-append', xenCmdline,
-    '-initrd', `/boot/vmlinuz-${kver} console=hvc0 loglevel=4,${initrd}`,
-    '-drive', `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
-    '-netdev', `user,id=n0,${fwd.join(',')}`,
-    '-device', 'virtio-net-pci,netdev=n0',
+    '-m',
+    String(memoryMb),
+    '-nographic',
+    '-no-reboot',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-kernel',
+    xenImage(),
+    '-append',
+    xenCmdline,
+    '-initrd',
+    `/boot/vmlinuz-${kver} console=hvc0 loglevel=4,${initrd}`,
+    '-drive',
+    `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
+    '-netdev',
+    `user,id=n0,${fwd.join(',')}`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
   ];
   const logFile = join(runDir, 'serial.log');
   const marks = [];
@@ -272,7 +339,8 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
   });
   exited.then((info) => {
     exitInfo = info;
-    for (const w of waiters.splice(0)) w.reject(new Error(`QEMU exited (${info.code ?? info.signal}) before ${w.re}; log: ${logFile}`));
+    for (const w of waiters.splice(0))
+      w.reject(new Error(`QEMU exited (${info.code ?? info.signal}) before ${w.re}; log: ${logFile}`));
   });
 
   const waitForLine = (re, timeoutMs = 120_000) => {
@@ -299,7 +367,9 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
     return res.json();
   };
   const readDom0File = async (p) => {
-    const res = await fetch(`http://127.0.0.1:${debugPort}/file?p=${encodeURIComponent(p)}`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://127.0.0.1:${debugPort}/file?p=${encodeURIComponent(p)}`, {
+      signal: AbortSignal.timeout(30_000),
+    });
     return (await res.json()).text;
   };
 
@@ -310,4 +380,3 @@ export async function startAgentLab({ agentEnv = {}, hostPort, debugPort, agentP
   };
   return { pid: child.pid, runDir, logFile, marks, elapsed, waitForLine, xl, readDom0File, stop, exited };
 }
-

@@ -9,7 +9,11 @@ import { startAgentLab } from './agent-lab.mjs';
 import { say } from './lab.mjs';
 
 const opts = JSON.parse(process.env.XEN_LAB_AGENT_OPTS ?? '{}');
-const lab = await startAgentLab({ ...opts, log: say, onLine: (t, l) => say(`[${t.toFixed(1).padStart(6)}s] ${l.slice(0, 400)}`) });
+const lab = await startAgentLab({
+  ...opts,
+  log: say,
+  onLine: (t, l) => say(`[${t.toFixed(1).padStart(6)}s] ${l.slice(0, 400)}`),
+});
 say(`SERVE qemu-pid ${lab.pid}`);
 say(`SERVE log ${lab.logFile}`);
 const quit = async (code) => {

@@ -15,7 +15,11 @@ const argv = dashdash >= 0 ? all.slice(0, dashdash) : all; // options; what foll
 const opt = (flag, dflt) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : dflt);
 const quote = (a) => `'${a.replace(/'/g, `'\\''`)}'`;
 let script;
-if (dashdash >= 0) script = `rec cmd ${all.slice(dashdash + 1).map(quote).join(' ')}\n`;
+if (dashdash >= 0)
+  script = `rec cmd ${all
+    .slice(dashdash + 1)
+    .map(quote)
+    .join(' ')}\n`;
 else if (opt('--script')) script = readFileSync(opt('--script'), 'utf8');
 else script = 'rec xl-info xl info\nrec xl-list xl list\n';
 
@@ -31,11 +35,15 @@ const r = await runInXen({
   onLine: (t, line) => say(`[${t.toFixed(1).padStart(6)}s] ${line}`),
 });
 // what each rec'd command printed, stdout then stderr
-for (const f of Object.keys(r.files).filter((n) => n.endsWith('.rc')).sort()) {
+for (const f of Object.keys(r.files)
+  .filter((n) => n.endsWith('.rc'))
+  .sort()) {
   const n = f.slice(0, -3);
   say(`== ${n} (exit ${r.files[f].toString().trim()})`);
   process.stdout.write(r.files[`${n}.stdout`] ?? '');
   process.stdout.write(r.files[`${n}.stderr`] ?? '');
 }
-say(`${r.ok ? 'ok' : 'FAILED'} (${r.reason}) in ${r.seconds.toFixed(1)}s; serial log: ${r.logFile}; results: ${r.outDir}`);
+say(
+  `${r.ok ? 'ok' : 'FAILED'} (${r.reason}) in ${r.seconds.toFixed(1)}s; serial log: ${r.logFile}; results: ${r.outDir}`,
+);
 process.exit(r.ok ? 0 : 1);

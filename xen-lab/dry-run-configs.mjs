@@ -33,15 +33,22 @@ const files = Object.fromEntries(rows.map((r) => [`/lab/cfg/${r.name}.cfg`, r.cf
 // the disks the configs name, as empty files (the dry run does not open them, but a later
 // real create would)
 const diskNames = [...new Set(rows.flatMap((r) => r.spec.disks.map((d) => d.target)))];
-const script = [
-  'rec xl-info xl info',
-  `mkdir -p ${DISK_DIR}`,
-  ...diskNames.map((t) => `truncate -s 16M ${t}`),
-  ...rows.map((r) => `rec dry-${r.name} xl -N create /lab/cfg/${r.name}.cfg`),
-].join('\n') + '\n';
+const script =
+  [
+    'rec xl-info xl info',
+    `mkdir -p ${DISK_DIR}`,
+    ...diskNames.map((t) => `truncate -s 16M ${t}`),
+    ...rows.map((r) => `rec dry-${r.name} xl -N create /lab/cfg/${r.name}.cfg`),
+  ].join('\n') + '\n';
 
 say(`dry-running ${rows.length} rendered configs in one boot of the lab...`);
-const run = await runInXen({ script, files, name: runName, timeoutMs, onLine: (t, l) => /^LAB (xen-ready|done)|panic/i.test(l) && say(`[${t.toFixed(1)}s] ${l}`) });
+const run = await runInXen({
+  script,
+  files,
+  name: runName,
+  timeoutMs,
+  onLine: (t, l) => /^LAB (xen-ready|done)|panic/i.test(l) && say(`[${t.toFixed(1)}s] ${l}`),
+});
 if (!run.ok) {
   say(`the lab run failed (${run.reason}); serial log: ${run.logFile}`);
   process.exit(2);
@@ -49,7 +56,15 @@ if (!run.ok) {
 
 const text = (n) => run.files[n]?.toString('utf8') ?? '';
 // libxl's names for the actions in its JSON (xl.cfg's "rename-restart" is libxl's restart_rename)
-const ACTION_NAMES = { LIFECYCLE_ACTION_DESTROY: 'destroy', LIFECYCLE_ACTION_RESTART: 'restart', LIFECYCLE_ACTION_PRESERVE: 'preserve', LIFECYCLE_ACTION_RENAME_RESTART: 'restart_rename', LIFECYCLE_ACTION_COREDUMP_DESTROY: 'coredump_destroy', LIFECYCLE_ACTION_COREDUMP_RESTART: 'coredump_restart', LIFECYCLE_ACTION_SOFT_RESET: 'soft_reset' };
+const ACTION_NAMES = {
+  LIFECYCLE_ACTION_DESTROY: 'destroy',
+  LIFECYCLE_ACTION_RESTART: 'restart',
+  LIFECYCLE_ACTION_PRESERVE: 'preserve',
+  LIFECYCLE_ACTION_RENAME_RESTART: 'restart_rename',
+  LIFECYCLE_ACTION_COREDUMP_DESTROY: 'coredump_destroy',
+  LIFECYCLE_ACTION_COREDUMP_RESTART: 'coredump_restart',
+  LIFECYCLE_ACTION_SOFT_RESET: 'soft_reset',
+};
 
 /** What xl understood, checked against what the spec meant: [] when they agree. */
 function mismatches(spec, parsed) {
@@ -83,11 +98,19 @@ function mismatches(spec, parsed) {
       // xl keeps a rate as bytes per interval (default 50 ms); K/M/G are powers of 1000
       const m = /^(\d+)([KMG]?)([bB])\/s$/.exec(s.rate);
       const perSecond = m ? (Number(m[1]) * { '': 1, K: 1e3, M: 1e6, G: 1e9 }[m[2]]) / (m[3] === 'b' ? 8 : 1) : NaN;
-      expect(`nics[${i}].rate_bytes_per_interval (${s.rate})`, n.rate_bytes_per_interval, (perSecond * (n.rate_interval_usecs ?? 50000)) / 1e6);
+      expect(
+        `nics[${i}].rate_bytes_per_interval (${s.rate})`,
+        n.rate_bytes_per_interval,
+        (perSecond * (n.rate_interval_usecs ?? 50000)) / 1e6,
+      );
     }
     if (s.model) expect(`nics[${i}].model`, n.model, s.model);
   });
-  for (const [key, field] of [['on_poweroff', 'onPoweroff'], ['on_reboot', 'onReboot'], ['on_crash', 'onCrash']]) {
+  for (const [key, field] of [
+    ['on_poweroff', 'onPoweroff'],
+    ['on_reboot', 'onReboot'],
+    ['on_crash', 'onCrash'],
+  ]) {
     const want = ACTION_NAMES[spec[field]];
     // libxl's JSON leaves out "destroy" (its first, default value), so absent means destroy
     if (want) expect(key, parsed[key] ?? 'destroy', want);
@@ -140,7 +163,11 @@ if (!argv.includes('--no-write')) {
   writeFileSync(outFile, JSON.stringify(summary, null, 2) + '\n');
 }
 for (const r of results) {
-  say(`${r.pass ? 'PASS' : 'FAIL'} ${r.name.padEnd(36)} rc=${r.rc} ${r.seconds}s${r.pass ? '' : `  ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`}${r.semanticMismatches.length ? `  MISMATCH ${r.semanticMismatches.join('; ')}` : ''}`);
+  say(
+    `${r.pass ? 'PASS' : 'FAIL'} ${r.name.padEnd(36)} rc=${r.rc} ${r.seconds}s${r.pass ? '' : `  ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`}${r.semanticMismatches.length ? `  MISMATCH ${r.semanticMismatches.join('; ')}` : ''}`,
+  );
 }
-say(`${summary.passed}/${summary.total} configs pass xl -N create; lab run ${summary.bootSeconds}s${argv.includes('--no-write') ? '' : `; written ${outFile}`}`);
+say(
+  `${summary.passed}/${summary.total} configs pass xl -N create; lab run ${summary.bootSeconds}s${argv.includes('--no-write') ? '' : `; written ${outFile}`}`,
+);
 process.exit(summary.failed.length ? 1 : 0);

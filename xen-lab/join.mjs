@@ -28,12 +28,22 @@ if (!admin) {
 }
 
 const call = async (method, path, body) => {
-  const res = await fetch(new URL(path, api), { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  const res = await fetch(new URL(path, api), {
+    method,
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.detail ?? JSON.stringify(json)}`);
   return json;
 };
-const freePort = () => new Promise((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
 
 const pool = (await call('GET', '/v1/pools')).find((p) => p.name === 'default');
 if (!pool) throw new Error('no default pool');
@@ -44,7 +54,12 @@ const lab = await startAgentLab({
   name,
   hostPort,
   debugPort: await freePort(),
-  agentEnv: { AGENT_CONTROL_PLANE_URL: `http://10.0.2.2:${api.port || 80}`, AGENT_ENROLLMENT_TOKEN: token, AGENT_NAME: name, LOG_LEVEL: 'info' },
+  agentEnv: {
+    AGENT_CONTROL_PLANE_URL: `http://10.0.2.2:${api.port || 80}`,
+    AGENT_ENROLLMENT_TOKEN: token,
+    AGENT_NAME: name,
+    LOG_LEVEL: 'info',
+  },
   log: say,
 });
 const stop = async () => {

@@ -9,7 +9,18 @@
 //                    kills QEMU (its whole process group) when done, failed or timed out.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync, createWriteStream, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  writeFileSync,
+  createWriteStream,
+  rmSync,
+} from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -24,7 +35,8 @@ const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) 
 // Xen's own command line: serial console on COM1 (QEMU's stdio), a fixed 512 MB dom0 so the rest
 // is left for guests, no reboot on a crash (QEMU would loop), and no scrubbing of free memory at
 // boot (it costs seconds under emulation).
-export const XEN_CMDLINE = 'console=com1 com1=115200,8n1 dom0_mem=512M,max:512M noreboot bootscrub=false loglvl=warning guest_loglvl=none';
+export const XEN_CMDLINE =
+  'console=com1 com1=115200,8n1 dom0_mem=512M,max:512M noreboot bootscrub=false loglvl=warning guest_loglvl=none';
 export const DOM0_CMDLINE = 'console=hvc0 loglevel=4';
 
 // KVM does not work for this on these machines (guests hang; Xen dies on its first shadow-stack
@@ -56,7 +68,19 @@ const DOM0_PROGRAMS = [
 // not linked but loaded: without it `xl create` aborts when a thread exits
 const DOM0_EXTRA_LIBS = ['libgcc_s.so.1'];
 // dom0 kernel modules, dependencies are added and ordered from modules.dep
-const DOM0_MODULES = ['xen-privcmd', 'xenfs', 'xen-evtchn', 'xen-gntdev', 'xen-gntalloc', 'xen-blkback', 'xen-netback', 'bridge', 'loop', 'virtio_pci', 'virtio_blk'];
+const DOM0_MODULES = [
+  'xen-privcmd',
+  'xenfs',
+  'xen-evtchn',
+  'xen-gntdev',
+  'xen-gntalloc',
+  'xen-blkback',
+  'xen-netback',
+  'bridge',
+  'loop',
+  'virtio_pci',
+  'virtio_blk',
+];
 const GUEST_MODULES = ['xen-blkfront', 'xen-netfront'];
 
 /** What this machine lacks for the lab: [] when it can run, else Debian package names. */
@@ -80,7 +104,9 @@ export function requirementsMessage() {
 /** The newest kernel with both an image in /boot and its modules installed. */
 export function kernelVersion() {
   if (!existsSync('/lib/modules')) return null;
-  const versions = readdirSync('/lib/modules').filter((v) => existsSync(`/boot/vmlinuz-${v}`) && existsSync(`/lib/modules/${v}/modules.dep`));
+  const versions = readdirSync('/lib/modules').filter(
+    (v) => existsSync(`/boot/vmlinuz-${v}`) && existsSync(`/lib/modules/${v}/modules.dep`),
+  );
   return versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).at(-1) ?? null;
 }
 
@@ -169,15 +195,20 @@ function modulesInOrder(kver, wanted) {
   for (const name of wanted) {
     const rel = byName.get(name.replace(/-/g, '_'));
     if (rel) visit(rel);
-    else if (!readFileSync(`${base}/modules.builtin`, 'utf8').includes(`/${name}.ko`)) throw new Error(`xen-lab: kernel module ${name} not found for ${kver}`);
+    else if (!readFileSync(`${base}/modules.builtin`, 'utf8').includes(`/${name}.ko`))
+      throw new Error(`xen-lab: kernel module ${name} not found for ${kver}`);
   }
-  for (const rel of ordered) if (!rel.endsWith('.ko')) throw new Error(`xen-lab: ${rel} is compressed; busybox insmod wants plain .ko files`);
+  for (const rel of ordered)
+    if (!rel.endsWith('.ko')) throw new Error(`xen-lab: ${rel} is compressed; busybox insmod wants plain .ko files`);
   return ordered.map((rel) => ({ name: nameOf(rel), file: join(base, rel) }));
 }
 
 function busyboxEntries(prefix = '') {
   const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  return [fileEntry(`${prefix}/bin/busybox`, BUSYBOX), ...applets.map((a) => ({ path: `${prefix}/bin/${a}`, symlink: 'busybox' }))];
+  return [
+    fileEntry(`${prefix}/bin/busybox`, BUSYBOX),
+    ...applets.map((a) => ({ path: `${prefix}/bin/${a}`, symlink: 'busybox' })),
+  ];
 }
 
 /** The tiny PV guest's initramfs: busybox, the Xen front-end drivers, guest/init.sh. */
@@ -206,10 +237,23 @@ export function buildDom0({ force = false, log = () => {} } = {}) {
 
   const programs = DOM0_PROGRAMS.filter((p) => existsSync(p));
   const missing = DOM0_PROGRAMS.filter((p) => !existsSync(p));
-  if (missing.length) throw new Error(`xen-lab: missing on this machine: ${missing.join(', ')} (${requirementsMessage() ?? 'install util-linux, bash'})`);
+  if (missing.length)
+    throw new Error(
+      `xen-lab: missing on this machine: ${missing.join(', ')} (${requirementsMessage() ?? 'install util-linux, bash'})`,
+    );
   const libs = [...sharedLibraries(programs), ...DOM0_EXTRA_LIBS.map(findLibrary)];
   const mods = modulesInOrder(kver, DOM0_MODULES);
-  const inputs = [...programs, ...libs, ...mods.map((m) => m.file), BUSYBOX, `/boot/vmlinuz-${kver}`, join(LAB_DIR, 'dom0/init.sh'), join(LAB_DIR, 'dom0/lib.sh'), join(LAB_DIR, 'guest/init.sh'), join(LAB_DIR, 'lab.mjs')];
+  const inputs = [
+    ...programs,
+    ...libs,
+    ...mods.map((m) => m.file),
+    BUSYBOX,
+    `/boot/vmlinuz-${kver}`,
+    join(LAB_DIR, 'dom0/init.sh'),
+    join(LAB_DIR, 'dom0/lib.sh'),
+    join(LAB_DIR, 'guest/init.sh'),
+    join(LAB_DIR, 'lab.mjs'),
+  ];
   const stamp = createHash('sha256')
     .update(inputs.map((p) => `${p}:${statSync(p).size}:${statSync(p).mtimeMs}`).join('\n'))
     .digest('hex');
@@ -220,7 +264,9 @@ export function buildDom0({ force = false, log = () => {} } = {}) {
 
   const t0 = Date.now();
   const entries = [
-    ...['proc', 'sys', 'dev', 'run', 'tmp', 'out', 'var/lib/xen', 'var/lib/xenstored', 'var/log/xen', 'usr/sbin'].map((d) => ({ path: d, dir: true })),
+    ...['proc', 'sys', 'dev', 'run', 'tmp', 'out', 'var/lib/xen', 'var/lib/xenstored', 'var/log/xen', 'usr/sbin'].map(
+      (d) => ({ path: d, dir: true }),
+    ),
     { path: 'var/run', symlink: '../run' },
     { path: 'var/lock', symlink: '../run/lock' },
     ...busyboxEntries(),
@@ -241,7 +287,9 @@ export function buildDom0({ force = false, log = () => {} } = {}) {
   const archive = cpioGz(kept);
   writeFileSync(out, archive);
   writeFileSync(stampFile, stamp);
-  log(`dom0 initramfs built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, kernel ${kver})`);
+  log(
+    `dom0 initramfs built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, kernel ${kver})`,
+  );
   return { file: out, kver };
 }
 
@@ -263,7 +311,8 @@ function treeEntries(root) {
 /** The Xen binary QEMU boots (multiboot wants it uncompressed). */
 export function xenImage() {
   const out = join(WORK_DIR, 'xen-4.17');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs) writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
+  if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs)
+    writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
   return out;
 }
 
@@ -337,7 +386,14 @@ export function startQemu(args, logFile, onLine) {
  *   marks: [{ t, line }], seconds, kver }
  * ok is false when the run timed out or dom0 never handed its results back.
  */
-export async function runInXen({ script, files = {}, timeoutMs = 300_000, name = 'run', onLine = () => {}, memoryMb = 1536 }) {
+export async function runInXen({
+  script,
+  files = {},
+  timeoutMs = 300_000,
+  name = 'run',
+  onLine = () => {},
+  memoryMb = 1536,
+}) {
   const missing = requirementsMessage();
   if (missing) throw new Error(missing);
   const { file: base, kver } = buildDom0();
@@ -347,7 +403,10 @@ export async function runInXen({ script, files = {}, timeoutMs = 300_000, name =
   mkdirSync(runDir, { recursive: true });
 
   // the test script and its files ride in a second archive appended to the cached base one
-  const overlay = cpioGz([{ path: 'lab/test.sh', data: script, mode: 0o755 }, ...Object.entries(files).map(([p, data]) => ({ path: p, data, mode: 0o644 }))]);
+  const overlay = cpioGz([
+    { path: 'lab/test.sh', data: script, mode: 0o755 },
+    ...Object.entries(files).map(([p, data]) => ({ path: p, data, mode: 0o644 })),
+  ]);
   const initrd = join(runDir, 'dom0.cpio.gz');
   writeFileSync(initrd, Buffer.concat([readFileSync(base), overlay]));
   // dom0's results come back as a tar written onto this (virtio) disk
@@ -357,12 +416,23 @@ export async function runInXen({ script, files = {}, timeoutMs = 300_000, name =
 
   const args = [
     ...QEMU_CPU_ARGS,
-    '-m', String(memoryMb),
-    '-nographic', '-no-reboot', '-monitor', 'none', '-serial', 'stdio',
-    '-kernel', xen, '-append', XEN_CMDLINE,
+    '-m',
+    String(memoryMb),
+    '-nographic',
+    '-no-reboot',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-kernel',
+    xen,
+    '-append',
+    XEN_CMDLINE,
     // multiboot modules: dom0's kernel (with its command line), then its initramfs
-    '-initrd', `/boot/vmlinuz-${kver} ${DOM0_CMDLINE},${initrd}`,
-    '-drive', `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
+    '-initrd',
+    `/boot/vmlinuz-${kver} ${DOM0_CMDLINE},${initrd}`,
+    '-drive',
+    `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
   ];
   if (/[ ,]/.test(initrd)) throw new Error(`xen-lab: ${initrd} must not hold spaces or commas (QEMU -initrd syntax)`);
 
@@ -405,13 +475,25 @@ export async function runInXen({ script, files = {}, timeoutMs = 300_000, name =
   const result = {};
   try {
     execFileSync('tar', ['-xf', outDisk, '-C', outDir], { stdio: 'ignore' });
-    for (const n of readdirSync(outDir)) if (statSync(join(outDir, n)).isFile()) result[n] = readFileSync(join(outDir, n));
+    for (const n of readdirSync(outDir))
+      if (statSync(join(outDir, n)).isFile()) result[n] = readFileSync(join(outDir, n));
   } catch {
     // nothing written: the run did not reach the end
   }
   const ok = done && Object.keys(result).length > 0;
   if (done) reason = 'done';
-  return { ok, reason, pid: child.pid, files: result, outDir, logFile, log: readFileSync(logFile, 'latin1'), marks, seconds, kver };
+  return {
+    ok,
+    reason,
+    pid: child.pid,
+    files: result,
+    outDir,
+    logFile,
+    log: readFileSync(logFile, 'latin1'),
+    marks,
+    seconds,
+    kver,
+  };
 }
 
 /** Versions of what the lab runs, for fixture provenance. */

@@ -31,13 +31,20 @@ guestSpec.onPoweroff = d.LifecycleAction.LIFECYCLE_ACTION_DESTROY;
 const render = (spec) => d.renderXlConfig(d.validateDomainSpec(spec), { diskTargets: [] });
 const GUEST = `xp-${GUEST_VM_ID}`;
 // passes our validation, but needs ~98 GB: the host has 1.5 GB
-const hugeSpec = { ...structuredClone(guestSpec), vmId: '6f1c2a3e-0b4d-4e5f-8a9b-00000000beef', memoryMb: 100000, maxMemoryMb: 100000 };
+const hugeSpec = {
+  ...structuredClone(guestSpec),
+  vmId: '6f1c2a3e-0b4d-4e5f-8a9b-00000000beef',
+  memoryMb: 100000,
+  maxMemoryMb: 100000,
+};
 
 // Hand-written bad configs (the agent never writes these; they are what xl says about them).
 const BAD = {
-  'syntax-error': 'name = "bad-syntax"\ntype = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\ndisk = [ \'format=raw, vdev=xvda, access=rw, target=/var/lib/xen-lab/a.raw\'\n',
+  'syntax-error':
+    'name = "bad-syntax"\ntype = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\ndisk = [ \'format=raw, vdev=xvda, access=rw, target=/var/lib/xen-lab/a.raw\'\n',
   'bad-type': 'name = "bad-type"\ntype = "pvx"\nkernel = "/boot/vmlinuz"\nmemory = 128\n',
-  'bad-disk': 'name = "bad-disk"\ntype = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\ndisk = [ \'format=qcow9, vdev=xvda, access=rw, target=/var/lib/xen-lab/a.raw\' ]\n',
+  'bad-disk':
+    'name = "bad-disk"\ntype = "pv"\nkernel = "/boot/vmlinuz"\nmemory = 128\ndisk = [ \'format=qcow9, vdev=xvda, access=rw, target=/var/lib/xen-lab/a.raw\' ]\n',
 };
 
 const files = {
@@ -61,7 +68,9 @@ const steps = [
   ['xl-create-too-much-memory', ['xl', 'create', '/lab/cfg/too-much-memory.cfg']],
   ['xl-dry-run-guest', ['xl', '-N', 'create', '/lab/cfg/guest.cfg']],
   ['xl-create-guest', ['xl', 'create', '/lab/cfg/guest.cfg']],
-  { step: `wait_for 120 grep -q TINY-GUEST-UP /var/log/xen/guest-${GUEST}.log && echo "LAB guest-up uptime=$(up)" || echo "LAB warn guest did not say it was up"` },
+  {
+    step: `wait_for 120 grep -q TINY-GUEST-UP /var/log/xen/guest-${GUEST}.log && echo "LAB guest-up uptime=$(up)" || echo "LAB warn guest did not say it was up"`,
+  },
   ['xl-list-guest', ['xl', 'list']],
   ['xl-list-l-guest', ['xl', 'list', '-l']],
   ['xl-list-guest-by-name', ['xl', 'list', GUEST]],
@@ -73,10 +82,18 @@ const steps = [
   ['xl-list-after-destroy', ['xl', 'list']],
 ];
 const quote = (a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-const script = steps.map((s) => (Array.isArray(s) ? `rec ${s[0]} ${s[1].map(quote).join(' ')}` : s.step)).join('\n') + `\ncp /var/log/xen/guest-${GUEST}.log /out/guest-console.log 2>/dev/null\n`;
+const script =
+  steps.map((s) => (Array.isArray(s) ? `rec ${s[0]} ${s[1].map(quote).join(' ')}` : s.step)).join('\n') +
+  `\ncp /var/log/xen/guest-${GUEST}.log /out/guest-console.log 2>/dev/null\n`;
 
 say('recording xl outputs in the lab...');
-const run = await runInXen({ script, files, name: 'record-fixtures', timeoutMs: 420_000, onLine: (t, l) => say(`[${t.toFixed(1).padStart(6)}s] ${l}`) });
+const run = await runInXen({
+  script,
+  files,
+  name: 'record-fixtures',
+  timeoutMs: 420_000,
+  onLine: (t, l) => say(`[${t.toFixed(1).padStart(6)}s] ${l}`),
+});
 if (!run.ok) {
   say(`the lab run failed (${run.reason}); serial log: ${run.logFile}`);
   process.exit(2);
@@ -87,11 +104,13 @@ const lost = recorded.filter(([n]) => !run.files[`${n}.rc`]);
 if (lost.length) say(`warning: no result for ${lost.map(([n]) => n).join(', ')}`);
 
 // replace the old recordings as a whole, so a fixture never outlives the command that made it
-for (const [n] of recorded) for (const ext of ['stdout', 'stderr', 'rc']) rmSync(join(outDir, `${n}.${ext}`), { force: true });
+for (const [n] of recorded)
+  for (const ext of ['stdout', 'stderr', 'rc']) rmSync(join(outDir, `${n}.${ext}`), { force: true });
 mkdirSync(outDir, { recursive: true });
 for (const [n] of recorded) {
   if (!run.files[`${n}.rc`]) continue;
-  for (const ext of ['stdout', 'stderr', 'rc']) writeFileSync(join(outDir, `${n}.${ext}`), run.files[`${n}.${ext}`] ?? '');
+  for (const ext of ['stdout', 'stderr', 'rc'])
+    writeFileSync(join(outDir, `${n}.${ext}`), run.files[`${n}.${ext}`] ?? '');
 }
 for (const [n, text] of Object.entries(files)) writeFileSync(join(outDir, `cfg-${n.split('/').pop()}`), text);
 const manifest = {
@@ -99,7 +118,11 @@ const manifest = {
   date: new Date().toISOString(),
   versions: { ...versions(), kernel: run.kver },
   guestVmId: GUEST_VM_ID,
-  guestConsole: run.files['guest-console.log']?.toString('utf8').split('\n').filter((l) => l.includes('TINY-GUEST')) ?? [],
+  guestConsole:
+    run.files['guest-console.log']
+      ?.toString('utf8')
+      .split('\n')
+      .filter((l) => l.includes('TINY-GUEST')) ?? [],
   labRunSeconds: Number(run.seconds.toFixed(1)),
   marks: run.marks.map((m) => `${m.t.toFixed(1)}s ${m.line}`),
   recordings: recorded.map(([n, cmd]) => ({

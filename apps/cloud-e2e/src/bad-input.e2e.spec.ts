@@ -10,12 +10,22 @@ describe('bad input', () => {
 
   const valid = { name: 'ok', flavor: 'm1.small', image: 'tiny-pv' };
 
-  async function expectRefused(send: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, code: string) {
+  async function expectRefused(
+    send: () => Promise<{ status: number; body: any; headers: Headers }>,
+    status: number,
+    code: string,
+  ) {
     const before = await rowCounts(cloud);
     const res = await send();
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(res.body).toMatchObject({
+      status,
+      code,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(js|ts):\d+/); // no stack trace
     expect(await rowCounts(cloud)).toEqual(before);
     return res.body;
@@ -26,7 +36,11 @@ describe('bad input', () => {
   });
 
   it('refuses an unknown flavor and names the field', async () => {
-    const body = await expectRefused(() => cloud.api.post('/v1/vms', { ...valid, flavor: 'm9.galactic' }), 400, 'validation_failed');
+    const body = await expectRefused(
+      () => cloud.api.post('/v1/vms', { ...valid, flavor: 'm9.galactic' }),
+      400,
+      'validation_failed',
+    );
     expect(body.errors).toEqual([{ field: 'flavor', message: expect.stringContaining('m9.galactic') }]);
   });
 
@@ -52,13 +66,21 @@ describe('bad input', () => {
   });
 
   it('refuses a huge body', async () => {
-    await expectRefused(() => cloud.api.post('/v1/vms', { ...valid, userData: 'x'.repeat(400_000) }), 413, 'payload_too_large');
+    await expectRefused(
+      () => cloud.api.post('/v1/vms', { ...valid, userData: 'x'.repeat(400_000) }),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('refuses a missing, malformed or unknown token', async () => {
     await expectRefused(() => cloud.api.withToken(undefined).post('/v1/vms', valid), 401, 'unauthorized');
     await expectRefused(() => cloud.api.withToken('not a token').post('/v1/vms', valid), 401, 'unauthorized');
-    await expectRefused(() => cloud.api.withToken('xp_0000000000000000000000000000000000000').post('/v1/vms', valid), 401, 'unauthorized');
+    await expectRefused(
+      () => cloud.api.withToken('xp_0000000000000000000000000000000000000').post('/v1/vms', valid),
+      401,
+      'unauthorized',
+    );
   });
 
   it('answers an unknown VM and an unknown route with 404 problem+json', async () => {
@@ -70,23 +92,52 @@ describe('bad input', () => {
     const pool = (await cloud.api.post('/v1/pools', { name: 'watched' })).body;
     const before = (await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id);
     // one missed heartbeat is not silence; the dead timeout must leave the fence room
-    const tooEager = await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { suspectAfterMs: 3_000 }), 400, 'validation_failed');
-    expect(tooEager.errors).toEqual([{ field: 'suspectAfterMs', message: expect.stringContaining('twice heartbeatIntervalMs') }]);
-    await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { deadAfterMs: 6_500 }), 400, 'validation_failed');
-    await expectRefused(() => cloud.api.patch(`/v1/pools/${pool.id}`, { heartbeatIntervalMs: 50 }), 400, 'validation_failed');
-    await expectRefused(() => cloud.api.post('/v1/pools', { name: 'never', deadAfterMs: 5_000 }), 400, 'validation_failed');
+    const tooEager = await expectRefused(
+      () => cloud.api.patch(`/v1/pools/${pool.id}`, { suspectAfterMs: 3_000 }),
+      400,
+      'validation_failed',
+    );
+    expect(tooEager.errors).toEqual([
+      { field: 'suspectAfterMs', message: expect.stringContaining('twice heartbeatIntervalMs') },
+    ]);
+    await expectRefused(
+      () => cloud.api.patch(`/v1/pools/${pool.id}`, { deadAfterMs: 6_500 }),
+      400,
+      'validation_failed',
+    );
+    await expectRefused(
+      () => cloud.api.patch(`/v1/pools/${pool.id}`, { heartbeatIntervalMs: 50 }),
+      400,
+      'validation_failed',
+    );
+    await expectRefused(
+      () => cloud.api.post('/v1/pools', { name: 'never', deadAfterMs: 5_000 }),
+      400,
+      'validation_failed',
+    );
     expect((await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id)).toEqual(before);
-    expect(before.liveness).toEqual({ heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 12_000, fenceAfterMs: 8_782 });
+    expect(before.liveness).toEqual({
+      heartbeatIntervalMs: 2_000,
+      suspectAfterMs: 6_000,
+      deadAfterMs: 12_000,
+      fenceAfterMs: 8_782,
+    });
   });
 
-  it('refuses a declaration of death that is malformed, unknown, or not an operator\'s', async () => {
+  it("refuses a declaration of death that is malformed, unknown, or not an operator's", async () => {
     const nobody = '8a0e7f0e-4b8e-4a51-9f4c-6d1d0f7b2f11';
     await expectRefused(() => cloud.api.post(`/v1/hosts/${nobody}/declare-dead`, {}), 400, 'validation_failed');
     await expectRefused(() => cloud.api.post(`/v1/hosts/${nobody}/declare-dead`, { confirm: 'x' }), 404, 'not_found');
-    await expectRefused(() => cloud.api.post('/v1/hosts/not-a-uuid/declare-dead', { confirm: 'x' }), 400, 'validation_failed');
+    await expectRefused(
+      () => cloud.api.post('/v1/hosts/not-a-uuid/declare-dead', { confirm: 'x' }),
+      400,
+      'validation_failed',
+    );
     await expectRefused(() => cloud.api.get(`/v1/pools/${nobody}/ha`), 404, 'not_found');
     const project = await cloud.api.post('/v1/projects', { name: 'tenant-ha' });
-    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'admin' })).body.token);
+    const tenant = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'admin' })).body.token,
+    );
     await expectRefused(() => tenant.post(`/v1/hosts/${nobody}/declare-dead`, { confirm: 'x' }), 403, 'forbidden');
     const poolId = await cloud.defaultPoolId();
     await expectRefused(() => tenant.get(`/v1/pools/${poolId}/ha`), 403, 'forbidden');
@@ -103,8 +154,12 @@ describe('bad input', () => {
   it('keeps tenants apart: another project answers 404, not 403', async () => {
     const a = await cloud.api.post('/v1/projects', { name: 'alpha' });
     const b = await cloud.api.post('/v1/projects', { name: 'beta' });
-    const ta = cloud.api.withToken((await cloud.api.post(`/v1/projects/${a.body.id}/tokens`, { name: 't', role: 'member' })).body.token);
-    const tb = cloud.api.withToken((await cloud.api.post(`/v1/projects/${b.body.id}/tokens`, { name: 't', role: 'member' })).body.token);
+    const ta = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${a.body.id}/tokens`, { name: 't', role: 'member' })).body.token,
+    );
+    const tb = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${b.body.id}/tokens`, { name: 't', role: 'member' })).body.token,
+    );
     const created = await ta.post('/v1/vms', valid);
     expect(created.status).toBe(202);
     const vmId = created.body.vms[0].id;

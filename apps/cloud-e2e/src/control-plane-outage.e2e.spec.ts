@@ -24,7 +24,9 @@ describe('a control plane back from an outage', () => {
     await waitFor(
       'every heartbeat older than the dead timeout',
       async () => {
-        const [row] = await cloud.db.$queryRaw<{ youngest: number }[]>`SELECT min(extract(epoch FROM now() - last_heartbeat_at) * 1000)::float8 AS youngest FROM hosts`;
+        const [row] = await cloud.db.$queryRaw<
+          { youngest: number }[]
+        >`SELECT min(extract(epoch FROM now() - last_heartbeat_at) * 1000)::float8 AS youngest FROM hosts`;
         return row!.youngest > FAST_LIVENESS.deadAfterMs + 500 ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 250 },
@@ -35,14 +37,25 @@ describe('a control plane back from an outage', () => {
     const at = new Date();
     cloud.apiProcess!.start();
     for (const s of cloud.schedulers) s.start();
-    await waitFor('the API', async () => ((await cloud.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('the API', async () => ((await cloud.api.get('/readyz')).status === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     return at;
   }
 
   it('declares no host dead, stops no VM and restarts none when every host is alive; protected VMs outlive their fence timeout (their peers vouch)', async () => {
     const plain = await cloud.api.post('/v1/vms', { name: 'outlive', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
-    const guarded = await cloud.api.post('/v1/vms', { name: 'guarded', flavor: 'xp.micro', image: 'tiny-pv', count: 6, haPriority: 'high' });
-    await waitForOperations(cloud, [...plain.body.operations, ...guarded.body.operations].map((o: any) => o.id));
+    const guarded = await cloud.api.post('/v1/vms', {
+      name: 'guarded',
+      flavor: 'xp.micro',
+      image: 'tiny-pv',
+      count: 6,
+      haPriority: 'high',
+    });
+    await waitForOperations(
+      cloud,
+      [...plain.body.operations, ...guarded.body.operations].map((o: any) => o.id),
+    );
     const vmIds: string[] = [...plain.body.vms, ...guarded.body.vms].map((v: any) => v.id);
     const hostIds = (await cloud.db.host.findMany()).map((h) => h.id);
     await witnessesKnown(cloud, hostIds, 2);
@@ -54,7 +67,8 @@ describe('a control plane back from an outage', () => {
     const watched = new Date(back.getTime() + FAST_LIVENESS.deadAfterMs + 1_000);
     await waitFor(
       'heartbeats a dead timeout after the restart',
-      async () => ((await cloud.db.host.count({ where: { lastHeartbeatAt: { gt: watched } } })) === 3 ? true : undefined),
+      async () =>
+        (await cloud.db.host.count({ where: { lastHeartbeatAt: { gt: watched } } })) === 3 ? true : undefined,
       { timeoutMs: 30_000, intervalMs: 250 },
     );
     const events = await hostEventsSince(back);
@@ -87,15 +101,24 @@ describe('a control plane back from an outage', () => {
       return h.get('sim-1')!.live && h.get('sim-2')!.live ? true : undefined;
     });
     const res = await cloud.api.post('/v1/vms', { name: 'after', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
-    const ops = await waitForOperations(cloud, res.body.operations.map((o: any) => o.id));
+    const ops = await waitForOperations(
+      cloud,
+      res.body.operations.map((o: any) => o.id),
+    );
     expect(ops.map((o) => o.status)).toEqual(Array(6).fill('succeeded'));
     const placed = await cloud.db.vm.findMany({ where: { id: { in: res.body.vms.map((v: any) => v.id) } } });
     expect(placed.filter((v) => v.hostId === silent.id)).toEqual([]);
     // no create so much as tried the silent host
-    expect(await cloud.db.operation.count({ where: { id: { in: ops.map((o) => o.id) }, attempts: { gt: 1 } } })).toBe(0);
+    expect(await cloud.db.operation.count({ where: { id: { in: ops.map((o) => o.id) }, attempts: { gt: 1 } } })).toBe(
+      0,
+    );
 
     // in doubt at once, dead only once the control plane has watched it silent for the dead timeout
-    const down = await waitFor('sim-3 down', async () => ((await hosts()).get('sim-3')!.state === 'down' ? true : undefined), { timeoutMs: 30_000 });
+    const down = await waitFor(
+      'sim-3 down',
+      async () => ((await hosts()).get('sim-3')!.state === 'down' ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
     expect(down).toBe(true);
     const events = (await hostEventsSince(back)).filter((e) => e.resourceId === silent.id);
     expect(events.map((e) => (e.data as any).state)).toEqual(['suspect', 'down']);

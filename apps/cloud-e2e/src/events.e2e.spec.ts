@@ -16,7 +16,9 @@ describe('GET /v1/events', () => {
       const res = await cloud.api.post('/v1/vms', { name: 'watched', flavor: 'xp.micro', image: 'tiny-pv' });
       const vmId = res.body.vms[0].id;
       await sse.waitFor((e) => e.event === 'vm.state' && e.data.resourceId === vmId && e.data.data.state === 'running');
-      const states = sse.events.filter((e) => e.data.resourceId === vmId && e.event === 'vm.state').map((e) => e.data.data.state);
+      const states = sse.events
+        .filter((e) => e.data.resourceId === vmId && e.event === 'vm.state')
+        .map((e) => e.data.data.state);
       expect(states).toEqual(['pending', 'scheduling', 'building', 'running']);
       const ids = sse.events.map((e) => BigInt(e.id));
       expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
@@ -37,7 +39,9 @@ describe('GET /v1/events', () => {
     try {
       await resumed.waitFor((e) => e.data.resourceId === b.body.vms[0].id && e.data.data.state === 'running');
       expect(resumed.events.every((e) => BigInt(e.id) > BigInt(seen.id))).toBe(true);
-      const missed = resumed.events.filter((e) => e.data.resourceId === b.body.vms[0].id && e.event === 'vm.state').map((e) => e.data.data.state);
+      const missed = resumed.events
+        .filter((e) => e.data.resourceId === b.body.vms[0].id && e.event === 'vm.state')
+        .map((e) => e.data.data.state);
       expect(missed).toEqual(['pending', 'scheduling', 'building', 'running']);
     } finally {
       await resumed.close();
@@ -47,14 +51,27 @@ describe('GET /v1/events', () => {
   it("shows a tenant its own project's events only", async () => {
     const mk = async (name: string) => {
       const p = await cloud.api.post('/v1/projects', { name });
-      return { id: p.body.id, token: (await cloud.api.post(`/v1/projects/${p.body.id}/tokens`, { name: 't', role: 'viewer' })).body.token };
+      return {
+        id: p.body.id,
+        token: (await cloud.api.post(`/v1/projects/${p.body.id}/tokens`, { name: 't', role: 'viewer' })).body.token,
+      };
     };
     const mine = await mk('sse-mine');
     const theirs = await mk('sse-theirs');
     const sse = await stream(mine.token);
     try {
-      const other = await cloud.api.post('/v1/vms', { name: 'not-yours', flavor: 'xp.micro', image: 'tiny-pv', projectId: theirs.id });
-      const own = await cloud.api.post('/v1/vms', { name: 'yours', flavor: 'xp.micro', image: 'tiny-pv', projectId: mine.id });
+      const other = await cloud.api.post('/v1/vms', {
+        name: 'not-yours',
+        flavor: 'xp.micro',
+        image: 'tiny-pv',
+        projectId: theirs.id,
+      });
+      const own = await cloud.api.post('/v1/vms', {
+        name: 'yours',
+        flavor: 'xp.micro',
+        image: 'tiny-pv',
+        projectId: mine.id,
+      });
       await cloud.waitForVmState(other.body.vms[0].id, 'running');
       await sse.waitFor((e) => e.data.resourceId === own.body.vms[0].id && e.data.data.state === 'running');
       expect(sse.events.every((e) => e.data.projectId === mine.id)).toBe(true);

@@ -1,7 +1,9 @@
 import { type Cloud, waitFor } from '@xenplane/testing';
 
 /** Sum of what running VMs hold, per host, from the API's own answers. */
-export async function usageByHost(cloud: Cloud): Promise<Map<string, { vcpus: number; memoryMb: number; diskGb: number; instances: number }>> {
+export async function usageByHost(
+  cloud: Cloud,
+): Promise<Map<string, { vcpus: number; memoryMb: number; diskGb: number; instances: number }>> {
   const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
   return new Map(hosts.map((h) => [h.id, h.usage]));
 }

@@ -48,7 +48,10 @@ describe('host faults', () => {
     // some were placed on sim-1 first: each left it once, for a timeout while it went silent
     const moved = ops.filter((o) => o.hostsTried);
     expect(moved.length).toBeGreaterThan(0);
-    for (const o of moved) expect(o.hostsTried).toEqual([expect.objectContaining({ hostId: silent.id, hostName: 'sim-1', failure: 'timeout' })]);
+    for (const o of moved)
+      expect(o.hostsTried).toEqual([
+        expect.objectContaining({ hostId: silent.id, hostName: 'sim-1', failure: 'timeout' }),
+      ]);
     // each holds one claim, where it runs; sim-1 holds none of them
     const claims = await cloud.db.allocation.findMany({ where: { vmId: { in: vms.map((v) => v.id) } } });
     expect(claims.map((c) => [c.vmId, c.hostId]).sort()).toEqual(vms.map((v) => [v.id, v.hostId]).sort());
@@ -77,7 +80,8 @@ describe('host faults', () => {
   });
 
   it('an agent whose create hangs past the deadline is retried, and the VM runs once', async () => {
-    for (const h of hosts) await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_CREATE_HANG, count: 1 });
+    for (const h of hosts)
+      await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_CREATE_HANG, count: 1 });
     const { vmId, op } = await create('patient');
     expect(op.status).toBe('succeeded');
     expect(op.attempts).toBeGreaterThan(1);
@@ -96,7 +100,8 @@ describe('host faults', () => {
 
   it('a guest that ignores the shutdown is destroyed after the timeout, and the stop succeeds', async () => {
     const { vmId } = await create('stubborn');
-    for (const h of hosts) await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_SHUTDOWN_IGNORED, vmId });
+    for (const h of hosts)
+      await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_SHUTDOWN_IGNORED, vmId });
     const stop = await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' });
     expect((await cloud.waitForOperation(stop.body.id)).status).toBe('succeeded');
     expect((await cloud.api.get(`/v1/vms/${vmId}`)).body.state).toBe('stopped');
@@ -105,11 +110,15 @@ describe('host faults', () => {
 
   it('a destroy the host refuses leaves the VM in error with its claim, and a second delete works', async () => {
     const { vmId } = await create('sticky');
-    for (const h of hosts) await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_DESTROY_FAIL, vmId, count: 1 });
+    for (const h of hosts)
+      await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_DESTROY_FAIL, vmId, count: 1 });
     const first = await cloud.api.delete(`/v1/vms/${vmId}`);
     const failed = await cloud.waitForOperation(first.body.id);
     expect(failed.status).toBe('failed');
-    expect((await cloud.api.get(`/v1/vms/${vmId}`)).body).toMatchObject({ state: 'error', error: { code: 'agent_error' } });
+    expect((await cloud.api.get(`/v1/vms/${vmId}`)).body).toMatchObject({
+      state: 'error',
+      error: { code: 'agent_error' },
+    });
     expect(await cloud.db.allocation.count({ where: { vmId } })).toBe(1);
     const second = await cloud.api.delete(`/v1/vms/${vmId}`);
     expect((await cloud.waitForOperation(second.body.id)).status).toBe('succeeded');

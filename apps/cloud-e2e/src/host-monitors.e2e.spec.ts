@@ -2,11 +2,15 @@ import { Cloud, type ManagedProcess, waitFor } from '@xenplane/testing';
 
 /** The latest "hosts monitored by this replica" line a scheduler logged. */
 function latestShare(p: ManagedProcess): { monitor: string; hosts: number; monitors: number } | undefined {
-  const lines = p.output().split('\n').filter((l) => l.includes('hosts monitored by this replica'));
+  const lines = p
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('hosts monitored by this replica'));
   return lines.length ? JSON.parse(lines[lines.length - 1]!) : undefined;
 }
 
-const hostStates = async (cloud: Cloud) => ((await cloud.api.get('/v1/hosts')).body as { name: string; state: string }[]).map((h) => h.state);
+const hostStates = async (cloud: Cloud) =>
+  ((await cloud.api.get('/v1/hosts')).body as { name: string; state: string }[]).map((h) => h.state);
 
 describe('host monitors: each replica polls its share of the hosts', () => {
   describe('two schedulers with every role', () => {
@@ -34,9 +38,12 @@ describe('host monitors: each replica polls its share of the hosts', () => {
       // every host answered the survivor later than the dead timeout (6 s) after the kill: a host
       // left unpolled would have been declared down by then, and would not get here
       const pastDead = new Date(killedAt.getTime() + 7_000);
-      await waitFor('a heartbeat of each host more than the dead timeout after the kill', async () =>
-        (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: pastDead } } })) === 6 ? true : undefined,
-      { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(
+        'a heartbeat of each host more than the dead timeout after the kill',
+        async () =>
+          (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: pastDead } } })) === 6 ? true : undefined,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
       expect(await hostStates(cloud)).toEqual(Array(6).fill('up'));
       const downs = await cloud.db.event.findMany({ where: { resourceType: 'host', createdAt: { gte: killedAt } } });
       expect(downs.map((e) => (e.data as { state: string }).state)).not.toContain('down');
@@ -60,9 +67,12 @@ describe('host monitors: each replica polls its share of the hosts', () => {
       // heartbeats every 500 ms): a scheduler with an operations worker would have taken it by now
       expect(await cloud.hasQueuedJob(res.body.operations[0].id)).toBe(true);
       const since = new Date(Date.now() + 1_000);
-      await waitFor('both hosts polled twice since the create', async () =>
-        (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: since } } })) === 2 ? true : undefined,
-      { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(
+        'both hosts polled twice since the create',
+        async () =>
+          (await cloud.db.host.count({ where: { lastHeartbeatAt: { gte: since } } })) === 2 ? true : undefined,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
       expect((await cloud.api.get(`/v1/vms/${res.body.vms[0].id}`)).body.state).toBe('pending');
       expect((await cloud.api.get(`/v1/operations/${res.body.operations[0].id}`)).body.status).toBe('queued');
 

@@ -19,20 +19,30 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
 
   const hostNamed = async (name: string) => (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === name);
   const waitForState = (name: string, state: string, timeoutMs: number) =>
-    waitFor(`${name} ${state}`, async () => ((await hostNamed(name))?.state === state ? true : undefined), { timeoutMs });
+    waitFor(`${name} ${state}`, async () => ((await hostNamed(name))?.state === state ? true : undefined), {
+      timeoutMs,
+    });
   // a heartbeat whose whole round (and the reconciliation after it) began after t
   const heartbeatAfter = (name: string, t: number) =>
-    waitFor(`a heartbeat of ${name} after ${t}`, async () => {
-      const at = Date.parse((await hostNamed(name))?.lastHeartbeatAt ?? '');
-      return at > t ? at : undefined;
-    }, { timeoutMs: 30_000 });
+    waitFor(
+      `a heartbeat of ${name} after ${t}`,
+      async () => {
+        const at = Date.parse((await hostNamed(name))?.lastHeartbeatAt ?? '');
+        return at > t ? at : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
 
   it('starts each host in its own process, advertised to the control plane through its link', async () => {
     expect(cloud.agents).toBeUndefined();
     const listed = (await cloud.api.get('/v1/hosts')).body as any[];
     expect(listed.map((h) => h.name).sort()).toEqual(['solo-1', 'solo-2']);
     for (const h of hosts) {
-      expect(listed.find((x) => x.name === h.name)).toMatchObject({ id: h.id, state: 'up', address: h.controlPlaneLink.address });
+      expect(listed.find((x) => x.name === h.name)).toMatchObject({
+        id: h.id,
+        state: 'up',
+        address: h.controlPlaneLink.address,
+      });
       expect(h.process.running).toBe(true);
       // the heartbeats went through the link
       expect(h.controlPlaneLink.stats.forwarded).toBeGreaterThan(0);
@@ -63,7 +73,10 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
     holder.heal('control-plane');
     await waitForState(holder.name, 'up', 30_000);
     expect((await cloud.api.get(`/v1/vms/${vmId}`)).body).toMatchObject({ state: 'running', hostId: holder.id });
-    const events = await cloud.db.event.findMany({ where: { resourceType: 'host', resourceId: holder.id }, orderBy: { id: 'asc' } });
+    const events = await cloud.db.event.findMany({
+      where: { resourceType: 'host', resourceId: holder.id },
+      orderBy: { id: 'asc' },
+    });
     expect(events.map((e) => (e.data as { state: string }).state)).toEqual(expect.arrayContaining(['suspect', 'up']));
   });
 
@@ -85,7 +98,10 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
     // the same host (identity.json), at the same address (the link), no second enrollment
     const listed = (await cloud.api.get('/v1/hosts')).body as any[];
     expect(listed.map((h) => h.name).sort()).toEqual(['solo-1', 'solo-2']);
-    expect(listed.find((h) => h.name === holder.name)).toMatchObject({ id: holder.id, address: holder.controlPlaneLink.address });
+    expect(listed.find((h) => h.name === holder.name)).toMatchObject({
+      id: holder.id,
+      address: holder.controlPlaneLink.address,
+    });
     // a whole round, reconciliation included, of the new agent's reports: the VM was not found missing
     await heartbeatAfter(holder.name, await heartbeatAfter(holder.name, Date.now()));
     expect((await cloud.api.get(`/v1/vms/${vmId}`)).body).toMatchObject({ state: 'running', hostId: holder.id });
@@ -95,7 +111,9 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
 
   it('an agent that cannot start fails addHost at once, with its own words', async () => {
     const started = Date.now();
-    await expect(cloud.addHost('broken', { env: { SIM_CPUS: '0' } })).rejects.toThrow(/agent of broken exited: .*SIM_CPUS/);
+    await expect(cloud.addHost('broken', { env: { SIM_CPUS: '0' } })).rejects.toThrow(
+      /agent of broken exited: .*SIM_CPUS/,
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -22,7 +22,10 @@ describe('host liveness, fencing and the per-host operation limit', () => {
     const lives = (await cloud.domainLives()).filter((l) => res.body.vms.some((v: any) => v.id === l.vmId));
     // a build takes 400 ms: with at most 2 at once, the 3rd start on a host is >= 400 ms after the 1st
     for (const h of ['sim-1', 'sim-2']) {
-      const starts = lives.filter((l) => l.host === h).map((l) => l.createdAt!.getTime()).sort((a, b) => a - b);
+      const starts = lives
+        .filter((l) => l.host === h)
+        .map((l) => l.createdAt!.getTime())
+        .sort((a, b) => a - b);
       for (let i = 2; i < starts.length; i++) expect(starts[i]! - starts[i - 2]!).toBeGreaterThanOrEqual(350);
     }
     // 8 builds of 400 ms, 2 at a time on each of 2 hosts: at least 2 rounds
@@ -31,7 +34,13 @@ describe('host liveness, fencing and the per-host operation limit', () => {
 
   it('marks a cut-off host suspect then down, its agent fences the protected VM, which restarts elsewhere, and the host comes back up', async () => {
     const target = await hostByName('sim-2');
-    const res = await cloud.api.post('/v1/vms', { name: 'guarded', flavor: 'xp.micro', image: 'tiny-pv', haPriority: 'high', count: 2 });
+    const res = await cloud.api.post('/v1/vms', {
+      name: 'guarded',
+      flavor: 'xp.micro',
+      image: 'tiny-pv',
+      haPriority: 'high',
+      count: 2,
+    });
     await Promise.all(res.body.operations.map((o: any) => cloud.waitForOperation(o.id)));
     const vms = await Promise.all(res.body.vms.map(async (v: any) => (await cloud.api.get(`/v1/vms/${v.id}`)).body));
     const onTarget = vms.find((v: any) => v.hostId === target.id);
@@ -39,20 +48,31 @@ describe('host liveness, fencing and the per-host operation limit', () => {
     // the agent learns what it must fence from heartbeats: two that began after the VM ran, so
     // the second one's list of protected VMs was read when the VM was already there
     const heartbeatAfter = (t: number) =>
-      waitFor('a heartbeat of sim-2', async () => {
-        const at = Date.parse((await hostByName('sim-2')).lastHeartbeatAt);
-        return at > t ? at : undefined;
-      }, { timeoutMs: 10_000 });
+      waitFor(
+        'a heartbeat of sim-2',
+        async () => {
+          const at = Date.parse((await hostByName('sim-2')).lastHeartbeatAt);
+          return at > t ? at : undefined;
+        },
+        { timeoutMs: 10_000 },
+      );
     await heartbeatAfter(await heartbeatAfter(Date.now()));
 
     const control = await cloud.simControl('sim-2');
     await control.injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
-    await waitFor('sim-2 suspect', async () => ((await hostByName('sim-2')).state === 'suspect' ? true : undefined), { timeoutMs: 10_000 });
-    await waitFor('sim-2 down', async () => ((await hostByName('sim-2')).state === 'down' ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor('sim-2 suspect', async () => ((await hostByName('sim-2')).state === 'suspect' ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    await waitFor('sim-2 down', async () => ((await hostByName('sim-2')).state === 'down' ? true : undefined), {
+      timeoutMs: 20_000,
+    });
     // the fence timeout (3.65 s here) is shorter than the dead timeout (6 s): sim-2's copy is already gone
     const lives = (await cloud.domainLives()).filter((l) => l.vmId === onTarget.id && l.host === 'sim-2');
     expect(lives.filter((l) => !l.endedAt)).toEqual([]);
-    const downEvents = await cloud.db.event.findMany({ where: { resourceType: 'host', resourceId: target.id }, orderBy: { id: 'asc' } });
+    const downEvents = await cloud.db.event.findMany({
+      where: { resourceType: 'host', resourceId: target.id },
+      orderBy: { id: 'asc' },
+    });
     expect(downEvents.map((e) => (e.data as any).state)).toEqual(expect.arrayContaining(['suspect', 'down']));
 
     // declared dead: the protected VM runs again on the other host, under a new epoch
@@ -65,6 +85,8 @@ describe('host liveness, fencing and the per-host operation limit', () => {
     expect(old.endReason).toBe('destroyed');
     expect(old.endedAt!.getTime()).toBeLessThanOrEqual(all.find((l) => l.host === 'sim-1')!.createdAt!.getTime());
     await control.clearFaults();
-    await waitFor('sim-2 up again', async () => ((await hostByName('sim-2')).state === 'up' ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor('sim-2 up again', async () => ((await hostByName('sim-2')).state === 'up' ? true : undefined), {
+      timeoutMs: 20_000,
+    });
   });
 });

@@ -28,7 +28,9 @@ describe('host maintenance', () => {
   afterEach(async () => {
     for (const h of HOSTS) await (await cloud.simControl(h)).clearFaults();
     // a host a test left in maintenance comes back by enable, one it cut off by its heartbeats
-    await waitFor('hosts answering', async () => ((await hosts()).every((h) => h.state !== 'down' && h.state !== 'suspect') ? true : undefined));
+    await waitFor('hosts answering', async () =>
+      (await hosts()).every((h) => h.state !== 'down' && h.state !== 'suspect') ? true : undefined,
+    );
     for (const h of await hosts()) if (h.state !== 'up') expect((await enable(h.id)).status).toBe(200);
     await cloud.waitForHosts(3, 'up');
     // every test starts with empty hosts
@@ -40,10 +42,12 @@ describe('host maintenance', () => {
   type HostRow = { id: string; name: string; state: string; usage: Record<string, number> };
   const hosts = async () => (await cloud.api.get('/v1/hosts')).body as HostRow[];
   const hostNamed = async (name: string) => (await hosts()).find((h) => h.name === name)!;
-  const maintenance = (hostId: string, body: Record<string, unknown> = {}) => cloud.api.post(`/v1/hosts/${hostId}/maintenance`, body);
+  const maintenance = (hostId: string, body: Record<string, unknown> = {}) =>
+    cloud.api.post(`/v1/hosts/${hostId}/maintenance`, body);
   const enable = (hostId: string) => cloud.api.post(`/v1/hosts/${hostId}/enable`, {});
   const vmView = async (id: string) => (await cloud.api.get(`/v1/vms/${id}`)).body;
-  const vmsOn = (hostId: string) => cloud.db.vm.findMany({ where: { hostId, state: { not: 'deleted' } }, orderBy: { name: 'asc' } });
+  const vmsOn = (hostId: string) =>
+    cloud.db.vm.findMany({ where: { hostId, state: { not: 'deleted' } }, orderBy: { name: 'asc' } });
   const create = async (name: string, flavor: string, count = 1) => {
     const res = await cloud.api.post('/v1/vms', { name, flavor, image: 'tiny-pv', count });
     expect(res.status).toBe(202);
@@ -64,11 +68,17 @@ describe('host maintenance', () => {
 
   /** The migrate operations an evacuation started, as the database has them. */
   const movesOf = (evacuationId: string) =>
-    cloud.db.operation.findMany({ where: { kind: 'migrate', params: { path: ['evacuationId'], equals: evacuationId } }, orderBy: { createdAt: 'asc' } });
+    cloud.db.operation.findMany({
+      where: { kind: 'migrate', params: { path: ['evacuationId'], equals: evacuationId } },
+      orderBy: { createdAt: 'asc' },
+    });
 
   /** Once the evacuation has started moving VMs. */
   const firstMoves = (opId: string) =>
-    waitFor('the first migrations', async () => ((await movesOf(opId)).length > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 });
+    waitFor('the first migrations', async () => ((await movesOf(opId)).length > 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+    });
   /** The evacuation's migrations, once every one of them has ended. */
   const movesEnded = (opId: string) =>
     waitFor(
@@ -87,7 +97,9 @@ describe('host maintenance', () => {
       const vm = await vmView(id);
       expect({ id, state: vm.state }).toEqual({ id, state: 'running' });
       const alive = lives.filter((l) => l.vmId === id && !l.endedAt && l.endReason !== 'create_aborted');
-      expect(alive.map((l) => ({ hostId: byName.get(l.host), domId: l.domId }))).toEqual([{ hostId: vm.hostId, domId: vm.domId }]);
+      expect(alive.map((l) => ({ hostId: byName.get(l.host), domId: l.domId }))).toEqual([
+        { hostId: vm.hostId, domId: vm.domId },
+      ]);
       expect((await cloud.db.allocation.findMany({ where: { vmId: id } })).map((a) => a.hostId)).toEqual([vm.hostId]);
     }
     const claims = await cloud.db.allocation.groupBy({ by: ['hostId'], _sum: { memoryMb: true }, _count: true });
@@ -153,13 +165,19 @@ describe('host maintenance', () => {
     // never more than K at once off the host, and K in parallel when there was enough to move
     expect(mostAtOnce(moves)).toBe(K);
     // the host's state changes are in the event stream
-    const events = await cloud.db.event.findMany({ where: { resourceId: drained.id, type: 'host.state' }, orderBy: { id: 'asc' } });
+    const events = await cloud.db.event.findMany({
+      where: { resourceId: drained.id, type: 'host.state' },
+      orderBy: { id: 'asc' },
+    });
     expect(events.at(-1)!.data).toEqual({ state: 'maintenance', name: 'sim-1' });
 
     const enabled = await enable(drained.id);
     expect(enabled.status).toBe(200);
     expect(enabled.body).toMatchObject({ id: drained.id, state: 'up' });
-    const after = await cloud.db.event.findMany({ where: { resourceId: drained.id, type: 'host.state' }, orderBy: { id: 'asc' } });
+    const after = await cloud.db.event.findMany({
+      where: { resourceId: drained.id, type: 'host.state' },
+      orderBy: { id: 'asc' },
+    });
     expect(after.at(-1)!.data).toEqual({ state: 'up', name: 'sim-1' });
     // it takes new VMs again: the only host that does
     await createOn(drained, 'returning', 'xp.micro', 1);
@@ -184,19 +202,26 @@ describe('host maintenance', () => {
     const op = await cloud.waitForOperation(res.body.id, 90_000);
     expect(op).toMatchObject({ status: 'failed', error: { code: 'no_valid_host' } });
     expect(op.error.details.vms.map((v: { vmId: string }) => v.vmId).sort()).toEqual(bigs.map((v) => v.id).sort());
-    for (const v of op.error.details.vms) expect(v).toMatchObject({ code: 'no_valid_host', message: expect.stringMatching(/no other host of the pool can take this VM/) });
+    for (const v of op.error.details.vms)
+      expect(v).toMatchObject({
+        code: 'no_valid_host',
+        message: expect.stringMatching(/no other host of the pool can take this VM/),
+      });
     expect(op.error.message).toMatch(/^2 VM\(s\) could not leave host sim-1/);
 
     // the small one moved; the big ones run where they were, as they were: nothing lost
     expect((await vmView(small.id)).hostId).not.toBe(drained.id);
-    for (const big of bigs) expect(await vmView(big.id)).toMatchObject({ state: 'running', hostId: drained.id, domId: big.domId });
+    for (const big of bigs)
+      expect(await vmView(big.id)).toMatchObject({ state: 'running', hostId: drained.id, domId: big.domId });
     await expectTruthRecorded([...bigs, small, ...fillers].map((v) => v.id));
     expect((await hostNamed('sim-1')).state).toBe('maintenance');
   });
 
   it('refuses what makes no sense: a tenant 403, an unknown host 404, a down host 409, a bad body 400', async () => {
     const project = await cloud.api.post('/v1/projects', { name: 'maint-tenants' });
-    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'admin' })).body.token);
+    const tenant = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'admin' })).body.token,
+    );
     const host = await hostNamed('sim-2');
     const operations = await cloud.db.operation.count();
 
@@ -212,7 +237,9 @@ describe('host maintenance', () => {
     expect(bad.body).toMatchObject({ code: 'validation_failed' });
 
     await (await cloud.simControl('sim-2')).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
-    await waitFor('sim-2 down', async () => ((await hostNamed('sim-2')).state === 'down' ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('sim-2 down', async () => ((await hostNamed('sim-2')).state === 'down' ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     const down = await maintenance(host.id);
     expect(down.status).toBe(409);
     expect(down.body).toMatchObject({ code: 'conflict', detail: 'cannot put a host that is down into maintenance' });
@@ -231,10 +258,14 @@ describe('host maintenance', () => {
     expect(again.status).toBe(409);
     expect(again.body.detail).toBe('an evacuation of this host is already under way');
 
-    await waitFor('a first VM moved', async () => ((await movesOf(res.body.id)).some((m) => m.status === 'succeeded') ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 50,
-    });
+    await waitFor(
+      'a first VM moved',
+      async () => ((await movesOf(res.body.id)).some((m) => m.status === 'succeeded') ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      },
+    );
     await cloud.schedulers.at(-1)!.kill();
     await cloud.addScheduler();
     const op = await cloud.waitForOperation(res.body.id, 120_000);
@@ -245,7 +276,9 @@ describe('host maintenance', () => {
     // each VM moved once: the new scheduler did not start again what the killed one had
     expect(moves.map((m) => m.vmId).sort()).toEqual(vms.map((v) => v.id).sort());
     expect(mostAtOnce(moves)).toBeLessThanOrEqual(K);
-    const ends = await cloud.db.event.count({ where: { resourceId: op.id, type: 'operation.status', data: { path: ['status'], equals: 'succeeded' } } });
+    const ends = await cloud.db.event.count({
+      where: { resourceId: op.id, type: 'operation.status', data: { path: ['status'], equals: 'succeeded' } },
+    });
     expect(ends).toBe(1);
   });
 
@@ -279,10 +312,14 @@ describe('host maintenance', () => {
     const res = await maintenance(drained.id);
     await firstMoves(res.body.id);
     const secret = newSecret('xp');
-    await cloud.db.token.create({ data: { name: 'ops', role: 'operator', tokenHash: hashSecret(secret), prefix: secretPrefix(secret) } });
+    await cloud.db.token.create({
+      data: { name: 'ops', role: 'operator', tokenHash: hashSecret(secret), prefix: secretPrefix(secret) },
+    });
     const operator = cloud.api.withToken(secret);
     const project = (await cloud.api.post('/v1/projects', { name: `t-${Date.now()}` })).body;
-    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.id}/tokens`, { name: 't', role: 'admin' })).body.token);
+    const tenant = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${project.id}/tokens`, { name: 't', role: 'admin' })).body.token,
+    );
     // a tenant does not even see a host's operation
     expect((await tenant.post(`/v1/operations/${res.body.id}/cancel`, {})).status).toBe(404);
 
@@ -327,9 +364,17 @@ describe('host maintenance', () => {
     const check = (path: string, res: { status: number; body: unknown }) => {
       const content = doc.paths[path].post.responses[String(res.status)]?.content;
       const schema = content?.['application/json']?.schema ?? content?.['application/problem+json']?.schema;
-      expect({ path, status: res.status, documented: schema !== undefined }).toEqual({ path, status: res.status, documented: true });
+      expect({ path, status: res.status, documented: schema !== undefined }).toEqual({
+        path,
+        status: res.status,
+        documented: true,
+      });
       const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replace(/"#\/components/g, '"doc#/components')));
-      expect({ path, status: res.status, errors: validate(res.body) ? null : validate.errors }).toEqual({ path, status: res.status, errors: null });
+      expect({ path, status: res.status, errors: validate(res.body) ? null : validate.errors }).toEqual({
+        path,
+        status: res.status,
+        errors: null,
+      });
     };
     const host = await hostNamed('sim-1');
     check('/v1/hosts/{id}/maintenance', await maintenance(host.id, { evacuate: false }));

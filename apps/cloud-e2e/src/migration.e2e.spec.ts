@@ -31,7 +31,13 @@ describe('migration', () => {
     await cloud.waitForHosts(3, 'up');
   });
 
-  const hosts = async () => (await cloud.api.get('/v1/hosts')).body as { id: string; name: string; state: string; usage: Record<string, number> }[];
+  const hosts = async () =>
+    (await cloud.api.get('/v1/hosts')).body as {
+      id: string;
+      name: string;
+      state: string;
+      usage: Record<string, number>;
+    }[];
   const hostNamed = async (name: string) => (await hosts()).find((h) => h.name === name)!;
   const vmView = async (id: string) => (await cloud.api.get(`/v1/vms/${id}`)).body;
   const create = async (name: string, flavor = 'xp.micro') => {
@@ -45,11 +51,16 @@ describe('migration', () => {
     expect(res.status).toBe(202);
     return res.body as { id: string };
   };
-  const lives = async (vmId: string) => (await cloud.domainLives()).filter((l) => l.vmId === vmId && l.endReason !== 'create_aborted');
+  const lives = async (vmId: string) =>
+    (await cloud.domainLives()).filter((l) => l.vmId === vmId && l.endReason !== 'create_aborted');
 
   /** Each host's usage is exactly what the claims on it hold. */
   async function expectUsageMatchesClaims() {
-    const claims = await cloud.db.allocation.groupBy({ by: ['hostId'], _sum: { vcpus: true, memoryMb: true, diskGb: true }, _count: true });
+    const claims = await cloud.db.allocation.groupBy({
+      by: ['hostId'],
+      _sum: { vcpus: true, memoryMb: true, diskGb: true },
+      _count: true,
+    });
     for (const h of await hosts()) {
       const c = claims.find((x) => x.hostId === h.id);
       expect({ host: h.name, ...h.usage }).toEqual({
@@ -73,7 +84,9 @@ describe('migration', () => {
     const all = await lives(vmId);
     const alive = all.filter((l) => !l.endedAt);
     if (vm.state === 'running') {
-      expect(alive.map((l) => ({ hostId: byName.get(l.host), domId: l.domId }))).toEqual([{ hostId: vm.hostId, domId: vm.domId }]);
+      expect(alive.map((l) => ({ hostId: byName.get(l.host), domId: l.domId }))).toEqual([
+        { hostId: vm.hostId, domId: vm.domId },
+      ]);
     } else {
       expect(vm.state).toBe('stopped');
       expect(alive).toEqual([]);
@@ -98,21 +111,30 @@ describe('migration', () => {
     expect(after).toMatchObject({ state: 'running', powerState: 'running' });
     expect(after.hostId).not.toBe(before.hostId);
     const source = (await hosts()).find((h) => h.id === before.hostId)!;
-    expect(source.usage).toEqual({ ...sourceUsage, vcpus: sourceUsage['vcpus']! - 1, memoryMb: sourceUsage['memoryMb']! - 128, diskGb: sourceUsage['diskGb']! - 1, instances: sourceUsage['instances']! - 1 });
+    expect(source.usage).toEqual({
+      ...sourceUsage,
+      vcpus: sourceUsage['vcpus']! - 1,
+      memoryMb: sourceUsage['memoryMb']! - 128,
+      diskGb: sourceUsage['diskGb']! - 1,
+      instances: sourceUsage['instances']! - 1,
+    });
     const [old, moved] = (await lives(before.id)).sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime());
     expect(old).toMatchObject({ domId: before.domId, endReason: 'migrated_out' });
     const epochs = await cloud.db.vm.findUniqueOrThrow({ where: { id: before.id }, select: { epoch: true } });
     expect(moved).toMatchObject({ domId: after.domId, epoch: epochs.epoch, endReason: '' });
     expect(moved!.epoch).toBe(old!.epoch + 1);
     // the operation walked its steps, each recorded
-    const events = await cloud.db.event.findMany({ where: { resourceId: before.id, type: 'vm.state' }, orderBy: { id: 'asc' } });
+    const events = await cloud.db.event.findMany({
+      where: { resourceId: before.id, type: 'vm.state' },
+      orderBy: { id: 'asc' },
+    });
     expect(events.slice(-2).map((e) => e.data)).toEqual([
       { state: 'migrating', hostId: before.hostId },
       { state: 'running', hostId: after.hostId },
     ]);
   });
 
-  it('takes an operator\'s chosen target', async () => {
+  it("takes an operator's chosen target", async () => {
     const vm = await create('chosen');
     const target = (await hosts()).find((h) => h.id !== vm.hostId)!;
     const op = await cloud.waitForOperation((await migrate(vm.id, { targetHostId: target.id, live: false })).id);
@@ -122,7 +144,9 @@ describe('migration', () => {
 
   it('refuses what makes no sense before anything starts: a tenant choosing a host, a stopped VM', async () => {
     const project = await cloud.api.post('/v1/projects', { name: 'migrants' });
-    const tenant = cloud.api.withToken((await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'member' })).body.token);
+    const tenant = cloud.api.withToken(
+      (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 't', role: 'member' })).body.token,
+    );
     const created = await tenant.post('/v1/vms', { name: 'tenant-vm', flavor: 'xp.micro', image: 'tiny-pv' });
     await cloud.waitForOperation(created.body.operations[0].id);
     const vmId = created.body.vms[0].id;
@@ -132,7 +156,10 @@ describe('migration', () => {
     const chosen = await tenant.post(`/v1/vms/${vmId}/actions`, { action: 'migrate', targetHostId: other.id });
     expect(chosen.status).toBe(400);
     // a tenant may migrate without choosing
-    expect((await cloud.waitForOperation((await tenant.post(`/v1/vms/${vmId}/actions`, { action: 'migrate' })).body.id)).status).toBe('succeeded');
+    expect(
+      (await cloud.waitForOperation((await tenant.post(`/v1/vms/${vmId}/actions`, { action: 'migrate' })).body.id))
+        .status,
+    ).toBe('succeeded');
 
     const stop = await tenant.post(`/v1/vms/${vmId}/actions`, { action: 'stop' });
     await cloud.waitForOperation(stop.body.id);
@@ -144,7 +171,11 @@ describe('migration', () => {
   });
 
   /** The migration fails with no_valid_host and the reason; the VM is where it was, as it was. */
-  async function expectRefusedTarget(vm: { id: string; hostId: string; domId: number }, body: Record<string, unknown>, reason: RegExp) {
+  async function expectRefusedTarget(
+    vm: { id: string; hostId: string; domId: number },
+    body: Record<string, unknown>,
+    reason: RegExp,
+  ) {
     const usage = (await hosts()).map((h) => h.usage);
     const op = await cloud.waitForOperation((await migrate(vm.id, body)).id);
     expect(op).toMatchObject({ status: 'failed', error: { code: 'no_valid_host' } });
@@ -163,14 +194,26 @@ describe('migration', () => {
     const home = (await cloud.db.host.findUniqueOrThrow({ where: { id: a!.id } })).poolId;
     await cloud.db.host.update({ where: { id: a!.id }, data: { poolId: pool.body.id } });
     try {
-      await expectRefusedTarget(vm, { targetHostId: a!.id }, new RegExp(`host ${a!.name} cannot take this VM: host is in another pool`));
+      await expectRefusedTarget(
+        vm,
+        { targetHostId: a!.id },
+        new RegExp(`host ${a!.name} cannot take this VM: host is in another pool`),
+      );
     } finally {
       await cloud.db.host.update({ where: { id: a!.id }, data: { poolId: home } });
     }
 
     await (await cloud.simControl(b!.name)).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
-    await waitFor(`${b!.name} suspect`, async () => ((await hostNamed(b!.name)).state === 'suspect' ? true : undefined), { timeoutMs: 30_000 });
-    await expectRefusedTarget(vm, { targetHostId: b!.id }, new RegExp(`host ${b!.name} cannot take this VM: host is not up`));
+    await waitFor(
+      `${b!.name} suspect`,
+      async () => ((await hostNamed(b!.name)).state === 'suspect' ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
+    await expectRefusedTarget(
+      vm,
+      { targetHostId: b!.id },
+      new RegExp(`host ${b!.name} cannot take this VM: host is not up`),
+    );
     await (await cloud.simControl(b!.name)).clearFaults();
 
     await expectRefusedTarget(vm, { targetHostId: '7d4c0a34-8f65-4f3e-9a43-3e4b1e0b7a11' }, /there is no host/);
@@ -184,27 +227,47 @@ describe('migration', () => {
     expect(ops.map((o) => o.status)).toEqual(Array(6).fill('succeeded'));
     const vm = await vmView(res.body.vms[0].id);
     const target = (await hosts()).find((h) => h.id !== vm.hostId)!;
-    await expectRefusedTarget(vm, { targetHostId: target.id }, new RegExp(`host ${target.name} cannot take this VM: not enough free memory`));
-    await expectRefusedTarget(vm, {}, /no other host of the pool can take this VM \(3 considered: 1 by excluded, 2 by capacity_memory\)/);
+    await expectRefusedTarget(
+      vm,
+      { targetHostId: target.id },
+      new RegExp(`host ${target.name} cannot take this VM: not enough free memory`),
+    );
+    await expectRefusedTarget(
+      vm,
+      {},
+      /no other host of the pool can take this VM \(3 considered: 1 by excluded, 2 by capacity_memory\)/,
+    );
     const deletes = await Promise.all(res.body.vms.map((v: { id: string }) => cloud.api.delete(`/v1/vms/${v.id}`)));
     await Promise.all(deletes.map((d) => cloud.waitForOperation(d.body.id)));
   });
 
   /** Waits until the operation has reached `step` (recorded before its effect). */
   const reached = (opId: string, step: string) =>
-    waitFor(`operation ${opId} at ${step}`, async () => ((await cloud.api.get(`/v1/operations/${opId}`)).body.step === step ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 20,
-    });
+    waitFor(
+      `operation ${opId} at ${step}`,
+      async () => ((await cloud.api.get(`/v1/operations/${opId}`)).body.step === step ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      },
+    );
 
   /**
    * Waits until the source agent is copying the VM's memory to the target (its log says so once
    * the target accepted): the pages are on the wire, the target holds no domain yet.
    */
   const copying = (vmId: string) =>
-    waitFor(`the source copying ${vmId}'s memory`, async () =>
-      cloud.agents!.output().split('\n').some((l) => l.includes('"msg":"migrating out: copying memory"') && l.includes(vmId)) ? true : undefined,
-    { timeoutMs: 30_000, intervalMs: 20 });
+    waitFor(
+      `the source copying ${vmId}'s memory`,
+      async () =>
+        cloud
+          .agents!.output()
+          .split('\n')
+          .some((l) => l.includes('"msg":"migrating out: copying memory"') && l.includes(vmId))
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
 
   it('SIGKILL of the scheduler mid-migration: the next one finds the domain and ends truthfully', async () => {
     const vm = await create('interrupted');
@@ -218,15 +281,19 @@ describe('migration', () => {
     const after = await expectTruthRecorded(vm.id);
     expect(after.hostId).not.toBe(vm.hostId);
     // only one operation end was recorded
-    const ends = await cloud.db.event.count({ where: { resourceId: op.id, type: 'operation.status', data: { path: ['status'], equals: 'succeeded' } } });
+    const ends = await cloud.db.event.count({
+      where: { resourceId: op.id, type: 'operation.status', data: { path: ['status'], equals: 'succeeded' } },
+    });
     expect(ends).toBe(1);
   });
 
-  it('the source cut off past the migration\'s deadline: the migration is tried again once it answers', async () => {
+  it("the source cut off past the migration's deadline: the migration is tried again once it answers", async () => {
     const vm = await create('patient');
     const source = (await hosts()).find((h) => h.id === vm.hostId)!;
     // longer than the MigrateDomain deadline (2 s + 128 MB twice at 50 MB/s: 7.1 s)
-    await (await cloud.simControl(source.name)).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 9_000 });
+    await (
+      await cloud.simControl(source.name)
+    ).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 9_000 });
     const done = await cloud.waitForOperation((await migrate(vm.id)).id, 90_000);
     expect(done.status).toBe('succeeded');
     expect(done.attempts).toBeGreaterThan(1);
@@ -255,7 +322,9 @@ describe('migration', () => {
     // call's, not its domain's, so the copy completes and the target starts the domain
     await copying(vm.id);
     // the host dies and comes back empty three seconds later (a reboot)
-    await (await cloud.simControl(source.name)).injectFault({ kind: FaultKind.FAULT_KIND_HOST_DEAD, durationMs: 3_000 });
+    await (
+      await cloud.simControl(source.name)
+    ).injectFault({ kind: FaultKind.FAULT_KIND_HOST_DEAD, durationMs: 3_000 });
     const done = await cloud.waitForOperation(op.id, 120_000);
     expect(done.status).toBe('succeeded');
     await cloud.waitForHosts(3, 'up');
@@ -269,12 +338,19 @@ describe('migration', () => {
     const vm = await create('lost');
     const source = (await hosts()).find((h) => h.id === vm.hostId)!;
     // dead for less than the migration's deadline: the call then finds no domain to move
-    await (await cloud.simControl(source.name)).injectFault({ kind: FaultKind.FAULT_KIND_HOST_DEAD, durationMs: 3_000 });
+    await (
+      await cloud.simControl(source.name)
+    ).injectFault({ kind: FaultKind.FAULT_KIND_HOST_DEAD, durationMs: 3_000 });
     const done = await cloud.waitForOperation((await migrate(vm.id)).id, 120_000);
     expect(done).toMatchObject({ status: 'failed', error: { code: 'agent_error' } });
     expect(done.error.message).toMatch(/the domain runs on neither host/);
     const after = await expectTruthRecorded(vm.id);
-    expect(after).toMatchObject({ state: 'stopped', hostId: vm.hostId, powerState: 'shutdown', error: { code: 'domain_vanished' } });
+    expect(after).toMatchObject({
+      state: 'stopped',
+      hostId: vm.hostId,
+      powerState: 'shutdown',
+      error: { code: 'domain_vanished' },
+    });
     // it starts again where its claim is
     const start = await cloud.api.post(`/v1/vms/${vm.id}/actions`, { action: 'start' });
     expect((await cloud.waitForOperation(start.body.id)).status).toBe('succeeded');

@@ -16,7 +16,10 @@ describe('a full pool', () => {
     expect(flavor.status).toBe(201);
     const fill = await cloud.api.post('/v1/vms', { name: 'fill', flavor: 'whole-host', image: 'tiny-pv', count: 3 });
     expect(fill.status).toBe(202);
-    const filled = await waitForOperations(cloud, fill.body.operations.map((o: any) => o.id));
+    const filled = await waitForOperations(
+      cloud,
+      fill.body.operations.map((o: any) => o.id),
+    );
     expect(filled.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const before = await usageByHost(cloud);
 
@@ -28,7 +31,11 @@ describe('a full pool', () => {
     expect(op.error.details.hostsConsidered).toBe(3);
     const removed = Object.fromEntries(op.error.details.filters.map((f: any) => [f.filter, f.removed]));
     expect(Object.values(removed).reduce((a: number, b) => a + (b as number), 0)).toBe(3);
-    expect(op.error.details.filters.some((f: any) => f.removed === 3 && /memory|capacity|ram/i.test(`${f.filter} ${f.reason}`))).toBe(true);
+    expect(
+      op.error.details.filters.some(
+        (f: any) => f.removed === 3 && /memory|capacity|ram/i.test(`${f.filter} ${f.reason}`),
+      ),
+    ).toBe(true);
 
     const vm = (await cloud.api.get(`/v1/vms/${extra.body.vms[0].id}`)).body;
     expect(vm.state).toBe('error');

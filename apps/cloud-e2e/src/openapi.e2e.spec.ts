@@ -18,7 +18,9 @@ describe('the OpenAPI document', () => {
   const PUBLIC = new Set(['GET /healthz', 'GET /readyz', 'POST /v1/hosts/enroll']);
 
   it('is served without a token and names every route of API.md', () => {
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]: [string, any]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]: [string, any]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     for (const r of [
       'GET /v1/whoami',
       'POST /v1/projects',
@@ -64,7 +66,9 @@ describe('the OpenAPI document', () => {
         }
         expect({ route, security: op.security }).toEqual({ route, security: [{ bearer: [] }] });
         const concrete = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
-        const res = await cloud.api.withToken(undefined).request(method.toUpperCase(), concrete, method === 'get' || method === 'delete' ? undefined : {});
+        const res = await cloud.api
+          .withToken(undefined)
+          .request(method.toUpperCase(), concrete, method === 'get' || method === 'delete' ? undefined : {});
         expect({ route, status: res.status }).toEqual({ route, status: 401 });
       }
     }
@@ -82,10 +86,21 @@ describe('the OpenAPI document', () => {
     };
     const check = (path: string, method: string, res: { status: number; body: unknown }) => {
       const validate = ajv.compile(schemaOf(path, method, res.status));
-      expect({ path, method, status: res.status, errors: validate(res.body) ? null : validate.errors }).toEqual({ path, method, status: res.status, errors: null });
+      expect({ path, method, status: res.status, errors: validate(res.body) ? null : validate.errors }).toEqual({
+        path,
+        method,
+        status: res.status,
+        errors: null,
+      });
     };
 
-    const created = await cloud.api.post('/v1/vms', { name: 'doc', flavor: 'xp.micro', image: 'tiny-pv', metadata: { a: 'b' }, ttlSeconds: 600 });
+    const created = await cloud.api.post('/v1/vms', {
+      name: 'doc',
+      flavor: 'xp.micro',
+      image: 'tiny-pv',
+      metadata: { a: 'b' },
+      ttlSeconds: 600,
+    });
     check('/v1/vms', 'post', created);
     await cloud.waitForOperation(created.body.operations[0].id);
     const vmId = created.body.vms[0].id;
@@ -103,9 +118,21 @@ describe('the OpenAPI document', () => {
     check('/v1/vms/{id}/actions', 'post', await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' }));
     check('/v1/vms', 'post', await cloud.api.post('/v1/vms', { name: 'bad name' }));
     check('/v1/vms/{id}', 'get', await cloud.api.get('/v1/vms/00000000-0000-4000-8000-000000000000'));
-    check('/v1/server-groups', 'post', await cloud.api.post('/v1/server-groups', { name: 'g1', policy: 'anti-affinity' }));
+    check(
+      '/v1/server-groups',
+      'post',
+      await cloud.api.post('/v1/server-groups', { name: 'g1', policy: 'anti-affinity' }),
+    );
     check('/v1/server-groups', 'get', await cloud.api.get('/v1/server-groups'));
-    check('/v1/placement/dry-run', 'post', await cloud.api.post('/v1/placement/dry-run', { flavor: 'm1.small', image: 'tiny-pv', count: 2 }));
-    check('/v1/placement/dry-run', 'post', await cloud.api.post('/v1/placement/dry-run', { vcpus: 1, memoryMb: 99999999, diskGb: 1, guestType: 'pv' }));
+    check(
+      '/v1/placement/dry-run',
+      'post',
+      await cloud.api.post('/v1/placement/dry-run', { flavor: 'm1.small', image: 'tiny-pv', count: 2 }),
+    );
+    check(
+      '/v1/placement/dry-run',
+      'post',
+      await cloud.api.post('/v1/placement/dry-run', { vcpus: 1, memoryMb: 99999999, diskGb: 1, guestType: 'pv' }),
+    );
   });
 });

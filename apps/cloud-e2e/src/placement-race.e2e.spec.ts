@@ -13,35 +13,60 @@ describe('racing schedulers', () => {
       schedulers: 2,
       logLevel: 'warn',
       // 22000 MB - dom0 2232 - Xen 128 - 2% headroom 440 = 19200 MB offered = 150 x 128 MB
-      agentEnv: { SIM_MEMORY_MB: '22000', SIM_DOM0_MEMORY_MB: '2232', SIM_CPUS: '64', SIM_BOOT_MS: '0', SIM_SHUTDOWN_MS: '0' },
+      agentEnv: {
+        SIM_MEMORY_MB: '22000',
+        SIM_DOM0_MEMORY_MB: '2232',
+        SIM_CPUS: '64',
+        SIM_BOOT_MS: '0',
+        SIM_SHUTDOWN_MS: '0',
+      },
       schedulerEnv: { SCHEDULER_CONCURRENCY: '32', HOST_OPERATION_CONCURRENCY: '16' },
     });
   });
   afterAll(() => cloud?.stop());
 
-  it('places exactly the pool\'s room, fails the rest, and never overcommits', async () => {
+  it("places exactly the pool's room, fails the rest, and never overcommits", async () => {
     const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
     expect(hosts.map((h) => h.capacity.memoryMb)).toEqual(Array(10).fill(19_200));
-    const project = await cloud.api.post('/v1/projects', { name: 'race', quota: { instances: 5000, vcpus: 5000, memoryMb: 10_000_000, diskGb: 100_000 } });
-    const member = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'ci', role: 'member' })).body.token;
+    const project = await cloud.api.post('/v1/projects', {
+      name: 'race',
+      quota: { instances: 5000, vcpus: 5000, memoryMb: 10_000_000, diskGb: 100_000 },
+    });
+    const member = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'ci', role: 'member' })).body
+      .token;
     const tenant = cloud.api.withToken(member);
 
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => tenant.post('/v1/vms', { name: `r${i}`, flavor: 'xp.micro', image: 'tiny-pv', count: 10 })));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        tenant.post('/v1/vms', { name: `r${i}`, flavor: 'xp.micro', image: 'tiny-pv', count: 10 }),
+      ),
+    );
     expect(answers.filter((a) => a.status !== 202).map((a) => [a.status, a.body])).toEqual([]);
     const opIds: string[] = answers.flatMap((a) => a.body.operations.map((o: any) => o.id));
     expect(opIds).toHaveLength(2000);
 
     await waitFor(
       'all 2,000 operations ended',
-      async () => ((await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })) === 0 ? true : undefined),
+      async () =>
+        (await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } })) === 0
+          ? true
+          : undefined,
       { timeoutMs: 240_000, intervalMs: 250 },
     );
-    const byStatus = await cloud.db.operation.groupBy({ by: ['status', 'errorCode'], where: { id: { in: opIds } }, _count: true });
-    const count = (status: string, code: string | null) => byStatus.find((g) => g.status === status && g.errorCode === code)?._count ?? 0;
+    const byStatus = await cloud.db.operation.groupBy({
+      by: ['status', 'errorCode'],
+      where: { id: { in: opIds } },
+      _count: true,
+    });
+    const count = (status: string, code: string | null) =>
+      byStatus.find((g) => g.status === status && g.errorCode === code)?._count ?? 0;
     expect(count('succeeded', null)).toBe(1500);
     expect(count('failed', 'no_valid_host')).toBe(500);
 
-    const running = await cloud.db.vm.findMany({ where: { projectId: project.body.id, state: 'running' }, select: { hostId: true, memoryMb: true, vcpus: true, diskGb: true } });
+    const running = await cloud.db.vm.findMany({
+      where: { projectId: project.body.id, state: 'running' },
+      select: { hostId: true, memoryMb: true, vcpus: true, diskGb: true },
+    });
     expect(running).toHaveLength(1500);
     for (const h of (await cloud.api.get('/v1/hosts')).body as any[]) {
       const mine = running.filter((v) => v.hostId === h.id);

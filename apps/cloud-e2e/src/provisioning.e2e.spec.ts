@@ -29,7 +29,10 @@ describe('provisioning on three simulated hosts', () => {
     expect(res.body.vms.map((v: any) => v.name)).toContain('e2e-20');
     for (const vm of res.body.vms) expect(vm.state).toBe('pending');
 
-    const ops = await waitForOperations(cloud, res.body.operations.map((o: any) => o.id));
+    const ops = await waitForOperations(
+      cloud,
+      res.body.operations.map((o: any) => o.id),
+    );
     expect(ops.map((o) => o.status)).toEqual(Array(20).fill('succeeded'));
     expect(ops.every((o) => o.progress === 100)).toBe(true);
 
@@ -59,14 +62,23 @@ describe('provisioning on three simulated hosts', () => {
 
     const one = await cloud.api.get(`/v1/vms/${vms[0].id}`);
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ id: vms[0].id, state: 'running', flavor: { name: 'm1.small' }, image: { name: 'tiny-pv' } });
+    expect(one.body).toMatchObject({
+      id: vms[0].id,
+      state: 'running',
+      flavor: { name: 'm1.small' },
+      image: { name: 'tiny-pv' },
+    });
 
     const deletes = await Promise.all(vms.map((v) => cloud.api.delete(`/v1/vms/${v.id}`)));
     expect(deletes.map((d) => d.status)).toEqual(Array(20).fill(202));
-    const done = await waitForOperations(cloud, deletes.map((d) => d.body.id));
+    const done = await waitForOperations(
+      cloud,
+      deletes.map((d) => d.body.id),
+    );
     expect(done.map((o) => o.status)).toEqual(Array(20).fill('succeeded'));
 
-    for (const u of (await usageByHost(cloud)).values()) expect(u).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0, instances: 0 });
+    for (const u of (await usageByHost(cloud)).values())
+      expect(u).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0, instances: 0 });
     expect(await allVms(cloud)).toHaveLength(0);
     expect((await allVms(cloud, '&state=deleted')).length).toBe(20);
     expect(await cloud.db.allocation.count()).toBe(0);

@@ -23,7 +23,10 @@ describe('reconciliation', () => {
     const vm = await runningVm('owned');
     const agent = await cloud.agentClient(vm.hostName);
     const orphan = randomUUID();
-    await agent.createDomain({ spec: testDomainSpec({ vmId: orphan, name: 'stray', disks: [], vifs: [] }), startPaused: false });
+    await agent.createDomain({
+      spec: testDomainSpec({ vmId: orphan, name: 'stray', disks: [], vifs: [] }),
+      startPaused: false,
+    });
     await waitFor('the stray domain to be destroyed', async () =>
       (await agent.listDomains({})).domains.some((d) => d.vmId === orphan) ? undefined : true,
     );
@@ -58,10 +61,16 @@ describe('reconciliation', () => {
   it('marks a VM held in a transitional state with no operation behind it as stuck', async () => {
     const vm = await runningVm('stuck');
     // as a scheduler that died between two writes, with its operation lost, would leave it
-    await cloud.db.vm.update({ where: { id: vm.id }, data: { state: 'rebooting', stateChangedAt: new Date(Date.now() - 60_000) } });
+    await cloud.db.vm.update({
+      where: { id: vm.id },
+      data: { state: 'rebooting', stateChangedAt: new Date(Date.now() - 60_000) },
+    });
     const stuck = await cloud.waitForVmState(vm.id, 'error');
     expect(stuck.error).toMatchObject({ code: 'stuck' });
-    const events = await cloud.db.event.findMany({ where: { resourceId: vm.id, type: 'vm.state' }, orderBy: { id: 'asc' } });
+    const events = await cloud.db.event.findMany({
+      where: { resourceId: vm.id, type: 'vm.state' },
+      orderBy: { id: 'asc' },
+    });
     expect(events.at(-1)?.data).toMatchObject({ state: 'error', reason: 'stuck' });
     // the domain itself is left running: an operator (or a delete) decides what becomes of it
     const agent = await cloud.agentClient(vm.hostName);

@@ -28,7 +28,11 @@ describe('Redis loses every job', () => {
   it('recovers when Redis is flushed under a running scheduler', async () => {
     const res = await cloud.api.post('/v1/vms', { name: 'live-flush', flavor: 'm1.tiny', image: 'tiny-pv', count: 10 });
     await cloud.flushQueues();
-    const ops = await waitForOperations(cloud, res.body.operations.map((o: any) => o.id), 60_000);
+    const ops = await waitForOperations(
+      cloud,
+      res.body.operations.map((o: any) => o.id),
+      60_000,
+    );
     expect(ops.map((o) => o.status)).toEqual(Array(10).fill('succeeded'));
     // and periodic work came back: a new VM still gets placed
     const after = await cloud.api.post('/v1/vms', { name: 'after-flush', flavor: 'm1.tiny', image: 'tiny-pv' });

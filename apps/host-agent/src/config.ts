@@ -7,24 +7,45 @@ const list = (def: string[]) =>
   z
     .string()
     .default(def.join(','))
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
 
 export const agentEnv = z.object({
   AGENT_DRIVER: z.enum(['sim', 'xl']).default('sim'),
   AGENT_LISTEN_HOST: z.string().default('127.0.0.1'),
   AGENT_PORT: intVar(0, 0, 65535),
   // host:port the control plane dials (single host); needed when the port is forwarded
-  AGENT_ADVERTISE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+  AGENT_ADVERTISE_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)
+    .optional(),
   // host:port its pool peers dial (probes, migration streams), when they reach it by another
   // path than the control plane (a pool network); single host only. Default: the advertised address
-  AGENT_PEER_ADVERTISE_ADDRESS: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+  AGENT_PEER_ADVERTISE_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)
+    .optional(),
   // fleet mode: the host part every simulated host advertises (each has its own port)
-  AGENT_ADVERTISE_HOST: z.string().regex(/^[A-Za-z0-9.-]+$/).optional(),
+  AGENT_ADVERTISE_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/)
+    .optional(),
   AGENT_STATE_DIR: z.string().default('/var/lib/xenplane-agent'),
   AGENT_CONTROL_PLANE_URL: z.string().url().optional(),
   AGENT_ENROLLMENT_TOKEN: z.string().optional(),
   AGENT_ENROLLMENT_TOKENS: z.string().optional(),
-  AGENT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,50}$/).default(hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50) || 'host'),
+  AGENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,50}$/)
+    .default(
+      hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 50) || 'host',
+    ),
   AGENT_FLEET_SIZE: intVar(1, 1, 5000),
   // serve the test-only SimControl service (sim driver only)
   AGENT_TEST_CONTROLS: boolVar(false),

@@ -13,6 +13,7 @@ export function productionNodeFlags(dockerfile = resolve(__dirname, '../Dockerfi
   if (!cmd) throw new Error(`no exec-form CMD in ${dockerfile}`);
   const argv = JSON.parse(cmd[1]!) as string[];
   const script = argv.indexOf(AGENT_SCRIPT);
-  if (argv[0] !== 'node' || script < 0) throw new Error(`the CMD of ${dockerfile} does not run ${AGENT_SCRIPT} with node: ${cmd[1]}`);
+  if (argv[0] !== 'node' || script < 0)
+    throw new Error(`the CMD of ${dockerfile} does not run ${AGENT_SCRIPT} with node: ${cmd[1]}`);
   return argv.slice(1, script);
 }

@@ -8,7 +8,9 @@ describe('scheduler roles', () => {
   });
 
   it('takes a subset, with spaces and repeats forgiven', () => {
-    expect(loadSchedulerConfig({ ...base, SCHEDULER_ROLES: ' monitor , monitor' }).SCHEDULER_ROLES).toEqual(['monitor']);
+    expect(loadSchedulerConfig({ ...base, SCHEDULER_ROLES: ' monitor , monitor' }).SCHEDULER_ROLES).toEqual([
+      'monitor',
+    ]);
     expect(loadSchedulerConfig({ ...base, SCHEDULER_ROLES: 'operations' }).SCHEDULER_ROLES).toEqual(['operations']);
   });
 

@@ -11,7 +11,14 @@ export const schedulerEnv = controlPlaneEnv.extend({
   SCHEDULER_ROLES: z
     .string()
     .default(SCHEDULER_ROLES.join(','))
-    .transform((v) => [...new Set(v.split(',').map((r) => r.trim()).filter(Boolean))])
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.enum(SCHEDULER_ROLES)).min(1)),
   // operations worked on at once by this process. Most of an operation's time is waiting (for an
   // agent, a boot, a claim's batch), so this is high: lower, a process sits idle between claim

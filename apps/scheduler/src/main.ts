@@ -10,9 +10,14 @@ async function main(): Promise<void> {
   initLogging('scheduler', config.LOG_LEVEL);
   // the scheduler may start before the API: the schema must be there either way
   await migrateDatabase(config.DATABASE_URL);
-  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
-  getLogger('main').info({ roles: config.SCHEDULER_ROLES, concurrency: config.SCHEDULER_CONCURRENCY }, 'scheduler started');
+  getLogger('main').info(
+    { roles: config.SCHEDULER_ROLES, concurrency: config.SCHEDULER_CONCURRENCY },
+    'scheduler started',
+  );
 }
 
 main().catch((err: unknown) => {

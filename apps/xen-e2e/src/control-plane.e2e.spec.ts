@@ -16,8 +16,6 @@ import { status as Status } from '@grpc/grpc-js';
 import { Cloud, freePort, waitFor } from '@xenplane/testing';
 import { DIST, labDescribe, ROOT } from './lab-requirements';
 
-
-
 // Software-emulated Xen is slow: an xl call takes 0.1-0.5 s, `xl create` ~10 s. The fast test
 // timings would call the host dead; these keep the cloud patient with it.
 const LAB_LIVENESS = { heartbeatIntervalMs: 2_000, suspectAfterMs: 45_000, deadAfterMs: 180_000 };
@@ -54,7 +52,8 @@ interface Host {
 }
 
 const t0 = Date.now();
-const stamp = (what: string) => process.stdout.write(`[control-plane e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}\n`);
+const stamp = (what: string) =>
+  process.stdout.write(`[control-plane e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${what}\n`);
 
 labDescribe('the control plane drives a real Xen through the agent (xen-lab)', 'apps/host-agent/src/main.js', () => {
   let cloud: Cloud | undefined;
@@ -71,7 +70,9 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     return (await res.json()) as XlResult;
   };
   const dom0File = async (path: string): Promise<string | undefined> => {
-    const res = await fetch(`http://127.0.0.1:${debugPort}/file?p=${encodeURIComponent(path)}`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://127.0.0.1:${debugPort}/file?p=${encodeURIComponent(path)}`, {
+      signal: AbortSignal.timeout(30_000),
+    });
     return ((await res.json()) as { text?: string }).text;
   };
   /** `xl list` rows: name -> domId */
@@ -88,7 +89,12 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
   const getHost = async () => ((await cloud!.api.get('/v1/hosts')).body as Host[]).find((h) => h.name === 'xen-lab');
 
   beforeAll(async () => {
-    cloud = await Cloud.start({ hosts: 0, env: LAB_TIMINGS, liveness: LAB_LIVENESS, echo: process.env['XEN_LAB_ECHO'] ? process.stdout : undefined });
+    cloud = await Cloud.start({
+      hosts: 0,
+      env: LAB_TIMINGS,
+      liveness: LAB_LIVENESS,
+      echo: process.env['XEN_LAB_ECHO'] ? process.stdout : undefined,
+    });
     stamp(`cloud up at ${cloud.apiUrl}`);
     const pools = (await cloud.api.get('/v1/pools')).body as { id: string; name: string }[];
     const pool = pools.find((p) => p.name === 'default')!;
@@ -127,17 +133,25 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     });
     await ready;
     stamp(`dom0 up (serial log ${serialLog})`);
-    host = await waitFor('the xen-lab host to be up', async () => {
-      const h = await getHost();
-      return h?.state === 'up' ? h : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 500 });
+    host = await waitFor(
+      'the xen-lab host to be up',
+      async () => {
+        const h = await getHost();
+        return h?.state === 'up' ? h : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
     stamp(`host ${host.id} up at ${host.address}`);
     // the agent in dom0 runs as production starts it: the node flags of apps/host-agent/Dockerfile
     // (read by the agent's built node-flags module, which the lab uses too; another app's source
     // cannot be imported here)
-    const { productionNodeFlags } = (await import(join(DIST, 'apps/host-agent/src/node-flags.js'))) as { productionNodeFlags: () => string[] };
+    const { productionNodeFlags } = (await import(join(DIST, 'apps/host-agent/src/node-flags.js'))) as {
+      productionNodeFlags: () => string[];
+    };
     expect(productionNodeFlags()).toContain('--lite-mode');
-    const starting = readFileSync(serialLog, 'utf8').split('\n').find((l) => l.includes('"msg":"agent starting"'));
+    const starting = readFileSync(serialLog, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"msg":"agent starting"'));
     expect(starting).toBeDefined();
     expect(JSON.parse(starting!.slice(starting!.indexOf('{'))).nodeFlags).toEqual(productionNodeFlags());
   }, 420_000);
@@ -178,7 +192,9 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     expect(host.hvm).toBe(true);
     expect(host.hap).toBe(true);
     expect(host.usage).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0, instances: 0 });
-    stamp(`inventory: ${JSON.stringify({ total: host.total, reserved: host.reserved, freeMemoryMb: host.freeMemoryMb })}`);
+    stamp(
+      `inventory: ${JSON.stringify({ total: host.total, reserved: host.reserved, freeMemoryMb: host.freeMemoryMb })}`,
+    );
   });
 
   const lifecycle = (image: 'tiny-pv' | 'tiny-pvh') => async () => {
@@ -188,42 +204,68 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     const created = await cloud!.api.post('/v1/vms', { name: `real-${image}`, flavor: 'xp.micro', image });
     expect(created.status).toBe(202);
     const id = created.body.vms[0].id as string;
-    const vm = await waitFor(`${image} vm running`, async () => {
-      const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
-      return v.state === 'running' || v.state === 'error' ? v : undefined;
-    }, { timeoutMs: 150_000, intervalMs: 500 }).catch(async (err) => {
+    const vm = await waitFor(
+      `${image} vm running`,
+      async () => {
+        const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
+        return v.state === 'running' || v.state === 'error' ? v : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 500 },
+    ).catch(async (err) => {
       throw new Error(`${err.message}\nvm: ${JSON.stringify((await cloud!.api.get(`/v1/vms/${id}`)).body)}`);
     });
     if (vm.state === 'error') throw new Error(`${image} vm failed: ${JSON.stringify(vm.error)}`);
-    stamp(`${image} ${id} running as domId ${vm.domId} on ${vm.hostId} after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    stamp(
+      `${image} ${id} running as domId ${vm.domId} on ${vm.hostId} after ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     expect(vm.hostId).toBe(host.id);
     expect(vm.powerState).toBe('running');
     const rows = await xlList();
     expect(rows.get(`xp-${id}`)).toBe(vm.domId);
     expect(typeof vm.domId).toBe('number');
-    const busy = await waitFor('usage to count the vm', async () => {
-      const h = await getHost();
-      return h && h.usage.instances === before.instances + 1 ? h : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
-    expect(busy.usage).toMatchObject({ vcpus: before.vcpus + 1, memoryMb: before.memoryMb + 128, instances: before.instances + 1 });
+    const busy = await waitFor(
+      'usage to count the vm',
+      async () => {
+        const h = await getHost();
+        return h && h.usage.instances === before.instances + 1 ? h : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(busy.usage).toMatchObject({
+      vcpus: before.vcpus + 1,
+      memoryMb: before.memoryMb + 128,
+      instances: before.instances + 1,
+    });
     // the guest really booted: its console (xenconsoled's log in dom0) has its hello line
-    const console = await waitFor('the guest console hello', async () => {
-      const text = await dom0File(`/var/log/xen/guest-xp-${id}.log`);
-      return text && /TINY-GUEST-UP/.test(text) ? text : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 1000 }).catch(() => undefined);
+    const console = await waitFor(
+      'the guest console hello',
+      async () => {
+        const text = await dom0File(`/var/log/xen/guest-xp-${id}.log`);
+        return text && /TINY-GUEST-UP/.test(text) ? text : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    ).catch(() => undefined);
     stamp(`${image} guest console: ${console ? /TINY-GUEST-UP.*/.exec(console)![0] : 'no hello line (yet)'}`);
 
     const del = await cloud!.api.delete(`/v1/vms/${id}`);
     expect(del.status).toBe(202);
-    await waitFor(`${image} vm deleted`, async () => {
-      const r = await cloud!.api.get(`/v1/vms/${id}`);
-      return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor(
+      `${image} vm deleted`,
+      async () => {
+        const r = await cloud!.api.get(`/v1/vms/${id}`);
+        return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     expect((await xlList()).has(`xp-${id}`)).toBe(false);
-    const idle = await waitFor('usage back to zero', async () => {
-      const h = await getHost();
-      return h && h.usage.instances === before.instances ? h : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    const idle = await waitFor(
+      'usage back to zero',
+      async () => {
+        const h = await getHost();
+        return h && h.usage.instances === before.instances ? h : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     expect(idle.usage).toEqual(before);
     stamp(`${image} deleted; whole lifecycle ${((Date.now() - started) / 1000).toFixed(1)}s`);
   };
@@ -234,7 +276,7 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
   // paging, which Debian's Xen 4.17 is built without (CONFIG_SHADOW_PAGING unset): a PV guest
   // fails with "Failed to enable logdirty: 95" (checked in the power test below). A PVH guest's
   // dirty memory is tracked by HAP (the lab's npt).
-  it('live-migrates a running PVH guest to its own host through the agents\' channel', async () => {
+  it("live-migrates a running PVH guest to its own host through the agents' channel", async () => {
     const started = Date.now();
     // a 96 MB guest: under emulation the agent's relay and TLS carry 0.4-0.6 MB/s (163-175 s on
     // one day, past 240 s on a slower one), so every MB of guest memory is about two seconds of
@@ -244,19 +286,29 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     const created = await cloud!.api.post('/v1/vms', { name: 'real-migrate', flavor: 'xp.mig96', image: 'tiny-pvh' });
     expect(created.status).toBe(202);
     const id = created.body.vms[0].id as string;
-    const vm = await waitFor('vm running', async () => {
-      const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
-      return v.state === 'running' || v.state === 'error' ? v : undefined;
-    }, { timeoutMs: 150_000, intervalMs: 500 });
+    const vm = await waitFor(
+      'vm running',
+      async () => {
+        const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
+        return v.state === 'running' || v.state === 'error' ? v : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 500 },
+    );
     if (vm.state === 'error') throw new Error(`vm failed: ${JSON.stringify(vm.error)}`);
     // a guest still booting cannot answer xl's suspend request: wait for its hello line
     const consoleOf = async () =>
-      ((await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '') + ((await dom0File(`/var/log/xen/guest-xp-${id}--incoming.log`)) ?? '');
-    await waitFor('the guest up', async () => (/TINY-GUEST-UP/.test(await consoleOf()) ? true : undefined), { timeoutMs: 90_000, intervalMs: 1000 });
+      ((await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '') +
+      ((await dom0File(`/var/log/xen/guest-xp-${id}--incoming.log`)) ?? '');
+    await waitFor('the guest up', async () => (/TINY-GUEST-UP/.test(await consoleOf()) ? true : undefined), {
+      timeoutMs: 90_000,
+      intervalMs: 1000,
+    });
     const mine = async () => {
       const r = await xl('list', '-l');
       expect(r.code).toBe(0);
-      return (JSON.parse(r.stdout) as { domid: number; config: { c_info: { uuid: string; name: string } } }[]).filter((d) => d.config.c_info.uuid === id);
+      return (JSON.parse(r.stdout) as { domid: number; config: { c_info: { uuid: string; name: string } } }[]).filter(
+        (d) => d.config.c_info.uuid === id,
+      );
     };
     const before = await mine();
     expect(before.map((d) => d.domid)).toEqual([vm.domId]);
@@ -266,7 +318,10 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     const agent = await cloud!.agentClient('xen-lab');
     const t0 = Date.now();
     const ticket = await cloud!.migrationTicket({ vmId: id, sourceHostId: host.id, targetHostId: host.id });
-    const res = await agent.migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0, ticket }, { deadlineMs: 420_000 });
+    const res = await agent.migrateDomain(
+      { vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0, ticket },
+      { deadlineMs: 420_000 },
+    );
     stamp(`migrate: done in ${((Date.now() - t0) / 1000).toFixed(1)}s: ${JSON.stringify(res)}`);
     const after = await mine();
     expect(after).toHaveLength(1);
@@ -283,15 +338,21 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     const op = await cloud!.waitForOperation(stop.body.id, 180_000);
     expect(op.status).toBe('succeeded');
     const text = await consoleOf();
-    stamp(`migrate: stopped; console ${/TINY-GUEST-POWEROFF/.test(text) ? 'shows the graceful poweroff' : 'has NO poweroff line'}`);
+    stamp(
+      `migrate: stopped; console ${/TINY-GUEST-POWEROFF/.test(text) ? 'shows the graceful poweroff' : 'has NO poweroff line'}`,
+    );
     expect(text).toMatch(/TINY-GUEST-POWEROFF/);
     expect(await mine()).toEqual([]);
 
     expect((await cloud!.api.delete(`/v1/vms/${id}`)).status).toBe(202);
-    await waitFor('migrated vm deleted', async () => {
-      const r = await cloud!.api.get(`/v1/vms/${id}`);
-      return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor(
+      'migrated vm deleted',
+      async () => {
+        const r = await cloud!.api.get(`/v1/vms/${id}`);
+        return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     stamp(`migrate: whole test ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }, 720_000);
 
@@ -301,10 +362,14 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     expect(created.status).toBe(202);
     const id = created.body.vms[0].id as string;
     const inState = (state: string, timeoutMs = 150_000) =>
-      waitFor(`vm ${state}`, async () => {
-        const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
-        return v.state === state || v.state === 'error' ? v : undefined;
-      }, { timeoutMs, intervalMs: 500 }).then((v) => {
+      waitFor(
+        `vm ${state}`,
+        async () => {
+          const v = (await cloud!.api.get(`/v1/vms/${id}`)).body;
+          return v.state === state || v.state === 'error' ? v : undefined;
+        },
+        { timeoutMs, intervalMs: 500 },
+      ).then((v) => {
         if (v.state === 'error') throw new Error(`vm failed on the way to ${state}: ${JSON.stringify(v.error)}`);
         return v;
       });
@@ -321,10 +386,14 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     // a guest still booting has no shutdown watch yet: a clean stop needs it up first
     // (xenconsoled appends every boot of the domain to one log: count the hello lines)
     const booted = (times: number) =>
-      waitFor(`the guest's boot #${times} on its console`, async () => {
-        const text = (await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '';
-        return (text.match(/TINY-GUEST-UP/g) ?? []).length >= times ? true : undefined;
-      }, { timeoutMs: 90_000, intervalMs: 1000 });
+      waitFor(
+        `the guest's boot #${times} on its console`,
+        async () => {
+          const text = (await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '';
+          return (text.match(/TINY-GUEST-UP/g) ?? []).length >= times ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 1000 },
+      );
     await booted(1);
 
     // a PV guest cannot live-migrate on this Xen (see the migration test): the agent says why,
@@ -332,8 +401,21 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     // below proves it still answers Xen)
     const agent = await cloud!.agentClient('xen-lab');
     const refused = await agent
-      .migrateDomain({ vmId: id, targetHostId: host.id, targetAddress: AGENT_IN_DOM0, live: true, epoch: 0, ticket: await cloud!.migrationTicket({ vmId: id, sourceHostId: host.id, targetHostId: host.id }) }, { deadlineMs: 180_000 })
-      .then(() => undefined, (e: { code: number; details: string }) => e);
+      .migrateDomain(
+        {
+          vmId: id,
+          targetHostId: host.id,
+          targetAddress: AGENT_IN_DOM0,
+          live: true,
+          epoch: 0,
+          ticket: await cloud!.migrationTicket({ vmId: id, sourceHostId: host.id, targetHostId: host.id }),
+        },
+        { deadlineMs: 180_000 },
+      )
+      .then(
+        () => undefined,
+        (e: { code: number; details: string }) => e,
+      );
     stamp(`power: PV migration refused: ${refused?.details.slice(0, 300)}`);
     expect(refused?.code).toBe(Status.FAILED_PRECONDITION);
     expect(refused?.details).toMatch(/logdirty/);
@@ -347,8 +429,11 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     expect((await xlList()).has(`xp-${id}`)).toBe(false);
     // graceful: the guest ran its /sbin/poweroff (xenconsoled keeps the log after the domain)
     const consoleAfterStop = (await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '';
-    stamp(`power: stopped (${((Date.now() - started) / 1000).toFixed(1)}s), ${/TINY-GUEST-POWEROFF/.test(consoleAfterStop) ? 'gracefully' : 'NOT gracefully (forced?)'}`);
-    if (!/TINY-GUEST-POWEROFF/.test(consoleAfterStop)) throw new Error(`no graceful poweroff; console ends:\n${consoleAfterStop.split('\n').slice(-15).join('\n')}`);
+    stamp(
+      `power: stopped (${((Date.now() - started) / 1000).toFixed(1)}s), ${/TINY-GUEST-POWEROFF/.test(consoleAfterStop) ? 'gracefully' : 'NOT gracefully (forced?)'}`,
+    );
+    if (!/TINY-GUEST-POWEROFF/.test(consoleAfterStop))
+      throw new Error(`no graceful poweroff; console ends:\n${consoleAfterStop.split('\n').slice(-15).join('\n')}`);
 
     await act('start');
     const again = await inState('running');
@@ -359,16 +444,22 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     await booted(2);
     const op = await act('reboot');
     const rebooted = await inState('running');
-    stamp(`power: reboot operation ${op.status}; now domId ${rebooted.domId} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    stamp(
+      `power: reboot operation ${op.status}; now domId ${rebooted.domId} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    );
     expect(rebooted.domId).not.toBe(again.domId);
     expect((await dom0File(`/var/log/xen/guest-xp-${id}.log`)) ?? '').toMatch(/TINY-GUEST-REBOOT/);
     expect((await xlList()).get(`xp-${id}`)).toBe(rebooted.domId);
 
     expect((await cloud!.api.delete(`/v1/vms/${id}`)).status).toBe(202);
-    await waitFor('power vm deleted', async () => {
-      const r = await cloud!.api.get(`/v1/vms/${id}`);
-      return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor(
+      'power vm deleted',
+      async () => {
+        const r = await cloud!.api.get(`/v1/vms/${id}`);
+        return r.status === 404 || r.body.state === 'deleted' ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     expect((await xlList()).has(`xp-${id}`)).toBe(false);
     stamp(`power: deleted; whole test ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }, 420_000);

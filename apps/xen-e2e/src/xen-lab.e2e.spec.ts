@@ -28,8 +28,8 @@ interface InfoParser {
     hwCaps: string[];
   };
 }
-const loadParser = () => createRequire(__filename)(join(DIST, 'apps/host-agent/src/drivers/xl/parse-info.js')) as InfoParser;
-
+const loadParser = () =>
+  createRequire(__filename)(join(DIST, 'apps/host-agent/src/drivers/xl/parse-info.js')) as InfoParser;
 
 interface DryRun {
   total: number;
@@ -43,29 +43,43 @@ interface DryRun {
   results: { name: string; pass: boolean; rc: number; stderr: string; semanticMismatches: string[] }[];
 }
 
-
 labDescribe('a real Xen 4.17 in QEMU (xen-lab)', 'apps/host-agent/src/drivers/xl/xl-config.js', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'xen-lab-e2e-'));
   const runName = `e2e-${process.pid}`;
   let dry: DryRun | undefined;
   let output = '';
 
-  beforeAll(async () => {
-    // a child process: the lab scripts are ES modules, and this keeps QEMU out of jest's process
-    const child = spawn(process.execPath, [join(ROOT, 'xen-lab/dry-run-configs.mjs'), '--out', join(tmp, 'dry.json'), '--name', runName, '--timeout', String(LAB_TIMEOUT_S)], {
-      cwd: ROOT,
-      env: { ...process.env, XENPLANE_DIST_DIR: DIST },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    // the script kills its own QEMU on every way out, including SIGTERM
-    const guard = setTimeout(() => child.kill('SIGTERM'), (LAB_TIMEOUT_S + 30) * 1000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(guard);
-    if (existsSync(join(tmp, 'dry.json'))) dry = JSON.parse(readFileSync(join(tmp, 'dry.json'), 'utf8')) as DryRun;
-    process.stdout.write(`xen-lab dry run exited ${code}: ${output.trim().split('\n').at(-1)}\n`);
-  }, (LAB_TIMEOUT_S + 60) * 1000);
+  beforeAll(
+    async () => {
+      // a child process: the lab scripts are ES modules, and this keeps QEMU out of jest's process
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'xen-lab/dry-run-configs.mjs'),
+          '--out',
+          join(tmp, 'dry.json'),
+          '--name',
+          runName,
+          '--timeout',
+          String(LAB_TIMEOUT_S),
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, XENPLANE_DIST_DIR: DIST },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      // the script kills its own QEMU on every way out, including SIGTERM
+      const guard = setTimeout(() => child.kill('SIGTERM'), (LAB_TIMEOUT_S + 30) * 1000);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      clearTimeout(guard);
+      if (existsSync(join(tmp, 'dry.json'))) dry = JSON.parse(readFileSync(join(tmp, 'dry.json'), 'utf8')) as DryRun;
+      process.stdout.write(`xen-lab dry run exited ${code}: ${output.trim().split('\n').at(-1)}\n`);
+    },
+    (LAB_TIMEOUT_S + 60) * 1000,
+  );
 
   afterAll(() => {
     rmSync(tmp, { recursive: true, force: true });
@@ -76,7 +90,9 @@ labDescribe('a real Xen 4.17 in QEMU (xen-lab)', 'apps/host-agent/src/drivers/xl
     } catch {
       left = ''; // pgrep exits 1 when nothing matches
     }
-    const ours = left.split('\n').filter((l) => l.includes(`/runs/${runName}/`) || (dry && l.startsWith(`${dry.qemuPid} `)));
+    const ours = left
+      .split('\n')
+      .filter((l) => l.includes(`/runs/${runName}/`) || (dry && l.startsWith(`${dry.qemuPid} `)));
     expect(ours).toEqual([]);
   });
 
@@ -87,12 +103,16 @@ labDescribe('a real Xen 4.17 in QEMU (xen-lab)', 'apps/host-agent/src/drivers/xl
   });
 
   it('every rendered config passes xl -N create', () => {
-    const failures = dry!.results.filter((r) => !r.pass).map((r) => `${r.name}: rc=${r.rc} ${r.stderr.trim().split('\n').at(-1)}`);
+    const failures = dry!.results
+      .filter((r) => !r.pass)
+      .map((r) => `${r.name}: rc=${r.rc} ${r.stderr.trim().split('\n').at(-1)}`);
     expect(failures).toEqual([]);
   });
 
   it('xl understood each config as the spec meant it', () => {
-    const mismatches = dry!.results.filter((r) => r.semanticMismatches.length).map((r) => `${r.name}: ${r.semanticMismatches.join('; ')}`);
+    const mismatches = dry!.results
+      .filter((r) => r.semanticMismatches.length)
+      .map((r) => `${r.name}: ${r.semanticMismatches.join('; ')}`);
     expect(mismatches).toEqual([]);
   });
 

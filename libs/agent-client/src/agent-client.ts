@@ -1,6 +1,12 @@
 import { type CallOptions, type ClientDuplexStream, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { CORRELATION_HEADER, currentCorrelationId } from '@xenplane/observability';
-import { type DomainEvent, HostAgentClient, type HostAgentService, type MigrationChunk, type WatchEventsRequest } from '@xenplane/proto';
+import {
+  type DomainEvent,
+  HostAgentClient,
+  type HostAgentService,
+  type MigrationChunk,
+  type WatchEventsRequest,
+} from '@xenplane/proto';
 import { channelCredentialsFor, channelOptionsFor, type TlsIdentity } from './credentials';
 
 type Service = typeof HostAgentService;
@@ -46,9 +52,19 @@ export type AgentClient = { [K in UnaryName]: (request: RequestOf<K>, opts?: Cal
   close(): void;
 };
 
-type RawUnary = (req: unknown, md: Metadata, options: Partial<CallOptions>, cb: (err: ServiceError | null, res: unknown) => void) => { cancel(): void };
+type RawUnary = (
+  req: unknown,
+  md: Metadata,
+  options: Partial<CallOptions>,
+  cb: (err: ServiceError | null, res: unknown) => void,
+) => { cancel(): void };
 
-export function createAgentClient(address: string, hostId: string, identity: TlsIdentity, defaultDeadlineMs: number): AgentClient {
+export function createAgentClient(
+  address: string,
+  hostId: string,
+  identity: TlsIdentity,
+  defaultDeadlineMs: number,
+): AgentClient {
   const raw = new HostAgentClient(address, channelCredentialsFor(identity), {
     ...channelOptionsFor(hostId),
     'grpc.keepalive_time_ms': 30_000,

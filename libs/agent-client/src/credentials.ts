@@ -25,14 +25,19 @@ const shared = new WeakMap<TlsIdentity, ChannelCredentials>();
 export function channelCredentialsFor(identity: TlsIdentity): ChannelCredentials {
   let creds = shared.get(identity);
   if (!creds) {
-    creds = grpcCredentials.createSsl(Buffer.from(identity.caCertPem), Buffer.from(identity.keyPem), Buffer.from(identity.certPem), {
-      checkServerIdentity: (hostname: string, cert: PeerCertificate) => {
-        const expected = hostname.startsWith(NAME_PREFIX) ? hostname.slice(NAME_PREFIX.length) : undefined;
-        const id = identityFromSubjectAltName(cert.subjectaltname);
-        if (expected && id?.kind === 'host' && id.hostId === expected) return undefined;
-        return new Error(`the agent's certificate is not host ${expected ?? '(unknown)'}'s`);
+    creds = grpcCredentials.createSsl(
+      Buffer.from(identity.caCertPem),
+      Buffer.from(identity.keyPem),
+      Buffer.from(identity.certPem),
+      {
+        checkServerIdentity: (hostname: string, cert: PeerCertificate) => {
+          const expected = hostname.startsWith(NAME_PREFIX) ? hostname.slice(NAME_PREFIX.length) : undefined;
+          const id = identityFromSubjectAltName(cert.subjectaltname);
+          if (expected && id?.kind === 'host' && id.hostId === expected) return undefined;
+          return new Error(`the agent's certificate is not host ${expected ?? '(unknown)'}'s`);
+        },
       },
-    });
+    );
     shared.set(identity, creds);
   }
   return creds;
@@ -40,5 +45,8 @@ export function channelCredentialsFor(identity: TlsIdentity): ChannelCredentials
 
 /** The channel options that bind a channel to the host it must reach (see channelCredentialsFor). */
 export function channelOptionsFor(hostId: string): ChannelOptions {
-  return { 'grpc.ssl_target_name_override': `${NAME_PREFIX}${hostId}`, 'grpc.default_authority': `${NAME_PREFIX}${hostId}` };
+  return {
+    'grpc.ssl_target_name_override': `${NAME_PREFIX}${hostId}`,
+    'grpc.default_authority': `${NAME_PREFIX}${hostId}`,
+  };
 }

@@ -21,8 +21,15 @@ export function simControl(address: string, hostId: string, identity: TlsIdentit
   const raw = new SimControlClient(address, channelCredentialsFor(identity), channelOptionsFor(hostId));
   const call = <Res>(name: 'injectFault' | 'clearFaults' | 'getHistory', req: unknown) =>
     new Promise<Res>((resolve, reject) => {
-      const method = raw[name] as unknown as (r: unknown, md: Metadata, o: object, cb: (e: Error | null, res: Res) => void) => void;
-      method.call(raw, req, new Metadata(), { deadline: new Date(Date.now() + 10_000) }, (err, res) => (err ? reject(err) : resolve(res)));
+      const method = raw[name] as unknown as (
+        r: unknown,
+        md: Metadata,
+        o: object,
+        cb: (e: Error | null, res: Res) => void,
+      ) => void;
+      method.call(raw, req, new Metadata(), { deadline: new Date(Date.now() + 10_000) }, (err, res) =>
+        err ? reject(err) : resolve(res),
+      );
     });
   return {
     injectFault: (req) => call('injectFault', { vmId: '', count: 0, delayMs: 0, durationMs: 0, ...req }),

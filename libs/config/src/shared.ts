@@ -6,7 +6,10 @@ export const controlPlaneEnv = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/xenplane'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   // BullMQ key prefix: lets several clouds (or test runs) share one Redis
-  XENPLANE_QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/).default('xenplane'),
+  XENPLANE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]+$/)
+    .default('xenplane'),
   // where the control plane's CA lives (created on first start)
   XENPLANE_PKI_DIR: z.string().default('.xenplane/pki'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

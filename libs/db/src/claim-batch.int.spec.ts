@@ -17,46 +17,92 @@ describe('batched claims (real Postgres)', () => {
 
   const host = (memoryMb: number, state: 'up' | 'down' = 'up') => createTestHost(t.db, poolId, memoryMb, state);
   const vm = (state: 'scheduling' | 'deleting' = 'scheduling') =>
-    t.db.vm.create({ data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state } });
-  const req = (vmId: string, hostId: string): ClaimRequest => ({ vmId, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 });
+    t.db.vm.create({
+      data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state },
+    });
+  const req = (vmId: string, hostId: string): ClaimRequest => ({
+    vmId,
+    hostId,
+    vcpus: 1,
+    memoryMb: 1024,
+    diskGb: 1,
+    epoch: 1,
+  });
   const usage = async (hostId: string) => {
     const h = await t.db.host.findUniqueOrThrow({ where: { id: hostId } });
     const allocations = await t.db.allocation.findMany({ where: { hostId } });
-    return { used: h.usedMemoryMb, instances: h.usedInstances, allocated: allocations.reduce((s, a) => s + a.memoryMb, 0), placed: await t.db.vm.count({ where: { hostId } }) };
+    return {
+      used: h.usedMemoryMb,
+      instances: h.usedInstances,
+      allocated: allocations.reduce((s, a) => s + a.memoryMb, 0),
+      placed: await t.db.vm.count({ where: { hostId } }),
+    };
   };
 
   it('claims every VM of a batch across hosts, with allocations, events and operation steps', async () => {
     const [h1, h2] = await Promise.all([host(4096), host(4096)]);
     const vms = await Promise.all(Array.from({ length: 4 }, () => vm()));
-    const ops = await Promise.all(vms.map((v) => t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } })));
+    const ops = await Promise.all(
+      vms.map((v) =>
+        t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } }),
+      ),
+    );
     const outcomes = await claimHosts(
       t.db,
-      vms.map((v, i) => ({ ...req(v.id, i % 2 ? h2.id : h1.id), operation: { id: ops[i]!.id, step: 'building', progress: 40 } })),
+      vms.map((v, i) => ({
+        ...req(v.id, i % 2 ? h2.id : h1.id),
+        operation: { id: ops[i]!.id, step: 'building', progress: 40 },
+      })),
     );
     expect(outcomes.map((o) => o.result)).toEqual(['claimed', 'claimed', 'claimed', 'claimed']);
     expect(outcomes[1]).toEqual({ result: 'claimed', host: { id: h2.id, name: h2.name, address: h2.address } });
     expect(await usage(h1.id)).toEqual({ used: 2048, instances: 2, allocated: 2048, placed: 2 });
     expect(await usage(h2.id)).toEqual({ used: 2048, instances: 2, allocated: 2048, placed: 2 });
-    for (const op of ops) expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ step: 'building', progress: 40 });
-    const events = await t.db.event.findMany({ where: { resourceId: { in: vms.map((v) => v.id) } }, orderBy: { id: 'asc' } });
+    for (const op of ops)
+      expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+        step: 'building',
+        progress: 40,
+      });
+    const events = await t.db.event.findMany({
+      where: { resourceId: { in: vms.map((v) => v.id) } },
+      orderBy: { id: 'asc' },
+    });
     expect(events.map((e) => e.resourceId)).toEqual(vms.map((v) => v.id));
-    expect(events.map((e) => (e.data as { state: string }).state)).toEqual(['building', 'building', 'building', 'building']);
+    expect(events.map((e) => (e.data as { state: string }).state)).toEqual([
+      'building',
+      'building',
+      'building',
+      'building',
+    ]);
   });
 
-  it('admits a host\'s claims together or not at all, and leaves the others claimed', async () => {
+  it("admits a host's claims together or not at all, and leaves the others claimed", async () => {
     const [small, big] = await Promise.all([host(2048), host(8192)]);
     const vms = await Promise.all(Array.from({ length: 5 }, () => vm()));
-    const outcomes = await claimHosts(t.db, [req(vms[0]!.id, small.id), req(vms[1]!.id, big.id), req(vms[2]!.id, small.id), req(vms[3]!.id, small.id), req(vms[4]!.id, big.id)]);
+    const outcomes = await claimHosts(t.db, [
+      req(vms[0]!.id, small.id),
+      req(vms[1]!.id, big.id),
+      req(vms[2]!.id, small.id),
+      req(vms[3]!.id, small.id),
+      req(vms[4]!.id, big.id),
+    ]);
     expect(outcomes.map((o) => o.result)).toEqual(['host_full', 'claimed', 'host_full', 'host_full', 'claimed']);
     expect(await usage(small.id)).toEqual({ used: 0, instances: 0, allocated: 0, placed: 0 });
     expect(await usage(big.id)).toEqual({ used: 2048, instances: 2, allocated: 2048, placed: 2 });
-    expect(await t.db.vm.count({ where: { id: { in: [vms[0]!.id, vms[2]!.id, vms[3]!.id] }, state: 'scheduling', hostId: null } })).toBe(3);
+    expect(
+      await t.db.vm.count({
+        where: { id: { in: [vms[0]!.id, vms[2]!.id, vms[3]!.id] }, state: 'scheduling', hostId: null },
+      }),
+    ).toBe(3);
   });
 
   it('refuses a host that is not up', async () => {
     const [down, up] = await Promise.all([host(8192, 'down'), host(8192)]);
     const [a, b] = await Promise.all([vm(), vm()]);
-    expect((await claimHosts(t.db, [req(a.id, down.id), req(b.id, up.id)])).map((o) => o.result)).toEqual(['host_full', 'claimed']);
+    expect((await claimHosts(t.db, [req(a.id, down.id), req(b.id, up.id)])).map((o) => o.result)).toEqual([
+      'host_full',
+      'claimed',
+    ]);
   });
 
   it('does not let one VM that left `scheduling` cost the others their claim, nor leak its own', async () => {

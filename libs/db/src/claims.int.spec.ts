@@ -17,7 +17,18 @@ describe('claims (real Postgres)', () => {
   const host = (memoryMb: number, state: 'up' | 'down' = 'up') => createTestHost(t.db, poolId, memoryMb, state);
   const vm = (state: 'scheduling' | 'deleting' = 'scheduling', serverGroupId?: string) =>
     t.db.vm.create({
-      data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state, serverGroupId: serverGroupId ?? null },
+      data: {
+        projectId,
+        name: 'v',
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        state,
+        serverGroupId: serverGroupId ?? null,
+      },
     });
   const req = (vmId: string, hostId: string) => ({ vmId, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 });
 
@@ -62,7 +73,9 @@ describe('claims (real Postgres)', () => {
     const group = await t.db.serverGroup.create({ data: { projectId, name: 'g', policy: 'anti_affinity' } });
     const members = await Promise.all(Array.from({ length: 6 }, () => vm('scheduling', group.id)));
     const results = await Promise.all(
-      members.map((m) => claimHostInGroup(t.db, { ...req(m.id, h.id), serverGroup: { id: group.id, policy: 'anti_affinity' } })),
+      members.map((m) =>
+        claimHostInGroup(t.db, { ...req(m.id, h.id), serverGroup: { id: group.id, policy: 'anti_affinity' } }),
+      ),
     );
     expect(results.filter((r) => r.result === 'claimed')).toHaveLength(1);
     expect(results.filter((r) => r.result === 'group_conflict')).toHaveLength(5);
@@ -71,18 +84,35 @@ describe('claims (real Postgres)', () => {
   it('moves the placing operation to its next step, and names the host, in the same statement', async () => {
     const h = await host(8192);
     const v = await vm();
-    const op = await t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } });
-    const outcome = await claimHost(t.db, { ...req(v.id, h.id), operation: { id: op.id, step: 'building', progress: 40 } });
+    const op = await t.db.operation.create({
+      data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' },
+    });
+    const outcome = await claimHost(t.db, {
+      ...req(v.id, h.id),
+      operation: { id: op.id, step: 'building', progress: 40 },
+    });
     expect(outcome).toEqual({ result: 'claimed', host: { id: h.id, name: h.name, address: h.address } });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ hostId: h.id, step: 'building', progress: 40 });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      hostId: h.id,
+      step: 'building',
+      progress: 40,
+    });
   });
 
   it('leaves the operation alone when the claim fails', async () => {
     const h = await host(512);
     const v = await vm();
-    const op = await t.db.operation.create({ data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' } });
-    expect(await claimHost(t.db, { ...req(v.id, h.id), operation: { id: op.id, step: 'building', progress: 40 } })).toEqual({ result: 'host_full' });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ hostId: null, step: 'placing', progress: 0 });
+    const op = await t.db.operation.create({
+      data: { kind: 'create', status: 'running', projectId, vmId: v.id, step: 'placing' },
+    });
+    expect(
+      await claimHost(t.db, { ...req(v.id, h.id), operation: { id: op.id, step: 'building', progress: 40 } }),
+    ).toEqual({ result: 'host_full' });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      hostId: null,
+      step: 'placing',
+      progress: 0,
+    });
   });
 
   it('releases what a VM held', async () => {

@@ -49,7 +49,10 @@ export async function claimHost(db: Db | Prisma.TransactionClient, c: ClaimReque
  * The claim for a member of a hard server group: the group's row is locked first, so two
  * members racing for one host are checked one after the other, never side by side.
  */
-export async function claimHostInGroup(db: Db, c: ClaimRequest & { serverGroup: NonNullable<ClaimRequest['serverGroup']> }): Promise<ClaimOutcome> {
+export async function claimHostInGroup(
+  db: Db,
+  c: ClaimRequest & { serverGroup: NonNullable<ClaimRequest['serverGroup']> },
+): Promise<ClaimOutcome> {
   return inServerGroup(db, { ...c, serverGroup: c.serverGroup }, (tx) => claimHost(tx, c));
 }
 
@@ -69,14 +72,20 @@ export async function inServerGroup<T extends { result: string }>(
       WHERE server_group_id = ${c.serverGroup.id}::uuid AND id <> ${c.vmId}::uuid
         AND host_id IS NOT NULL AND state <> 'deleted'`;
     const hosts = members.map((m) => m.host_id);
-    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId)) return { result: 'group_conflict' as const };
-    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId)) return { result: 'group_conflict' as const };
+    if (c.serverGroup.policy === 'anti_affinity' && hosts.includes(c.hostId))
+      return { result: 'group_conflict' as const };
+    if (c.serverGroup.policy === 'affinity' && hosts.length > 0 && !hosts.includes(c.hostId))
+      return { result: 'group_conflict' as const };
     return claim(tx);
   });
 }
 
 /** Frees every claim a VM holds (a delete, or the compensation of a failed create). */
-export async function releaseAllocations(tx: Db | Prisma.TransactionClient, vmId: string, onlyHostId?: string): Promise<number> {
+export async function releaseAllocations(
+  tx: Db | Prisma.TransactionClient,
+  vmId: string,
+  onlyHostId?: string,
+): Promise<number> {
   return tx.$executeRaw`
     WITH freed AS (
       DELETE FROM allocations
@@ -88,7 +97,8 @@ export async function releaseAllocations(tx: Db | Prisma.TransactionClient, vmId
 
 /** Our own SQLSTATE, raised by xenplane_abort(), as the pg adapter reports it through Prisma. */
 function isAbort(err: unknown): boolean {
-  const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause;
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta
+    ?.driverAdapterError?.cause;
   return cause?.originalCode === VM_NOT_SCHEDULABLE;
 }
 
@@ -100,11 +110,21 @@ function isAbort(err: unknown): boolean {
  * never deadlock). If a VM whose host took it is no longer waiting, the whole statement undoes
  * itself (`xenplane_abort`): no VM is ever placed twice, no host keeps usage for nobody.
  */
-export async function claimStatement(db: Db | Prisma.TransactionClient, claims: readonly ClaimRequest[]): Promise<ClaimOutcome[]> {
+export async function claimStatement(
+  db: Db | Prisma.TransactionClient,
+  claims: readonly ClaimRequest[],
+): Promise<ClaimOutcome[]> {
   const batch = JSON.stringify(
     claims.map((c) => ({
-      vm_id: c.vmId, host_id: c.hostId, vcpus: c.vcpus, memory_mb: c.memoryMb, disk_gb: c.diskGb, epoch: c.epoch,
-      op_id: c.operation?.id ?? null, op_step: c.operation?.step ?? null, op_progress: c.operation?.progress ?? 0,
+      vm_id: c.vmId,
+      host_id: c.hostId,
+      vcpus: c.vcpus,
+      memory_mb: c.memoryMb,
+      disk_gb: c.diskGb,
+      epoch: c.epoch,
+      op_id: c.operation?.id ?? null,
+      op_step: c.operation?.step ?? null,
+      op_progress: c.operation?.progress ?? 0,
     })),
   );
   // the ids again as arrays: `= ANY(array)` lets the planner use each table's primary key
@@ -112,7 +132,9 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
   const vmIds = claims.map((c) => c.vmId);
   const hostIds = [...new Set(claims.map((c) => c.hostId))];
   const opIds = claims.flatMap((c) => (c.operation ? [c.operation.id] : []));
-  const rows = await db.$queryRaw<{ vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]>`${prepared('claim_hosts')}
+  const rows = await db.$queryRaw<
+    { vm_id: string; host_id: string; name: string | null; address: string | null; undone: bigint | null }[]
+  >`${prepared('claim_hosts')}
     WITH batch AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${batch}::jsonb) AS (vm_id uuid, host_id uuid, vcpus int, memory_mb int,
         disk_gb int, epoch int, op_id uuid, op_step text, op_progress int)) WITH ORDINALITY
@@ -139,8 +161,12 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
       RETURNING v.id, v.project_id, v.host_id
     ), recorded AS (${eventsRecorded([
       vmStateRows({
-        from: Prisma.sql`moved m JOIN admitted a ON a.vm_id = m.id`, n: Prisma.sql`a.n`,
-        projectId: Prisma.sql`m.project_id`, vmId: Prisma.sql`m.id`, state: literal('building'), hostId: Prisma.sql`m.host_id::text`,
+        from: Prisma.sql`moved m JOIN admitted a ON a.vm_id = m.id`,
+        n: Prisma.sql`a.n`,
+        projectId: Prisma.sql`m.project_id`,
+        vmId: Prisma.sql`m.id`,
+        state: literal('building'),
+        hostId: Prisma.sql`m.host_id::text`,
       }),
     ])}), allocated AS (
       INSERT INTO allocations (id, vm_id, host_id, vcpus, memory_mb, disk_gb, epoch)
@@ -159,6 +185,8 @@ export async function claimStatement(db: Db | Prisma.TransactionClient, claims: 
     FROM batch b LEFT JOIN claimed c ON c.id = b.host_id
     ORDER BY b.n`;
   return rows.map((r): ClaimOutcome =>
-    r.name !== null && r.address !== null ? { result: 'claimed', host: { id: r.host_id, name: r.name, address: r.address } } : { result: 'host_full' },
+    r.name !== null && r.address !== null
+      ? { result: 'claimed', host: { id: r.host_id, name: r.name, address: r.address } }
+      : { result: 'host_full' },
   );
 }

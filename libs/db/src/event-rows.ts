@@ -35,7 +35,9 @@ export function literal(value: string): Sql {
 }
 
 /** `vm.state`: the VM `vmId` entered `state` (extra: payload fields some callers add, as `reason`). */
-export const vmStateRows = (r: Source & SqlOf<VmStatePayload> & { projectId: Sql; vmId: Sql; extra?: Record<string, Sql> }): EventRows => ({
+export const vmStateRows = (
+  r: Source & SqlOf<VmStatePayload> & { projectId: Sql; vmId: Sql; extra?: Record<string, Sql> },
+): EventRows => ({
   from: r.from,
   n: r.n,
   projectId: r.projectId,
@@ -46,7 +48,9 @@ export const vmStateRows = (r: Source & SqlOf<VmStatePayload> & { projectId: Sql
 });
 
 /** `operation.status`: the operation `opId` is now `status`. */
-export const operationStatusRows = (r: Source & SqlOf<OperationStatusPayload> & { projectId: Sql; opId: Sql }): EventRows => ({
+export const operationStatusRows = (
+  r: Source & SqlOf<OperationStatusPayload> & { projectId: Sql; opId: Sql },
+): EventRows => ({
   from: r.from,
   n: r.n,
   projectId: r.projectId,
@@ -57,7 +61,9 @@ export const operationStatusRows = (r: Source & SqlOf<OperationStatusPayload> & 
 });
 
 /** `host.state`: an operator event (no project). */
-export const hostStateRows = (r: Source & SqlOf<HostStatePayload> & { hostId: Sql; extra?: Record<string, Sql> }): EventRows => ({
+export const hostStateRows = (
+  r: Source & SqlOf<HostStatePayload> & { hostId: Sql; extra?: Record<string, Sql> },
+): EventRows => ({
   from: r.from,
   n: r.n,
   projectId: Prisma.sql`NULL::uuid`,
@@ -79,7 +85,10 @@ export const poolEventRows = (r: Source & { poolId: Sql; type: string; data: Rec
 });
 
 const payload = (data: Record<string, Sql>): Sql =>
-  Prisma.sql`jsonb_build_object(${Prisma.join(Object.entries(data).map(([key, value]) => Prisma.sql`${literalKey(key)}, ${value}`), ', ')})`;
+  Prisma.sql`jsonb_build_object(${Prisma.join(
+    Object.entries(data).map(([key, value]) => Prisma.sql`${literalKey(key)}, ${value}`),
+    ', ',
+  )})`;
 
 function literalKey(key: string): Sql {
   if (!/^[a-zA-Z]+$/.test(key)) throw new Error(`not a payload key: ${key}`);
@@ -104,13 +113,20 @@ export function eventsRecorded(kinds: readonly EventRows[], order: 'byKind' | 'b
     const [only] = kinds as [EventRows];
     return Prisma.sql`${INSERT}
       SELECT ${columns(only)}
-      FROM ${only.from}${only.n ? Prisma.sql`
-      ORDER BY ${only.n}` : Prisma.empty}
+      FROM ${only.from}${
+        only.n
+          ? Prisma.sql`
+      ORDER BY ${only.n}`
+          : Prisma.empty
+      }
     `;
   }
   const ordered = kinds.some((k) => k.n);
   const branches = kinds.map(
-    (k, i) => Prisma.sql`SELECT ${Prisma.raw(String(i + 1))} AS part, ${ordered ? Prisma.sql`${k.n ?? Prisma.raw('0')} AS n, ` : Prisma.empty}${columns(k)}
+    (
+      k,
+      i,
+    ) => Prisma.sql`SELECT ${Prisma.raw(String(i + 1))} AS part, ${ordered ? Prisma.sql`${k.n ?? Prisma.raw('0')} AS n, ` : Prisma.empty}${columns(k)}
         FROM ${k.from}`,
   );
   const by = !ordered ? Prisma.raw('part') : Prisma.raw(order === 'byKind' ? 'part, n' : 'n, part');

@@ -43,12 +43,18 @@ export async function recordEvents(tx: Tx, events: readonly EventInput[]): Promi
   await tx.event.createMany({ data: events as EventInput[] });
 }
 
-export const vmStateEvent = (vm: { id: string; projectId: string; state: string; hostId?: string | null }, extra: Record<string, Prisma.InputJsonValue | null> = {}): EventInput => ({
+export const vmStateEvent = (
+  vm: { id: string; projectId: string; state: string; hostId?: string | null },
+  extra: Record<string, Prisma.InputJsonValue | null> = {},
+): EventInput => ({
   projectId: vm.projectId,
   resourceType: 'vm',
   resourceId: vm.id,
   type: 'vm.state',
-  data: { ...({ state: vm.state, hostId: vm.hostId ?? null } satisfies VmStatePayload), ...extra } as Prisma.InputJsonValue,
+  data: {
+    ...({ state: vm.state, hostId: vm.hostId ?? null } satisfies VmStatePayload),
+    ...extra,
+  } as Prisma.InputJsonValue,
 });
 
 export const operationEvent = (op: {
@@ -64,7 +70,13 @@ export const operationEvent = (op: {
   resourceType: 'operation',
   resourceId: op.id,
   type: 'operation.status',
-  data: { kind: op.kind, status: op.status, progress: op.progress, vmId: op.vmId ?? null, errorCode: op.errorCode ?? null } satisfies OperationStatusPayload,
+  data: {
+    kind: op.kind,
+    status: op.status,
+    progress: op.progress,
+    vmId: op.vmId ?? null,
+    errorCode: op.errorCode ?? null,
+  } satisfies OperationStatusPayload,
 });
 
 export const hostStateEvent = (host: { id: string; state: string; name: string }): EventInput => ({
@@ -79,7 +91,11 @@ export const hostStateEvent = (host: { id: string; state: string; name: string }
  * A copy of a VM destroyed on a host that came back after being declared dead (the VM runs
  * elsewhere now, or was deleted): the VM's own event when it exists, the host's otherwise.
  */
-export const staleCopyDestroyedEvent = (host: { id: string; name: string }, copy: { vmId: string; epoch: number; reason: string }, vm?: { projectId: string }): EventInput => ({
+export const staleCopyDestroyedEvent = (
+  host: { id: string; name: string },
+  copy: { vmId: string; epoch: number; reason: string },
+  vm?: { projectId: string },
+): EventInput => ({
   projectId: vm?.projectId ?? null,
   resourceType: vm ? 'vm' : 'host',
   resourceId: vm ? copy.vmId : host.id,

@@ -1,7 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, createTestHost, PATIENT_LIVENESS, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
+import {
+  createTestDatabase,
+  createTestHost,
+  PATIENT_LIVENESS,
+  seedTestCatalog,
+  type TestDatabase,
+} from '@xenplane/testing';
 import { claimHost } from './claims';
-import { adoptVms, claimRestart, clearPoolPartition, declareHostDead, failOver, type FailoverPlan, markPoolPartitioned, releaseRecoveringClaim, type RestartClaim, restartsAhead } from './failover';
+import {
+  adoptVms,
+  claimRestart,
+  clearPoolPartition,
+  declareHostDead,
+  failOver,
+  type FailoverPlan,
+  markPoolPartitioned,
+  releaseRecoveringClaim,
+  type RestartClaim,
+  restartsAhead,
+} from './failover';
 import type { HaPriority, HostState, OperationKind, OperationStatus, VmState } from './generated/prisma/client';
 import { recordHeartbeats } from './hosts';
 import { claimMigrationTarget } from './migration';
@@ -46,23 +63,55 @@ describe('failover statements (real Postgres)', () => {
     events: await t.db.event.findMany({ orderBy: { id: 'asc' } }),
   });
   const restartOf = (vmId: string) => t.db.operation.findMany({ where: { vmId, kind: 'ha_restart' } });
-  const byVm = <T extends { vmId: string | null }>(xs: T[]) => [...xs].sort((a, b) => (a.vmId ?? '').localeCompare(b.vmId ?? ''));
+  const byVm = <T extends { vmId: string | null }>(xs: T[]) =>
+    [...xs].sort((a, b) => (a.vmId ?? '').localeCompare(b.vmId ?? ''));
 
   /** A VM claimed on `hostId` at epoch 1 (as a create places it), then in `state` with a domain. */
   async function placed(hostId: string, state: VmState, haPriority: HaPriority = 'none') {
     const v = await t.db.vm.create({
-      data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state: 'scheduling', haPriority },
+      data: {
+        projectId,
+        name: 'v',
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        state: 'scheduling',
+        haPriority,
+      },
     });
-    expect(await claimHost(t.db, { vmId: v.id, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toMatchObject({ result: 'claimed' });
-    return t.db.vm.update({ where: { id: v.id }, data: { state, domId: 7, powerState: state === 'building' ? 'none' : 'running' } });
+    expect(await claimHost(t.db, { vmId: v.id, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toMatchObject({
+      result: 'claimed',
+    });
+    return t.db.vm.update({
+      where: { id: v.id },
+      data: { state, domId: 7, powerState: state === 'building' ? 'none' : 'running' },
+    });
   }
-  const operation = (vmId: string, kind: OperationKind, status: OperationStatus = 'running', extra: { hostId?: string; step?: string } = {}) =>
-    t.db.operation.create({ data: { kind, status, projectId, vmId, ...extra } });
+  const operation = (
+    vmId: string,
+    kind: OperationKind,
+    status: OperationStatus = 'running',
+    extra: { hostId?: string; step?: string } = {},
+  ) => t.db.operation.create({ data: { kind, status, projectId, vmId, ...extra } });
   /** A VM `migrating` from `sourceId`, its migration holding a claim of epoch 2 on `targetId`. */
   async function migrating(sourceId: string, targetId: string, haPriority: HaPriority) {
     const vm = await placed(sourceId, 'migrating', haPriority);
     const op = await operation(vm.id, 'migrate', 'running', { hostId: sourceId });
-    const claim = { vmId: vm.id, sourceHostId: sourceId, hostId: targetId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: op.id, step: 'claimed', progress: 40 };
+    const claim = {
+      vmId: vm.id,
+      sourceHostId: sourceId,
+      hostId: targetId,
+      vcpus: 1,
+      memoryMb: 1024,
+      diskGb: 1,
+      epoch: 2,
+      opId: op.id,
+      step: 'claimed',
+      progress: 40,
+    };
     expect(await claimMigrationTarget(t.db, claim)).toBe('claimed');
     return { vm, op };
   }
@@ -84,28 +133,55 @@ describe('failover statements (real Postgres)', () => {
       const m2 = await migrating(dead.id, target.id, 'none');
       const bystander = await placed(elsewhere.id, 'running', 'high');
       const bystanderOp = await operation(bystander.id, 'reboot');
-      expect([await usage(dead.id), await usage(target.id), await usage(elsewhere.id)]).toEqual([times(7), times(2), ONE]);
+      expect([await usage(dead.id), await usage(target.id), await usage(elsewhere.id)]).toEqual([
+        times(7),
+        times(2),
+        ONE,
+      ]);
 
       const before = await everything();
       const since = await lastEventId();
       const requestedBy = randomUUID();
-      const result = await failOver(t.db, { hostId: dead.id, from: DECLARABLE, reason: REASON, requestedBy, correlationId: 'corr-declare' });
+      const result = await failOver(t.db, {
+        hostId: dead.id,
+        from: DECLARABLE,
+        reason: REASON,
+        requestedBy,
+        correlationId: 'corr-declare',
+      });
 
       // the host: down, and nothing else of it changed (its usage is the claims it keeps)
       const hostBefore = before.hosts.find((h) => h.id === dead.id)!;
       const hostAfter = await t.db.host.findUniqueOrThrow({ where: { id: dead.id } });
-      expect(hostAfter).toEqual({ ...hostBefore, state: 'down', stateChangedAt: expect.any(Date), updatedAt: expect.any(Date), generation: hostAfter.generation });
+      expect(hostAfter).toEqual({
+        ...hostBefore,
+        state: 'down',
+        stateChangedAt: expect.any(Date),
+        updatedAt: expect.any(Date),
+        generation: hostAfter.generation,
+      });
       expect(hostAfter.stateChangedAt.getTime()).toBeGreaterThan(hostBefore.stateChangedAt.getTime());
       expect(await usage(dead.id)).toEqual(times(7));
       // the migrations' target host gets both target claims back, and is otherwise as it was
       expect(await usage(target.id)).toEqual(NONE);
-      expect(await t.db.host.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({ state: 'up', lastHeartbeatAt: target.lastHeartbeatAt });
+      expect(await t.db.host.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({
+        state: 'up',
+        lastHeartbeatAt: target.lastHeartbeatAt,
+      });
       expect(await usage(elsewhere.id)).toEqual(ONE);
 
       // the VMs' fates: protected and meant to run -> recovering; unprotected or being stopped -> stopped
       const vmBefore = (id: string) => before.vms.find((v) => v.id === id)!;
       const lost = (id: string, state: VmState, epoch = 1) => ({
-        ...vmBefore(id), state, powerState: 'none', domId: null, errorCode: 'host_lost', errorMessage: REASON, epoch, stateChangedAt: expect.any(Date), updatedAt: expect.any(Date),
+        ...vmBefore(id),
+        state,
+        powerState: 'none',
+        domId: null,
+        errorCode: 'host_lost',
+        errorMessage: REASON,
+        epoch,
+        stateChangedAt: expect.any(Date),
+        updatedAt: expect.any(Date),
       });
       expect(await vmRow(prot.id)).toEqual(lost(prot.id, 'recovering'));
       expect(await vmRow(unprot.id)).toEqual(lost(unprot.id, 'stopped'));
@@ -117,8 +193,15 @@ describe('failover statements (real Postgres)', () => {
       for (const v of [building, deleting, bystander]) expect(await vmRow(v.id)).toEqual(vmBefore(v.id));
 
       // claims: every claim on the dead host kept, the target claims gone, nothing else
-      expect(await t.db.allocation.findMany({ orderBy: { id: 'asc' } })).toEqual(before.allocations.filter((a) => a.hostId !== target.id));
-      expect(await t.db.allocation.findMany({ where: { vmId: { in: [m1.vm.id, m2.vm.id] } }, select: { hostId: true, epoch: true } })).toEqual([
+      expect(await t.db.allocation.findMany({ orderBy: { id: 'asc' } })).toEqual(
+        before.allocations.filter((a) => a.hostId !== target.id),
+      );
+      expect(
+        await t.db.allocation.findMany({
+          where: { vmId: { in: [m1.vm.id, m2.vm.id] } },
+          select: { hostId: true, epoch: true },
+        }),
+      ).toEqual([
         { hostId: dead.id, epoch: 1 },
         { hostId: dead.id, epoch: 1 },
       ]);
@@ -128,50 +211,109 @@ describe('failover statements (real Postgres)', () => {
       const told = [stopOp.id, m1.op.id, m2.op.id];
       for (const o of before.operations) {
         const after = opsAfter.find((a) => a.id === o.id);
-        const ended = { ...o, status: 'cancelled', cancelRequested: true, finishedAt: expect.any(Date), errorCode: 'host_lost', errorMessage: REASON, updatedAt: expect.any(Date) };
+        const ended = {
+          ...o,
+          status: 'cancelled',
+          cancelRequested: true,
+          finishedAt: expect.any(Date),
+          errorCode: 'host_lost',
+          errorMessage: REASON,
+          updatedAt: expect.any(Date),
+        };
         expect(after).toEqual(told.includes(o.id) ? ended : o);
       }
-      for (const o of [finishedCreate, buildOp, deleteOp, bystanderOp]) expect((await opRow(o.id)).cancelRequested).toBe(false);
+      for (const o of [finishedCreate, buildOp, deleteOp, bystanderOp])
+        expect((await opRow(o.id)).cancelRequested).toBe(false);
 
       // exactly one queued ha_restart per VM to restart, none for the others
       const restarts = byVm(opsAfter.filter((o) => !before.operations.some((b) => b.id === o.id)));
       const restart = (vmId: string, priority: string, fromState: string) => ({
-        kind: 'ha_restart', status: 'queued', progress: 0, projectId, vmId, hostId: null, step: null, attempts: 0, cancelRequested: false,
-        params: { priority, deadHostId: dead.id, poolId, fromState }, correlationId: 'corr-declare', requestedBy, errorCode: null, finishedAt: null,
+        kind: 'ha_restart',
+        status: 'queued',
+        progress: 0,
+        projectId,
+        vmId,
+        hostId: null,
+        step: null,
+        attempts: 0,
+        cancelRequested: false,
+        params: { priority, deadHostId: dead.id, poolId, fromState },
+        correlationId: 'corr-declare',
+        requestedBy,
+        errorCode: null,
+        finishedAt: null,
       });
-      expect(restarts).toEqual(byVm([restart(prot.id, 'high', 'running'), restart(m1.vm.id, 'low', 'migrating')]).map((r) => expect.objectContaining(r)));
+      expect(restarts).toEqual(
+        byVm([restart(prot.id, 'high', 'running'), restart(m1.vm.id, 'low', 'migrating')]).map((r) =>
+          expect.objectContaining(r),
+        ),
+      );
 
       // the answer: the restarts to wake (with their priority) and the VMs stopped
       expect(result.declared).toBe(true);
-      expect(byVm(result.restarts)).toEqual(byVm(restarts.map((r) => ({ id: r.id, vmId: r.vmId!, priority: (r.params as { priority: string }).priority }))));
+      expect(byVm(result.restarts)).toEqual(
+        byVm(restarts.map((r) => ({ id: r.id, vmId: r.vmId!, priority: (r.params as { priority: string }).priority }))),
+      );
       expect([...result.stopped].sort()).toEqual([unprot.id, stopping.id, m2.vm.id].sort());
 
       // events: the host, then its VMs, then the operations ended, then the restarts
       const events = await eventsAfter(since);
-      expect(events.map((e) => e.type)).toEqual(['host.state', ...Array(5).fill('vm.state'), ...Array(5).fill('operation.status')]);
+      expect(events.map((e) => e.type)).toEqual([
+        'host.state',
+        ...Array(5).fill('vm.state'),
+        ...Array(5).fill('operation.status'),
+      ]);
       const endedEvents = events.slice(6, 9).map((e) => e.data as { status: string; errorCode: string; kind: string });
       expect(endedEvents.map((d) => [d.status, d.errorCode]).sort()).toEqual(Array(3).fill(['cancelled', 'host_lost']));
       expect(endedEvents.map((d) => d.kind).sort()).toEqual(['migrate', 'migrate', 'stop']);
-      expect(events[0]).toMatchObject({ projectId: null, resourceType: 'host', resourceId: dead.id, data: { state: 'down', name: dead.name, reason: REASON } });
-      const vmEvents = events.slice(1, 6).map((e) => ({ id: e.resourceId, projectId: e.projectId, resourceType: e.resourceType, data: e.data }));
-      const vmEvent = (id: string, state: string) => ({ id, projectId, resourceType: 'vm', data: { state, hostId: dead.id, reason: 'host_lost' } });
+      expect(events[0]).toMatchObject({
+        projectId: null,
+        resourceType: 'host',
+        resourceId: dead.id,
+        data: { state: 'down', name: dead.name, reason: REASON },
+      });
+      const vmEvents = events
+        .slice(1, 6)
+        .map((e) => ({ id: e.resourceId, projectId: e.projectId, resourceType: e.resourceType, data: e.data }));
+      const vmEvent = (id: string, state: string) => ({
+        id,
+        projectId,
+        resourceType: 'vm',
+        data: { state, hostId: dead.id, reason: 'host_lost' },
+      });
       expect(vmEvents.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
-        [vmEvent(prot.id, 'recovering'), vmEvent(unprot.id, 'stopped'), vmEvent(stopping.id, 'stopped'), vmEvent(m1.vm.id, 'recovering'), vmEvent(m2.vm.id, 'stopped')].sort((a, b) =>
-          a.id.localeCompare(b.id),
-        ),
+        [
+          vmEvent(prot.id, 'recovering'),
+          vmEvent(unprot.id, 'stopped'),
+          vmEvent(stopping.id, 'stopped'),
+          vmEvent(m1.vm.id, 'recovering'),
+          vmEvent(m2.vm.id, 'stopped'),
+        ].sort((a, b) => a.id.localeCompare(b.id)),
       );
       const opEvents = events.slice(9).map((e) => ({ id: e.resourceId, resourceType: e.resourceType, data: e.data }));
-      const opEvent = (r: { id: string; vmId: string | null }) => ({ id: r.id, resourceType: 'operation', data: { kind: 'ha_restart', status: 'queued', progress: 0, vmId: r.vmId, errorCode: null } });
-      expect(opEvents.sort((a, b) => a.id.localeCompare(b.id))).toEqual(restarts.map(opEvent).sort((a, b) => a.id.localeCompare(b.id)));
+      const opEvent = (r: { id: string; vmId: string | null }) => ({
+        id: r.id,
+        resourceType: 'operation',
+        data: { kind: 'ha_restart', status: 'queued', progress: 0, vmId: r.vmId, errorCode: null },
+      });
+      expect(opEvents.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        restarts.map(opEvent).sort((a, b) => a.id.localeCompare(b.id)),
+      );
 
       // declared again (a second monitor, an operator): nothing at all changes
       const declared = await everything();
-      expect(await failOver(t.db, { hostId: dead.id, from: DECLARABLE, reason: 'again' })).toEqual({ declared: false, restarts: [], stopped: [] });
+      expect(await failOver(t.db, { hostId: dead.id, from: DECLARABLE, reason: 'again' })).toEqual({
+        declared: false,
+        restarts: [],
+        stopped: [],
+      });
       const stalePlan: FailoverPlan[] = [
         { vmId: prot.id, state: 'running', disposition: 'restart', priority: 'high' },
         { vmId: unprot.id, state: 'running', disposition: 'stop', priority: 'none' },
       ];
-      expect(await declareHostDead(t.db, { hostId: dead.id, from: DECLARABLE, plan: stalePlan, reason: 'again' })).toEqual({ declared: false, restarts: [], stopped: [] });
+      expect(
+        await declareHostDead(t.db, { hostId: dead.id, from: DECLARABLE, plan: stalePlan, reason: 'again' }),
+      ).toEqual({ declared: false, restarts: [], stopped: [] });
       expect(await everything()).toEqual(declared);
     });
 
@@ -182,8 +324,16 @@ describe('failover statements (real Postgres)', () => {
       await t.db.host.update({ where: { id: resting.id }, data: { state: 'maintenance' } });
       const before = await everything();
       const plan: FailoverPlan[] = [{ vmId: v.id, state: 'running', disposition: 'restart', priority: 'high' }];
-      expect(await declareHostDead(t.db, { hostId: resting.id, from: DECLARABLE, plan, reason: REASON })).toEqual({ declared: false, restarts: [], stopped: [] });
-      expect(await failOver(t.db, { hostId: resting.id, from: DECLARABLE, reason: REASON })).toEqual({ declared: false, restarts: [], stopped: [] });
+      expect(await declareHostDead(t.db, { hostId: resting.id, from: DECLARABLE, plan, reason: REASON })).toEqual({
+        declared: false,
+        restarts: [],
+        stopped: [],
+      });
+      expect(await failOver(t.db, { hostId: resting.id, from: DECLARABLE, reason: REASON })).toEqual({
+        declared: false,
+        restarts: [],
+        stopped: [],
+      });
       expect(await everything()).toEqual(before);
     });
 
@@ -205,7 +355,18 @@ describe('failover statements (real Postgres)', () => {
       const stopOp = await operation(nowStopping.id, 'stop');
       await t.db.vm.update({ where: { id: nowMigrating.id }, data: { state: 'migrating' } });
       const migOp = await operation(nowMigrating.id, 'migrate', 'running', { hostId: dead.id });
-      const claim = { vmId: nowMigrating.id, sourceHostId: dead.id, hostId: target.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: migOp.id, step: 'claimed', progress: 40 };
+      const claim = {
+        vmId: nowMigrating.id,
+        sourceHostId: dead.id,
+        hostId: target.id,
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        epoch: 2,
+        opId: migOp.id,
+        step: 'claimed',
+        progress: 40,
+      };
       expect(await claimMigrationTarget(t.db, claim)).toBe('claimed');
       const elsewhereOp = await operation(nowElsewhere.id, 'reboot');
       const before = await everything();
@@ -217,11 +378,13 @@ describe('failover statements (real Postgres)', () => {
       expect(result.restarts.map((r) => r.vmId)).toEqual([stays.id]);
       expect(result.stopped).toEqual([]);
       expect((await vmRow(stays.id)).state).toBe('recovering');
-      for (const v of [nowStopping, nowMigrating, nowElsewhere]) expect(await vmRow(v.id)).toEqual(before.vms.find((b) => b.id === v.id));
+      for (const v of [nowStopping, nowMigrating, nowElsewhere])
+        expect(await vmRow(v.id)).toEqual(before.vms.find((b) => b.id === v.id));
       // the new migration's target claim stands
       expect(await usage(target.id)).toEqual(ONE);
       expect(await t.db.allocation.findMany({ orderBy: { id: 'asc' } })).toEqual(before.allocations);
-      for (const o of [stopOp, migOp, elsewhereOp]) expect(await opRow(o.id)).toEqual(before.operations.find((b) => b.id === o.id));
+      for (const o of [stopOp, migOp, elsewhereOp])
+        expect(await opRow(o.id)).toEqual(before.operations.find((b) => b.id === o.id));
       for (const v of [nowStopping, nowMigrating, nowElsewhere]) expect(await restartOf(v.id)).toEqual([]);
       const events = await eventsAfter(since);
       expect(events.map((e) => [e.type, e.resourceId])).toEqual([
@@ -234,17 +397,33 @@ describe('failover statements (real Postgres)', () => {
 
   describe('claimRestart', () => {
     it('moves the claim from the dead host to the new one, or refuses and writes nothing', async () => {
-      const pool2 = await t.db.pool.create({ data: { name: 'p2', cpuAllocationRatio: 1, ramAllocationRatio: 1, ...PATIENT_LIVENESS } });
+      const pool2 = await t.db.pool.create({
+        data: { name: 'p2', cpuAllocationRatio: 1, ramAllocationRatio: 1, ...PATIENT_LIVENESS },
+      });
       const [dead, full, silent] = [await host(), await host(512), await host(8192, pool2.id)];
       const vm = await placed(dead.id, 'running', 'high');
       const unprot = await placed(dead.id, 'running');
       await failOver(t.db, { hostId: dead.id, from: DECLARABLE, reason: REASON });
       const [restart] = await restartOf(vm.id);
-      const op = await t.db.operation.update({ where: { id: restart!.id }, data: { status: 'running', step: 'placing' } });
+      const op = await t.db.operation.update({
+        where: { id: restart!.id },
+        data: { status: 'running', step: 'placing' },
+      });
       // silent for two hours: its row says up, its pool's suspect timeout is an hour
-      await t.db.$executeRaw`UPDATE hosts SET last_heartbeat_at = now() - interval '2 hours' WHERE id = ${silent.id}::uuid`;
+      await t.db
+        .$executeRaw`UPDATE hosts SET last_heartbeat_at = now() - interval '2 hours' WHERE id = ${silent.id}::uuid`;
       const to = (hostId: string, over: Partial<RestartClaim> = {}): RestartClaim => ({
-        vmId: vm.id, fromHostId: dead.id, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: op.id, step: 'building', progress: 40, ...over,
+        vmId: vm.id,
+        fromHostId: dead.id,
+        hostId,
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        epoch: 2,
+        opId: op.id,
+        step: 'building',
+        progress: 40,
+        ...over,
       });
 
       const refused = async (c: RestartClaim, result: 'host_full' | 'vm_gone') => {
@@ -266,18 +445,40 @@ describe('failover statements (real Postgres)', () => {
       await recordHeartbeats(t.db, [silent.id]);
       const [deadUsage, since] = [await usage(dead.id), await lastEventId()];
       const vmBefore = await vmRow(vm.id);
-      expect(await claimRestart(t.db, to(silent.id))).toEqual({ result: 'claimed', host: { id: silent.id, name: silent.name, address: silent.address } });
-      expect(await t.db.allocation.findMany({ where: { vmId: vm.id }, select: { hostId: true, epoch: true, vcpus: true, memoryMb: true, diskGb: true } })).toEqual([
-        { hostId: silent.id, epoch: 2, vcpus: 1, memoryMb: 1024, diskGb: 1 },
-      ]);
+      expect(await claimRestart(t.db, to(silent.id))).toEqual({
+        result: 'claimed',
+        host: { id: silent.id, name: silent.name, address: silent.address },
+      });
+      expect(
+        await t.db.allocation.findMany({
+          where: { vmId: vm.id },
+          select: { hostId: true, epoch: true, vcpus: true, memoryMb: true, diskGb: true },
+        }),
+      ).toEqual([{ hostId: silent.id, epoch: 2, vcpus: 1, memoryMb: 1024, diskGb: 1 }]);
       expect(await usage(dead.id)).toEqual(deadUsage.map((n, i) => n - ONE[i]!));
       expect(await usage(silent.id)).toEqual(ONE);
-      expect(await vmRow(vm.id)).toEqual({ ...vmBefore, hostId: silent.id, poolId: pool2.id, epoch: 2, updatedAt: expect.any(Date) });
-      expect(await opRow(op.id)).toEqual({ ...op, hostId: silent.id, step: 'building', progress: 40, updatedAt: expect.any(Date) });
+      expect(await vmRow(vm.id)).toEqual({
+        ...vmBefore,
+        hostId: silent.id,
+        poolId: pool2.id,
+        epoch: 2,
+        updatedAt: expect.any(Date),
+      });
+      expect(await opRow(op.id)).toEqual({
+        ...op,
+        hostId: silent.id,
+        step: 'building',
+        progress: 40,
+        updatedAt: expect.any(Date),
+      });
       const events = await eventsAfter(since);
-      expect(events.map((e) => [e.resourceType, e.resourceId, e.type, e.data])).toEqual([['vm', vm.id, 'vm.state', { state: 'recovering', hostId: silent.id }]]);
+      expect(events.map((e) => [e.resourceType, e.resourceId, e.type, e.data])).toEqual([
+        ['vm', vm.id, 'vm.state', { state: 'recovering', hostId: silent.id }],
+      ]);
       // the unprotected VM kept its claim on the dead host
-      expect(await t.db.allocation.findMany({ where: { vmId: unprot.id }, select: { hostId: true } })).toEqual([{ hostId: dead.id }]);
+      expect(await t.db.allocation.findMany({ where: { vmId: unprot.id }, select: { hostId: true } })).toEqual([
+        { hostId: dead.id },
+      ]);
 
       // claimed again from the dead host: the VM is not there any more
       await refused(to(full.id), 'vm_gone');
@@ -301,7 +502,9 @@ describe('failover statements (real Postgres)', () => {
       expect(await vmRow(waiting.id)).toEqual({ ...vmBefore, hostId: null, updatedAt: expect.any(Date) });
       expect(await t.db.allocation.count({ where: { vmId: waiting.id } })).toBe(0);
       expect([await usage(dead.id), await usage(other.id)]).toEqual([ONE, NONE]);
-      expect(await t.db.allocation.findMany({ where: { vmId: stopped.id }, select: { hostId: true } })).toEqual([{ hostId: dead.id }]);
+      expect(await t.db.allocation.findMany({ where: { vmId: stopped.id }, select: { hostId: true } })).toEqual([
+        { hostId: dead.id },
+      ]);
       const released = await everything();
       await releaseRecoveringClaim(t.db, waiting.id, dead.id);
       expect(await everything()).toEqual(released);
@@ -309,7 +512,18 @@ describe('failover statements (real Postgres)', () => {
       // its restart may now place it anywhere
       const [restart] = await restartOf(waiting.id);
       await t.db.operation.update({ where: { id: restart!.id }, data: { status: 'running', step: 'placing' } });
-      const claim = { vmId: waiting.id, fromHostId: null, hostId: other.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: restart!.id, step: 'building', progress: 40 };
+      const claim = {
+        vmId: waiting.id,
+        fromHostId: null,
+        hostId: other.id,
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        epoch: 2,
+        opId: restart!.id,
+        step: 'building',
+        progress: 40,
+      };
       expect(await claimRestart(t.db, claim)).toMatchObject({ result: 'claimed' });
       expect(await usage(other.id)).toEqual(ONE);
     });
@@ -329,19 +543,43 @@ describe('failover statements (real Postgres)', () => {
       // one restart already placed on another host, at epoch 2
       const [moving] = await restartOf(restarted.id);
       await t.db.operation.update({ where: { id: moving!.id }, data: { status: 'running', step: 'placing' } });
-      const move = { vmId: restarted.id, fromHostId: dead.id, hostId: other.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: moving!.id, step: 'building', progress: 40 };
+      const move = {
+        vmId: restarted.id,
+        fromHostId: dead.id,
+        hostId: other.id,
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        epoch: 2,
+        opId: moving!.id,
+        step: 'building',
+        progress: 40,
+      };
       expect(await claimRestart(t.db, move)).toMatchObject({ result: 'claimed' });
       // one still recovering on the dead host, but holding no claim there any more
       await t.db.allocation.deleteMany({ where: { vmId: unclaimed.id } });
       // a stray claim here with the restarted VM's new epoch: it is placed on another host all the same
-      await t.db.allocation.create({ data: { vmId: restarted.id, hostId: dead.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2 } });
-      expect(await vmRow(wasMigrating.id)).toMatchObject({ state: 'stopped', errorCode: 'host_lost', hostId: dead.id, epoch: 2 });
+      await t.db.allocation.create({
+        data: { vmId: restarted.id, hostId: dead.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2 },
+      });
+      expect(await vmRow(wasMigrating.id)).toMatchObject({
+        state: 'stopped',
+        errorCode: 'host_lost',
+        hostId: dead.id,
+        epoch: 2,
+      });
       const [waitingRestart] = await restartOf(waiting.id);
       await t.db.operation.update({ where: { id: waitingRestart!.id }, data: { status: 'running', step: 'placing' } });
       const before = await everything();
       const since = await lastEventId();
 
-      const domain = (vmId: string, epoch: number, domId: number, powerState: 'running' | 'paused' = 'running') => ({ vmId, projectId, epoch, domId, powerState });
+      const domain = (vmId: string, epoch: number, domId: number, powerState: 'running' | 'paused' = 'running') => ({
+        vmId,
+        projectId,
+        epoch,
+        domId,
+        powerState,
+      });
       const adopted = await adoptVms(t.db, dead.id, [
         domain(waiting.id, 1, 21, 'paused'),
         domain(lost.id, 1, 22),
@@ -357,17 +595,31 @@ describe('failover statements (real Postgres)', () => {
       expect(adopted.sort()).toEqual([waiting.id, lost.id].sort());
       const vmBefore = (id: string) => before.vms.find((v) => v.id === id)!;
       const back = (id: string, domId: number, powerState: string) => ({
-        ...vmBefore(id), state: 'running', domId, powerState, errorCode: null, errorMessage: null, stateChangedAt: expect.any(Date), updatedAt: expect.any(Date),
+        ...vmBefore(id),
+        state: 'running',
+        domId,
+        powerState,
+        errorCode: null,
+        errorMessage: null,
+        stateChangedAt: expect.any(Date),
+        updatedAt: expect.any(Date),
       });
       expect(await vmRow(waiting.id)).toEqual(back(waiting.id, 21, 'paused'));
       expect(await vmRow(lost.id)).toEqual(back(lost.id, 22, 'running'));
-      for (const v of [userStopped, otherEpoch, restarted, unclaimed, wasMigrating]) expect(await vmRow(v.id)).toEqual(vmBefore(v.id));
+      for (const v of [userStopped, otherEpoch, restarted, unclaimed, wasMigrating])
+        expect(await vmRow(v.id)).toEqual(vmBefore(v.id));
       expect(await opRow(waitingRestart!.id)).toEqual({
-        ...before.operations.find((o) => o.id === waitingRestart!.id), status: 'cancelled', errorCode: 'adopted', errorMessage: 'its host came back with the VM still running',
-        finishedAt: expect.any(Date), updatedAt: expect.any(Date),
+        ...before.operations.find((o) => o.id === waitingRestart!.id),
+        status: 'cancelled',
+        errorCode: 'adopted',
+        errorMessage: 'its host came back with the VM still running',
+        finishedAt: expect.any(Date),
+        updatedAt: expect.any(Date),
       });
       // every other operation, and every claim and host, as it was
-      expect((await t.db.operation.findMany({ orderBy: { id: 'asc' } })).filter((o) => o.id !== waitingRestart!.id)).toEqual(before.operations.filter((o) => o.id !== waitingRestart!.id));
+      expect(
+        (await t.db.operation.findMany({ orderBy: { id: 'asc' } })).filter((o) => o.id !== waitingRestart!.id),
+      ).toEqual(before.operations.filter((o) => o.id !== waitingRestart!.id));
       expect(await t.db.allocation.findMany({ orderBy: { id: 'asc' } })).toEqual(before.allocations);
       expect(await t.db.host.findMany({ orderBy: { id: 'asc' } })).toEqual(before.hosts);
 
@@ -377,7 +629,11 @@ describe('failover statements (real Postgres)', () => {
         [waiting.id]: { state: 'running', hostId: dead.id, reason: 'adopted' },
         [lost.id]: { state: 'running', hostId: dead.id, reason: 'adopted' },
       });
-      expect(events[2]).toMatchObject({ resourceType: 'operation', resourceId: waitingRestart!.id, data: { kind: 'ha_restart', status: 'cancelled', progress: 0, vmId: waiting.id, errorCode: 'adopted' } });
+      expect(events[2]).toMatchObject({
+        resourceType: 'operation',
+        resourceId: waitingRestart!.id,
+        data: { kind: 'ha_restart', status: 'cancelled', progress: 0, vmId: waiting.id, errorCode: 'adopted' },
+      });
 
       // adopted once: the same report again changes nothing
       const afterAdoption = await everything();
@@ -388,9 +644,26 @@ describe('failover statements (real Postgres)', () => {
 
   describe('restartsAhead', () => {
     it('counts the restarts of the pool with those priorities still to be placed', async () => {
-      const [mine, theirs] = [await t.db.pool.create({ data: { name: 'ra-mine' } }), await t.db.pool.create({ data: { name: 'ra-theirs' } })];
-      const restart = (pool: string, priority: string, status: OperationStatus, step: string | null = null, kind: OperationKind = 'ha_restart') =>
-        t.db.operation.create({ data: { kind, status, step, projectId, params: { priority, deadHostId: randomUUID(), poolId: pool, fromState: 'running' } } });
+      const [mine, theirs] = [
+        await t.db.pool.create({ data: { name: 'ra-mine' } }),
+        await t.db.pool.create({ data: { name: 'ra-theirs' } }),
+      ];
+      const restart = (
+        pool: string,
+        priority: string,
+        status: OperationStatus,
+        step: string | null = null,
+        kind: OperationKind = 'ha_restart',
+      ) =>
+        t.db.operation.create({
+          data: {
+            kind,
+            status,
+            step,
+            projectId,
+            params: { priority, deadHostId: randomUUID(), poolId: pool, fromState: 'running' },
+          },
+        });
       await restart(mine.id, 'high', 'queued');
       await restart(mine.id, 'high', 'running', 'placing');
       await restart(mine.id, 'high', 'running', 'waiting_for_capacity');

@@ -19,7 +19,10 @@ export interface FailoverPlan {
 export type FailoverVm = Pick<Vm, 'id' | 'projectId' | 'poolId' | 'state' | 'haPriority'>;
 
 export async function vmsOfHost(db: Db, hostId: string): Promise<FailoverVm[]> {
-  return db.vm.findMany({ where: { hostId, state: { notIn: ['deleted'] } }, select: { id: true, projectId: true, poolId: true, state: true, haPriority: true } });
+  return db.vm.findMany({
+    where: { hostId, state: { notIn: ['deleted'] } },
+    select: { id: true, projectId: true, poolId: true, state: true, haPriority: true },
+  });
 }
 
 export interface DeclaredDead {
@@ -43,7 +46,14 @@ export interface DeclaredDead {
  */
 export async function declareHostDead(
   db: Db,
-  d: { hostId: string; from: readonly HostState[]; plan: readonly FailoverPlan[]; reason: string; requestedBy?: string | null; correlationId?: string | null },
+  d: {
+    hostId: string;
+    from: readonly HostState[];
+    plan: readonly FailoverPlan[];
+    reason: string;
+    requestedBy?: string | null;
+    correlationId?: string | null;
+  },
 ): Promise<DeclaredDead> {
   const message = d.reason.slice(0, 2000);
   const rows = await db.$queryRaw<DeclaredDead[]>`
@@ -79,18 +89,40 @@ export async function declareHostDead(
       FROM moved m, dead WHERE m.state = 'recovering'
       RETURNING id, project_id, vm_id, params
     ), recorded AS (${eventsRecorded([
-      hostStateRows({ from: sql`dead`, hostId: sql`dead.id`, state: literal('down'), name: sql`dead.name`, extra: { reason: sql`${message}::text` } }),
+      hostStateRows({
+        from: sql`dead`,
+        hostId: sql`dead.id`,
+        state: literal('down'),
+        name: sql`dead.name`,
+        extra: { reason: sql`${message}::text` },
+      }),
       vmStateRows({
-        from: sql`moved m, dead`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: sql`m.state::text`, hostId: sql`dead.id::text`,
+        from: sql`moved m, dead`,
+        projectId: sql`m.project_id`,
+        vmId: sql`m.id`,
+        state: sql`m.state::text`,
+        hostId: sql`dead.id::text`,
         extra: { reason: literal('host_lost') },
       }),
       operationStatusRows({
-        from: sql`ended x`, projectId: sql`x.project_id`, opId: sql`x.id`, kind: sql`x.kind::text`, status: literal('cancelled'),
-        progress: sql`x.progress`, vmId: sql`x.vm_id::text`, errorCode: literal('host_lost'),
+        from: sql`ended x`,
+        projectId: sql`x.project_id`,
+        opId: sql`x.id`,
+        kind: sql`x.kind::text`,
+        status: literal('cancelled'),
+        progress: sql`x.progress`,
+        vmId: sql`x.vm_id::text`,
+        errorCode: literal('host_lost'),
       }),
       operationStatusRows({
-        from: sql`restarts r`, projectId: sql`r.project_id`, opId: sql`r.id`, kind: literal('ha_restart'), status: literal('queued'),
-        progress: sql`0`, vmId: sql`r.vm_id::text`, errorCode: sql`NULL`,
+        from: sql`restarts r`,
+        projectId: sql`r.project_id`,
+        opId: sql`r.id`,
+        kind: literal('ha_restart'),
+        status: literal('queued'),
+        progress: sql`0`,
+        vmId: sql`r.vm_id::text`,
+        errorCode: sql`NULL`,
       }),
     ])})
     SELECT EXISTS (SELECT 1 FROM dead) AS declared,
@@ -113,7 +145,8 @@ export interface RestartClaim {
   progress: number;
 }
 
-export type RestartClaimOutcome = { result: 'claimed'; host: { id: string; name: string; address: string } } | { result: 'host_full' | 'vm_gone' };
+export type RestartClaimOutcome =
+  { result: 'claimed'; host: { id: string; name: string; address: string } } | { result: 'host_full' | 'vm_gone' };
 
 /**
  * A restart's claim on its new host, in ONE conditional statement: the host's usage grows only
@@ -123,7 +156,9 @@ export type RestartClaimOutcome = { result: 'claimed'; host: { id: string; name:
  * the host and its step.
  */
 export async function claimRestart(db: Db | Prisma.TransactionClient, c: RestartClaim): Promise<RestartClaimOutcome> {
-  const rows = await db.$queryRaw<{ id: string | null; name: string | null; address: string | null; waiting: boolean }[]>`
+  const rows = await db.$queryRaw<
+    { id: string | null; name: string | null; address: string | null; waiting: boolean }[]
+  >`
     WITH vm AS (
       SELECT id, project_id FROM vms
       WHERE id = ${c.vmId}::uuid AND state = 'recovering' AND host_id IS NOT DISTINCT FROM ${c.fromHostId}::uuid
@@ -148,13 +183,21 @@ export async function claimRestart(db: Db | Prisma.TransactionClient, c: Restart
       UPDATE operations SET host_id = ${c.hostId}::uuid, step = ${c.step}, progress = ${c.progress}, updated_at = now()
       WHERE id = ${c.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
     ), recorded AS (${eventsRecorded([
-      vmStateRows({ from: sql`moved m`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: literal('recovering'), hostId: sql`${c.hostId}::text` }),
+      vmStateRows({
+        from: sql`moved m`,
+        projectId: sql`m.project_id`,
+        vmId: sql`m.id`,
+        state: literal('recovering'),
+        hostId: sql`${c.hostId}::text`,
+      }),
     ])})
     SELECT claimed.id::text AS id, claimed.name, claimed.address, EXISTS (SELECT 1 FROM vm) AS waiting
     FROM (SELECT 1) one LEFT JOIN claimed ON true`;
   const row = rows[0]!;
   if (!row.waiting) return { result: 'vm_gone' };
-  return row.id ? { result: 'claimed', host: { id: row.id, name: row.name!, address: row.address! } } : { result: 'host_full' };
+  return row.id
+    ? { result: 'claimed', host: { id: row.id, name: row.name!, address: row.address! } }
+    : { result: 'host_full' };
 }
 
 /**
@@ -209,12 +252,22 @@ export async function adoptVms(db: Db, hostId: string, vms: readonly AdoptedVm[]
       RETURNING o.id, o.project_id, o.vm_id, o.progress
     ), recorded AS (${eventsRecorded([
       vmStateRows({
-        from: sql`moved m`, projectId: sql`m.project_id`, vmId: sql`m.id`, state: literal('running'), hostId: sql`${hostId}::text`,
+        from: sql`moved m`,
+        projectId: sql`m.project_id`,
+        vmId: sql`m.id`,
+        state: literal('running'),
+        hostId: sql`${hostId}::text`,
         extra: { reason: literal('adopted') },
       }),
       operationStatusRows({
-        from: sql`cancelled c`, projectId: sql`c.project_id`, opId: sql`c.id`, kind: literal('ha_restart'), status: literal('cancelled'),
-        progress: sql`c.progress`, vmId: sql`c.vm_id::text`, errorCode: literal('adopted'),
+        from: sql`cancelled c`,
+        projectId: sql`c.project_id`,
+        opId: sql`c.id`,
+        kind: literal('ha_restart'),
+        status: literal('cancelled'),
+        progress: sql`c.progress`,
+        vmId: sql`c.vm_id::text`,
+        errorCode: literal('adopted'),
       }),
     ])})
     SELECT id::text AS id FROM moved`;
@@ -229,7 +282,13 @@ export async function adoptVms(db: Db, hostId: string, vms: readonly AdoptedVm[]
  */
 export async function failOver(
   db: Db,
-  d: { hostId: string; from: readonly HostState[]; reason: string; requestedBy?: string | null; correlationId?: string | null },
+  d: {
+    hostId: string;
+    from: readonly HostState[];
+    reason: string;
+    requestedBy?: string | null;
+    correlationId?: string | null;
+  },
 ): Promise<DeclaredDead> {
   const plan: FailoverPlan[] = [];
   for (const vm of await vmsOfHost(db, d.hostId)) {
@@ -243,14 +302,20 @@ export async function failOver(
  * Marks a pool as cut off from the control plane (more than half of its hosts silent at once),
  * once per episode, with an operator event `pool.partitioned`. True when this call began it.
  */
-export async function markPoolPartitioned(db: Db, poolId: string, silence: { silent: number; of: number }): Promise<boolean> {
+export async function markPoolPartitioned(
+  db: Db,
+  poolId: string,
+  silence: { silent: number; of: number },
+): Promise<boolean> {
   const n = await db.$executeRaw`
     WITH marked AS (
       UPDATE pools SET partitioned_since = now(), updated_at = now() WHERE id = ${poolId}::uuid AND partitioned_since IS NULL RETURNING id, name
     )
     ${eventsRecorded([
       poolEventRows({
-        from: sql`marked`, poolId: sql`id`, type: 'pool.partitioned',
+        from: sql`marked`,
+        poolId: sql`id`,
+        type: 'pool.partitioned',
         data: { name: sql`name`, silentHosts: sql`${silence.silent}::int`, hosts: sql`${silence.of}::int` },
       }),
     ])}`;

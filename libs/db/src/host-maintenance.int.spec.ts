@@ -16,10 +16,25 @@ describe('host maintenance rows (real Postgres)', () => {
   afterAll(() => t.drop());
 
   let n = 0;
-  const host = () => t.db.host.create({ data: { name: `h${++n}`, poolId, address: `10.0.0.${n}:7443`, state: 'maintenance' } });
+  const host = () =>
+    t.db.host.create({ data: { name: `h${++n}`, poolId, address: `10.0.0.${n}:7443`, state: 'maintenance' } });
   const vmOn = (hostId: string) =>
-    t.db.vm.create({ data: { projectId, name: `v${++n}`, state: 'running', hostId, flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 512, diskGb: 1 } });
-  const evacuate = (hostId: string) => t.db.$transaction((tx) => createEvacuation(tx, { hostId, requestedBy: null, correlationId: 'c-1' }));
+    t.db.vm.create({
+      data: {
+        projectId,
+        name: `v${++n}`,
+        state: 'running',
+        hostId,
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 1,
+        memoryMb: 512,
+        diskGb: 1,
+      },
+    });
+  const evacuate = (hostId: string) =>
+    t.db.$transaction((tx) => createEvacuation(tx, { hostId, requestedBy: null, correlationId: 'c-1' }));
 
   it('creates a queued evacuation of no project with its event, found as the open one', async () => {
     const h = await host();
@@ -27,14 +42,20 @@ describe('host maintenance rows (real Postgres)', () => {
     expect(op).toMatchObject({ kind: 'evacuate', status: 'queued', hostId: h.id, projectId: null, vmId: null });
     expect((await openEvacuation(t.db, h.id))?.id).toBe(op.id);
     const events = await t.db.event.findMany({ where: { resourceId: op.id } });
-    expect(events.map((e) => e.data)).toEqual([{ kind: 'evacuate', status: 'queued', progress: 0, vmId: null, errorCode: null }]);
+    expect(events.map((e) => e.data)).toEqual([
+      { kind: 'evacuate', status: 'queued', progress: 0, vmId: null, errorCode: null },
+    ]);
   });
 
   it('cancels only an open evacuation: one the scheduler ended stays as it ended', async () => {
     const h = await host();
     const op = await evacuate(h.id);
     const cancelled = await t.db.$transaction((tx) => cancelEvacuation(tx, op, 'the host was enabled'));
-    expect(cancelled).toMatchObject({ status: 'cancelled', errorCode: 'cancelled', errorMessage: 'the host was enabled' });
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      errorCode: 'cancelled',
+      errorMessage: 'the host was enabled',
+    });
     expect(await openEvacuation(t.db, h.id)).toBeNull();
     const done = await evacuate(h.id);
     await t.db.operation.update({ where: { id: done.id }, data: { status: 'succeeded' } });
@@ -43,13 +64,20 @@ describe('host maintenance rows (real Postgres)', () => {
     expect(await t.db.event.count({ where: { resourceId: done.id } })).toBe(1);
   });
 
-  it('finds the migrations an evacuation started, and no one else\'s', async () => {
+  it("finds the migrations an evacuation started, and no one else's", async () => {
     const h = await host();
     const op = await evacuate(h.id);
     const [a, b] = [await vmOn(h.id), await vmOn(h.id)];
-    const ours = await beginVmOperation(t.db, { vm: a, kind: 'migrate', via: 'migrating', params: { evacuationId: op.id } });
+    const ours = await beginVmOperation(t.db, {
+      vm: a,
+      kind: 'migrate',
+      via: 'migrating',
+      params: { evacuationId: op.id },
+    });
     await beginVmOperation(t.db, { vm: b, kind: 'migrate', via: 'migrating' });
-    expect(await evacuationMoves(t.db, op)).toEqual([{ id: ours!.id, vmId: a.id, status: 'queued', errorCode: null, errorMessage: null }]);
+    expect(await evacuationMoves(t.db, op)).toEqual([
+      { id: ours!.id, vmId: a.id, status: 'queued', errorCode: null, errorMessage: null },
+    ]);
   });
 
   it('lockHost makes two callers on one host take turns, and says when there is no host', async () => {
@@ -58,9 +86,11 @@ describe('host maintenance rows (real Postgres)', () => {
     // a session of this database waiting for a lock: the second caller asked and was made to wait
     const someoneWaits = () =>
       waitFor(
-        'a caller waiting for the host\'s row lock',
+        "a caller waiting for the host's row lock",
         async () => {
-          const [row] = await t.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          const [row] = await t.db.$queryRaw<
+            { n: number }[]
+          >`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
           return row!.n > 0 ? true : undefined;
         },
         { timeoutMs: 20_000, intervalMs: 20 },
@@ -70,7 +100,12 @@ describe('host maintenance rows (real Postgres)', () => {
         t.db.$transaction(
           async (tx) => {
             // the second asks only once the first holds the lock
-            if (i === 1) await waitFor('the first caller holding the lock', async () => (order.includes('first in') ? true : undefined), { timeoutMs: 20_000, intervalMs: 10 });
+            if (i === 1)
+              await waitFor(
+                'the first caller holding the lock',
+                async () => (order.includes('first in') ? true : undefined),
+                { timeoutMs: 20_000, intervalMs: 10 },
+              );
             await lockHost(tx, h.id);
             order.push(`${who} in`);
             // the first lets go only once the second is waiting for it (or the order would prove nothing)

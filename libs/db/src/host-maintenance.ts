@@ -33,7 +33,13 @@ export interface NewEvacuation {
 /** A queued evacuate operation for the host, with its event. It belongs to no project. */
 export async function createEvacuation(tx: Tx, e: NewEvacuation): Promise<Operation> {
   const op = await tx.operation.create({
-    data: { kind: 'evacuate', hostId: e.hostId, projectId: null, requestedBy: e.requestedBy, correlationId: e.correlationId },
+    data: {
+      kind: 'evacuate',
+      hostId: e.hostId,
+      projectId: null,
+      requestedBy: e.requestedBy,
+      correlationId: e.correlationId,
+    },
   });
   await recordEvents(tx, [operationEvent(op)]);
   return op;
@@ -67,7 +73,12 @@ export function hostResidents(db: Db, hostId: string): Promise<HostResident[]> {
 /** The migrate operations an evacuation started (each carries its id in params), oldest first. */
 export function evacuationMoves(db: Db, evacuation: Pick<Operation, 'id' | 'hostId' | 'createdAt'>) {
   return db.operation.findMany({
-    where: { kind: 'migrate', hostId: evacuation.hostId, createdAt: { gte: evacuation.createdAt }, params: { path: ['evacuationId'], equals: evacuation.id } },
+    where: {
+      kind: 'migrate',
+      hostId: evacuation.hostId,
+      createdAt: { gte: evacuation.createdAt },
+      params: { path: ['evacuationId'], equals: evacuation.id },
+    },
     select: { id: true, vmId: true, status: true, errorCode: true, errorMessage: true },
     orderBy: { createdAt: 'asc' },
   });

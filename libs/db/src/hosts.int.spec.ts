@@ -16,13 +16,31 @@ describe('host liveness (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  const beatAgo = (hostId: string, ms: number) => t.db.$executeRaw`UPDATE hosts SET last_heartbeat_at = now() - ${ms} * interval '1 millisecond' WHERE id = ${hostId}::uuid`;
+  const beatAgo = (hostId: string, ms: number) =>
+    t.db
+      .$executeRaw`UPDATE hosts SET last_heartbeat_at = now() - ${ms} * interval '1 millisecond' WHERE id = ${hostId}::uuid`;
   const vm = () =>
-    t.db.vm.create({ data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state: 'scheduling' } });
+    t.db.vm.create({
+      data: {
+        projectId,
+        name: 'v',
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        state: 'scheduling',
+      },
+    });
 
   it("reads each host's heartbeat age and whether it is younger than its pool's suspect timeout", async () => {
     const strict = await t.db.pool.create({ data: { name: 'strict', suspectAfterMs: 6_000, deadAfterMs: 12_000 } });
-    const [fresh, stale, never] = [await createTestHost(t.db, strict.id), await createTestHost(t.db, strict.id), await createTestHost(t.db, strict.id)];
+    const [fresh, stale, never] = [
+      await createTestHost(t.db, strict.id),
+      await createTestHost(t.db, strict.id),
+      await createTestHost(t.db, strict.id),
+    ];
     await beatAgo(fresh.id, 1_000);
     await beatAgo(stale.id, 7_000);
     await t.db.host.update({ where: { id: never.id }, data: { lastHeartbeatAt: null } });
@@ -43,13 +61,23 @@ describe('host liveness (real Postgres)', () => {
     const h = await createTestHost(t.db, strict.id);
     await beatAgo(h.id, 6_500);
     const v = await vm();
-    expect(await claimHost(t.db, { vmId: v.id, hostId: h.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toEqual({ result: 'host_full' });
+    expect(await claimHost(t.db, { vmId: v.id, hostId: h.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toEqual({
+      result: 'host_full',
+    });
     // nothing written: no usage, no allocation, the VM still waiting
-    expect(await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).toMatchObject({ usedMemoryMb: 0, usedInstances: 0 });
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).toMatchObject({
+      usedMemoryMb: 0,
+      usedInstances: 0,
+    });
     expect(await t.db.allocation.count({ where: { vmId: v.id } })).toBe(0);
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({ state: 'scheduling', hostId: null });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({
+      state: 'scheduling',
+      hostId: null,
+    });
     await recordHeartbeats(t.db, [h.id]);
-    expect(await claimHost(t.db, { vmId: v.id, hostId: h.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toMatchObject({ result: 'claimed' });
+    expect(
+      await claimHost(t.db, { vmId: v.id, hostId: h.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 }),
+    ).toMatchObject({ result: 'claimed' });
   });
 
   it("stamps heartbeats with the database's time, bumping the generation only of a host that was silent", async () => {

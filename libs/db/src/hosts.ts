@@ -17,7 +17,8 @@ export type HostRow = Host & {
 /** Condition: host `h` of pool `p` answered a heartbeat within the pool's suspect timeout. */
 export const IS_LIVE = Prisma.sql`(h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE`;
 
-export type HostFilter = { all: true } | { ids: readonly string[] } | { changedSince: bigint } | { notDisabled: true } | { poolId: string };
+export type HostFilter =
+  { all: true } | { ids: readonly string[] } | { changedSince: bigint } | { notDisabled: true } | { poolId: string };
 
 function condition(f: HostFilter): Prisma.Sql {
   if ('ids' in f) return Prisma.sql`h.id = ANY(${[...f.ids]}::uuid[])`;

@@ -30,15 +30,41 @@ describe('migration claims (real Postgres)', () => {
   /** A VM running on `source` (claimed there at epoch 1), now `migrating` under a running operation. */
   async function migratingVm(sourceId: string, serverGroupId?: string) {
     const v = await t.db.vm.create({
-      data: { projectId, name: 'v', flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 1024, diskGb: 1, state: 'scheduling', serverGroupId: serverGroupId ?? null },
+      data: {
+        projectId,
+        name: 'v',
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 1,
+        memoryMb: 1024,
+        diskGb: 1,
+        state: 'scheduling',
+        serverGroupId: serverGroupId ?? null,
+      },
     });
-    expect(await claimHost(t.db, { vmId: v.id, hostId: sourceId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 })).toMatchObject({ result: 'claimed' });
+    expect(
+      await claimHost(t.db, { vmId: v.id, hostId: sourceId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 1 }),
+    ).toMatchObject({ result: 'claimed' });
     const vm = await t.db.vm.update({ where: { id: v.id }, data: { state: 'migrating', domId: 5 } });
-    const op = await t.db.operation.create({ data: { kind: 'migrate', status: 'running', projectId, vmId: v.id, hostId: sourceId } });
+    const op = await t.db.operation.create({
+      data: { kind: 'migrate', status: 'running', projectId, vmId: v.id, hostId: sourceId },
+    });
     return { vm, op };
   }
   const claim = (vm: { id: string }, opId: string, sourceHostId: string, hostId: string) =>
-    claimMigrationTarget(t.db, { vmId: vm.id, sourceHostId, hostId, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId, step: 'claimed', progress: 40 });
+    claimMigrationTarget(t.db, {
+      vmId: vm.id,
+      sourceHostId,
+      hostId,
+      vcpus: 1,
+      memoryMb: 1024,
+      diskGb: 1,
+      epoch: 2,
+      opId,
+      step: 'claimed',
+      progress: 40,
+    });
 
   it('claims the target with the source still held, and records the step and target with it', async () => {
     const [src, dst] = await Promise.all([host(), host()]);
@@ -46,8 +72,16 @@ describe('migration claims (real Postgres)', () => {
     expect(await claim(vm, op.id, src.id, dst.id)).toBe('claimed');
     expect([await usage(src.id), await usage(dst.id)]).toEqual([ONE, ONE]);
     expect(await migrationTargetClaim(t.db, vm)).toMatchObject({ hostId: dst.id, epoch: 2 });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ step: 'claimed', progress: 40, params: { target: { hostId: dst.id, epoch: 2 } } });
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({ state: 'migrating', hostId: src.id, epoch: 1 });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      step: 'claimed',
+      progress: 40,
+      params: { target: { hostId: dst.id, epoch: 2 } },
+    });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({
+      state: 'migrating',
+      hostId: src.id,
+      epoch: 1,
+    });
     // the same claim again changes nothing
     expect(await claim(vm, op.id, src.id, dst.id)).toBe('host_full');
     expect(await usage(dst.id)).toEqual(ONE);
@@ -62,7 +96,12 @@ describe('migration claims (real Postgres)', () => {
     await t.db.vm.update({ where: { id: vm.id }, data: { state: 'running' } });
     const other = await host();
     expect(await claim(vm, op.id, src.id, other.id)).toBe('vm_gone');
-    expect([await usage(src.id), await usage(full.id), await usage(down.id), await usage(other.id)]).toEqual([ONE, NONE, NONE, NONE]);
+    expect([await usage(src.id), await usage(full.id), await usage(down.id), await usage(other.id)]).toEqual([
+      ONE,
+      NONE,
+      NONE,
+      NONE,
+    ]);
     expect(await t.db.allocation.count({ where: { vmId: vm.id } })).toBe(1);
     expect((await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).step).toBeNull();
   });
@@ -73,8 +112,23 @@ describe('migration claims (real Postgres)', () => {
     const [m1, m2] = await Promise.all([migratingVm(a.id, group.id), migratingVm(b.id, group.id)]);
     const serverGroup = { id: group.id, policy: 'anti_affinity' as const };
     const results = await Promise.all(
-      [[m1, a], [m2, b]].map(([m, s]) =>
-        claimMigrationTarget(t.db, { vmId: (m as typeof m1).vm.id, sourceHostId: (s as typeof a).id, hostId: dst.id, vcpus: 1, memoryMb: 1024, diskGb: 1, epoch: 2, opId: (m as typeof m1).op.id, step: 'claimed', progress: 40, serverGroup }),
+      [
+        [m1, a],
+        [m2, b],
+      ].map(([m, s]) =>
+        claimMigrationTarget(t.db, {
+          vmId: (m as typeof m1).vm.id,
+          sourceHostId: (s as typeof a).id,
+          hostId: dst.id,
+          vcpus: 1,
+          memoryMb: 1024,
+          diskGb: 1,
+          epoch: 2,
+          opId: (m as typeof m1).op.id,
+          step: 'claimed',
+          progress: 40,
+          serverGroup,
+        }),
       ),
     );
     expect([...results].sort()).toEqual(['claimed', 'group_conflict']);
@@ -89,10 +143,22 @@ describe('migration claims (real Postgres)', () => {
     const since = await lastEventId();
     expect(await finishMigration(t.db, { ...end, epoch: 3 })).toBe(false); // not the claim's epoch: nothing
     expect(await finishMigration(t.db, end)).toBe(true);
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({ state: 'running', hostId: dst.id, domId: 9, epoch: 2, powerState: 'running' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({
+      state: 'running',
+      hostId: dst.id,
+      domId: 9,
+      epoch: 2,
+      powerState: 'running',
+    });
     expect([await usage(src.id), await usage(dst.id)]).toEqual([NONE, ONE]);
-    expect(await t.db.allocation.findMany({ where: { vmId: vm.id }, select: { hostId: true } })).toEqual([{ hostId: dst.id }]);
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: 'succeeded', progress: 100, step: 'done' });
+    expect(await t.db.allocation.findMany({ where: { vmId: vm.id }, select: { hostId: true } })).toEqual([
+      { hostId: dst.id },
+    ]);
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+      step: 'done',
+    });
     const events = await eventsAfter(since, [vm.id, op.id]);
     expect(events.map((e) => [e.type, e.data])).toEqual([
       ['vm.state', { state: 'running', hostId: dst.id }],
@@ -107,10 +173,22 @@ describe('migration claims (real Postgres)', () => {
     const [src, dst] = await Promise.all([host(), host()]);
     const { vm, op } = await migratingVm(src.id);
     await claim(vm, op.id, src.id, dst.id);
-    const abort = { vm, op, sourceHostId: src.id, outcome: 'running' as const, error: { code: 'agent_error', message: 'the target refused', details: { a: 1 } } };
+    const abort = {
+      vm,
+      op,
+      sourceHostId: src.id,
+      outcome: 'running' as const,
+      error: { code: 'agent_error', message: 'the target refused', details: { a: 1 } },
+    };
     const since = await lastEventId();
     expect(await abortMigration(t.db, abort)).toBe(true);
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({ state: 'running', hostId: src.id, domId: 5, epoch: 1, errorCode: 'agent_error' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({
+      state: 'running',
+      hostId: src.id,
+      domId: 5,
+      epoch: 1,
+      errorCode: 'agent_error',
+    });
     expect([await usage(src.id), await usage(dst.id)]).toEqual([ONE, NONE]);
     expect(await t.db.allocation.count({ where: { vmId: vm.id } })).toBe(1);
     expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
@@ -120,7 +198,9 @@ describe('migration claims (real Postgres)', () => {
       errorDetails: { a: 1 },
     });
     const events = await eventsAfter(since, [vm.id, op.id]);
-    expect(events.map((e) => (e.data as { state?: string; status?: string }).state ?? (e.data as { status: string }).status)).toEqual(['running', 'failed']);
+    expect(
+      events.map((e) => (e.data as { state?: string; status?: string }).state ?? (e.data as { status: string }).status),
+    ).toEqual(['running', 'failed']);
     expect(await abortMigration(t.db, abort)).toBe(false);
   });
 
@@ -128,8 +208,20 @@ describe('migration claims (real Postgres)', () => {
     const [src, dst] = await Promise.all([host(), host()]);
     const { vm, op } = await migratingVm(src.id);
     await claim(vm, op.id, src.id, dst.id);
-    await abortMigration(t.db, { vm, op, sourceHostId: src.id, outcome: 'stopped', error: { code: 'agent_error', message: 'gone' } });
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({ state: 'stopped', hostId: src.id, domId: null, powerState: 'shutdown', errorCode: 'domain_vanished' });
+    await abortMigration(t.db, {
+      vm,
+      op,
+      sourceHostId: src.id,
+      outcome: 'stopped',
+      error: { code: 'agent_error', message: 'gone' },
+    });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: vm.id } })).toMatchObject({
+      state: 'stopped',
+      hostId: src.id,
+      domId: null,
+      powerState: 'shutdown',
+      errorCode: 'domain_vanished',
+    });
     expect([await usage(src.id), await usage(dst.id)]).toEqual([ONE, NONE]);
   });
 });

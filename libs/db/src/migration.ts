@@ -150,12 +150,21 @@ export async function abortMigration(db: Db, a: AbortedMigration): Promise<boole
       RETURNING id
     ), recorded AS (${eventsRecorded([
       vmStateRows({
-        from: Prisma.sql`moved`, projectId: Prisma.sql`${a.vm.projectId}::uuid`, vmId: Prisma.sql`moved.id`,
-        state: Prisma.sql`${a.outcome}::text`, hostId: Prisma.sql`${a.sourceHostId}::text`,
+        from: Prisma.sql`moved`,
+        projectId: Prisma.sql`${a.vm.projectId}::uuid`,
+        vmId: Prisma.sql`moved.id`,
+        state: Prisma.sql`${a.outcome}::text`,
+        hostId: Prisma.sql`${a.sourceHostId}::text`,
       }),
       operationStatusRows({
-        from: Prisma.sql`finished`, projectId: Prisma.sql`${a.op.projectId}::uuid`, opId: Prisma.sql`finished.id`, kind: Prisma.sql`${a.op.kind}::text`,
-        status: literal('failed'), progress: Prisma.sql`${a.op.progress}::int`, vmId: Prisma.sql`${a.vm.id}::text`, errorCode: Prisma.sql`${a.error.code}::text`,
+        from: Prisma.sql`finished`,
+        projectId: Prisma.sql`${a.op.projectId}::uuid`,
+        opId: Prisma.sql`finished.id`,
+        kind: Prisma.sql`${a.op.kind}::text`,
+        status: literal('failed'),
+        progress: Prisma.sql`${a.op.progress}::int`,
+        vmId: Prisma.sql`${a.vm.id}::text`,
+        errorCode: Prisma.sql`${a.error.code}::text`,
       }),
     ])})
     SELECT count(*) AS moved FROM moved`;

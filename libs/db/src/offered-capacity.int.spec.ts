@@ -9,7 +9,11 @@ interface Case {
 }
 
 const r = (vcpus: number, memoryMb: number, diskGb: number): Resources => ({ vcpus, memoryMb, diskGb });
-const ratios = (cpu: number, ram: number, disk: number): AllocationRatios => ({ cpuAllocationRatio: cpu, ramAllocationRatio: ram, diskAllocationRatio: disk });
+const ratios = (cpu: number, ram: number, disk: number): AllocationRatios => ({
+  cpuAllocationRatio: cpu,
+  ramAllocationRatio: ram,
+  diskAllocationRatio: disk,
+});
 
 // the pools' defaults, fractions that binary floating point cannot hold exactly (1.1, 0.7, 0.3),
 // fractions that round down, a host with nothing, and dom0 keeping more than there is
@@ -39,8 +43,15 @@ describe('offeredCapacitySql (real Postgres) and libs/domain offeredCapacity', (
       const pool = await t.db.pool.create({ data: { name: `p${i}`, ...c.ratios } });
       const host = await t.db.host.create({
         data: {
-          name: `h${i}`, poolId: pool.id, address: `h${i}:1`, totalVcpus: c.total.vcpus, totalMemoryMb: c.total.memoryMb, totalDiskGb: c.total.diskGb,
-          reservedVcpus: c.reserved.vcpus, reservedMemoryMb: c.reserved.memoryMb, reservedDiskGb: c.reserved.diskGb,
+          name: `h${i}`,
+          poolId: pool.id,
+          address: `h${i}:1`,
+          totalVcpus: c.total.vcpus,
+          totalMemoryMb: c.total.memoryMb,
+          totalDiskGb: c.total.diskGb,
+          reservedVcpus: c.reserved.vcpus,
+          reservedMemoryMb: c.reserved.memoryMb,
+          reservedDiskGb: c.reserved.diskGb,
         },
       });
       hostIds.push(host.id);
@@ -50,7 +61,9 @@ describe('offeredCapacitySql (real Postgres) and libs/domain offeredCapacity', (
       SELECT host.id::text AS id, ${offered.vcpus}::float8 AS vcpus, ${offered.memoryMb}::float8 AS "memoryMb", ${offered.diskGb}::float8 AS "diskGb"
       FROM hosts host JOIN pools pool ON pool.id = host.pool_id
       WHERE host.id = ANY(${hostIds}::uuid[])`;
-    const inSql = hostIds.map((id) => rows.find((row) => row.id === id)).map((row) => row && { vcpus: row.vcpus, memoryMb: row.memoryMb, diskGb: row.diskGb });
+    const inSql = hostIds
+      .map((id) => rows.find((row) => row.id === id))
+      .map((row) => row && { vcpus: row.vcpus, memoryMb: row.memoryMb, diskGb: row.diskGb });
     expect(inSql).toEqual(CASES.map((c) => offeredCapacity(c.total, c.reserved, c.ratios)));
   });
 });

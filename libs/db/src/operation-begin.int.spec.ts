@@ -21,23 +21,41 @@ describe('beginOperation (real Postgres)', () => {
   afterAll(() => t.drop());
 
   const vm = (state: VmState) =>
-    t.db.vm.create({ data: { projectId, name: 'v', state, flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 512, diskGb: 1 } });
+    t.db.vm.create({
+      data: { projectId, name: 'v', state, flavorId, imageId, guestType: 'pv', vcpus: 1, memoryMb: 512, diskGb: 1 },
+    });
   const createOp = (vmId: string) => t.db.operation.create({ data: { kind: 'create', projectId, vmId } });
   const events = (ids: string[]) =>
-    t.db.event.findMany({ where: { resourceId: { in: ids } }, orderBy: { id: 'asc' }, select: { resourceId: true, type: true, data: true } });
+    t.db.event.findMany({
+      where: { resourceId: { in: ids } },
+      orderBy: { id: 'asc' },
+      select: { resourceId: true, type: true, data: true },
+    });
 
   it('starts a create and moves its pending VM to scheduling, returning the VM as it now is, events in order', async () => {
     const v = await vm('pending');
     const op = await createOp(v.id);
     const begun = await beginOperation(t.db, op.id, FIRST);
-    expect(begun).toMatchObject({ started: true, waits: false, holders: null, op: { status: 'running', step: 'placing', progress: 25 } });
+    expect(begun).toMatchObject({
+      started: true,
+      waits: false,
+      holders: null,
+      op: { status: 'running', step: 'placing', progress: 25 },
+    });
     const now = await t.db.vm.findUniqueOrThrow({ where: { id: v.id } });
     expect(now.state).toBe('scheduling');
     expect(begun.vm).toEqual(now);
     // updatedAt is the one field the answer does not re-read (as before steps rode along)
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toEqual({ ...begun.op, updatedAt: expect.any(Date) });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op.id } })).toEqual({
+      ...begun.op,
+      updatedAt: expect.any(Date),
+    });
     expect(await events([v.id, op.id])).toEqual([
-      { resourceId: op.id, type: 'operation.status', data: { kind: 'create', status: 'running', progress: 0, vmId: v.id, errorCode: null } },
+      {
+        resourceId: op.id,
+        type: 'operation.status',
+        data: { kind: 'create', status: 'running', progress: 0, vmId: v.id, errorCode: null },
+      },
       { resourceId: v.id, type: 'vm.state', data: { state: 'scheduling', hostId: null } },
     ]);
   });
@@ -47,7 +65,11 @@ describe('beginOperation (real Postgres)', () => {
     const op = await createOp(v.id);
     await beginOperation(t.db, op.id, FIRST);
     const again = await beginOperation(t.db, op.id, FIRST);
-    expect(again).toMatchObject({ started: true, op: { status: 'running', step: 'placing' }, vm: { state: 'scheduling' } });
+    expect(again).toMatchObject({
+      started: true,
+      op: { status: 'running', step: 'placing' },
+      vm: { state: 'scheduling' },
+    });
     expect(await events([v.id, op.id])).toHaveLength(2);
   });
 
@@ -63,10 +85,16 @@ describe('beginOperation (real Postgres)', () => {
 
   it('starts a delete with its first step and the hosts where its VM holds claims', async () => {
     const v = await vm('running');
-    await t.db.allocation.create({ data: { vmId: v.id, hostId: host.id, vcpus: 1, memoryMb: 512, diskGb: 1, epoch: 1 } });
+    await t.db.allocation.create({
+      data: { vmId: v.id, hostId: host.id, vcpus: 1, memoryMb: 512, diskGb: 1, epoch: 1 },
+    });
     const del = (await beginVmOperation(t.db, { vm: v, kind: 'delete', via: 'deleting' }))!;
     const begun = await beginOperation(t.db, del.id, FIRST);
-    expect(begun).toMatchObject({ started: true, op: { status: 'running', step: 'destroying', progress: 33 }, vm: { state: 'deleting' } });
+    expect(begun).toMatchObject({
+      started: true,
+      op: { status: 'running', step: 'destroying', progress: 33 },
+      vm: { state: 'deleting' },
+    });
     expect(begun.holders).toEqual([{ id: host.id, name: host.name, address: '127.0.0.1:1', state: 'up' }]);
     expect((await t.db.operation.findUniqueOrThrow({ where: { id: del.id } })).step).toBe('destroying');
   });
@@ -89,6 +117,12 @@ describe('beginOperation (real Postgres)', () => {
   });
 
   it('answers nothing for an unknown operation', async () => {
-    expect(await beginOperation(t.db, '00000000-0000-4000-8000-000000000000', FIRST)).toEqual({ op: null, vm: null, started: false, waits: false, holders: null });
+    expect(await beginOperation(t.db, '00000000-0000-4000-8000-000000000000', FIRST)).toEqual({
+      op: null,
+      vm: null,
+      started: false,
+      waits: false,
+      holders: null,
+    });
   });
 });

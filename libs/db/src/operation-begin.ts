@@ -42,7 +42,11 @@ export interface BegunOperation {
  * Both are what beginScheduling / beginDestroy write; the handlers fall back on those when the
  * operation resumes after a crash.
  */
-export async function beginOperation(db: Db, id: string, first: { create: FirstStep; delete: FirstStep }): Promise<BegunOperation> {
+export async function beginOperation(
+  db: Db,
+  id: string,
+  first: { create: FirstStep; delete: FirstStep },
+): Promise<BegunOperation> {
   const rows = await db.$queryRaw<Record<string, unknown>[]>`${prepared('begin_operation')}
     WITH current AS (
       SELECT * FROM operations WHERE id = ${id}::uuid
@@ -72,10 +76,22 @@ export async function beginOperation(db: Db, id: string, first: { create: FirstS
       RETURNING op.id, op.started_at, op.step, op.progress, current.status AS was
     ), recorded AS (${eventsRecorded([
       operationStatusRows({
-        from: sql`current JOIN started ON started.was = 'queued'`, projectId: sql`current.project_id`, opId: sql`current.id`,
-        kind: sql`current.kind::text`, status: literal('running'), progress: sql`current.progress`, vmId: sql`current.vm_id::text`, errorCode: sql`current.error_code`,
+        from: sql`current JOIN started ON started.was = 'queued'`,
+        projectId: sql`current.project_id`,
+        opId: sql`current.id`,
+        kind: sql`current.kind::text`,
+        status: literal('running'),
+        progress: sql`current.progress`,
+        vmId: sql`current.vm_id::text`,
+        errorCode: sql`current.error_code`,
       }),
-      vmStateRows({ from: sql`current, scheduled`, projectId: sql`current.project_id`, vmId: sql`scheduled.id`, state: literal('scheduling'), hostId: sql`NULL` }),
+      vmStateRows({
+        from: sql`current, scheduled`,
+        projectId: sql`current.project_id`,
+        vmId: sql`scheduled.id`,
+        state: literal('scheduling'),
+        hostId: sql`NULL`,
+      }),
     ])})
     SELECT ${operationColumnsOf('current')}, EXISTS (SELECT 1 FROM older) AS waits, EXISTS (SELECT 1 FROM started) AS started,
       (SELECT started_at FROM started) AS "startedNow", (SELECT step FROM started) AS "stepNow", (SELECT progress FROM started) AS "progressNow",
@@ -93,8 +109,21 @@ export async function beginOperation(db: Db, id: string, first: { create: FirstS
   if (!row) return { op: null, vm: null, started: false, waits: false, holders: null };
   const vm = vmFromRow(row);
   const { waits, started, startedNow, stepNow, progressNow, holders, ...op } = withoutVm<
-    Operation & { waits: boolean; started: boolean; startedNow: Date | null; stepNow: string | null; progressNow: number | null; holders: ClaimHolder[] | null }
+    Operation & {
+      waits: boolean;
+      started: boolean;
+      startedNow: Date | null;
+      stepNow: string | null;
+      progressNow: number | null;
+      holders: ClaimHolder[] | null;
+    }
   >(row);
   if (!started) return { op, vm, started: false, waits, holders: null };
-  return { op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress }, vm, started: true, waits: false, holders };
+  return {
+    op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress },
+    vm,
+    started: true,
+    waits: false,
+    holders,
+  };
 }

@@ -14,26 +14,71 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  const project = (name: string) => t.db.project.create({ data: { name, usedInstances: 10, usedVcpus: 20, usedMemoryMb: 10_000, usedDiskGb: 100 } });
+  const project = (name: string) =>
+    t.db.project.create({ data: { name, usedInstances: 10, usedVcpus: 20, usedMemoryMb: 10_000, usedDiskGb: 100 } });
   const host = (name: string) =>
     t.db.host.create({
-      data: { name, address: `${name}:1`, poolId, state: 'up', totalVcpus: 64, totalMemoryMb: 65536, totalDiskGb: 1000, usedInstances: 10, usedVcpus: 20, usedMemoryMb: 10_000, usedDiskGb: 100 },
+      data: {
+        name,
+        address: `${name}:1`,
+        poolId,
+        state: 'up',
+        totalVcpus: 64,
+        totalMemoryMb: 65536,
+        totalDiskGb: 1000,
+        usedInstances: 10,
+        usedVcpus: 20,
+        usedMemoryMb: 10_000,
+        usedDiskGb: 100,
+      },
     });
   const vm = (projectId: string, state: VmState, hostId: string | null, vcpus = 1) =>
-    t.db.vm.create({ data: { projectId, name: 'v', state, hostId, flavorId, imageId, guestType: 'pv', vcpus, memoryMb: 512 * vcpus, diskGb: vcpus } });
+    t.db.vm.create({
+      data: {
+        projectId,
+        name: 'v',
+        state,
+        hostId,
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus,
+        memoryMb: 512 * vcpus,
+        diskGb: vcpus,
+      },
+    });
   const op = (kind: 'create' | 'delete', projectId: string, vmId: string) =>
-    t.db.operation.create({ data: { kind, projectId, vmId, status: 'running', step: kind === 'create' ? 'building' : 'destroying' } });
+    t.db.operation.create({
+      data: { kind, projectId, vmId, status: 'running', step: kind === 'create' ? 'building' : 'destroying' },
+    });
   const allocate = (v: { id: string; vcpus: number; memoryMb: number; diskGb: number }, hostId: string) =>
-    t.db.allocation.create({ data: { vmId: v.id, hostId, vcpus: v.vcpus, memoryMb: v.memoryMb, diskGb: v.diskGb, epoch: 1 } });
+    t.db.allocation.create({
+      data: { vmId: v.id, hostId, vcpus: v.vcpus, memoryMb: v.memoryMb, diskGb: v.diskGb, epoch: 1 },
+    });
   const events = (ids: string[]) =>
-    t.db.event.findMany({ where: { resourceId: { in: ids } }, orderBy: { id: 'asc' }, select: { resourceId: true, type: true, data: true } });
+    t.db.event.findMany({
+      where: { resourceId: { in: ids } },
+      orderBy: { id: 'asc' },
+      select: { resourceId: true, type: true, data: true },
+    });
 
   it('ends each create of the batch on its own terms and answers which VMs moved', async () => {
     const p = await project('builds');
     const h = await host('hb');
-    const [a, gone, b, restarted] = [await vm(p.id, 'building', h.id), await vm(p.id, 'deleting', h.id), await vm(p.id, 'building', h.id), await vm(p.id, 'recovering', h.id)];
-    const [oa, ogone, ob] = [await op('create', p.id, a.id), await op('create', p.id, gone.id), await op('create', p.id, b.id)];
-    const orestart = await t.db.operation.create({ data: { kind: 'ha_restart', projectId: p.id, vmId: restarted.id, status: 'running', step: 'building' } });
+    const [a, gone, b, restarted] = [
+      await vm(p.id, 'building', h.id),
+      await vm(p.id, 'deleting', h.id),
+      await vm(p.id, 'building', h.id),
+      await vm(p.id, 'recovering', h.id),
+    ];
+    const [oa, ogone, ob] = [
+      await op('create', p.id, a.id),
+      await op('create', p.id, gone.id),
+      await op('create', p.id, b.id),
+    ];
+    const orestart = await t.db.operation.create({
+      data: { kind: 'ha_restart', projectId: p.id, vmId: restarted.id, status: 'running', step: 'building' },
+    });
     const c = await vm(p.id, 'building', h.id);
     const oc = await op('create', p.id, c.id);
     const moved = await finishBuiltVms(t.db, [
@@ -45,15 +90,43 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
       { vm: c, op: oc, domId: 11, powerState: 'running', from: 'recovering' },
     ]);
     expect(moved).toEqual([true, false, true, true, false]);
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: restarted.id } })).toMatchObject({ state: 'running', domId: 10 });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: orestart.id } })).toMatchObject({ status: 'succeeded' });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: restarted.id } })).toMatchObject({
+      state: 'running',
+      domId: 10,
+    });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: orestart.id } })).toMatchObject({
+      status: 'succeeded',
+    });
     expect(await t.db.vm.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ state: 'building', domId: null });
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({ state: 'running', domId: 7, powerState: 'running' });
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ state: 'running', domId: 9, powerState: 'paused' });
-    expect(await t.db.vm.findUniqueOrThrow({ where: { id: gone.id } })).toMatchObject({ state: 'deleting', domId: null });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: oa.id } })).toMatchObject({ status: 'succeeded', step: 'done', progress: 100, attempts: 1 });
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: ogone.id } })).toMatchObject({ status: 'running', step: 'building' });
-    const succeeded = (opId: string, vmId: string) => ({ resourceId: opId, type: 'operation.status', data: { kind: 'create', status: 'succeeded', progress: 100, vmId, errorCode: null } });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({
+      state: 'running',
+      domId: 7,
+      powerState: 'running',
+    });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({
+      state: 'running',
+      domId: 9,
+      powerState: 'paused',
+    });
+    expect(await t.db.vm.findUniqueOrThrow({ where: { id: gone.id } })).toMatchObject({
+      state: 'deleting',
+      domId: null,
+    });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: oa.id } })).toMatchObject({
+      status: 'succeeded',
+      step: 'done',
+      progress: 100,
+      attempts: 1,
+    });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: ogone.id } })).toMatchObject({
+      status: 'running',
+      step: 'building',
+    });
+    const succeeded = (opId: string, vmId: string) => ({
+      resourceId: opId,
+      type: 'operation.status',
+      data: { kind: 'create', status: 'succeeded', progress: 100, vmId, errorCode: null },
+    });
     expect(await events([a.id, oa.id, gone.id, ogone.id, b.id, ob.id, restarted.id])).toEqual([
       { resourceId: a.id, type: 'vm.state', data: { state: 'running', hostId: h.id } },
       succeeded(oa.id, a.id),
@@ -75,9 +148,22 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
     const doomed = await vm(p.id, 'deleting', h.id, 2);
     await allocate(doomed, h.id);
     const od = await op('delete', p.id, doomed.id);
-    await finishDeletedVms(t.db, [{ vm: doomed, op: od }, { vm: doomed, op: od }]);
-    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 8_976, usedDiskGb: 98 });
-    expect(await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 8_976, usedDiskGb: 98 });
+    await finishDeletedVms(t.db, [
+      { vm: doomed, op: od },
+      { vm: doomed, op: od },
+    ]);
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({
+      usedInstances: 9,
+      usedVcpus: 18,
+      usedMemoryMb: 8_976,
+      usedDiskGb: 98,
+    });
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).toMatchObject({
+      usedInstances: 9,
+      usedVcpus: 18,
+      usedMemoryMb: 8_976,
+      usedDiskGb: 98,
+    });
     expect((await events([doomed.id, od.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
   });
 
@@ -88,8 +174,19 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
     const b = await vm(p1.id, 'deleting', h2.id, 2);
     const c = await vm(p2.id, 'deleting', h1.id, 4);
     const changed = await vm(p2.id, 'deleting', h2.id, 8);
-    for (const [v, h] of [[a, h1], [b, h2], [c, h1], [changed, h2]] as const) await allocate(v, h.id);
-    const ops = [await op('delete', p1.id, a.id), await op('delete', p1.id, b.id), await op('delete', p2.id, c.id), await op('delete', p2.id, changed.id)];
+    for (const [v, h] of [
+      [a, h1],
+      [b, h2],
+      [c, h1],
+      [changed, h2],
+    ] as const)
+      await allocate(v, h.id);
+    const ops = [
+      await op('delete', p1.id, a.id),
+      await op('delete', p1.id, b.id),
+      await op('delete', p2.id, c.id),
+      await op('delete', p2.id, changed.id),
+    ];
     // one VM left the state its delete saw: it keeps its claim and its quota
     await t.db.vm.update({ where: { id: changed.id }, data: { state: 'error' } });
     const items = [a, b, c, changed].map((v, i) => ({ vm: v, op: ops[i]! }));
@@ -97,15 +194,49 @@ describe('finishBuiltVms / finishDeletedVms (real Postgres)', () => {
     await finishDeletedVms(t.db, items);
     await finishDeletedVms(t.db, items); // again: nothing more is given back
 
-    for (const v of [a, b, c]) expect(await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({ state: 'deleted', hostId: null, domId: null });
+    for (const v of [a, b, c])
+      expect(await t.db.vm.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({
+        state: 'deleted',
+        hostId: null,
+        domId: null,
+      });
     expect((await t.db.vm.findUniqueOrThrow({ where: { id: changed.id } })).state).toBe('error');
-    expect(await t.db.allocation.findMany({ where: { vmId: { in: [a.id, b.id, c.id, changed.id] } }, select: { vmId: true } })).toEqual([{ vmId: changed.id }]);
-    expect(await t.db.host.findUniqueOrThrow({ where: { id: h1.id } })).toMatchObject({ usedInstances: 8, usedVcpus: 15, usedMemoryMb: 10_000 - 5 * 512, usedDiskGb: 95 });
-    expect(await t.db.host.findUniqueOrThrow({ where: { id: h2.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 18, usedMemoryMb: 10_000 - 2 * 512, usedDiskGb: 98 });
-    expect(await t.db.project.findUniqueOrThrow({ where: { id: p1.id } })).toMatchObject({ usedInstances: 8, usedVcpus: 17, usedMemoryMb: 10_000 - 3 * 512, usedDiskGb: 97 });
-    expect(await t.db.project.findUniqueOrThrow({ where: { id: p2.id } })).toMatchObject({ usedInstances: 9, usedVcpus: 16, usedMemoryMb: 10_000 - 4 * 512, usedDiskGb: 96 });
+    expect(
+      await t.db.allocation.findMany({
+        where: { vmId: { in: [a.id, b.id, c.id, changed.id] } },
+        select: { vmId: true },
+      }),
+    ).toEqual([{ vmId: changed.id }]);
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h1.id } })).toMatchObject({
+      usedInstances: 8,
+      usedVcpus: 15,
+      usedMemoryMb: 10_000 - 5 * 512,
+      usedDiskGb: 95,
+    });
+    expect(await t.db.host.findUniqueOrThrow({ where: { id: h2.id } })).toMatchObject({
+      usedInstances: 9,
+      usedVcpus: 18,
+      usedMemoryMb: 10_000 - 2 * 512,
+      usedDiskGb: 98,
+    });
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p1.id } })).toMatchObject({
+      usedInstances: 8,
+      usedVcpus: 17,
+      usedMemoryMb: 10_000 - 3 * 512,
+      usedDiskGb: 97,
+    });
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p2.id } })).toMatchObject({
+      usedInstances: 9,
+      usedVcpus: 16,
+      usedMemoryMb: 10_000 - 4 * 512,
+      usedDiskGb: 96,
+    });
     // every delete's operation ends, as one alone did, once
-    for (const o of ops) expect(await t.db.operation.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({ status: 'succeeded', attempts: 1 });
+    for (const o of ops)
+      expect(await t.db.operation.findUniqueOrThrow({ where: { id: o.id } })).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+      });
     expect((await events([a.id, ops[0]!.id])).map((e) => e.type)).toEqual(['vm.state', 'operation.status']);
     expect(await events([changed.id])).toEqual([]);
   });

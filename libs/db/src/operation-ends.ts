@@ -32,12 +32,23 @@ const stateThenOperationEventsOf = (state: 'running' | 'deleted'): Prisma.Sql =>
   eventsRecorded(
     [
       vmStateRows({
-        from: Prisma.sql`batch JOIN moved ON moved.id = batch.vm_id`, n: Prisma.sql`batch.n`,
-        projectId: Prisma.sql`batch.vm_project`, vmId: Prisma.sql`batch.vm_id`, state: literal(state), hostId: Prisma.sql`batch.host_id::text`,
+        from: Prisma.sql`batch JOIN moved ON moved.id = batch.vm_id`,
+        n: Prisma.sql`batch.n`,
+        projectId: Prisma.sql`batch.vm_project`,
+        vmId: Prisma.sql`batch.vm_id`,
+        state: literal(state),
+        hostId: Prisma.sql`batch.host_id::text`,
       }),
       operationStatusRows({
-        from: Prisma.sql`batch JOIN finished ON finished.id = batch.op_id`, n: Prisma.sql`batch.n`, projectId: Prisma.sql`batch.op_project`, opId: Prisma.sql`batch.op_id`,
-        kind: Prisma.sql`batch.kind`, status: literal('succeeded'), progress: Prisma.sql`100`, vmId: Prisma.sql`batch.vm_id::text`, errorCode: Prisma.sql`NULL`,
+        from: Prisma.sql`batch JOIN finished ON finished.id = batch.op_id`,
+        n: Prisma.sql`batch.n`,
+        projectId: Prisma.sql`batch.op_project`,
+        opId: Prisma.sql`batch.op_id`,
+        kind: Prisma.sql`batch.kind`,
+        status: literal('succeeded'),
+        progress: Prisma.sql`100`,
+        vmId: Prisma.sql`batch.vm_id::text`,
+        errorCode: Prisma.sql`NULL`,
       }),
     ],
     'byRow',
@@ -56,7 +67,11 @@ function oncePerVm<T extends { vm: { id: string } }>(all: readonly T[]): { items
 }
 
 /** The batch's common columns, one array each (`= ANY(array)` lets the planner use primary keys). */
-function batchOf(items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 'hostId'>; op: BuiltVm['op'] }[], extra: Prisma.Sql, extraNames: Prisma.Sql): Prisma.Sql {
+function batchOf(
+  items: readonly { vm: Pick<BuiltVm['vm'], 'id' | 'projectId' | 'hostId'>; op: BuiltVm['op'] }[],
+  extra: Prisma.Sql,
+  extraNames: Prisma.Sql,
+): Prisma.Sql {
   return Prisma.sql`SELECT * FROM unnest(
       ${items.map((i) => i.vm.id)}::uuid[], ${items.map((i) => i.vm.projectId)}::uuid[], ${items.map((i) => i.vm.hostId)}::uuid[],
       ${items.map((i) => i.op.id)}::uuid[], ${items.map((i) => i.op.projectId)}::uuid[], ${items.map((i) => i.op.kind)}::text[]${extra}

@@ -1,4 +1,10 @@
-import { type GroupPolicy, type PlacementHost, type PlacementPool, type Resources, resolveWeights } from '@xenplane/domain';
+import {
+  type GroupPolicy,
+  type PlacementHost,
+  type PlacementPool,
+  type Resources,
+  resolveWeights,
+} from '@xenplane/domain';
 import type { Db } from './client';
 import type { Pool, ServerGroupPolicy } from './generated/prisma/client';
 import { type HostRow, readHosts } from './hosts';
@@ -49,12 +55,23 @@ export async function protectedUsage(db: Db, hostIds?: readonly string[]): Promi
     },
     _sum: { vcpus: true, memoryMb: true, diskGb: true },
   });
-  return new Map(rows.map((r) => [r.hostId!, { vcpus: r._sum.vcpus ?? 0, memoryMb: r._sum.memoryMb ?? 0, diskGb: r._sum.diskGb ?? 0 }]));
+  return new Map(
+    rows.map((r) => [
+      r.hostId!,
+      { vcpus: r._sum.vcpus ?? 0, memoryMb: r._sum.memoryMb ?? 0, diskGb: r._sum.diskGb ?? 0 },
+    ]),
+  );
 }
 
 /** Every host and pool as placement sees them now, read in one go (the API's dry run; a scheduler's full reload). */
-export async function loadPlacementState(db: Db): Promise<{ hosts: HostRow[]; placementHosts: Map<string, PlacementHost>; pools: Map<string, PlacementPool> }> {
-  const [hosts, pools, used] = await Promise.all([readHosts(db, { all: true }), db.pool.findMany(), protectedUsage(db)]);
+export async function loadPlacementState(
+  db: Db,
+): Promise<{ hosts: HostRow[]; placementHosts: Map<string, PlacementHost>; pools: Map<string, PlacementPool> }> {
+  const [hosts, pools, used] = await Promise.all([
+    readHosts(db, { all: true }),
+    db.pool.findMany(),
+    protectedUsage(db),
+  ]);
   return {
     hosts,
     placementHosts: new Map(hosts.map((h) => [h.id, toPlacementHost(h, used.get(h.id))])),
@@ -75,7 +92,12 @@ export const placementPolicy = (p: ServerGroupPolicy): GroupPolicy => POLICY[p];
 /** The hosts a server group's placed members are on (one entry per member; one VM left out). */
 export async function groupMemberHostIds(db: Db, groupId: string, exceptVmId?: string): Promise<string[]> {
   const rows = await db.vm.findMany({
-    where: { serverGroupId: groupId, hostId: { not: null }, state: { not: 'deleted' }, ...(exceptVmId ? { id: { not: exceptVmId } } : {}) },
+    where: {
+      serverGroupId: groupId,
+      hostId: { not: null },
+      state: { not: 'deleted' },
+      ...(exceptVmId ? { id: { not: exceptVmId } } : {}),
+    },
     select: { hostId: true },
   });
   return rows.map((r) => r.hostId!);

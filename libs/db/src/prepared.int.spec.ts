@@ -9,7 +9,7 @@ describe('prepared statements', () => {
     expect(statementName({ sql: '/* prepared:begin_operation */ SELECT 1' })).toBe(a);
     // a changed text is another statement, never a clash with the old one's name
     expect(statementName({ sql: '/* prepared:begin_operation */ SELECT 2' })).not.toBe(a);
-    expect(() => prepared("x */ DROP TABLE vms; /*")).toThrow(/lower case/);
+    expect(() => prepared('x */ DROP TABLE vms; /*')).toThrow(/lower case/);
   });
 
   describe('on a real connection', () => {

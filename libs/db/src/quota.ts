@@ -42,8 +42,12 @@ export const quotaTaken = (projectId: string, u: Usage): Prisma.Sql => Prisma.sq
  * `from` when the amounts are its columns (a batch's per-project sums).
  */
 export const quotaReturned = (u: UsageOf, at: { where: Prisma.Sql; from?: Prisma.Sql }): Prisma.Sql => Prisma.sql`
-      UPDATE projects project SET ${quotaMovedBy('-', u)}${at.from ? Prisma.sql`
-      FROM ${at.from}` : Prisma.empty}
+      UPDATE projects project SET ${quotaMovedBy('-', u)}${
+        at.from
+          ? Prisma.sql`
+      FROM ${at.from}`
+          : Prisma.empty
+      }
       WHERE ${at.where}
     `;
 

@@ -72,7 +72,9 @@ describe('schema.prisma and the migrations agree', () => {
   afterAll(() => t.drop());
 
   it('has a column of the right type and nullability for every field', async () => {
-    const columns = await t.db.$queryRaw<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }[]>`
+    const columns = await t.db.$queryRaw<
+      { table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }[]
+    >`
       SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public'`;
     const byKey = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
     const problems: string[] = [];
@@ -82,11 +84,19 @@ describe('schema.prisma and the migrations agree', () => {
         problems.push(`${f.model}.${f.name}: no column ${f.table}.${f.column}`);
         continue;
       }
-      const sqlType = f.list ? `${c.udt_name.replace(/^_/, '')}[]` : c.data_type === 'USER-DEFINED' ? c.udt_name : c.data_type;
-      const expected = schema.enums.has(f.type) ? [f.type] : (SCALAR_SQL[f.type] ?? []).map((s) => (f.list ? `${s === 'text' ? 'text' : s}[]` : s));
-      if (!expected.includes(sqlType)) problems.push(`${f.model}.${f.name}: ${f.type}${f.list ? '[]' : ''} but column is ${sqlType}`);
+      const sqlType = f.list
+        ? `${c.udt_name.replace(/^_/, '')}[]`
+        : c.data_type === 'USER-DEFINED'
+          ? c.udt_name
+          : c.data_type;
+      const expected = schema.enums.has(f.type)
+        ? [f.type]
+        : (SCALAR_SQL[f.type] ?? []).map((s) => (f.list ? `${s === 'text' ? 'text' : s}[]` : s));
+      if (!expected.includes(sqlType))
+        problems.push(`${f.model}.${f.name}: ${f.type}${f.list ? '[]' : ''} but column is ${sqlType}`);
       // Prisma lists are never null in the client; the column may be nullable
-      if (!f.list && f.optional !== (c.is_nullable === 'YES')) problems.push(`${f.model}.${f.name}: optional=${f.optional} but nullable=${c.is_nullable}`);
+      if (!f.list && f.optional !== (c.is_nullable === 'YES'))
+        problems.push(`${f.model}.${f.name}: optional=${f.optional} but nullable=${c.is_nullable}`);
     }
     expect(problems).toEqual([]);
   });
@@ -110,29 +120,98 @@ describe('schema.prisma and the migrations agree', () => {
   it('writes and reads every model through the generated client', async () => {
     const db = t.db;
     const project = await db.project.create({ data: { name: 'drift' } });
-    const token = await db.token.create({ data: { projectId: project.id, name: 't', role: 'member', tokenHash: 'h', prefix: 'p' } });
+    const token = await db.token.create({
+      data: { projectId: project.id, name: 't', role: 'member', tokenHash: 'h', prefix: 'p' },
+    });
     const flavor = await db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 64, diskGb: 1 } });
-    const image = await db.image.create({ data: { name: 'i', guestType: 'pvh', sizeGb: 1, kernel: '/k', ramdisk: '/r', cmdline: 'c', bootloader: 'pygrub', source: '/s' } });
-    const pool = await db.pool.create({ data: { name: 'p', placementWeights: { memoryMb: { mode: 'pack', weight: 2 } }, haHostFailuresToTolerate: 1 } });
-    const host = await db.host.create({ data: { name: 'h', poolId: pool.id, address: 'a:1', cpuFeatures: ['sse2', 'avx'], state: 'up', hvm: true } });
-    const group = await db.serverGroup.create({ data: { projectId: project.id, name: 'g', policy: 'soft_anti_affinity' } });
+    const image = await db.image.create({
+      data: {
+        name: 'i',
+        guestType: 'pvh',
+        sizeGb: 1,
+        kernel: '/k',
+        ramdisk: '/r',
+        cmdline: 'c',
+        bootloader: 'pygrub',
+        source: '/s',
+      },
+    });
+    const pool = await db.pool.create({
+      data: { name: 'p', placementWeights: { memoryMb: { mode: 'pack', weight: 2 } }, haHostFailuresToTolerate: 1 },
+    });
+    const host = await db.host.create({
+      data: { name: 'h', poolId: pool.id, address: 'a:1', cpuFeatures: ['sse2', 'avx'], state: 'up', hvm: true },
+    });
+    const group = await db.serverGroup.create({
+      data: { projectId: project.id, name: 'g', policy: 'soft_anti_affinity' },
+    });
     const vm = await db.vm.create({
       data: {
-        projectId: project.id, name: 'v', flavorId: flavor.id, imageId: image.id, guestType: 'pvh', vcpus: 1, memoryMb: 64, diskGb: 1,
-        hostId: host.id, poolId: pool.id, serverGroupId: group.id, haPriority: 'high', metadata: { a: 'b' }, userData: 'u', expiresAt: new Date(), domId: 7, state: 'running', powerState: 'running',
+        projectId: project.id,
+        name: 'v',
+        flavorId: flavor.id,
+        imageId: image.id,
+        guestType: 'pvh',
+        vcpus: 1,
+        memoryMb: 64,
+        diskGb: 1,
+        hostId: host.id,
+        poolId: pool.id,
+        serverGroupId: group.id,
+        haPriority: 'high',
+        metadata: { a: 'b' },
+        userData: 'u',
+        expiresAt: new Date(),
+        domId: 7,
+        state: 'running',
+        powerState: 'running',
       },
     });
     await db.allocation.create({ data: { vmId: vm.id, hostId: host.id, vcpus: 1, memoryMb: 64, diskGb: 1, epoch: 1 } });
-    const op = await db.operation.create({ data: { kind: 'ha_restart', projectId: project.id, vmId: vm.id, params: { x: 1 }, errorDetails: { y: 2 }, status: 'failed' } });
-    await db.idempotencyRecord.create({ data: { scope: 's', key: 'k', method: 'POST', path: '/', requestHash: 'h', status: 202, body: { ok: true }, lockedUntil: new Date(), expiresAt: new Date() } });
+    const op = await db.operation.create({
+      data: {
+        kind: 'ha_restart',
+        projectId: project.id,
+        vmId: vm.id,
+        params: { x: 1 },
+        errorDetails: { y: 2 },
+        status: 'failed',
+      },
+    });
+    await db.idempotencyRecord.create({
+      data: {
+        scope: 's',
+        key: 'k',
+        method: 'POST',
+        path: '/',
+        requestHash: 'h',
+        status: 202,
+        body: { ok: true },
+        lockedUntil: new Date(),
+        expiresAt: new Date(),
+      },
+    });
     await db.enrollmentToken.create({ data: { tokenHash: 'e', poolId: pool.id, expiresAt: new Date() } });
-    await db.event.create({ data: { projectId: project.id, resourceType: 'vm', resourceId: vm.id, type: 'vm.state', data: { state: 'running' } } });
+    await db.event.create({
+      data: {
+        projectId: project.id,
+        resourceType: 'vm',
+        resourceId: vm.id,
+        type: 'vm.state',
+        data: { state: 'running' },
+      },
+    });
 
     expect((await db.token.findUniqueOrThrow({ where: { id: token.id } })).role).toBe('member');
     expect((await db.host.findUniqueOrThrow({ where: { id: host.id } })).cpuFeatures).toEqual(['sse2', 'avx']);
-    expect((await db.pool.findUniqueOrThrow({ where: { id: pool.id } })).placementWeights).toEqual({ memoryMb: { mode: 'pack', weight: 2 } });
+    expect((await db.pool.findUniqueOrThrow({ where: { id: pool.id } })).placementWeights).toEqual({
+      memoryMb: { mode: 'pack', weight: 2 },
+    });
     expect((await db.serverGroup.findUniqueOrThrow({ where: { id: group.id } })).policy).toBe('soft_anti_affinity');
-    const readVm = await db.vm.findUniqueOrThrow({ where: { id: vm.id }, include: { allocations: true, operations: true } });
+    const readVm = await db.vm.findUniqueOrThrow({
+      where: { id: vm.id },
+      include: { allocations: true, operations: true },
+    });
     expect(readVm).toMatchObject({ haPriority: 'high', metadata: { a: 'b' }, domId: 7, state: 'running' });
     expect(readVm.allocations).toHaveLength(1);
     expect(readVm.operations[0]).toMatchObject({ id: op.id, kind: 'ha_restart', errorDetails: { y: 2 } });
@@ -144,7 +223,10 @@ describe('schema.prisma and the migrations agree', () => {
   it('bumps a host generation on what placement cares about, not on heartbeats', async () => {
     const pool = await t.db.pool.create({ data: { name: 'gen' } });
     const h = await t.db.host.create({ data: { name: 'gen-h', poolId: pool.id, address: 'a:1' } });
-    const beat = await t.db.host.update({ where: { id: h.id }, data: { lastHeartbeatAt: new Date(), freeMemoryMb: 5 } });
+    const beat = await t.db.host.update({
+      where: { id: h.id },
+      data: { lastHeartbeatAt: new Date(), freeMemoryMb: 5 },
+    });
     expect(beat.generation).toBe(h.generation);
     const used = await t.db.host.update({ where: { id: h.id }, data: { usedVcpus: 1 } });
     expect(used.generation).toBeGreaterThan(h.generation);

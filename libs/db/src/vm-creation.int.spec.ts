@@ -14,16 +14,40 @@ describe('createVmBatch (real Postgres)', () => {
   });
   afterAll(() => t.drop());
 
-  const project = (instances: number) => t.db.project.create({ data: { name: `p-${randomUUID()}`, quotaInstances: instances } });
+  const project = (instances: number) =>
+    t.db.project.create({ data: { name: `p-${randomUUID()}`, quotaInstances: instances } });
   const batch = (projectId: string, count: number) => {
     const now = new Date();
     const vms: NewVm[] = Array.from({ length: count }, (_, i) => ({
-      id: randomUUID(), name: `v-${i}`, flavorId, imageId, guestType: 'pvh', vcpus: 2, memoryMb: 512, diskGb: 3, poolId: null,
-      serverGroupId: null, haPriority: i === 0 ? 'high' : 'none', metadata: { team: 'ci', "it's": 'quoted "x"' }, userData: i === 0 ? '#!/bin/sh' : null,
+      id: randomUUID(),
+      name: `v-${i}`,
+      flavorId,
+      imageId,
+      guestType: 'pvh',
+      vcpus: 2,
+      memoryMb: 512,
+      diskGb: 3,
+      poolId: null,
+      serverGroupId: null,
+      haPriority: i === 0 ? 'high' : 'none',
+      metadata: { team: 'ci', "it's": 'quoted "x"' },
+      userData: i === 0 ? '#!/bin/sh' : null,
       expiresAt: i === 0 ? new Date(now.getTime() + 60_000) : null,
     }));
-    const ops = vms.map((v) => ({ id: randomUUID(), vmId: v.id, params: { poolId: null }, correlationId: 'corr', requestedBy: null }));
-    return { projectId, usage: { instances: count, vcpus: 2 * count, memoryMb: 512 * count, diskGb: 3 * count }, vms, ops, now };
+    const ops = vms.map((v) => ({
+      id: randomUUID(),
+      vmId: v.id,
+      params: { poolId: null },
+      correlationId: 'corr',
+      requestedBy: null,
+    }));
+    return {
+      projectId,
+      usage: { instances: count, vcpus: 2 * count, memoryMb: 512 * count, diskGb: 3 * count },
+      vms,
+      ops,
+      now,
+    };
   };
 
   it('writes the VMs, their operations, the quota and the events, and returns the rows exactly as stored', async () => {
@@ -34,7 +58,12 @@ describe('createVmBatch (real Postgres)', () => {
     expect(created!.vms).toEqual(await t.db.vm.findMany({ where: { id: { in: ids } }, orderBy: { name: 'asc' } }));
     const opsStored = await t.db.operation.findMany({ where: { vmId: { in: ids } } });
     expect(created!.ops).toEqual(ids.map((id) => opsStored.find((o) => o.vmId === id)));
-    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({ usedInstances: 3, usedVcpus: 6, usedMemoryMb: 1536, usedDiskGb: 9 });
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({
+      usedInstances: 3,
+      usedVcpus: 6,
+      usedMemoryMb: 1536,
+      usedDiskGb: 9,
+    });
     const events = await t.db.event.findMany({ where: { projectId: p.id }, orderBy: { id: 'asc' } });
     expect(events.map((e) => [e.resourceId, e.type])).toEqual([
       ...ids.map((id) => [id, 'vm.state']),

@@ -45,9 +45,7 @@ export interface VmBatch {
  * from queueing for connections. Returns the rows exactly as written, without reading them back.
  */
 export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; ops: Operation[] } | null> {
-  const vms = JSON.stringify(
-    b.vms.map((v) => ({ ...v, expiresAt: v.expiresAt?.toISOString() ?? null })),
-  );
+  const vms = JSON.stringify(b.vms.map((v) => ({ ...v, expiresAt: v.expiresAt?.toISOString() ?? null })));
   const ops = JSON.stringify(b.ops);
   const projectId = Prisma.sql`${b.projectId}::uuid`;
   const rows = await db.$queryRaw<{ created: bigint }[]>`${prepared('create_vm_batch')}
@@ -77,10 +75,24 @@ export async function createVmBatch(db: Db, b: VmBatch): Promise<{ vms: Vm[]; op
       FROM new_op
       RETURNING id
     ), recorded AS (${eventsRecorded([
-      vmStateRows({ from: Prisma.sql`new_vm`, n: Prisma.sql`n`, projectId, vmId: Prisma.sql`id`, state: literal('pending'), hostId: Prisma.sql`NULL` }),
+      vmStateRows({
+        from: Prisma.sql`new_vm`,
+        n: Prisma.sql`n`,
+        projectId,
+        vmId: Prisma.sql`id`,
+        state: literal('pending'),
+        hostId: Prisma.sql`NULL`,
+      }),
       operationStatusRows({
-        from: Prisma.sql`new_op`, n: Prisma.sql`n`, projectId, opId: Prisma.sql`id`, kind: literal('create'), status: literal('queued'),
-        progress: Prisma.sql`0`, vmId: Prisma.sql`"vmId"::text`, errorCode: Prisma.sql`NULL`,
+        from: Prisma.sql`new_op`,
+        n: Prisma.sql`n`,
+        projectId,
+        opId: Prisma.sql`id`,
+        kind: literal('create'),
+        status: literal('queued'),
+        progress: Prisma.sql`0`,
+        vmId: Prisma.sql`"vmId"::text`,
+        errorCode: Prisma.sql`NULL`,
       }),
     ])})
     SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created`;

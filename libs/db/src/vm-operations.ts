@@ -44,7 +44,8 @@ export interface HostInDoubt {
 }
 
 /** The operation, or why not: the VM as the statement saw it (null: no such VM to be seen), and its host if in doubt. */
-export type StartOutcome = { op: Operation; state: VmState } | { op: null; state: VmState | null; hostInDoubt?: HostInDoubt };
+export type StartOutcome =
+  { op: Operation; state: VmState } | { op: null; state: VmState | null; hostInDoubt?: HostInDoubt };
 
 /**
  * beginVmOperation for a VM known by id only, reading it in the same statement (a request's one
@@ -54,7 +55,14 @@ export type StartOutcome = { op: Operation; state: VmState } | { op: null; state
 export async function startVmOperation(db: Db, s: StartOperation): Promise<StartOutcome> {
   // fromState, where the VM goes back to if the operation is cancelled before it starts, comes from the row
   const params = JSON.stringify(s.params ?? {});
-  const rows = await db.$queryRaw<(Operation & { currentState: VmState | null; hostAnswers: boolean | null; hostName: string | null; hostState: string | null })[]>`${prepared('start_vm_operation')}
+  const rows = await db.$queryRaw<
+    (Operation & {
+      currentState: VmState | null;
+      hostAnswers: boolean | null;
+      hostName: string | null;
+      hostState: string | null;
+    })[]
+  >`${prepared('start_vm_operation')}
     WITH current AS (
       SELECT v.id, v.project_id, v.host_id, v.state, h.name AS host_name, h.state::text AS host_state,
         (v.host_id IS NULL OR ${IS_LIVE}) AS host_answers
@@ -76,12 +84,21 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
       WHERE ${s.kind === 'delete'} AND vm_id = ${s.vmId}::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
     ), recorded AS (${eventsRecorded([
       vmStateRows({
-        from: Prisma.sql`moved`, projectId: Prisma.sql`moved.project_id`, vmId: Prisma.sql`moved.id`,
-        state: Prisma.sql`${s.via}::text`, hostId: Prisma.sql`moved.host_id::text`,
+        from: Prisma.sql`moved`,
+        projectId: Prisma.sql`moved.project_id`,
+        vmId: Prisma.sql`moved.id`,
+        state: Prisma.sql`${s.via}::text`,
+        hostId: Prisma.sql`moved.host_id::text`,
       }),
       operationStatusRows({
-        from: Prisma.sql`created`, projectId: Prisma.sql`created."projectId"`, opId: Prisma.sql`created.id`, kind: Prisma.sql`created.kind`,
-        status: Prisma.sql`created.status`, progress: Prisma.sql`created.progress`, vmId: Prisma.sql`created."vmId"::text`, errorCode: Prisma.sql`NULL`,
+        from: Prisma.sql`created`,
+        projectId: Prisma.sql`created."projectId"`,
+        opId: Prisma.sql`created.id`,
+        kind: Prisma.sql`created.kind`,
+        status: Prisma.sql`created.status`,
+        progress: Prisma.sql`created.progress`,
+        vmId: Prisma.sql`created."vmId"::text`,
+        errorCode: Prisma.sql`NULL`,
       }),
     ])})
     SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
@@ -101,15 +118,28 @@ export const SUCCEEDED = Prisma.sql`status = 'succeeded', finished_at = now(), a
  * Records the VM's new state (a row of CTE `moved`), then the operation's success (a row of CTE
  * `finished`), in that order: the statement's last part, after those two CTEs.
  */
-export function stateThenOperationEvents(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, state: VmState, op: Pick<Operation, 'projectId' | 'kind'>): Prisma.Sql {
+export function stateThenOperationEvents(
+  vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>,
+  state: VmState,
+  op: Pick<Operation, 'projectId' | 'kind'>,
+): Prisma.Sql {
   return eventsRecorded([
     vmStateRows({
-      from: Prisma.sql`moved`, projectId: Prisma.sql`${vm.projectId}::uuid`, vmId: Prisma.sql`moved.id`,
-      state: Prisma.sql`${state}::text`, hostId: Prisma.sql`${vm.hostId}::text`,
+      from: Prisma.sql`moved`,
+      projectId: Prisma.sql`${vm.projectId}::uuid`,
+      vmId: Prisma.sql`moved.id`,
+      state: Prisma.sql`${state}::text`,
+      hostId: Prisma.sql`${vm.hostId}::text`,
     }),
     operationStatusRows({
-      from: Prisma.sql`finished`, projectId: Prisma.sql`${op.projectId}::uuid`, opId: Prisma.sql`finished.id`, kind: Prisma.sql`${op.kind}::text`,
-      status: literal('succeeded'), progress: Prisma.sql`100`, vmId: Prisma.sql`${vm.id}::text`, errorCode: Prisma.sql`NULL`,
+      from: Prisma.sql`finished`,
+      projectId: Prisma.sql`${op.projectId}::uuid`,
+      opId: Prisma.sql`finished.id`,
+      kind: Prisma.sql`${op.kind}::text`,
+      status: literal('succeeded'),
+      progress: Prisma.sql`100`,
+      vmId: Prisma.sql`${vm.id}::text`,
+      errorCode: Prisma.sql`NULL`,
     }),
   ]);
 }
@@ -126,7 +156,10 @@ export interface ClaimHolder {
  * A delete's step recorded and the hosts where its VM holds claims read, in ONE statement:
  * the domain is destroyed on each of them before the claims are released.
  */
-export async function beginDestroy(db: Db, d: { vmId: string; opId: string; step: string; progress: number }): Promise<ClaimHolder[]> {
+export async function beginDestroy(
+  db: Db,
+  d: { vmId: string; opId: string; step: string; progress: number },
+): Promise<ClaimHolder[]> {
   return db.$queryRaw<ClaimHolder[]>`
     WITH stepped AS (
       UPDATE operations SET step = ${d.step}, progress = ${d.progress}, updated_at = now()
@@ -143,7 +176,10 @@ export async function beginDestroy(db: Db, d: { vmId: string; opId: string; step
  * statement that also returns the VM as it now is (no read before or after). Null when the VM
  * had left `pending` meanwhile (nothing is written then): the caller reads it to see why.
  */
-export async function beginScheduling(db: Db, s: { vmId: string; projectId: string; opId: string; step: string; progress: number }): Promise<Vm | null> {
+export async function beginScheduling(
+  db: Db,
+  s: { vmId: string; projectId: string; opId: string; step: string; progress: number },
+): Promise<Vm | null> {
   const rows = await db.$queryRaw<Vm[]>`
     WITH moved AS (
       UPDATE vms SET state = 'scheduling', state_changed_at = now(), updated_at = now()
@@ -153,7 +189,13 @@ export async function beginScheduling(db: Db, s: { vmId: string; projectId: stri
       UPDATE operations SET step = ${s.step}, progress = ${s.progress}, updated_at = now()
       WHERE id = ${s.opId}::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)
     ), recorded AS (${eventsRecorded([
-      vmStateRows({ from: Prisma.sql`moved`, projectId: Prisma.sql`${s.projectId}::uuid`, vmId: Prisma.sql`id`, state: literal('scheduling'), hostId: Prisma.sql`NULL` }),
+      vmStateRows({
+        from: Prisma.sql`moved`,
+        projectId: Prisma.sql`${s.projectId}::uuid`,
+        vmId: Prisma.sql`id`,
+        state: literal('scheduling'),
+        hostId: Prisma.sql`NULL`,
+      }),
     ])})
     SELECT * FROM moved`;
   return rows[0] ?? null;

@@ -13,7 +13,15 @@ function capture(): { lines: () => Record<string, unknown>[]; stream: Writable }
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('logging', () => {
@@ -21,15 +29,23 @@ describe('logging', () => {
     const out = capture();
     initLogging('test', 'info', out.stream);
     early.info({ n: 1 }, 'hello');
-    expect(out.lines()).toEqual([expect.objectContaining({ service: 'test', module: 'early-module', n: 1, msg: 'hello' })]);
+    expect(out.lines()).toEqual([
+      expect.objectContaining({ service: 'test', module: 'early-module', n: 1, msg: 'hello' }),
+    ]);
   });
 
   it('stamps the correlation id and redacts secrets', () => {
     const out = capture();
     initLogging('test', 'info', out.stream);
-    withCorrelationId('req-42', () => early.warn({ token: 'xp_secret', headers: { authorization: 'Bearer xp_secret' } }, 'call'));
+    withCorrelationId('req-42', () =>
+      early.warn({ token: 'xp_secret', headers: { authorization: 'Bearer xp_secret' } }, 'call'),
+    );
     const [line] = out.lines();
-    expect(line).toMatchObject({ correlationId: 'req-42', token: '[redacted]', headers: { authorization: '[redacted]' } });
+    expect(line).toMatchObject({
+      correlationId: 'req-42',
+      token: '[redacted]',
+      headers: { authorization: '[redacted]' },
+    });
     expect(JSON.stringify(line)).not.toContain('xp_secret');
   });
 

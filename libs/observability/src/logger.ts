@@ -12,30 +12,30 @@ let root: Logger | undefined;
 export function initLogging(service: string, level = 'info', destination?: pino.DestinationStream): Logger {
   root = pino(
     {
-    level,
-    base: { service },
-    redact: {
-      paths: [
-        'token',
-        '*.token',
-        'authorization',
-        '*.authorization',
-        'req.headers.authorization',
-        'headers.authorization',
-        'password',
-        '*.password',
-        'privateKey',
-        '*.privateKey',
-        'keyPem',
-        '*.keyPem',
-      ],
-      censor: '[redacted]',
-    },
-    mixin() {
-      const correlationId = currentCorrelationId();
-      return correlationId ? { correlationId } : {};
-    },
-    timestamp: pino.stdTimeFunctions.isoTime,
+      level,
+      base: { service },
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'authorization',
+          '*.authorization',
+          'req.headers.authorization',
+          'headers.authorization',
+          'password',
+          '*.password',
+          'privateKey',
+          '*.privateKey',
+          'keyPem',
+          '*.keyPem',
+        ],
+        censor: '[redacted]',
+      },
+      mixin() {
+        const correlationId = currentCorrelationId();
+        return correlationId ? { correlationId } : {};
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );

@@ -34,7 +34,11 @@ export async function loadOrCreateCa(dir: string): Promise<CertificateAuthority>
     await wait(50);
   }
   const certPem = readFileSync(certFile, 'utf8');
-  return new CertificateAuthority(certPem, new x509.X509Certificate(certPem), await importPrivateKey(readFileSync(keyFile, 'utf8')));
+  return new CertificateAuthority(
+    certPem,
+    new x509.X509Certificate(certPem),
+    await importPrivateKey(readFileSync(keyFile, 'utf8')),
+  );
 }
 
 function tryLock(lock: string): boolean {

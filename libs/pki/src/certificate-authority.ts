@@ -57,19 +57,29 @@ export class CertificateAuthority {
     }
     if (!(await csr.verify())) throw new Error('the certificate request signature does not verify');
     const host = o.address.replace(/:\d+$/, '');
-    return this.issue(csr.publicKey, `CN=${o.hostId}`, HOST_CERT_DAYS, [
-      { type: 'url', value: hostUri(o.hostId) },
-      isIP(host) ? { type: 'ip', value: host } : { type: 'dns', value: host },
-    ], [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]);
+    return this.issue(
+      csr.publicKey,
+      `CN=${o.hostId}`,
+      HOST_CERT_DAYS,
+      [
+        { type: 'url', value: hostUri(o.hostId) },
+        isIP(host) ? { type: 'ip', value: host } : { type: 'dns', value: host },
+      ],
+      [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
+    );
   }
 
   /** A client identity for the control plane's own processes (the scheduler). */
   async issueControlPlaneIdentity(name: string): Promise<{ keyPem: string; certPem: string }> {
     const keys = await generateKeys();
     const publicKey = await x509.PublicKey.create(keys.publicKey);
-    const issued = await this.issue(publicKey, `CN=xenplane-${name}`, CONTROL_PLANE_CERT_DAYS, [{ type: 'url', value: CONTROL_PLANE_URI }], [
-      x509.ExtendedKeyUsage.clientAuth,
-    ]);
+    const issued = await this.issue(
+      publicKey,
+      `CN=xenplane-${name}`,
+      CONTROL_PLANE_CERT_DAYS,
+      [{ type: 'url', value: CONTROL_PLANE_URI }],
+      [x509.ExtendedKeyUsage.clientAuth],
+    );
     return { keyPem: await privateKeyPem(keys.privateKey), certPem: issued.certPem };
   }
 

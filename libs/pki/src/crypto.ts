@@ -26,7 +26,10 @@ export async function importPrivateKey(pem: string): Promise<CryptoKey> {
 }
 
 export function toPem(der: Buffer, label: string): string {
-  const body = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const body = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 

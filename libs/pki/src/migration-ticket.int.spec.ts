@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { loadOrCreateCa } from './ca-store';
 import type { CertificateAuthority } from './certificate-authority';
 import { createKeyAndCsr } from './csr';
-import { type MigrationClaims, MigrationTicketError, signMigrationTicket, verifyMigrationTicket } from './migration-ticket';
+import {
+  type MigrationClaims,
+  MigrationTicketError,
+  signMigrationTicket,
+  verifyMigrationTicket,
+} from './migration-ticket';
 
 describe('migration tickets (a real CA)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xp-ticket-'));
@@ -32,7 +37,11 @@ describe('migration tickets (a real CA)', () => {
 
   it.each([
     ['another VM', { vmId: '0b6f3f2e-8c1a-4a51-9d3e-000000000009' }, /another VM/],
-    ['another source (the caller is not the host named)', { sourceHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' }, /another source host/],
+    [
+      'another source (the caller is not the host named)',
+      { sourceHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' },
+      /another source host/,
+    ],
     ['another target', { targetHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' }, /another target host/],
   ])('refuses a ticket for %s', (_what, over, message) => {
     expect(() => check(signMigrationTicket(controlPlane, claims), over)).toThrow(message);
@@ -40,13 +49,17 @@ describe('migration tickets (a real CA)', () => {
 
   it('refuses an expired ticket, and one valid for longer than a migration needs to start', () => {
     expect(() => check(signMigrationTicket(controlPlane, claims), {}, claims.expiresAt)).toThrow(/expired/);
-    expect(() => check(signMigrationTicket(controlPlane, { ...claims, expiresAt: now + 24 * 3_600_000 }))).toThrow(/too long/);
+    expect(() => check(signMigrationTicket(controlPlane, { ...claims, expiresAt: now + 24 * 3_600_000 }))).toThrow(
+      /too long/,
+    );
   });
 
   it('refuses a ticket a host signed (a host cannot give itself permission)', async () => {
     const { keyPem, csrPem } = await createKeyAndCsr('rogue');
     const host = await ca.signHostCsr(csrPem, { hostId: claims.sourceHostId, address: '127.0.0.1:1' });
-    expect(() => check(signMigrationTicket({ certPem: host.certPem, keyPem }, claims))).toThrow(/not signed by the control plane/);
+    expect(() => check(signMigrationTicket({ certPem: host.certPem, keyPem }, claims))).toThrow(
+      /not signed by the control plane/,
+    );
   });
 
   it("refuses a ticket signed under another CA's control plane", async () => {
@@ -57,8 +70,13 @@ describe('migration tickets (a real CA)', () => {
 
   it('refuses claims changed after signing, and garbage', () => {
     const [, signature, cert] = signMigrationTicket(controlPlane, claims).split('.');
-    const forged = Buffer.from(JSON.stringify({ ...claims, targetHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' })).toString('base64url');
-    expect(() => check(`${forged}.${signature}.${cert}`, { targetHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' })).toThrow(/signature does not match/);
-    for (const bad of ['', 'a.b', 'a.b.c.d', 'a.b.c', 'x'.repeat(10_000)]) expect(() => check(bad)).toThrow(MigrationTicketError);
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims, targetHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' }),
+    ).toString('base64url');
+    expect(() =>
+      check(`${forged}.${signature}.${cert}`, { targetHostId: '6f1c2a7e-8a0b-4c3d-9e5f-000000000009' }),
+    ).toThrow(/signature does not match/);
+    for (const bad of ['', 'a.b', 'a.b.c.d', 'a.b.c', 'x'.repeat(10_000)])
+      expect(() => check(bad)).toThrow(MigrationTicketError);
   });
 });

@@ -34,20 +34,29 @@ export function signMigrationTicket(signer: { certPem: string; keyPem: string },
  * now, naming exactly this VM, the calling host as source and this host as target. Throws
  * MigrationTicketError saying what is wrong.
  */
-export function verifyMigrationTicket(ticket: string, o: { caCertPem: string; expect: Omit<MigrationClaims, 'expiresAt'>; now?: number }): void {
+export function verifyMigrationTicket(
+  ticket: string,
+  o: { caCertPem: string; expect: Omit<MigrationClaims, 'expiresAt'>; now?: number },
+): void {
   const now = o.now ?? Date.now();
   if (!ticket) throw new MigrationTicketError('no migration ticket: the control plane did not ask for this migration');
   if (ticket.length > MAX_TICKET_CHARS) throw new MigrationTicketError('the migration ticket is too long');
   const [payload, signature, certDer, ...rest] = ticket.split('.');
-  if (!payload || !signature || !certDer || rest.length) throw new MigrationTicketError('the migration ticket is malformed');
+  if (!payload || !signature || !certDer || rest.length)
+    throw new MigrationTicketError('the migration ticket is malformed');
   const signer = signerOf(certDer, o.caCertPem, now);
   if (!verify('sha256', Buffer.from(payload), signer.publicKey, Buffer.from(signature, 'base64url'))) {
     throw new MigrationTicketError('the migration ticket signature does not match');
   }
   const claims = parseClaims(payload);
   if (claims.expiresAt <= now) throw new MigrationTicketError('the migration ticket has expired');
-  if (claims.expiresAt - now > MAX_TICKET_MS) throw new MigrationTicketError('the migration ticket is valid for too long');
-  for (const [key, what] of [['vmId', 'VM'], ['sourceHostId', 'source host'], ['targetHostId', 'target host']] as const) {
+  if (claims.expiresAt - now > MAX_TICKET_MS)
+    throw new MigrationTicketError('the migration ticket is valid for too long');
+  for (const [key, what] of [
+    ['vmId', 'VM'],
+    ['sourceHostId', 'source host'],
+    ['targetHostId', 'target host'],
+  ] as const) {
     if (claims[key] !== o.expect[key]) throw new MigrationTicketError(`the migration ticket is for another ${what}`);
   }
 }
@@ -60,8 +69,10 @@ function signerOf(certDer: string, caCertPem: string, now: number): X509Certific
     throw new MigrationTicketError('the migration ticket carries no readable certificate');
   }
   const ca = new X509Certificate(caCertPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new MigrationTicketError('the migration ticket is not signed under our CA');
-  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw new MigrationTicketError("the migration ticket's certificate is not valid now");
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    throw new MigrationTicketError('the migration ticket is not signed under our CA');
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo))
+    throw new MigrationTicketError("the migration ticket's certificate is not valid now");
   if (identityFromSubjectAltName(cert.subjectAltName)?.kind !== 'control-plane') {
     throw new MigrationTicketError('the migration ticket is not signed by the control plane');
   }
@@ -75,7 +86,12 @@ function parseClaims(payload: string): MigrationClaims {
   } catch {
     throw new MigrationTicketError('the migration ticket claims are not JSON');
   }
-  if (typeof c.vmId !== 'string' || typeof c.sourceHostId !== 'string' || typeof c.targetHostId !== 'string' || typeof c.expiresAt !== 'number') {
+  if (
+    typeof c.vmId !== 'string' ||
+    typeof c.sourceHostId !== 'string' ||
+    typeof c.targetHostId !== 'string' ||
+    typeof c.expiresAt !== 'number'
+  ) {
     throw new MigrationTicketError('the migration ticket claims are incomplete');
   }
   return c as MigrationClaims;

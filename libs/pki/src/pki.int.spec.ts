@@ -40,7 +40,12 @@ describe('the control plane CA', () => {
 
   it('refuses a CSR that is not one, or whose signature does not verify', async () => {
     const ca = await loadOrCreateCa(join(dir, 'sign'));
-    await expect(ca.signHostCsr('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----', { hostId, address: 'a:1' })).rejects.toThrow();
+    await expect(
+      ca.signHostCsr('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----', {
+        hostId,
+        address: 'a:1',
+      }),
+    ).rejects.toThrow();
     const { csrPem } = await createKeyAndCsr('h');
     const lines = csrPem.split('\n');
     const mid = Math.floor(lines.length / 2);

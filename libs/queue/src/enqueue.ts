@@ -35,7 +35,12 @@ export function queueOf(kind: OperationKind): QueueName.Operations | QueueName.H
 }
 
 /** An operation row's reference for its job, its restart priority read from its params. */
-export function operationRef(op: { id: string; kind: OperationKind; correlationId?: string | null; params?: unknown }): OperationRef {
+export function operationRef(op: {
+  id: string;
+  kind: OperationKind;
+  correlationId?: string | null;
+  params?: unknown;
+}): OperationRef {
   const priority = (op.params as { priority?: HaPriority } | null | undefined)?.priority;
   return { id: op.id, kind: op.kind, correlationId: op.correlationId ?? null, ...(priority ? { priority } : {}) };
 }
@@ -76,7 +81,10 @@ async function add(queue: Queue<OperationJobData>, ops: readonly OperationRef[],
     ops.map((op) => ({
       name: op.kind,
       data: { operationId: op.id, ...(op.correlationId ? { correlationId: op.correlationId } : {}) },
-      opts: { ...operationJobOptions(op.id, retry), ...(op.priority && op.priority !== 'none' ? { priority: RESTART_PRIORITY[op.priority] } : {}) },
+      opts: {
+        ...operationJobOptions(op.id, retry),
+        ...(op.priority && op.priority !== 'none' ? { priority: RESTART_PRIORITY[op.priority] } : {}),
+      },
     })),
   );
 }

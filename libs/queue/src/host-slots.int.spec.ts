@@ -42,7 +42,11 @@ describe('HostSlots (real Redis)', () => {
     const leased = Date.now();
     expect(await slots.acquire('h3', 'dead')).toBe(true);
     expect(await slots.acquire('h3', 'alive')).toBe(false);
-    await waitFor('the dead holder\'s slot given back', async () => ((await slots.acquire('h3', 'alive')) ? true : undefined), { timeoutMs: 5_000, intervalMs: 10 });
+    await waitFor(
+      "the dead holder's slot given back",
+      async () => ((await slots.acquire('h3', 'alive')) ? true : undefined),
+      { timeoutMs: 5_000, intervalMs: 10 },
+    );
     // given back when its lease ran out, not before
     expect(Date.now() - leased).toBeGreaterThanOrEqual(50);
   });

@@ -16,7 +16,9 @@ return 0`;
 
 // ioredis sends a defined command by its hash (EVALSHA), and its text only when Redis does not
 // have it yet: a round trip's bytes and Redis's hashing of the text saved per acquire
-type SlotsRedis = Redis & { acquireHostSlot(key: string, now: number, leaseMs: number, limit: number, holder: string): Promise<number> };
+type SlotsRedis = Redis & {
+  acquireHostSlot(key: string, now: number, leaseMs: number, limit: number, holder: string): Promise<number>;
+};
 
 /**
  * At most `limit` operations at once per host, across every scheduler process: a counting

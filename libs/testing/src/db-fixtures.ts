@@ -34,7 +34,14 @@ export const PATIENT_LIVENESS = { heartbeatIntervalMs: 2_000, suspectAfterMs: 3_
 export function createTestHost(db: Db, poolId: string, memoryMb = 8192, state: 'up' | 'down' = 'up') {
   return db.host.create({
     data: {
-      name: `h-${randomUUID()}`, poolId, address: '127.0.0.1:1', state, totalVcpus: 64, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 1000,
+      name: `h-${randomUUID()}`,
+      poolId,
+      address: '127.0.0.1:1',
+      state,
+      totalVcpus: 64,
+      totalMemoryMb: memoryMb + 1024,
+      reservedMemoryMb: 1024,
+      totalDiskGb: 1000,
       ...(state === 'up' ? { lastHeartbeatAt: new Date() } : {}),
     },
   });

@@ -20,7 +20,9 @@ describe('documents the project cites', () => {
     const missing: string[] = [];
     for (const file of files(root)) {
       for (const [cited] of readFileSync(file, 'utf8').matchAll(/(?<![\w./-])(?:[\w-]+\/)*[\w-]+\.md\b/g)) {
-        const found = [join(root, cited), join(root, 'docs', cited), join(dirname(file), cited)].some((p) => existsSync(p));
+        const found = [join(root, cited), join(root, 'docs', cited), join(dirname(file), cited)].some((p) =>
+          existsSync(p),
+        );
         if (!found) missing.push(`${relative(root, file)}: ${cited}`);
       }
     }

@@ -17,9 +17,12 @@ interface LockedPackage {
 
 describe('the Node.js version the project names', () => {
   const root = join(__dirname, '../../..');
-  const ours = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const ours = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines
+    .node;
   const oldest = semver.minVersion(ours)!.version;
-  const locked = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockedPackage> }).packages;
+  const locked = (
+    JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockedPackage> }
+  ).packages;
 
   it('is the one README.md names', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -28,7 +31,10 @@ describe('the Node.js version the project names', () => {
 
   it('is accepted by every package an install always brings (no EBADENGINE)', () => {
     const refusing = Object.entries(locked)
-      .filter(([path, p]) => path !== '' && !p.optional && !p.devOptional && p.engines?.node && !semver.satisfies(oldest, p.engines.node))
+      .filter(
+        ([path, p]) =>
+          path !== '' && !p.optional && !p.devOptional && p.engines?.node && !semver.satisfies(oldest, p.engines.node),
+      )
       .map(([path, p]) => `${path.replace(/^.*node_modules\//, '')}@${p.version} wants node ${p.engines!.node}`);
     expect(refusing).toEqual([]);
   });

@@ -24,9 +24,29 @@ export const SEED_IMAGES: {
   bootloader?: string;
   source?: string;
 }[] = [
-  { name: 'tiny-pv', guestType: 'pv', sizeGb: 1, kernel: `${TINY}/vmlinuz`, ramdisk: `${TINY}/initrd.gz`, cmdline: 'console=hvc0' },
-  { name: 'tiny-pvh', guestType: 'pvh', sizeGb: 1, kernel: `${TINY}/vmlinuz`, ramdisk: `${TINY}/initrd.gz`, cmdline: 'console=hvc0' },
-  { name: 'debian-12-pv', guestType: 'pv', sizeGb: 10, bootloader: 'pygrub', source: '/var/lib/xenplane/images/debian-12.img' },
+  {
+    name: 'tiny-pv',
+    guestType: 'pv',
+    sizeGb: 1,
+    kernel: `${TINY}/vmlinuz`,
+    ramdisk: `${TINY}/initrd.gz`,
+    cmdline: 'console=hvc0',
+  },
+  {
+    name: 'tiny-pvh',
+    guestType: 'pvh',
+    sizeGb: 1,
+    kernel: `${TINY}/vmlinuz`,
+    ramdisk: `${TINY}/initrd.gz`,
+    cmdline: 'console=hvc0',
+  },
+  {
+    name: 'debian-12-pv',
+    guestType: 'pv',
+    sizeGb: 10,
+    bootloader: 'pygrub',
+    source: '/var/lib/xenplane/images/debian-12.img',
+  },
   { name: 'debian-12-hvm', guestType: 'hvm', sizeGb: 10, source: '/var/lib/xenplane/images/debian-12.img' },
 ];
 

@@ -33,8 +33,14 @@ export class CreateImageDto {
   @ApiPropertyOptional() @IsOptional() @Matches(PATH) ramdisk?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) @Matches(CMDLINE) cmdline?: string;
   @ApiPropertyOptional({ enum: ['pygrub'] }) @IsOptional() @IsIn(['pygrub']) bootloader?: string;
-  @ApiPropertyOptional({ enum: ['raw', 'qcow2'], default: 'raw' }) @IsOptional() @IsIn(['raw', 'qcow2']) diskFormat?: string;
-  @ApiPropertyOptional({ description: 'Disk image path in dom0 to copy for each VM' }) @IsOptional() @Matches(PATH) source?: string;
+  @ApiPropertyOptional({ enum: ['raw', 'qcow2'], default: 'raw' })
+  @IsOptional()
+  @IsIn(['raw', 'qcow2'])
+  diskFormat?: string;
+  @ApiPropertyOptional({ description: 'Disk image path in dom0 to copy for each VM' })
+  @IsOptional()
+  @Matches(PATH)
+  source?: string;
 }
 
 export class ImageView {

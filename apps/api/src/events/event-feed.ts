@@ -74,7 +74,12 @@ export class EventFeed implements OnApplicationShutdown {
 
   /** The rows that follow the cursor without a gap, or all of them once a gap is old enough. */
   private contiguous(rows: Event[]): Event[] {
-    const release = releasable({ cursor: this.cursor!, gapSince: this.gapSince }, rows.map((r) => r.id), Date.now(), GAP_WAIT_MS);
+    const release = releasable(
+      { cursor: this.cursor!, gapSince: this.gapSince },
+      rows.map((r) => r.id),
+      Date.now(),
+      GAP_WAIT_MS,
+    );
     this.gapSince = release.gapSince;
     return release.count === rows.length ? rows : rows.slice(0, release.count);
   }

@@ -54,9 +54,16 @@ export class EventsController {
   @Get()
   @Access('viewer')
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }' })
+  @ApiOkResponse({
+    description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }',
+  })
   @ApiProblems()
-  async stream(@Caller() p: Principal, @Query() q: EventsQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async stream(
+    @Caller() p: Principal,
+    @Query() q: EventsQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const resumeFrom = q.since ?? req.header('last-event-id');
     if (resumeFrom !== undefined && !isEventId(resumeFrom)) throw invalid('Last-Event-ID', 'must be an event id');
     res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

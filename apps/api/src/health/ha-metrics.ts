@@ -61,7 +61,8 @@ export class HaMetrics implements OnModuleInit {
       async collect() {
         this.reset();
         const rows = await operations.haRestartsByState();
-        for (const s of ['queued', 'running', 'waiting']) this.set({ state: s }, rows.find((r) => r.state === s)?.n ?? 0);
+        for (const s of ['queued', 'running', 'waiting'])
+          this.set({ state: s }, rows.find((r) => r.state === s)?.n ?? 0);
       },
     });
   }

@@ -1,5 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExcludeEndpoint,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SystemRepository } from '@xenplane/db';
 import { Access } from '../common/auth/access.decorator';
@@ -41,10 +48,7 @@ export class HealthController {
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
   async readyz(@Res({ passthrough: true }) res: Response) {
-    const [database, redis] = await Promise.all([
-      this.system.ping(),
-      this.queue.ping(),
-    ]);
+    const [database, redis] = await Promise.all([this.system.ping(), this.queue.ping()]);
     // Redis down only delays work (the outbox catches up); Postgres down means nothing works
     res.status(database ? 200 : 503);
     return { database, redis };
@@ -63,6 +67,11 @@ export class HealthController {
   @ApiOkResponse({ type: WhoamiView })
   @ApiProblems()
   whoami(@Caller() p: Principal): WhoamiView {
-    return { tokenId: p.tokenId, role: p.role, ...(p.projectId ? { projectId: p.projectId } : {}), global: p.projectId === null };
+    return {
+      tokenId: p.tokenId,
+      role: p.role,
+      ...(p.projectId ? { projectId: p.projectId } : {}),
+      global: p.projectId === null,
+    };
   }
 }

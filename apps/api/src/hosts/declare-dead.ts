@@ -12,7 +12,9 @@ import { HostView } from './host.dto';
 import { hostViews } from './host-views';
 
 export class DeclareDeadDto {
-  @ApiProperty({ description: "The host's name, typed again: declaring a host dead restarts its protected VMs elsewhere at once" })
+  @ApiProperty({
+    description: "The host's name, typed again: declaring a host dead restarts its protected VMs elsewhere at once",
+  })
   @IsString()
   @MaxLength(100)
   confirm!: string;
@@ -20,8 +22,13 @@ export class DeclareDeadDto {
 
 export class DeclaredDeadView {
   @ApiProperty({ type: HostView }) host!: HostView;
-  @ApiProperty({ type: [OperationView], description: 'One ha_restart operation per HA-protected VM, high priority first' }) restarts!: OperationView[];
-  @ApiProperty({ type: [String], description: 'VMs stopped with reason host_lost (not protected, or being stopped)' }) stoppedVmIds!: string[];
+  @ApiProperty({
+    type: [OperationView],
+    description: 'One ha_restart operation per HA-protected VM, high priority first',
+  })
+  restarts!: OperationView[];
+  @ApiProperty({ type: [String], description: 'VMs stopped with reason host_lost (not protected, or being stopped)' })
+  stoppedVmIds!: string[];
 }
 
 /**
@@ -44,7 +51,10 @@ export class DeclareDeadService {
     const [host] = await this.hosts.read({ ids: [hostId] });
     if (!host) throw notFound('host', hostId);
     const refusal = declareDeadRefusal(host, dto.confirm);
-    if (refusal) throw refusal.kind === 'invalid' ? invalid(refusal.field, refusal.message) : conflict(refusal.message, refusal.extra);
+    if (refusal)
+      throw refusal.kind === 'invalid'
+        ? invalid(refusal.field, refusal.message)
+        : conflict(refusal.message, refusal.extra);
     const result = await this.hosts.declareDead({
       hostId,
       from: [...DECLARABLE_DEAD_FROM],
@@ -53,8 +63,18 @@ export class DeclareDeadService {
       correlationId: currentCorrelationId() ?? null,
     });
     if (!result.declared) throw conflict(`host ${host.name} changed state meanwhile; retry`);
-    await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart' as const, priority: r.priority, correlationId: currentCorrelationId() ?? null })));
-    this.log.warn({ hostId, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length }, 'host declared dead by an operator');
+    await this.queue.wake(
+      result.restarts.map((r) => ({
+        id: r.id,
+        kind: 'ha_restart' as const,
+        priority: r.priority,
+        correlationId: currentCorrelationId() ?? null,
+      })),
+    );
+    this.log.warn(
+      { hostId, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length },
+      'host declared dead by an operator',
+    );
     const restarts = await this.operations.withIds(result.restarts.map((r) => r.id));
     const priorityOf = (id: string) => result.restarts.find((r) => r.id === id)!.priority;
     return {

@@ -47,12 +47,21 @@ export class EnrollmentService {
     const { token } = await uniquely(`host name ${dto.name}`, () =>
       this.enrollments.enroll(hashSecret(dto.token), hostId, async (token) => {
         if (!token) throw unauthorized('the enrollment token is unknown, used or expired');
-        if (token.hostName && token.hostName !== dto.name) throw unauthorized(`the enrollment token is for host ${token.hostName}`);
+        if (token.hostName && token.hostName !== dto.name)
+          throw unauthorized(`the enrollment token is for host ${token.hostName}`);
         const cert = await ca.signHostCsr(dto.csrPem, { hostId, address: dto.address }).catch((err: Error) => {
-          throw new ApiError('validation_failed', `csrPem: ${err.message}`, [{ field: 'csrPem', message: err.message }]);
+          throw new ApiError('validation_failed', `csrPem: ${err.message}`, [
+            { field: 'csrPem', message: err.message },
+          ]);
         });
         certificatePem = cert.certPem;
-        return { name: dto.name, address: dto.address, certSerial: cert.serial, certFingerprint: cert.fingerprint, enrolledAt: new Date() };
+        return {
+          name: dto.name,
+          address: dto.address,
+          certSerial: cert.serial,
+          certFingerprint: cert.fingerprint,
+          enrolledAt: new Date(),
+        };
       }),
     );
     const result = { hostId, poolId: token.poolId, certificatePem, caCertificatePem: ca.caCertPem };

@@ -38,7 +38,9 @@ export class EnrollHostDto {
   @ApiProperty({ description: 'PEM certificate signing request for the agent key' })
   @IsString()
   @MaxLength(8192)
-  @Matches(/^-----BEGIN CERTIFICATE REQUEST-----[\s\S]+-----END CERTIFICATE REQUEST-----\s*$/, { message: 'must be a PEM CSR' })
+  @Matches(/^-----BEGIN CERTIFICATE REQUEST-----[\s\S]+-----END CERTIFICATE REQUEST-----\s*$/, {
+    message: 'must be a PEM CSR',
+  })
   csrPem!: string;
 }
 
@@ -65,14 +67,19 @@ export class HostView {
   @ApiProperty({ format: 'uuid' }) poolId!: string;
   @ApiProperty({ enum: HOST_STATES }) state!: string;
   @ApiProperty({ description: 'The agent endpoint, host:port' }) address!: string;
-  @ApiProperty({ type: ResourcesView, description: '(total - dom0 reservation) x the pool allocation ratios' }) capacity!: ResourcesView;
+  @ApiProperty({ type: ResourcesView, description: '(total - dom0 reservation) x the pool allocation ratios' })
+  capacity!: ResourcesView;
   @ApiProperty({ type: UsageView }) usage!: UsageView;
   @ApiProperty({ type: ResourcesView }) total!: ResourcesView;
   @ApiProperty({ type: ResourcesView, description: 'Kept by dom0' }) reserved!: ResourcesView;
   @ApiProperty({ description: 'free_memory as xl info last reported it' }) freeMemoryMb!: number;
   @ApiPropertyOptional({ format: 'date-time' }) lastHeartbeatAt?: string;
-  @ApiPropertyOptional({ description: 'Milliseconds since the last heartbeat, by the database clock' }) heartbeatAgeMs?: number;
-  @ApiProperty({ description: "Answered a heartbeat within its pool's suspect timeout: only such hosts (and up) take new VMs" }) live!: boolean;
+  @ApiPropertyOptional({ description: 'Milliseconds since the last heartbeat, by the database clock' })
+  heartbeatAgeMs?: number;
+  @ApiProperty({
+    description: "Answered a heartbeat within its pool's suspect timeout: only such hosts (and up) take new VMs",
+  })
+  live!: boolean;
   @ApiProperty() xenVersion!: string;
   @ApiProperty() hvm!: boolean;
   @ApiProperty() hap!: boolean;

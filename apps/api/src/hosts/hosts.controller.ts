@@ -67,7 +67,12 @@ export class HostsController {
   @Accepted(OperationView, 'The evacuate operation moving the running VMs off the host')
   @ApiOkResponse({ type: HostView, description: 'With evacuate: false, the host now in maintenance' })
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
-  async enterMaintenance(@Param('id', new ParseUUIDPipe()) id: string, @Caller() p: Principal, @Body() dto: MaintenanceDto, @Res({ passthrough: true }) res: Response) {
+  async enterMaintenance(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Caller() p: Principal,
+    @Body() dto: MaintenanceDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const result = await this.maintenance.enterMaintenance(p, id, dto);
     if ('operation' in result) return result.operation;
     res.status(200);

@@ -4,7 +4,8 @@ import { IsBoolean, IsOptional } from 'class-validator';
 export class MaintenanceDto {
   @ApiPropertyOptional({
     default: true,
-    description: 'Move the running VMs off the host (202 with the evacuate operation); false only keeps new VMs off it (200 with the host)',
+    description:
+      'Move the running VMs off the host (202 with the evacuate operation); false only keeps new VMs off it (200 with the host)',
   })
   @IsOptional()
   @IsBoolean()

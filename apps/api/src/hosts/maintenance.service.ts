@@ -30,7 +30,9 @@ export class MaintenanceService {
 
   async enterMaintenance(principal: Principal, hostId: string, dto: MaintenanceDto): Promise<MaintenanceResult> {
     const evacuate = dto.evacuate ?? true;
-    const evacuation = evacuate ? { requestedBy: principal.tokenId, correlationId: currentCorrelationId() ?? null } : null;
+    const evacuation = evacuate
+      ? { requestedBy: principal.tokenId, correlationId: currentCorrelationId() ?? null }
+      : null;
     const op = await this.hosts.enterMaintenance(hostId, evacuation, (locked: Host | null, open: Operation | null) => {
       const host = this.admitted(locked, hostId, maintenanceTransition);
       if (evacuate && open) throw conflict('an evacuation of this host is already under way', { operationId: open.id });
@@ -44,7 +46,9 @@ export class MaintenanceService {
 
   /** Back to `up`; an evacuation under way ends `cancelled` (VMs it already moved stay moved). */
   async enable(hostId: string): Promise<HostView> {
-    await this.hosts.enable(hostId, 'the host was enabled', (locked) => this.admitted(locked, hostId, enableTransition));
+    await this.hosts.enable(hostId, 'the host was enabled', (locked) =>
+      this.admitted(locked, hostId, enableTransition),
+    );
     this.log.info({ hostId }, 'host enabled');
     return this.present(hostId);
   }

@@ -22,14 +22,18 @@ export class OperationQueue implements OnApplicationShutdown {
     this.redis = createRedis(config.REDIS_URL, 'producer');
     this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis connection error'));
     this.queues = new OperationQueues(this.redis, config.XENPLANE_QUEUE_PREFIX);
-    for (const q of [this.queues.operations, this.queues.haRestarts]) q.on('error', (err) => this.log.warn({ err: err.message }, 'queue error'));
+    for (const q of [this.queues.operations, this.queues.haRestarts])
+      q.on('error', (err) => this.log.warn({ err: err.message }, 'queue error'));
   }
 
   async wake(ops: readonly OperationRef[]): Promise<void> {
     try {
       await withTimeout(this.queues.wake(ops, this.retry), ENQUEUE_TIMEOUT_MS);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, count: ops.length }, 'enqueue failed; the outbox sweeper will retry');
+      this.log.warn(
+        { err: (err as Error).message, count: ops.length },
+        'enqueue failed; the outbox sweeper will retry',
+      );
     }
   }
 

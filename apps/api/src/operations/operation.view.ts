@@ -5,14 +5,22 @@ import { type HostTried, OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/d
 class OperationErrorView {
   @ApiProperty({ example: 'no_valid_host' }) code!: string;
   @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'e.g. hosts removed per placement filter' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'e.g. hosts removed per placement filter',
+  })
   details?: unknown;
 }
 
 class HostTriedView {
   @ApiProperty({ format: 'uuid' }) hostId!: string;
   @ApiProperty() hostName!: string;
-  @ApiProperty({ enum: ['refused', 'unreachable', 'timeout', 'other'], description: 'refused: its toolstack said no; unreachable: no connection, or it broke; timeout: no answer, and the host stopped answering heartbeats' })
+  @ApiProperty({
+    enum: ['refused', 'unreachable', 'timeout', 'other'],
+    description:
+      'refused: its toolstack said no; unreachable: no connection, or it broke; timeout: no answer, and the host stopped answering heartbeats',
+  })
   failure!: string;
   @ApiProperty() message!: string;
   @ApiProperty({ format: 'date-time' }) at!: string;
@@ -27,7 +35,11 @@ export class OperationView {
   @ApiPropertyOptional({ format: 'uuid' }) vmId?: string;
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
   @ApiProperty() attempts!: number;
-  @ApiPropertyOptional({ type: [HostTriedView], description: 'Hosts a build was placed on and left, in order, and why' }) hostsTried?: HostTriedView[];
+  @ApiPropertyOptional({
+    type: [HostTriedView],
+    description: 'Hosts a build was placed on and left, in order, and why',
+  })
+  hostsTried?: HostTriedView[];
   @ApiPropertyOptional({ type: OperationErrorView }) error?: OperationErrorView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiPropertyOptional({ format: 'date-time' }) startedAt?: string;

@@ -17,7 +17,11 @@ export class OperationsService {
 
   async list(principal: Principal, q: ListOperationsQuery): Promise<OperationPage> {
     const limit = q.limit ?? 50;
-    const filter = { ...visibleProject(principal), ...(q.vmId ? { vmId: q.vmId } : {}), ...(q.status ? { status: q.status } : {}) };
+    const filter = {
+      ...visibleProject(principal),
+      ...(q.vmId ? { vmId: q.vmId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+    };
     const rows = await this.operations.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
     return page(rows, limit, presentOperation);
   }

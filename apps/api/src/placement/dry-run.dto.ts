@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { CreateVmDto } from '../vms/dto/create-vm.dto';
 
 export const GUEST_TYPES = ['pv', 'pvh', 'hvm'] as const;
@@ -72,9 +84,13 @@ export class DryRunPlacementView {
 export class DryRunView {
   @ApiProperty({ description: 'Whether every requested VM would be placed' }) placeable!: boolean;
   @ApiProperty() hostsConsidered!: number;
-  @ApiProperty({ type: [FilterCountView], description: 'Per filter, how many hosts it removed and why (for the first VM, or for the one that failed)' })
+  @ApiProperty({
+    type: [FilterCountView],
+    description: 'Per filter, how many hosts it removed and why (for the first VM, or for the one that failed)',
+  })
   filters!: FilterCountView[];
   @ApiProperty({ type: [DryRunPlacementView], description: 'Where each VM would land (empty when not placeable)' })
   placements!: DryRunPlacementView[];
-  @ApiPropertyOptional({ description: 'When not placeable: the index (0-based) of the first VM that fits nowhere' }) failedIndex?: number;
+  @ApiPropertyOptional({ description: 'When not placeable: the index (0-based) of the first VM that fits nowhere' })
+  failedIndex?: number;
 }

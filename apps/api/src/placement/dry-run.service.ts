@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogRepository, HostRepository, placementPolicy, PoolRepository, ServerGroupRepository } from '@xenplane/db';
+import {
+  CatalogRepository,
+  HostRepository,
+  placementPolicy,
+  PoolRepository,
+  ServerGroupRepository,
+} from '@xenplane/db';
 import { decideBatch, hostsOf, type PlacementRequest, type Resources } from '@xenplane/domain';
 import { invalid } from '../common/errors/api-errors';
 import { resolveFlavor, resolveImage } from '../vms/catalog-lookup';
@@ -19,16 +25,29 @@ export class DryRunService {
     const request = await this.request(dto);
     const { placementHosts, pools } = await this.hosts.placementState();
     const count = dto.count ?? 1;
-    const decision = decideBatch(Array.from({ length: count }, () => request), { hosts: hostsOf(placementHosts), pools });
+    const decision = decideBatch(
+      Array.from({ length: count }, () => request),
+      { hosts: hostsOf(placementHosts), pools },
+    );
     const name = (id: string) => placementHosts.get(id)?.name ?? id;
     if (!decision.ok) {
-      return { placeable: false, hostsConsidered: decision.hostsConsidered, filters: decision.filters, placements: [], failedIndex: decision.index };
+      return {
+        placeable: false,
+        hostsConsidered: decision.hostsConsidered,
+        filters: decision.filters,
+        placements: [],
+        failedIndex: decision.index,
+      };
     }
     return {
       placeable: true,
       hostsConsidered: decision.hostsConsidered,
       filters: decision.filters,
-      placements: decision.placements.map((p) => ({ hostId: p.hostId, hostName: name(p.hostId), candidates: p.candidates })),
+      placements: decision.placements.map((p) => ({
+        hostId: p.hostId,
+        hostName: name(p.hostId),
+        candidates: p.candidates,
+      })),
     };
   }
 

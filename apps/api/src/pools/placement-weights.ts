@@ -6,7 +6,10 @@ export function validatePlacementWeights(raw: Record<string, unknown> | undefine
   if (raw === undefined) return {};
   const parsed = placementWeightsSchema.safeParse(raw);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ field: ['placementWeights', ...i.path].join('.'), message: i.message }));
+    const errors = parsed.error.issues.map((i) => ({
+      field: ['placementWeights', ...i.path].join('.'),
+      message: i.message,
+    }));
     throw new ApiError('validation_failed', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   }
   return parsed.data;

@@ -17,25 +17,39 @@ class HostsByLivenessView {
   @ApiProperty() down!: number;
   @ApiProperty() maintenance!: number;
   @ApiProperty() disabled!: number;
-  @ApiProperty({ description: "Up, and heard from within the pool's suspect timeout: the hosts that take VMs and restarts" }) placeable!: number;
+  @ApiProperty({
+    description: "Up, and heard from within the pool's suspect timeout: the hosts that take VMs and restarts",
+  })
+  placeable!: number;
 }
 
 class RestartsView {
   @ApiProperty({ description: 'HA restarts being placed or built' }) running!: number;
-  @ApiProperty({ description: 'HA restarts with no room for their VM now (waiting_for_capacity): they start by themselves when room appears' })
+  @ApiProperty({
+    description:
+      'HA restarts with no room for their VM now (waiting_for_capacity): they start by themselves when room appears',
+  })
   waiting!: number;
-  @ApiProperty({ description: 'HA restarts queued behind restarts of a higher priority, or not yet taken up' }) queued!: number;
+  @ApiProperty({ description: 'HA restarts queued behind restarts of a higher priority, or not yet taken up' })
+  queued!: number;
 }
 
 export class PoolHaView {
   @ApiProperty({ format: 'uuid' }) poolId!: string;
-  @ApiProperty({ description: "How many hosts the pool can lose now with every HA-protected VM of theirs restarted on the others (the HA reserve filter's own rule)" })
+  @ApiProperty({
+    description:
+      "How many hosts the pool can lose now with every HA-protected VM of theirs restarted on the others (the HA reserve filter's own rule)",
+  })
   failuresTolerated!: number;
   @ApiProperty({ description: 'haHostFailuresToTolerate: what placement keeps room for' }) target!: number;
   @ApiProperty({ type: ProtectedVmsView }) protectedVms!: ProtectedVmsView;
   @ApiProperty({ type: HostsByLivenessView }) hosts!: HostsByLivenessView;
   @ApiProperty({ type: RestartsView }) restarts!: RestartsView;
-  @ApiPropertyOptional({ format: 'date-time', description: 'Set while more than half of the pool is silent: the control plane assumes it is cut off and restarts nothing' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'Set while more than half of the pool is silent: the control plane assumes it is cut off and restarts nothing',
+  })
   partitionedSince?: string;
 }
 
@@ -52,9 +66,13 @@ export async function poolHa(
     repos.vms.protectedCountsByPriority(poolId),
     repos.operations.haRestartsByStep(poolId),
   ]);
-  const byState = Object.fromEntries(HOST_STATES.map((s) => [s, hosts.filter((h) => h.state === s).length])) as Record<(typeof HOST_STATES)[number], number>;
+  const byState = Object.fromEntries(HOST_STATES.map((s) => [s, hosts.filter((h) => h.state === s).length])) as Record<
+    (typeof HOST_STATES)[number],
+    number
+  >;
   const count = (p: string) => protectedVms.find((g) => g.haPriority === p)?.count ?? 0;
-  const restartsWhere = (f: (r: { step: string | null; status: string }) => boolean) => restarts.filter(f).reduce((n, r) => n + r.n, 0);
+  const restartsWhere = (f: (r: { step: string | null; status: string }) => boolean) =>
+    restarts.filter(f).reduce((n, r) => n + r.n, 0);
   return {
     poolId,
     failuresTolerated: failuresTolerated(hosts, placement),

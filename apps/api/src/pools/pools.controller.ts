@@ -25,7 +25,11 @@ export class PoolsController {
   @ApiCreatedResponse({ type: PoolView })
   @ApiProblems([409, 'conflict'])
   async create(@Body() dto: CreatePoolDto) {
-    const data = { ...dto, ...livenessAfter(undefined, dto), placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue };
+    const data = {
+      ...dto,
+      ...livenessAfter(undefined, dto),
+      placementWeights: validatePlacementWeights(dto.placementWeights) as Prisma.InputJsonValue,
+    };
     return presentPool(await uniquely(`pool name ${dto.name}`, () => this.pools.create(data)));
   }
 
@@ -39,7 +43,10 @@ export class PoolsController {
 
   @Get(':id/ha')
   @Access('operator')
-  @ApiOkResponse({ type: PoolHaView, description: 'The failures the pool tolerates now, its protected VMs, its hosts by liveness and its HA restarts' })
+  @ApiOkResponse({
+    type: PoolHaView,
+    description: 'The failures the pool tolerates now, its protected VMs, its hosts by liveness and its HA restarts',
+  })
   @ApiProblems([404, 'not_found'])
   ha(@Param('id', new ParseUUIDPipe()) id: string) {
     return poolHa({ pools: this.pools, hosts: this.hosts, vms: this.vms, operations: this.operations }, id);
@@ -57,7 +64,9 @@ export class PoolsController {
     const pool = await this.pools.update(id, {
       ...rest,
       ...livenessAfter(current, dto),
-      ...(placementWeights ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue } : {}),
+      ...(placementWeights
+        ? { placementWeights: validatePlacementWeights(placementWeights) as Prisma.InputJsonValue }
+        : {}),
     });
     return presentPool(pool);
   }

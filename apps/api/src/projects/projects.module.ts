@@ -3,5 +3,9 @@ import { ProjectsController } from './projects.controller';
 import { ProjectsResolver } from './projects.resolver';
 import { ProjectsService } from './projects.service';
 
-@Module({ controllers: [ProjectsController], providers: [ProjectsService, ProjectsResolver], exports: [ProjectsResolver] })
+@Module({
+  controllers: [ProjectsController],
+  providers: [ProjectsService, ProjectsResolver],
+  exports: [ProjectsResolver],
+})
 export class ProjectsModule {}

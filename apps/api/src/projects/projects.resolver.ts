@@ -11,12 +11,11 @@ export class ProjectsResolver {
 
   async targetProject(principal: Principal, requested: string | undefined): Promise<string> {
     if (principal.projectId) {
-      if (requested && requested !== principal.projectId) throw invalid('projectId', 'a project token creates in its own project only');
+      if (requested && requested !== principal.projectId)
+        throw invalid('projectId', 'a project token creates in its own project only');
       return principal.projectId;
     }
-    const project = requested
-      ? await this.projects.find(requested)
-      : await this.projects.findByName(ADMIN_PROJECT);
+    const project = requested ? await this.projects.find(requested) : await this.projects.findByName(ADMIN_PROJECT);
     if (!project) throw invalid('projectId', 'no such project');
     return project.id;
   }

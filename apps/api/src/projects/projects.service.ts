@@ -53,7 +53,13 @@ export class ProjectsService {
     const project = await this.projects.find(projectId);
     if (!project) throw notFound('project', projectId);
     const secret = newSecret('xp');
-    const token = await this.tokens.create({ projectId, name: dto.name, role: dto.role, tokenHash: hashSecret(secret), prefix: secretPrefix(secret) });
+    const token = await this.tokens.create({
+      projectId,
+      name: dto.name,
+      role: dto.role,
+      tokenHash: hashSecret(secret),
+      prefix: secretPrefix(secret),
+    });
     return { id: token.id, token: secret, name: token.name, role: token.role, projectId };
   }
 

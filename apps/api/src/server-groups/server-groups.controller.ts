@@ -20,7 +20,10 @@ const toApi = (p: ServerGroupPolicy) => p.replace(/_/g, '-') as ApiPolicy;
 export class CreateServerGroupDto {
   @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
   @ApiProperty({ enum: POLICIES }) @IsIn(POLICIES) policy!: ApiPolicy;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global tokens only' }) @IsOptional() @IsUUID() projectId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Global tokens only' })
+  @IsOptional()
+  @IsUUID()
+  projectId?: string;
 }
 
 export class ServerGroupView {

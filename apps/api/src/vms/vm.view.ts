@@ -21,7 +21,8 @@ export class VmView {
   @ApiProperty({ enum: VM_STATES }) state!: string;
   @ApiProperty({
     enum: ['none', 'running', 'paused', 'shutdown', 'crashed', 'unknown'],
-    description: 'unknown: its host has not answered a heartbeat within its pool\'s suspect timeout; what the VM does there is not known',
+    description:
+      "unknown: its host has not answered a heartbeat within its pool's suspect timeout; what the VM does there is not known",
   })
   powerState!: string;
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
@@ -54,7 +55,11 @@ export class CreateVmsView {
 
 type HostLiveness = { state: string; lastHeartbeatAt: Date | null; pool: { suspectAfterMs: number } };
 
-export type VmRow = Vm & { flavor: Pick<Flavor, 'id' | 'name'>; image: Pick<Image, 'id' | 'name'>; host: HostLiveness | null };
+export type VmRow = Vm & {
+  flavor: Pick<Flavor, 'id' | 'name'>;
+  image: Pick<Image, 'id' | 'name'>;
+  host: HostLiveness | null;
+};
 
 export const VM_INCLUDE = {
   flavor: { select: { id: true, name: true } },
@@ -65,7 +70,11 @@ export const VM_INCLUDE = {
 /** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
 function powerStateOf(vm: VmRow, now = Date.now()): string {
   const h = vm.host;
-  return shownPowerState(vm, h && { state: h.state, lastHeartbeatAt: h.lastHeartbeatAt, suspectAfterMs: h.pool.suspectAfterMs }, now);
+  return shownPowerState(
+    vm,
+    h && { state: h.state, lastHeartbeatAt: h.lastHeartbeatAt, suspectAfterMs: h.pool.suspectAfterMs },
+    now,
+  );
 }
 
 export function presentVm(vm: VmRow): VmView {

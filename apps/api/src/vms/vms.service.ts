@@ -1,7 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { CatalogRepository, type NewVm, PoolRepository, type Prisma, ProjectRepository, ServerGroupRepository, type Usage, VmRepository } from '@xenplane/db';
-import { actionParamsRefusal, actionRefusal, actionRule, batchNames, batchUsage, expiresAtOf, quotaExcess, updateRefusal, type VmAction } from '@xenplane/domain';
+import {
+  CatalogRepository,
+  type NewVm,
+  PoolRepository,
+  type Prisma,
+  ProjectRepository,
+  ServerGroupRepository,
+  type Usage,
+  VmRepository,
+} from '@xenplane/db';
+import {
+  actionParamsRefusal,
+  actionRefusal,
+  actionRule,
+  batchNames,
+  batchUsage,
+  expiresAtOf,
+  quotaExcess,
+  updateRefusal,
+  type VmAction,
+} from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
@@ -34,7 +53,10 @@ export class VmsService {
    */
   async create(principal: Principal, dto: CreateVmDto): Promise<CreateVmsView> {
     const projectId = await this.projects.targetProject(principal, dto.projectId);
-    const [flavor, image] = await Promise.all([resolveFlavor(this.catalog, dto.flavor), resolveImage(this.catalog, dto.image)]);
+    const [flavor, image] = await Promise.all([
+      resolveFlavor(this.catalog, dto.flavor),
+      resolveImage(this.catalog, dto.image),
+    ]);
     await this.checkPlacementRefs(projectId, dto);
     const count = dto.count ?? 1;
     const usage = batchUsage(flavor, count);
@@ -67,7 +89,10 @@ export class VmsService {
     if (!created) throw await this.quotaExceeded(projectId, usage);
     await this.queue.wake(created.ops);
     const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
-    return { vms: created.vms.map((vm) => presentVm({ ...vm, ...names, host: null })), operations: created.ops.map(presentOperation) };
+    return {
+      vms: created.vms.map((vm) => presentVm({ ...vm, ...names, host: null })),
+      operations: created.ops.map(presentOperation),
+    };
   }
 
   private async quotaExceeded(projectId: string, usage: Usage): Promise<ApiError> {
@@ -77,12 +102,21 @@ export class VmsService {
       { instances: p.usedInstances, vcpus: p.usedVcpus, memoryMb: p.usedMemoryMb, diskGb: p.usedDiskGb },
       usage,
     );
-    return new ApiError('quota_exceeded', `the request exceeds the project's quota of ${excess.map((e) => e.resource).join(', ')}`, undefined, { excess });
+    return new ApiError(
+      'quota_exceeded',
+      `the request exceeds the project's quota of ${excess.map((e) => e.resource).join(', ')}`,
+      undefined,
+      { excess },
+    );
   }
 
   async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
     const limit = q.limit ?? 50;
-    const filter = { ...visibleProject(principal), ...(q.state ? { state: q.state } : {}), ...(q.poolId ? { poolId: q.poolId } : {}) };
+    const filter = {
+      ...visibleProject(principal),
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.poolId ? { poolId: q.poolId } : {}),
+    };
     const rows = await this.vms.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
     return page(rows, limit, presentVm);
   }
@@ -101,7 +135,10 @@ export class VmsService {
   }
 
   async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
-    const refused = actionParamsRefusal(dto.action, { global: principal.projectId === null, targetHostId: dto.targetHostId });
+    const refused = actionParamsRefusal(dto.action, {
+      global: principal.projectId === null,
+      targetHostId: dto.targetHostId,
+    });
     if (refused) throw invalid(refused.field, refused.message);
     return this.startOperation(principal, id, dto.action, {
       ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),

@@ -117,9 +117,11 @@ async function migrate(args) {
   child.stdin.write(`DOMAIN ${JSON.stringify({ name: source.name, uuid: source.uuid, memMb: source.memMb })}\n`);
   for (let off = 0; off < memory.length; off += 256 * 1024) {
     const piece = memory.subarray(off, off + 256 * 1024);
-    if (mode === 'send-fail' && off > memory.length / 2) die('migration sender: fake failure half way through the stream');
+    if (mode === 'send-fail' && off > memory.length / 2)
+      die('migration sender: fake failure half way through the stream');
     if (mode === 'send-slow') await new Promise((r) => setTimeout(r, 1000));
-    if (!child.stdin.write(Buffer.concat([Buffer.from(`DATA ${piece.length}\n`), piece]))) await new Promise((r) => child.stdin.once('drain', r));
+    if (!child.stdin.write(Buffer.concat([Buffer.from(`DATA ${piece.length}\n`), piece])))
+      await new Promise((r) => child.stdin.once('drain', r));
   }
   child.stdin.write(`END ${sha}\n`);
   const theirs = await expectLine(reader, 'READY');
@@ -170,17 +172,38 @@ async function migrateReceive(args) {
 function list(args) {
   const { domains } = load();
   if (args.includes('-l')) {
-    const json = domains.map((d) => ({ domid: d.domId, config: { c_info: { name: d.name, uuid: d.uuid, type: 'pv' }, b_info: { max_memkb: d.memMb * 1024, target_memkb: d.memMb * 1024, max_vcpus: 1 } } }));
+    const json = domains.map((d) => ({
+      domid: d.domId,
+      config: {
+        c_info: { name: d.name, uuid: d.uuid, type: 'pv' },
+        b_info: { max_memkb: d.memMb * 1024, target_memkb: d.memMb * 1024, max_vcpus: 1 },
+      },
+    }));
     return process.stdout.write(JSON.stringify(json, null, 4) + '\n');
   }
-  const row = (name, id, mem, flags) => `${name.padEnd(44)}${String(id).padStart(3)} ${String(mem).padStart(5)}     1     ${flags}       1.0`;
-  process.stdout.write(['Name                                        ID   Mem VCPUs\tState\tTime(s)', row('Domain-0', 0, 512, 'r-----'), ...domains.map((d) => row(d.name, d.domId, d.memMb, d.flags))].join('\n') + '\n');
+  const row = (name, id, mem, flags) =>
+    `${name.padEnd(44)}${String(id).padStart(3)} ${String(mem).padStart(5)}     1     ${flags}       1.0`;
+  process.stdout.write(
+    [
+      'Name                                        ID   Mem VCPUs\tState\tTime(s)',
+      row('Domain-0', 0, 512, 'r-----'),
+      ...domains.map((d) => row(d.name, d.domId, d.memMb, d.flags)),
+    ].join('\n') + '\n',
+  );
 }
 
 function create(args) {
   const cfg = readFileSync(args[args.length - 1], 'utf8');
   const get = (k) => new RegExp(`^${k} = "?([^"\\n]*)"?$`, 'm').exec(cfg)?.[1];
-  change((st) => st.domains.push({ domId: st.next++, name: get('name'), uuid: get('uuid'), memMb: Number(get('memory')), flags: args.includes('-p') ? '--p---' : '-b----' }));
+  change((st) =>
+    st.domains.push({
+      domId: st.next++,
+      name: get('name'),
+      uuid: get('uuid'),
+      memMb: Number(get('memory')),
+      flags: args.includes('-p') ? '--p---' : '-b----',
+    }),
+  );
 }
 
 function simple(cmd, args) {

@@ -9,7 +9,8 @@ import { DomainEventType, type DomainSpec, DomainState, FaultKind, HostAgentClie
 import { StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 
 // 2 of 4 vCPUs, 256 of 512 MB: room to set vCPUs and balloon within the maximums
-const spec = (over: Partial<DomainSpec> = {}): DomainSpec => testDomainSpec({ vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, ...over });
+const spec = (over: Partial<DomainSpec> = {}): DomainSpec =>
+  testDomainSpec({ vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, ...over });
 
 /** The gRPC status a call failed with (or fails the test if it did not fail). */
 async function statusOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
@@ -25,7 +26,9 @@ async function statusOf(p: Promise<unknown>): Promise<{ code: number; details: s
 const RUNNING = [DomainState.DOMAIN_STATE_RUNNING, DomainState.DOMAIN_STATE_BLOCKED];
 
 describe('host agent over gRPC (sim driver)', () => {
-  const agent = new StandaloneAgent({ env: { SIM_BOOT_MS: '20', SIM_SHUTDOWN_MS: '20', SIM_CPUS: '8', SIM_MEMORY_MB: '8192' } });
+  const agent = new StandaloneAgent({
+    env: { SIM_BOOT_MS: '20', SIM_SHUTDOWN_MS: '20', SIM_CPUS: '8', SIM_MEMORY_MB: '8192' },
+  });
   let c: AgentClient;
 
   beforeAll(async () => {
@@ -37,11 +40,26 @@ describe('host agent over gRPC (sim driver)', () => {
 
   it('reports its host: identity, driver and inventory as configured', async () => {
     const info = await c.getHostInfo({});
-    expect(info).toMatchObject({ hostId: agent.hostId, driver: 'sim', nrCpus: 8, totalMemoryMb: 8192, hvm: true, hap: true });
+    expect(info).toMatchObject({
+      hostId: agent.hostId,
+      driver: 'sim',
+      nrCpus: 8,
+      totalMemoryMb: 8192,
+      hvm: true,
+      hap: true,
+    });
     expect(info.xenVersion).toMatch(/^4\.17/);
     expect(info.dom0MemoryMb).toBeGreaterThan(0);
     expect(info.freeMemoryMb).toBeLessThan(info.totalMemoryMb);
-    const beat = await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [], witnesses: [], condemnedHostIds: [], probeTimeoutMs: 0, quorumRecheckMs: 0 });
+    const beat = await c.heartbeat({
+      fenceTimeoutSeconds: 0,
+      fenceTimeoutMs: 0,
+      protectedVmIds: [],
+      witnesses: [],
+      condemnedHostIds: [],
+      probeTimeoutMs: 0,
+      quorumRecheckMs: 0,
+    });
     expect(beat.info?.hostId).toBe(agent.hostId);
     expect(beat.fenced).toBe(false);
   });
@@ -55,7 +73,15 @@ describe('host agent over gRPC (sim driver)', () => {
     expect(RUNNING).toContain(again.state);
     const listed = (await c.listDomains({})).domains.filter((d) => d.vmId === s.vmId);
     expect(listed).toHaveLength(1);
-    expect(await c.getDomain({ vmId: s.vmId })).toMatchObject({ vmId: s.vmId, domId: again.domId, vcpus: 2, maxVcpus: 4, memoryMb: 256, maxMemoryMb: 512, epoch: 1 });
+    expect(await c.getDomain({ vmId: s.vmId })).toMatchObject({
+      vmId: s.vmId,
+      domId: again.domId,
+      vcpus: 2,
+      maxVcpus: 4,
+      memoryMb: 256,
+      maxMemoryMb: 512,
+      epoch: 1,
+    });
     const history = await agent.sim().getHistory({ vmId: s.vmId });
     expect(history.lives).toHaveLength(1);
     await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
@@ -69,7 +95,17 @@ describe('host agent over gRPC (sim driver)', () => {
   });
 
   it('refuses an invalid spec with INVALID_ARGUMENT naming the field, and makes nothing', async () => {
-    const bad = spec({ boot: { kernel: '/boot/x"\nmemory=99999', ramdisk: '', cmdline: '', bootloader: '', hvmBoot: '', serial: '', vnc: false } });
+    const bad = spec({
+      boot: {
+        kernel: '/boot/x"\nmemory=99999',
+        ramdisk: '',
+        cmdline: '',
+        bootloader: '',
+        hvmBoot: '',
+        serial: '',
+        vnc: false,
+      },
+    });
     const e = await statusOf(c.createDomain({ spec: bad, startPaused: false }));
     expect(e.code).toBe(Status.INVALID_ARGUMENT);
     expect(e.details).toContain('boot.kernel');
@@ -100,7 +136,9 @@ describe('host agent over gRPC (sim driver)', () => {
     expect((await c.setVcpus({ vmId: s.vmId, vcpus: 4 })).vcpus).toBe(4);
     expect((await statusOf(c.setVcpus({ vmId: s.vmId, vcpus: 5 }))).code).toBe(Status.INVALID_ARGUMENT);
     await c.pinVcpu({ vmId: s.vmId, vcpu: -1, cpus: '0-3' });
-    expect((await statusOf(c.pinVcpu({ vmId: s.vmId, vcpu: 0, cpus: '0-3; rm -rf /' }))).code).toBe(Status.INVALID_ARGUMENT);
+    expect((await statusOf(c.pinVcpu({ vmId: s.vmId, vcpu: 0, cpus: '0-3; rm -rf /' }))).code).toBe(
+      Status.INVALID_ARGUMENT,
+    );
     expect((await statusOf(c.pinVcpu({ vmId: s.vmId, vcpu: 0, cpus: '64' }))).code).toBe(Status.INVALID_ARGUMENT);
     expect((await c.getDomain({ vmId: s.vmId })).memoryMb).toBe(128);
     await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
@@ -132,9 +170,14 @@ describe('host agent over gRPC (sim driver)', () => {
   it('shuts down cleanly, and destroy is idempotent', async () => {
     const s = spec();
     await c.createDomain({ spec: s, startPaused: false });
-    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({ forced: false, existed: true });
+    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({
+      forced: false,
+      existed: true,
+    });
     expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
-    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({ existed: false });
+    expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 5, forceAfterTimeout: true })).toMatchObject({
+      existed: false,
+    });
     expect(await c.destroyDomain({ vmId: s.vmId, purgeStorage: true })).toMatchObject({ existed: false });
   });
 
@@ -147,7 +190,17 @@ describe('host agent over gRPC (sim driver)', () => {
   });
 
   it('streams domain events in order, resuming after a sequence number', async () => {
-    const since = (await c.heartbeat({ fenceTimeoutSeconds: 0, fenceTimeoutMs: 0, protectedVmIds: [], witnesses: [], condemnedHostIds: [], probeTimeoutMs: 0, quorumRecheckMs: 0 })).eventSeq;
+    const since = (
+      await c.heartbeat({
+        fenceTimeoutSeconds: 0,
+        fenceTimeoutMs: 0,
+        protectedVmIds: [],
+        witnesses: [],
+        condemnedHostIds: [],
+        probeTimeoutMs: 0,
+        quorumRecheckMs: 0,
+      })
+    ).eventSeq;
     const s = spec();
     await c.createDomain({ spec: s, startPaused: false });
     await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
@@ -162,14 +215,21 @@ describe('host agent over gRPC (sim driver)', () => {
       if (e.type === DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED) break;
     }
     controller.abort();
-    expect(seen).toEqual([DomainEventType.DOMAIN_EVENT_TYPE_CREATED, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING, DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED]);
+    expect(seen).toEqual([
+      DomainEventType.DOMAIN_EVENT_TYPE_CREATED,
+      DomainEventType.DOMAIN_EVENT_TYPE_RUNNING,
+      DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED,
+    ]);
   });
 
-  it('keeps the caller\'s correlation id in its log lines', async () => {
+  it("keeps the caller's correlation id in its log lines", async () => {
     const id = `corr-${randomUUID()}`;
     await statusOf(c.getDomain({ vmId: randomUUID() }, { correlationId: id }));
     // the agent's log is written by its process, a moment after it answered
-    await waitFor(`a log line with ${id}`, async () => (agent.log().includes(id) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor(`a log line with ${id}`, async () => (agent.log().includes(id) ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
   });
 
   describe('faults', () => {
@@ -185,7 +245,7 @@ describe('host agent over gRPC (sim driver)', () => {
       await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
     });
 
-    it('a hanging create is ended by the caller\'s deadline, and leaves no domain behind', async () => {
+    it("a hanging create is ended by the caller's deadline, and leaves no domain behind", async () => {
       const s = spec();
       await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_CREATE_HANG, vmId: s.vmId, count: 1 });
       const started = Date.now();
@@ -194,10 +254,20 @@ describe('host agent over gRPC (sim driver)', () => {
       expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).toBeLessThan(3_000);
       // the agent's handler has ended (it logs the failed call as it returns): from then on, no domain may appear
-      await waitFor('the agent ending the hung create', async () => (agent.log().split('\n').some((l) => l.includes(correlationId) && l.includes('"msg":"rpc failed"')) ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 20,
-      });
+      await waitFor(
+        'the agent ending the hung create',
+        async () =>
+          agent
+            .log()
+            .split('\n')
+            .some((l) => l.includes(correlationId) && l.includes('"msg":"rpc failed"'))
+            ? true
+            : undefined,
+        {
+          timeoutMs: 10_000,
+          intervalMs: 20,
+        },
+      );
       expect((await c.listDomains({})).domains.find((d) => d.vmId === s.vmId)).toBeUndefined();
     });
 
@@ -208,7 +278,10 @@ describe('host agent over gRPC (sim driver)', () => {
       const e = await statusOf(c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 1, forceAfterTimeout: false }));
       expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
       expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId })).state);
-      expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 1, forceAfterTimeout: true })).toMatchObject({ forced: true, existed: true });
+      expect(await c.shutdownDomain({ vmId: s.vmId, timeoutSeconds: 1, forceAfterTimeout: true })).toMatchObject({
+        forced: true,
+        existed: true,
+      });
       expect((await statusOf(c.getDomain({ vmId: s.vmId }))).code).toBe(Status.NOT_FOUND);
     });
 
@@ -233,7 +306,11 @@ describe('host agent over gRPC (sim driver)', () => {
       await agent.sim().injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF, durationMs: 1_500 });
       expect((await statusOf(c.getHostInfo({}, { deadlineMs: 500 }))).code).toBe(Status.DEADLINE_EXCEEDED);
       // healed when the fault's 1.5 s are over: it answers again
-      await waitFor('the agent answering again', async () => ((await c.getHostInfo({}, { deadlineMs: 500 })) ? true : undefined), { timeoutMs: 15_000, intervalMs: 100 });
+      await waitFor(
+        'the agent answering again',
+        async () => ((await c.getHostInfo({}, { deadlineMs: 500 })) ? true : undefined),
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
       expect(RUNNING).toContain((await c.getDomain({ vmId: s.vmId }, { deadlineMs: 3_000 })).state);
       await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
     });
@@ -242,9 +319,16 @@ describe('host agent over gRPC (sim driver)', () => {
   describe('who may call', () => {
     it('refuses a caller without a client certificate', async () => {
       // server-authenticated TLS only, as a browser or curl would connect
-      const anonymous = new HostAgentClient(agent.address, credentials.createSsl(Buffer.from(agent.ca!.caCertPem), null, null, { checkServerIdentity: () => undefined }));
+      const anonymous = new HostAgentClient(
+        agent.address,
+        credentials.createSsl(Buffer.from(agent.ca!.caCertPem), null, null, { checkServerIdentity: () => undefined }),
+      );
       const e = await statusOf(
-        new Promise((resolve, reject) => anonymous.listDomains({}, new Metadata(), { deadline: Date.now() + 2_000 }, (err, res) => (err ? reject(err) : resolve(res)))),
+        new Promise((resolve, reject) =>
+          anonymous.listDomains({}, new Metadata(), { deadline: Date.now() + 2_000 }, (err, res) =>
+            err ? reject(err) : resolve(res),
+          ),
+        ),
       );
       anonymous.close();
       expect([Status.UNAVAILABLE, Status.UNAUTHENTICATED]).toContain(e.code);
@@ -278,7 +362,8 @@ describe('host agent over gRPC (sim driver)', () => {
         const ended = new Promise<{ code: number } | 'ok'>((resolve) => {
           stream.on('data', (c: { eof: boolean; data: Buffer }) => {
             answers.push(c);
-            if (answers.length === 1) stream.write({ vmId: s.vmId, epoch: 2, data: Buffer.alloc(0), eof: true, ticket: '' });
+            if (answers.length === 1)
+              stream.write({ vmId: s.vmId, epoch: 2, data: Buffer.alloc(0), eof: true, ticket: '' });
             if (c.eof) stream.end();
           });
           stream.on('error', (e: { code: number }) => resolve(e));
@@ -288,7 +373,13 @@ describe('host agent over gRPC (sim driver)', () => {
         return { ended, answers };
       };
       const ticket = (over: { targetHostId?: string; sourceHostId?: string } = {}) =>
-        signMigrationTicket(agent.controlPlane!, { vmId: s.vmId, sourceHostId, targetHostId: agent.hostId, expiresAt: Date.now() + 60_000, ...over });
+        signMigrationTicket(agent.controlPlane!, {
+          vmId: s.vmId,
+          sourceHostId,
+          targetHostId: agent.hostId,
+          expiresAt: Date.now() + 60_000,
+          ...over,
+        });
 
       for (const bad of ['', ticket({ targetHostId: randomUUID() }), ticket({ sourceHostId: randomUUID() })]) {
         expect(await push(bad).ended).toMatchObject({ code: Status.PERMISSION_DENIED });

@@ -5,7 +5,16 @@
 // socket, the agent to the target agent's ReceiveMigration, the target agent to its
 // `xl migrate-receive`'s stdin, and the answers back the same way.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
@@ -43,7 +52,14 @@ class FakeXenHost {
     this.agent = new StandaloneAgent({
       caDir,
       deadlineMs: 20_000,
-      env: { AGENT_DRIVER: 'xl', AGENT_TEST_CONTROLS: 'false', XL_BINARY: join(this.dir, 'xl-bin'), XL_WORK_DIR: this.workDir, XL_LOG_DIR: join(this.dir, 'log'), FAKE_XL_DIR: this.fakeDir },
+      env: {
+        AGENT_DRIVER: 'xl',
+        AGENT_TEST_CONTROLS: 'false',
+        XL_BINARY: join(this.dir, 'xl-bin'),
+        XL_WORK_DIR: this.workDir,
+        XL_LOG_DIR: join(this.dir, 'log'),
+        FAKE_XL_DIR: this.fakeDir,
+      },
     });
   }
 
@@ -60,7 +76,13 @@ class FakeXenHost {
   /** Every domain of the fake host, whatever it is named (xl renames during migration). */
   domains(): { domId: number; name: string; uuid: string; flags: string }[] {
     const file = join(this.fakeDir, 'domains.json');
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { domains: { domId: number; name: string; uuid: string; flags: string }[] }).domains : [];
+    return existsSync(file)
+      ? (
+          JSON.parse(readFileSync(file, 'utf8')) as {
+            domains: { domId: number; name: string; uuid: string; flags: string }[];
+          }
+        ).domains
+      : [];
   }
 
   xlLog(): string {
@@ -87,7 +109,9 @@ function leftovers(hosts: FakeXenHost[]): string[] {
   } catch {
     return []; // pgrep: nothing matched
   }
-  return out.split('\n').filter((l) => hosts.some((h) => l.includes(h.workDir)) || l.includes('fake-xl.mjs migrate-receive'));
+  return out
+    .split('\n')
+    .filter((l) => hosts.some((h) => l.includes(h.workDir)) || l.includes('fake-xl.mjs migrate-receive'));
 }
 
 describe('xl driver migration between two agents (fake xl, real transport, real mTLS)', () => {
@@ -111,14 +135,30 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
   };
   // the control plane's permission, as the scheduler signs it
   const ticketFor = (vmId: string, targetHostId = b.agent.hostId) =>
-    signMigrationTicket(a.agent.controlPlane!, { vmId, sourceHostId: a.agent.hostId, targetHostId, expiresAt: Date.now() + 60_000 });
+    signMigrationTicket(a.agent.controlPlane!, {
+      vmId,
+      sourceHostId: a.agent.hostId,
+      targetHostId,
+      expiresAt: Date.now() + 60_000,
+    });
   const migrate = (vmId: string, over: { live?: boolean; deadlineMs?: number; ticket?: string } = {}) =>
     a.client.migrateDomain(
-      { vmId, targetHostId: b.agent.hostId, targetAddress: b.agent.address, live: over.live ?? true, epoch: 3, ticket: over.ticket ?? ticketFor(vmId) },
+      {
+        vmId,
+        targetHostId: b.agent.hostId,
+        targetAddress: b.agent.address,
+        live: over.live ?? true,
+        epoch: 3,
+        ticket: over.ticket ?? ticketFor(vmId),
+      },
       { deadlineMs: over.deadlineMs ?? 30_000 },
     );
   const nothingLeft = () =>
-    waitFor('no migration process or socket left', async () => (leftovers([a, b]).length === 0 && a.sockets().length === 0 ? true : undefined), { timeoutMs: 10_000 }).catch(() => {
+    waitFor(
+      'no migration process or socket left',
+      async () => (leftovers([a, b]).length === 0 && a.sockets().length === 0 ? true : undefined),
+      { timeoutMs: 10_000 },
+    ).catch(() => {
       throw new Error(`left behind: ${JSON.stringify({ processes: leftovers([a, b]), sockets: a.sockets() })}`);
     });
 
@@ -134,7 +174,9 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     expect(b.domains().filter((d) => d.uuid === spec.vmId)).toHaveLength(1);
     // xl ran the agent's helper as its transport, through sh -c, with only agent-made values
     const rune = /migrate rune=(.*)/.exec(a.xlLog())?.[1] ?? '';
-    expect(rune).toMatch(new RegExp(`^exec \\S+ \\S+/migration-transport\\.js ${a.workDir}/migrations [0-9a-f]{32} xl migrate-receive$`));
+    expect(rune).toMatch(
+      new RegExp(`^exec \\S+ \\S+/migration-transport\\.js ${a.workDir}/migrations [0-9a-f]{32} xl migrate-receive$`),
+    );
     // the sender only finishes when the receiver's checksum of the 3 MB it sent matches
     const sent = /migrated xp-\S+ sha=([0-9a-f]{64})/.exec(a.xlLog());
     expect(sent).not.toBeNull();
@@ -162,7 +204,11 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     expect(e.details).toMatch(/xl migrate failed/);
     expect(e.details).toMatch(/target agent: xl migrate-receive failed .*fake restore failure/);
     expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId, name: `xp-${spec.vmId}` });
-    await waitFor('the incoming domain gone', async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true), { timeoutMs: 10_000 });
+    await waitFor(
+      'the incoming domain gone',
+      async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true),
+      { timeoutMs: 10_000 },
+    );
     await nothingLeft();
     await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
   }, 60_000);
@@ -174,7 +220,11 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     expect(e.code).toBe(Status.INTERNAL);
     expect(e.details).toMatch(/fake failure half way/);
     expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId });
-    await waitFor('the incoming domain gone', async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true), { timeoutMs: 10_000 });
+    await waitFor(
+      'the incoming domain gone',
+      async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true),
+      { timeoutMs: 10_000 },
+    );
     expect((await statusOf(b.client.getDomain({ vmId: spec.vmId }))).code).toBe(Status.NOT_FOUND);
     await nothingLeft();
     await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
@@ -186,7 +236,11 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     const e = await statusOf(migrate(spec.vmId, { deadlineMs: 3_000 }));
     expect(e.code).toBe(Status.DEADLINE_EXCEEDED);
     await nothingLeft();
-    await waitFor('the incoming domain gone', async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true), { timeoutMs: 10_000 });
+    await waitFor(
+      'the incoming domain gone',
+      async () => (b.domains().some((d) => d.uuid === spec.vmId) ? undefined : true),
+      { timeoutMs: 10_000 },
+    );
     expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId, name: `xp-${spec.vmId}` });
     await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
   }, 60_000);
@@ -196,7 +250,10 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     for (const ticket of ['', ticketFor(spec.vmId, a.agent.hostId), ticketFor(testDomainSpec().vmId)]) {
       const e = await statusOf(migrate(spec.vmId, { ticket }));
       expect(e).toMatchObject({ code: Status.PERMISSION_DENIED });
-      expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId, name: `xp-${spec.vmId}` });
+      expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({
+        domId: dom.domId,
+        name: `xp-${spec.vmId}`,
+      });
       expect(b.domains().some((d) => d.uuid === spec.vmId)).toBe(false);
     }
     await nothingLeft();
@@ -205,7 +262,9 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
 
   it('refuses a migration stream from anyone but an enrolled host', async () => {
     const stream = b.client.receiveMigration({ deadlineMs: 5_000 });
-    const failed = new Promise<{ code: number }>((resolve) => stream.on('error', (err: { code: number }) => resolve(err)));
+    const failed = new Promise<{ code: number }>((resolve) =>
+      stream.on('error', (err: { code: number }) => resolve(err)),
+    );
     stream.write({ vmId: testDomainSpec().vmId, epoch: 1, data: Buffer.from('{}'), eof: false, ticket: '' });
     expect((await failed).code).toBe(Status.PERMISSION_DENIED);
   });

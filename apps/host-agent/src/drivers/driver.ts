@@ -25,7 +25,12 @@ export interface HypervisorDriver {
   listDomains(ctx: CallContext): Promise<Domain[]>;
   getDomain(vmId: string, ctx: CallContext): Promise<Domain>;
   createDomain(spec: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain>;
-  shutdownDomain(vmId: string, timeoutSeconds: number, force: boolean, ctx: CallContext): Promise<{ forced: boolean; existed: boolean }>;
+  shutdownDomain(
+    vmId: string,
+    timeoutSeconds: number,
+    force: boolean,
+    ctx: CallContext,
+  ): Promise<{ forced: boolean; existed: boolean }>;
   /** purgeStorage: the VM is deleted, so the disks the agent made for it go too */
   destroyDomain(vmId: string, ctx: CallContext, purgeStorage?: boolean): Promise<{ existed: boolean }>;
   rebootDomain(vmId: string, ctx: CallContext): Promise<Domain>;

@@ -55,7 +55,12 @@ function rejectedField(s: DomainSpec): string {
 }
 
 const disk = (vdev: string) => ({ target: '', format: 'raw', vdev, access: 'rw', sizeGb: 1 });
-const vif = (n: number) => ({ mac: `00:16:3e:00:00:${n.toString(16).padStart(2, '0')}`, bridge: 'xenbr0', rate: '', model: '' });
+const vif = (n: number) => ({
+  mac: `00:16:3e:00:00:${n.toString(16).padStart(2, '0')}`,
+  bridge: 'xenbr0',
+  rate: '',
+  model: '',
+});
 
 describe('validateDomainSpec accepts', () => {
   it('a pv guest booted from a kernel, ramdisk and command line', () => {
@@ -63,7 +68,11 @@ describe('validateDomainSpec accepts', () => {
   });
 
   it('a pv guest booted through pygrub', () => {
-    const s = spec(PV, (s) => (s.boot = { kernel: '', ramdisk: '', cmdline: '', bootloader: 'pygrub', hvmBoot: '', serial: '', vnc: false }));
+    const s = spec(
+      PV,
+      (s) =>
+        (s.boot = { kernel: '', ramdisk: '', cmdline: '', bootloader: 'pygrub', hvmBoot: '', serial: '', vnc: false }),
+    );
     expect(() => validateDomainSpec(s)).not.toThrow();
   });
 
@@ -82,7 +91,8 @@ describe('validateDomainSpec accepts', () => {
   });
 
   it('cpu lists, rates and lifecycle actions in their valid forms', () => {
-    for (const cpus of ['all', '0', '0-3', '0-3,6', '1,3,5-7']) expect(() => validateDomainSpec(spec(PV, (s) => (s.cpus = cpus)))).not.toThrow();
+    for (const cpus of ['all', '0', '0-3', '0-3,6', '1,3,5-7'])
+      expect(() => validateDomainSpec(spec(PV, (s) => (s.cpus = cpus)))).not.toThrow();
     for (const rate of ['100Mb/s', '1Gb/s', '10MB/s', '512Kb/s', '1000b/s']) {
       expect(() => validateDomainSpec(spec(PV, (s) => (s.vifs[0]!.rate = rate)))).not.toThrow();
     }
@@ -96,7 +106,11 @@ describe('validateDomainSpec accepts', () => {
   });
 
   it('a disk with its own target and no size', () => {
-    const s = spec(PV, (s) => (s.disks = [{ target: '/srv/xen/disks/root.img', format: 'qcow2', vdev: 'xvda', access: 'ro', sizeGb: 0 }]));
+    const s = spec(
+      PV,
+      (s) =>
+        (s.disks = [{ target: '/srv/xen/disks/root.img', format: 'qcow2', vdev: 'xvda', access: 'ro', sizeGb: 0 }]),
+    );
     expect(() => validateDomainSpec(s)).not.toThrow();
   });
 
@@ -168,7 +182,11 @@ describe('validateDomainSpec rejects, naming the field', () => {
     ['a serial console other than pty', spec(HVM, (s) => (s.boot!.serial = 'tcp:0.0.0.0:4555')), 'boot.serial'],
     ['vnc on a pv guest', spec(PV, (s) => (s.boot!.vnc = true)), 'boot.vnc'],
     ['vnc on a pvh guest', spec(PVH, (s) => (s.boot!.vnc = true)), 'boot.vnc'],
-    ['17 disks', spec(PV, (s) => (s.disks = Array.from({ length: 17 }, (_, i) => disk(`xvd${String.fromCharCode(97 + i)}`)))), 'disks'],
+    [
+      '17 disks',
+      spec(PV, (s) => (s.disks = Array.from({ length: 17 }, (_, i) => disk(`xvd${String.fromCharCode(97 + i)}`)))),
+      'disks',
+    ],
     ['a disk format other than raw or qcow2', spec(PV, (s) => (s.disks[0]!.format = 'vmdk')), 'disks[0].format'],
     ['an hdX vdev on a pv guest', spec(PV, (s) => (s.disks[0]!.vdev = 'hda')), 'disks[0].vdev'],
     ['an hdX vdev on a pvh guest', spec(PVH, (s) => (s.disks[0]!.vdev = 'hda')), 'disks[0].vdev'],
@@ -203,7 +221,8 @@ describe('validateDomainSpec rejects, naming the field', () => {
   });
 
   it('an hdX vdev that an hvm guest may use is fine there', () => {
-    for (const vdev of ['hda', 'hdd', 'xvda', 'xvdaa']) expect(() => validateDomainSpec(spec(HVM, (s) => (s.disks[0]!.vdev = vdev)))).not.toThrow();
+    for (const vdev of ['hda', 'hdd', 'xvda', 'xvdaa'])
+      expect(() => validateDomainSpec(spec(HVM, (s) => (s.disks[0]!.vdev = vdev)))).not.toThrow();
   });
 
   // a dot segment right after the root is as much a traversal as one further in

@@ -31,37 +31,48 @@ export type ValidSpec = DomainSpec & { maxVcpus: number; maxMemoryMb: number };
 export function validateDomainSpec(spec: DomainSpec): ValidSpec {
   if (!UUID.test(spec.vmId)) fail('vm_id', 'must be a lowercase UUID');
   const type = spec.guestType;
-  if (type !== GuestType.GUEST_TYPE_PV && type !== GuestType.GUEST_TYPE_PVH && type !== GuestType.GUEST_TYPE_HVM) fail('guest_type', 'must be pv, pvh or hvm');
+  if (type !== GuestType.GUEST_TYPE_PV && type !== GuestType.GUEST_TYPE_PVH && type !== GuestType.GUEST_TYPE_HVM)
+    fail('guest_type', 'must be pv, pvh or hvm');
   const hvm = type === GuestType.GUEST_TYPE_HVM;
-  if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1 || spec.vcpus > MAX_VCPUS) fail('vcpus', `must be 1..${MAX_VCPUS}`);
+  if (!Number.isInteger(spec.vcpus) || spec.vcpus < 1 || spec.vcpus > MAX_VCPUS)
+    fail('vcpus', `must be 1..${MAX_VCPUS}`);
   const maxVcpus = spec.maxVcpus || spec.vcpus;
   if (maxVcpus < spec.vcpus || maxVcpus > MAX_VCPUS) fail('max_vcpus', 'must be at least vcpus');
-  if (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 16 || spec.memoryMb > MAX_MEMORY_MB) fail('memory_mb', `must be 16..${MAX_MEMORY_MB}`);
+  if (!Number.isInteger(spec.memoryMb) || spec.memoryMb < 16 || spec.memoryMb > MAX_MEMORY_MB)
+    fail('memory_mb', `must be 16..${MAX_MEMORY_MB}`);
   const maxMemoryMb = spec.maxMemoryMb || spec.memoryMb;
   if (maxMemoryMb < spec.memoryMb || maxMemoryMb > MAX_MEMORY_MB) fail('max_memory_mb', 'must be at least memory_mb');
   if (spec.cpus && !CPU_LIST.test(spec.cpus)) fail('cpus', 'must be a cpu list like 0-3,6');
 
   const boot = spec.boot;
   if (boot) {
-    for (const [field, value] of [['kernel', boot.kernel], ['ramdisk', boot.ramdisk]] as const) {
+    for (const [field, value] of [
+      ['kernel', boot.kernel],
+      ['ramdisk', boot.ramdisk],
+    ] as const) {
       if (value && !SAFE_PATH.test(value)) fail(`boot.${field}`, 'must be an absolute path of plain characters');
     }
     if (!CMDLINE.test(boot.cmdline)) fail('boot.cmdline', 'holds characters a kernel command line here may not');
     if (boot.bootloader && boot.bootloader !== 'pygrub') fail('boot.bootloader', 'only pygrub is supported');
-    if (boot.bootloader && type !== GuestType.GUEST_TYPE_PV) fail('boot.bootloader', 'only pv guests boot through pygrub');
-    if (boot.hvmBoot && (!hvm || !HVM_BOOT.test(boot.hvmBoot))) fail('boot.hvm_boot', 'is for hvm guests, e.g. "c" or "dc"');
+    if (boot.bootloader && type !== GuestType.GUEST_TYPE_PV)
+      fail('boot.bootloader', 'only pv guests boot through pygrub');
+    if (boot.hvmBoot && (!hvm || !HVM_BOOT.test(boot.hvmBoot)))
+      fail('boot.hvm_boot', 'is for hvm guests, e.g. "c" or "dc"');
     if (boot.serial && (!hvm || boot.serial !== 'pty')) fail('boot.serial', 'is "pty", for hvm guests');
     if (boot.vnc && !hvm) fail('boot.vnc', 'is for hvm guests');
   }
-  if (type === GuestType.GUEST_TYPE_PV && !boot?.kernel && !boot?.bootloader) fail('boot', 'a pv guest needs a kernel or a bootloader');
+  if (type === GuestType.GUEST_TYPE_PV && !boot?.kernel && !boot?.bootloader)
+    fail('boot', 'a pv guest needs a kernel or a bootloader');
   if (type === GuestType.GUEST_TYPE_PVH && !boot?.kernel) fail('boot.kernel', 'a pvh guest needs a kernel');
 
   if (spec.disks.length > 16) fail('disks', 'at most 16');
   const vdevs = new Set<string>();
   spec.disks.forEach((d, i) => {
-    if (d.target && !SAFE_PATH.test(d.target)) fail(`disks[${i}].target`, 'must be an absolute path of plain characters');
+    if (d.target && !SAFE_PATH.test(d.target))
+      fail(`disks[${i}].target`, 'must be an absolute path of plain characters');
     if (!['raw', 'qcow2'].includes(d.format)) fail(`disks[${i}].format`, 'must be raw or qcow2');
-    if (!(hvm ? HVM_VDEV : PV_VDEV).test(d.vdev)) fail(`disks[${i}].vdev`, hvm ? 'must be hdX or xvdX' : 'must be xvdX');
+    if (!(hvm ? HVM_VDEV : PV_VDEV).test(d.vdev))
+      fail(`disks[${i}].vdev`, hvm ? 'must be hdX or xvdX' : 'must be xvdX');
     if (vdevs.has(d.vdev)) fail(`disks[${i}].vdev`, `${d.vdev} is used twice`);
     vdevs.add(d.vdev);
     if (!['rw', 'ro'].includes(d.access)) fail(`disks[${i}].access`, 'must be rw or ro');
@@ -73,11 +84,17 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     if (!MAC.test(v.mac)) fail(`vifs[${i}].mac`, 'must be 00:16:3e:xx:xx:xx, lowercase');
     if (!BRIDGE.test(v.bridge)) fail(`vifs[${i}].bridge`, 'must be a bridge name');
     if (v.rate && !RATE.test(v.rate)) fail(`vifs[${i}].rate`, 'must be like 100Mb/s');
-    if (v.model && (!hvm || !HVM_NIC_MODELS.has(v.model))) fail(`vifs[${i}].model`, 'is an emulated NIC model, for hvm guests');
+    if (v.model && (!hvm || !HVM_NIC_MODELS.has(v.model)))
+      fail(`vifs[${i}].model`, 'is an emulated NIC model, for hvm guests');
   });
 
-  for (const [field, action] of [['on_poweroff', spec.onPoweroff], ['on_reboot', spec.onReboot], ['on_crash', spec.onCrash]] as const) {
-    if (!Object.values(LifecycleAction).includes(action) || action === LifecycleAction.UNRECOGNIZED) fail(field, 'is not a lifecycle action');
+  for (const [field, action] of [
+    ['on_poweroff', spec.onPoweroff],
+    ['on_reboot', spec.onReboot],
+    ['on_crash', spec.onCrash],
+  ] as const) {
+    if (!Object.values(LifecycleAction).includes(action) || action === LifecycleAction.UNRECOGNIZED)
+      fail(field, 'is not a lifecycle action');
   }
   return { ...spec, maxVcpus, maxMemoryMb };
 }

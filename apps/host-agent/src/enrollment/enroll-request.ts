@@ -24,7 +24,9 @@ export function postJson(url: URL, payload: unknown, timeoutMs: number): Promise
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.once('error', reject);
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: parseObject(Buffer.concat(chunks).toString('utf8')) }));
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: parseObject(Buffer.concat(chunks).toString('utf8')) }),
+      );
     });
     req.end(body);
   });

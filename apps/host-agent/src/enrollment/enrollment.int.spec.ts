@@ -31,11 +31,15 @@ function controlPlane(ca: CertificateAuthority, hostId: string, seen: EnrollRequ
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as EnrollRequest;
       seen.push(body);
-      const answer = (status: number, payload: object) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-      if (req.url !== '/v1/hosts/enroll' || body.token !== TOKEN) return answer(403, { detail: 'unknown enrollment token' });
-      void ca.signHostCsr(body.csrPem, { hostId, address: body.address }).then((issued) =>
-        answer(201, { hostId, poolId: randomUUID(), caCertificatePem: ca.caCertPem, certificatePem: issued.certPem }),
-      );
+      const answer = (status: number, payload: object) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      if (req.url !== '/v1/hosts/enroll' || body.token !== TOKEN)
+        return answer(403, { detail: 'unknown enrollment token' });
+      void ca
+        .signHostCsr(body.csrPem, { hostId, address: body.address })
+        .then((issued) =>
+          answer(201, { hostId, poolId: randomUUID(), caCertificatePem: ca.caCertPem, certificatePem: issued.certPem }),
+        );
     });
   });
 }
@@ -89,9 +93,22 @@ describe('agent enrollment under the production node flags', () => {
   it('enrolls with its token, keeps its key, and serves under the certificate it was given', async () => {
     const port = await freePort();
     startAgent('good', TOKEN, port);
-    const client = createAgentClient(`127.0.0.1:${port}`, hostId, { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('test')) }, 2_000);
+    const client = createAgentClient(
+      `127.0.0.1:${port}`,
+      hostId,
+      { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('test')) },
+      2_000,
+    );
     try {
-      const info = await waitFor('the enrolled agent to answer', () => client.getHostInfo({}).then((i) => i, () => undefined), { timeoutMs: 20_000 });
+      const info = await waitFor(
+        'the enrolled agent to answer',
+        () =>
+          client.getHostInfo({}).then(
+            (i) => i,
+            () => undefined,
+          ),
+        { timeoutMs: 20_000 },
+      );
       expect(info.hostId).toBe(hostId);
     } finally {
       client.close();
@@ -107,7 +124,7 @@ describe('agent enrollment under the production node flags', () => {
     expect(JSON.stringify(request)).not.toContain('PRIVATE KEY');
   });
 
-  it('refused, exits with the control plane\'s reason and leaves no identity behind', async () => {
+  it("refused, exits with the control plane's reason and leaves no identity behind", async () => {
     const agent = startAgent('refused', 'wrong-token', await freePort());
     expect(await agent.waitForExit()).toBe(1);
     expect(agent.output()).toContain('enrollment of refused refused: 403 unknown enrollment token');

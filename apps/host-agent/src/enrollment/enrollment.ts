@@ -30,11 +30,18 @@ export async function ensureEnrolled(s: EnrollmentSettings): Promise<HostIdentit
   const file = join(s.stateDir, 'identity.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as HostIdentity;
   if (!s.token || !s.controlPlaneUrl) {
-    throw new Error(`host ${s.name} is not enrolled: give it an enrollment token (AGENT_ENROLLMENT_TOKEN) and AGENT_CONTROL_PLANE_URL`);
+    throw new Error(
+      `host ${s.name} is not enrolled: give it an enrollment token (AGENT_ENROLLMENT_TOKEN) and AGENT_CONTROL_PLANE_URL`,
+    );
   }
   const { keyPem, csrPem } = await createKeyAndCsr(s.name);
-  const { status, body } = await postJson(new URL('/v1/hosts/enroll', s.controlPlaneUrl), { token: s.token, name: s.name, address: s.address, csrPem }, 30_000);
-  if (status !== 201) throw new Error(`enrollment of ${s.name} refused: ${status} ${body['detail'] ?? JSON.stringify(body)}`);
+  const { status, body } = await postJson(
+    new URL('/v1/hosts/enroll', s.controlPlaneUrl),
+    { token: s.token, name: s.name, address: s.address, csrPem },
+    30_000,
+  );
+  if (status !== 201)
+    throw new Error(`enrollment of ${s.name} refused: ${status} ${body['detail'] ?? JSON.stringify(body)}`);
   const identity: HostIdentity = {
     hostId: body['hostId']!,
     poolId: body['poolId']!,

@@ -7,7 +7,14 @@ import type { HostIdentity } from '../enrollment/enrollment';
 import { AgentHost } from '../host/agent-host';
 
 /** A simulated Xen host (SIM_* settings), its state journalled in its state directory. */
-export function createSimHost(c: AgentConfig, identity: HostIdentity, name: string, stateDir: string, port: number, peerAddress: string): AgentHost {
+export function createSimHost(
+  c: AgentConfig,
+  identity: HostIdentity,
+  name: string,
+  stateDir: string,
+  port: number,
+  peerAddress: string,
+): AgentHost {
   const config: SimConfig = {
     hostname: name,
     nrCpus: c.SIM_CPUS,
@@ -27,5 +34,14 @@ export function createSimHost(c: AgentConfig, identity: HostIdentity, name: stri
     migrationDowntimeMs: 40,
   };
   const sim = new SimDriver(config, new SimJournal(join(stateDir, 'sim-journal.jsonl')));
-  return new AgentHost({ identity, peerAddress, driver: sim, sim, listenHost: c.AGENT_LISTEN_HOST, port, testControls: c.AGENT_TEST_CONTROLS, selfFence: c.AGENT_SELF_FENCE });
+  return new AgentHost({
+    identity,
+    peerAddress,
+    driver: sim,
+    sim,
+    listenHost: c.AGENT_LISTEN_HOST,
+    port,
+    testControls: c.AGENT_TEST_CONTROLS,
+    selfFence: c.AGENT_SELF_FENCE,
+  });
 }

@@ -7,15 +7,24 @@ import { stablePort } from '../host/ports';
 
 const log = getLogger('fleet');
 
-type HostFactory = (identity: HostIdentity, name: string, stateDir: string, port: number, peerAddress: string) => Promise<AgentHost>;
+type HostFactory = (
+  identity: HostIdentity,
+  name: string,
+  stateDir: string,
+  port: number,
+  peerAddress: string,
+) => Promise<AgentHost>;
 
 /**
  * The driver's code, loaded on demand: a process runs one driver only, and the agent in a
  * 512 MB dom0 should not carry the simulator's code (nor a simulated fleet the xl driver's).
  */
 function hostFactory(c: AgentConfig): HostFactory {
-  if (c.AGENT_DRIVER === 'xl') return async (identity, _name, _stateDir, port, peer) => (await import('../drivers/xl/xl-host')).createXlHost(c, identity, port, peer);
-  return async (identity, name, stateDir, port, peer) => (await import('./sim-host')).createSimHost(c, identity, name, stateDir, port, peer);
+  if (c.AGENT_DRIVER === 'xl')
+    return async (identity, _name, _stateDir, port, peer) =>
+      (await import('../drivers/xl/xl-host')).createXlHost(c, identity, port, peer);
+  return async (identity, name, stateDir, port, peer) =>
+    (await import('./sim-host')).createSimHost(c, identity, name, stateDir, port, peer);
 }
 
 /**
@@ -31,7 +40,10 @@ export async function startHosts(c: AgentConfig): Promise<AgentHost[]> {
     const name = fleet ? `${c.AGENT_NAME}-${i + 1}` : c.AGENT_NAME;
     const stateDir = fleet ? join(c.AGENT_STATE_DIR, name) : c.AGENT_STATE_DIR;
     const port = await stablePort(stateDir, fleet ? 0 : c.AGENT_PORT, c.AGENT_LISTEN_HOST);
-    const advertised = c.AGENT_ADVERTISE_ADDRESS && !fleet ? c.AGENT_ADVERTISE_ADDRESS : `${c.AGENT_ADVERTISE_HOST ?? c.AGENT_LISTEN_HOST}:${port}`;
+    const advertised =
+      c.AGENT_ADVERTISE_ADDRESS && !fleet
+        ? c.AGENT_ADVERTISE_ADDRESS
+        : `${c.AGENT_ADVERTISE_HOST ?? c.AGENT_LISTEN_HOST}:${port}`;
     const identity = await ensureEnrolled({
       stateDir,
       name,

@@ -57,19 +57,35 @@ export class AgentHost {
     this.quorum = new PeerQuorum(this.peers);
     o.driver.onEvent((e) => this.events.append(e));
     const quorum = this.quorum;
-    this.fence = new FenceLease(o.selfFence, async (vmIds) => {
-      // a few at a time: the fence must be over before the control plane's dead timeout runs out
-      for (let i = 0; i < vmIds.length; i += FENCE_PARALLEL) {
-        await Promise.all(
-          vmIds.slice(i, i + FENCE_PARALLEL).map(async (vmId) => {
-            const { existed } = await o.driver.destroyDomain(vmId, { signal: AbortSignal.timeout(60_000) });
-            if (existed) this.events.append({ vmId, domId: 0, type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED, reason: 'fence timeout' });
-          }),
-        );
-      }
-    }, { keeps: () => quorum.keeps(), get recheckMs() { return quorum.recheckMs; } });
+    this.fence = new FenceLease(
+      o.selfFence,
+      async (vmIds) => {
+        // a few at a time: the fence must be over before the control plane's dead timeout runs out
+        for (let i = 0; i < vmIds.length; i += FENCE_PARALLEL) {
+          await Promise.all(
+            vmIds.slice(i, i + FENCE_PARALLEL).map(async (vmId) => {
+              const { existed } = await o.driver.destroyDomain(vmId, { signal: AbortSignal.timeout(60_000) });
+              if (existed)
+                this.events.append({
+                  vmId,
+                  domId: 0,
+                  type: DomainEventType.DOMAIN_EVENT_TYPE_FENCED,
+                  reason: 'fence timeout',
+                });
+            }),
+          );
+        }
+      },
+      {
+        keeps: () => quorum.keeps(),
+        get recheckMs() {
+          return quorum.recheckMs;
+        },
+      },
+    );
     const tickets = new MigrationTickets(o.identity);
-    const migration = o.migration?.(this.peers, tickets) ?? (o.sim ? new SimMigration(o.sim, this.peers, tickets) : undefined);
+    const migration =
+      o.migration?.(this.peers, tickets) ?? (o.sim ? new SimMigration(o.sim, this.peers, tickets) : undefined);
     this.server.addService(
       HostAgentService,
       hostAgentService({
@@ -85,10 +101,16 @@ export class AgentHost {
         blackHole: (ctx) => this.blackHole(ctx),
       }),
     );
-    this.server.addService(HealthService, healthService(() => this.serving));
+    this.server.addService(
+      HealthService,
+      healthService(() => this.serving),
+    );
     if (o.testControls && o.sim) {
       const sim = o.sim;
-      this.server.addService(SimControlService, simControlService(sim, () => sim.die()));
+      this.server.addService(
+        SimControlService,
+        simControlService(sim, () => sim.die()),
+      );
     }
   }
 

@@ -22,7 +22,10 @@ export class FenceLease {
     private readonly enabled: boolean,
     private readonly fence: (vmIds: string[]) => Promise<void>,
     /** whether enough witnesses still answer (the host keeps its VMs), and how soon to ask again */
-    private readonly quorum: { keeps(): Promise<boolean>; recheckMs: number } = { keeps: async () => false, recheckMs: 0 },
+    private readonly quorum: { keeps(): Promise<boolean>; recheckMs: number } = {
+      keeps: async () => false,
+      recheckMs: 0,
+    },
   ) {}
 
   renew(timeoutMs: number, protectedVmIds: string[]): boolean {
@@ -59,11 +62,17 @@ export class FenceLease {
     if (this.expiresAt === 0 || performance.now() < this.expiresAt) return;
     this.expiresAt = 0;
     if (!this.enabled) {
-      this.log.error({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout, and self-fencing is off (AGENT_SELF_FENCE): HA-protected domains keep running');
+      this.log.error(
+        { vms: this.protectedVmIds.length },
+        'no heartbeat within the fence timeout, and self-fencing is off (AGENT_SELF_FENCE): HA-protected domains keep running',
+      );
       return;
     }
     this.fenced = true;
-    this.log.warn({ vms: this.protectedVmIds.length }, 'no heartbeat within the fence timeout: stopping HA-protected domains');
+    this.log.warn(
+      { vms: this.protectedVmIds.length },
+      'no heartbeat within the fence timeout: stopping HA-protected domains',
+    );
     await this.fence(this.protectedVmIds).catch((err: Error) => this.log.error({ err: err.message }, 'fencing failed'));
   }
 }

@@ -18,7 +18,11 @@ export class PeerAgents {
     return this.pool.get(hostId, address);
   }
 
-  receiveMigration(hostId: string, address: string, signal: AbortSignal): ClientDuplexStream<MigrationChunk, MigrationChunk> {
+  receiveMigration(
+    hostId: string,
+    address: string,
+    signal: AbortSignal,
+  ): ClientDuplexStream<MigrationChunk, MigrationChunk> {
     return this.pool.get(hostId, address).receiveMigration({ signal });
   }
 

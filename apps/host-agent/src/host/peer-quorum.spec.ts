@@ -18,7 +18,12 @@ describe('PeerQuorum', () => {
     } as unknown as PeerAgents;
     return { quorum: new PeerQuorum(peers), forgotten };
   }
-  const heartbeat = (witnesses: string[], condemned: string[] = []) => ({ witnesses: witnesses.map(peer), condemnedHostIds: condemned, probeTimeoutMs: 100, quorumRecheckMs: 500 });
+  const heartbeat = (witnesses: string[], condemned: string[] = []) => ({
+    witnesses: witnesses.map(peer),
+    condemnedHostIds: condemned,
+    probeTimeoutMs: 100,
+    quorumRecheckMs: 500,
+  });
 
   it('keeps with half of its witnesses answering, fences with fewer or when one says it is condemned', async () => {
     const a = withPeers({ b: 'reached', c: 'down' });

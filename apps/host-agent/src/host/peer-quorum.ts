@@ -51,7 +51,11 @@ export class PeerQuorum {
    * Asked by the control plane to reach a silent host: if it cannot, it condemns it for a while,
    * so that host cannot count it among the witnesses it reaches any more.
    */
-  async probe(target: Peer, timeoutMs: number, condemnForMs: number): Promise<{ reachable: boolean; lastContactAgoMs: number }> {
+  async probe(
+    target: Peer,
+    timeoutMs: number,
+    condemnForMs: number,
+  ): Promise<{ reachable: boolean; lastContactAgoMs: number }> {
     const heard = this.lastContact.get(target.hostId);
     const reachable = (await this.ping(target, timeoutMs)) !== 'unreached';
     if (!reachable) {

@@ -36,7 +36,10 @@ describe('callContext', () => {
   it('aborts at the deadline, with the first reason kept', async () => {
     const call = fakeCall(new Date(Date.now() + 20));
     const ctx = callContext(call);
-    await waitFor('the deadline to abort the signal', async () => (ctx.signal.aborted ? true : undefined), { timeoutMs: 5_000, intervalMs: 5 });
+    await waitFor('the deadline to abort the signal', async () => (ctx.signal.aborted ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+    });
     call.emit('cancelled');
     expect((ctx.signal.reason as DOMException).name).toBe('TimeoutError');
     ctx.done();

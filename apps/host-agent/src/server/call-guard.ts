@@ -27,7 +27,9 @@ export function authorize(call: ServerSurfaceCall, allowed: readonly Caller[]): 
 }
 
 /** The call's cancellation: the client went away or its deadline passed. */
-export function callContext(call: ServerSurfaceCall & { on(event: 'cancelled', l: () => void): unknown }): CallContext & { done(): void } {
+export function callContext(
+  call: ServerSurfaceCall & { on(event: 'cancelled', l: () => void): unknown },
+): CallContext & { done(): void } {
   return new RpcCallContext(call);
 }
 
@@ -47,8 +49,14 @@ class RpcCallContext implements CallContext {
   constructor(call: ServerSurfaceCall & { on(event: 'cancelled', l: () => void): unknown }) {
     call.on('cancelled', () => this.abort('cancelled', 'AbortError'));
     const deadline = call.getDeadline();
-    const ms = deadline instanceof Date ? deadline.getTime() - Date.now() : typeof deadline === 'number' && Number.isFinite(deadline) ? deadline - Date.now() : undefined;
-    if (ms !== undefined && ms < 2 ** 31) this.timer = setTimeout(() => this.abort('deadline', 'TimeoutError'), Math.max(0, ms));
+    const ms =
+      deadline instanceof Date
+        ? deadline.getTime() - Date.now()
+        : typeof deadline === 'number' && Number.isFinite(deadline)
+          ? deadline - Date.now()
+          : undefined;
+    if (ms !== undefined && ms < 2 ** 31)
+      this.timer = setTimeout(() => this.abort('deadline', 'TimeoutError'), Math.max(0, ms));
     this.correlationId = firstString(call.metadata, CORRELATION_HEADER);
   }
 
@@ -92,7 +100,10 @@ export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallCo
 }
 
 /** unary, for a handler that needs to know who called: the identity its certificate names. */
-export function unaryFromPeer<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallContext, caller: Identity) => Promise<Res>) {
+export function unaryFromPeer<Req, Res>(
+  o: UnaryOptions,
+  handler: (req: Req, ctx: CallContext, caller: Identity) => Promise<Res>,
+) {
   return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
@@ -105,7 +116,10 @@ export function unaryFromPeer<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx
         callback(null, res);
       } catch (err) {
         const e = toServiceError(err);
-        log[e.code === Status.NOT_FOUND ? 'debug' : 'warn']({ method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started }, 'rpc failed');
+        log[e.code === Status.NOT_FOUND ? 'debug' : 'warn'](
+          { method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started },
+          'rpc failed',
+        );
         callback(e);
       } finally {
         ctx.done();

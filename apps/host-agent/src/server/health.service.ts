@@ -20,7 +20,8 @@ export const HealthService: ServiceDefinition = {
     path: '/grpc.health.v1.Health/Check',
     requestStream: false,
     responseStream: false,
-    requestSerialize: (v: { service: string }) => Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(v.service)]), Buffer.from(v.service)]),
+    requestSerialize: (v: { service: string }) =>
+      Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(v.service)]), Buffer.from(v.service)]),
     requestDeserialize: decodeRequest,
     responseSerialize: (v: { status: ServingStatus }) => encodeStatus(v.status),
     responseDeserialize: (b: Buffer) => ({ status: (b[1] ?? 0) as ServingStatus }),
@@ -29,7 +30,8 @@ export const HealthService: ServiceDefinition = {
     path: '/grpc.health.v1.Health/Watch',
     requestStream: false,
     responseStream: true,
-    requestSerialize: (v: { service: string }) => Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(v.service)]), Buffer.from(v.service)]),
+    requestSerialize: (v: { service: string }) =>
+      Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(v.service)]), Buffer.from(v.service)]),
     requestDeserialize: decodeRequest,
     responseSerialize: (v: { status: ServingStatus }) => encodeStatus(v.status),
     responseDeserialize: (b: Buffer) => ({ status: (b[1] ?? 0) as ServingStatus }),
@@ -39,8 +41,10 @@ export const HealthService: ServiceDefinition = {
 /** Health: SERVING while the agent runs, NOT_SERVING once it drains for shutdown. */
 export function healthService(status: () => ServingStatus) {
   return {
-    check: (_call: ServerUnaryCall<{ service: string }, { status: ServingStatus }>, cb: sendUnaryData<{ status: ServingStatus }>) =>
-      cb(null, { status: status() }),
+    check: (
+      _call: ServerUnaryCall<{ service: string }, { status: ServingStatus }>,
+      cb: sendUnaryData<{ status: ServingStatus }>,
+    ) => cb(null, { status: status() }),
     watch: (call: ServerWritableStream<{ service: string }, { status: ServingStatus }>) => {
       call.write({ status: status() });
       const timer = setInterval(() => call.write({ status: status() }), 5_000);

@@ -37,7 +37,12 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
   // a literal with more fields allocates ~1.7 KB in V8's old generation each time (node 20), on
   // every heartbeat: garbage only a major GC frees.
   const info = async (ctx: CallContext): Promise<HostInfo> =>
-    Object.assign(await d.driver.hostInfo(ctx), { hostId: d.hostId(), agentVersion: d.agentVersion, driver: d.driver.name, peerAddress: d.peerAddress });
+    Object.assign(await d.driver.hostInfo(ctx), {
+      hostId: d.hostId(),
+      agentVersion: d.agentVersion,
+      driver: d.driver.name,
+      peerAddress: d.peerAddress,
+    });
   const perVm = <T>(vmId: string, work: () => Promise<T>) => {
     if (!vmId) throw new AgentError('invalid_argument', 'vm_id is required');
     return d.perVm.run(vmId, work);
@@ -60,15 +65,27 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     shutdownDomain: unary(cp('ShutdownDomain'), (req, ctx) =>
       perVm(req.vmId, () => d.driver.shutdownDomain(req.vmId, req.timeoutSeconds, req.forceAfterTimeout, ctx)),
     ),
-    destroyDomain: unary(cp('DestroyDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.destroyDomain(req.vmId, ctx, req.purgeStorage))),
+    destroyDomain: unary(cp('DestroyDomain'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.destroyDomain(req.vmId, ctx, req.purgeStorage)),
+    ),
     rebootDomain: unary(cp('RebootDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.rebootDomain(req.vmId, ctx))),
     pauseDomain: unary(cp('PauseDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.pauseDomain(req.vmId, ctx))),
-    unpauseDomain: unary(cp('UnpauseDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.unpauseDomain(req.vmId, ctx))),
-    setMemory: unary(cp('SetMemory'), (req, ctx) => perVm(req.vmId, () => d.driver.setMemory(req.vmId, req.memoryMb, ctx))),
+    unpauseDomain: unary(cp('UnpauseDomain'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.unpauseDomain(req.vmId, ctx)),
+    ),
+    setMemory: unary(cp('SetMemory'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.setMemory(req.vmId, req.memoryMb, ctx)),
+    ),
     setVcpus: unary(cp('SetVcpus'), (req, ctx) => perVm(req.vmId, () => d.driver.setVcpus(req.vmId, req.vcpus, ctx))),
-    pinVcpu: unary(cp('PinVcpu'), (req, ctx) => perVm(req.vmId, () => d.driver.pinVcpu(req.vmId, req.vcpu, req.cpus, ctx))),
-    saveDomain: unary(cp('SaveDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.saveDomain(req.vmId, safeName(req.name || req.vmId), ctx))),
-    restoreDomain: unary(cp('RestoreDomain'), (req, ctx) => perVm(req.vmId, () => d.driver.restoreDomain(req.vmId, safeName(req.name || req.vmId), ctx))),
+    pinVcpu: unary(cp('PinVcpu'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.pinVcpu(req.vmId, req.vcpu, req.cpus, ctx)),
+    ),
+    saveDomain: unary(cp('SaveDomain'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.saveDomain(req.vmId, safeName(req.name || req.vmId), ctx)),
+    ),
+    restoreDomain: unary(cp('RestoreDomain'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.restoreDomain(req.vmId, safeName(req.name || req.vmId), ctx)),
+    ),
     migrateDomain: unary(cp('MigrateDomain'), (req, ctx) => perVm(req.vmId, () => d.migration.migrateOut(req, ctx))),
     receiveMigration: (call) => d.migration.receive(call),
     getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
@@ -78,7 +95,11 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     ),
     probeHost: unary(cp('ProbeHost'), async (req) => {
       if (!req.host?.hostId || !req.host.address) throw new AgentError('invalid_argument', 'host is required');
-      const { reachable, lastContactAgoMs } = await d.quorum.probe(req.host, Math.max(100, req.timeoutMs), req.condemnForMs);
+      const { reachable, lastContactAgoMs } = await d.quorum.probe(
+        req.host,
+        Math.max(100, req.timeoutMs),
+        req.condemnForMs,
+      );
       return { reachable, lastContactAgoMs };
     }),
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
@@ -103,6 +124,7 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
 
 /** Save images are named by the caller but live in the agent's own directory: a plain name only. */
 function safeName(name: string): string {
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name.startsWith('.')) throw new AgentError('invalid_argument', 'name must be a plain file name');
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(name) || name.startsWith('.'))
+    throw new AgentError('invalid_argument', 'name must be a plain file name');
   return name;
 }

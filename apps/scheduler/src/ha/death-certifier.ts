@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { type DeclaredDead, HostRepository, type HostRow, PoolRepository } from '@xenplane/db';
-import { deathVerdict, type HostState, type LivenessSettings, poolWideSilence, probeTimeoutMs, quorumHoldMs, type WitnessAnswer } from '@xenplane/domain';
+import {
+  deathVerdict,
+  type HostState,
+  type LivenessSettings,
+  poolWideSilence,
+  probeTimeoutMs,
+  quorumHoldMs,
+  type WitnessAnswer,
+} from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { Agents } from '../infra/agents';
 import { OperationQueue } from '../infra/operation-queue';
@@ -33,7 +41,10 @@ export class DeathCertifier {
     const silence = poolWideSilence(pool);
     if (silence.partitioned) {
       if (await this.pools.markPartitioned(host.poolId, silence)) {
-        this.log.error({ poolId: host.poolId, ...silence }, 'more than half of the pool is silent: assuming the control plane is cut off, restarting nothing');
+        this.log.error(
+          { poolId: host.poolId, ...silence },
+          'more than half of the pool is silent: assuming the control plane is cut off, restarting nothing',
+        );
       }
       return 'suspect';
     }
@@ -42,14 +53,24 @@ export class DeathCertifier {
     switch (verdict.kind) {
       case 'dead': {
         const lost = answers.filter((a) => !a.reachable).length;
-        const declared = await this.declare(host, `no heartbeat for ${Math.round(silentMs / 1000)} s, and ${lost} of its ${host.witnessIds.length} witnesses cannot reach it`);
+        const declared = await this.declare(
+          host,
+          `no heartbeat for ${Math.round(silentMs / 1000)} s, and ${lost} of its ${host.witnessIds.length} witnesses cannot reach it`,
+        );
         return declared.declared ? 'down' : host.state;
       }
       case 'unreachable':
-        if (host.state !== 'unreachable') this.log.error({ hostId: host.id, name: host.name }, 'host silent to the control plane, but its peers reach it: unreachable, nothing restarted');
+        if (host.state !== 'unreachable')
+          this.log.error(
+            { hostId: host.id, name: host.name },
+            'host silent to the control plane, but its peers reach it: unreachable, nothing restarted',
+          );
         return 'unreachable';
       case 'wait':
-        this.log.warn({ hostId: host.id, waitMs: verdict.ms }, 'its witnesses lost it only lately: waiting out its last quorum');
+        this.log.warn(
+          { hostId: host.id, waitMs: verdict.ms },
+          'its witnesses lost it only lately: waiting out its last quorum',
+        );
         return host.state === 'unreachable' ? 'unreachable' : 'suspect';
       case 'undecided':
         return host.state === 'unreachable' ? 'unreachable' : 'suspect';
@@ -60,7 +81,11 @@ export class DeathCertifier {
    * Asks each of the host's witnesses (those it knew of when it last answered) to reach it; a
    * witness that cannot condemns it. A witness the control plane cannot ask gives no answer.
    */
-  private async askWitnesses(host: HostRow, pool: readonly HostRow[], settings: LivenessSettings): Promise<WitnessAnswer[]> {
+  private async askWitnesses(
+    host: HostRow,
+    pool: readonly HostRow[],
+    settings: LivenessSettings,
+  ): Promise<WitnessAnswer[]> {
     const byId = new Map(pool.map((h) => [h.id, h]));
     const target = { hostId: host.id, address: host.peerAddress ?? host.address };
     const timeoutMs = probeTimeoutMs(settings);
@@ -69,27 +94,61 @@ export class DeathCertifier {
         .map((id) => byId.get(id))
         .filter((w): w is HostRow => !!w && w.live)
         .map((w) =>
-          this.agents.call(w, (c) => c.probeHost({ host: target, timeoutMs, condemnForMs: 2 * settings.deadAfterMs }, { deadlineMs: timeoutMs + 1_000 })),
+          this.agents.call(w, (c) =>
+            c.probeHost(
+              { host: target, timeoutMs, condemnForMs: 2 * settings.deadAfterMs },
+              { deadlineMs: timeoutMs + 1_000 },
+            ),
+          ),
         ),
     );
     return asked.flatMap((a) =>
-      a.status === 'fulfilled' ? [{ reachable: a.value.reachable, lastContactAgoMs: a.value.lastContactAgoMs < 0 ? null : Number(a.value.lastContactAgoMs) }] : [],
+      a.status === 'fulfilled'
+        ? [
+            {
+              reachable: a.value.reachable,
+              lastContactAgoMs: a.value.lastContactAgoMs < 0 ? null : Number(a.value.lastContactAgoMs),
+            },
+          ]
+        : [],
     );
   }
 
   /** Declares the host dead (if it is still in a state it may be declared dead from) and wakes its restarts. */
-  async declare(host: Pick<HostRow, 'id' | 'name'>, reason: string, by?: { requestedBy?: string | null; correlationId?: string | null }): Promise<DeclaredDead> {
-    const result = await this.hosts.declareDead({ hostId: host.id, from: DECLARABLE, reason: `host ${host.name} declared dead: ${reason}`, ...by });
+  async declare(
+    host: Pick<HostRow, 'id' | 'name'>,
+    reason: string,
+    by?: { requestedBy?: string | null; correlationId?: string | null },
+  ): Promise<DeclaredDead> {
+    const result = await this.hosts.declareDead({
+      hostId: host.id,
+      from: DECLARABLE,
+      reason: `host ${host.name} declared dead: ${reason}`,
+      ...by,
+    });
     if (!result.declared) return result;
-    this.log.error({ hostId: host.id, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length, reason }, 'host declared dead');
-    await this.queue.wake(result.restarts.map((r) => ({ id: r.id, kind: 'ha_restart', priority: r.priority, correlationId: by?.correlationId ?? null })));
+    this.log.error(
+      { hostId: host.id, name: host.name, restarts: result.restarts.length, stopped: result.stopped.length, reason },
+      'host declared dead',
+    );
+    await this.queue.wake(
+      result.restarts.map((r) => ({
+        id: r.id,
+        kind: 'ha_restart',
+        priority: r.priority,
+        correlationId: by?.correlationId ?? null,
+      })),
+    );
     return result;
   }
 
   /** Ends the partition episodes of pools whose hosts answer again. */
   async reviewPartitions(poolIds: readonly string[]): Promise<void> {
     for (const poolId of poolIds) {
-      if (!poolWideSilence(await this.hosts.read({ poolId })).partitioned && (await this.pools.clearPartition(poolId))) {
+      if (
+        !poolWideSilence(await this.hosts.read({ poolId })).partitioned &&
+        (await this.pools.clearPartition(poolId))
+      ) {
         this.log.warn({ poolId }, 'the pool answers again: partition over');
       }
     }

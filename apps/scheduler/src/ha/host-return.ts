@@ -25,7 +25,10 @@ export class HostReturn {
   /** True once the host may be `up` again. */
   async welcome(host: HostRow, report: HeartbeatResponse): Promise<boolean> {
     const domains = report.domains.map(toReported);
-    const rows = await this.vmRepository.returningTo(host.id, domains.map((d) => d.vmId));
+    const rows = await this.vmRepository.returningTo(
+      host.id,
+      domains.map((d) => d.vmId),
+    );
     const vms = new Map<string, ReturningVm & { projectId: string }>(rows.map((r) => [r.id, r]));
     const plan = planHostReturn(host.id, domains, vms);
     let clean = true;
@@ -33,10 +36,16 @@ export class HostReturn {
       try {
         await this.agents.call(host, (a) => a.destroyDomain({ vmId: copy.vmId, purgeStorage: copy.purge }));
         await this.hosts.recordStaleCopyDestroyed(host, copy, vms.get(copy.vmId));
-        this.log.warn({ hostId: host.id, vmId: copy.vmId, epoch: copy.epoch, reason: copy.reason }, 'stale copy destroyed on a returning host');
+        this.log.warn(
+          { hostId: host.id, vmId: copy.vmId, epoch: copy.epoch, reason: copy.reason },
+          'stale copy destroyed on a returning host',
+        );
       } catch (err) {
         clean = false;
-        this.log.warn({ hostId: host.id, vmId: copy.vmId, err: (err as Error).message }, 'could not destroy a stale copy: the host stays down');
+        this.log.warn(
+          { hostId: host.id, vmId: copy.vmId, err: (err as Error).message },
+          'could not destroy a stale copy: the host stays down',
+        );
       }
     }
     if (!clean) return false;
@@ -45,10 +54,17 @@ export class HostReturn {
       host.id,
       plan.adopt.map((a) => {
         const d = byId.get(a.vmId)!;
-        return { vmId: a.vmId, projectId: vms.get(a.vmId)!.projectId, epoch: a.epoch, domId: d.domId, powerState: d.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running' };
+        return {
+          vmId: a.vmId,
+          projectId: vms.get(a.vmId)!.projectId,
+          epoch: a.epoch,
+          domId: d.domId,
+          powerState: d.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running',
+        };
       }),
     );
-    if (adopted.length) this.log.info({ hostId: host.id, vms: adopted.length }, 'VMs adopted back by their returning host');
+    if (adopted.length)
+      this.log.info({ hostId: host.id, vms: adopted.length }, 'VMs adopted back by their returning host');
     for (const vmId of plan.release) await this.vmRepository.releaseRecoveringClaim(vmId, host.id);
     return true;
   }

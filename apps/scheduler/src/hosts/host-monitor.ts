@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { HostRepository, type HostRow, PoolRepository, type PoolLiveness, VmRepository } from '@xenplane/db';
-import { DEFAULT_LIVENESS, type HostState, hostsMonitoredBy, type LivenessSettings, nextHostState } from '@xenplane/domain';
+import {
+  DEFAULT_LIVENESS,
+  type HostState,
+  hostsMonitoredBy,
+  type LivenessSettings,
+  nextHostState,
+} from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import type { HeartbeatResponse } from '@xenplane/proto';
 import { createRedis } from '@xenplane/queue';
@@ -74,7 +80,10 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly certifier: DeathCertifier,
     private readonly hostReturn: HostReturn,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'producer', { enableOfflineQueue: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+    this.redis = createRedis(config.REDIS_URL, 'producer', {
+      enableOfflineQueue: true,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    });
     const self = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const key = `${config.XENPLANE_QUEUE_PREFIX}:host-monitors`;
     this.membership = new MonitorMembership(this.redis, key, self);
@@ -103,7 +112,10 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
   /** One round: ask the hosts of this replica's share that are due. */
   async tick(): Promise<void> {
     const pools = await this.liveness();
-    this.tickMs = Math.min(DEFAULT_LIVENESS.heartbeatIntervalMs, ...[...pools.values()].map((p) => p.heartbeatIntervalMs));
+    this.tickMs = Math.min(
+      DEFAULT_LIVENESS.heartbeatIntervalMs,
+      ...[...pools.values()].map((p) => p.heartbeatIntervalMs),
+    );
     const { hosts, total } = await this.share();
     this.logShare(hosts.length, total);
     const settingsOf = (h: HostRow) => pools.get(h.poolId) ?? DEFAULT_LIVENESS;
@@ -114,13 +126,17 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const protectedVms = await this.protectedVmsByHost(hosts.length === total ? undefined : due.map((h) => h.id));
     const roster = new PoolRoster(await this.hosts.roster());
     const requests = due.map((host) => roster.heartbeat(host, settingsOf(host), protectedVms.get(host.id) ?? []));
-    const stamps = new HeartbeatStamps((ids) => this.hosts.recordHeartbeats(ids), STAMP_EVERY_MS, (err) =>
-      this.log.warn({ err: (err as Error).message }, 'could not stamp heartbeats'),
+    const stamps = new HeartbeatStamps(
+      (ids) => this.hosts.recordHeartbeats(ids),
+      STAMP_EVERY_MS,
+      (err) => this.log.warn({ err: (err as Error).message }, 'could not stamp heartbeats'),
     );
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.silence.asked(host.id);
       const request = requests[due.indexOf(host)]!;
-      const answer = await this.agents.call(host, (c) => c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }));
+      const answer = await this.agents.call(host, (c) =>
+        c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }),
+      );
       this.silence.answered(host.id);
       stamps.answered(host.id);
       return answer;
@@ -143,10 +159,19 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
         this.log.debug({ hostId: host.id, err: (answer.reason as Error).message }, 'heartbeat failed');
       }
       const silentMs = answered ? 0 : this.silence.silentMs(host);
-      const next = nextHostState({ state: host.state, answered, silentMs, watchedMs: this.silence.watchedMs(), settings: settingsOf(host) });
+      const next = nextHostState({
+        state: host.state,
+        answered,
+        silentMs,
+        watchedMs: this.silence.watchedMs(),
+        settings: settingsOf(host),
+      });
       const now = await this.enter(host, next, silentMs ?? 0, settingsOf(host), answered ? answer.value : undefined);
       if (!answered && silentMs !== null && now !== 'down') {
-        this.nextJudgementMs = Math.min(this.nextJudgementMs, this.silence.untilDeadMs(silentMs, settingsOf(host)) + JUDGEMENT_SLACK_MS);
+        this.nextJudgementMs = Math.min(
+          this.nextJudgementMs,
+          this.silence.untilDeadMs(silentMs, settingsOf(host)) + JUDGEMENT_SLACK_MS,
+        );
       }
       // a host back from the dead is reconciled by its return, not by this round's report
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
@@ -162,7 +187,13 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
    * back from the dead is welcomed (stale copies destroyed first); any other change is recorded
    * as it is.
    */
-  private async enter(host: HostRow, next: HostState, silentMs: number, settings: LivenessSettings, answer: HeartbeatResponse | undefined): Promise<HostState> {
+  private async enter(
+    host: HostRow,
+    next: HostState,
+    silentMs: number,
+    settings: LivenessSettings,
+    answer: HeartbeatResponse | undefined,
+  ): Promise<HostState> {
     if (next === 'down' && host.state !== 'down') {
       next = await this.certifier.judge(host, silentMs, settings);
       if (next === 'down') return next;
@@ -201,7 +232,9 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       const started = Date.now();
       this.ticking = this.tick()
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'host monitor tick failed'))
-        .finally(() => this.scheduleTick(Math.max(0, Math.min(this.tickMs - (Date.now() - started), this.nextJudgementMs))));
+        .finally(() =>
+          this.scheduleTick(Math.max(0, Math.min(this.tickMs - (Date.now() - started), this.nextJudgementMs))),
+        );
     }, delayMs);
   }
 
@@ -235,7 +268,10 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const share = `${mine}/${total}/${this.members.length}`;
     if (share === this.lastShare) return;
     this.lastShare = share;
-    this.log.info({ monitor: this.membership.self, hosts: mine, of: total, monitors: this.members.length }, 'hosts monitored by this replica');
+    this.log.info(
+      { monitor: this.membership.self, hosts: mine, of: total, monitors: this.members.length },
+      'hosts monitored by this replica',
+    );
   }
 
   private async changeState(host: HostRow, state: HostRow['state']): Promise<void> {

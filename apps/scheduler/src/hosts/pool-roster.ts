@@ -18,7 +18,8 @@ export class PoolRoster {
       this.peers.set(e.id, { hostId: e.id, address: e.peerAddress });
       if (e.state === 'down') this.dead.set(e.poolId, [...(this.dead.get(e.poolId) ?? []), e.id]);
       // a witness must be able to answer: up (or in maintenance) and heard from lately
-      if ((e.state === 'up' || e.state === 'maintenance') && e.live) voters.set(e.poolId, [...(voters.get(e.poolId) ?? []), e.id]);
+      if ((e.state === 'up' || e.state === 'maintenance') && e.live)
+        voters.set(e.poolId, [...(voters.get(e.poolId) ?? []), e.id]);
     }
     for (const [poolId, ids] of voters) this.rings.set(poolId, new WitnessRing(ids));
   }
@@ -28,7 +29,11 @@ export class PoolRoster {
   }
 
   /** The heartbeat a host of this pool is sent. */
-  heartbeat(host: Pick<HostRow, 'id' | 'poolId'>, settings: LivenessSettings, protectedVmIds: string[]): HeartbeatRequest {
+  heartbeat(
+    host: Pick<HostRow, 'id' | 'poolId'>,
+    settings: LivenessSettings,
+    protectedVmIds: string[],
+  ): HeartbeatRequest {
     const fenceMs = fenceAfterMs(settings);
     return {
       fenceTimeoutMs: fenceMs,

@@ -4,7 +4,9 @@ describe('SilenceClock', () => {
   const settings = { heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 12_000 };
   let t = 0;
   const clock = () => new SilenceClock(() => t, 0);
-  const host = (over: Partial<{ id: string; state: 'up' | 'suspect' | 'unreachable' | 'down'; heartbeatAgeMs: number | null }> = {}) => ({
+  const host = (
+    over: Partial<{ id: string; state: 'up' | 'suspect' | 'unreachable' | 'down'; heartbeatAgeMs: number | null }> = {},
+  ) => ({
     id: 'h',
     state: 'up' as const,
     heartbeatAgeMs: 500,
@@ -46,7 +48,7 @@ describe('SilenceClock', () => {
     expect(c.untilDeadMs(20_000, settings)).toBe(0);
   });
 
-  it("forgets what it heard of hosts no longer its own", () => {
+  it('forgets what it heard of hosts no longer its own', () => {
     const c = clock();
     c.answered('h');
     c.answered('other');

@@ -39,7 +39,11 @@ export class SilenceClock {
   /** Whether a host is due a heartbeat: its pool's interval has passed (a little early rather than late), or it is in doubt. */
   due(host: Pick<HostRow, 'id' | 'state' | 'heartbeatAgeMs'>, settings: LivenessSettings, earlyMs: number): boolean {
     const asked = this.askedAt.get(host.id);
-    return asked === undefined || this.now() - asked >= settings.heartbeatIntervalMs - earlyMs || this.inDoubt(host, settings);
+    return (
+      asked === undefined ||
+      this.now() - asked >= settings.heartbeatIntervalMs - earlyMs ||
+      this.inDoubt(host, settings)
+    );
   }
 
   /** In doubt: suspect or unreachable already, or up and silent past the suspect timeout. It is asked every tick. */

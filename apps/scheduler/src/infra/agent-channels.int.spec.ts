@@ -42,7 +42,11 @@ describe('AgentClientPool: idle channels closed, busy ones kept (real agent, mut
     abort.abort();
     await pending;
     // the stream's end is counted when its status arrives
-    await waitFor('the cancelled stream counted as ended', async () => (client.idleSince() !== undefined ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+    await waitFor(
+      'the cancelled stream counted as ended',
+      async () => (client.idleSince() !== undefined ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 10 },
+    );
     expect(pool.closeIdle(Date.now() + 1_000)).toBe(1);
   });
 });

@@ -1,6 +1,12 @@
 import { status as Status } from '@grpc/grpc-js';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { type AgentClient, AgentClientPool, classifyAgentError, agentErrorMessage, type TlsIdentity } from '@xenplane/agent-client';
+import {
+  type AgentClient,
+  AgentClientPool,
+  classifyAgentError,
+  agentErrorMessage,
+  type TlsIdentity,
+} from '@xenplane/agent-client';
 import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { PermanentError, TransientError } from '../operations/operation-errors';
@@ -78,7 +84,11 @@ function toOperationError(err: unknown): Error {
   switch (classifyAgentError(err)) {
     case 'transient': {
       const code = (err as { code?: number }).code;
-      return new TransientError(message, 'host_unavailable', code === Status.UNAVAILABLE ? 'unreachable' : code === Status.DEADLINE_EXCEEDED ? 'timeout' : 'other');
+      return new TransientError(
+        message,
+        'host_unavailable',
+        code === Status.UNAVAILABLE ? 'unreachable' : code === Status.DEADLINE_EXCEEDED ? 'timeout' : 'other',
+      );
     }
     case 'not_found':
       return new AgentNotFound(message);

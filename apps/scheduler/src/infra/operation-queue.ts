@@ -14,7 +14,10 @@ export class OperationQueue implements OnApplicationShutdown {
   }
 
   wake(ops: readonly OperationRef[]): Promise<void> {
-    return this.queues.wake(ops, { attempts: this.config.OPERATION_ATTEMPTS, backoffMs: this.config.OPERATION_BACKOFF_MS });
+    return this.queues.wake(ops, {
+      attempts: this.config.OPERATION_ATTEMPTS,
+      backoffMs: this.config.OPERATION_BACKOFF_MS,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -12,7 +12,14 @@ const GUEST: Record<Vm['guestType'], GuestType> = {
 export function macFor(vmId: string, index = 0): string {
   const h = createHash('sha256').update(`${vmId}/${index}`).digest();
   // the top bit of the first byte after the OUI stays clear: keeps clear of multicast-like ranges
-  return ['00', '16', '3e', (h[0]! & 0x7f).toString(16).padStart(2, '0'), h[1]!.toString(16).padStart(2, '0'), h[2]!.toString(16).padStart(2, '0')].join(':');
+  return [
+    '00',
+    '16',
+    '3e',
+    (h[0]! & 0x7f).toString(16).padStart(2, '0'),
+    h[1]!.toString(16).padStart(2, '0'),
+    h[2]!.toString(16).padStart(2, '0'),
+  ].join(':');
 }
 
 /**

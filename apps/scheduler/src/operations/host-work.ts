@@ -27,7 +27,12 @@ export class HostWork implements OnApplicationShutdown {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     // a slot outlives the longest agent call, so a live holder never loses it mid-call
     this.leaseMs = hostSlotLeaseMs(config.AGENT_CALL_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_S);
-    this.slots = new HostSlots(this.redis, config.XENPLANE_QUEUE_PREFIX, config.HOST_OPERATION_CONCURRENCY, this.leaseMs);
+    this.slots = new HostSlots(
+      this.redis,
+      config.XENPLANE_QUEUE_PREFIX,
+      config.HOST_OPERATION_CONCURRENCY,
+      this.leaseMs,
+    );
   }
 
   async on<T>(host: HostRef, op: Pick<Operation, 'id'>, fn: (agent: AgentClient) => Promise<T>): Promise<T> {

@@ -45,7 +45,8 @@ export class OvertakenError extends Error {
 export function runFailureOf(err: unknown): RunFailure {
   if (err instanceof WaitError) return { kind: 'wait', delayMs: err.delayMs };
   if (err instanceof OvertakenError) return { kind: 'overtaken', reason: err.message };
-  if (err instanceof PermanentError) return { kind: 'permanent', code: err.code, message: err.message, details: err.details };
+  if (err instanceof PermanentError)
+    return { kind: 'permanent', code: err.code, message: err.message, details: err.details };
   if (err instanceof TransientError) return { kind: 'transient', code: err.code, message: err.message };
   return { kind: 'unexpected', message: (err as Error).message };
 }

@@ -67,7 +67,11 @@ export class OperationStore {
   }
 
   /** Ends the operation and moves its VM (if `move`) in one transaction. */
-  endWithVm(op: Operation, move: VmMoveAtEnd | null, outcome: OperationOutcome | ((moved: boolean) => OperationOutcome)): Promise<boolean> {
+  endWithVm(
+    op: Operation,
+    move: VmMoveAtEnd | null,
+    outcome: OperationOutcome | ((moved: boolean) => OperationOutcome),
+  ): Promise<boolean> {
     return this.repo.endWithVm(op, move, outcome);
   }
 

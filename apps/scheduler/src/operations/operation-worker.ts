@@ -93,8 +93,18 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async fail(job: Job<OperationJobData>, token: string | undefined, handler: OperationHandler, op: Operation, err: unknown) {
-    const attempts = { attemptsMade: job.attemptsMade, jobAttempts: job.opts.attempts, maxAttempts: this.config.OPERATION_ATTEMPTS };
+  private async fail(
+    job: Job<OperationJobData>,
+    token: string | undefined,
+    handler: OperationHandler,
+    op: Operation,
+    err: unknown,
+  ) {
+    const attempts = {
+      attemptsMade: job.attemptsMade,
+      jobAttempts: job.opts.attempts,
+      maxAttempts: this.config.OPERATION_ATTEMPTS,
+    };
     const outcome = decideOnFailure(runFailureOf(err), attempts);
     switch (outcome.kind) {
       case 'later':

@@ -35,7 +35,11 @@ export class OutboxSweeper {
         const op = chunk[j]!;
         const fate = orphanedJob(state);
         // a job that ended while its operation did not: its id must be freed before re-adding
-        if (fate === 'remove-then-enqueue') await queues.of(op.kind).remove(op.id).catch(() => undefined);
+        if (fate === 'remove-then-enqueue')
+          await queues
+            .of(op.kind)
+            .remove(op.id)
+            .catch(() => undefined);
         if (fate !== 'alive') orphans.push(op);
       }
     }

@@ -80,7 +80,7 @@ describe('PeriodicWorker lease (real Redis)', () => {
     expect(await other.get(lease)).toBe('replica-b');
   });
 
-  it('never deletes another replica\'s lease, even when the lease changes hands in the middle of its release', async () => {
+  it("never deletes another replica's lease, even when the lease changes hands in the middle of its release", async () => {
     const w = worker();
     const send = w.redis.sendCommand.bind(w.redis);
     let releasing = false;

@@ -67,7 +67,11 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
 
   private async schedule(): Promise<void> {
     for (const [name, task] of this.tasks) {
-      await this.queue!.upsertJobScheduler(name, { every: task.everyMs }, { name, opts: { removeOnComplete: true, removeOnFail: true } });
+      await this.queue!.upsertJobScheduler(
+        name,
+        { every: task.everyMs },
+        { name, opts: { removeOnComplete: true, removeOnFail: true } },
+      );
     }
   }
 

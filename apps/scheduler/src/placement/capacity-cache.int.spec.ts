@@ -23,22 +23,67 @@ describe('CapacityCache pool figures (real Postgres)', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('capcache');
-    poolId = (await t.db.pool.create({ data: { name: 'ha', cpuAllocationRatio: 1, haHostFailuresToTolerate: 1, requireCpuCompatibility: true, ...PATIENT_LIVENESS } })).id;
+    poolId = (
+      await t.db.pool.create({
+        data: {
+          name: 'ha',
+          cpuAllocationRatio: 1,
+          haHostFailuresToTolerate: 1,
+          requireCpuCompatibility: true,
+          ...PATIENT_LIVENESS,
+        },
+      })
+    ).id;
     const projectId = (await t.db.project.create({ data: { name: 'proj' } })).id;
     const flavorId = (await t.db.flavor.create({ data: { name: 'f', vcpus: 2, memoryMb: 8192, diskGb: 10 } })).id;
     const imageId = (await t.db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } })).id;
     for (const [i, memoryMb] of [32_768, 65_536, 65_536, 16_384].entries()) {
       const h = await t.db.host.create({
-        data: { name: `h${i}`, poolId, address: '127.0.0.1:1', state: 'up', lastHeartbeatAt: new Date(), cpuVendor: 'GenuineIntel', totalVcpus: 16, totalMemoryMb: memoryMb + 1024, reservedMemoryMb: 1024, totalDiskGb: 500 },
+        data: {
+          name: `h${i}`,
+          poolId,
+          address: '127.0.0.1:1',
+          state: 'up',
+          lastHeartbeatAt: new Date(),
+          cpuVendor: 'GenuineIntel',
+          totalVcpus: 16,
+          totalMemoryMb: memoryMb + 1024,
+          reservedMemoryMb: 1024,
+          totalDiskGb: 500,
+        },
       });
       hostIds.push(h.id);
     }
     // a protected VM on h0: its usage counts in h0's (protected + free) room
     await t.db.vm.create({
-      data: { projectId, name: 'p', flavorId, imageId, guestType: 'pv', vcpus: 2, memoryMb: 8192, diskGb: 10, state: 'running', hostId: hostIds[0]!, haPriority: 'high' },
+      data: {
+        projectId,
+        name: 'p',
+        flavorId,
+        imageId,
+        guestType: 'pv',
+        vcpus: 2,
+        memoryMb: 8192,
+        diskGb: 10,
+        state: 'running',
+        hostId: hostIds[0]!,
+        haPriority: 'high',
+      },
     });
-    await t.db.host.update({ where: { id: hostIds[0]! }, data: { usedVcpus: 2, usedMemoryMb: 8192, usedDiskGb: 10, usedInstances: 1 } });
-    cache = new CapacityCache(new HostRepository(t.db), new PoolRepository(t.db), loadSchedulerConfig({ ...process.env, DATABASE_URL: t.url, CAPACITY_REFRESH_MS: '10', CAPACITY_FULL_RELOAD_MS: '3600000' }));
+    await t.db.host.update({
+      where: { id: hostIds[0]! },
+      data: { usedVcpus: 2, usedMemoryMb: 8192, usedDiskGb: 10, usedInstances: 1 },
+    });
+    cache = new CapacityCache(
+      new HostRepository(t.db),
+      new PoolRepository(t.db),
+      loadSchedulerConfig({
+        ...process.env,
+        DATABASE_URL: t.url,
+        CAPACITY_REFRESH_MS: '10',
+        CAPACITY_FULL_RELOAD_MS: '3600000',
+      }),
+    );
     await cache.fresh(true);
   });
   afterAll(() => t.drop());
@@ -66,7 +111,10 @@ describe('CapacityCache pool figures (real Postgres)', () => {
   });
 
   it('takes in host and pool changes from a refresh, and a host re-read after it is gone', async () => {
-    await t.db.host.update({ where: { id: hostIds[1]! }, data: { usedMemoryMb: 60_000, usedVcpus: 8, usedInstances: 3 } });
+    await t.db.host.update({
+      where: { id: hostIds[1]! },
+      data: { usedMemoryMb: 60_000, usedVcpus: 8, usedInstances: 3 },
+    });
     await t.db.host.update({ where: { id: hostIds[3]! }, data: { state: 'maintenance' } });
     await t.db.host.update({ where: { id: hostIds[2]! }, data: { cpuVendor: 'AuthenticAMD' } });
     await t.db.pool.update({ where: { id: poolId }, data: { haHostFailuresToTolerate: 2, ramAllocationRatio: 1.5 } });

@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HostRepository, PoolRepository, toPlacementHost, toPlacementPool } from '@xenplane/db';
-import { HostTable, type PlacementHost, type PlacementPool, type PlacementView, type PoolStats, PoolStatsIndex, type Resources, withUsage } from '@xenplane/domain';
+import {
+  HostTable,
+  type PlacementHost,
+  type PlacementPool,
+  type PlacementView,
+  type PoolStats,
+  PoolStatsIndex,
+  type Resources,
+  withUsage,
+} from '@xenplane/domain';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 /**
@@ -36,9 +45,9 @@ export class CapacityCache {
   async fresh(force = false): Promise<void> {
     const now = Date.now();
     if (!force && now - this.lastRefresh < this.config.CAPACITY_REFRESH_MS) return;
-    this.inflight ??= (now - this.lastFull >= this.config.CAPACITY_FULL_RELOAD_MS ? this.reloadAll() : this.refreshChanged()).finally(
-      () => (this.inflight = undefined),
-    );
+    this.inflight ??= (
+      now - this.lastFull >= this.config.CAPACITY_FULL_RELOAD_MS ? this.reloadAll() : this.refreshChanged()
+    ).finally(() => (this.inflight = undefined));
     await this.inflight;
   }
 
@@ -119,11 +128,10 @@ export class CapacityCache {
     // re-read from the cursor of the refresh before last: a generation taken before our last
     // read but committed after it is still caught
     const since = this.previousCursor;
-    const [hosts, pools] = await Promise.all([
-      this.hostRows.read({ changedSince: since }),
-      this.poolRows.all(),
-    ]);
-    const protectedUse = hosts.length ? await this.hostRows.protectedUsage(hosts.map((h) => h.id)) : new Map<string, Resources>();
+    const [hosts, pools] = await Promise.all([this.hostRows.read({ changedSince: since }), this.poolRows.all()]);
+    const protectedUse = hosts.length
+      ? await this.hostRows.protectedUsage(hosts.map((h) => h.id))
+      : new Map<string, Resources>();
     for (const h of hosts) this.setHost(toPlacementHost(h, protectedUse.get(h.id)));
     // pools are re-read every refresh: a changed ratio or HA setting counts from now
     this.setPools(pools.map(toPlacementPool));

@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ClaimedHost, type ClaimOutcome, ClaimRepository, type ClaimRequest, type Host, placementPolicy, ServerGroupRepository, type Vm } from '@xenplane/db';
+import {
+  type ClaimedHost,
+  type ClaimOutcome,
+  ClaimRepository,
+  type ClaimRequest,
+  type Host,
+  placementPolicy,
+  ServerGroupRepository,
+  type Vm,
+} from '@xenplane/db';
 import { decide, type FilterCount, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { PermanentError, WaitError } from '../operations/operation-errors';
@@ -21,7 +30,6 @@ const CANDIDATES = 8;
 export const SAMPLE_WINDOW = 250;
 // a placement waiting for hosts in doubt looks again this often
 const DOUBT_RETRY_MS = 500;
-
 
 /**
  * Decides where a VM goes and claims it there: the placement engine ranks the hosts of the
@@ -47,9 +55,17 @@ export class PlacementService {
    * `operation`: the placing operation, moved to its next step by the claim itself; `since`:
    * when it began (it waits for hosts in doubt until PLACEMENT_DOUBT_WAIT_MS after, see noHost)
    */
-  async place(vm: Vm, poolId: string | undefined, excludeHostIds: readonly string[] = [], operation?: ClaimRequest['operation'], since?: Date | null): Promise<PlacementOutcome> {
+  async place(
+    vm: Vm,
+    poolId: string | undefined,
+    excludeHostIds: readonly string[] = [],
+    operation?: ClaimRequest['operation'],
+    since?: Date | null,
+  ): Promise<PlacementOutcome> {
     return this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
-      hardGroup ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup }) : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
+      hardGroup
+        ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup })
+        : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
     );
   }
 
@@ -58,7 +74,12 @@ export class PlacementService {
    * live hosts, the VM's claim moved from the dead host to the chosen one by claimRestart, which
    * also records the operation's next step. The VM stays `recovering` until its domain runs.
    */
-  async placeRestart(vm: Vm, excludeHostIds: readonly string[], record: { opId: string; step: string; progress: number }, since?: Date | null): Promise<PlacementOutcome> {
+  async placeRestart(
+    vm: Vm,
+    excludeHostIds: readonly string[],
+    record: { opId: string; step: string; progress: number },
+    since?: Date | null,
+  ): Promise<PlacementOutcome> {
     return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
       const restart = { ...claim, fromHostId: vm.hostId, ...record };
       return hardGroup ? this.claimRows.claimRestartInGroup(restart, hardGroup) : this.claimRows.claimRestart(restart);
@@ -70,7 +91,10 @@ export class PlacementService {
     poolId: string | undefined,
     excludeHostIds: readonly string[],
     since: Date | null | undefined,
-    claimOn: (claim: Omit<ClaimRequest, 'operation' | 'serverGroup'>, hardGroup: ClaimRequest['serverGroup']) => Promise<ClaimOutcome>,
+    claimOn: (
+      claim: Omit<ClaimRequest, 'operation' | 'serverGroup'>,
+      hardGroup: ClaimRequest['serverGroup'],
+    ) => Promise<ClaimOutcome>,
   ): Promise<PlacementOutcome> {
     const group = vm.serverGroupId ? await this.groups.find(vm.serverGroupId) : null;
     const memberHostIds = group ? await this.groups.memberHostIds(group.id, vm.id) : [];
@@ -85,13 +109,21 @@ export class PlacementService {
       ...(excludeHostIds.length ? { excludeHostIds } : {}),
       ...(group ? { serverGroup: { policy: placementPolicy(group.policy), memberHostIds } } : {}),
     };
-    const hardGroup = group && (group.policy === 'affinity' || group.policy === 'anti_affinity') ? { id: group.id, policy: group.policy } : undefined;
+    const hardGroup =
+      group && (group.policy === 'affinity' || group.policy === 'anti_affinity')
+        ? { id: group.id, policy: group.policy }
+        : undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.cache.fresh(round > 0);
       const decision = this.decide(request);
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
-        throw this.noHost(`no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`, decision, poolId, since);
+        throw this.noHost(
+          `no host can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ') || 'none known'})`,
+          decision,
+          poolId,
+          since,
+        );
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
@@ -103,12 +135,17 @@ export class PlacementService {
         this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');
         await this.cache.reloadHost(hostId);
         if (result === 'group_conflict' && request.serverGroup) {
-          request.serverGroup = { ...request.serverGroup, memberHostIds: await this.groups.memberHostIds(group!.id, vm.id) };
+          request.serverGroup = {
+            ...request.serverGroup,
+            memberHostIds: await this.groups.memberHostIds(group!.id, vm.id),
+          };
           break;
         }
       }
     }
-    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', {
+      rounds: MAX_ROUNDS,
+    });
   }
 
   /**
@@ -117,23 +154,51 @@ export class PlacementService {
    * or the engine's best among the other hosts of the VM's pool. The claim records the
    * operation's step with it (`record`).
    */
-  async placeMigration(vm: Vm, source: Host, record: { opId: string; step: string; progress: number }, targetHostId?: string, since?: Date | null): Promise<MigrationPlacement> {
+  async placeMigration(
+    vm: Vm,
+    source: Host,
+    record: { opId: string; step: string; progress: number },
+    targetHostId?: string,
+    since?: Date | null,
+  ): Promise<MigrationPlacement> {
     const group = vm.serverGroupId ? await this.groups.find(vm.serverGroupId) : null;
     const resources = { vcpus: vm.vcpus, memoryMb: vm.memoryMb, diskGb: vm.diskGb };
     const haProtected = vm.haPriority !== 'none';
     // the group's members are looked up again after a claim finds them moved
     const requestNow = async () =>
-      migrationRequest({ resources, guestType: vm.guestType, haProtected }, source, group ? { policy: placementPolicy(group.policy), memberHostIds: await this.groups.memberHostIds(group.id, vm.id) } : undefined);
+      migrationRequest(
+        { resources, guestType: vm.guestType, haProtected },
+        source,
+        group
+          ? { policy: placementPolicy(group.policy), memberHostIds: await this.groups.memberHostIds(group.id, vm.id) }
+          : undefined,
+      );
     let request = await requestNow();
-    const claim = { vmId: vm.id, sourceHostId: source.id, ...resources, epoch: vm.epoch + 1, ...record, ...(group ? { serverGroup: { id: group.id, policy: group.policy } } : {}) };
+    const claim = {
+      vmId: vm.id,
+      sourceHostId: source.id,
+      ...resources,
+      epoch: vm.epoch + 1,
+      ...record,
+      ...(group ? { serverGroup: { id: group.id, policy: group.policy } } : {}),
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.cache.fresh(round > 0);
       const target = targetHostId ? this.targetHost(targetHostId) : undefined;
-      const decision = target ? decide(request, { hosts: [target], pools: this.cache.pools }, { maxCandidates: 1, stats: this.cache.stats() }) : this.decide(request);
+      const decision = target
+        ? decide(request, { hosts: [target], pools: this.cache.pools }, { maxCandidates: 1, stats: this.cache.stats() })
+        : this.decide(request);
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
-        const why = target ? targetRefusal(target.name, decision.filters) : `no other host of the pool can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ')})`;
-        throw target ? new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters }) : this.noHost(why, decision, source.poolId, since);
+        const why = target
+          ? targetRefusal(target.name, decision.filters)
+          : `no other host of the pool can take this VM (${decision.hostsConsidered} considered: ${removed.join(', ')})`;
+        throw target
+          ? new PermanentError('no_valid_host', why, {
+              hostsConsidered: decision.hostsConsidered,
+              filters: decision.filters,
+            })
+          : this.noHost(why, decision, source.poolId, since);
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
@@ -148,7 +213,9 @@ export class PlacementService {
         }
       }
     }
-    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', { rounds: MAX_ROUNDS });
+    throw new PermanentError('no_valid_host', 'every candidate host was taken by concurrent placements', {
+      rounds: MAX_ROUNDS,
+    });
   }
 
   /**
@@ -157,12 +224,20 @@ export class PlacementService {
    * a host blinks), that may change in a moment: the operation waits (visibly, without spending
    * an attempt) until PLACEMENT_DOUBT_WAIT_MS after it began, then fails with the reason.
    */
-  private noHost(why: string, decision: { hostsConsidered: number; filters: FilterCount[] }, poolId: string | undefined, since: Date | null | undefined): Error {
+  private noHost(
+    why: string,
+    decision: { hostsConsidered: number; filters: FilterCount[] },
+    poolId: string | undefined,
+    since: Date | null | undefined,
+  ): Error {
     const inDoubt = this.cache.inDoubt(poolId);
     if (inDoubt > 0 && Date.now() < (since ?? new Date()).getTime() + this.config.PLACEMENT_DOUBT_WAIT_MS) {
       return new WaitError(DOUBT_RETRY_MS, `${why}; ${inDoubt} hosts up but not heard from lately: waiting for them`);
     }
-    return new PermanentError('no_valid_host', why, { hostsConsidered: decision.hostsConsidered, filters: decision.filters });
+    return new PermanentError('no_valid_host', why, {
+      hostsConsidered: decision.hostsConsidered,
+      filters: decision.filters,
+    });
   }
 
   /** An operator's target, which the engine then looks at alone (so the filter that removes it says why). */

@@ -7,7 +7,6 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { type HeartbeatReport, HostMonitor } from '../hosts/host-monitor';
 import { Agents } from '../infra/agents';
 
-
 /**
  * After every heartbeat round, compares each answering host's domains with what Postgres
  * says (the decision is libs/domain's reconcileHost) and carries out the outcome, each one
@@ -33,7 +32,10 @@ export class Reconciler implements OnModuleInit {
     for (const { host, response } of reports) {
       try {
         const domains = response.domains.map(toReported);
-        const vms = await this.knownVms(host.id, domains.map((d) => d.vmId));
+        const vms = await this.knownVms(
+          host.id,
+          domains.map((d) => d.vmId),
+        );
         const actions = reconcileHost({
           hostId: host.id,
           reportedAt,
@@ -54,7 +56,11 @@ export class Reconciler implements OnModuleInit {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  private async apply(host: Host, action: ReconcileAction, vm: (KnownVm & { projectId?: string }) | undefined): Promise<void> {
+  private async apply(
+    host: Host,
+    action: ReconcileAction,
+    vm: (KnownVm & { projectId?: string }) | undefined,
+  ): Promise<void> {
     this.log.info({ hostId: host.id, ...action }, 'reconciling');
     switch (action.kind) {
       case 'destroy-orphan':
@@ -62,18 +68,31 @@ export class Reconciler implements OnModuleInit {
         await this.agents.call(host, (a) => a.destroyDomain({ vmId: action.vmId, purgeStorage: action.purge }));
         return;
       case 'mark-vanished':
-        await this.move(vm, 'running', 'stopped', { powerState: 'shutdown', domId: null, errorCode: 'domain_vanished', errorMessage: `its domain disappeared from host ${host.name}` });
+        await this.move(vm, 'running', 'stopped', {
+          powerState: 'shutdown',
+          domId: null,
+          errorCode: 'domain_vanished',
+          errorMessage: `its domain disappeared from host ${host.name}`,
+        });
         return;
       case 'set-power':
         await this.vms.setPowerState(action.vmId, action.powerState);
         return;
       case 'mark-stuck':
-        await this.move(vm, action.state, 'error', { errorCode: 'stuck', errorMessage: `stuck in ${action.state} with no operation working on it` });
+        await this.move(vm, action.state, 'error', {
+          errorCode: 'stuck',
+          errorMessage: `stuck in ${action.state} with no operation working on it`,
+        });
         return;
     }
   }
 
-  private async move(vm: (KnownVm & { projectId?: string }) | undefined, from: KnownVm['state'], to: KnownVm['state'], data: Record<string, unknown>) {
+  private async move(
+    vm: (KnownVm & { projectId?: string }) | undefined,
+    from: KnownVm['state'],
+    to: KnownVm['state'],
+    data: Record<string, unknown>,
+  ) {
     if (!vm?.projectId) return;
     await this.vms.reconcileState({ id: vm.id, projectId: vm.projectId, hostId: vm.hostId }, from, to, data);
   }

@@ -31,7 +31,10 @@ export class ClaimRepository {
   }
 
   /** An HA restart's claim for a member of a hard server group, the group's row locked. */
-  claimRestartInGroup(r: RestartClaim, serverGroup: HardGroup): Promise<RestartClaimOutcome | { result: 'group_conflict' }> {
+  claimRestartInGroup(
+    r: RestartClaim,
+    serverGroup: HardGroup,
+  ): Promise<RestartClaimOutcome | { result: 'group_conflict' }> {
     return inServerGroup(this.db, { vmId: r.vmId, hostId: r.hostId, serverGroup }, (tx) => claimRestart(tx, r));
   }
 

@@ -14,7 +14,8 @@ describe('EnrollmentRepository.enroll and SystemRepository.seed (real Postgres)'
   });
   afterAll(() => t.drop());
 
-  const token = (tokenHash: string) => enrollments.createToken({ tokenHash, poolId: c.poolId, expiresAt: new Date(Date.now() + 60_000) });
+  const token = (tokenHash: string) =>
+    enrollments.createToken({ tokenHash, poolId: c.poolId, expiresAt: new Date(Date.now() + 60_000) });
   const hostId = '11111111-1111-4111-8111-111111111111';
 
   it('leaves the token unspent and creates no host when admit refuses (a bad CSR)', async () => {

@@ -13,7 +13,11 @@ export class EventRepository {
 
   /** Events after this id, oldest first, at most `take`; only the project's when a project is given. */
   after(id: bigint, take: number, projectId?: string | null): Promise<Event[]> {
-    return this.db.event.findMany({ where: { id: { gt: id }, ...(projectId ? { projectId } : {}) }, orderBy: { id: 'asc' }, take });
+    return this.db.event.findMany({
+      where: { id: { gt: id }, ...(projectId ? { projectId } : {}) },
+      orderBy: { id: 'asc' },
+      take,
+    });
   }
 
   /** Forgets events older than the retention window; how many went. */

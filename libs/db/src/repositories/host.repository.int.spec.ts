@@ -1,4 +1,10 @@
-import { createTestDatabase, createTestHost, seedTestCatalog, type TestCatalog, type TestDatabase } from '@xenplane/testing';
+import {
+  createTestDatabase,
+  createTestHost,
+  seedTestCatalog,
+  type TestCatalog,
+  type TestDatabase,
+} from '@xenplane/testing';
 import type { Host } from '../generated/prisma/client';
 import { openEvacuation } from '../host-maintenance';
 import { HostRepository } from './host.repository';
@@ -68,7 +74,10 @@ describe('HostRepository units of work (real Postgres)', () => {
     const op = await hosts.enterMaintenance(h.id, { requestedBy: null, correlationId: null }, admitAny);
     await hosts.enable(h.id, 'the host was enabled', admitAny);
     expect((await t.db.host.findUniqueOrThrow({ where: { id: h.id } })).state).toBe('up');
-    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op!.id } })).toMatchObject({ status: 'cancelled', errorMessage: 'the host was enabled' });
+    expect(await t.db.operation.findUniqueOrThrow({ where: { id: op!.id } })).toMatchObject({
+      status: 'cancelled',
+      errorMessage: 'the host was enabled',
+    });
     // enabling an `up` host writes nothing
     const before = await stateEvents(h.id);
     await hosts.enable(h.id, 'again', admitAny);

@@ -3,7 +3,14 @@ import { hostStateEvent, recordEvents, staleCopyDestroyedEvent } from '../events
 import { type DeclaredDead, failOver } from '../failover';
 import type { Resources } from '@xenplane/domain';
 import type { Host, HostState, Operation, Prisma } from '../generated/prisma/client';
-import { cancelEvacuation, changeHostState, createEvacuation, lockHost, type NewEvacuation, openEvacuation } from '../host-maintenance';
+import {
+  cancelEvacuation,
+  changeHostState,
+  createEvacuation,
+  lockHost,
+  type NewEvacuation,
+  openEvacuation,
+} from '../host-maintenance';
 import { loadPlacementState, protectedUsage } from '../placement-view';
 import { type HostFilter, type HostRow, readHosts, readRoster, recordHeartbeats, type RosterEntry } from '../hosts';
 
@@ -70,7 +77,10 @@ export class HostRepository {
    */
   changeState(host: Pick<Host, 'id' | 'name' | 'state'>, state: Host['state']): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
-      const n = await tx.host.updateMany({ where: { id: host.id, state: host.state }, data: { state, stateChangedAt: new Date() } });
+      const n = await tx.host.updateMany({
+        where: { id: host.id, state: host.state },
+        data: { state, stateChangedAt: new Date() },
+      });
       if (n.count === 1) await recordEvents(tx, [hostStateEvent({ ...host, state })]);
       return n.count === 1;
     });
@@ -80,12 +90,22 @@ export class HostRepository {
    * Declares the host dead, its VMs' fates decided and carried out (libs/db failOver): what the
    * host monitor does for a host found dead, and an operator's declare-dead.
    */
-  declareDead(d: { hostId: string; from: readonly HostState[]; reason: string; requestedBy?: string | null; correlationId?: string | null }): Promise<DeclaredDead> {
+  declareDead(d: {
+    hostId: string;
+    from: readonly HostState[];
+    reason: string;
+    requestedBy?: string | null;
+    correlationId?: string | null;
+  }): Promise<DeclaredDead> {
     return failOver(this.db, d);
   }
 
   /** The event of a stale copy of a VM destroyed on a host back from the dead. */
-  async recordStaleCopyDestroyed(host: Pick<Host, 'id' | 'name'>, copy: { vmId: string; epoch: number; reason: string }, vm?: { projectId: string }): Promise<void> {
+  async recordStaleCopyDestroyed(
+    host: Pick<Host, 'id' | 'name'>,
+    copy: { vmId: string; epoch: number; reason: string },
+    vm?: { projectId: string },
+  ): Promise<void> {
     await recordEvents(this.db, [staleCopyDestroyedEvent(host, copy, vm)]);
   }
 
@@ -112,7 +132,11 @@ export class HostRepository {
    * evacuation already open, and throws to refuse (nothing is written then). The evacuation
    * opened, or null.
    */
-  enterMaintenance(hostId: string, evacuation: Omit<NewEvacuation, 'hostId'> | null, admit: (host: Host | null, open: Operation | null) => Host): Promise<Operation | null> {
+  enterMaintenance(
+    hostId: string,
+    evacuation: Omit<NewEvacuation, 'hostId'> | null,
+    admit: (host: Host | null, open: Operation | null) => Host,
+  ): Promise<Operation | null> {
     return this.db.$transaction(async (tx) => {
       const locked = await lockHost(tx, hostId);
       const host = admit(locked, locked ? await openEvacuation(tx, locked.id) : null);

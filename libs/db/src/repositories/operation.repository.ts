@@ -15,7 +15,8 @@ import { moveVm, type VmMove } from './vm.repository';
 type Tx = Db | Prisma.TransactionClient;
 
 /** How an operation ends. */
-export type OperationOutcome = { status: 'succeeded' } | { status: 'failed' | 'cancelled'; code: string; message: string; details?: unknown };
+export type OperationOutcome =
+  { status: 'succeeded' } | { status: 'failed' | 'cancelled'; code: string; message: string; details?: unknown };
 
 /**
  * The VM change an operation's end carries, in the same transaction: its allocations released
@@ -42,7 +43,11 @@ export class OperationRepository {
   }
 
   /** A page of operations, newest first, after the cursor: `take` rows at most. */
-  listPage(filter: { projectId?: string; vmId?: string; status?: OperationStatus }, after: PageCursor | undefined, take: number): Promise<Operation[]> {
+  listPage(
+    filter: { projectId?: string; vmId?: string; status?: OperationStatus },
+    after: PageCursor | undefined,
+    take: number,
+  ): Promise<Operation[]> {
     return this.db.operation.findMany({
       where: {
         ...(filter.projectId ? { projectId: filter.projectId } : {}),
@@ -97,7 +102,10 @@ export class OperationRepository {
 
   /** Asks a running operation to stop at its next look; null when it had finished. */
   async requestCancel(id: string): Promise<Operation | null> {
-    const [op] = await this.db.operation.updateManyAndReturn({ where: { id, status: 'running' }, data: { cancelRequested: true } });
+    const [op] = await this.db.operation.updateManyAndReturn({
+      where: { id, status: 'running' },
+      data: { cancelRequested: true },
+    });
     return op ?? null;
   }
 
@@ -159,7 +167,11 @@ export class OperationRepository {
    * Ends the operation and moves its VM in one transaction. The outcome may depend on whether
    * the VM moved (a function of it); without a move (null) only the operation ends.
    */
-  endWithVm(op: Operation, move: VmMoveAtEnd | null, outcome: OperationOutcome | ((moved: boolean) => OperationOutcome)): Promise<boolean> {
+  endWithVm(
+    op: Operation,
+    move: VmMoveAtEnd | null,
+    outcome: OperationOutcome | ((moved: boolean) => OperationOutcome),
+  ): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const moved = move ? await moveWithRelease(tx, move) : false;
       return finish(tx, op, typeof outcome === 'function' ? outcome(moved) : outcome);
@@ -172,7 +184,13 @@ export class OperationRepository {
    */
   async returnToScheduling(op: Operation, vm: Vm, tried: HostTried[], errorMessage: string): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      await moveWithRelease(tx, { vm, from: 'building', to: 'scheduling', data: { hostId: null, domId: null, errorMessage }, release: 'first' });
+      await moveWithRelease(tx, {
+        vm,
+        from: 'building',
+        to: 'scheduling',
+        data: { hostId: null, domId: null, errorMessage },
+        release: 'first',
+      });
       await noteHostsTried(tx, op, tried);
     });
   }
@@ -186,7 +204,11 @@ export class OperationRepository {
   async waitingForCapacity(op: Operation, why: string): Promise<void> {
     await this.db.operation.updateMany({
       where: { id: op.id, status: 'running' },
-      data: { step: 'waiting_for_capacity', progress: progressOf(op.kind, 'waiting_for_capacity'), errorMessage: `waiting for capacity: ${why}`.slice(0, 2000) },
+      data: {
+        step: 'waiting_for_capacity',
+        progress: progressOf(op.kind, 'waiting_for_capacity'),
+        errorMessage: `waiting for capacity: ${why}`.slice(0, 2000),
+      },
     });
   }
 
@@ -244,5 +266,8 @@ async function moveWithRelease(tx: Tx, { release, ...move }: VmMoveAtEnd): Promi
 }
 
 async function noteHostsTried(tx: Tx, op: Operation, tried: HostTried[]): Promise<void> {
-  await tx.operation.update({ where: { id: op.id }, data: { hostId: null, params: { ...(op.params as object), tried } as unknown as Prisma.InputJsonObject } });
+  await tx.operation.update({
+    where: { id: op.id },
+    data: { hostId: null, params: { ...(op.params as object), tried } as unknown as Prisma.InputJsonObject },
+  });
 }

@@ -45,7 +45,9 @@ export class PoolRepository {
 
   /** Each pool's liveness settings and partition, by pool id. */
   async liveness(): Promise<Map<string, PoolLiveness>> {
-    const pools = await this.db.pool.findMany({ select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true, partitionedSince: true } });
+    const pools = await this.db.pool.findMany({
+      select: { id: true, heartbeatIntervalMs: true, suspectAfterMs: true, deadAfterMs: true, partitionedSince: true },
+    });
     return new Map(pools.map(({ id, ...s }) => [id, s]));
   }
 

@@ -33,7 +33,11 @@ const REPOSITORY_CLASSES = [
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {
-  return REPOSITORY_CLASSES.map((Repository) => ({ provide: Repository, useFactory: (client: Db) => new Repository(client), inject: [db] }));
+  return REPOSITORY_CLASSES.map((Repository) => ({
+    provide: Repository,
+    useFactory: (client: Db) => new Repository(client),
+    inject: [db],
+  }));
 }
 
 export const REPOSITORIES = REPOSITORY_CLASSES;

@@ -3,9 +3,22 @@ import { recordEvents, vmStateEvent } from '../events';
 import { type AdoptedVm, adoptVms, releaseRecoveringClaim } from '../failover';
 import type { Allocation, Operation, Prisma, Vm, VmState } from '../generated/prisma/client';
 import { type HostResident, hostResidents } from '../host-maintenance';
-import { abortMigration, type AbortedMigration, finishMigration, type FinishedMigration, migrationTargetClaim } from '../migration';
+import {
+  abortMigration,
+  type AbortedMigration,
+  finishMigration,
+  type FinishedMigration,
+  migrationTargetClaim,
+} from '../migration';
 import { createVmBatch, type VmBatch } from '../vm-creation';
-import { beginDestroy, beginScheduling, type ClaimHolder, type StartOperation, type StartOutcome, startVmOperation } from '../vm-operations';
+import {
+  beginDestroy,
+  beginScheduling,
+  type ClaimHolder,
+  type StartOperation,
+  type StartOutcome,
+  startVmOperation,
+} from '../vm-operations';
 import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 type Tx = Db | Prisma.TransactionClient;
@@ -29,7 +42,9 @@ export async function moveVm(tx: Tx, { vm, from, to, data = {} }: VmMove): Promi
     data: { ...data, state: to, stateChangedAt: new Date() },
   });
   if (n.count !== 1) return false;
-  await recordEvents(tx, [vmStateEvent({ ...vm, state: to, hostId: (data.hostId as string | null | undefined) ?? vm.hostId })]);
+  await recordEvents(tx, [
+    vmStateEvent({ ...vm, state: to, hostId: (data.hostId as string | null | undefined) ?? vm.hostId }),
+  ]);
   return true;
 }
 
@@ -75,7 +90,11 @@ export class VmRepository {
   /** The HA-protected VMs placed on these hosts (all hosts when none are given) and not stopped: id and host. */
   async protectedOnHosts(hostIds?: readonly string[]): Promise<{ id: string; hostId: string }[]> {
     const rows = await this.db.vm.findMany({
-      where: { haPriority: { not: 'none' }, hostId: hostIds ? { in: [...hostIds] } : { not: null }, state: { notIn: ['deleted', 'stopped'] } },
+      where: {
+        haPriority: { not: 'none' },
+        hostId: hostIds ? { in: [...hostIds] } : { not: null },
+        state: { notIn: ['deleted', 'stopped'] },
+      },
       select: { id: true, hostId: true },
     });
     return rows.map((r) => ({ id: r.id, hostId: r.hostId! }));
@@ -151,7 +170,11 @@ export class VmRepository {
 
   /** How many HA-protected VMs of the pool there are, by priority. */
   async protectedCountsByPriority(poolId: string): Promise<{ haPriority: string; count: number }[]> {
-    const groups = await this.db.vm.groupBy({ by: ['haPriority'], where: { poolId, haPriority: { not: 'none' }, state: { notIn: ['deleted'] } }, _count: true });
+    const groups = await this.db.vm.groupBy({
+      by: ['haPriority'],
+      where: { poolId, haPriority: { not: 'none' }, state: { notIn: ['deleted'] } },
+      _count: true,
+    });
     return groups.map((g) => ({ haPriority: g.haPriority, count: g._count }));
   }
 
@@ -192,10 +215,24 @@ export class VmRepository {
    * A state the reconciler found the VM in (its domain vanished, it was stuck), with its event
    * and the reason (the error code), in one transaction; nothing when it had left `from`.
    */
-  async reconcileState(vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>, from: VmState, to: VmState, data: Prisma.VmUncheckedUpdateManyInput & { errorCode?: string | null }): Promise<void> {
+  async reconcileState(
+    vm: Pick<Vm, 'id' | 'projectId' | 'hostId'>,
+    from: VmState,
+    to: VmState,
+    data: Prisma.VmUncheckedUpdateManyInput & { errorCode?: string | null },
+  ): Promise<void> {
     await this.db.$transaction(async (tx) => {
-      const n = await tx.vm.updateMany({ where: { id: vm.id, state: from }, data: { ...data, state: to, stateChangedAt: new Date() } });
-      if (n.count === 1) await recordEvents(tx, [vmStateEvent({ id: vm.id, projectId: vm.projectId, state: to, hostId: vm.hostId }, { reason: String(data.errorCode) })]);
+      const n = await tx.vm.updateMany({
+        where: { id: vm.id, state: from },
+        data: { ...data, state: to, stateChangedAt: new Date() },
+      });
+      if (n.count === 1)
+        await recordEvents(tx, [
+          vmStateEvent(
+            { id: vm.id, projectId: vm.projectId, state: to, hostId: vm.hostId },
+            { reason: String(data.errorCode) },
+          ),
+        ]);
     });
   }
 }

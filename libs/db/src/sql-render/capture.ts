@@ -9,10 +9,12 @@ import { Prisma } from '../generated/prisma/client';
  */
 export function capturingDb(): { db: Db; statements: Prisma.Sql[] } {
   const statements: Prisma.Sql[] = [];
-  const send = (answer: unknown) => (strings: TemplateStringsArray, ...values: unknown[]) => {
-    statements.push(Prisma.sql(strings, ...(values as Prisma.Sql[])));
-    return Promise.resolve(answer);
-  };
+  const send =
+    (answer: unknown) =>
+    (strings: TemplateStringsArray, ...values: unknown[]) => {
+      statements.push(Prisma.sql(strings, ...(values as Prisma.Sql[])));
+      return Promise.resolve(answer);
+    };
   const model = new Proxy({}, { get: () => () => Promise.resolve(null) });
   const db: Record<string, unknown> = {
     $queryRaw: send([{}]),

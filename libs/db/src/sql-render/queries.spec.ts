@@ -26,7 +26,10 @@ describe('libs/db/queries (the rendered SQL of every hand-written statement)', (
       }),
       ...committed.filter((name) => !rendered.has(name)).map((name) => `${name}: no statement renders it any more`),
     ];
-    if (drift.length) throw new Error(`libs/db/queries is out of date; regenerate it with \`${RENDER_COMMAND}\` and commit it:\n${drift.join('\n')}`);
+    if (drift.length)
+      throw new Error(
+        `libs/db/queries is out of date; regenerate it with \`${RENDER_COMMAND}\` and commit it:\n${drift.join('\n')}`,
+      );
   });
 
   it('renders every module that sends raw SQL', () => {

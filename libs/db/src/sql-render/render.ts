@@ -12,7 +12,10 @@ export const RENDER_COMMAND = 'node scripts/render-sql.mjs';
 export function renderStatement(statement: Prisma.Sql): string {
   // a `prepared` mark opens the text on its own line, the SQL under it keeps its template's indentation
   const text = statement.text.replace(/^(\/\* prepared:\w+ \*\/) /, '$1\n');
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   const indent = Math.min(...lines.filter((l) => !l.startsWith('/*')).map((l) => l.length - l.trimStart().length));
   const body = lines.map((l) => (l.startsWith('/*') ? l : l.slice(indent))).join('\n');
   const params = statement.values.map((v, i) => `-- $${i + 1} = ${renderValue(v)}`);

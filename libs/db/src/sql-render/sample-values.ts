@@ -19,7 +19,23 @@ export const ID = {
 
 export const NOW = new Date('2026-01-01T00:00:00.000Z');
 
-export const VM = { id: ID.vm, projectId: ID.project, hostId: ID.host, state: 'running' as const, vcpus: 2, memoryMb: 2048, diskGb: 20 };
-export const OTHER_VM = { ...VM, id: ID.otherVm, projectId: ID.otherProject, hostId: ID.otherHost, vcpus: 1, memoryMb: 512, diskGb: 5 };
+export const VM = {
+  id: ID.vm,
+  projectId: ID.project,
+  hostId: ID.host,
+  state: 'running' as const,
+  vcpus: 2,
+  memoryMb: 2048,
+  diskGb: 20,
+};
+export const OTHER_VM = {
+  ...VM,
+  id: ID.otherVm,
+  projectId: ID.otherProject,
+  hostId: ID.otherHost,
+  vcpus: 1,
+  memoryMb: 512,
+  diskGb: 5,
+};
 export const OP = { id: ID.op, projectId: ID.project, kind: 'create' as const, progress: 40 };
 export const OTHER_OP = { ...OP, id: ID.otherOp, projectId: ID.otherProject };

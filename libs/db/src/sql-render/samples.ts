@@ -1,6 +1,14 @@
 import type { Db } from '../client';
 import { claimHost, claimHostInGroup, claimStatement, releaseAllocations, type ClaimRequest } from '../claims';
-import { adoptVms, claimRestart, clearPoolPartition, declareHostDead, markPoolPartitioned, releaseRecoveringClaim, restartsAhead } from '../failover';
+import {
+  adoptVms,
+  claimRestart,
+  clearPoolPartition,
+  declareHostDead,
+  markPoolPartitioned,
+  releaseRecoveringClaim,
+  restartsAhead,
+} from '../failover';
 import { lockHost } from '../host-maintenance';
 import { readHosts, readRoster, recordHeartbeats } from '../hosts';
 import { abortMigration, claimMigrationTarget, finishMigration } from '../migration';
@@ -18,14 +26,37 @@ export interface Sample {
 }
 
 const CLAIM: ClaimRequest = {
-  vmId: ID.vm, hostId: ID.host, vcpus: 2, memoryMb: 2048, diskGb: 20, epoch: 1, operation: { id: ID.op, step: 'building', progress: 40 },
+  vmId: ID.vm,
+  hostId: ID.host,
+  vcpus: 2,
+  memoryMb: 2048,
+  diskGb: 20,
+  epoch: 1,
+  operation: { id: ID.op, step: 'building', progress: 40 },
 };
-const OTHER_CLAIM: ClaimRequest = { ...CLAIM, vmId: ID.otherVm, hostId: ID.otherHost, operation: { id: ID.otherOp, step: 'building', progress: 40 } };
+const OTHER_CLAIM: ClaimRequest = {
+  ...CLAIM,
+  vmId: ID.otherVm,
+  hostId: ID.otherHost,
+  operation: { id: ID.otherOp, step: 'building', progress: 40 },
+};
 const GROUP = { id: ID.group, policy: 'anti_affinity' as const };
 const FIRST_STEPS = { create: { step: 'placing', progress: 10 }, delete: { step: 'destroying', progress: 20 } };
 const NEW_VM = {
-  id: ID.vm, name: 'web-1', flavorId: ID.flavor, imageId: ID.image, guestType: 'pvh' as const, vcpus: 2, memoryMb: 2048, diskGb: 20,
-  poolId: null, serverGroupId: null, haPriority: 'high' as const, metadata: { team: 'ci' }, userData: null, expiresAt: null,
+  id: ID.vm,
+  name: 'web-1',
+  flavorId: ID.flavor,
+  imageId: ID.image,
+  guestType: 'pvh' as const,
+  vcpus: 2,
+  memoryMb: 2048,
+  diskGb: 20,
+  poolId: null,
+  serverGroupId: null,
+  haPriority: 'high' as const,
+  metadata: { team: 'ci' },
+  userData: null,
+  expiresAt: null,
 };
 const FAILED = { code: 'agent_error', message: 'the target refused the domain' };
 
@@ -35,27 +66,61 @@ export const SAMPLES: Record<string, Sample[]> = {
   claims: [
     { name: 'claimHost (one VM)', call: (db) => claimHost(db, CLAIM) },
     { name: 'claimStatement (a batch of two)', call: (db) => claimStatement(db, [CLAIM, OTHER_CLAIM]) },
-    { name: 'claimHostInGroup (the group locked, its members read, then the claim)', call: (db) => claimHostInGroup(db, { ...CLAIM, serverGroup: GROUP }) },
+    {
+      name: 'claimHostInGroup (the group locked, its members read, then the claim)',
+      call: (db) => claimHostInGroup(db, { ...CLAIM, serverGroup: GROUP }),
+    },
     { name: 'releaseAllocations (every host)', call: (db) => releaseAllocations(db, ID.vm) },
     { name: 'releaseAllocations (one host)', call: (db) => releaseAllocations(db, ID.vm, ID.host) },
   ],
   migration: [
     {
       name: 'claimMigrationTarget',
-      call: (db) => claimMigrationTarget(db, { ...CLAIM, hostId: ID.otherHost, sourceHostId: ID.host, opId: ID.op, step: 'migrating', progress: 30 }),
+      call: (db) =>
+        claimMigrationTarget(db, {
+          ...CLAIM,
+          hostId: ID.otherHost,
+          sourceHostId: ID.host,
+          opId: ID.op,
+          step: 'migrating',
+          progress: 30,
+        }),
     },
     {
       name: 'claimMigrationTarget (hard server group: the group locked, its members read, then the claim)',
       call: (db) =>
-        claimMigrationTarget(db, { ...CLAIM, hostId: ID.otherHost, serverGroup: GROUP, sourceHostId: ID.host, opId: ID.op, step: 'migrating', progress: 30 }),
+        claimMigrationTarget(db, {
+          ...CLAIM,
+          hostId: ID.otherHost,
+          serverGroup: GROUP,
+          sourceHostId: ID.host,
+          opId: ID.op,
+          step: 'migrating',
+          progress: 30,
+        }),
     },
     {
       name: 'finishMigration',
-      call: (db) => finishMigration(db, { vm: VM, op: { ...OP, kind: 'migrate' }, sourceHostId: ID.host, targetHostId: ID.otherHost, epoch: 2, domId: 7 }),
+      call: (db) =>
+        finishMigration(db, {
+          vm: VM,
+          op: { ...OP, kind: 'migrate' },
+          sourceHostId: ID.host,
+          targetHostId: ID.otherHost,
+          epoch: 2,
+          domId: 7,
+        }),
     },
     {
       name: 'abortMigration',
-      call: (db) => abortMigration(db, { vm: VM, op: { ...OP, kind: 'migrate' }, sourceHostId: ID.host, outcome: 'running', error: FAILED }),
+      call: (db) =>
+        abortMigration(db, {
+          vm: VM,
+          op: { ...OP, kind: 'migrate' },
+          sourceHostId: ID.host,
+          outcome: 'running',
+          error: FAILED,
+        }),
     },
   ],
   'vm-creation': [
@@ -63,7 +128,10 @@ export const SAMPLES: Record<string, Sample[]> = {
       name: 'createVmBatch',
       call: (db) =>
         createVmBatch(db, {
-          projectId: ID.project, usage: { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 }, vms: [NEW_VM], now: NOW,
+          projectId: ID.project,
+          usage: { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 },
+          vms: [NEW_VM],
+          now: NOW,
           ops: [{ id: ID.op, vmId: ID.vm, params: { poolId: null }, correlationId: 'req-1', requestedBy: ID.user }],
         }),
     },
@@ -79,7 +147,11 @@ export const SAMPLES: Record<string, Sample[]> = {
     },
     {
       name: 'finishDeletedVms',
-      call: (db) => finishDeletedVms(db, [{ vm: VM, op: { ...OP, kind: 'delete' } }, { vm: OTHER_VM, op: { ...OTHER_OP, kind: 'delete' } }]),
+      call: (db) =>
+        finishDeletedVms(db, [
+          { vm: VM, op: { ...OP, kind: 'delete' } },
+          { vm: OTHER_VM, op: { ...OTHER_OP, kind: 'delete' } },
+        ]),
     },
   ],
   'vm-operations': [
@@ -87,19 +159,37 @@ export const SAMPLES: Record<string, Sample[]> = {
       name: 'startVmOperation (beginVmOperation too)',
       call: (db) =>
         startVmOperation(db, {
-          vmId: ID.vm, projectId: ID.project, kind: 'stop', via: 'stopping', from: ['running', 'starting'], needsHost: true,
-          params: { force: false }, requestedBy: ID.user, correlationId: 'req-1',
+          vmId: ID.vm,
+          projectId: ID.project,
+          kind: 'stop',
+          via: 'stopping',
+          from: ['running', 'starting'],
+          needsHost: true,
+          params: { force: false },
+          requestedBy: ID.user,
+          correlationId: 'req-1',
         }),
     },
-    { name: 'beginDestroy', call: (db) => beginDestroy(db, { vmId: ID.vm, opId: ID.op, step: 'destroying', progress: 20 }) },
-    { name: 'beginScheduling', call: (db) => beginScheduling(db, { vmId: ID.vm, projectId: ID.project, opId: ID.op, step: 'placing', progress: 10 }) },
+    {
+      name: 'beginDestroy',
+      call: (db) => beginDestroy(db, { vmId: ID.vm, opId: ID.op, step: 'destroying', progress: 20 }),
+    },
+    {
+      name: 'beginScheduling',
+      call: (db) =>
+        beginScheduling(db, { vmId: ID.vm, projectId: ID.project, opId: ID.op, step: 'placing', progress: 10 }),
+    },
   ],
   failover: [
     {
       name: 'declareHostDead',
       call: (db) =>
         declareHostDead(db, {
-          hostId: ID.host, from: ['up', 'suspect', 'unreachable'], reason: 'no heartbeat for 30 s', requestedBy: null, correlationId: null,
+          hostId: ID.host,
+          from: ['up', 'suspect', 'unreachable'],
+          reason: 'no heartbeat for 30 s',
+          requestedBy: null,
+          correlationId: null,
           plan: [
             { vmId: ID.vm, state: 'running', disposition: 'restart', priority: 'high' },
             { vmId: ID.otherVm, state: 'stopping', disposition: 'stop', priority: 'none' },
@@ -109,15 +199,35 @@ export const SAMPLES: Record<string, Sample[]> = {
     {
       name: 'claimRestart',
       call: (db) =>
-        claimRestart(db, { vmId: ID.vm, fromHostId: ID.host, hostId: ID.otherHost, vcpus: 2, memoryMb: 2048, diskGb: 20, epoch: 3, opId: ID.op, step: 'building', progress: 40 }),
+        claimRestart(db, {
+          vmId: ID.vm,
+          fromHostId: ID.host,
+          hostId: ID.otherHost,
+          vcpus: 2,
+          memoryMb: 2048,
+          diskGb: 20,
+          epoch: 3,
+          opId: ID.op,
+          step: 'building',
+          progress: 40,
+        }),
     },
     { name: 'releaseRecoveringClaim', call: (db) => releaseRecoveringClaim(db, ID.vm, ID.host) },
-    { name: 'adoptVms', call: (db) => adoptVms(db, ID.host, [{ vmId: ID.vm, projectId: ID.project, epoch: 2, domId: 7, powerState: 'running' }]) },
+    {
+      name: 'adoptVms',
+      call: (db) =>
+        adoptVms(db, ID.host, [{ vmId: ID.vm, projectId: ID.project, epoch: 2, domId: 7, powerState: 'running' }]),
+    },
     { name: 'markPoolPartitioned', call: (db) => markPoolPartitioned(db, ID.pool, { silent: 3, of: 5 }) },
     { name: 'clearPoolPartition', call: (db) => clearPoolPartition(db, ID.pool) },
     { name: 'restartsAhead', call: (db) => restartsAhead(db, ID.pool, ['high', 'medium']) },
   ],
-  quota: [{ name: 'releaseQuota', call: (db) => releaseQuota(db, ID.project, { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 }) }],
+  quota: [
+    {
+      name: 'releaseQuota',
+      call: (db) => releaseQuota(db, ID.project, { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 }),
+    },
+  ],
   hosts: [
     { name: 'readHosts (all)', call: (db) => readHosts(db, { all: true }) },
     { name: 'readHosts (by id)', call: (db) => readHosts(db, { ids: [ID.host, ID.otherHost] }) },

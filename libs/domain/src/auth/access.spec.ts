@@ -11,7 +11,13 @@ const CALLERS: [string, Caller][] = [
   ['global operator', global('operator')],
   ['global admin', global('admin')],
 ];
-const LEVELS: Exclude<AccessLevel, 'public' | 'enrollment'>[] = ['viewer', 'member', 'project-admin', 'operator', 'admin'];
+const LEVELS: Exclude<AccessLevel, 'public' | 'enrollment'>[] = [
+  'viewer',
+  'member',
+  'project-admin',
+  'operator',
+  'admin',
+];
 const EXPECTED: Record<string, string> = {
   //                 viewer member project-admin operator admin
   'project viewer': 'Y      -      -             -        -',

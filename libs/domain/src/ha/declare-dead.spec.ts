@@ -9,11 +9,19 @@ describe('declareDeadRefusal', () => {
   });
 
   it("wants the host's name typed again, before anything else", () => {
-    expect(declareDeadRefusal({ ...silent, state: 'down' }, 'xen-5')).toEqual({ kind: 'invalid', field: 'confirm', message: "must be the host's name, xen-4" });
+    expect(declareDeadRefusal({ ...silent, state: 'down' }, 'xen-5')).toEqual({
+      kind: 'invalid',
+      field: 'confirm',
+      message: "must be the host's name, xen-4",
+    });
   });
 
   it('refuses a host already down, and one that answers heartbeats', () => {
-    expect(declareDeadRefusal({ ...silent, state: 'down' }, 'xen-4')).toEqual({ kind: 'conflict', message: 'host xen-4 is already down', extra: { state: 'down' } });
+    expect(declareDeadRefusal({ ...silent, state: 'down' }, 'xen-4')).toEqual({
+      kind: 'conflict',
+      message: 'host xen-4 is already down',
+      extra: { state: 'down' },
+    });
     expect(declareDeadRefusal({ ...silent, state: 'up', live: true, heartbeatAgeMs: 812.4 }, 'xen-4')).toEqual({
       kind: 'conflict',
       message: 'host xen-4 answers heartbeats (the last 812 ms ago): it is not dead',

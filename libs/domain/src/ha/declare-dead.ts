@@ -11,7 +11,9 @@ export interface DeadCandidate {
   heartbeatAgeMs: number | null;
 }
 
-export type DeclareDeadRefusal = { kind: 'invalid'; field: 'confirm'; message: string } | { kind: 'conflict'; message: string; extra: { state: string } };
+export type DeclareDeadRefusal =
+  | { kind: 'invalid'; field: 'confirm'; message: string }
+  | { kind: 'conflict'; message: string; extra: { state: string } };
 
 /**
  * Why an operator's declare-dead is refused, or undefined. The host's name must be typed again
@@ -19,10 +21,16 @@ export type DeclareDeadRefusal = { kind: 'invalid'; field: 'confirm'; message: s
  * whatever anyone types.
  */
 export function declareDeadRefusal(host: DeadCandidate, confirm: string): DeclareDeadRefusal | undefined {
-  if (confirm !== host.name) return { kind: 'invalid', field: 'confirm', message: `must be the host's name, ${host.name}` };
-  if (host.state === 'down') return { kind: 'conflict', message: `host ${host.name} is already down`, extra: { state: host.state } };
+  if (confirm !== host.name)
+    return { kind: 'invalid', field: 'confirm', message: `must be the host's name, ${host.name}` };
+  if (host.state === 'down')
+    return { kind: 'conflict', message: `host ${host.name} is already down`, extra: { state: host.state } };
   if (host.live) {
-    return { kind: 'conflict', message: `host ${host.name} answers heartbeats (the last ${Math.round(host.heartbeatAgeMs ?? 0)} ms ago): it is not dead`, extra: { state: host.state } };
+    return {
+      kind: 'conflict',
+      message: `host ${host.name} answers heartbeats (the last ${Math.round(host.heartbeatAgeMs ?? 0)} ms ago): it is not dead`,
+      extra: { state: host.state },
+    };
   }
   return undefined;
 }
@@ -41,6 +49,7 @@ export interface OpenRestart {
 /** With no room for its VM now: it starts by itself when room appears. */
 export const restartWaiting = (r: OpenRestart) => r.step === 'waiting_for_capacity';
 /** Being placed or built. */
-export const restartRunning = (r: OpenRestart) => r.status === 'running' && r.step !== 'waiting_for_capacity' && r.step !== null;
+export const restartRunning = (r: OpenRestart) =>
+  r.status === 'running' && r.step !== 'waiting_for_capacity' && r.step !== null;
 /** Behind restarts of a higher priority, or not yet taken up. */
 export const restartQueued = (r: OpenRestart) => r.status === 'queued' || r.step === null;

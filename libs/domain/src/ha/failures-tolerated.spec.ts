@@ -6,7 +6,8 @@ import { failuresTolerated } from './failures-tolerated';
 describe('failuresTolerated', () => {
   // hosts of 60 GB for guests (64 less 4 for dom0)
   const p = pool('p1', { haHostFailuresToTolerate: 0 });
-  const loaded = (id: string, protectedMb: number, usedMb = protectedMb) => host(id, { used: R(1, usedMb, 0), usedProtected: R(1, protectedMb, 0) });
+  const loaded = (id: string, protectedMb: number, usedMb = protectedMb) =>
+    host(id, { used: R(1, usedMb, 0), usedProtected: R(1, protectedMb, 0) });
 
   it('counts how many hosts can fail with their protected VMs restarted on the rest', () => {
     // free: 40, 40, 40 (120); P + F: 60, 60, 60. One failure needs 60 <= 120, two need 120 <= 120, three is all
@@ -19,7 +20,12 @@ describe('failuresTolerated', () => {
   });
 
   it('counts only placeable hosts of the pool', () => {
-    const hosts = [loaded('a', 20_480), loaded('b', 20_480), { ...loaded('c', 20_480), live: false }, host('x', { poolId: 'other' })];
+    const hosts = [
+      loaded('a', 20_480),
+      loaded('b', 20_480),
+      { ...loaded('c', 20_480), live: false },
+      host('x', { poolId: 'other' }),
+    ];
     // free: 40, 40 (80); P + F: 60, 60: one failure (60 <= 80), not two
     expect(failuresTolerated(hosts, p)).toBe(1);
   });
@@ -30,7 +36,10 @@ describe('failuresTolerated', () => {
       const ha = pool('p1', { haHostFailuresToTolerate: n });
       const tolerated = failuresTolerated(hosts, ha);
       // a VM of 1 GB is placed only if the pool would still tolerate n failures after it
-      const after = failuresTolerated(hosts.map((h) => (h.id === 'a' ? { ...h, used: R(2, h.used.memoryMb + 1_024, 0) } : h)), ha);
+      const after = failuresTolerated(
+        hosts.map((h) => (h.id === 'a' ? { ...h, used: R(2, h.used.memoryMb + 1_024, 0) } : h)),
+        ha,
+      );
       const stats = computePoolStats(hosts, new Map([[ha.id, ha]]));
       const d = decide(request({ resources: R(1, 1_024, 0), haProtected: false }), view([hosts[0]!], [ha]), { stats });
       expect(tolerated).toBeGreaterThanOrEqual(n);

@@ -4,7 +4,10 @@ import { dispositionOnHostDeath, higherPriorities, poolWideSilence } from './hos
 describe('dispositionOnHostDeath', () => {
   it('restarts protected VMs that were meant to run, stops the unprotected, and leaves those whose operation copes', () => {
     const table = Object.fromEntries(
-      VM_STATES.map((state) => [state, [dispositionOnHostDeath({ state, haPriority: 'high' }), dispositionOnHostDeath({ state, haPriority: 'none' })]]),
+      VM_STATES.map((state) => [
+        state,
+        [dispositionOnHostDeath({ state, haPriority: 'high' }), dispositionOnHostDeath({ state, haPriority: 'none' })],
+      ]),
     );
     expect(table).toEqual({
       pending: ['leave', 'leave'],
@@ -21,7 +24,8 @@ describe('dispositionOnHostDeath', () => {
       deleted: ['leave', 'leave'],
       error: ['leave', 'leave'],
     });
-    for (const p of ['medium', 'low'] as const) expect(dispositionOnHostDeath({ state: 'running', haPriority: p })).toBe('restart');
+    for (const p of ['medium', 'low'] as const)
+      expect(dispositionOnHostDeath({ state: 'running', haPriority: p })).toBe('restart');
   });
 });
 
@@ -34,17 +38,35 @@ describe('restart priorities', () => {
 });
 
 describe('poolWideSilence', () => {
-  const m = (state: 'up' | 'suspect' | 'down' | 'maintenance' | 'disabled' | 'enrolling', live: boolean) => ({ state, live });
+  const m = (state: 'up' | 'suspect' | 'down' | 'maintenance' | 'disabled' | 'enrolling', live: boolean) => ({
+    state,
+    live,
+  });
 
   it('is more than half of the voting hosts silent', () => {
     expect(poolWideSilence([m('up', true), m('suspect', false)])).toEqual({ silent: 1, of: 2, partitioned: false });
-    expect(poolWideSilence([m('up', true), m('suspect', false), m('suspect', false)])).toEqual({ silent: 2, of: 3, partitioned: true });
+    expect(poolWideSilence([m('up', true), m('suspect', false), m('suspect', false)])).toEqual({
+      silent: 2,
+      of: 3,
+      partitioned: true,
+    });
     expect(poolWideSilence([m('suspect', false)])).toEqual({ silent: 1, of: 1, partitioned: true });
-    expect(poolWideSilence([m('up', true), m('up', true), m('suspect', false), m('up', false)]).partitioned).toBe(false);
+    expect(poolWideSilence([m('up', true), m('up', true), m('suspect', false), m('up', false)]).partitioned).toBe(
+      false,
+    );
   });
 
   it('does not count hosts long dead, disabled or enrolling', () => {
-    expect(poolWideSilence([m('up', true), m('suspect', false), m('down', false), m('down', false), m('disabled', false), m('enrolling', false)])).toEqual({
+    expect(
+      poolWideSilence([
+        m('up', true),
+        m('suspect', false),
+        m('down', false),
+        m('down', false),
+        m('disabled', false),
+        m('enrolling', false),
+      ]),
+    ).toEqual({
       silent: 1,
       of: 2,
       partitioned: false,

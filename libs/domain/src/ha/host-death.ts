@@ -38,7 +38,9 @@ export const RESTART_PRIORITY: Record<Exclude<HaPriority, 'none'>, number> = { h
 
 /** The restart priorities that go before this one. */
 export function higherPriorities(p: Exclude<HaPriority, 'none'>): Exclude<HaPriority, 'none'>[] {
-  return (Object.keys(RESTART_PRIORITY) as Exclude<HaPriority, 'none'>[]).filter((q) => RESTART_PRIORITY[q] < RESTART_PRIORITY[p]);
+  return (Object.keys(RESTART_PRIORITY) as Exclude<HaPriority, 'none'>[]).filter(
+    (q) => RESTART_PRIORITY[q] < RESTART_PRIORITY[p],
+  );
 }
 
 export interface PoolMember {
@@ -53,7 +55,9 @@ export interface PoolMember {
  * dead before, disabled, or still enrolling does not vote.
  */
 export function poolWideSilence(members: readonly PoolMember[]): { silent: number; of: number; partitioned: boolean } {
-  const voters = members.filter((m) => m.state === 'up' || m.state === 'suspect' || m.state === 'unreachable' || m.state === 'maintenance');
+  const voters = members.filter(
+    (m) => m.state === 'up' || m.state === 'suspect' || m.state === 'unreachable' || m.state === 'maintenance',
+  );
   const silent = voters.filter((m) => !m.live).length;
   return { silent, of: voters.length, partitioned: silent * 2 > voters.length };
 }

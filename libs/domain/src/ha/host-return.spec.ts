@@ -2,7 +2,14 @@ import { planHostReturn, type ReturningVm } from './host-return';
 
 describe('planHostReturn', () => {
   const H = 'host-a';
-  const vm = (id: string, over: Partial<ReturningVm>): ReturningVm => ({ id, state: 'running', hostId: H, epoch: 1, errorCode: null, ...over });
+  const vm = (id: string, over: Partial<ReturningVm>): ReturningVm => ({
+    id,
+    state: 'running',
+    hostId: H,
+    epoch: 1,
+    errorCode: null,
+    ...over,
+  });
   const running = (vmId: string, epoch = 1) => ({ vmId, epoch, state: 'running' as const });
 
   it('destroys copies of VMs restarted elsewhere, deleted or unknown, and says why', () => {
@@ -11,7 +18,11 @@ describe('planHostReturn', () => {
       ['newer', vm('newer', { hostId: H, epoch: 3, state: 'recovering' })],
       ['gone', vm('gone', { state: 'deleted', hostId: null })],
     ]);
-    const plan = planHostReturn(H, [running('moved', 1), running('newer', 2), running('gone'), running('stranger')], vms);
+    const plan = planHostReturn(
+      H,
+      [running('moved', 1), running('newer', 2), running('gone'), running('stranger')],
+      vms,
+    );
     expect(plan.stale).toEqual([
       { vmId: 'moved', epoch: 1, reason: 'its VM is placed on another host', purge: false },
       { vmId: 'newer', epoch: 2, reason: "its epoch 2 is older than the VM's 3", purge: false },

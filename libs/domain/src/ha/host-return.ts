@@ -31,7 +31,11 @@ const ALIVE: readonly ReportedDomain['state'][] = ['running', 'blocked', 'paused
  * - a VM still waiting for its restart whose domain is not there lets go of its claim on the
  *   host, so the restart may place it anywhere, this host included.
  */
-export function planHostReturn(hostId: string, domains: readonly ReportedDomain[], vms: ReadonlyMap<string, ReturningVm>): HostReturnPlan {
+export function planHostReturn(
+  hostId: string,
+  domains: readonly ReportedDomain[],
+  vms: ReadonlyMap<string, ReturningVm>,
+): HostReturnPlan {
   const plan: HostReturnPlan = { stale: [], adopt: [], release: [] };
   const adopted = new Set<string>();
   for (const d of domains) {

@@ -15,14 +15,22 @@ describe('witnessesOf', () => {
   it('finds, by bisection, what the plain walk round the sorted ring finds', () => {
     const plain = (h: string, members: string[], k: number) => {
       const ring = [...new Set(members)].filter((id) => id !== h).sort();
-      const start = Math.max(0, ring.findIndex((id) => id > h));
+      const start = Math.max(
+        0,
+        ring.findIndex((id) => id > h),
+      );
       return Array.from({ length: Math.min(k, ring.length) }, (_, i) => ring[(start + i) % ring.length]!);
     };
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 15 }), fc.string({ minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 6 }), (members, h, k) => {
-        expect(witnessesOf(h, members, k)).toEqual(plain(h, members, k));
-        expect(witnessesOf(h, [...members, h], k)).toEqual(plain(h, members, k));
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 3 }), { maxLength: 15 }),
+        fc.string({ minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 0, max: 6 }),
+        (members, h, k) => {
+          expect(witnessesOf(h, members, k)).toEqual(plain(h, members, k));
+          expect(witnessesOf(h, [...members, h], k)).toEqual(plain(h, members, k));
+        },
+      ),
     );
   });
 
@@ -56,12 +64,24 @@ describe('quorum fencing', () => {
 
   it('never both keeps and declares dead, whatever the answers (reachability seen the same from both sides)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 7 }).chain((w) => fc.tuple(fc.constant(w), fc.array(fc.constantFrom('reached', 'lost', 'silent'), { minLength: w, maxLength: w }))), ([w, seen]) => {
-        const reached = seen.filter((s) => s === 'reached').length;
-        const answers = seen.filter((s) => s !== 'silent').map((s) => ({ reachable: s === 'reached', lastContactAgoMs: null }));
-        const dead = deathVerdict(w, answers, 0).kind === 'dead';
-        expect(dead && keepsProtected(w, reached, false)).toBe(false);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 0, max: 7 })
+          .chain((w) =>
+            fc.tuple(
+              fc.constant(w),
+              fc.array(fc.constantFrom('reached', 'lost', 'silent'), { minLength: w, maxLength: w }),
+            ),
+          ),
+        ([w, seen]) => {
+          const reached = seen.filter((s) => s === 'reached').length;
+          const answers = seen
+            .filter((s) => s !== 'silent')
+            .map((s) => ({ reachable: s === 'reached', lastContactAgoMs: null }));
+          const dead = deathVerdict(w, answers, 0).kind === 'dead';
+          expect(dead && keepsProtected(w, reached, false)).toBe(false);
+        },
+      ),
     );
   });
 

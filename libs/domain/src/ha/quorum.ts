@@ -32,7 +32,11 @@ export class WitnessRing {
   of(hostId: string, count = WITNESSES): string[] {
     const others = this.ring.length - (this.has(hostId) ? 1 : 0);
     const out: string[] = [];
-    for (let i = this.after(hostId), n = 0; out.length < Math.min(count, others) && n < this.ring.length; i = (i + 1) % this.ring.length, n++) {
+    for (
+      let i = this.after(hostId), n = 0;
+      out.length < Math.min(count, others) && n < this.ring.length;
+      i = (i + 1) % this.ring.length, n++
+    ) {
       if (this.ring[i] !== hostId) out.push(this.ring[i]!);
     }
     return out;

@@ -1,13 +1,32 @@
-import { nextRestartStep, restartLeftCopy, restartPlacementLost, type RestartView, restartTurnWait } from './restart-step';
+import {
+  nextRestartStep,
+  restartLeftCopy,
+  restartPlacementLost,
+  type RestartView,
+  restartTurnWait,
+} from './restart-step';
 
-const at = (over: Partial<RestartView>) => nextRestartStep({ cancelRequested: false, opStep: 'placing', deadHostId: 'dead', vm: { state: 'recovering', hostId: 'dead' }, ...over });
+const at = (over: Partial<RestartView>) =>
+  nextRestartStep({
+    cancelRequested: false,
+    opStep: 'placing',
+    deadHostId: 'dead',
+    vm: { state: 'recovering', hostId: 'dead' },
+    ...over,
+  });
 
 describe('nextRestartStep', () => {
   it('stops when called off, or when the VM left recovering', () => {
     expect(at({ cancelRequested: true })).toEqual({ kind: 'overtaken', reason: 'the restart was called off' });
     expect(at({ vm: null })).toEqual({ kind: 'overtaken', reason: 'the VM is gone' });
-    expect(at({ vm: { state: 'running', hostId: 'dead' } })).toEqual({ kind: 'overtaken', reason: 'the VM is running' });
-    expect(at({ vm: { state: 'deleting', hostId: 'dead' } })).toEqual({ kind: 'overtaken', reason: 'the VM is deleting' });
+    expect(at({ vm: { state: 'running', hostId: 'dead' } })).toEqual({
+      kind: 'overtaken',
+      reason: 'the VM is running',
+    });
+    expect(at({ vm: { state: 'deleting', hostId: 'dead' } })).toEqual({
+      kind: 'overtaken',
+      reason: 'the VM is deleting',
+    });
   });
 
   it('places a VM still claimed on the dead host', () => {

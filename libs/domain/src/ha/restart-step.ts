@@ -31,7 +31,10 @@ export function nextRestartStep(i: RestartView): RestartStep {
 }
 
 /** Why a restart stops after placing its VM (undefined: the VM is recovering on the host it claimed). */
-export function restartPlacementLost(vm: { state: VmState; hostId: string | null } | null, hostId: string): string | undefined {
+export function restartPlacementLost(
+  vm: { state: VmState; hostId: string | null } | null,
+  hostId: string,
+): string | undefined {
   return !vm || vm.state !== 'recovering' || vm.hostId !== hostId ? `the VM is ${vm?.state ?? 'gone'}` : undefined;
 }
 

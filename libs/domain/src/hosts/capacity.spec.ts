@@ -13,11 +13,15 @@ describe('offeredCapacity', () => {
 
   it('never offers a negative amount', () => {
     expect(
-      offeredCapacity({ vcpus: 1, memoryMb: 512, diskGb: 0 }, { vcpus: 2, memoryMb: 1024, diskGb: 10 }, {
-        cpuAllocationRatio: 1,
-        ramAllocationRatio: 1,
-        diskAllocationRatio: 1,
-      }),
+      offeredCapacity(
+        { vcpus: 1, memoryMb: 512, diskGb: 0 },
+        { vcpus: 2, memoryMb: 1024, diskGb: 10 },
+        {
+          cpuAllocationRatio: 1,
+          ramAllocationRatio: 1,
+          diskAllocationRatio: 1,
+        },
+      ),
     ).toEqual({ vcpus: 0, memoryMb: 0, diskGb: 0 });
   });
 });

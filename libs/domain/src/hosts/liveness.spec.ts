@@ -1,4 +1,12 @@
-import { DEFAULT_LIVENESS, fenceAfterMs, fenceBudgetMs, CLOCK_DRIFT, livenessProblems, nextHostState, type LivenessInput } from './liveness';
+import {
+  DEFAULT_LIVENESS,
+  fenceAfterMs,
+  fenceBudgetMs,
+  CLOCK_DRIFT,
+  livenessProblems,
+  nextHostState,
+  type LivenessInput,
+} from './liveness';
 
 describe('nextHostState', () => {
   const settings = { heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 12_000 };
@@ -23,7 +31,9 @@ describe('nextHostState', () => {
     // an hour-old heartbeat: in doubt at once, not dead
     expect(nextHostState({ ...back, state: 'up', silentMs: 3_600_000, answered: false })).toBe('suspect');
     expect(nextHostState({ ...back, state: 'suspect', silentMs: 3_600_000, answered: false })).toBe('suspect');
-    expect(nextHostState({ ...back, watchedMs: 12_000, state: 'suspect', silentMs: 3_600_000, answered: false })).toBe('down');
+    expect(nextHostState({ ...back, watchedMs: 12_000, state: 'suspect', silentMs: 3_600_000, answered: false })).toBe(
+      'down',
+    );
   });
 
   it('never lets heartbeats override an operator', () => {
@@ -36,14 +46,19 @@ describe('nextHostState', () => {
   });
 });
 
-
 describe('the fence timeout', () => {
   it('leaves the agent time to probe and stop its domains before the dead timeout, whatever the drift', () => {
-    for (const s of [DEFAULT_LIVENESS, { heartbeatIntervalMs: 500, suspectAfterMs: 2_000, deadAfterMs: 6_000 }, { heartbeatIntervalMs: 2_000, suspectAfterMs: 45_000, deadAfterMs: 180_000 }]) {
+    for (const s of [
+      DEFAULT_LIVENESS,
+      { heartbeatIntervalMs: 500, suspectAfterMs: 2_000, deadAfterMs: 6_000 },
+      { heartbeatIntervalMs: 2_000, suspectAfterMs: 45_000, deadAfterMs: 180_000 },
+    ]) {
       const fence = fenceAfterMs(s);
       const { stopMs, probeMs } = fenceBudgetMs(s);
       // the agent's clock runs fast by the drift, the control plane's slow: still in time
-      expect(fence * (1 + CLOCK_DRIFT) + probeMs * (1 + CLOCK_DRIFT) + stopMs).toBeLessThanOrEqual(s.deadAfterMs * (1 - CLOCK_DRIFT));
+      expect(fence * (1 + CLOCK_DRIFT) + probeMs * (1 + CLOCK_DRIFT) + stopMs).toBeLessThanOrEqual(
+        s.deadAfterMs * (1 - CLOCK_DRIFT),
+      );
       expect(fence).toBeGreaterThan(2 * s.heartbeatIntervalMs);
     }
     expect(fenceAfterMs(DEFAULT_LIVENESS)).toBe(8_782);
@@ -51,8 +66,14 @@ describe('the fence timeout', () => {
 
   it('refuses settings that leave no room', () => {
     expect(livenessProblems(DEFAULT_LIVENESS)).toEqual([]);
-    expect(livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 3_000, deadAfterMs: 12_000 }).map((p) => p.field)).toEqual(['suspectAfterMs']);
-    expect(livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 6_000 }).map((p) => p.field)).toEqual(['deadAfterMs']);
-    expect(livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 4_000, deadAfterMs: 7_000 }).map((p) => p.field)).toEqual(['deadAfterMs']);
+    expect(
+      livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 3_000, deadAfterMs: 12_000 }).map((p) => p.field),
+    ).toEqual(['suspectAfterMs']);
+    expect(
+      livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 6_000 }).map((p) => p.field),
+    ).toEqual(['deadAfterMs']);
+    expect(
+      livenessProblems({ heartbeatIntervalMs: 2_000, suspectAfterMs: 4_000, deadAfterMs: 7_000 }).map((p) => p.field),
+    ).toEqual(['deadAfterMs']);
   });
 });

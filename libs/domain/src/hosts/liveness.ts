@@ -12,7 +12,11 @@ export interface LivenessSettings {
   deadAfterMs: number;
 }
 
-export const DEFAULT_LIVENESS: LivenessSettings = { heartbeatIntervalMs: 2_000, suspectAfterMs: 6_000, deadAfterMs: 12_000 };
+export const DEFAULT_LIVENESS: LivenessSettings = {
+  heartbeatIntervalMs: 2_000,
+  suspectAfterMs: 6_000,
+  deadAfterMs: 12_000,
+};
 
 /**
  * The rate at which two monotonic clocks may drift apart (1%: commodity oscillators are within
@@ -50,11 +54,18 @@ export function fenceAfterMs(s: LivenessSettings): number {
 export function livenessProblems(s: LivenessSettings): { field: keyof LivenessSettings; message: string }[] {
   const problems: { field: keyof LivenessSettings; message: string }[] = [];
   if (s.suspectAfterMs < 2 * s.heartbeatIntervalMs) {
-    problems.push({ field: 'suspectAfterMs', message: 'must be at least twice heartbeatIntervalMs (one missed heartbeat is not silence)' });
+    problems.push({
+      field: 'suspectAfterMs',
+      message: 'must be at least twice heartbeatIntervalMs (one missed heartbeat is not silence)',
+    });
   }
-  if (s.deadAfterMs <= s.suspectAfterMs) problems.push({ field: 'deadAfterMs', message: 'must be longer than suspectAfterMs' });
+  if (s.deadAfterMs <= s.suspectAfterMs)
+    problems.push({ field: 'deadAfterMs', message: 'must be longer than suspectAfterMs' });
   else if (fenceAfterMs(s) < 2 * s.heartbeatIntervalMs) {
-    problems.push({ field: 'deadAfterMs', message: 'too short: the fence timeout derived from it would not outlast two heartbeat intervals' });
+    problems.push({
+      field: 'deadAfterMs',
+      message: 'too short: the fence timeout derived from it would not outlast two heartbeat intervals',
+    });
   }
   return problems;
 }

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { hostsMonitoredBy, monitorOf } from './monitor-shard';
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-const uuidish = (n: number) => Array.from({ length: n }, (_, i) => `0b6f3f2e-8c1a-4a51-9d3e-${String(i).padStart(12, '0')}`);
+const uuidish = (n: number) =>
+  Array.from({ length: n }, (_, i) => `0b6f3f2e-8c1a-4a51-9d3e-${String(i).padStart(12, '0')}`);
 
 describe('monitorOf', () => {
   it('has no owner without members', () => {
@@ -11,27 +12,36 @@ describe('monitorOf', () => {
 
   it('gives every host exactly one of the members, whatever order they are listed in', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 8 }), fc.array(fc.uuid(), { maxLength: 50 }), (members, hosts) => {
-        const reversed = [...members].reverse();
-        for (const h of hosts) {
-          const owner = monitorOf(h, members);
-          expect(members).toContain(owner);
-          expect(monitorOf(h, reversed)).toBe(owner);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.uuid(), { maxLength: 50 }),
+        (members, hosts) => {
+          const reversed = [...members].reverse();
+          for (const h of hosts) {
+            const owner = monitorOf(h, members);
+            expect(members).toContain(owner);
+            expect(monitorOf(h, reversed)).toBe(owner);
+          }
+        },
+      ),
     );
   });
 
   it('moves only the hosts of a member that leaves', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.uuid(), { minLength: 2, maxLength: 6 }), fc.nat(), fc.array(fc.uuid(), { minLength: 1, maxLength: 100 }), (members, pick, hosts) => {
-        const leaving = members[pick % members.length]!;
-        const rest = members.filter((m) => m !== leaving);
-        for (const h of hosts) {
-          const before = monitorOf(h, members);
-          if (before !== leaving) expect(monitorOf(h, rest)).toBe(before);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.uuid(), { minLength: 2, maxLength: 6 }),
+        fc.nat(),
+        fc.array(fc.uuid(), { minLength: 1, maxLength: 100 }),
+        (members, pick, hosts) => {
+          const leaving = members[pick % members.length]!;
+          const rest = members.filter((m) => m !== leaving);
+          for (const h of hosts) {
+            const before = monitorOf(h, members);
+            if (before !== leaving) expect(monitorOf(h, rest)).toBe(before);
+          }
+        },
+      ),
     );
   });
 

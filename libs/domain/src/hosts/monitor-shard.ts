@@ -19,7 +19,11 @@ export function monitorOf(hostId: string, members: readonly string[]): string | 
 }
 
 /** The hosts `self` polls; a replica not (yet) among the members polls none. */
-export function hostsMonitoredBy<H extends { id: string }>(self: string, hosts: readonly H[], members: readonly string[]): H[] {
+export function hostsMonitoredBy<H extends { id: string }>(
+  self: string,
+  hosts: readonly H[],
+  members: readonly string[],
+): H[] {
   if (!members.includes(self)) return [];
   return hosts.filter((h) => monitorOf(h.id, members) === self);
 }

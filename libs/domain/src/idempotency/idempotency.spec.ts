@@ -25,7 +25,12 @@ describe('keyVerdict', () => {
   const now = new Date('2026-01-01T00:00:10Z');
   const later = new Date('2026-01-01T00:00:20Z');
   const earlier = new Date('2026-01-01T00:00:00Z');
-  const record = (over: Partial<KeyRecord>): KeyRecord => ({ requestHash: 'h', status: null, lockedUntil: later, ...over });
+  const record = (over: Partial<KeyRecord>): KeyRecord => ({
+    requestHash: 'h',
+    status: null,
+    lockedUntil: later,
+    ...over,
+  });
 
   it('claims again a key a failed first attempt freed', () => {
     expect(keyVerdict(null, 'h', now, later)).toEqual({ kind: 'claim' });
@@ -33,7 +38,9 @@ describe('keyVerdict', () => {
 
   it('refuses the key with another body, answered or not', () => {
     expect(keyVerdict(record({ requestHash: 'other' }), 'h', now, later)).toEqual({ kind: 'conflict-body' });
-    expect(keyVerdict(record({ requestHash: 'other', status: 202 }), 'h', now, later)).toEqual({ kind: 'conflict-body' });
+    expect(keyVerdict(record({ requestHash: 'other', status: 202 }), 'h', now, later)).toEqual({
+      kind: 'conflict-body',
+    });
   });
 
   it('replays the first answer, refusals included', () => {
@@ -43,7 +50,11 @@ describe('keyVerdict', () => {
 
   it('waits for a first request still under its lease, and takes over one whose lease ran out', () => {
     expect(keyVerdict(record({}), 'h', now, later)).toEqual({ kind: 'wait', takeOver: false, givenUp: false });
-    expect(keyVerdict(record({ lockedUntil: earlier }), 'h', now, later)).toEqual({ kind: 'wait', takeOver: true, givenUp: false });
+    expect(keyVerdict(record({ lockedUntil: earlier }), 'h', now, later)).toEqual({
+      kind: 'wait',
+      takeOver: true,
+      givenUp: false,
+    });
   });
 
   it('gives up waiting past its deadline', () => {

@@ -10,9 +10,18 @@ describe('evacuationCheck', () => {
   });
 
   it('stops when cancelled, or when the host left maintenance', () => {
-    expect(evacuationCheck({ state: 'maintenance' }, true)).toEqual({ kind: 'overtaken', reason: 'cancelled by request' });
-    expect(evacuationCheck({ state: 'up' }, false)).toEqual({ kind: 'overtaken', reason: 'the host is up: it left maintenance' });
-    expect(evacuationCheck({ state: 'down' }, false)).toEqual({ kind: 'overtaken', reason: 'the host is down: it left maintenance' });
+    expect(evacuationCheck({ state: 'maintenance' }, true)).toEqual({
+      kind: 'overtaken',
+      reason: 'cancelled by request',
+    });
+    expect(evacuationCheck({ state: 'up' }, false)).toEqual({
+      kind: 'overtaken',
+      reason: 'the host is up: it left maintenance',
+    });
+    expect(evacuationCheck({ state: 'down' }, false)).toEqual({
+      kind: 'overtaken',
+      reason: 'the host is down: it left maintenance',
+    });
   });
 });
 

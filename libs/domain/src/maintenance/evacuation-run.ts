@@ -10,7 +10,8 @@ export type EvacuationCheck = { kind: 'missing' } | { kind: 'overtaken'; reason:
 export function evacuationCheck(host: { state: string } | null, cancelRequested: boolean): EvacuationCheck {
   if (!host) return { kind: 'missing' };
   if (cancelRequested) return { kind: 'overtaken', reason: 'cancelled by request' };
-  if (host.state !== 'maintenance') return { kind: 'overtaken', reason: `the host is ${host.state}: it left maintenance` };
+  if (host.state !== 'maintenance')
+    return { kind: 'overtaken', reason: `the host is ${host.state}: it left maintenance` };
   return { kind: 'go' };
 }
 

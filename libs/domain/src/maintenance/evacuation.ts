@@ -37,7 +37,16 @@ export type EvacuationStep =
   | { kind: 'failed'; left: LeftVm[]; code: OperationErrorCode };
 
 // states that settle by themselves (another operation is at work): wait, then look again
-const SETTLING: ReadonlySet<VmState> = new Set(['pending', 'scheduling', 'building', 'starting', 'stopping', 'rebooting', 'recovering', 'deleting']);
+const SETTLING: ReadonlySet<VmState> = new Set([
+  'pending',
+  'scheduling',
+  'building',
+  'starting',
+  'stopping',
+  'rebooting',
+  'recovering',
+  'deleting',
+]);
 
 const isOpen = (a: EvacuationAttempt) => a.status === 'queued' || a.status === 'running';
 
@@ -74,14 +83,21 @@ export function decideEvacuation(i: EvacuationInput): EvacuationStep {
  */
 export function evacuationProgress(i: Pick<EvacuationInput, 'residents' | 'attempts'>): number {
   const resident = new Set(i.residents.map((vm) => vm.id));
-  const moved = new Set(i.attempts.filter((a) => a.status === 'succeeded' && !resident.has(a.vmId)).map((a) => a.vmId)).size;
-  const toMove = i.residents.filter((vm) => vm.state === 'running' || vm.state === 'migrating' || SETTLING.has(vm.state)).length;
+  const moved = new Set(i.attempts.filter((a) => a.status === 'succeeded' && !resident.has(a.vmId)).map((a) => a.vmId))
+    .size;
+  const toMove = i.residents.filter(
+    (vm) => vm.state === 'running' || vm.state === 'migrating' || SETTLING.has(vm.state),
+  ).length;
   if (moved + toMove === 0) return 0;
   return Math.min(99, Math.floor((moved * 100) / (moved + toMove)));
 }
 
 function leftVm(vm: ResidentVm, attempt: EvacuationAttempt): LeftVm {
-  return { vmId: vm.id, code: attempt.errorCode ?? attempt.status, message: attempt.errorMessage ?? `the migration was ${attempt.status}` };
+  return {
+    vmId: vm.id,
+    code: attempt.errorCode ?? attempt.status,
+    message: attempt.errorMessage ?? `the migration was ${attempt.status}`,
+  };
 }
 
 /** The code most of the failed moves ended with (no room: no_valid_host). */

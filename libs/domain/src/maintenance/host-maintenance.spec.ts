@@ -10,7 +10,10 @@ describe('maintenanceTransition', () => {
 
   it('refuses a host heartbeats say is not there, naming its state', () => {
     for (const state of ['enrolling', 'suspect', 'unreachable', 'down'] as const) {
-      expect(maintenanceTransition(state)).toEqual({ ok: false, reason: `cannot put a host that is ${state} into maintenance` });
+      expect(maintenanceTransition(state)).toEqual({
+        ok: false,
+        reason: `cannot put a host that is ${state} into maintenance`,
+      });
     }
   });
 });

@@ -9,23 +9,50 @@ describe('migrationStepFailure', () => {
   });
 
   it('ends a migration that did not happen, or whose domain vanished, for good', () => {
-    expect(migrationStepFailure({ kind: 'abort', destroyTarget: true })).toEqual({ kind: 'permanent', code: 'agent_error', message: 'the migration did not happen' });
-    expect(migrationStepFailure({ kind: 'vanished', destroyTarget: false })).toEqual({ kind: 'permanent', code: 'agent_error', message: 'the source no longer has the domain' });
+    expect(migrationStepFailure({ kind: 'abort', destroyTarget: true })).toEqual({
+      kind: 'permanent',
+      code: 'agent_error',
+      message: 'the migration did not happen',
+    });
+    expect(migrationStepFailure({ kind: 'vanished', destroyTarget: false })).toEqual({
+      kind: 'permanent',
+      code: 'agent_error',
+      message: 'the source no longer has the domain',
+    });
   });
 });
 
 describe('migrationEnd', () => {
   it('keeps the VM on its source when the migration never claimed a target', () => {
-    expect(migrationEnd(undefined, 'no room')).toEqual({ kind: 'abort', destroyTarget: false, outcome: 'running', message: 'no room' });
+    expect(migrationEnd(undefined, 'no room')).toEqual({
+      kind: 'abort',
+      destroyTarget: false,
+      outcome: 'running',
+      message: 'no room',
+    });
   });
 
   it('records the VM on the target when the switch happened after all', () => {
-    expect(migrationEnd({ kind: 'finish', domId: 9, destroySource: true }, 'x')).toEqual({ kind: 'finish', domId: 9, destroySource: true });
+    expect(migrationEnd({ kind: 'finish', domId: 9, destroySource: true }, 'x')).toEqual({
+      kind: 'finish',
+      domId: 9,
+      destroySource: true,
+    });
   });
 
   it('keeps the VM on the source, destroying the copy on the target when there is one', () => {
-    expect(migrationEnd({ kind: 'abort', destroyTarget: true }, 'timeout')).toEqual({ kind: 'abort', destroyTarget: true, outcome: 'running', message: 'timeout' });
-    expect(migrationEnd({ kind: 'abort', destroyTarget: false }, 'timeout')).toEqual({ kind: 'abort', destroyTarget: false, outcome: 'running', message: 'timeout' });
+    expect(migrationEnd({ kind: 'abort', destroyTarget: true }, 'timeout')).toEqual({
+      kind: 'abort',
+      destroyTarget: true,
+      outcome: 'running',
+      message: 'timeout',
+    });
+    expect(migrationEnd({ kind: 'abort', destroyTarget: false }, 'timeout')).toEqual({
+      kind: 'abort',
+      destroyTarget: false,
+      outcome: 'running',
+      message: 'timeout',
+    });
   });
 
   it('stops the VM where its claim is when the domain runs nowhere, and says so', () => {
@@ -38,7 +65,17 @@ describe('migrationEnd', () => {
   });
 
   it('treats a step that is not an end as a migration that did not happen', () => {
-    expect(migrationEnd({ kind: 'wait', reason: 'r' }, 'm')).toEqual({ kind: 'abort', destroyTarget: false, outcome: 'running', message: 'm' });
-    expect(migrationEnd({ kind: 'migrate', clearTarget: true }, 'm')).toEqual({ kind: 'abort', destroyTarget: false, outcome: 'running', message: 'm' });
+    expect(migrationEnd({ kind: 'wait', reason: 'r' }, 'm')).toEqual({
+      kind: 'abort',
+      destroyTarget: false,
+      outcome: 'running',
+      message: 'm',
+    });
+    expect(migrationEnd({ kind: 'migrate', clearTarget: true }, 'm')).toEqual({
+      kind: 'abort',
+      destroyTarget: false,
+      outcome: 'running',
+      message: 'm',
+    });
   });
 });

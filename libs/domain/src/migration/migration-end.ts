@@ -2,14 +2,17 @@ import type { OperationErrorCode } from '../operations/operation';
 import type { MigrationStep } from './migration-step';
 
 /** A step the run does not carry out itself, as the failure it raises to the worker. */
-export type MigrationStepFailure = { kind: 'transient'; message: string } | { kind: 'permanent'; code: OperationErrorCode; message: string };
+export type MigrationStepFailure =
+  { kind: 'transient'; message: string } | { kind: 'permanent'; code: OperationErrorCode; message: string };
 
 /**
  * What a step that is neither a move nor a finish means for the job: can't tell yet is retried
  * (another look later); a migration that did not happen, or whose domain vanished, is ended
  * by compensate, which looks again once and for all.
  */
-export function migrationStepFailure(step: Extract<MigrationStep, { kind: 'wait' | 'abort' | 'vanished' }>): MigrationStepFailure {
+export function migrationStepFailure(
+  step: Extract<MigrationStep, { kind: 'wait' | 'abort' | 'vanished' }>,
+): MigrationStepFailure {
   switch (step.kind) {
     case 'wait':
       return { kind: 'transient', message: `cannot tell where the domain is yet: ${step.reason}` };
@@ -35,7 +38,13 @@ export type MigrationEnd =
 export function migrationEnd(step: MigrationStep | undefined, errorMessage: string): MigrationEnd {
   if (!step) return { kind: 'abort', destroyTarget: false, outcome: 'running', message: errorMessage };
   if (step.kind === 'finish') return step;
-  if (step.kind === 'vanished') return { kind: 'abort', destroyTarget: step.destroyTarget, outcome: 'stopped', message: `${errorMessage}; the domain runs on neither host` };
+  if (step.kind === 'vanished')
+    return {
+      kind: 'abort',
+      destroyTarget: step.destroyTarget,
+      outcome: 'stopped',
+      message: `${errorMessage}; the domain runs on neither host`,
+    };
   const destroyTarget = step.kind === 'abort' && step.destroyTarget;
   return { kind: 'abort', destroyTarget, outcome: 'running', message: errorMessage };
 }

@@ -30,7 +30,10 @@ const host = (id: string, over: Partial<PlacementHost> = {}): PlacementHost => (
   cpuFeatures: FEATURES,
   ...over,
 });
-const pools = new Map([['p1', pool('p1')], ['p2', pool('p2')]]);
+const pools = new Map([
+  ['p1', pool('p1')],
+  ['p2', pool('p2')],
+]);
 const vm = { resources: { vcpus: 2, memoryMb: 4096, diskGb: 20 }, guestType: 'pv' as const, haProtected: false };
 const source = { id: 'src', poolId: 'p1', cpuVendor: 'GenuineIntel', cpuFeatures: FEATURES };
 const why = (h: PlacementHost) => {
@@ -48,14 +51,19 @@ describe('migrationRequest', () => {
     expect(why(host('other', { poolId: 'p2' }))).toMatch(/another pool/);
     expect(why(host('down', { state: 'down' }))).toMatch(/not up/);
     expect(why(host('off', { state: 'disabled' }))).toMatch(/not up/);
-    expect(why(host('full', { used: { vcpus: 0, memoryMb: 14_000, diskGb: 0 } }))).toMatch(/free memory.*\(capacity_memory\)$/);
+    expect(why(host('full', { used: { vcpus: 0, memoryMb: 14_000, diskGb: 0 } }))).toMatch(
+      /free memory.*\(capacity_memory\)$/,
+    );
     expect(why(host('old', { cpuFeatures: ['sse4_2', 'avx'] }))).toMatch(/lacks features .*cpu_compatibility/);
     expect(why(host('amd', { cpuVendor: 'AuthenticAMD' }))).toMatch(/cpu_compatibility/);
     expect(why(host('newer', { cpuFeatures: [...FEATURES, 'avx512f'] }))).toBe('ok');
   });
 
   it('keeps a hard anti-affinity group apart', () => {
-    const d = decide(migrationRequest(vm, source, { policy: 'anti-affinity', memberHostIds: ['b'] }), { hosts: [host('src'), host('b'), host('c')], pools });
+    const d = decide(migrationRequest(vm, source, { policy: 'anti-affinity', memberHostIds: ['b'] }), {
+      hosts: [host('src'), host('b'), host('c')],
+      pools,
+    });
     expect(d.ok && d.candidates).toEqual(['c']);
   });
 

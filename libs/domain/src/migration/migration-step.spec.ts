@@ -4,7 +4,8 @@ const runs = (epoch = 3): Sighting => ({ at: 'here', domId: 7, epoch, running: t
 const paused = (epoch = 3): Sighting => ({ at: 'here', domId: 7, epoch, running: false });
 const absent: Sighting = { at: 'absent' };
 const silent: Sighting = { at: 'unreachable' };
-const step = (source: Sighting, target: Sighting, final = false) => decideMigrationStep({ source, target, epoch: 3, final });
+const step = (source: Sighting, target: Sighting, final = false) =>
+  decideMigrationStep({ source, target, epoch: 3, final });
 
 describe('decideMigrationStep', () => {
   it('moves a domain the source still runs, clearing a leftover copy on the target first', () => {

@@ -42,7 +42,9 @@ export function decideMigrationStep(i: WhereaboutsInput): MigrationStep {
   if (targetRuns) {
     if (source.at !== 'here') return { kind: 'finish', domId: target.domId, destroySource: false };
     if (!source.running) return { kind: 'finish', domId: target.domId, destroySource: true };
-    return i.final ? { kind: 'abort', destroyTarget: true } : { kind: 'wait', reason: 'both hosts run the domain: the switch-over is under way' };
+    return i.final
+      ? { kind: 'abort', destroyTarget: true }
+      : { kind: 'wait', reason: 'both hosts run the domain: the switch-over is under way' };
   }
   if (source.at === 'here') {
     if (i.final) return { kind: 'abort', destroyTarget: targetCopy };
@@ -50,9 +52,12 @@ export function decideMigrationStep(i: WhereaboutsInput): MigrationStep {
     return { kind: 'migrate', clearTarget: targetCopy };
   }
   if (source.at === 'absent') {
-    if (target.at === 'unreachable' && !i.final) return { kind: 'wait', reason: 'the source lost the domain and the target does not answer' };
+    if (target.at === 'unreachable' && !i.final)
+      return { kind: 'wait', reason: 'the source lost the domain and the target does not answer' };
     return { kind: 'vanished', destroyTarget: targetCopy };
   }
   // the source does not answer: its domain may still run there
-  return i.final ? { kind: 'abort', destroyTarget: targetCopy } : { kind: 'wait', reason: 'the source host does not answer' };
+  return i.final
+    ? { kind: 'abort', destroyTarget: targetCopy }
+    : { kind: 'wait', reason: 'the source host does not answer' };
 }

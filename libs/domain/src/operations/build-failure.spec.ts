@@ -1,7 +1,8 @@
 import { type BuildFailure, recoverFromBuildFailure } from './build-failure';
 
 describe('recoverFromBuildFailure', () => {
-  const at = (failure: BuildFailure, hostLive: boolean, hostsTried = 1, maxHosts = 3) => recoverFromBuildFailure({ failure, hostLive, hostsTried, maxHosts });
+  const at = (failure: BuildFailure, hostLive: boolean, hostsTried = 1, maxHosts = 3) =>
+    recoverFromBuildFailure({ failure, hostLive, hostsTried, maxHosts });
 
   it('moves the VM to another host when its host refuses or cannot be reached, alive or not', () => {
     for (const live of [true, false]) {

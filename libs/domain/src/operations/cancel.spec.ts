@@ -3,7 +3,10 @@ import { OPERATION_KINDS } from './operation';
 
 describe('cancelRole', () => {
   it('leaves host operations to operators and project operations to members', () => {
-    expect(cancelRole({ projectId: null })).toEqual({ role: 'operator', refusal: 'only operators cancel host operations' });
+    expect(cancelRole({ projectId: null })).toEqual({
+      role: 'operator',
+      refusal: 'only operators cancel host operations',
+    });
     expect(cancelRole({ projectId: 'p1' })).toEqual({ role: 'member', refusal: 'only members cancel operations' });
   });
 });
@@ -16,13 +19,19 @@ describe('cancelVerdict', () => {
   it('asks a running evacuation to stop, and refuses to cancel any other running operation', () => {
     expect(cancelVerdict({ status: 'running', kind: 'evacuate' })).toEqual({ kind: 'request' });
     for (const kind of OPERATION_KINDS.filter((k) => k !== 'evacuate')) {
-      expect(cancelVerdict({ status: 'running', kind })).toEqual({ kind: 'conflict', reason: 'the operation is running; only queued operations can be cancelled' });
+      expect(cancelVerdict({ status: 'running', kind })).toEqual({
+        kind: 'conflict',
+        reason: 'the operation is running; only queued operations can be cancelled',
+      });
     }
   });
 
   it('refuses to cancel a finished operation', () => {
     for (const status of ['succeeded', 'failed', 'cancelled'] as const) {
-      expect(cancelVerdict({ status, kind: 'evacuate' })).toEqual({ kind: 'conflict', reason: `the operation is ${status}; only queued operations can be cancelled` });
+      expect(cancelVerdict({ status, kind: 'evacuate' })).toEqual({
+        kind: 'conflict',
+        reason: `the operation is ${status}; only queued operations can be cancelled`,
+      });
     }
   });
 });

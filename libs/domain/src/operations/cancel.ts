@@ -6,7 +6,9 @@ const CANCELLABLE_WHILE_RUNNING: ReadonlySet<OperationKind> = new Set(['evacuate
 
 /** Who may cancel an operation: operators a host's (it has no project), members a project's. */
 export function cancelRole(op: { projectId: string | null }): { role: 'operator' | 'member'; refusal: string } {
-  return op.projectId === null ? { role: 'operator', refusal: 'only operators cancel host operations' } : { role: 'member', refusal: 'only members cancel operations' };
+  return op.projectId === null
+    ? { role: 'operator', refusal: 'only operators cancel host operations' }
+    : { role: 'member', refusal: 'only members cancel operations' };
 }
 
 export type CancelVerdict =
@@ -19,7 +21,8 @@ export type CancelVerdict =
 /** What cancelling an operation does, from its status and kind. */
 export function cancelVerdict(op: { status: OperationStatus; kind: OperationKind }): CancelVerdict {
   if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return { kind: 'request' };
-  if (op.status !== 'queued') return { kind: 'conflict', reason: `the operation is ${op.status}; only queued operations can be cancelled` };
+  if (op.status !== 'queued')
+    return { kind: 'conflict', reason: `the operation is ${op.status}; only queued operations can be cancelled` };
   return { kind: 'cancel' };
 }
 

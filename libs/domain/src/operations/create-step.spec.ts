@@ -1,6 +1,14 @@
-import { buildGiveUp, createCompensation, type CreateView, hostTried, needsLiveness, nextCreateStep } from './create-step';
+import {
+  buildGiveUp,
+  createCompensation,
+  type CreateView,
+  hostTried,
+  needsLiveness,
+  nextCreateStep,
+} from './create-step';
 
-const at = (over: Partial<CreateView>) => nextCreateStep({ cancelRequested: false, opStep: 'placing', vm: undefined, ...over });
+const at = (over: Partial<CreateView>) =>
+  nextCreateStep({ cancelRequested: false, opStep: 'placing', vm: undefined, ...over });
 const vm = (state: NonNullable<CreateView['vm']>['state'], hostId: string | null = null) => ({ state, hostId });
 
 describe('nextCreateStep', () => {
@@ -77,7 +85,10 @@ describe('needsLiveness', () => {
 
 describe('buildGiveUp', () => {
   const when = new Date('2026-01-01T00:00:00Z');
-  const tried = [hostTried({ id: 'a', name: 'xen-a' }, 'unreachable', 'connect refused', when), hostTried({ id: 'b', name: 'xen-b' }, 'refused', 'libxl said no', when)];
+  const tried = [
+    hostTried({ id: 'a', name: 'xen-a' }, 'unreachable', 'connect refused', when),
+    hostTried({ id: 'b', name: 'xen-b' }, 'refused', 'libxl said no', when),
+  ];
 
   it('lists the hosts a build left, its last error and its code', () => {
     expect(buildGiveUp('build', { code: 'agent_error', message: 'libxl said no' }, tried)).toEqual({
@@ -99,7 +110,13 @@ describe('buildGiveUp', () => {
 describe('hostTried', () => {
   it('keeps the first 500 characters of the message', () => {
     const t = hostTried({ id: 'a', name: 'xen-a' }, 'timeout', 'x'.repeat(600), new Date('2026-01-01T00:00:00Z'));
-    expect(t).toEqual({ hostId: 'a', hostName: 'xen-a', failure: 'timeout', message: 'x'.repeat(500), at: '2026-01-01T00:00:00.000Z' });
+    expect(t).toEqual({
+      hostId: 'a',
+      hostName: 'xen-a',
+      failure: 'timeout',
+      message: 'x'.repeat(500),
+      at: '2026-01-01T00:00:00.000Z',
+    });
   });
 });
 

@@ -55,7 +55,12 @@ export function needsLiveness(failure: BuildFailure): boolean {
 }
 
 /** One host a build left, as the operation lists it: its error message cut to 500 characters. */
-export function hostTried(host: { id: string; name: string }, failure: BuildFailure, message: string, at: Date): HostTried {
+export function hostTried(
+  host: { id: string; name: string },
+  failure: BuildFailure,
+  message: string,
+  at: Date,
+): HostTried {
   return { hostId: host.id, hostName: host.name, failure, message: message.slice(0, 500), at: at.toISOString() };
 }
 
@@ -70,7 +75,11 @@ export interface BuildGiveUp {
  * Why a build gave up, host by host: the last host's own code when it refused (agent_error),
  * host_unavailable when hosts could not be reached.
  */
-export function buildGiveUp(what: 'build' | 'restart', last: { code?: OperationErrorCode; message: string }, tried: HostTried[]): BuildGiveUp {
+export function buildGiveUp(
+  what: 'build' | 'restart',
+  last: { code?: OperationErrorCode; message: string },
+  tried: HostTried[],
+): BuildGiveUp {
   const code = last.code ?? 'host_unavailable';
   const message =
     what === 'build'
@@ -87,7 +96,10 @@ export const CREATE_UNDONE_FROM = ['pending', 'scheduling', 'building'] as const
  * VM still `building` there), and whether the VM goes to error (it had not run yet; one that
  * runs, or went away, is left alone).
  */
-export function createCompensation(vm: { state: VmState; hostId: string | null } | null): { destroyOn: string | undefined; toError: boolean } {
+export function createCompensation(vm: { state: VmState; hostId: string | null } | null): {
+  destroyOn: string | undefined;
+  toError: boolean;
+} {
   return {
     destroyOn: vm?.hostId && vm.state === 'building' ? vm.hostId : undefined,
     toError: !!vm && (CREATE_UNDONE_FROM as readonly VmState[]).includes(vm.state),

@@ -1,5 +1,14 @@
 /** Operations: the durable record of every piece of asynchronous work (API.md). */
-export const OPERATION_KINDS = ['create', 'delete', 'start', 'stop', 'reboot', 'migrate', 'evacuate', 'ha_restart'] as const;
+export const OPERATION_KINDS = [
+  'create',
+  'delete',
+  'start',
+  'stop',
+  'reboot',
+  'migrate',
+  'evacuate',
+  'ha_restart',
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

@@ -27,9 +27,14 @@ export type PowerStep = { kind: 'overtaken'; reason: string } | { kind: 'no-host
  * Whether a start, stop or reboot goes ahead: only on a VM still in the state the API put it in
  * (anything else means it was deleted or moved on), and on the host that holds its claim.
  */
-export function nextPowerStep(kind: PowerKind, cancelRequested: boolean, vm: { state: VmState; hostId: string | null } | null): PowerStep {
+export function nextPowerStep(
+  kind: PowerKind,
+  cancelRequested: boolean,
+  vm: { state: VmState; hostId: string | null } | null,
+): PowerStep {
   const plan = PLANS[kind];
-  if (!vm || cancelRequested || vm.state !== plan.via) return { kind: 'overtaken', reason: `the VM is ${vm?.state ?? 'gone'}` };
+  if (!vm || cancelRequested || vm.state !== plan.via)
+    return { kind: 'overtaken', reason: `the VM is ${vm?.state ?? 'gone'}` };
   if (!vm.hostId) return { kind: 'no-host' };
   return { kind: 'go', plan };
 }

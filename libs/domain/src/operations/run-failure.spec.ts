@@ -25,27 +25,48 @@ describe('decideOnFailure', () => {
   });
 
   it('stops an overtaken operation without failing it, even on its last attempt', () => {
-    expect(decideOnFailure({ kind: 'overtaken', reason: 'the VM is being deleted' }, last)).toEqual({ kind: 'overtaken', reason: 'the VM is being deleted' });
+    expect(decideOnFailure({ kind: 'overtaken', reason: 'the VM is being deleted' }, last)).toEqual({
+      kind: 'overtaken',
+      reason: 'the VM is being deleted',
+    });
   });
 
   it('ends the operation at once on a permanent failure, as it was raised', () => {
-    expect(decideOnFailure({ kind: 'permanent', code: 'no_valid_host', message: 'no room', details: { n: 1 } }, first)).toEqual({
+    expect(
+      decideOnFailure({ kind: 'permanent', code: 'no_valid_host', message: 'no room', details: { n: 1 } }, first),
+    ).toEqual({
       kind: 'fail',
       code: 'no_valid_host',
       message: 'no room',
       details: { n: 1 },
     });
-    expect(decideOnFailure({ kind: 'permanent', code: 'agent_error', message: 'libxl' }, first)).toEqual({ kind: 'fail', code: 'agent_error', message: 'libxl' });
+    expect(decideOnFailure({ kind: 'permanent', code: 'agent_error', message: 'libxl' }, first)).toEqual({
+      kind: 'fail',
+      code: 'agent_error',
+      message: 'libxl',
+    });
   });
 
   it('retries transient and unexpected failures while attempts remain, numbering the attempt', () => {
     expect(decideOnFailure(transient, first)).toEqual({ kind: 'retry', attempt: 1, message: 'deadline exceeded' });
-    expect(decideOnFailure(unexpected, { ...last, attemptsMade: 6 })).toEqual({ kind: 'retry', attempt: 7, message: 'connection reset' });
+    expect(decideOnFailure(unexpected, { ...last, attemptsMade: 6 })).toEqual({
+      kind: 'retry',
+      attempt: 7,
+      message: 'connection reset',
+    });
   });
 
   it('gives up on the last attempt: a transient failure keeps its code, the unexpected is internal', () => {
-    expect(decideOnFailure(transient, last)).toEqual({ kind: 'fail', code: 'timeout', message: 'gave up after 8 attempts: deadline exceeded' });
-    expect(decideOnFailure(unexpected, last)).toEqual({ kind: 'fail', code: 'internal', message: 'gave up after 8 attempts: connection reset' });
+    expect(decideOnFailure(transient, last)).toEqual({
+      kind: 'fail',
+      code: 'timeout',
+      message: 'gave up after 8 attempts: deadline exceeded',
+    });
+    expect(decideOnFailure(unexpected, last)).toEqual({
+      kind: 'fail',
+      code: 'internal',
+      message: 'gave up after 8 attempts: connection reset',
+    });
   });
 });
 

@@ -53,7 +53,12 @@ export function decideOnFailure(f: RunFailure, a: JobAttempts): FailureOutcome {
     case 'overtaken':
       return { kind: 'overtaken', reason: f.reason };
     case 'permanent':
-      return { kind: 'fail', code: f.code, message: f.message, ...(f.details !== undefined ? { details: f.details } : {}) };
+      return {
+        kind: 'fail',
+        code: f.code,
+        message: f.message,
+        ...(f.details !== undefined ? { details: f.details } : {}),
+      };
     case 'transient':
     case 'unexpected': {
       const attempt = a.attemptsMade + 1;

@@ -11,6 +11,7 @@ describe('orphanedJob', () => {
   });
 
   it('leaves a live job alone', () => {
-    for (const state of ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']) expect(orphanedJob(state)).toBe('alive');
+    for (const state of ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'])
+      expect(orphanedJob(state)).toBe('alive');
   });
 });

@@ -10,7 +10,11 @@ export function withPlacement(host: PlacementHost, r: Resources, haProtected: bo
 
 /** A host with a VM's usage added (1) or taken back (-1): a placement, or a reservation given back. */
 export function withUsage(host: PlacementHost, r: Resources, haProtected: boolean, sign: 1 | -1): PlacementHost {
-  const plus = (a: Resources): Resources => ({ vcpus: a.vcpus + sign * r.vcpus, memoryMb: a.memoryMb + sign * r.memoryMb, diskGb: a.diskGb + sign * r.diskGb });
+  const plus = (a: Resources): Resources => ({
+    vcpus: a.vcpus + sign * r.vcpus,
+    memoryMb: a.memoryMb + sign * r.memoryMb,
+    diskGb: a.diskGb + sign * r.diskGb,
+  });
   return {
     ...host,
     used: plus(host.used),
@@ -21,7 +25,12 @@ export function withUsage(host: PlacementHost, r: Resources, haProtected: boolea
 
 export type BatchDecision =
   /** hostsConsidered and filters: the first VM's decision, what the pool looks like to the request */
-  | { ok: true; placements: { hostId: string; candidates: string[] }[]; hostsConsidered: number; filters: FilterCount[] }
+  | {
+      ok: true;
+      placements: { hostId: string; candidates: string[] }[];
+      hostsConsidered: number;
+      filters: FilterCount[];
+    }
   | { ok: false; index: number; hostsConsidered: number; filters: FilterCount[] };
 
 /**
@@ -30,7 +39,11 @@ export type BatchDecision =
  * batch see each other. All or none: the first VM that fits nowhere fails the batch.
  * `view` holds every host (not a sample): the pool figures are kept over it as VMs land.
  */
-export function decideBatch(requests: readonly PlacementRequest[], view: PlacementView, o: DecideOptions = {}): BatchDecision {
+export function decideBatch(
+  requests: readonly PlacementRequest[],
+  view: PlacementView,
+  o: DecideOptions = {},
+): BatchDecision {
   const hosts = new Map<string, PlacementHost>();
   // the pool figures follow the batch's own placements (figures passed in would not)
   const figures = new PoolStatsIndex();
@@ -46,7 +59,9 @@ export function decideBatch(requests: readonly PlacementRequest[], view: Placeme
   for (const [index, request] of requests.entries()) {
     const group = request.serverGroup;
     const earlier = group ? (groupHosts.get(group) ?? []) : [];
-    const r: PlacementRequest = group ? { ...request, serverGroup: { ...group, memberHostIds: [...group.memberHostIds, ...earlier] } } : request;
+    const r: PlacementRequest = group
+      ? { ...request, serverGroup: { ...group, memberHostIds: [...group.memberHostIds, ...earlier] } }
+      : request;
     const decision = decide(r, working, { ...o, stats: figures.stats() });
     if (!decision.ok) return { ok: false, index, hostsConsidered: decision.hostsConsidered, filters: decision.filters };
     first ??= { hostsConsidered: decision.hostsConsidered, filters: decision.filters };

@@ -85,7 +85,10 @@ export function decide(request: PlacementRequest, view: PlacementView, o: Decide
     // nothing, and a decision over 10,000 hosts must not allocate 30,000 objects
     const offered = ctx.offered;
     offered.vcpus = Math.max(0, Math.floor((host.total.vcpus - host.reserved.vcpus) * pool.cpuAllocationRatio));
-    offered.memoryMb = Math.max(0, Math.floor((host.total.memoryMb - host.reserved.memoryMb) * pool.ramAllocationRatio));
+    offered.memoryMb = Math.max(
+      0,
+      Math.floor((host.total.memoryMb - host.reserved.memoryMb) * pool.ramAllocationRatio),
+    );
     offered.diskGb = Math.max(0, Math.floor((host.total.diskGb - host.reserved.diskGb) * pool.diskAllocationRatio));
     ctx.free.vcpus = offered.vcpus - host.used.vcpus;
     ctx.free.memoryMb = offered.memoryMb - host.used.memoryMb;

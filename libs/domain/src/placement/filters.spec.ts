@@ -5,13 +5,24 @@ const removedBy = (d: ReturnType<typeof decide>, filter: string) => d.filters.fi
 
 describe('placement filters', () => {
   it('host_state: only up hosts', () => {
-    const d = decide(request(), view([host('a', { state: 'maintenance' }), host('b', { state: 'down' }), host('c', { state: 'suspect' }), host('d')]));
+    const d = decide(
+      request(),
+      view([
+        host('a', { state: 'maintenance' }),
+        host('b', { state: 'down' }),
+        host('c', { state: 'suspect' }),
+        host('d'),
+      ]),
+    );
     expect(d.ok && d.candidates).toEqual(['d']);
     expect(removedBy(d, 'host_state')).toBe(3);
   });
 
   it('pool: a request for a pool looks only there; hosts of unknown pools never qualify', () => {
-    const d = decide(request({ poolId: 'p2' }), view([host('a'), host('b', { poolId: 'p2' }), host('c', { poolId: 'ghost' })], [pool('p1'), pool('p2')]));
+    const d = decide(
+      request({ poolId: 'p2' }),
+      view([host('a'), host('b', { poolId: 'p2' }), host('c', { poolId: 'ghost' })], [pool('p1'), pool('p2')]),
+    );
     expect(d.ok && d.candidates).toEqual(['b']);
     expect(removedBy(d, 'pool')).toBe(2);
   });
@@ -22,7 +33,11 @@ describe('placement filters', () => {
   });
 
   it('guest_type: hvm needs hvm, pvh needs hap, pv runs anywhere', () => {
-    const hosts = [host('plain', { hvm: false, hap: false }), host('hvm-only', { hvm: true, hap: false }), host('full')];
+    const hosts = [
+      host('plain', { hvm: false, hap: false }),
+      host('hvm-only', { hvm: true, hap: false }),
+      host('full'),
+    ];
     expect(decide(request({ guestType: 'hvm' }), view(hosts)).ok && true).toBe(true);
     const hvm = decide(request({ guestType: 'hvm' }), view(hosts));
     expect(hvm.ok && [...hvm.candidates].sort()).toEqual(['full', 'hvm-only']);
@@ -48,12 +63,16 @@ describe('placement filters', () => {
     expect(decide(request({ resources: R(56, 1, 1) }), view([full({})])).ok).toBe(true);
     expect(removedBy(decide(request({ resources: R(57, 1, 1) }), view([full({})])), 'capacity_vcpus')).toBe(1);
     expect(removedBy(decide(request({ resources: R(1, 61_441, 1) }), view([full({})])), 'capacity_memory')).toBe(1);
-    expect(removedBy(decide(request({ resources: R(1, 1, 10) }), view([full({ diskGb: 991 })])), 'capacity_disk')).toBe(1);
+    expect(removedBy(decide(request({ resources: R(1, 1, 10) }), view([full({ diskGb: 991 })])), 'capacity_disk')).toBe(
+      1,
+    );
     // the ratio counts
-    expect(decide(request({ resources: R(1, 70_000, 1) }), view([full({})], [pool('p1', { ramAllocationRatio: 1.5 })])).ok).toBe(true);
+    expect(
+      decide(request({ resources: R(1, 70_000, 1) }), view([full({})], [pool('p1', { ramAllocationRatio: 1.5 })])).ok,
+    ).toBe(true);
   });
 
-  it('anti_affinity: never onto a host with a member; affinity: only onto the members\' host', () => {
+  it("anti_affinity: never onto a host with a member; affinity: only onto the members' host", () => {
     const hosts = [host('a'), host('b'), host('c')];
     const anti = decide(request({ serverGroup: { policy: 'anti-affinity', memberHostIds: ['a', 'b'] } }), view(hosts));
     expect(anti.ok && anti.candidates).toEqual(['c']);

@@ -1,5 +1,13 @@
 import type { Resources } from '../hosts/capacity';
-import { freeOf, needsPoolStats, type PoolStats, poolStatsOf, RESOURCE_KEYS, type ResourceKey, sameStatsSettings } from './pool-stats';
+import {
+  freeOf,
+  needsPoolStats,
+  type PoolStats,
+  poolStatsOf,
+  RESOURCE_KEYS,
+  type ResourceKey,
+  sameStatsSettings,
+} from './pool-stats';
 import { RankedValues } from './ranked-values';
 import { isPlaceable, type PlacementHost, type PlacementPool } from './types';
 
@@ -88,7 +96,10 @@ class PoolTally {
   constructor(readonly pool: PlacementPool) {
     if (pool.requireCpuCompatibility) this.vendors = new Map();
     if (pool.haHostFailuresToTolerate > 0) {
-      this.ha = { totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 }, values: { vcpus: new RankedValues(), memoryMb: new RankedValues(), diskGb: new RankedValues() } };
+      this.ha = {
+        totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+        values: { vcpus: new RankedValues(), memoryMb: new RankedValues(), diskGb: new RankedValues() },
+      };
     }
   }
 
@@ -113,7 +124,11 @@ class PoolTally {
     if (this.cached) return this.cached;
     const ha = this.ha;
     const k = this.pool.haHostFailuresToTolerate + 1;
-    const largest = ha && { vcpus: ha.values.vcpus.top(k), memoryMb: ha.values.memoryMb.top(k), diskGb: ha.values.diskGb.top(k) };
+    const largest = ha && {
+      vcpus: ha.values.vcpus.top(k),
+      memoryMb: ha.values.memoryMb.top(k),
+      diskGb: ha.values.diskGb.top(k),
+    };
     this.cached = poolStatsOf(this.pool, this.vendors, largest && { largest, totalFree: ha.totalFree });
     return this.cached;
   }

@@ -33,7 +33,10 @@ export function needsPoolStats(p: PlacementPool): boolean {
  * Per-pool figures a decision needs, from one pass over the hosts (only for pools that need
  * them). The from-scratch computation; PoolStatsIndex keeps the same figures up to date.
  */
-export function computePoolStats(hosts: Iterable<PlacementHost>, pools: ReadonlyMap<string, PlacementPool>): Map<string, PoolStats> {
+export function computePoolStats(
+  hosts: Iterable<PlacementHost>,
+  pools: ReadonlyMap<string, PlacementPool>,
+): Map<string, PoolStats> {
   const needing = [...pools.values()].filter(needsPoolStats);
   const out = new Map<string, PoolStats>();
   if (needing.length === 0) return out;
@@ -42,7 +45,12 @@ export function computePoolStats(hosts: Iterable<PlacementHost>, pools: Readonly
   for (const p of needing) {
     if (p.requireCpuCompatibility) vendors.set(p.id, new Map());
     const k = p.haHostFailuresToTolerate + 1;
-    if (p.haHostFailuresToTolerate > 0) ha.set(p.id, { values: { vcpus: new TopValues(k), memoryMb: new TopValues(k), diskGb: new TopValues(k) }, totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 }, pool: p });
+    if (p.haHostFailuresToTolerate > 0)
+      ha.set(p.id, {
+        values: { vcpus: new TopValues(k), memoryMb: new TopValues(k), diskGb: new TopValues(k) },
+        totalFree: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+        pool: p,
+      });
   }
   // one pass, no allocation per host: this runs over every host
   for (const h of hosts) {
@@ -60,7 +68,11 @@ export function computePoolStats(hosts: Iterable<PlacementHost>, pools: Readonly
   }
   for (const p of needing) {
     const acc = ha.get(p.id);
-    const largest = acc && { vcpus: acc.values.vcpus.entries, memoryMb: acc.values.memoryMb.entries, diskGb: acc.values.diskGb.entries };
+    const largest = acc && {
+      vcpus: acc.values.vcpus.entries,
+      memoryMb: acc.values.memoryMb.entries,
+      diskGb: acc.values.diskGb.entries,
+    };
     out.set(p.id, poolStatsOf(p, vendors.get(p.id), largest && { largest, totalFree: acc.totalFree }));
   }
   return out;
@@ -81,9 +93,14 @@ export interface HaTally {
  * for the one-pass computation and the incremental index. Copies what it reads: the result
  * is a snapshot.
  */
-export function poolStatsOf(pool: PlacementPool, vendors: ReadonlyMap<string, number> | undefined, ha: HaTally | undefined): PoolStats {
+export function poolStatsOf(
+  pool: PlacementPool,
+  vendors: ReadonlyMap<string, number> | undefined,
+  ha: HaTally | undefined,
+): PoolStats {
   const stats: PoolStats = {};
-  if (vendors && vendors.size) stats.baselineVendor = [...vendors.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+  if (vendors && vendors.size)
+    stats.baselineVendor = [...vendors.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
   if (ha) stats.ha = haStats(pool.haHostFailuresToTolerate, ha);
   return stats;
 }

@@ -72,7 +72,8 @@ export function reconcileHost(i: ReconcileInput): ReconcileAction[] {
   }
   for (const vm of i.vms.values()) {
     if (vm.hostId !== i.hostId || vm.busy || !settled(vm)) continue;
-    if (vm.state === 'running' && !reported.has(vm.id)) actions.push({ kind: 'mark-vanished', vmId: vm.id, from: vm.state });
+    if (vm.state === 'running' && !reported.has(vm.id))
+      actions.push({ kind: 'mark-vanished', vmId: vm.id, from: vm.state });
     else if (isTransitional(vm.state) && i.reportedAt.getTime() - vm.stateChangedAt.getTime() >= i.stuckAfterMs) {
       actions.push({ kind: 'mark-stuck', vmId: vm.id, state: vm.state });
     }
@@ -81,7 +82,11 @@ export function reconcileHost(i: ReconcileInput): ReconcileAction[] {
 }
 
 /** Why a domain reported by a host must not run there, or nothing: it belongs to no VM, to a deleted or stopped one, to one placed elsewhere, or to an older placement. */
-export function orphanReason(vm: Pick<KnownVm, 'state' | 'hostId' | 'epoch'> | undefined, d: ReportedDomain, hostId: string): string | undefined {
+export function orphanReason(
+  vm: Pick<KnownVm, 'state' | 'hostId' | 'epoch'> | undefined,
+  d: ReportedDomain,
+  hostId: string,
+): string | undefined {
   if (!vm) return 'no VM has this id';
   if (vm.state === 'deleted') return 'its VM was deleted';
   // a migrating VM has a domain on its target before Postgres places it there: not a stray

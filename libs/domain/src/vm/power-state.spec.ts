@@ -1,7 +1,12 @@
 import { type HostLiveness, shownPowerState } from './power-state';
 
 const now = 100_000;
-const host = (over: Partial<HostLiveness> = {}): HostLiveness => ({ state: 'up', lastHeartbeatAt: new Date(now - 1_000), suspectAfterMs: 5_000, ...over });
+const host = (over: Partial<HostLiveness> = {}): HostLiveness => ({
+  state: 'up',
+  lastHeartbeatAt: new Date(now - 1_000),
+  suspectAfterMs: 5_000,
+  ...over,
+});
 const running = { state: 'running' as const, powerState: 'running' };
 
 describe('shownPowerState', () => {
@@ -17,7 +22,8 @@ describe('shownPowerState', () => {
   });
 
   it('does not know while the host is in doubt, whatever its last heartbeat', () => {
-    for (const state of ['suspect', 'unreachable', 'down']) expect(shownPowerState(running, host({ state }), now)).toBe('unknown');
+    for (const state of ['suspect', 'unreachable', 'down'])
+      expect(shownPowerState(running, host({ state }), now)).toBe('unknown');
     expect(shownPowerState(running, host({ state: 'maintenance' }), now)).toBe('running');
   });
 

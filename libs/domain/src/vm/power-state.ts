@@ -15,8 +15,14 @@ export interface HostLiveness {
  * silent past its pool's suspect timeout (or declared suspect, unreachable, down) has an
  * unknown power state, whatever its last report said.
  */
-export function shownPowerState(vm: { state: VmState; powerState: string }, host: HostLiveness | null, now: number): string {
+export function shownPowerState(
+  vm: { state: VmState; powerState: string },
+  host: HostLiveness | null,
+  now: number,
+): string {
   if (!host || !ON_ITS_HOST.includes(vm.state)) return vm.powerState;
   const silent = host.lastHeartbeatAt === null || now - host.lastHeartbeatAt.getTime() >= host.suspectAfterMs;
-  return silent || host.state === 'suspect' || host.state === 'unreachable' || host.state === 'down' ? 'unknown' : vm.powerState;
+  return silent || host.state === 'suspect' || host.state === 'unreachable' || host.state === 'down'
+    ? 'unknown'
+    : vm.powerState;
 }

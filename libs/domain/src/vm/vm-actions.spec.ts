@@ -1,4 +1,14 @@
-import { actionParamsRefusal, actionRefusal, actionRule, checkAction, statesAllowing, updateRefusal, VM_ACTION_TABLE, VM_ACTIONS, type VmAction } from './vm-actions';
+import {
+  actionParamsRefusal,
+  actionRefusal,
+  actionRule,
+  checkAction,
+  statesAllowing,
+  updateRefusal,
+  VM_ACTION_TABLE,
+  VM_ACTIONS,
+  type VmAction,
+} from './vm-actions';
 import { VM_STATES, type VmState } from './vm-state';
 
 // The whole table, written out again by hand: a change to what the API allows shows up here.
@@ -20,7 +30,9 @@ deleted     -      -     -       -        -
 error       -      -     -       -        delete
 `;
 
-const [header, ...rows] = EXPECTED.trim().split('\n').map((line) => line.trim().split(/\s+/));
+const [header, ...rows] = EXPECTED.trim()
+  .split('\n')
+  .map((line) => line.trim().split(/\s+/));
 const expected = new Map(rows.map(([state, ...cells]) => [state, new Map(cells.map((c, i) => [header![i], c]))]));
 const VIA: Record<VmAction, [VmState, VmState]> = {
   start: ['starting', 'running'],
@@ -59,14 +71,27 @@ describe('statesAllowing', () => {
   });
 
   it('keeps the order of VM_STATES', () => {
-    expect(statesAllowing('delete')).toEqual(['pending', 'scheduling', 'building', 'running', 'stopped', 'recovering', 'error']);
+    expect(statesAllowing('delete')).toEqual([
+      'pending',
+      'scheduling',
+      'building',
+      'running',
+      'stopped',
+      'recovering',
+      'error',
+    ]);
   });
 });
 
 describe('actionRule', () => {
   it('gives what starting an action writes; only delete goes ahead without the host', () => {
     expect(actionRule('start')).toEqual({ from: ['stopped'], via: 'starting', operation: 'start', needsHost: true });
-    expect(actionRule('migrate')).toEqual({ from: ['running'], via: 'migrating', operation: 'migrate', needsHost: true });
+    expect(actionRule('migrate')).toEqual({
+      from: ['running'],
+      via: 'migrating',
+      operation: 'migrate',
+      needsHost: true,
+    });
     expect(actionRule('delete')).toMatchObject({ via: 'deleting', operation: 'delete', needsHost: false });
   });
 
@@ -77,7 +102,10 @@ describe('actionRule', () => {
 
 describe('actionRefusal', () => {
   it('names the state that refuses the action', () => {
-    expect(actionRefusal('start', 'running')).toEqual({ message: 'cannot start a VM that is running', extra: { state: 'running' } });
+    expect(actionRefusal('start', 'running')).toEqual({
+      message: 'cannot start a VM that is running',
+      extra: { state: 'running' },
+    });
   });
 
   it('asks for a retry when the state allowed it but the VM moved meanwhile', () => {
@@ -86,13 +114,19 @@ describe('actionRefusal', () => {
 
   it('says the host was declared dead, and that a delete is accepted', () => {
     const r = actionRefusal('start', 'stopped', { name: 'xen-3', state: 'down' });
-    expect(r.message).toBe('cannot start the VM now: its host xen-3 was declared dead; it can start again once the host is back. A delete is accepted.');
+    expect(r.message).toBe(
+      'cannot start the VM now: its host xen-3 was declared dead; it can start again once the host is back. A delete is accepted.',
+    );
     expect(r.extra).toEqual({ state: 'stopped', hostState: 'down' });
-    expect(actionRefusal('reboot', 'running', { name: 'xen-3', state: 'down' }).message).toContain('it can act again once the host is back');
+    expect(actionRefusal('reboot', 'running', { name: 'xen-3', state: 'down' }).message).toContain(
+      'it can act again once the host is back',
+    );
   });
 
   it('says a silent host leaves the power state unknown', () => {
-    expect(actionRefusal('stop', 'running', { name: 'xen-1', state: 'up' }).message).toContain('has not answered heartbeats (it is silent)');
+    expect(actionRefusal('stop', 'running', { name: 'xen-1', state: 'up' }).message).toContain(
+      'has not answered heartbeats (it is silent)',
+    );
     expect(actionRefusal('stop', 'running', { name: 'xen-1', state: 'suspect' }).message).toContain('(it is suspect)');
   });
 });
@@ -101,13 +135,17 @@ describe('updateRefusal', () => {
   it('leaves a VM going away alone, and lets any other change', () => {
     expect(updateRefusal('deleting')).toBe('the VM is deleting');
     expect(updateRefusal('deleted')).toBe('the VM is deleted');
-    for (const state of VM_STATES.filter((s) => s !== 'deleting' && s !== 'deleted')) expect(updateRefusal(state)).toBeUndefined();
+    for (const state of VM_STATES.filter((s) => s !== 'deleting' && s !== 'deleted'))
+      expect(updateRefusal(state)).toBeUndefined();
   });
 });
 
 describe('actionParamsRefusal', () => {
   it('lets only a global token choose a migration target', () => {
-    expect(actionParamsRefusal('migrate', { global: false, targetHostId: 'h1' })).toEqual({ field: 'targetHostId', message: 'only operators choose a target host' });
+    expect(actionParamsRefusal('migrate', { global: false, targetHostId: 'h1' })).toEqual({
+      field: 'targetHostId',
+      message: 'only operators choose a target host',
+    });
     expect(actionParamsRefusal('migrate', { global: true, targetHostId: 'h1' })).toBeUndefined();
     expect(actionParamsRefusal('migrate', { global: false })).toBeUndefined();
     // a target given with another action is not looked at

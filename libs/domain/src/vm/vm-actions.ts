@@ -47,8 +47,7 @@ const EFFECTS: Record<VmAction, { via: VmState; to: VmState; needsHost: boolean 
 };
 
 export type ActionCheck =
-  | { ok: true; operation: OperationKind; via: VmState; to: VmState }
-  | { ok: false; status: 409; reason: string };
+  { ok: true; operation: OperationKind; via: VmState; to: VmState } | { ok: false; status: 409; reason: string };
 
 export function checkAction(action: VmAction, state: VmState): ActionCheck {
   const operation = VM_ACTION_TABLE[state][action];
@@ -104,7 +103,10 @@ function hostNotAnswering(action: VmAction, host: HostInDoubtView, state: VmStat
     host.state === 'down'
       ? `its host ${host.name} was declared dead; it can ${action === 'start' ? 'start' : 'act'} again once the host is back`
       : `its host ${host.name} has not answered heartbeats (it is ${host.state === 'up' ? 'silent' : host.state}); the VM's power state is unknown until the host answers or is declared dead, when HA restarts it if it is protected`;
-  return { message: `cannot ${action} the VM now: ${why}. A delete is accepted.`, extra: { state, hostState: host.state } };
+  return {
+    message: `cannot ${action} the VM now: ${why}. A delete is accepted.`,
+    extra: { state, hostState: host.state },
+  };
 }
 
 /** Why a VM's settings cannot change now (PATCH), or undefined: one going away is left alone. */
@@ -113,7 +115,11 @@ export function updateRefusal(state: VmState): string | undefined {
 }
 
 /** Why an action's parameters are refused (400), or undefined: only operators choose a migration's target. */
-export function actionParamsRefusal(action: VmAction, p: { global: boolean; targetHostId?: string }): { field: string; message: string } | undefined {
-  if (action === 'migrate' && !p.global && p.targetHostId) return { field: 'targetHostId', message: 'only operators choose a target host' };
+export function actionParamsRefusal(
+  action: VmAction,
+  p: { global: boolean; targetHostId?: string },
+): { field: string; message: string } | undefined {
+  if (action === 'migrate' && !p.global && p.targetHostId)
+    return { field: 'targetHostId', message: 'only operators choose a target host' };
   return undefined;
 }

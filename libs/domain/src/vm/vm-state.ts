@@ -35,4 +35,3 @@ const TRANSITIONAL_STATES: readonly VmState[] = [
 export function isTransitional(state: VmState): boolean {
   return TRANSITIONAL_STATES.includes(state);
 }
-

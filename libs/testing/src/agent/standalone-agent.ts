@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { createAgentClient, simControl, type AgentClient, type SimControl, type TlsIdentity } from '@xenplane/agent-client';
+import {
+  createAgentClient,
+  simControl,
+  type AgentClient,
+  type SimControl,
+  type TlsIdentity,
+} from '@xenplane/agent-client';
 import { type CertificateAuthority, createKeyAndCsr, loadOrCreateCa } from '@xenplane/pki';
 import { entryPoint } from '../cloud/dist';
 import { ManagedProcess } from '../cloud/managed-process';
@@ -102,7 +108,15 @@ export class StandaloneAgent {
     const { keyPem, csrPem } = await createKeyAndCsr('standalone');
     const issued = await this.ca!.signHostCsr(csrPem, { hostId: this.hostId, address: `127.0.0.1:${port}` });
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    const identity = { hostId: this.hostId, poolId: randomUUID(), name: 'standalone', address: `127.0.0.1:${port}`, caCertPem: this.ca!.caCertPem, certPem: issued.certPem, keyPem };
+    const identity = {
+      hostId: this.hostId,
+      poolId: randomUUID(),
+      name: 'standalone',
+      address: `127.0.0.1:${port}`,
+      caCertPem: this.ca!.caCertPem,
+      certPem: issued.certPem,
+      keyPem,
+    };
     writeFileSync(join(this.stateDir, 'identity.json'), JSON.stringify(identity), { mode: 0o600 });
   }
 }

@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { type AgentClient, createAgentClient, type SimControl, simControl, type TlsIdentity } from '@xenplane/agent-client';
+import {
+  type AgentClient,
+  createAgentClient,
+  type SimControl,
+  simControl,
+  type TlsIdentity,
+} from '@xenplane/agent-client';
 import { createDb, type Db, dropDatabase, ensureDatabase, migrateDatabase } from '@xenplane/db';
 import type { LivenessSettings } from '@xenplane/domain';
 import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
@@ -168,7 +174,9 @@ export class Cloud {
       API_PORT: String(apiPort),
       XENPLANE_ADMIN_TOKEN: this.adminToken,
     }).start();
-    await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     await this.setDefaultPoolLiveness();
     await Promise.all(Array.from({ length: this.opts.schedulers ?? 1 }, () => this.addScheduler()));
     const hosts = this.opts.hosts ?? 3;
@@ -256,7 +264,9 @@ export class Cloud {
     const sizes = this.fleetSizes(count);
     // a fleet of one is a single host: the agent names it without a number
     const prefix = (k: number) => (sizes.length === 1 ? this.fleetName : `${this.fleetName}${k + 1}`);
-    return sizes.flatMap((size, k) => (size === 1 ? [prefix(k)] : Array.from({ length: size }, (_, i) => `${prefix(k)}-${i + 1}`)));
+    return sizes.flatMap((size, k) =>
+      size === 1 ? [prefix(k)] : Array.from({ length: size }, (_, i) => `${prefix(k)}-${i + 1}`),
+    );
   }
 
   /** Our own simulated hosts up, by name: other hosts in a reused database do not count. */
@@ -267,7 +277,8 @@ export class Cloud {
       async () => {
         const exited = this.fleets.find((p) => !p.running);
         // a fleet that died (a port taken, ...) will not come up: give up at once
-        if (exited) throw new StopWaiting(`the agents (${exited.spec.name}) exited: ${exited.output().trim().split('\n').pop()}`);
+        if (exited)
+          throw new StopWaiting(`the agents (${exited.spec.name}) exited: ${exited.output().trim().split('\n').pop()}`);
         const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
         return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
       },
@@ -282,15 +293,22 @@ export class Cloud {
     const liveness = { ...(this.opts.timings === 'production' ? {} : FAST_LIVENESS), ...this.opts.liveness };
     if (!Object.keys(liveness).length) return;
     const res = await this.api.patch(`/v1/pools/${await this.defaultPoolId()}`, liveness);
-    if (res.status !== 200) throw new Error(`setting the default pool's liveness: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`setting the default pool's liveness: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** Tokens for the default pool (or poolId), each for any host name (or hostName only). */
-  private async enrollmentTokens(count: number, only: { poolId?: string | undefined; hostName?: string } = {}): Promise<string[]> {
+  private async enrollmentTokens(
+    count: number,
+    only: { poolId?: string | undefined; hostName?: string } = {},
+  ): Promise<string[]> {
     const poolId = only.poolId ?? (await this.defaultPoolId());
     const tokens: string[] = [];
     for (let i = 0; i < count; i++) {
-      const res = await this.api.post('/v1/hosts/enrollment-tokens', { poolId, ...(only.hostName ? { hostName: only.hostName } : {}) });
+      const res = await this.api.post('/v1/hosts/enrollment-tokens', {
+        poolId,
+        ...(only.hostName ? { hostName: only.hostName } : {}),
+      });
       if (res.status !== 201) throw new Error(`enrollment token: ${res.status} ${JSON.stringify(res.body)}`);
       tokens.push(res.body.token);
     }
@@ -371,7 +389,10 @@ export class Cloud {
   }
 
   private identity(): Promise<TlsIdentity> {
-    this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({ ...(await ca.issueControlPlaneIdentity('tests')), caCertPem: ca.caCertPem }));
+    this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({
+      ...(await ca.issueControlPlaneIdentity('tests')),
+      caCertPem: ca.caCertPem,
+    }));
     return this.testIdentity;
   }
 
@@ -422,7 +443,11 @@ export class Cloud {
    * the scheduler has had its chance to act on the operation. For tests that then show it did not.
    */
   async waitForJobDone(operationId: string, timeoutMs = 60_000): Promise<void> {
-    await waitFor(`the job of operation ${operationId} run to completion`, async () => ((await this.hasQueuedJob(operationId)) ? undefined : true), { timeoutMs, intervalMs: 50 });
+    await waitFor(
+      `the job of operation ${operationId} run to completion`,
+      async () => ((await this.hasQueuedJob(operationId)) ? undefined : true),
+      { timeoutMs, intervalMs: 50 },
+    );
   }
 
   /** Deletes every Redis key of this cloud's queues (what a Redis restart without persistence does). */
@@ -439,7 +464,12 @@ export class Cloud {
   }
 
   logs(): string {
-    return [this.apiProcess, ...this.schedulers, ...this.fleets, ...[...this.hostProcesses.values()].map((h) => h.process)]
+    return [
+      this.apiProcess,
+      ...this.schedulers,
+      ...this.fleets,
+      ...[...this.hostProcesses.values()].map((h) => h.process),
+    ]
       .filter((p): p is ManagedProcess => !!p)
       .map((p) => `----- ${p.spec.name}\n${p.output().split('\n').slice(-40).join('\n')}`)
       .join('\n');
@@ -455,10 +485,15 @@ export class Cloud {
     await this.db?.$disconnect().catch(() => undefined);
     if (this.ownedDatabase) await dropDatabase(this.databaseUrl).catch(() => undefined);
     // XENPLANE_KEEP_LOGS=1 keeps a test cloud's logs for a post-mortem
-    if (this.ownedStateDir && !process.env['XENPLANE_KEEP_LOGS']) rmSync(this.stateDir, { recursive: true, force: true });
+    if (this.ownedStateDir && !process.env['XENPLANE_KEEP_LOGS'])
+      rmSync(this.stateDir, { recursive: true, force: true });
   }
 
-  private process(name: string, app: 'api' | 'scheduler' | 'host-agent', extra: Record<string, string>): ManagedProcess {
+  private process(
+    name: string,
+    app: 'api' | 'scheduler' | 'host-agent',
+    extra: Record<string, string>,
+  ): ManagedProcess {
     return new ManagedProcess({
       name,
       command: process.execPath,

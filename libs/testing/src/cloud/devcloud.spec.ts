@@ -32,14 +32,26 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
 
   it('honours the queue prefix, the log level and the admin token', () => {
     const token = 'xp_chosen-by-the-operator-0000000';
-    const s = devCloudSettings({ XENPLANE_QUEUE_PREFIX: 'prune', LOG_LEVEL: 'debug', XENPLANE_ADMIN_TOKEN: token }, '/state');
+    const s = devCloudSettings(
+      { XENPLANE_QUEUE_PREFIX: 'prune', LOG_LEVEL: 'debug', XENPLANE_ADMIN_TOKEN: token },
+      '/state',
+    );
     expect(s).toMatchObject({ queuePrefix: 'prune', logLevel: 'debug', adminToken: token });
-    expect(devCloudOptions(s, { ...run, adminToken: token })).toMatchObject({ queuePrefix: 'prune', logLevel: 'debug', adminToken: token });
+    expect(devCloudOptions(s, { ...run, adminToken: token })).toMatchObject({
+      queuePrefix: 'prune',
+      logLevel: 'debug',
+      adminToken: token,
+    });
   });
 
   it('honours the database, Redis, port and fleet size', () => {
     const s = devCloudSettings(
-      { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/xp_other', REDIS_URL: 'redis://127.0.0.1:6380', API_PORT: '18080', XENPLANE_SIM_HOSTS: '5' },
+      {
+        DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/xp_other',
+        REDIS_URL: 'redis://127.0.0.1:6380',
+        API_PORT: '18080',
+        XENPLANE_SIM_HOSTS: '5',
+      },
       '/state',
     );
     expect(devCloudOptions(s, run)).toMatchObject({

@@ -29,12 +29,18 @@ const LOOPBACK_LISTENERS = ['127.0.0.1', '0.0.0.0', '::'];
  */
 export function devCloudSettings(env: Record<string, string | undefined>, stateDir: string): DevCloudSettings {
   const hosts = Number(env['XENPLANE_SIM_HOSTS'] ?? 3);
-  if (!Number.isInteger(hosts) || hosts < 1) throw new Error(`XENPLANE_SIM_HOSTS must be a whole number of hosts, at least 1 (not ${env['XENPLANE_SIM_HOSTS']})`);
+  if (!Number.isInteger(hosts) || hosts < 1)
+    throw new Error(
+      `XENPLANE_SIM_HOSTS must be a whole number of hosts, at least 1 (not ${env['XENPLANE_SIM_HOSTS']})`,
+    );
   const adminToken = env['XENPLANE_ADMIN_TOKEN'] || undefined;
-  if (adminToken !== undefined && adminToken.length < 24) throw new Error('XENPLANE_ADMIN_TOKEN must be at least 24 characters long');
+  if (adminToken !== undefined && adminToken.length < 24)
+    throw new Error('XENPLANE_ADMIN_TOKEN must be at least 24 characters long');
   const apiHost = env['API_HOST'];
   if (apiHost && !LOOPBACK_LISTENERS.includes(apiHost)) {
-    throw new Error(`npm start reaches the API on 127.0.0.1: API_HOST must be one of ${LOOPBACK_LISTENERS.join(', ')} (not ${apiHost})`);
+    throw new Error(
+      `npm start reaches the API on 127.0.0.1: API_HOST must be one of ${LOOPBACK_LISTENERS.join(', ')} (not ${apiHost})`,
+    );
   }
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'NODE_ENV') passed[name] = value;
@@ -84,7 +90,8 @@ export async function runDevCloud(s: DevCloudSettings): Promise<Cloud> {
   await ensureTokenRegistered(s.databaseUrl, adminToken);
   const fleetName = await loadOrChooseFleetName(s.stateDir, s.databaseUrl);
   // agents enrolled against another database would never be polled: enroll them afresh
-  if (!(await hostsEnrolled(s.databaseUrl, fleetName, s.hosts))) rmSync(join(s.stateDir, 'agents'), { recursive: true, force: true });
+  if (!(await hostsEnrolled(s.databaseUrl, fleetName, s.hosts)))
+    rmSync(join(s.stateDir, 'agents'), { recursive: true, force: true });
   const enrolled = existsSync(join(s.stateDir, 'agents'));
   return Cloud.start(devCloudOptions(s, { adminToken, fleetName, reuseEnrollment: enrolled }));
 }
@@ -140,7 +147,8 @@ async function loadOrChooseFleetName(stateDir: string, databaseUrl: string): Pro
   try {
     const taken = await db.host.findUnique({ where: { name: 'sim-1' } });
     const mine = join(stateDir, 'agents', 'sim-1', 'identity.json');
-    const ours = existsSync(mine) && (JSON.parse(readFileSync(mine, 'utf8')) as { hostId?: string }).hostId === taken?.id;
+    const ours =
+      existsSync(mine) && (JSON.parse(readFileSync(mine, 'utf8')) as { hostId?: string }).hostId === taken?.id;
     if (taken && !ours) name = `sim-${randomBytes(2).toString('hex')}`;
   } finally {
     await db.$disconnect();

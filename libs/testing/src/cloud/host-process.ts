@@ -62,7 +62,8 @@ export class HostProcess {
   /** Links, a token, the process started; not yet waited for (see waitUntilUp). */
   static async launch(ctx: HostProcessContext, name: string, opts: AddHostOptions = {}): Promise<HostProcess> {
     const stateDir = join(ctx.hostsDir, name);
-    if (existsSync(join(stateDir, 'identity.json'))) throw new Error(`host ${name} is already enrolled (${stateDir}): restart() its handle`);
+    if (existsSync(join(stateDir, 'identity.json')))
+      throw new Error(`host ${name} is already enrolled (${stateDir}): restart() its handle`);
     const agentPort = await freePort();
     const target = { host: '127.0.0.1', port: agentPort };
     const links: TcpProxy[] = [];
@@ -122,7 +123,8 @@ export class HostProcess {
    */
   async restart(opts: { timeoutMs?: number; awaitHeartbeat?: boolean } = {}): Promise<void> {
     if (this.process.running) throw new Error(`the agent of ${this.name} is running: kill() it first`);
-    if (!existsSync(join(this.stateDir, 'identity.json'))) throw new Error(`host ${this.name} never enrolled: nothing to restart`);
+    if (!existsSync(join(this.stateDir, 'identity.json')))
+      throw new Error(`host ${this.name} never enrolled: nothing to restart`);
     const timeoutMs = opts.timeoutMs ?? 60_000;
     // the token was spent at enrollment: the host is who identity.json says
     delete this.process.spec.env['AGENT_ENROLLMENT_TOKEN'];
@@ -171,7 +173,11 @@ export class HostProcess {
   }
 
   private async heartbeatAfter(t: number, timeoutMs: number): Promise<number> {
-    const host = await this.waitForHost(`a heartbeat after ${new Date(t).toISOString()}`, (h) => !!h.lastHeartbeatAt && Date.parse(h.lastHeartbeatAt) > t, timeoutMs);
+    const host = await this.waitForHost(
+      `a heartbeat after ${new Date(t).toISOString()}`,
+      (h) => !!h.lastHeartbeatAt && Date.parse(h.lastHeartbeatAt) > t,
+      timeoutMs,
+    );
     return Date.parse(host.lastHeartbeatAt!);
   }
 

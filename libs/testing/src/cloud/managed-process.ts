@@ -114,7 +114,10 @@ export class ManagedProcess {
       `${this.spec.name} to log ${JSON.stringify(text)}`,
       async () => {
         if (this.output().slice(this.runStart).includes(text)) return true;
-        if (!this.running) throw new StopWaiting(`${this.spec.name} exited before logging ${JSON.stringify(text)}: ${this.output().trim().split('\n').pop()}`);
+        if (!this.running)
+          throw new StopWaiting(
+            `${this.spec.name} exited before logging ${JSON.stringify(text)}: ${this.output().trim().split('\n').pop()}`,
+          );
         return undefined;
       },
       { timeoutMs, intervalMs: 50 },

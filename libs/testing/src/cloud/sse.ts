@@ -65,6 +65,11 @@ export class SseReader {
       const i = line.indexOf(':');
       if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
     }
-    if (fields['data'] !== undefined) this.events.push({ id: fields['id'] ?? '', event: fields['event'] ?? 'message', data: JSON.parse(fields['data']) });
+    if (fields['data'] !== undefined)
+      this.events.push({
+        id: fields['id'] ?? '',
+        event: fields['event'] ?? 'message',
+        data: JSON.parse(fields['data']),
+      });
   }
 }

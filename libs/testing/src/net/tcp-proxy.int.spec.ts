@@ -67,7 +67,8 @@ function firstOutcome(s: Socket, timeoutMs: number): Promise<string> {
 }
 
 /** Resolves when the socket is closed, however (events.once would reject on its error). */
-const closed = (s: Socket) => (s.closed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve())));
+const closed = (s: Socket) =>
+  s.closed ? Promise.resolve() : new Promise<void>((resolve) => s.once('close', () => resolve()));
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -116,7 +117,9 @@ describe('TcpProxy (real sockets)', () => {
     });
     summing.listen(0, '127.0.0.1');
     await once(summing, 'listening');
-    const p = await TcpProxy.start({ target: { host: '127.0.0.1', port: (summing.address() as { port: number }).port } });
+    const p = await TcpProxy.start({
+      target: { host: '127.0.0.1', port: (summing.address() as { port: number }).port },
+    });
     try {
       const s = await dial(p.port, { allowHalfOpen: true });
       const answer = readAll(s);
@@ -131,7 +134,7 @@ describe('TcpProxy (real sockets)', () => {
     }
   });
 
-  it('passes the target\'s half-close on: it said goodbye first and still hears the client', async () => {
+  it("passes the target's half-close on: it said goodbye first and still hears the client", async () => {
     let heard: Promise<string> | undefined;
     const greeter = createServer({ allowHalfOpen: true }, (s) => {
       const chunks: Buffer[] = [];
@@ -251,7 +254,11 @@ describe('TcpProxy (real sockets)', () => {
 
   it('close() ends every connection, frees its port, and leaves no timer or handle behind', async () => {
     const count = (kind: string) => process.getActiveResourcesInfo().filter((k) => k === kind).length;
-    const kinds = () => ({ servers: count('TCPServerWrap'), sockets: count('TCPSocketWrap'), timers: count('Timeout') });
+    const kinds = () => ({
+      servers: count('TCPServerWrap'),
+      sockets: count('TCPSocketWrap'),
+      timers: count('Timeout'),
+    });
     // what the earlier tests opened is closed first, so the baseline holds only what lasts
     await Promise.all([...target.sockets, ...everyClient].map(closed));
     const baseline = kinds();
@@ -273,7 +280,10 @@ describe('TcpProxy (real sockets)', () => {
     // libuv releases a closed handle in its close phase, after this turn's immediates
     for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
     const after = kinds();
-    expect({ servers: after.servers, sockets: after.sockets }).toEqual({ servers: baseline.servers, sockets: baseline.sockets });
+    expect({ servers: after.servers, sockets: after.sockets }).toEqual({
+      servers: baseline.servers,
+      sockets: baseline.sockets,
+    });
     // jest's own timers come and go: the proxy adds none
     expect(after.timers).toBeLessThanOrEqual(baseline.timers);
     expect(() => p.cut('drop')).toThrow(/closed/);

@@ -12,7 +12,9 @@ describe('AuthGuard token cache', () => {
       return { id: tokenHash, role: 'member', projectId: 'p', revokedAt: null };
     },
   } as unknown as TokenRepository;
-  const guard = new AuthGuard({} as Reflector, tokens) as unknown as { lookup(hash: string): Promise<Principal | null> };
+  const guard = new AuthGuard({} as Reflector, tokens) as unknown as {
+    lookup(hash: string): Promise<Principal | null>;
+  };
 
   beforeAll(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterAll(() => jest.useRealTimers());

@@ -49,7 +49,8 @@ export class ApiError extends Error {
 
 export const notFound = (what: string, id?: string) =>
   new ApiError('not_found', id ? `${what} ${id} not found` : `${what} not found`);
-export const conflict = (detail: string, extra?: Record<string, unknown>) => new ApiError('conflict', detail, undefined, extra);
+export const conflict = (detail: string, extra?: Record<string, unknown>) =>
+  new ApiError('conflict', detail, undefined, extra);
 export const invalid = (field: string, message: string) =>
   new ApiError('validation_failed', `${field}: ${message}`, [{ field, message }]);
 export const forbidden = (detail: string) => new ApiError('forbidden', detail);

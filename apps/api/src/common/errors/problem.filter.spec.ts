@@ -14,8 +14,13 @@ describe('toProblem', () => {
   });
 
   it('turns body-parser failures into 400 and 413', () => {
-    expect(toProblem(Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' }))).toMatchObject({ status: 400, code: 'validation_failed' });
-    expect(toProblem(Object.assign(new Error('too large'), { type: 'entity.too.large' }))).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(
+      toProblem(Object.assign(new SyntaxError('Unexpected token'), { type: 'entity.parse.failed' })),
+    ).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(toProblem(Object.assign(new Error('too large'), { type: 'entity.too.large' }))).toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+    });
   });
 
   it('never lets an unknown error say more than that it happened', () => {
@@ -25,7 +30,9 @@ describe('toProblem', () => {
   });
 
   it('answers 503 when the database is too busy to start a transaction', () => {
-    expect(toProblem(Object.assign(new Error('Unable to start a transaction in the given time.'), { code: 'P2028' }))).toMatchObject({ status: 503, code: 'unavailable' });
+    expect(
+      toProblem(Object.assign(new Error('Unable to start a transaction in the given time.'), { code: 'P2028' })),
+    ).toMatchObject({ status: 503, code: 'unavailable' });
   });
 
   it('replays a stored problem exactly', () => {

@@ -12,11 +12,26 @@ export const PROBLEM_SCHEMA = {
     detail: { type: 'string' },
     code: {
       type: 'string',
-      enum: ['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'quota_exceeded', 'rate_limited', 'unavailable', 'internal'],
+      enum: [
+        'validation_failed',
+        'unauthorized',
+        'forbidden',
+        'not_found',
+        'conflict',
+        'payload_too_large',
+        'quota_exceeded',
+        'rate_limited',
+        'unavailable',
+        'internal',
+      ],
     },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 };

@@ -17,7 +17,10 @@ export function requestContext(req: Request, res: Response, next: NextFunction):
       // the route template, not the URL: ids would explode the metric's cardinality
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       httpRequestSeconds.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      log.info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     });
     next();
   });

@@ -35,10 +35,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const res = ctx.switchToHttp().getResponse<Response>();
     const scope = req.principal!.tokenId;
     const hash = requestHash(req.method, req.path, req.body);
-    return from(this.run(scope, key, hash, req.path, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    return from(
+      this.run(scope, key, hash, req.path, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })),
+    );
   }
 
-  private async run(scope: string, key: string, hash: string, path: string, res: Response, handler: () => Promise<unknown>) {
+  private async run(
+    scope: string,
+    key: string,
+    hash: string,
+    path: string,
+    res: Response,
+    handler: () => Promise<unknown>,
+  ) {
     const deadline = new Date(Date.now() + WAIT_MS);
     for (;;) {
       if (await this.claim(scope, key, hash, path)) return this.answerFirst(scope, key, res, handler);

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 
 /** A body's fingerprint that ignores key order, so a client re-serializing JSON still matches. */
 export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {

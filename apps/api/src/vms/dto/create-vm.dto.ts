@@ -1,16 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsStringMap } from '../../common/http/is-string-map';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -18,9 +7,15 @@ export const HA_PRIORITIES = ['high', 'medium', 'low', 'none'] as const;
 export const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
 export class CreateVmDto {
-  @ApiProperty({ example: 'ci-runner', pattern: NAME_PATTERN.source, description: 'With count > 1, VMs are named name-1, name-2, ...' })
+  @ApiProperty({
+    example: 'ci-runner',
+    pattern: NAME_PATTERN.source,
+    description: 'With count > 1, VMs are named name-1, name-2, ...',
+  })
   @IsString()
-  @Matches(NAME_PATTERN, { message: 'must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit' })
+  @Matches(NAME_PATTERN, {
+    message: 'must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  })
   name!: string;
 
   @ApiProperty({ description: 'Flavor id or name', example: 'm1.small' })
@@ -57,7 +52,11 @@ export class CreateVmDto {
   @IsIn(HA_PRIORITIES)
   haPriority?: (typeof HA_PRIORITIES)[number];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TTL_SECONDS, description: 'The VM is deleted this many seconds after creation' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_TTL_SECONDS,
+    description: 'The VM is deleted this many seconds after creation',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -75,7 +74,10 @@ export class CreateVmDto {
   @MaxLength(65536)
   userData?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Global tokens only: the project to create in (default: the admin project)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Global tokens only: the project to create in (default: the admin project)',
+  })
   @IsOptional()
   @IsUUID()
   projectId?: string;

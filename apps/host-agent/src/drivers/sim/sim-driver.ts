@@ -1,4 +1,12 @@
-import { type Domain, DomainEventType, type DomainLife, type DomainSpec, DomainState, FaultKind, GuestType } from '@xenplane/proto';
+import {
+  type Domain,
+  DomainEventType,
+  type DomainLife,
+  type DomainSpec,
+  DomainState,
+  FaultKind,
+  GuestType,
+} from '@xenplane/proto';
 import { AgentError, notFound } from '../../errors';
 import { hang, sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
@@ -65,18 +73,39 @@ export class SimDriver implements HypervisorDriver {
     this.nextDomId = state.nextDomId;
     this.lives.push(...state.lives);
     const kick = journal.lastKick();
-    const resetAt = kick && kick.timeoutMs > 0 && Date.now() - kick.at > kick.timeoutMs ? new Date(kick.at + kick.timeoutMs) : undefined;
+    const resetAt =
+      kick && kick.timeoutMs > 0 && Date.now() - kick.at > kick.timeoutMs
+        ? new Date(kick.at + kick.timeoutMs)
+        : undefined;
     for (const p of state.domains) {
-      const life = this.lives.find((l) => l.vmId === p.vmId && l.domId === p.domId) ?? { vmId: p.vmId, domId: p.domId, epoch: p.epoch, createdAt: new Date(p.startedAt), endedAt: undefined, endReason: '' };
+      const life = this.lives.find((l) => l.vmId === p.vmId && l.domId === p.domId) ?? {
+        vmId: p.vmId,
+        domId: p.domId,
+        epoch: p.epoch,
+        createdAt: new Date(p.startedAt),
+        endedAt: undefined,
+        endReason: '',
+      };
       if (resetAt || !p.built) {
         life.endedAt = resetAt ?? new Date();
         life.endReason = resetAt ? 'watchdog_reset' : 'create_aborted';
         if (!this.lives.includes(life)) this.lives.push(life);
         continue;
       }
-      this.domains.set(p.vmId, { ...p, name: `xp-${p.vmId}`, startedAt: new Date(p.startedAt), pins: new Map(), console: [], life });
+      this.domains.set(p.vmId, {
+        ...p,
+        name: `xp-${p.vmId}`,
+        startedAt: new Date(p.startedAt),
+        pins: new Map(),
+        console: [],
+        life,
+      });
     }
-    journal.compact({ nextDomId: this.nextDomId, domains: [...this.domains.values()].map(persisted), lives: this.lives });
+    journal.compact({
+      nextDomId: this.nextDomId,
+      domains: [...this.domains.values()].map(persisted),
+      lives: this.lives,
+    });
   }
 
   onEvent(listener: (e: DomainEventInput) => void): void {
@@ -124,14 +153,23 @@ export class SimDriver implements HypervisorDriver {
     if (existing) return view(existing);
     const spec = validateDomainSpec(raw);
     if (spec.guestType === GuestType.GUEST_TYPE_HVM && !this.config.hvm) {
-      throw new AgentError('failed_precondition', 'HVM guests need hardware virtualization: hvm is not in this host\'s virt_caps');
+      throw new AgentError(
+        'failed_precondition',
+        "HVM guests need hardware virtualization: hvm is not in this host's virt_caps",
+      );
     }
     if (spec.guestType === GuestType.GUEST_TYPE_PVH && !this.config.hap) {
-      throw new AgentError('failed_precondition', 'PVH guests need hardware-assisted paging: hap is not in this host\'s virt_caps');
+      throw new AgentError(
+        'failed_precondition',
+        "PVH guests need hardware-assisted paging: hap is not in this host's virt_caps",
+      );
     }
     this.ensureMemory(spec.memoryMb);
     if (this.faults.take(FaultKind.FAULT_KIND_CREATE_FAIL, spec.vmId)) {
-      throw new AgentError('internal', `libxl: error: libxl_create.c: domain ${spec.vmId}: domain creation failed (simulated fault)`);
+      throw new AgentError(
+        'internal',
+        `libxl: error: libxl_create.c: domain ${spec.vmId}: domain creation failed (simulated fault)`,
+      );
     }
     if (this.faults.take(FaultKind.FAULT_KIND_CREATE_HANG, spec.vmId)) await hang(ctx.signal);
     // the domain exists (paused, being built) from the start: its memory is taken at once
@@ -146,7 +184,11 @@ export class SimDriver implements HypervisorDriver {
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_CREATED);
     if (!startPaused) {
       dom.state = DomainState.DOMAIN_STATE_RUNNING;
-      dom.console.push(`[    0.000000] Linux version 6.1.0-xen (${dom.name}) booting`, 'Welcome to the Xenplane simulated guest', `${dom.name} login:`);
+      dom.console.push(
+        `[    0.000000] Linux version 6.1.0-xen (${dom.name}) booting`,
+        'Welcome to the Xenplane simulated guest',
+        `${dom.name} login:`,
+      );
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     }
     this.save(dom);
@@ -168,7 +210,8 @@ export class SimDriver implements HypervisorDriver {
     }
     if (Number.isFinite(timeoutMs)) await sleep(timeoutMs, ctx.signal);
     else await hang(ctx.signal);
-    if (!force) throw new AgentError('deadline_exceeded', `domain ${dom.name} did not shut down within ${timeoutSeconds}s`);
+    if (!force)
+      throw new AgentError('deadline_exceeded', `domain ${dom.name} did not shut down within ${timeoutSeconds}s`);
     this.remove(dom, 'destroyed');
     return { forced: true, existed: true };
   }
@@ -178,7 +221,10 @@ export class SimDriver implements HypervisorDriver {
     const dom = this.domains.get(vmId);
     if (!dom) return { existed: false };
     if (this.faults.take(FaultKind.FAULT_KIND_DESTROY_FAIL, vmId)) {
-      throw new AgentError('internal', `libxl: error: libxl_domain.c: unable to destroy guest ${dom.domId} (simulated fault)`);
+      throw new AgentError(
+        'internal',
+        `libxl: error: libxl_domain.c: unable to destroy guest ${dom.domId} (simulated fault)`,
+      );
     }
     this.remove(dom, 'destroyed');
     return { existed: true };
@@ -218,8 +264,10 @@ export class SimDriver implements HypervisorDriver {
   async setMemory(vmId: string, memoryMb: number, ctx: CallContext): Promise<Domain> {
     await this.slow(ctx);
     const dom = this.find(vmId);
-    if (!Number.isInteger(memoryMb) || memoryMb < 16) throw new AgentError('invalid_argument', 'memory_mb must be at least 16');
-    if (memoryMb > dom.maxMemoryMb) throw new AgentError('invalid_argument', `memory_mb ${memoryMb} exceeds maxmem ${dom.maxMemoryMb}`);
+    if (!Number.isInteger(memoryMb) || memoryMb < 16)
+      throw new AgentError('invalid_argument', 'memory_mb must be at least 16');
+    if (memoryMb > dom.maxMemoryMb)
+      throw new AgentError('invalid_argument', `memory_mb ${memoryMb} exceeds maxmem ${dom.maxMemoryMb}`);
     if (memoryMb > dom.memoryMb) this.ensureMemory(memoryMb - dom.memoryMb, true);
     dom.memoryMb = memoryMb;
     this.save(dom);
@@ -241,7 +289,8 @@ export class SimDriver implements HypervisorDriver {
   async pinVcpu(vmId: string, vcpu: number, cpus: string, ctx: CallContext): Promise<Domain> {
     await this.slow(ctx);
     const dom = this.find(vmId);
-    if (vcpu !== -1 && (vcpu < 0 || vcpu >= dom.vcpus)) throw new AgentError('invalid_argument', `vcpu ${vcpu} does not exist`);
+    if (vcpu !== -1 && (vcpu < 0 || vcpu >= dom.vcpus))
+      throw new AgentError('invalid_argument', `vcpu ${vcpu} does not exist`);
     const top = Math.max(...cpus.split(/[,-]/).map(Number));
     if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(cpus) || top >= this.config.nrCpus) {
       throw new AgentError('invalid_argument', `cpus ${cpus} is not a list of this host's ${this.config.nrCpus} cpus`);
@@ -277,7 +326,9 @@ export class SimDriver implements HypervisorDriver {
     await this.slow(ctx);
     const data = Buffer.from(this.find(vmId).console.join('\n') + '\n');
     const limit = maxBytes > 0 ? maxBytes : 65_536;
-    return data.length > limit ? { data: data.subarray(data.length - limit), truncated: true } : { data, truncated: false };
+    return data.length > limit
+      ? { data: data.subarray(data.length - limit), truncated: true }
+      : { data, truncated: false };
   }
 
   /**
@@ -317,7 +368,10 @@ export class SimDriver implements HypervisorDriver {
     const need = memoryMb + (balloon ? 0 : domainOverheadMb(memoryMb));
     const free = this.freeMemoryMb();
     if (need > free) {
-      throw new AgentError('resource_exhausted', `libxl: error: libxl_create.c: failed to free memory for the domain (need ${need} MB, ${free} MB free)`);
+      throw new AgentError(
+        'resource_exhausted',
+        `libxl: error: libxl_create.c: failed to free memory for the domain (need ${need} MB, ${free} MB free)`,
+      );
     }
   }
 
@@ -338,7 +392,14 @@ export class SimDriver implements HypervisorDriver {
   }
 
   private newDomain(spec: DomainSpec, memoryMb: number, vcpus: number, epoch: number): SimDomain {
-    const life: DomainLife = { vmId: spec.vmId, domId: this.nextDomId, epoch, createdAt: new Date(), endedAt: undefined, endReason: '' };
+    const life: DomainLife = {
+      vmId: spec.vmId,
+      domId: this.nextDomId,
+      epoch,
+      createdAt: new Date(),
+      endedAt: undefined,
+      endReason: '',
+    };
     const dom: SimDomain = {
       vmId: spec.vmId,
       name: `xp-${spec.vmId}`,
@@ -389,7 +450,13 @@ export class SimDriver implements HypervisorDriver {
   }
 
   private emit(dom: SimDomain, type: DomainEventType, reason?: string): void {
-    const e: DomainEventInput = { vmId: dom.vmId, domId: dom.domId, type, domain: view(dom), ...(reason ? { reason } : {}) };
+    const e: DomainEventInput = {
+      vmId: dom.vmId,
+      domId: dom.domId,
+      type,
+      domain: view(dom),
+      ...(reason ? { reason } : {}),
+    };
     for (const l of this.listeners) l(e);
   }
 

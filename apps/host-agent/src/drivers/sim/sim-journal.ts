@@ -25,7 +25,11 @@ export interface SimState {
   lives: DomainLife[];
 }
 
-type Entry = { put: PersistedDomain; life?: DomainLife } | { del: string; life: DomainLife } | { life: DomainLife } | { next: number };
+type Entry =
+  | { put: PersistedDomain; life?: DomainLife }
+  | { del: string; life: DomainLife }
+  | { life: DomainLife }
+  | { next: number };
 
 const MAX_LIVES = 50_000;
 
@@ -114,5 +118,9 @@ export class SimJournal {
 
 /** JSON keeps dates as strings; the protocol wants Dates. */
 function revive(l: DomainLife): DomainLife {
-  return { ...l, createdAt: l.createdAt ? new Date(l.createdAt) : undefined, endedAt: l.endedAt ? new Date(l.endedAt) : undefined };
+  return {
+    ...l,
+    createdAt: l.createdAt ? new Date(l.createdAt) : undefined,
+    endedAt: l.endedAt ? new Date(l.endedAt) : undefined,
+  };
 }

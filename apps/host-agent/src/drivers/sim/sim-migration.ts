@@ -43,7 +43,13 @@ export class SimMigration implements MigrationService {
     };
     try {
       const offer: Offer = { ...snapshot, epoch: req.epoch || snapshot.epoch };
-      stream.write({ vmId: req.vmId, epoch: offer.epoch, data: Buffer.from(JSON.stringify(offer)), eof: false, ticket: req.ticket });
+      stream.write({
+        vmId: req.vmId,
+        epoch: offer.epoch,
+        data: Buffer.from(JSON.stringify(offer)),
+        eof: false,
+        ticket: req.ticket,
+      });
       await next(); // the target accepted (it has the memory)
       // the step tests wait for before they break something mid-copy
       this.log.info({ vmId: req.vmId, targetHostId: req.targetHostId }, 'migrating out: copying memory');
@@ -96,7 +102,13 @@ export class SimMigration implements MigrationService {
           call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.alloc(0), eof: false, ticket: '' });
         } else if (chunk.eof) {
           const dom = this.sim.receive(offer.spec, offer.memoryMb, offer.vcpus, offer.epoch);
-          call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: dom.domId })), eof: true, ticket: '' });
+          call.write({
+            vmId: chunk.vmId,
+            epoch: chunk.epoch,
+            data: Buffer.from(JSON.stringify({ domId: dom.domId })),
+            eof: true,
+            ticket: '',
+          });
           call.end();
         }
       } catch (err) {

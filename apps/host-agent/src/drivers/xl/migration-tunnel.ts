@@ -35,8 +35,16 @@ const TOKEN = /^[0-9a-f]{32}$/;
 const MAX_SOCKET_PATH = 100;
 
 export function transportCommand(program: TransportProgram, dir: string): string {
-  for (const [what, p] of [['node', program.node], ['transport helper', program.script], ['socket directory', dir]] as const) {
-    if (!SHELL_SAFE_PATH.test(p)) throw new AgentError('failed_precondition', `the ${what} path ${JSON.stringify(p)} is not usable in xl's transport command`);
+  for (const [what, p] of [
+    ['node', program.node],
+    ['transport helper', program.script],
+    ['socket directory', dir],
+  ] as const) {
+    if (!SHELL_SAFE_PATH.test(p))
+      throw new AgentError(
+        'failed_precondition',
+        `the ${what} path ${JSON.stringify(p)} is not usable in xl's transport command`,
+      );
   }
   return `${program.node} ${program.script} ${dir}`;
 }
@@ -46,7 +54,8 @@ export async function openTunnel(dir: string, program: TransportProgram): Promis
   const token = randomBytes(16).toString('hex');
   if (!TOKEN.test(token)) throw new Error('unreachable: token is not hex');
   const path = join(dir, `${token}.sock`);
-  if (path.length > MAX_SOCKET_PATH) throw new AgentError('failed_precondition', `socket path ${path} is too long for a unix socket`);
+  if (path.length > MAX_SOCKET_PATH)
+    throw new AgentError('failed_precondition', `socket path ${path} is too long for a unix socket`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700); // only the agent's user may reach the sockets
   const server = createServer({ allowHalfOpen: true });

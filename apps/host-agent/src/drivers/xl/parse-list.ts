@@ -18,7 +18,14 @@ export function parseXlList(text: string): XlListRow[] {
   for (const line of text.split('\n').slice(1)) {
     const m = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([rbpscd-]{6})\s+([\d.]+)/.exec(line.trim());
     if (!m) continue;
-    rows.push({ name: m[1]!, domId: Number(m[2]), memoryMb: Number(m[3]), vcpus: Number(m[4]), state: stateOf(m[5]!), cpuTimeSeconds: Number(m[6]) });
+    rows.push({
+      name: m[1]!,
+      domId: Number(m[2]),
+      memoryMb: Number(m[3]),
+      vcpus: Number(m[4]),
+      state: stateOf(m[5]!),
+      cpuTimeSeconds: Number(m[6]),
+    });
   }
   return rows;
 }
@@ -51,7 +58,10 @@ export interface XlDomainDetail {
 
 /** `xl list -l`: a JSON array of { domid, config: { c_info, b_info } }. */
 export function parseXlListLong(json: string): XlDomainDetail[] {
-  const parsed = JSON.parse(json || '[]') as { domid: number; config?: { c_info?: Record<string, unknown>; b_info?: Record<string, unknown> } }[];
+  const parsed = JSON.parse(json || '[]') as {
+    domid: number;
+    config?: { c_info?: Record<string, unknown>; b_info?: Record<string, unknown> };
+  }[];
   return parsed.map((d) => {
     const c = d.config?.c_info ?? {};
     const b = d.config?.b_info ?? {};

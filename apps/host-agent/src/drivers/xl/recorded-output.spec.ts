@@ -17,7 +17,11 @@ const FIXTURES = join(__dirname, '../../../fixtures/xen-4.17');
 const read = (file: string) => readFileSync(join(FIXTURES, file), 'utf8');
 
 /** One recorded command: its stdout, stderr and exit code, as xl left them. */
-const recorded = (name: string) => ({ stdout: read(`${name}.stdout`), stderr: read(`${name}.stderr`), code: Number(read(`${name}.rc`).trim()) });
+const recorded = (name: string) => ({
+  stdout: read(`${name}.stdout`),
+  stderr: read(`${name}.stderr`),
+  code: Number(read(`${name}.rc`).trim()),
+});
 
 const GUEST_ID = '6f1c2a3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const GUEST = `xp-${GUEST_ID}`;
@@ -75,19 +79,39 @@ describe('xl list (recorded)', () => {
   it('dom0 alone', () => {
     const r = recorded('xl-list');
     expect(r.code).toBe(0);
-    expect(parseXlList(r.stdout)).toEqual([{ name: 'Domain-0', domId: 0, memoryMb: 512, vcpus: 1, state: DomainState.DOMAIN_STATE_RUNNING, cpuTimeSeconds: expect.any(Number) }]);
+    expect(parseXlList(r.stdout)).toEqual([
+      {
+        name: 'Domain-0',
+        domId: 0,
+        memoryMb: 512,
+        vcpus: 1,
+        state: DomainState.DOMAIN_STATE_RUNNING,
+        cpuTimeSeconds: expect.any(Number),
+      },
+    ]);
   });
 
   it('dom0 and a running (idle, so blocked) PV guest', () => {
     const rows = parseXlList(recorded('xl-list-guest').stdout);
     expect(rows.map((r) => r.name)).toEqual(['Domain-0', GUEST]);
-    expect(rows[1]).toEqual({ name: GUEST, domId: 2, memoryMb: 128, vcpus: 1, state: DomainState.DOMAIN_STATE_BLOCKED, cpuTimeSeconds: expect.any(Number) });
+    expect(rows[1]).toEqual({
+      name: GUEST,
+      domId: 2,
+      memoryMb: 128,
+      vcpus: 1,
+      state: DomainState.DOMAIN_STATE_BLOCKED,
+      cpuTimeSeconds: expect.any(Number),
+    });
     expect(rows[1]!.cpuTimeSeconds).toBeGreaterThan(0);
   });
 
   it('one domain by name, then paused ("-bp---" is paused)', () => {
-    expect(parseXlList(recorded('xl-list-guest-by-name').stdout)).toEqual([expect.objectContaining({ name: GUEST, state: DomainState.DOMAIN_STATE_BLOCKED })]);
-    expect(parseXlList(recorded('xl-list-guest-paused').stdout)).toEqual([expect.objectContaining({ name: GUEST, state: DomainState.DOMAIN_STATE_PAUSED })]);
+    expect(parseXlList(recorded('xl-list-guest-by-name').stdout)).toEqual([
+      expect.objectContaining({ name: GUEST, state: DomainState.DOMAIN_STATE_BLOCKED }),
+    ]);
+    expect(parseXlList(recorded('xl-list-guest-paused').stdout)).toEqual([
+      expect.objectContaining({ name: GUEST, state: DomainState.DOMAIN_STATE_PAUSED }),
+    ]);
   });
 
   it('after the guest is destroyed, dom0 alone again', () => {
@@ -97,13 +121,23 @@ describe('xl list (recorded)', () => {
 
 describe('xl list -l (recorded)', () => {
   it('dom0 alone: no uuid, no max_vcpus in its config', () => {
-    expect(parseXlListLong(recorded('xl-list-l').stdout)).toEqual([{ domId: 0, name: 'Domain-0', uuid: '', type: 'pv', maxMemoryMb: 512, targetMemoryMb: 512, maxVcpus: 0 }]);
+    expect(parseXlListLong(recorded('xl-list-l').stdout)).toEqual([
+      { domId: 0, name: 'Domain-0', uuid: '', type: 'pv', maxMemoryMb: 512, targetMemoryMb: 512, maxVcpus: 0 },
+    ]);
   });
 
   it('maps the guest back to its vm id through the uuid', () => {
     const details = parseXlListLong(recorded('xl-list-l-guest').stdout);
     expect(details).toHaveLength(2);
-    expect(details[1]).toEqual({ domId: 2, name: GUEST, uuid: GUEST_ID, type: 'pv', maxMemoryMb: 256, targetMemoryMb: 128, maxVcpus: 2 });
+    expect(details[1]).toEqual({
+      domId: 2,
+      name: GUEST,
+      uuid: GUEST_ID,
+      type: 'pv',
+      maxMemoryMb: 256,
+      targetMemoryMb: 128,
+      maxVcpus: 2,
+    });
   });
 });
 
@@ -118,7 +152,15 @@ describe('the recorded guest config is what the renderer writes today', () => {
       memoryMb: 128,
       maxMemoryMb: 256,
       cpus: '',
-      boot: { kernel: '/boot/vmlinuz', ramdisk: '/boot/tiny.cpio.gz', cmdline: 'console=hvc0 panic=-1', bootloader: '', hvmBoot: '', serial: '', vnc: false },
+      boot: {
+        kernel: '/boot/vmlinuz',
+        ramdisk: '/boot/tiny.cpio.gz',
+        cmdline: 'console=hvc0 panic=-1',
+        bootloader: '',
+        hvmBoot: '',
+        serial: '',
+        vnc: false,
+      },
       disks: [],
       vifs: [],
       onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
@@ -177,9 +219,12 @@ describe('recorded dry run of rendered configs (xl -N create, xen-lab/dry-run-co
 
   it('covers pv, pvh and hvm and every lifecycle action', () => {
     const types = new Set(dry.results.map((r) => r.spec.guestType));
-    expect([...types].sort()).toEqual([GuestType.GUEST_TYPE_HVM, GuestType.GUEST_TYPE_PV, GuestType.GUEST_TYPE_PVH].sort());
+    expect([...types].sort()).toEqual(
+      [GuestType.GUEST_TYPE_HVM, GuestType.GUEST_TYPE_PV, GuestType.GUEST_TYPE_PVH].sort(),
+    );
     const actions = new Set(dry.results.flatMap((r) => [r.spec.onPoweroff, r.spec.onReboot, r.spec.onCrash]));
-    for (const a of Object.values(LifecycleAction)) if (a !== LifecycleAction.UNRECOGNIZED) expect(actions).toContain(a);
+    for (const a of Object.values(LifecycleAction))
+      if (a !== LifecycleAction.UNRECOGNIZED) expect(actions).toContain(a);
   });
 
   it('recorded the configs the renderer writes today (re-run the dry run if not)', () => {
@@ -195,7 +240,10 @@ describe('recorded dry run of rendered configs (xl -N create, xen-lab/dry-run-co
     expect(r.pass).toBe(true);
   });
 
-  it.each(dry.results.filter((r) => r.pass).map((r) => [r.name, r] as const))('%s: xl understood what the spec meant', (_name, r) => {
-    expect(r.semanticMismatches).toEqual([]);
-  });
+  it.each(dry.results.filter((r) => r.pass).map((r) => [r.name, r] as const))(
+    '%s: xl understood what the spec meant',
+    (_name, r) => {
+      expect(r.semanticMismatches).toEqual([]);
+    },
+  );
 });

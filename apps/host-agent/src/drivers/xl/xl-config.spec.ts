@@ -32,10 +32,17 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
   return s;
 }
 
-const render = (s: DomainSpec, diskTargets: string[] = s.disks.map((d) => d.target)) => renderXlConfig(validateDomainSpec(s), { diskTargets });
+const render = (s: DomainSpec, diskTargets: string[] = s.disks.map((d) => d.target)) =>
+  renderXlConfig(validateDomainSpec(s), { diskTargets });
 const linesOf = (cfg: string) => cfg.split('\n').filter((l) => l !== '');
-const keysOf = (cfg: string) => linesOf(cfg).filter((l) => !l.startsWith('#')).map((l) => l.split(' = ')[0]);
-const valueOf = (cfg: string, key: string) => linesOf(cfg).find((l) => l.startsWith(`${key} = `))?.slice(key.length + 3);
+const keysOf = (cfg: string) =>
+  linesOf(cfg)
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.split(' = ')[0]);
+const valueOf = (cfg: string, key: string) =>
+  linesOf(cfg)
+    .find((l) => l.startsWith(`${key} = `))
+    ?.slice(key.length + 3);
 
 const HVM_ONLY = ['boot', 'serial', 'vnc'];
 
@@ -107,8 +114,12 @@ describe('renderXlConfig', () => {
   });
 
   it('writes memory, maxmem, vcpus, maxvcpus and cpus as given', () => {
-    const cfg = render(spec(PV, (s) => Object.assign(s, { memoryMb: 768, maxMemoryMb: 2048, vcpus: 3, maxVcpus: 8, cpus: '0-3,6' })));
-    expect(linesOf(cfg)).toEqual(expect.arrayContaining(['memory = 768', 'maxmem = 2048', 'vcpus = 3', 'maxvcpus = 8', 'cpus = "0-3,6"']));
+    const cfg = render(
+      spec(PV, (s) => Object.assign(s, { memoryMb: 768, maxMemoryMb: 2048, vcpus: 3, maxVcpus: 8, cpus: '0-3,6' })),
+    );
+    expect(linesOf(cfg)).toEqual(
+      expect.arrayContaining(['memory = 768', 'maxmem = 2048', 'vcpus = 3', 'maxvcpus = 8', 'cpus = "0-3,6"']),
+    );
   });
 
   it('leaves out cpus, ramdisk, extra, disk and vif when there are none', () => {
@@ -132,7 +143,9 @@ describe('renderXlConfig', () => {
   });
 
   it('renders an hvm guest hdX disk', () => {
-    const cfg = render(spec(HVM, (s) => (s.disks = [{ target: '/srv/hvm.img', format: 'raw', vdev: 'hda', access: 'rw', sizeGb: 0 }])));
+    const cfg = render(
+      spec(HVM, (s) => (s.disks = [{ target: '/srv/hvm.img', format: 'raw', vdev: 'hda', access: 'rw', sizeGb: 0 }])),
+    );
     expect(valueOf(cfg, 'disk')).toBe("[ 'format=raw, vdev=hda, access=rw, target=/srv/hvm.img' ]");
   });
 
@@ -145,11 +158,15 @@ describe('renderXlConfig', () => {
         ];
       }),
     );
-    expect(valueOf(cfg, 'vif')).toBe("[ 'mac=00:16:3e:00:00:01,bridge=xenbr0', 'mac=00:16:3e:00:00:02,bridge=xenbr1,rate=100Mb/s,model=e1000' ]");
+    expect(valueOf(cfg, 'vif')).toBe(
+      "[ 'mac=00:16:3e:00:00:01,bridge=xenbr0', 'mac=00:16:3e:00:00:02,bridge=xenbr1,rate=100Mb/s,model=e1000' ]",
+    );
   });
 
   it('renders a pv vif rate without a model', () => {
-    const cfg = render(spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '2Gb/s', model: '' }])));
+    const cfg = render(
+      spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '2Gb/s', model: '' }])),
+    );
     expect(valueOf(cfg, 'vif')).toBe("[ 'mac=00:16:3e:0a:0b:0c,bridge=br-pool1,rate=2Gb/s' ]");
   });
 
@@ -207,7 +224,9 @@ describe('renderXlConfig on many specs', () => {
     const lines = cfg.split('\n');
     expect(lines.pop()).toBe('');
     for (const line of lines) expect(line).toMatch(LINE);
-    const entries = lines.filter((l) => !l.startsWith('# ')).map((l) => [l.slice(0, l.indexOf(' = ')), l.slice(l.indexOf(' = ') + 3)] as const);
+    const entries = lines
+      .filter((l) => !l.startsWith('# '))
+      .map((l) => [l.slice(0, l.indexOf(' = ')), l.slice(l.indexOf(' = ') + 3)] as const);
     const keys = entries.map(([k]) => k);
     expect(keys.filter((k) => k === 'name')).toHaveLength(1);
     expect(keys.filter((k) => k === 'uuid')).toHaveLength(1);
@@ -220,11 +239,18 @@ describe('renderXlConfig on many specs', () => {
       else expect(value).toMatch(NUMBER_OR_STRING);
     }
     // a comma smuggled into a disk or vif spec would add a key (script=, backendtype=) there
-    const items = (key: string) => (values[key]?.match(/'[^']*'/g) ?? []).map((item) => item.slice(1, -1).split(/, ?/).map((kv) => kv.split('=')[0]));
+    const items = (key: string) =>
+      (values[key]?.match(/'[^']*'/g) ?? []).map((item) =>
+        item
+          .slice(1, -1)
+          .split(/, ?/)
+          .map((kv) => kv.split('=')[0]),
+      );
     expect(items('disk')).toHaveLength(disks);
     for (const parts of items('disk')) expect(parts).toEqual(['format', 'vdev', 'access', 'target']);
     expect(items('vif')).toHaveLength(vifs);
-    for (const parts of items('vif')) expect(['mac,bridge', 'mac,bridge,rate', 'mac,bridge,model', 'mac,bridge,rate,model']).toContain(parts.join(','));
+    for (const parts of items('vif'))
+      expect(['mac,bridge', 'mac,bridge,rate', 'mac,bridge,model', 'mac,bridge,rate,model']).toContain(parts.join(','));
   }
 
   const HOSTILE = ['"\nmemory = 999999', "', target=/etc/shadow'", ',script=/tmp/evil', ']', '\\', '\r', "'"];
@@ -233,7 +259,10 @@ describe('renderXlConfig on many specs', () => {
     hostile
       ? fc.oneof(
           { arbitrary: fc.constantFrom(...valid), weight: 10 },
-          { arbitrary: fc.tuple(fc.constantFrom(...valid), fc.constantFrom(...HOSTILE)).map(([v, h]) => v + h), weight: 1 },
+          {
+            arbitrary: fc.tuple(fc.constantFrom(...valid), fc.constantFrom(...HOSTILE)).map(([v, h]) => v + h),
+            weight: 1,
+          },
           { arbitrary: fc.string(), weight: 1 },
         )
       : fc.constantFrom(...valid);
@@ -274,7 +303,9 @@ describe('renderXlConfig on many specs', () => {
           }),
           { maxLength: 8 },
         ),
-        onPoweroff: fc.constantFrom(...Object.values(LifecycleAction).filter((a) => a !== LifecycleAction.UNRECOGNIZED)),
+        onPoweroff: fc.constantFrom(
+          ...Object.values(LifecycleAction).filter((a) => a !== LifecycleAction.UNRECOGNIZED),
+        ),
         onReboot: fc.constantFrom(...Object.values(LifecycleAction).filter((a) => a !== LifecycleAction.UNRECOGNIZED)),
         onCrash: fc.constantFrom(...Object.values(LifecycleAction).filter((a) => a !== LifecycleAction.UNRECOGNIZED)),
       })
@@ -300,7 +331,10 @@ describe('renderXlConfig on many specs', () => {
             serial: hvm || hostile ? r.serial : '',
             vnc: hvm && r.vnc,
           },
-          disks: r.disks.map((d, i) => ({ ...d, vdev: hvm && i < 4 ? `hd${'abcd'[i]}` : `xvd${String.fromCharCode(97 + i)}` })),
+          disks: r.disks.map((d, i) => ({
+            ...d,
+            vdev: hvm && i < 4 ? `hd${'abcd'[i]}` : `xvd${String.fromCharCode(97 + i)}`,
+          })),
           vifs: r.vifs.map((v) => ({ ...v, model: hvm || hostile ? v.model : '' })),
           onPoweroff: r.onPoweroff,
           onReboot: r.onReboot,
@@ -314,7 +348,12 @@ describe('renderXlConfig on many specs', () => {
   it('renders every valid spec as one key per line with exactly one name and uuid', () => {
     fc.assert(
       fc.property(specArb(false), (s) => {
-        expectWellFormed(renderXlConfig(validateDomainSpec(s), { diskTargets: targets(s) }), s.vmId, s.disks.length, s.vifs.length);
+        expectWellFormed(
+          renderXlConfig(validateDomainSpec(s), { diskTargets: targets(s) }),
+          s.vmId,
+          s.disks.length,
+          s.vifs.length,
+        );
       }),
       { numRuns: 500 },
     );

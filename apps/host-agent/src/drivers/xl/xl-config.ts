@@ -58,11 +58,16 @@ export function renderXlConfig(spec: ValidSpec, o: RenderOptions): string {
     lines.push(`vnc = ${boot?.vnc ? 1 : 0}`);
   }
   if (spec.disks.length) {
-    const disks = spec.disks.map((d, i) => `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, target=${o.diskTargets[i]}'`);
+    const disks = spec.disks.map(
+      (d, i) => `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, target=${o.diskTargets[i]}'`,
+    );
     lines.push(`disk = [ ${disks.join(', ')} ]`);
   }
   if (spec.vifs.length) {
-    const vifs = spec.vifs.map((v) => `'${[`mac=${v.mac}`, `bridge=${v.bridge}`, ...(v.rate ? [`rate=${v.rate}`] : []), ...(v.model ? [`model=${v.model}`] : [])].join(',')}'`);
+    const vifs = spec.vifs.map(
+      (v) =>
+        `'${[`mac=${v.mac}`, `bridge=${v.bridge}`, ...(v.rate ? [`rate=${v.rate}`] : []), ...(v.model ? [`model=${v.model}`] : [])].join(',')}'`,
+    );
     lines.push(`vif = [ ${vifs.join(', ')} ]`);
   }
   for (const [key, action] of [

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DomainSpec, DomainEventType, DomainState, GuestType, LifecycleAction } from '@xenplane/proto';
@@ -77,7 +88,17 @@ class FakeXl implements XlCommand {
   }
 
   add(d: Partial<FakeDomain> & Pick<FakeDomain, 'name' | 'uuid'>): FakeDomain {
-    const dom: FakeDomain = { domId: this.nextDomId++, type: 'pv', memMb: 128, maxMemMb: 128, vcpus: 1, maxVcpus: 1, flags: '-b----', cpuTime: 0.4, ...d };
+    const dom: FakeDomain = {
+      domId: this.nextDomId++,
+      type: 'pv',
+      memMb: 128,
+      maxMemMb: 128,
+      vcpus: 1,
+      maxVcpus: 1,
+      flags: '-b----',
+      cpuTime: 0.4,
+      ...d,
+    };
     this.domains.push(dom);
     return dom;
   }
@@ -90,7 +111,11 @@ class FakeXl implements XlCommand {
     const [cmd, ...rest] = args;
     switch (cmd) {
       case 'info':
-        return ok(Object.entries(this.info).map(([k, v]) => `${k.padEnd(23)}: ${v}`).join('\n') + '\n');
+        return ok(
+          Object.entries(this.info)
+            .map(([k, v]) => `${k.padEnd(23)}: ${v}`)
+            .join('\n') + '\n',
+        );
       case 'list':
         return ok(rest[0] === '-l' ? this.listLong() : this.list());
       case 'create':
@@ -99,7 +124,8 @@ class FakeXl implements XlCommand {
         const dom = this.byName(rest.at(-1));
         if (!dom) return this.noSuch(rest.at(-1));
         // a guest that ignores the request keeps xl waiting until the agent's timeout kills it
-        if (!this.guestsObeyShutdown) return { code: 128, stdout: '', stderr: `Shutting down domain ${dom.domId}\nWaiting for 1 domains\n` };
+        if (!this.guestsObeyShutdown)
+          return { code: 128, stdout: '', stderr: `Shutting down domain ${dom.domId}\nWaiting for 1 domains\n` };
         this.remove(dom);
         return ok();
       }
@@ -133,15 +159,23 @@ class FakeXl implements XlCommand {
   private list(): string {
     const row = (name: string, id: number, mem: number, vcpus: number, flags: string, time: number) =>
       `${name.padEnd(40)}${String(id).padStart(6)}${String(mem).padStart(6)}${String(vcpus).padStart(6)}     ${flags}${time.toFixed(1).padStart(10)}`;
-    return [
-      'Name                                        ID   Mem VCPUs\tState\tTime(s)',
-      row('Domain-0', 0, 512, 1, 'r-----', 12.3),
-      ...this.domains.map((d) => row(d.name, d.domId, d.memMb, d.vcpus, d.flags, d.cpuTime)),
-    ].join('\n') + '\n';
+    return (
+      [
+        'Name                                        ID   Mem VCPUs\tState\tTime(s)',
+        row('Domain-0', 0, 512, 1, 'r-----', 12.3),
+        ...this.domains.map((d) => row(d.name, d.domId, d.memMb, d.vcpus, d.flags, d.cpuTime)),
+      ].join('\n') + '\n'
+    );
   }
 
   private listLong(): string {
-    const dom0 = { domid: 0, config: { c_info: { name: 'Domain-0', uuid: '00000000-0000-0000-0000-000000000000', type: 'pv' }, b_info: { max_memkb: 524288, target_memkb: 524288, max_vcpus: 1 } } };
+    const dom0 = {
+      domid: 0,
+      config: {
+        c_info: { name: 'Domain-0', uuid: '00000000-0000-0000-0000-000000000000', type: 'pv' },
+        b_info: { max_memkb: 524288, target_memkb: 524288, max_vcpus: 1 },
+      },
+    };
     const guests = this.domains.map((d) => ({
       domid: d.domId,
       config: {
@@ -159,7 +193,8 @@ class FakeXl implements XlCommand {
         .filter((l) => / = /.test(l) && !l.startsWith('#'))
         .map((l) => [l.slice(0, l.indexOf(' = ')), l.slice(l.indexOf(' = ') + 3).replace(/^"(.*)"$/, '$1')]),
     );
-    if (this.byName(cfg['name'])) return { code: 1, stdout: '', stderr: `libxl: error: domain with name "${cfg['name']}" already exists` };
+    if (this.byName(cfg['name']))
+      return { code: 1, stdout: '', stderr: `libxl: error: domain with name "${cfg['name']}" already exists` };
     this.add({
       name: cfg['name']!,
       uuid: cfg['uuid']!,
@@ -193,7 +228,15 @@ function pvSpec(edit: (s: DomainSpec) => void = () => undefined): DomainSpec {
     memoryMb: 128,
     maxMemoryMb: 256,
     cpus: '',
-    boot: { kernel: '/var/lib/xenplane/images/vmlinuz', ramdisk: '', cmdline: 'console=hvc0', bootloader: '', hvmBoot: '', serial: '', vnc: false },
+    boot: {
+      kernel: '/var/lib/xenplane/images/vmlinuz',
+      ramdisk: '',
+      cmdline: 'console=hvc0',
+      bootloader: '',
+      hvmBoot: '',
+      serial: '',
+      vnc: false,
+    },
     disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2 }],
     vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
@@ -220,7 +263,12 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'xl-driver-spec-'));
   work = join(dir, 'work');
   xl = new FakeXl();
-  driver = new XlDriver({ command: xl, workDir: work, logDir: join(dir, 'log'), readCpuinfo: () => 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n' });
+  driver = new XlDriver({
+    command: xl,
+    workDir: work,
+    logDir: join(dir, 'log'),
+    readCpuinfo: () => 'processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n',
+  });
   events = [];
   driver.onEvent((e) => events.push(e));
 });
@@ -235,7 +283,13 @@ describe('XlDriver.createDomain', () => {
 
     expect(readFileSync(configFile(), 'utf8')).toContain(`name = "${NAME}"\nuuid = "${VM}"\n`);
     expect(xl.changes).toEqual([['create', configFile()]]);
-    expect(dom).toMatchObject({ vmId: VM, name: NAME, domId: 1, state: DomainState.DOMAIN_STATE_BLOCKED, guestType: GuestType.GUEST_TYPE_PV });
+    expect(dom).toMatchObject({
+      vmId: VM,
+      name: NAME,
+      domId: 1,
+      state: DomainState.DOMAIN_STATE_BLOCKED,
+      guestType: GuestType.GUEST_TYPE_PV,
+    });
     expect(dom).toMatchObject({ memoryMb: 128, maxMemoryMb: 256, vcpus: 1, maxVcpus: 2, epoch: 7 });
   });
 
@@ -252,7 +306,11 @@ describe('XlDriver.createDomain', () => {
 
   it('reports created then running, or only created when paused', async () => {
     await driver.createDomain(pvSpec(), false, ctx());
-    await driver.createDomain(pvSpec((s) => (s.vmId = OTHER_VM)), true, ctx());
+    await driver.createDomain(
+      pvSpec((s) => (s.vmId = OTHER_VM)),
+      true,
+      ctx(),
+    );
     expect(events.map((e) => [e.vmId, e.type])).toEqual([
       [VM, DomainEventType.DOMAIN_EVENT_TYPE_CREATED],
       [VM, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING],
@@ -268,7 +326,13 @@ describe('XlDriver.createDomain', () => {
   });
 
   it('refuses an invalid spec with invalid_argument, running no xl create and writing nothing', async () => {
-    await expect(driver.createDomain(pvSpec((s) => (s.boot!.kernel = '/boot/vmlinuz"\nmemory = 999999')), false, ctx())).rejects.toMatchObject({
+    await expect(
+      driver.createDomain(
+        pvSpec((s) => (s.boot!.kernel = '/boot/vmlinuz"\nmemory = 999999')),
+        false,
+        ctx(),
+      ),
+    ).rejects.toMatchObject({
       code: 'invalid_argument',
       message: expect.stringMatching(/^boot\.kernel: /),
     });
@@ -279,7 +343,13 @@ describe('XlDriver.createDomain', () => {
 
   // with xl hung or failing, a bad spec must still be answered invalid_argument
   it('refuses an invalid spec before running any xl command', async () => {
-    await expect(driver.createDomain(pvSpec((s) => (s.vcpus = 0)), false, ctx())).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(
+      driver.createDomain(
+        pvSpec((s) => (s.vcpus = 0)),
+        false,
+        ctx(),
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(xl.calls).toEqual([]);
   });
 
@@ -289,18 +359,32 @@ describe('XlDriver.createDomain', () => {
     expect(st.size).toBe(2 * GiB);
     expect(st.blocks * 512).toBeLessThan(1024 * 1024);
     expect(st.mode & 0o777).toBe(0o600);
-    expect(readFileSync(configFile(), 'utf8')).toContain(`disk = [ 'format=raw, vdev=xvda, access=rw, target=${diskFile()}' ]`);
+    expect(readFileSync(configFile(), 'utf8')).toContain(
+      `disk = [ 'format=raw, vdev=xvda, access=rw, target=${diskFile()}' ]`,
+    );
   });
 
   it('uses a disk target given in the spec and allocates nothing', async () => {
-    await driver.createDomain(pvSpec((s) => (s.disks = [{ target: '/srv/xen/root.img', format: 'raw', vdev: 'xvda', access: 'ro', sizeGb: 0 }])), false, ctx());
+    await driver.createDomain(
+      pvSpec(
+        (s) => (s.disks = [{ target: '/srv/xen/root.img', format: 'raw', vdev: 'xvda', access: 'ro', sizeGb: 0 }]),
+      ),
+      false,
+      ctx(),
+    );
     expect(readdirSync(join(work, 'disks'))).toEqual([]);
-    expect(readFileSync(configFile(), 'utf8')).toContain("disk = [ 'format=raw, vdev=xvda, access=ro, target=/srv/xen/root.img' ]");
+    expect(readFileSync(configFile(), 'utf8')).toContain(
+      "disk = [ 'format=raw, vdev=xvda, access=ro, target=/srv/xen/root.img' ]",
+    );
   });
 
   // an allocated disk is a blank raw file: declaring it qcow2 would make the backend fail to open it
   it('declares an allocated blank disk in a format its file really has', async () => {
-    await driver.createDomain(pvSpec((s) => (s.disks[0]!.format = 'qcow2')), false, ctx());
+    await driver.createDomain(
+      pvSpec((s) => (s.disks[0]!.format = 'qcow2')),
+      false,
+      ctx(),
+    );
     const head = Buffer.alloc(4);
     const fd = openSync(diskFile(), 'r');
     readSync(fd, head, 0, 4, 0);
@@ -318,7 +402,11 @@ describe('XlDriver.createDomain', () => {
   });
 
   it('surfaces an xl create failure with its mapped code and xl words', async () => {
-    xl.answers.set('create', { code: 1, stdout: '', stderr: `Parsing config from ${configFile()}\nfailed to free memory for the domain\n` });
+    xl.answers.set('create', {
+      code: 1,
+      stdout: '',
+      stderr: `Parsing config from ${configFile()}\nfailed to free memory for the domain\n`,
+    });
     await expect(driver.createDomain(pvSpec(), false, ctx())).rejects.toMatchObject({
       code: 'resource_exhausted',
       message: expect.stringMatching(/^xl create failed \(exit 1\): .*failed to free memory for the domain$/),
@@ -336,7 +424,11 @@ describe('XlDriver.shutdownDomain', () => {
     await expect(driver.shutdownDomain(VM, 30, true, ctx())).resolves.toEqual({ forced: false, existed: true });
     expect(xl.changes).toEqual([['shutdown', '-w', NAME]]);
     expect(xl.runs.find((r) => r.args[0] === 'shutdown')?.opts.timeoutMs).toBe(30_000);
-    expect(events.at(-1)).toMatchObject({ vmId: VM, type: DomainEventType.DOMAIN_EVENT_TYPE_SHUTDOWN, reason: 'poweroff' });
+    expect(events.at(-1)).toMatchObject({
+      vmId: VM,
+      type: DomainEventType.DOMAIN_EVENT_TYPE_SHUTDOWN,
+      reason: 'poweroff',
+    });
   });
 
   it('destroys a guest that does not go when force is set', async () => {
@@ -398,8 +490,15 @@ describe('XlDriver.destroyDomain', () => {
 
   it('surfaces any other xl destroy failure', async () => {
     await driver.createDomain(pvSpec(), false, ctx());
-    xl.answers.set('destroy', { code: 1, stdout: '', stderr: 'libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain 1:Unable to destroy guest\n' });
-    await expect(driver.destroyDomain(VM, ctx())).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('Unable to destroy guest') });
+    xl.answers.set('destroy', {
+      code: 1,
+      stdout: '',
+      stderr: 'libxl: error: libxl_domain.c:1137:domain_destroy_callback: Domain 1:Unable to destroy guest\n',
+    });
+    await expect(driver.destroyDomain(VM, ctx())).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('Unable to destroy guest'),
+    });
   });
 
   it('keeps the disks and config without purgeStorage', async () => {
@@ -410,8 +509,16 @@ describe('XlDriver.destroyDomain', () => {
   });
 
   it("removes the VM's allocated disks and config with purgeStorage, and only that VM's", async () => {
-    await driver.createDomain(pvSpec((s) => s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1 })), false, ctx());
-    await driver.createDomain(pvSpec((s) => (s.vmId = OTHER_VM)), false, ctx());
+    await driver.createDomain(
+      pvSpec((s) => s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1 })),
+      false,
+      ctx(),
+    );
+    await driver.createDomain(
+      pvSpec((s) => (s.vmId = OTHER_VM)),
+      false,
+      ctx(),
+    );
 
     await expect(driver.destroyDomain(VM, ctx(), true)).resolves.toEqual({ existed: true });
 
@@ -491,10 +598,13 @@ describe('XlDriver.pinVcpu', () => {
     expect(xl.changes.at(-1)).toEqual(['vcpu-pin', NAME, 'all', 'all']);
   });
 
-  it.each(['', '0;reboot', '0-3 6', 'cpu0', '"all"', '0,,1', '0-3\n'])('refuses the cpu list %j with invalid_argument', async (cpus) => {
-    await expect(driver.pinVcpu(VM, 0, cpus, ctx())).rejects.toMatchObject({ code: 'invalid_argument' });
-    expect(xl.changes.filter(([c]) => c === 'vcpu-pin')).toEqual([]);
-  });
+  it.each(['', '0;reboot', '0-3 6', 'cpu0', '"all"', '0,,1', '0-3\n'])(
+    'refuses the cpu list %j with invalid_argument',
+    async (cpus) => {
+      await expect(driver.pinVcpu(VM, 0, cpus, ctx())).rejects.toMatchObject({ code: 'invalid_argument' });
+      expect(xl.changes.filter(([c]) => c === 'vcpu-pin')).toEqual([]);
+    },
+  );
 
   it.each([-2, 0.5])('refuses the vcpu %p with invalid_argument', async (vcpu) => {
     await expect(driver.pinVcpu(VM, vcpu, '0', ctx())).rejects.toMatchObject({ code: 'invalid_argument' });
@@ -508,7 +618,17 @@ describe('XlDriver.pinVcpu', () => {
 
 describe('XlDriver.listDomains', () => {
   it('lists only domains named xp-<their own uuid>', async () => {
-    xl.add({ name: NAME, uuid: VM, type: 'pvh', memMb: 256, maxMemMb: 512, vcpus: 2, maxVcpus: 4, flags: 'r-----', cpuTime: 42.5 });
+    xl.add({
+      name: NAME,
+      uuid: VM,
+      type: 'pvh',
+      memMb: 256,
+      maxMemMb: 512,
+      vcpus: 2,
+      maxVcpus: 4,
+      flags: 'r-----',
+      cpuTime: 42.5,
+    });
     xl.add({ name: 'legacy-web', uuid: OTHER_VM });
     xl.add({ name: `xp-${OTHER_VM}`, uuid: '11111111-2222-4333-8444-555555555555' });
 
@@ -539,13 +659,23 @@ describe('XlDriver.listDomains', () => {
       ['----c-', DomainState.DOMAIN_STATE_CRASHED],
       ['-----d', DomainState.DOMAIN_STATE_DYING],
     ];
-    const ids = ['10000000-0000-4000-8000-000000000000', '20000000-0000-4000-8000-000000000000', '30000000-0000-4000-8000-000000000000', '40000000-0000-4000-8000-000000000000', '50000000-0000-4000-8000-000000000000', '60000000-0000-4000-8000-000000000000'];
+    const ids = [
+      '10000000-0000-4000-8000-000000000000',
+      '20000000-0000-4000-8000-000000000000',
+      '30000000-0000-4000-8000-000000000000',
+      '40000000-0000-4000-8000-000000000000',
+      '50000000-0000-4000-8000-000000000000',
+      '60000000-0000-4000-8000-000000000000',
+    ];
     states.forEach(([flags], i) => xl.add({ name: `xp-${ids[i]}`, uuid: ids[i]!, flags }));
     expect((await driver.listDomains(ctx())).map((d) => d.state)).toEqual(states.map(([, s]) => s));
   });
 
   it('getDomain is not_found for a VM with no domain', async () => {
-    await expect(driver.getDomain(VM, ctx())).rejects.toMatchObject({ code: 'not_found', message: `no domain for vm ${VM}` });
+    await expect(driver.getDomain(VM, ctx())).rejects.toMatchObject({
+      code: 'not_found',
+      message: `no domain for vm ${VM}`,
+    });
   });
 });
 
@@ -592,13 +722,25 @@ describe('XlDriver.hostInfo', () => {
   });
 
   it('takes the vendor from the injected cpuinfo', async () => {
-    const amd = new XlDriver({ command: xl, workDir: work, logDir: join(dir, 'log'), readCpuinfo: () => 'processor\t: 0\nvendor_id\t: AuthenticAMD\n' });
+    const amd = new XlDriver({
+      command: xl,
+      workDir: work,
+      logDir: join(dir, 'log'),
+      readCpuinfo: () => 'processor\t: 0\nvendor_id\t: AuthenticAMD\n',
+    });
     await expect(amd.hostInfo(ctx())).resolves.toMatchObject({ cpuVendor: 'AuthenticAMD' });
   });
 
   it('surfaces an xl info failure with its mapped code', async () => {
-    xl.answers.set('info', { code: 1, stdout: '', stderr: 'libxl: error: libxl.c:101: xc_physinfo failed: timed out\n' });
-    await expect(driver.hostInfo(ctx())).rejects.toMatchObject({ code: 'deadline_exceeded', message: expect.stringContaining('xl info failed (exit 1)') });
+    xl.answers.set('info', {
+      code: 1,
+      stdout: '',
+      stderr: 'libxl: error: libxl.c:101: xc_physinfo failed: timed out\n',
+    });
+    await expect(driver.hostInfo(ctx())).rejects.toMatchObject({
+      code: 'deadline_exceeded',
+      message: expect.stringContaining('xl info failed (exit 1)'),
+    });
   });
 });
 

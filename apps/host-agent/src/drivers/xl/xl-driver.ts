@@ -1,4 +1,17 @@
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType } from '@xenplane/proto';
 import { AgentError, notFound } from '../../errors';
@@ -21,7 +34,11 @@ export interface XlDriverOptions {
   readCpuinfo?: () => string;
 }
 
-const GUEST_TYPE: Record<string, GuestType> = { pv: GuestType.GUEST_TYPE_PV, pvh: GuestType.GUEST_TYPE_PVH, hvm: GuestType.GUEST_TYPE_HVM };
+const GUEST_TYPE: Record<string, GuestType> = {
+  pv: GuestType.GUEST_TYPE_PV,
+  pvh: GuestType.GUEST_TYPE_PVH,
+  hvm: GuestType.GUEST_TYPE_HVM,
+};
 
 /**
  * The production driver: the real Xen toolstack through `xl`. Every call is an argument array
@@ -34,7 +51,9 @@ export class XlDriver implements HypervisorDriver {
 
   constructor(private readonly o: XlDriverOptions) {
     for (const d of ['configs', 'disks', 'saves']) mkdirSync(join(o.workDir, d), { recursive: true });
-    this.epochs = existsSync(this.epochFile) ? (JSON.parse(readFileSync(this.epochFile, 'utf8')) as Record<string, number>) : {};
+    this.epochs = existsSync(this.epochFile)
+      ? (JSON.parse(readFileSync(this.epochFile, 'utf8')) as Record<string, number>)
+      : {};
   }
 
   onEvent(listener: (e: DomainEventInput) => void): void {
@@ -118,7 +137,11 @@ export class XlDriver implements HypervisorDriver {
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_SHUTDOWN, 'poweroff');
       return { forced: false, existed: true };
     }
-    if (!force) throw new AgentError('deadline_exceeded', `domain ${domainName(vmId)} did not shut down within ${timeoutSeconds}s`);
+    if (!force)
+      throw new AgentError(
+        'deadline_exceeded',
+        `domain ${domainName(vmId)} did not shut down within ${timeoutSeconds}s`,
+      );
     await this.destroyDomain(vmId, ctx);
     return { forced: true, existed: true };
   }
@@ -172,8 +195,10 @@ export class XlDriver implements HypervisorDriver {
 
   async setMemory(vmId: string, memoryMb: number, ctx: CallContext): Promise<Domain> {
     const dom = await this.require(vmId, ctx);
-    if (!Number.isInteger(memoryMb) || memoryMb < 16) throw new AgentError('invalid_argument', 'memory_mb must be at least 16');
-    if (memoryMb > dom.maxMemoryMb) throw new AgentError('invalid_argument', `memory_mb ${memoryMb} exceeds maxmem ${dom.maxMemoryMb}`);
+    if (!Number.isInteger(memoryMb) || memoryMb < 16)
+      throw new AgentError('invalid_argument', 'memory_mb must be at least 16');
+    if (memoryMb > dom.maxMemoryMb)
+      throw new AgentError('invalid_argument', `memory_mb ${memoryMb} exceeds maxmem ${dom.maxMemoryMb}`);
     await this.xl(['mem-set', domainName(vmId), `${memoryMb}m`], ctx);
     const after = await this.getDomain(vmId, ctx);
     this.emit(after, DomainEventType.DOMAIN_EVENT_TYPE_MEMORY_CHANGED);
@@ -182,15 +207,18 @@ export class XlDriver implements HypervisorDriver {
 
   async setVcpus(vmId: string, vcpus: number, ctx: CallContext): Promise<Domain> {
     const dom = await this.require(vmId, ctx);
-    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > dom.maxVcpus) throw new AgentError('invalid_argument', `vcpus must be 1..${dom.maxVcpus} (maxvcpus)`);
+    if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > dom.maxVcpus)
+      throw new AgentError('invalid_argument', `vcpus must be 1..${dom.maxVcpus} (maxvcpus)`);
     await this.xl(['vcpu-set', domainName(vmId), String(vcpus)], ctx);
     return this.getDomain(vmId, ctx);
   }
 
   async pinVcpu(vmId: string, vcpu: number, cpus: string, ctx: CallContext): Promise<Domain> {
     await this.require(vmId, ctx);
-    if (!/^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/.test(cpus)) throw new AgentError('invalid_argument', 'cpus must be a cpu list like 0-3,6');
-    if (!Number.isInteger(vcpu) || vcpu < -1) throw new AgentError('invalid_argument', 'vcpu must be a vcpu number or -1 for all');
+    if (!/^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/.test(cpus))
+      throw new AgentError('invalid_argument', 'cpus must be a cpu list like 0-3,6');
+    if (!Number.isInteger(vcpu) || vcpu < -1)
+      throw new AgentError('invalid_argument', 'vcpu must be a vcpu number or -1 for all');
     await this.xl(['vcpu-pin', domainName(vmId), vcpu === -1 ? 'all' : String(vcpu), cpus], ctx);
     return this.getDomain(vmId, ctx);
   }
@@ -217,10 +245,15 @@ export class XlDriver implements HypervisorDriver {
   async consoleLog(vmId: string, maxBytes: number, ctx: CallContext) {
     await this.require(vmId, ctx);
     const limit = maxBytes > 0 ? maxBytes : 65_536;
-    for (const file of [join(this.o.logDir, 'console', `guest-${domainName(vmId)}.log`), join(this.o.logDir, `guest-${domainName(vmId)}.log`)]) {
+    for (const file of [
+      join(this.o.logDir, 'console', `guest-${domainName(vmId)}.log`),
+      join(this.o.logDir, `guest-${domainName(vmId)}.log`),
+    ]) {
       if (!existsSync(file)) continue;
       const data = readFileSync(file);
-      return data.length > limit ? { data: data.subarray(data.length - limit), truncated: true } : { data, truncated: false };
+      return data.length > limit
+        ? { data: data.subarray(data.length - limit), truncated: true }
+        : { data, truncated: false };
     }
     return { data: Buffer.alloc(0), truncated: false };
   }
@@ -308,6 +341,7 @@ export class XlDriver implements HypervisorDriver {
   }
 
   private emit(dom: Domain, type: DomainEventType, reason?: string): void {
-    for (const l of this.listeners) l({ vmId: dom.vmId, domId: dom.domId, type, domain: dom, ...(reason ? { reason } : {}) });
+    for (const l of this.listeners)
+      l({ vmId: dom.vmId, domId: dom.domId, type, domain: dom, ...(reason ? { reason } : {}) });
   }
 }

@@ -13,19 +13,34 @@ describe('xlFailure', () => {
     ['not_found', `Domain ${NAME} does not exist.`],
     ['not_found', 'xl: no such domain'],
     ['resource_exhausted', 'Parsing config from /var/lib/xenplane/configs/a.cfg\nfailed to free memory for the domain'],
-    ['resource_exhausted', 'xc: error: panic: xc_dom_boot.c:121: xc_dom_boot_mem_init: can\'t allocate low memory for domain: Out of memory'],
+    [
+      'resource_exhausted',
+      "xc: error: panic: xc_dom_boot.c:121: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory",
+    ],
     ['resource_exhausted', 'libxl: error: libxl_create.c:1339: not enough memory to build the domain'],
-    ['already_exists', `libxl: error: libxl_create.c:669:libxl__domain_make: domain with name "${NAME}" already exists`],
+    [
+      'already_exists',
+      `libxl: error: libxl_create.c:669:libxl__domain_make: domain with name "${NAME}" already exists`,
+    ],
     ['invalid_argument', 'Failed to parse config: syntax error'],
-    ['invalid_argument', "/var/lib/xenplane/configs/a.cfg:4: config parsing error near `\"': syntax error, unexpected IDENT"],
+    [
+      'invalid_argument',
+      '/var/lib/xenplane/configs/a.cfg:4: config parsing error near `"\': syntax error, unexpected IDENT',
+    ],
     ['invalid_argument', 'Parsing config from /c.cfg\nInvalid disk spec "xvda,,w"'],
     ['invalid_argument', 'Parsing config from /c.cfg\nUnknown type "pvx" in config'],
-    ['deadline_exceeded', 'libxl: error: libxl_device.c:1187:device_backend_callback: Domain 5:unable to add device: timed out'],
+    [
+      'deadline_exceeded',
+      'libxl: error: libxl_device.c:1187:device_backend_callback: Domain 5:unable to add device: timed out',
+    ],
     ['deadline_exceeded', 'libxl: error: libxl_aoutils.c:90: watch timeout waiting for the backend'],
     ['failed_precondition', 'libxl: error: libxl_create.c:612: this guest requires hvm support, which this host lacks'],
     ['failed_precondition', 'libxl: error: libxl_create.c:640: HVM guest support is not available'],
     ['failed_precondition', 'libxl: error: libxl_x86.c:512: HAP requested but not available'],
-    ['failed_precondition', 'libxl: error: libxl_create.c:701: nested virtualisation is not supported by the hypervisor'],
+    [
+      'failed_precondition',
+      'libxl: error: libxl_create.c:701: nested virtualisation is not supported by the hypervisor',
+    ],
     ['internal', 'libxl: error: libxl_exec.c:117: the device model exited with status 139'],
     ['internal', ''],
   ];
@@ -37,11 +52,17 @@ describe('xlFailure', () => {
   });
 
   it('reads stdout as well as stderr', () => {
-    expect(xlFailure(['destroy', NAME], failed('', 1, `${NAME} is an invalid domain identifier (rc=-6)`)).code).toBe('not_found');
+    expect(xlFailure(['destroy', NAME], failed('', 1, `${NAME} is an invalid domain identifier (rc=-6)`)).code).toBe(
+      'not_found',
+    );
   });
 
   it('maps a known text anywhere in the output, not only on the last line', () => {
-    const stderr = ['Parsing config from /c.cfg', 'failed to free memory for the domain', 'libxl: error: cleanup: Domain 3:Destruction of domain failed'].join('\n');
+    const stderr = [
+      'Parsing config from /c.cfg',
+      'failed to free memory for the domain',
+      'libxl: error: cleanup: Domain 3:Destruction of domain failed',
+    ].join('\n');
     expect(xlFailure(['create', '/c.cfg'], failed(stderr)).code).toBe('resource_exhausted');
   });
 
@@ -60,6 +81,8 @@ describe('xlFailure', () => {
   });
 
   it('carries the gRPC status of its code', () => {
-    expect(xlFailure(['create', '/c.cfg'], failed('failed to free memory for the domain')).grpcStatus).toBe(Status.RESOURCE_EXHAUSTED);
+    expect(xlFailure(['create', '/c.cfg'], failed('failed to free memory for the domain')).grpcStatus).toBe(
+      Status.RESOURCE_EXHAUSTED,
+    );
   });
 });

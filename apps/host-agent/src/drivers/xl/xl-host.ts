@@ -10,7 +10,12 @@ import { XlMigration } from './xl-migration';
 const TRANSPORT_SCRIPT = join(__dirname, '..', '..', 'migration-transport.js');
 
 /** A real Xen host: the xl driver behind the agent's TLS server. */
-export async function createXlHost(c: AgentConfig, identity: HostIdentity, port: number, peerAddress: string): Promise<AgentHost> {
+export async function createXlHost(
+  c: AgentConfig,
+  identity: HostIdentity,
+  port: number,
+  peerAddress: string,
+): Promise<AgentHost> {
   const command = new ProcessXlCommand(c.XL_BINARY);
   const driver = new XlDriver({ command, workDir: c.XL_WORK_DIR, logDir: c.XL_LOG_DIR });
   return new AgentHost({

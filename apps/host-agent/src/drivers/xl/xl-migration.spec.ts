@@ -31,7 +31,12 @@ interface Dom {
 }
 
 type MigrateScript = (args: readonly string[], opts: RunOptions) => Promise<CommandResult>;
-type ReceiveScript = (p: { stdin: PassThrough; stdout: PassThrough; args: readonly string[]; signal: AbortSignal }) => Promise<CommandResult>;
+type ReceiveScript = (p: {
+  stdin: PassThrough;
+  stdout: PassThrough;
+  args: readonly string[];
+  signal: AbortSignal;
+}) => Promise<CommandResult>;
 
 /** `xl` as a few domains: list, list -l, pause, unpause, rename, destroy; migrate and migrate-receive scripted per test. */
 class FakeXl implements XlCommand, XlStreamCommand {
@@ -53,9 +58,22 @@ class FakeXl implements XlCommand, XlStreamCommand {
     const [cmd, ref, arg] = args;
     if (cmd === 'migrate') return this.migrate(args, opts);
     if (cmd === 'list' && ref === '-l') {
-      return ok(JSON.stringify(this.domains.map((d) => ({ domid: d.domId, config: { c_info: { name: d.name, uuid: d.uuid, type: 'pv' }, b_info: { max_memkb: 131072, max_vcpus: 1 } } }))));
+      return ok(
+        JSON.stringify(
+          this.domains.map((d) => ({
+            domid: d.domId,
+            config: { c_info: { name: d.name, uuid: d.uuid, type: 'pv' }, b_info: { max_memkb: 131072, max_vcpus: 1 } },
+          })),
+        ),
+      );
     }
-    if (cmd === 'list') return ok(['Name ID Mem VCPUs State Time(s)', ...this.domains.map((d) => `${d.name} ${d.domId} 128 1 ${d.flags} 1.0`)].join('\n'));
+    if (cmd === 'list')
+      return ok(
+        [
+          'Name ID Mem VCPUs State Time(s)',
+          ...this.domains.map((d) => `${d.name} ${d.domId} 128 1 ${d.flags} 1.0`),
+        ].join('\n'),
+      );
     const d = this.domains.find((x) => x.name === ref || String(x.domId) === ref);
     if (!d) return Promise.resolve({ code: 1, stdout: '', stderr: `invalid domain identifier ${ref}` });
     if (cmd === 'pause') d.flags = '--p---';
@@ -98,7 +116,13 @@ function fakeTarget(answer: (chunk: MigrationChunk, stream: FakeStream) => void)
 }
 type FakeStream = Duplex & { cancel: jest.Mock };
 
-const bytesOf = (chunks: MigrationChunk[]) => Buffer.concat(chunks.filter((c) => !c.eof).slice(1).map((c) => c.data)).toString();
+const bytesOf = (chunks: MigrationChunk[]) =>
+  Buffer.concat(
+    chunks
+      .filter((c) => !c.eof)
+      .slice(1)
+      .map((c) => c.data),
+  ).toString();
 
 /** What a transport does: connect to the socket named by -s and <host>, talk, hang up. */
 async function playTransport(args: readonly string[], say: string): Promise<string> {
@@ -122,7 +146,15 @@ describe('XlMigration', () => {
   let tickets: { admit: jest.Mock };
   let migration: XlMigration;
   const socketDir = () => join(dir, 'migrations');
-  const req = (over: Partial<MigrateDomainRequest> = {}): MigrateDomainRequest => ({ vmId: VM, targetHostId: TARGET, targetAddress: '10.0.0.2:7443', live: true, epoch: 4, ticket: 'the-signed-ticket', ...over });
+  const req = (over: Partial<MigrateDomainRequest> = {}): MigrateDomainRequest => ({
+    vmId: VM,
+    targetHostId: TARGET,
+    targetAddress: '10.0.0.2:7443',
+    live: true,
+    epoch: 4,
+    ticket: 'the-signed-ticket',
+    ...over,
+  });
   const ctx = (signal = new AbortController().signal) => ({ signal });
 
   beforeEach(() => {
@@ -134,13 +166,36 @@ describe('XlMigration', () => {
     // a target that answers each data chunk with "ack:<data>" and the end with where the domain landed
     target = fakeTarget((chunk, stream) => {
       if (chunk.eof) {
-        stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(JSON.stringify({ domId: 42 })), eof: true, ticket: '' });
+        stream.push({
+          vmId: VM,
+          epoch: chunk.epoch,
+          data: Buffer.from(JSON.stringify({ domId: 42 })),
+          eof: true,
+          ticket: '',
+        });
         stream.push(null);
-      } else if (target.sent.length > 1) stream.push({ vmId: VM, epoch: chunk.epoch, data: Buffer.from(`ack:${chunk.data.toString()}`), eof: false, ticket: '' });
+      } else if (target.sent.length > 1)
+        stream.push({
+          vmId: VM,
+          epoch: chunk.epoch,
+          data: Buffer.from(`ack:${chunk.data.toString()}`),
+          eof: false,
+          ticket: '',
+        });
     });
-    peers = { receiveMigration: jest.fn(() => target.stream as unknown as ClientDuplexStream<MigrationChunk, MigrationChunk>) };
+    peers = {
+      receiveMigration: jest.fn(() => target.stream as unknown as ClientDuplexStream<MigrationChunk, MigrationChunk>),
+    };
     tickets = { admit: jest.fn() };
-    migration = new XlMigration({ driver, command: xl, peers, tickets, socketDir: socketDir(), transport: PROGRAM, answerTimeoutMs: 2_000 });
+    migration = new XlMigration({
+      driver,
+      command: xl,
+      peers,
+      tickets,
+      socketDir: socketDir(),
+      transport: PROGRAM,
+      answerTimeoutMs: 2_000,
+    });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -186,12 +241,22 @@ describe('XlMigration', () => {
 
     it("keeps xl's words and takes the target's code when the target ended the stream with an error", async () => {
       xl.add(NAME);
-      target = fakeTarget((_chunk, stream) => stream.destroy(Object.assign(new Error('x'), { code: Status.RESOURCE_EXHAUSTED, details: 'xl migrate-receive failed (exit 1): failed to free memory' })));
-      xl.migrate = () => Promise.resolve({ code: 1, stdout: '', stderr: 'migration sender: Target reported an error.\n' });
+      target = fakeTarget((_chunk, stream) =>
+        stream.destroy(
+          Object.assign(new Error('x'), {
+            code: Status.RESOURCE_EXHAUSTED,
+            details: 'xl migrate-receive failed (exit 1): failed to free memory',
+          }),
+        ),
+      );
+      xl.migrate = () =>
+        Promise.resolve({ code: 1, stdout: '', stderr: 'migration sender: Target reported an error.\n' });
       const err = (await migration.migrateOut(req({ live: false }), ctx()).catch((e: unknown) => e)) as AgentError;
       expect(err).toBeInstanceOf(AgentError);
       expect(err.code).toBe('resource_exhausted');
-      expect(err.message).toMatch(/xl migrate failed \(exit 1\): migration sender: Target reported an error\..*target agent: .*failed to free memory/);
+      expect(err.message).toMatch(
+        /xl migrate failed \(exit 1\): migration sender: Target reported an error\..*target agent: .*failed to free memory/,
+      );
       // a cold migration paused the guest: it runs again here
       expect(xl.calls.map((c) => c[0]).filter((c) => c !== 'list')).toEqual(['pause', 'migrate', 'unpause']);
       expect(xl.domains[0]!.flags).toBe('-b----');
@@ -217,7 +282,9 @@ describe('XlMigration', () => {
 
     it('refuses an unknown domain or a bad vm id before starting xl', async () => {
       await expect(migration.migrateOut(req(), ctx())).rejects.toMatchObject({ code: 'not_found' });
-      await expect(migration.migrateOut(req({ vmId: 'xp-1; reboot' }), ctx())).rejects.toMatchObject({ code: 'invalid_argument' });
+      await expect(migration.migrateOut(req({ vmId: 'xp-1; reboot' }), ctx())).rejects.toMatchObject({
+        code: 'invalid_argument',
+      });
       expect(xl.calls.some((c) => c[0] === 'migrate')).toBe(false);
       expect(peers.receiveMigration).not.toHaveBeenCalled();
     });
@@ -225,13 +292,18 @@ describe('XlMigration', () => {
 
   describe('the transport command', () => {
     it('is the fixed helper, the node that runs it and the socket directory', () => {
-      expect(transportCommand(PROGRAM, '/var/lib/xenplane-agent/xl/migrations')).toBe(`${PROGRAM.node} ${PROGRAM.script} /var/lib/xenplane-agent/xl/migrations`);
+      expect(transportCommand(PROGRAM, '/var/lib/xenplane-agent/xl/migrations')).toBe(
+        `${PROGRAM.node} ${PROGRAM.script} /var/lib/xenplane-agent/xl/migrations`,
+      );
     });
 
-    it.each(['/tmp/a b', '/tmp/x;reboot', '/tmp/$(id)', 'relative/dir', "/tmp/'q'"])('refuses a path with shell meaning: %s', (bad) => {
-      expect(() => transportCommand(PROGRAM, bad)).toThrow(AgentError);
-      expect(() => transportCommand({ ...PROGRAM, script: bad }, '/ok')).toThrow(/not usable/);
-    });
+    it.each(['/tmp/a b', '/tmp/x;reboot', '/tmp/$(id)', 'relative/dir', "/tmp/'q'"])(
+      'refuses a path with shell meaning: %s',
+      (bad) => {
+        expect(() => transportCommand(PROGRAM, bad)).toThrow(AgentError);
+        expect(() => transportCommand({ ...PROGRAM, script: bad }, '/ok')).toThrow(/not usable/);
+      },
+    );
   });
 
   describe('error mapping', () => {
@@ -242,14 +314,21 @@ describe('XlMigration', () => {
     });
 
     it('says a PV guest cannot live-migrate on a Xen without shadow paging (seen on Debian 4.17)', () => {
-      const stderr = 'xc: error: Failed to enable logdirty: 95,22,0 (22 = Invalid argument): Internal error\nmigration sender: libxl_domain_suspend failed (rc=-8)\n';
-      const e = migrationFailure({ code: 1, stdout: '', stderr }, { code: Status.INTERNAL, details: 'xl migrate-receive failed (exit 1): Domain creation failed' });
+      const stderr =
+        'xc: error: Failed to enable logdirty: 95,22,0 (22 = Invalid argument): Internal error\nmigration sender: libxl_domain_suspend failed (rc=-8)\n';
+      const e = migrationFailure(
+        { code: 1, stdout: '', stderr },
+        { code: Status.INTERNAL, details: 'xl migrate-receive failed (exit 1): Domain creation failed' },
+      );
       expect(e.code).toBe('failed_precondition');
       expect(e.message).toMatch(/Failed to enable logdirty.*shadow paging/);
     });
 
     it("keeps xl's code when the target's is not telling (cancelled, unknown)", () => {
-      const e = migrationFailure({ code: 1, stdout: '', stderr: 'migration sender: eof\n' }, { code: Status.CANCELLED, details: 'cancelled' });
+      const e = migrationFailure(
+        { code: 1, stdout: '', stderr: 'migration sender: eof\n' },
+        { code: Status.CANCELLED, details: 'cancelled' },
+      );
       expect(e.code).toBe('internal');
       expect(e.message).toMatch(/migration sender: eof; target agent: cancelled/);
     });
@@ -275,7 +354,13 @@ describe('XlMigration', () => {
       for (const c of chunks) call.push(c);
       return { call: call as unknown as ServerDuplexStream<MigrationChunk, MigrationChunk>, raw: call, written, ended };
     }
-    const chunk = (data: string, eof = false): MigrationChunk => ({ vmId: VM, epoch: 5, data: Buffer.from(data), eof, ticket: '' });
+    const chunk = (data: string, eof = false): MigrationChunk => ({
+      vmId: VM,
+      epoch: 5,
+      data: Buffer.from(data),
+      eof,
+      ticket: '',
+    });
     const offer = (paused = false) => chunk(JSON.stringify({ paused }));
     const readAll = async (s: PassThrough) => {
       let text = '';
@@ -327,7 +412,10 @@ describe('XlMigration', () => {
       const c = incoming([offer(), chunk('abc'), chunk('', true)]);
       migration.receive(c.call);
       const end = await c.ended;
-      expect(end).toMatchObject({ code: Status.RESOURCE_EXHAUSTED, details: expect.stringContaining('failed to free memory') });
+      expect(end).toMatchObject({
+        code: Status.RESOURCE_EXHAUSTED,
+        details: expect.stringContaining('failed to free memory'),
+      });
       expect(xl.domains).toEqual([source]);
       expect(xl.calls).toContainEqual(['destroy', '2']);
     });
@@ -335,12 +423,18 @@ describe('XlMigration', () => {
     it('ends migrate-receive when the source goes away, and leaves nothing', async () => {
       xl.receive = ({ signal }) => {
         xl.add(`${NAME}--incoming`);
-        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ code: 143, stdout: '', stderr: '' })));
+        return new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve({ code: 143, stdout: '', stderr: '' })),
+        );
       };
       const c = incoming([offer(), chunk('abc')]);
       migration.receive(c.call);
       // migrate-receive is running (it made the incoming domain) when the source goes away
-      await waitFor('migrate-receive running', async () => (xl.domains.some((d) => d.name === `${NAME}--incoming`) ? true : undefined), { timeoutMs: 5_000, intervalMs: 5 });
+      await waitFor(
+        'migrate-receive running',
+        async () => (xl.domains.some((d) => d.name === `${NAME}--incoming`) ? true : undefined),
+        { timeoutMs: 5_000, intervalMs: 5 },
+      );
       c.raw.emit('cancelled');
       expect(await c.ended).toMatchObject({ code: Status.CANCELLED });
       expect(xl.domains).toEqual([]);
@@ -356,11 +450,17 @@ describe('XlMigration', () => {
     it('refuses a stream the control plane did not ask for (its ticket checked against the calling host) before running xl', async () => {
       const source = randomUUID();
       tickets.admit.mockImplementation(() => {
-        throw new AgentError('permission_denied', 'no migration ticket: the control plane did not ask for this migration');
+        throw new AgentError(
+          'permission_denied',
+          'no migration ticket: the control plane did not ask for this migration',
+        );
       });
       const c = incoming([{ ...offer(), ticket: '' }], `URI:${hostUri(source)}`);
       migration.receive(c.call);
-      expect(await c.ended).toMatchObject({ code: Status.PERMISSION_DENIED, details: expect.stringContaining('did not ask') });
+      expect(await c.ended).toMatchObject({
+        code: Status.PERMISSION_DENIED,
+        details: expect.stringContaining('did not ask'),
+      });
       expect(tickets.admit).toHaveBeenCalledWith(source, expect.objectContaining({ vmId: VM, ticket: '' }));
       expect(xl.calls).toEqual([]);
     });

@@ -2,7 +2,13 @@ import type { Socket } from 'node:net';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { ClientDuplexStream, ServerDuplexStream } from '@grpc/grpc-js';
 import { getLogger } from '@xenplane/observability';
-import { DomainEventType, DomainState, type MigrateDomainRequest, type MigrateDomainResponse, type MigrationChunk } from '@xenplane/proto';
+import {
+  DomainEventType,
+  DomainState,
+  type MigrateDomainRequest,
+  type MigrateDomainResponse,
+  type MigrationChunk,
+} from '@xenplane/proto';
 import { AgentError, toServiceError } from '../../errors';
 import { aborted } from '../../host/abortable';
 import { authorize } from '../../server/call-guard';
@@ -21,7 +27,13 @@ import { migrationFailure, xlFailure } from './xl-errors';
 export interface XlMigrationOptions {
   driver: XlDriver;
   command: XlCommand & XlStreamCommand;
-  peers: { receiveMigration(hostId: string, address: string, signal: AbortSignal): ClientDuplexStream<MigrationChunk, MigrationChunk> };
+  peers: {
+    receiveMigration(
+      hostId: string,
+      address: string,
+      signal: AbortSignal,
+    ): ClientDuplexStream<MigrationChunk, MigrationChunk>;
+  };
   /** the target's check that the control plane asked for an incoming migration */
   tickets: Pick<MigrationTickets, 'admit'>;
   /** the agent's private directory for the transports' sockets */
@@ -82,14 +94,20 @@ export class XlMigration implements MigrationService {
   }
 
   /** xl migrate through a fresh tunnel and the target's ReceiveMigration; both are gone when it returns. */
-  private async send(req: MigrateDomainRequest, offer: Offer, ctx: CallContext): Promise<Landed & { resumedAt?: number }> {
+  private async send(
+    req: MigrateDomainRequest,
+    offer: Offer,
+    ctx: CallContext,
+  ): Promise<Landed & { resumedAt?: number }> {
     const epoch = req.epoch || this.o.driver.epochOf(req.vmId);
     const tunnel = await openTunnel(this.o.socketDir, this.o.transport);
     const stream = this.o.peers.receiveMigration(req.targetHostId, req.targetAddress, ctx.signal);
     stream.write({ vmId: req.vmId, epoch, data: Buffer.from(JSON.stringify(offer)), eof: false, ticket: req.ticket });
     const relay = relayToTarget(stream, tunnel.connection, req.vmId, epoch);
     try {
-      const r = await this.o.command.run(['migrate', '-s', tunnel.transport, domainName(req.vmId), tunnel.token], { signal: ctx.signal });
+      const r = await this.o.command.run(['migrate', '-s', tunnel.transport, domainName(req.vmId), tunnel.token], {
+        signal: ctx.signal,
+      });
       if (ctx.signal.aborted) throw aborted(ctx.signal);
       if (r.code !== 0) throw migrationFailure(r, await relay.peerError());
       const landed = await relay.answer(this.o.answerTimeoutMs ?? 60_000, ctx.signal);
@@ -201,7 +219,12 @@ interface Relay {
 }
 
 /** Source side: the transport's socket to and from the target's stream. */
-function relayToTarget(stream: ClientDuplexStream<MigrationChunk, MigrationChunk>, connection: Promise<Socket>, vmId: string, epoch: number): Relay {
+function relayToTarget(
+  stream: ClientDuplexStream<MigrationChunk, MigrationChunk>,
+  connection: Promise<Socket>,
+  vmId: string,
+  epoch: number,
+): Relay {
   let sent = false;
   let closed = false;
   let spokeAfterData: number | undefined;
@@ -249,13 +272,18 @@ function relayToTarget(stream: ClientDuplexStream<MigrationChunk, MigrationChunk
     answer: async (timeoutMs, signal) => {
       // until the target speaks, the time is up or the call is cancelled, whichever comes first
       const done = new AbortController();
-      const timeUp = wait(timeoutMs, undefined, { signal: AbortSignal.any([signal, done.signal]) }).catch(() => undefined);
+      const timeUp = wait(timeoutMs, undefined, { signal: AbortSignal.any([signal, done.signal]) }).catch(
+        () => undefined,
+      );
       await Promise.race([settled, timeUp]);
       done.abort();
       if (landed && Number.isInteger(landed.domId)) return landed;
       if (signal.aborted) throw aborted(signal);
       // xl says the domain moved, the target did not say where: the control plane must look
-      throw new AgentError('unavailable', `xl migrated the domain but the target did not report it${failure ? `: ${failure.details}` : ''}`);
+      throw new AgentError(
+        'unavailable',
+        `xl migrated the domain but the target did not report it${failure ? `: ${failure.details}` : ''}`,
+      );
     },
     peerError: async () => {
       // the target's status trails xl's exit by a moment; a target that says nothing is not waited for

@@ -1,6 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
-import { buildGiveUp, CREATE_UNDONE_FROM, createCompensation, hostTried, type HostTried, needsLiveness, nextCreateStep, progressOf, recoverFromBuildFailure } from '@xenplane/domain';
+import {
+  buildGiveUp,
+  CREATE_UNDONE_FROM,
+  createCompensation,
+  hostTried,
+  type HostTried,
+  needsLiveness,
+  nextCreateStep,
+  progressOf,
+  recoverFromBuildFailure,
+} from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
@@ -60,7 +70,11 @@ export class CreateVmHandler implements OperationHandler {
     let vm: Vm | null | undefined = scheduled ?? undefined;
     let host: HostRef | undefined;
     for (;;) {
-      const step = nextCreateStep({ cancelRequested: op.cancelRequested, opStep: op.step, vm: vm && { state: vm.state, hostId: vm.hostId } });
+      const step = nextCreateStep({
+        cancelRequested: op.cancelRequested,
+        opStep: op.step,
+        vm: vm && { state: vm.state, hostId: vm.hostId },
+      });
       switch (step.kind) {
         case 'overtaken':
           throw new OvertakenError(step.reason);
@@ -84,11 +98,17 @@ export class CreateVmHandler implements OperationHandler {
         }
         case 'place': {
           if (step.recordStep) await this.ops.step(op, 'placing');
-          const placed = await this.placement.place(vm!, params.poolId ?? vm!.poolId ?? undefined, tried.map((t) => t.hostId), {
-            id: op.id,
-            step: 'building',
-            progress: progressOf(op.kind, 'building'),
-          }, op.startedAt);
+          const placed = await this.placement.place(
+            vm!,
+            params.poolId ?? vm!.poolId ?? undefined,
+            tried.map((t) => t.hostId),
+            {
+              id: op.id,
+              step: 'building',
+              progress: progressOf(op.kind, 'building'),
+            },
+            op.startedAt,
+          );
           if ('vmGone' in placed) throw new OvertakenError('the VM was deleted while it was being placed');
           // what the claim wrote (the operation's step with it), without reading it back
           vm = { ...vm!, state: 'building', hostId: placed.host.id, epoch: placed.epoch };
@@ -113,13 +133,21 @@ export class CreateVmHandler implements OperationHandler {
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
-        agent.createDomain({ spec: domainSpecFor(building, image, building.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
+        agent.createDomain(
+          { spec: domainSpecFor(building, image, building.epoch), startPaused: false },
+          { correlationId: op.correlationId ?? undefined },
+        ),
       );
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
       const hostLive = needsLiveness(failure) ? await hostStillLive(this.hosts, host.id) : true;
-      const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
+      const recovery = recoverFromBuildFailure({
+        failure,
+        hostLive,
+        hostsTried: tried.length + 1,
+        maxHosts: this.config.BUILD_HOSTS,
+      });
       const now = hostTried(host, failure, (err as Error).message, new Date());
       if (recovery === 'again') throw err;
       if (recovery === 'give-up') {
@@ -130,9 +158,14 @@ export class CreateVmHandler implements OperationHandler {
       return 'rescheduled';
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
-    if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState, from: 'building' })) return 'done';
+    if (await this.ops.finishBuilt({ vm: building, op, domId: domain.domId, powerState, from: 'building' }))
+      return 'done';
     // deleted while building: the delete operation, waiting behind this one, removes the domain
-    await this.ops.end(op, { status: 'cancelled', code: 'vm_deleted', message: 'the VM was deleted while it was being built' });
+    await this.ops.end(op, {
+      status: 'cancelled',
+      code: 'vm_deleted',
+      message: 'the VM was deleted while it was being built',
+    });
     return 'done';
   }
 
@@ -143,11 +176,19 @@ export class CreateVmHandler implements OperationHandler {
    */
   private async reschedule(op: Operation, vm: Vm, host: HostRef, tried: HostTried[]): Promise<void> {
     const last = tried[tried.length - 1]!;
-    this.log.warn({ vmId: vm.id, hostId: host.id, failure: last.failure, reason: last.message }, 'the host did not build the VM: placing it elsewhere');
-    if (last.failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
-    await this.ops.returnToScheduling(op, vm, tried, `host ${host.name} did not build it (${last.failure}): ${last.message}`.slice(0, 2000));
+    this.log.warn(
+      { vmId: vm.id, hostId: host.id, failure: last.failure, reason: last.message },
+      'the host did not build the VM: placing it elsewhere',
+    );
+    if (last.failure === 'refused')
+      await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
+    await this.ops.returnToScheduling(
+      op,
+      vm,
+      tried,
+      `host ${host.name} did not build it (${last.failure}): ${last.message}`.slice(0, 2000),
+    );
   }
-
 
   /** Nothing leaks: the half-built domain is destroyed, the claim released, the VM marked error. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
@@ -158,7 +199,12 @@ export class CreateVmHandler implements OperationHandler {
       if (host) {
         await this.hostWork
           .now(host, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true }))
-          .catch((err: Error) => this.log.warn({ vmId: vm.id, err: err.message }, 'could not destroy a half-built domain; reconciliation will'));
+          .catch((err: Error) =>
+            this.log.warn(
+              { vmId: vm.id, err: err.message },
+              'could not destroy a half-built domain; reconciliation will',
+            ),
+          );
       }
     }
     // the VM's allocations released and the VM in error, in the transaction that fails the operation
@@ -169,7 +215,13 @@ export class CreateVmHandler implements OperationHandler {
             vm,
             from: [...CREATE_UNDONE_FROM],
             to: 'error',
-            data: { hostId: null, domId: null, powerState: 'none', errorCode: error.code, errorMessage: error.message.slice(0, 2000) },
+            data: {
+              hostId: null,
+              domId: null,
+              powerState: 'none',
+              errorCode: error.code,
+              errorMessage: error.message.slice(0, 2000),
+            },
             release: 'first',
           }
         : null,
@@ -182,9 +234,12 @@ export class CreateVmHandler implements OperationHandler {
   }
 }
 
-
 /** The build's end when every host it may try failed it: why, host by host (libs/domain buildGiveUp). */
 function gaveUp(err: Error, tried: HostTried[]): PermanentError {
-  const end = buildGiveUp('build', { code: err instanceof PermanentError ? err.code : undefined, message: err.message }, tried);
+  const end = buildGiveUp(
+    'build',
+    { code: err instanceof PermanentError ? err.code : undefined, message: err.message },
+    tried,
+  );
   return new PermanentError(end.code, end.message, end.details);
 }

@@ -40,9 +40,11 @@ export class DeleteVmHandler implements OperationHandler {
         this.log.info({ vmId: vm.id, hostId: host.id }, 'host is down: releasing without destroying');
         continue;
       }
-      await this.hostWork.on(host, op, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch((err: unknown) => {
-        if (!(err instanceof AgentNotFound)) throw err;
-      });
+      await this.hostWork
+        .on(host, op, (agent) => agent.destroyDomain({ vmId: vm.id, purgeStorage: true }))
+        .catch((err: unknown) => {
+          if (!(err instanceof AgentNotFound)) throw err;
+        });
     }
     await this.ops.finishDeleted({ vm, op });
   }
@@ -52,7 +54,14 @@ export class DeleteVmHandler implements OperationHandler {
     const vm = await this.vms.load(op.vmId!);
     await this.ops.endWithVm(
       op,
-      vm && vm.state === 'deleting' ? { vm, from: 'deleting', to: 'error', data: { errorCode: error.code, errorMessage: `delete failed: ${error.message}`.slice(0, 2000) } } : null,
+      vm && vm.state === 'deleting'
+        ? {
+            vm,
+            from: 'deleting',
+            to: 'error',
+            data: { errorCode: error.code, errorMessage: `delete failed: ${error.message}`.slice(0, 2000) },
+          }
+        : null,
       { status: 'failed', code: error.code, message: error.message, details: error.details },
     );
   }

@@ -38,13 +38,21 @@ export class EvacuateHostHandler implements OperationHandler {
     const check = evacuationCheck(host, op.cancelRequested);
     if (check.kind === 'missing') throw new PermanentError('internal', 'the evacuated host no longer exists');
     if (check.kind === 'overtaken') throw new OvertakenError(check.reason);
-    const [residents, moves] = await Promise.all([this.vmRepository.residentsOf(host!.id), this.operations.evacuationMoves(op)]);
+    const [residents, moves] = await Promise.all([
+      this.vmRepository.residentsOf(host!.id),
+      this.operations.evacuationMoves(op),
+    ]);
     const attempts = moves.filter((m) => m.vmId).map((m) => ({ ...m, vmId: m.vmId! }));
     const step = decideEvacuation({ residents, attempts, limit: this.config.HOST_OPERATION_CONCURRENCY });
     await this.carryOut(op, host!.name, residents, step);
   }
 
-  private async carryOut(op: Operation, hostName: string, residents: HostResident[], step: EvacuationStep): Promise<void> {
+  private async carryOut(
+    op: Operation,
+    hostName: string,
+    residents: HostResident[],
+    step: EvacuationStep,
+  ): Promise<void> {
     switch (step.kind) {
       case 'done':
         await this.ops.end(op, { status: 'succeeded' });
@@ -60,7 +68,10 @@ export class EvacuateHostHandler implements OperationHandler {
         this.log.warn({ operationId: op.id, host: hostName, left: step.left.length }, 'evacuation left VMs behind');
         return;
       case 'start':
-        await this.startMoves(op, residents.filter((vm) => step.vmIds.includes(vm.id)));
+        await this.startMoves(
+          op,
+          residents.filter((vm) => step.vmIds.includes(vm.id)),
+        );
         break;
       case 'wait':
         break;

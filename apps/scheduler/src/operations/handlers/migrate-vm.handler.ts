@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Host, HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
-import { decideMigrationStep, migrationDeadlineMs, migrationEnd, type MigrationStep, migrationStepFailure, progressOf, type Sighting } from '@xenplane/domain';
+import {
+  decideMigrationStep,
+  migrationDeadlineMs,
+  migrationEnd,
+  type MigrationStep,
+  migrationStepFailure,
+  progressOf,
+  type Sighting,
+} from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
@@ -84,7 +92,9 @@ export class MigrateVmHandler implements OperationHandler {
       case 'vanished': {
         // the end of a failed migration is compensate's: it looks again, once and for all
         const failure = migrationStepFailure(step);
-        throw failure.kind === 'transient' ? new TransientError(failure.message) : new PermanentError(failure.code, failure.message);
+        throw failure.kind === 'transient'
+          ? new TransientError(failure.message)
+          : new PermanentError(failure.code, failure.message);
       }
     }
   }
@@ -101,7 +111,14 @@ export class MigrateVmHandler implements OperationHandler {
     try {
       moved = await this.hostWork.on(source, op, (a) =>
         a.migrateDomain(
-          { vmId: vm.id, targetHostId: target.id, targetAddress: target.peerAddress ?? target.address, live, epoch, ticket },
+          {
+            vmId: vm.id,
+            targetHostId: target.id,
+            targetAddress: target.peerAddress ?? target.address,
+            live,
+            epoch,
+            ticket,
+          },
           { deadlineMs, correlationId: op.correlationId ?? undefined },
         ),
       );
@@ -120,7 +137,16 @@ export class MigrateVmHandler implements OperationHandler {
     await this.ops.step(op, 'finishing');
     // the source's suspended copy goes first: never two copies of one VM
     if (destroySource) await this.agents.call(source, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: false }));
-    if (!(await this.vmRepository.finishMigration({ vm, op, sourceHostId: source.id, targetHostId: target.id, epoch, domId }))) {
+    if (
+      !(await this.vmRepository.finishMigration({
+        vm,
+        op,
+        sourceHostId: source.id,
+        targetHostId: target.id,
+        epoch,
+        domId,
+      }))
+    ) {
       throw new PermanentError('internal', 'the VM was no longer migrating from its source when the migration ended');
     }
     this.log.info({ vmId: vm.id, from: source.name, to: target.name, domId }, 'migrated');
@@ -128,7 +154,10 @@ export class MigrateVmHandler implements OperationHandler {
 
   /** Where the domain is, as both agents say now, and what that means for the migration. */
   private async nextStep(move: Move, final: boolean): Promise<MigrationStep> {
-    const [source, target] = await Promise.all([this.sighting(move.source, move.vm.id), this.sighting(move.target, move.vm.id)]);
+    const [source, target] = await Promise.all([
+      this.sighting(move.source, move.vm.id),
+      this.sighting(move.target, move.vm.id),
+    ]);
     const step = decideMigrationStep({ source, target, epoch: move.epoch, final });
     this.log.info({ vmId: move.vm.id, source, target, step }, 'where the migrating domain is');
     return step;
@@ -153,7 +182,8 @@ export class MigrateVmHandler implements OperationHandler {
     const vm = await this.vms.load(op.vmId!);
     const ended = vm?.state === 'migrating' && vm.hostId ? await this.endWhereTheDomainIs(op, vm, error) : false;
     // the VM was not (or no longer) migrating from its source: only the operation is left to end
-    if (!ended) await this.ops.end(op, { status: 'failed', code: error.code, message: error.message, details: error.details });
+    if (!ended)
+      await this.ops.end(op, { status: 'failed', code: error.code, message: error.message, details: error.details });
   }
 
   private async endWhereTheDomainIs(op: Operation, vm: Vm, error: PermanentError): Promise<boolean> {
@@ -170,7 +200,12 @@ export class MigrateVmHandler implements OperationHandler {
     if (move && end.destroyTarget) {
       await this.hostWork
         .now(move.target, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: false }))
-        .catch((err: Error) => this.log.warn({ vmId: vm.id, err: err.message }, 'could not destroy the copy on the target; reconciliation will'));
+        .catch((err: Error) =>
+          this.log.warn(
+            { vmId: vm.id, err: err.message },
+            'could not destroy the copy on the target; reconciliation will',
+          ),
+        );
     }
     return this.vmRepository.abortMigration({
       vm,

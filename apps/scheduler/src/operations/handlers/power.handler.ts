@@ -42,7 +42,10 @@ export class PowerHandler implements OperationHandler {
       case 'start': {
         const image = await this.vms.image(vm.imageId);
         const d = await this.hostWork.on(host, op, (a) =>
-          a.createDomain({ spec: domainSpecFor(vm, image, vm.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
+          a.createDomain(
+            { spec: domainSpecFor(vm, image, vm.epoch), startPaused: false },
+            { correlationId: op.correlationId ?? undefined },
+          ),
         );
         await this.complete(op, vm, plan, d.domId);
         return;
@@ -63,7 +66,9 @@ export class PowerHandler implements OperationHandler {
         return;
       }
       case 'reboot': {
-        const d = await this.hostWork.on(host, op, (a) => a.rebootDomain({ vmId: vm.id }, { correlationId: op.correlationId ?? undefined }));
+        const d = await this.hostWork.on(host, op, (a) =>
+          a.rebootDomain({ vmId: vm.id }, { correlationId: op.correlationId ?? undefined }),
+        );
         await this.complete(op, vm, plan, d.domId);
         return;
       }
@@ -76,7 +81,12 @@ export class PowerHandler implements OperationHandler {
     const back = powerRollback((op.params as { fromState?: VmState }).fromState);
     await this.ops.endWithVm(
       op,
-      vm && { vm, from: powerPlan(op.kind as PowerKind).via, to: back, data: { errorCode: error.code, errorMessage: error.message.slice(0, 2000) } },
+      vm && {
+        vm,
+        from: powerPlan(op.kind as PowerKind).via,
+        to: back,
+        data: { errorCode: error.code, errorMessage: error.message.slice(0, 2000) },
+      },
       { status: 'failed', code: error.code, message: error.message, details: error.details },
     );
   }
@@ -86,8 +96,18 @@ export class PowerHandler implements OperationHandler {
   }
 
   private async complete(op: Operation, vm: Vm, plan: PowerPlan, domId: number | null) {
-    await this.ops.endWithVm(op, { vm, from: plan.via, to: plan.to, data: { domId, powerState: plan.powerState, errorCode: null, errorMessage: null } }, (moved) =>
-      moved ? { status: 'succeeded' } : { status: 'cancelled', code: 'vm_deleted', message: 'the VM changed state meanwhile' },
+    await this.ops.endWithVm(
+      op,
+      {
+        vm,
+        from: plan.via,
+        to: plan.to,
+        data: { domId, powerState: plan.powerState, errorCode: null, errorMessage: null },
+      },
+      (moved) =>
+        moved
+          ? { status: 'succeeded' }
+          : { status: 'cancelled', code: 'vm_deleted', message: 'the VM changed state meanwhile' },
     );
   }
 }

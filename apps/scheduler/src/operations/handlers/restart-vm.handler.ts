@@ -62,7 +62,12 @@ export class RestartVmHandler implements OperationHandler {
     let vm = taken !== undefined ? taken : await this.vms.load(op.vmId!);
     for (;;) {
       const params = op.params as unknown as RestartParams;
-      const step = nextRestartStep({ cancelRequested: op.cancelRequested, opStep: op.step, deadHostId: params.deadHostId, vm });
+      const step = nextRestartStep({
+        cancelRequested: op.cancelRequested,
+        opStep: op.step,
+        deadHostId: params.deadHostId,
+        vm,
+      });
       if (step.kind === 'overtaken') throw new OvertakenError(step.reason);
       const placedHere = step.kind === 'build-here';
       const host = placedHere ? await this.hostOf(vm!.hostId!) : await this.place(op, vm!, params);
@@ -85,7 +90,12 @@ export class RestartVmHandler implements OperationHandler {
     if (op.step !== 'placing') await this.ops.step(op, 'placing');
     const exclude = [params.deadHostId, ...(params.tried ?? []).map((t) => t.hostId)];
     try {
-      const placed = await this.placement.placeRestart(vm, exclude, { opId: op.id, step: 'building', progress: progressOf('ha_restart', 'building') }, op.startedAt);
+      const placed = await this.placement.placeRestart(
+        vm,
+        exclude,
+        { opId: op.id, step: 'building', progress: progressOf('ha_restart', 'building') },
+        op.startedAt,
+      );
       return 'vmGone' in placed ? 'gone' : placed.host;
     } catch (err) {
       if (!(err instanceof PermanentError) || err.code !== 'no_valid_host') throw err;
@@ -101,34 +111,56 @@ export class RestartVmHandler implements OperationHandler {
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
-        agent.createDomain({ spec: domainSpecFor(vm, image, vm.epoch), startPaused: false }, { correlationId: op.correlationId ?? undefined }),
+        agent.createDomain(
+          { spec: domainSpecFor(vm, image, vm.epoch), startPaused: false },
+          { correlationId: op.correlationId ?? undefined },
+        ),
       );
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
       const tried = params.tried ?? [];
       const hostLive = needsLiveness(failure) ? await hostStillLive(this.hosts, host.id) : true;
-      const recovery = recoverFromBuildFailure({ failure, hostLive, hostsTried: tried.length + 1, maxHosts: this.config.BUILD_HOSTS });
+      const recovery = recoverFromBuildFailure({
+        failure,
+        hostLive,
+        hostsTried: tried.length + 1,
+        maxHosts: this.config.BUILD_HOSTS,
+      });
       if (recovery === 'again') throw err;
       const now = hostTried(host, failure, (err as Error).message, new Date());
       await this.ops.noteHostsTried(op, [...tried, now]);
       if (recovery === 'give-up') {
-        const end = buildGiveUp('restart', { code: err instanceof PermanentError ? err.code : undefined, message: (err as Error).message }, [...tried, now]);
+        const end = buildGiveUp(
+          'restart',
+          { code: err instanceof PermanentError ? err.code : undefined, message: (err as Error).message },
+          [...tried, now],
+        );
         throw new PermanentError(end.code, end.message, end.details);
       }
       this.log.warn({ vmId: vm.id, hostId: host.id, failure }, 'the host did not restart the VM: placing it elsewhere');
-      if (failure === 'refused') await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true })).catch(() => undefined);
+      if (failure === 'refused')
+        await this.hostWork
+          .now(host, (a) => a.destroyDomain({ vmId: vm.id, purgeStorage: true }))
+          .catch(() => undefined);
       await this.vmRepository.releaseRecoveringClaim(vm.id, host.id);
       await this.ops.step(op, 'placing');
       return false;
     }
     const powerState = domain.state === DomainState.DOMAIN_STATE_PAUSED ? 'paused' : 'running';
     if (await this.ops.finishBuilt({ vm, op, domId: domain.domId, powerState, from: 'recovering' })) {
-      this.log.info({ vmId: vm.id, hostId: host.id, priority: params.priority, deadHostId: params.deadHostId }, 'VM restarted');
+      this.log.info(
+        { vmId: vm.id, hostId: host.id, priority: params.priority, deadHostId: params.deadHostId },
+        'VM restarted',
+      );
       return true;
     }
     // deleted (or taken back by its returning host) meanwhile: whoever did owns the domain now
-    await this.ops.end(op, { status: 'cancelled', code: 'cancelled', message: 'the VM left recovering while it was being restarted' });
+    await this.ops.end(op, {
+      status: 'cancelled',
+      code: 'cancelled',
+      message: 'the VM left recovering while it was being restarted',
+    });
     return true;
   }
 
@@ -137,13 +169,26 @@ export class RestartVmHandler implements OperationHandler {
     const vm = await this.vms.load(op.vmId!);
     if (restartLeftCopy(vm, (op.params as unknown as RestartParams).deadHostId)) {
       const host = await this.hostOf(vm!.hostId!);
-      await this.hostWork.now(host, (a) => a.destroyDomain({ vmId: vm!.id, purgeStorage: true })).catch(() => undefined);
+      await this.hostWork
+        .now(host, (a) => a.destroyDomain({ vmId: vm!.id, purgeStorage: true }))
+        .catch(() => undefined);
     }
     // the VM in error, its allocations released once it is, in the transaction that fails the operation
     await this.ops.endWithVm(
       op,
       vm && vm.state === 'recovering'
-        ? { vm, from: 'recovering', to: 'error', data: { hostId: null, domId: null, errorCode: error.code, errorMessage: `restart failed: ${error.message}`.slice(0, 2000) }, release: 'if-moved' }
+        ? {
+            vm,
+            from: 'recovering',
+            to: 'error',
+            data: {
+              hostId: null,
+              domId: null,
+              errorCode: error.code,
+              errorMessage: `restart failed: ${error.message}`.slice(0, 2000),
+            },
+            release: 'if-moved',
+          }
         : null,
       { status: 'failed', code: error.code, message: error.message, details: error.details },
     );
@@ -156,6 +201,4 @@ export class RestartVmHandler implements OperationHandler {
   private async hostOf(hostId: string): Promise<HostRef> {
     return this.hosts.address(hostId);
   }
-
 }
-

@@ -8,6 +8,18 @@ const capacity = (name: string, what: string, passes: PlacementFilter['passes'])
 });
 
 /** One filter per resource, so a failure says which resource ran out. */
-export const vcpuCapacityFilter = capacity('capacity_vcpus', 'vCPUs', (_h, c) => c.free.vcpus >= c.request.resources.vcpus);
-export const memoryCapacityFilter = capacity('capacity_memory', 'memory', (_h, c) => c.free.memoryMb >= c.request.resources.memoryMb);
-export const diskCapacityFilter = capacity('capacity_disk', 'disk', (_h, c) => c.free.diskGb >= c.request.resources.diskGb);
+export const vcpuCapacityFilter = capacity(
+  'capacity_vcpus',
+  'vCPUs',
+  (_h, c) => c.free.vcpus >= c.request.resources.vcpus,
+);
+export const memoryCapacityFilter = capacity(
+  'capacity_memory',
+  'memory',
+  (_h, c) => c.free.memoryMb >= c.request.resources.memoryMb,
+);
+export const diskCapacityFilter = capacity(
+  'capacity_disk',
+  'disk',
+  (_h, c) => c.free.diskGb >= c.request.resources.diskGb,
+);

@@ -20,9 +20,30 @@ export const haReserveFilter: PlacementFilter = {
     const own = !ctx.request.haProtected;
     // each resource by its own property name: a loop over the keys made the lookups megamorphic
     return (
-      keepsRoom(ha.totalFree.vcpus, ha.topSum.vcpus, ha.nth.vcpus, ha.next.vcpus, own ? p.vcpus + Math.max(0, f.vcpus) : undefined, r.vcpus) &&
-      keepsRoom(ha.totalFree.memoryMb, ha.topSum.memoryMb, ha.nth.memoryMb, ha.next.memoryMb, own ? p.memoryMb + Math.max(0, f.memoryMb) : undefined, r.memoryMb) &&
-      keepsRoom(ha.totalFree.diskGb, ha.topSum.diskGb, ha.nth.diskGb, ha.next.diskGb, own ? p.diskGb + Math.max(0, f.diskGb) : undefined, r.diskGb)
+      keepsRoom(
+        ha.totalFree.vcpus,
+        ha.topSum.vcpus,
+        ha.nth.vcpus,
+        ha.next.vcpus,
+        own ? p.vcpus + Math.max(0, f.vcpus) : undefined,
+        r.vcpus,
+      ) &&
+      keepsRoom(
+        ha.totalFree.memoryMb,
+        ha.topSum.memoryMb,
+        ha.nth.memoryMb,
+        ha.next.memoryMb,
+        own ? p.memoryMb + Math.max(0, f.memoryMb) : undefined,
+        r.memoryMb,
+      ) &&
+      keepsRoom(
+        ha.totalFree.diskGb,
+        ha.topSum.diskGb,
+        ha.nth.diskGb,
+        ha.next.diskGb,
+        own ? p.diskGb + Math.max(0, f.diskGb) : undefined,
+        r.diskGb,
+      )
     );
   },
 };
@@ -34,7 +55,14 @@ export const haReserveFilter: PlacementFilter = {
  * lets the next largest in. (A host tied with the N-th but left out of the top N has the
  * (N+1)-th value too, so the sum stays.)
  */
-function keepsRoom(totalFree: number, topSum: number, nth: number, next: number, hostValue: number | undefined, asked: number): boolean {
+function keepsRoom(
+  totalFree: number,
+  topSum: number,
+  nth: number,
+  next: number,
+  hostValue: number | undefined,
+  asked: number,
+): boolean {
   let top = topSum;
   if (hostValue !== undefined && hostValue >= nth) top = top - hostValue + Math.max(hostValue - asked, next);
   return coversFailures(totalFree - asked, top);

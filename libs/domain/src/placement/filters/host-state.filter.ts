@@ -8,6 +8,6 @@ import { isPlaceable } from '../types';
  */
 export const hostStateFilter: PlacementFilter = {
   name: 'host_state',
-  reason: 'host is not up, or has not answered a heartbeat within its pool\'s suspect timeout',
+  reason: "host is not up, or has not answered a heartbeat within its pool's suspect timeout",
   passes: isPlaceable,
 };

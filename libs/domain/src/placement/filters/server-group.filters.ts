@@ -12,6 +12,7 @@ export const antiAffinityFilter: PlacementFilter = {
 export const affinityFilter: PlacementFilter = {
   name: 'affinity',
   reason: 'host does not run the members of the affinity group',
-  passes: (host, ctx) => ctx.request.serverGroup?.policy !== 'affinity' || ctx.members.size === 0 || ctx.members.has(host.id),
+  passes: (host, ctx) =>
+    ctx.request.serverGroup?.policy !== 'affinity' || ctx.members.size === 0 || ctx.members.has(host.id),
   appliesTo: (request) => request.serverGroup?.policy === 'affinity' && request.serverGroup.memberHostIds.length > 0,
 };

@@ -3,7 +3,8 @@ import type { PlacementWeigher } from '../filter';
 /** Soft affinity: rather where members already run. */
 export const softAffinityWeigher: PlacementWeigher = {
   name: 'soft_affinity',
-  score: (host, ctx) => (ctx.request.serverGroup?.policy === 'soft-affinity' && ctx.members.has(host.id) ? ctx.pool.weights.softAffinity : 0),
+  score: (host, ctx) =>
+    ctx.request.serverGroup?.policy === 'soft-affinity' && ctx.members.has(host.id) ? ctx.pool.weights.softAffinity : 0,
   appliesTo: (request) => request.serverGroup?.policy === 'soft-affinity',
 };
 
@@ -11,6 +12,8 @@ export const softAffinityWeigher: PlacementWeigher = {
 export const softAntiAffinityWeigher: PlacementWeigher = {
   name: 'soft_anti_affinity',
   score: (host, ctx) =>
-    ctx.request.serverGroup?.policy === 'soft-anti-affinity' ? -ctx.pool.weights.softAntiAffinity * (ctx.members.get(host.id) ?? 0) : 0,
+    ctx.request.serverGroup?.policy === 'soft-anti-affinity'
+      ? -ctx.pool.weights.softAntiAffinity * (ctx.members.get(host.id) ?? 0)
+      : 0,
   appliesTo: (request) => request.serverGroup?.policy === 'soft-anti-affinity',
 };
