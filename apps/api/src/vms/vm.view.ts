@@ -61,12 +61,6 @@ export type VmRow = Vm & {
   host: HostLiveness | null;
 };
 
-export const VM_INCLUDE = {
-  flavor: { select: { id: true, name: true } },
-  image: { select: { id: true, name: true } },
-  host: { select: { state: true, lastHeartbeatAt: true, pool: { select: { suspectAfterMs: true } } } },
-} as const;
-
 /** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
 function powerStateOf(vm: VmRow, now = Date.now()): string {
   const h = vm.host;

@@ -8,14 +8,6 @@ export function decodeCursor(raw: string): Cursor {
   return cursor;
 }
 
-/** The where-clause of the page after a cursor. */
-export function afterCursor(c: Cursor | undefined) {
-  if (!c) return {};
-  return { OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }] };
-}
-
-export const PAGE_ORDER = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
-
 export function page<T extends { createdAt: Date; id: string }, V>(rows: T[], limit: number, present: (r: T) => V) {
   const { items, nextCursor } = pageOf(rows, limit);
   return { items: items.map(present), ...(nextCursor !== undefined ? { nextCursor } : {}) };
