@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -29,6 +30,11 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   serveOpenApi(app);
   await app.listen(config.API_PORT, config.API_HOST);
+  // idle kept-alive connections outlive a load balancer's or a client's pool (60 s is the common
+  // idle timeout): with Node's 5 s the server closes a socket just as a client reuses it (ECONNRESET)
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const url = await app.getUrl();
   log.info({ url }, 'api listening');
 }
