@@ -27,6 +27,8 @@ import { SilenceClock } from './silence-clock';
 const PARALLEL_HEARTBEATS = 64;
 // how stale an answered heartbeat's stamp in Postgres may be while a round goes on; each batch is one statement
 const STAMP_EVERY_MS = 250;
+// silent hosts judged at once (each judgement reads its pool and asks the host's witnesses)
+const PARALLEL_JUDGEMENTS = 16;
 // a replica survives one missed renewal before the others take its hosts
 const LEASE_INTERVALS = 2.5;
 // Redis commands wait for the connection (at start, after a blip), but not for ever
@@ -145,7 +147,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     await stamps.flush();
     const reports: HeartbeatReport[] = [];
     this.nextJudgementMs = Infinity;
-    for (const [i, host] of due.entries()) {
+    const settle = async (i: number, host: HostRow): Promise<void> => {
       const answer = answers[i]!;
       const answered = answer.status === 'fulfilled';
       if (answered) {
@@ -176,7 +178,17 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       // a host back from the dead is reconciled by its return, not by this round's report
       if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
       if (!answered && now === 'down') await this.agents.forget(host.id);
+    };
+    // the silent are judged side by side: each judgement may wait on its witnesses' probes, and
+    // ten deaths judged in turn would stretch the round by ten probe timeouts
+    const silent: number[] = [];
+    for (const [i, host] of due.entries()) {
+      if (answers[i]!.status === 'fulfilled') await settle(i, host);
+      else silent.push(i);
     }
+    const judged = await settleAll(silent, PARALLEL_JUDGEMENTS, (i) => settle(i, due[i]!));
+    const failed = judged.find((j) => j.status === 'rejected');
+    if (failed) throw failed.reason;
     await this.certifier.reviewPartitions([...pools.entries()].filter(([, p]) => p.partitionedSince).map(([id]) => id));
     for (const listener of this.listeners) await listener(reports);
   }
