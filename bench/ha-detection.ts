@@ -31,7 +31,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FaultKind } from '@xenplane/proto';
 import { Cloud, type ManagedProcess, waitFor } from '@xenplane/testing';
-import { cpuBetween, sampleCpu } from './process-cpu';
+import { cpuBetween, cpuSeconds, sampleCpu } from './process-cpu';
 import { percentile, report, round } from './report';
 
 const { values: args } = parseArgs({
@@ -59,19 +59,6 @@ interface Liveness {
   heartbeatIntervalMs: number;
   suspectAfterMs: number;
   deadAfterMs: number;
-}
-
-// Linux's clock tick for /proc/<pid>/stat times (USER_HZ)
-const TICKS_PER_SECOND = 100;
-
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
 }
 
 /** The main thread's run-queue wait so far, in seconds (schedstat's second field, ns). */
@@ -155,9 +142,9 @@ async function measure(
   const mark = (await cloud.db.event.aggregate({ _max: { id: true } }))._max.id ?? 0n;
   const pids = monitors.map((m) => m.pid!);
   const fleetPids = cloud.fleets.map((f) => f.pid!);
-  const cpu0 = pids.map(cpuSecondsOf);
+  const cpu0 = pids.map(cpuSeconds);
   const runq0 = pids.map(runqWaitOf);
-  const fleetCpu0 = fleetPids.map(cpuSecondsOf);
+  const fleetCpu0 = fleetPids.map(cpuSeconds);
   const fleetRunq0 = fleetPids.map(runqWaitOf);
   const others0 = await sampleCpu(cloud);
   const t0 = performance.now();
@@ -167,9 +154,9 @@ async function measure(
     await new Promise((r) => setTimeout(r, 2_000));
   }
   const windowS = (performance.now() - t0) / 1000;
-  const cores = pids.map((pid, i) => (cpuSecondsOf(pid) - cpu0[i]!) / windowS);
+  const cores = pids.map((pid, i) => (cpuSeconds(pid) - cpu0[i]!) / windowS);
   const runqPct = pids.map((pid, i) => (100 * (runqWaitOf(pid) - runq0[i]!)) / windowS);
-  const fleetCores = fleetPids.reduce((sum, pid, i) => sum + cpuSecondsOf(pid) - fleetCpu0[i]!, 0) / windowS;
+  const fleetCores = fleetPids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - fleetCpu0[i]!, 0) / windowS;
   // the simulated hosts answer from these processes' main threads: starved, they answer late
   const fleetRunqPct = Math.max(...fleetPids.map((pid, i) => (100 * (runqWaitOf(pid) - fleetRunq0[i]!)) / windowS));
   const others = cpuBetween(others0, await sampleCpu(cloud));

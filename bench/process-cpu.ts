@@ -5,7 +5,7 @@ import type { Cloud } from '@xenplane/testing';
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds a process has used so far, all its threads (0 once it is gone). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15
