@@ -53,7 +53,9 @@ export class AuthGuard implements CanActivate {
     if (hit !== undefined) return hit;
     const token = await this.tokens.findByHash(hash);
     const principal =
-      token && !token.revokedAt ? { tokenId: token.id, role: token.role, projectId: token.projectId } : null;
+      token && !token.revokedAt
+        ? { tokenId: token.id, tokenName: token.name, role: token.role, projectId: token.projectId }
+        : null;
     this.cache.set(hash, principal);
     return principal;
   }

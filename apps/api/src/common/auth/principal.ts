@@ -3,6 +3,8 @@ import type { Role } from '@xenplane/db';
 /** Who is calling: a token's role, and its project unless the token is global. */
 export interface Principal {
   tokenId: string;
+  /** the token's name, for logs and the audit trail (never its secret) */
+  tokenName: string;
   role: Role;
   /** null for global tokens (operator, admin) */
   projectId: string | null;
