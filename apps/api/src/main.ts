@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDatabase } from '@xenplane/db';
 import { getLogger, initLogging } from '@xenplane/observability';
 import { AppModule } from './app.module';
+import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { requestContext } from './common/http/request-context.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   serveOpenApi(app);
+  await app.init();
+  assertRoutesDeclared(app);
   await app.listen(config.API_PORT, config.API_HOST);
   // idle kept-alive connections outlive a load balancer's or a client's pool (60 s is the common
   // idle timeout): with Node's 5 s the server closes a socket just as a client reuses it (ECONNRESET)

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CatalogRepository } from '@xenplane/db';
-import { Access } from '../common/auth/access.decorator';
 import { invalid } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
@@ -14,7 +13,6 @@ export class CatalogController {
   constructor(private readonly catalog: CatalogRepository) {}
 
   @Get('flavors')
-  @Access('viewer')
   @ApiOkResponse({ type: [FlavorView] })
   @ApiProblems()
   async flavors() {
@@ -22,7 +20,6 @@ export class CatalogController {
   }
 
   @Post('flavors')
-  @Access('admin')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: FlavorView })
   @ApiProblems([409, 'conflict'])
@@ -31,7 +28,6 @@ export class CatalogController {
   }
 
   @Get('images')
-  @Access('viewer')
   @ApiOkResponse({ type: [ImageView] })
   @ApiProblems()
   async images() {
@@ -39,7 +35,6 @@ export class CatalogController {
   }
 
   @Post('images')
-  @Access('admin')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: ImageView })
   @ApiProblems([409, 'conflict'])

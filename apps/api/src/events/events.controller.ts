@@ -4,7 +4,6 @@ import { IsOptional, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Event, EventRepository } from '@xenplane/db';
 import { eventVisibleTo, isEventId } from '@xenplane/domain';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { invalid } from '../common/errors/api-errors';
@@ -52,7 +51,6 @@ export class EventsController {
    * replays what was missed (within the retention window), then goes on live.
    */
   @Get()
-  @Access('viewer')
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }',

@@ -9,7 +9,6 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SystemRepository } from '@xenplane/db';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems } from '../common/http/api-responses';
@@ -37,14 +36,12 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @Access('public')
   @ApiOkResponse({ description: 'The process is alive' })
   healthz() {
     return { status: 'ok' };
   }
 
   @Get('readyz')
-  @Access('public')
   @ApiOkResponse({ type: ReadyView })
   @ApiServiceUnavailableResponse({ type: ReadyView })
   async readyz(@Res({ passthrough: true }) res: Response) {
@@ -55,7 +52,6 @@ export class HealthController {
   }
 
   @Get('metrics')
-  @Access('public')
   @ApiExcludeEndpoint()
   @Header('Content-Type', registry.contentType)
   metrics() {
@@ -63,7 +59,6 @@ export class HealthController {
   }
 
   @Get('v1/whoami')
-  @Access('viewer')
   @ApiOkResponse({ type: WhoamiView })
   @ApiProblems()
   whoami(@Caller() p: Principal): WhoamiView {

@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HostRepository, PoolRepository } from '@xenplane/db';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { notFound } from '../common/errors/api-errors';
@@ -27,7 +26,6 @@ export class HostsController {
   ) {}
 
   @Post('enrollment-tokens')
-  @Access('operator')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: EnrollmentTokenView })
   @ApiProblems()
@@ -37,7 +35,6 @@ export class HostsController {
 
   /** Called by a host agent, authenticated by its one-time enrollment token. */
   @Post('enroll')
-  @Access('enrollment')
   @ApiCreatedResponse({ type: EnrolledHostView })
   @ApiProblems([409, 'conflict'])
   enroll(@Body() dto: EnrollHostDto) {
@@ -45,7 +42,6 @@ export class HostsController {
   }
 
   @Get()
-  @Access('operator')
   @ApiOkResponse({ type: [HostView] })
   @ApiProblems()
   async list() {
@@ -53,7 +49,6 @@ export class HostsController {
   }
 
   @Get(':id')
-  @Access('operator')
   @ApiOkResponse({ type: HostView })
   @ApiProblems([404, 'not_found'])
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
@@ -63,7 +58,6 @@ export class HostsController {
   }
 
   @Post(':id/maintenance')
-  @Access('operator')
   @Accepted(OperationView, 'The evacuate operation moving the running VMs off the host')
   @ApiOkResponse({ type: HostView, description: 'With evacuate: false, the host now in maintenance' })
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
@@ -80,7 +74,6 @@ export class HostsController {
   }
 
   @Post(':id/declare-dead')
-  @Access('operator')
   @Accepted(DeclaredDeadView, 'The host, down; its protected VMs restarting elsewhere, the others stopped')
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
   declareDead(@Param('id', new ParseUUIDPipe()) id: string, @Caller() p: Principal, @Body() dto: DeclareDeadDto) {
@@ -88,7 +81,6 @@ export class HostsController {
   }
 
   @Post(':id/enable')
-  @Access('operator')
   @HttpCode(200)
   @IdempotencyHeader()
   @ApiOkResponse({ type: HostView, description: 'The host, up again; an evacuation under way is cancelled' })

@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
@@ -16,7 +15,6 @@ export class OperationsController {
   constructor(private readonly operations: OperationsService) {}
 
   @Get()
-  @Access('viewer')
   @ApiOkResponse({ type: OperationPage })
   @ApiProblems()
   list(@Caller() p: Principal, @Query() q: ListOperationsQuery) {
@@ -24,7 +22,6 @@ export class OperationsController {
   }
 
   @Get(':id')
-  @Access('viewer')
   @ApiOkResponse({ type: OperationView })
   @ApiProblems([404, 'not_found'])
   get(@Caller() p: Principal, @Id() id: string) {
@@ -33,7 +30,6 @@ export class OperationsController {
 
   @Post(':id/cancel')
   // a project's operations: its members; a host's (evacuate): operators (checked in the service)
-  @Access('viewer')
   @HttpCode(200)
   @IdempotencyHeader()
   @ApiOkResponse({ type: OperationView })

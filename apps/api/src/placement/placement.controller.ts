@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Access } from '../common/auth/access.decorator';
 import { ApiProblems } from '../common/http/api-responses';
 import { DryRunDto, DryRunView } from './dry-run.dto';
 import { DryRunService } from './dry-run.service';
@@ -13,7 +12,6 @@ export class PlacementController {
   /** Where a hypothetical create would land, and why not: nothing is claimed or written. */
   @Post('dry-run')
   @HttpCode(200)
-  @Access('operator')
   @ApiOkResponse({ type: DryRunView })
   @ApiProblems()
   dryRun(@Body() dto: DryRunDto): Promise<DryRunView> {

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HostRepository, OperationRepository, PoolRepository, type Prisma, VmRepository } from '@xenplane/db';
-import { Access } from '../common/auth/access.decorator';
 import { notFound } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
@@ -20,7 +19,6 @@ export class PoolsController {
   ) {}
 
   @Post()
-  @Access('operator')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: PoolView })
   @ApiProblems([409, 'conflict'])
@@ -34,7 +32,6 @@ export class PoolsController {
   }
 
   @Get()
-  @Access('operator')
   @ApiOkResponse({ type: [PoolView] })
   @ApiProblems()
   async list() {
@@ -42,7 +39,6 @@ export class PoolsController {
   }
 
   @Get(':id/ha')
-  @Access('operator')
   @ApiOkResponse({
     type: PoolHaView,
     description: 'The failures the pool tolerates now, its protected VMs, its hosts by liveness and its HA restarts',
@@ -53,7 +49,6 @@ export class PoolsController {
   }
 
   @Patch(':id')
-  @Access('operator')
   @ApiOkResponse({ type: PoolView })
   @ApiProblems([404, 'not_found'])
   async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: PoolSettingsDto) {

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
@@ -15,7 +14,6 @@ export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post('projects')
-  @Access('admin')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: ProjectView })
   @ApiProblems([409, 'conflict'])
@@ -24,7 +22,6 @@ export class ProjectsController {
   }
 
   @Get('projects')
-  @Access('admin')
   @ApiOkResponse({ type: [ProjectView] })
   @ApiProblems()
   list() {
@@ -32,7 +29,6 @@ export class ProjectsController {
   }
 
   @Get('projects/:id')
-  @Access('viewer')
   @ApiOkResponse({ type: ProjectView })
   @ApiProblems([404, 'not_found'])
   get(@Caller() p: Principal, @Id() id: string) {
@@ -40,7 +36,6 @@ export class ProjectsController {
   }
 
   @Patch('projects/:id')
-  @Access('admin')
   @ApiOkResponse({ type: ProjectView })
   @ApiProblems([404, 'not_found'])
   update(@Id() id: string, @Body() dto: UpdateProjectDto) {
@@ -48,7 +43,6 @@ export class ProjectsController {
   }
 
   @Post('projects/:id/tokens')
-  @Access('viewer')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: CreatedTokenView })
   @ApiProblems([404, 'not_found'])
@@ -57,7 +51,6 @@ export class ProjectsController {
   }
 
   @Delete('tokens/:id')
-  @Access('viewer')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiProblems([404, 'not_found'])

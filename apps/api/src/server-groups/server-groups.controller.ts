@@ -2,7 +2,6 @@ import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { type ServerGroup, type ServerGroupPolicy, ServerGroupRepository } from '@xenplane/db';
-import { Access } from '../common/auth/access.decorator';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
@@ -51,7 +50,6 @@ export class ServerGroupsController {
   ) {}
 
   @Post()
-  @Access('member')
   @IdempotencyHeader()
   @ApiCreatedResponse({ type: ServerGroupView })
   @ApiProblems([409, 'conflict'])
@@ -64,7 +62,6 @@ export class ServerGroupsController {
   }
 
   @Get()
-  @Access('viewer')
   @ApiOkResponse({ type: [ServerGroupView] })
   @ApiProblems()
   async list(@Caller() p: Principal) {

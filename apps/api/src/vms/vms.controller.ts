@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Access } from '../common/auth/access.decorator';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { Accepted, ApiProblems } from '../common/http/api-responses';
@@ -19,7 +18,6 @@ export class VmsController {
   constructor(private readonly vms: VmsService) {}
 
   @Post()
-  @Access('member')
   @Accepted(CreateVmsView, 'The VMs and their create operations')
   @ApiProblems([404, 'not_found'], [409, 'conflict'], [422, 'quota_exceeded'])
   create(@Caller() p: Principal, @Body() dto: CreateVmDto) {
@@ -27,7 +25,6 @@ export class VmsController {
   }
 
   @Get()
-  @Access('viewer')
   @ApiOkResponse({ type: VmPage })
   @ApiProblems()
   list(@Caller() p: Principal, @Query() q: ListVmsQuery) {
@@ -35,7 +32,6 @@ export class VmsController {
   }
 
   @Get(':id')
-  @Access('viewer')
   @ApiOkResponse({ type: VmView })
   @ApiProblems([404, 'not_found'])
   get(@Caller() p: Principal, @Id() id: string) {
@@ -43,7 +39,6 @@ export class VmsController {
   }
 
   @Patch(':id')
-  @Access('member')
   @ApiOkResponse({ type: VmView })
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
   update(@Caller() p: Principal, @Id() id: string, @Body() dto: UpdateVmDto) {
@@ -51,7 +46,6 @@ export class VmsController {
   }
 
   @Post(':id/actions')
-  @Access('member')
   @Accepted(OperationView, 'The operation carrying out the action')
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
   act(@Caller() p: Principal, @Id() id: string, @Body() dto: VmActionDto) {
@@ -59,7 +53,6 @@ export class VmsController {
   }
 
   @Delete(':id')
-  @Access('member')
   @Accepted(OperationView, 'The delete operation')
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
   delete(@Caller() p: Principal, @Id() id: string) {

@@ -12,6 +12,7 @@ import {
 } from '@xenplane/db';
 import {
   actionParamsRefusal,
+  actionRoleRefusal,
   actionRefusal,
   actionRule,
   batchNames,
@@ -23,7 +24,7 @@ import {
 } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
-import { ApiError, conflict, invalid, notFound } from '../common/errors/api-errors';
+import { ApiError, conflict, forbidden, invalid, notFound } from '../common/errors/api-errors';
 import { decodeCursor, page } from '../common/http/cursor';
 import { OperationQueue } from '../infra/queue.module';
 import { type OperationView, presentOperation } from '../operations/operation.view';
@@ -135,8 +136,11 @@ export class VmsService {
   }
 
   async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
+    const global = principal.projectId === null;
+    const roleRefused = actionRoleRefusal(dto.action, { global, role: principal.role });
+    if (roleRefused) throw forbidden(roleRefused);
     const refused = actionParamsRefusal(dto.action, {
-      global: principal.projectId === null,
+      global,
       targetHostId: dto.targetHostId,
     });
     if (refused) throw invalid(refused.field, refused.message);

@@ -1,2 +1,3 @@
 export * from './secrets';
 export * from './access';
+export * from './route-access';

@@ -1,6 +1,7 @@
 import {
   actionParamsRefusal,
   actionRefusal,
+  actionRoleRefusal,
   actionRule,
   checkAction,
   statesAllowing,
@@ -150,5 +151,17 @@ describe('actionParamsRefusal', () => {
     expect(actionParamsRefusal('migrate', { global: false })).toBeUndefined();
     // a target given with another action is not looked at
     expect(actionParamsRefusal('start', { global: false, targetHostId: 'h1' })).toBeUndefined();
+  });
+});
+
+describe('actionRoleRefusal', () => {
+  it('lets an operator migrate and nothing else; project members and global admins anything', () => {
+    const operator = { global: true, role: 'operator' };
+    expect(actionRoleRefusal('migrate', operator)).toBeUndefined();
+    for (const action of ['start', 'stop', 'reboot'] as const) {
+      expect(actionRoleRefusal(action, operator)).toMatch(/operator may only migrate/);
+      expect(actionRoleRefusal(action, { global: true, role: 'admin' })).toBeUndefined();
+      expect(actionRoleRefusal(action, { global: false, role: 'member' })).toBeUndefined();
+    }
   });
 });

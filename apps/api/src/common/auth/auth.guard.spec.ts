@@ -1,4 +1,3 @@
-import type { Reflector } from '@nestjs/core';
 import type { TokenRepository } from '@xenplane/db';
 import { hashSecret } from '@xenplane/domain';
 import { AuthGuard } from './auth.guard';
@@ -12,7 +11,7 @@ describe('AuthGuard token cache', () => {
       return { id: tokenHash, role: 'member', projectId: 'p', revokedAt: null };
     },
   } as unknown as TokenRepository;
-  const guard = new AuthGuard({} as Reflector, tokens) as unknown as {
+  const guard = new AuthGuard(tokens) as unknown as {
     lookup(hash: string): Promise<Principal | null>;
   };
 

@@ -1,12 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { TokenRepository } from '@xenplane/db';
 import { ApiError, forbidden, unauthorized } from '../errors/api-errors';
-import { ACCESS_KEY } from './access.decorator';
 import { LruCache } from './lru-cache';
-import { allows, type AccessLevel, type Principal } from './principal';
-import { hashSecret } from '@xenplane/domain';
+import type { Principal } from './principal';
+import { hashSecret, needsToken, routeAccess, routeAllows, routeKey } from '@xenplane/domain';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
@@ -19,22 +17,16 @@ const CACHE_MAX = 10_000;
 export class AuthGuard implements CanActivate {
   private readonly cache = new LruCache<string, Principal | null>(CACHE_MAX, CACHE_MS);
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly tokens: TokenRepository,
-  ) {}
+  constructor(private readonly tokens: TokenRepository) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_KEY, [
-      ctx.getHandler(),
-      ctx.getClass(),
-    ]);
-    // a route that forgot to say who may call it is closed, not open
-    if (!level) throw new ApiError('internal', 'route declares no access level');
-    if (level === 'public' || level === 'enrollment') return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
+    const access = routeAccess(routeKey(req.method, (req.route as { path?: string } | undefined)?.path ?? ''));
+    // a route missing from the role matrix is closed, not open (and the API does not start with one)
+    if (!access) throw new ApiError('internal', 'route declares no access level');
+    if (!needsToken(access)) return true;
     const principal = await this.authenticate(req.headers.authorization);
-    if (!allows(level, principal)) throw forbidden(`this call needs the ${level} role`);
+    if (!routeAllows(access, principal)) throw forbidden(`this call needs the ${access.levels.join(' or ')} role`);
     req.principal = principal;
     return true;
   }
