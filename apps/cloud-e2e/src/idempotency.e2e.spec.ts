@@ -42,21 +42,43 @@ describe('Idempotency-Key', () => {
     expect(await cloud.db.vm.count()).toBe(before);
   });
 
-  it('replays a refusal as a refusal', async () => {
-    const key = `bad-${Date.now()}`;
-    const a = await cloud.api.post(
-      '/v1/vms',
-      { name: 'x', flavor: 'nope', image: 'tiny-pv' },
-      { 'idempotency-key': key },
+  it('keeps no record of a refusal: a retry with the key runs again, and succeeds once the cause is gone', async () => {
+    const p = (await cloud.api.post('/v1/projects', { name: 'tight', quota: { instances: 0 } })).body;
+    const secret = (await cloud.api.post(`/v1/projects/${p.id}/tokens`, { name: 'ci', role: 'member' })).body.token;
+    const ci = cloud.api.withToken(secret);
+    const token = await cloud.db.token.findFirstOrThrow({ where: { projectId: p.id } });
+    const key = `quota-${Date.now()}`;
+    const body = { name: 'later', flavor: 'xp.micro', image: 'tiny-pv' };
+
+    const refused = await ci.post('/v1/vms', body, { 'idempotency-key': key });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'quota_exceeded' } });
+    const invalid = await ci.post('/v1/vms', { ...body, flavor: 'nope' }, { 'idempotency-key': `${key}-bad` });
+    expect(invalid.status).toBe(400);
+    expect(await cloud.db.idempotencyRecord.count({ where: { scope: token.id } })).toBe(0);
+    expect(await cloud.db.vm.count({ where: { projectId: p.id } })).toBe(0);
+
+    await cloud.api.patch(`/v1/projects/${p.id}`, { quota: { instances: 5 } });
+    const accepted = await ci.post('/v1/vms', body, { 'idempotency-key': key });
+    expect(accepted.status).toBe(202);
+    const again = await ci.post('/v1/vms', body, { 'idempotency-key': key });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.vms[0].id).toBe(accepted.body.vms[0].id);
+    expect(await cloud.db.vm.count({ where: { projectId: p.id } })).toBe(1);
+  });
+
+  it('makes a DELETE idempotent: 10 retries at once with one key start one delete and get its answer', async () => {
+    const created = await cloud.api.post('/v1/vms', { name: 'gone', flavor: 'xp.micro', image: 'tiny-pv' });
+    await cloud.waitForOperation(created.body.operations[0].id);
+    const vmId = created.body.vms[0].id;
+    const key = `delete-${Date.now()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => cloud.api.delete(`/v1/vms/${vmId}`, { 'idempotency-key': key })),
     );
-    const b = await cloud.api.post(
-      '/v1/vms',
-      { name: 'x', flavor: 'nope', image: 'tiny-pv' },
-      { 'idempotency-key': key },
-    );
-    expect([a.status, b.status]).toEqual([400, 400]);
-    expect(b.body).toEqual(a.body);
-    expect(b.headers.get('content-type')).toContain('application/problem+json');
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    expect(await cloud.db.operation.count({ where: { vmId, kind: 'delete' } })).toBe(1);
+    expect(await cloud.waitForOperation(answers[0]!.body.id)).toMatchObject({ status: 'succeeded' });
   });
 
   it('keeps keys per caller: two tokens may use the same key', async () => {

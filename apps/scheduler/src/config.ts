@@ -57,6 +57,8 @@ export const schedulerEnv = controlPlaneEnv.extend({
   STUCK_AFTER_MS: intVar(600_000, 1_000, 86_400_000),
   EVENT_RETENTION_DAYS: intVar(7, 1, 365),
   GC_INTERVAL_MS: intVar(60_000, 1_000, 86_400_000),
+  // answered Idempotency-Keys kept per token (the newest), trimmed at each GC round
+  IDEMPOTENCY_KEYS_PER_TOKEN: intVar(10_000, 100, 10_000_000),
   TTL_REAP_INTERVAL_MS: intVar(1_000, 100, 600_000),
   CAPACITY_REFRESH_MS: intVar(250, 10, 60_000),
   CAPACITY_FULL_RELOAD_MS: intVar(30_000, 1_000, 3_600_000),

@@ -51,6 +51,7 @@ export class ProjectsController {
   }
 
   @Delete('tokens/:id')
+  @IdempotencyHeader()
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiProblems([404, 'not_found'])

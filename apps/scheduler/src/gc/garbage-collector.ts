@@ -5,7 +5,10 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 
 const DAY_MS = 86_400_000;
 
-/** Rows with an end of life: events past retention, idempotency answers past their window. */
+/**
+ * Rows with an end of life: events past retention, idempotency answers past their window or
+ * beyond a token's bound.
+ */
 @Injectable()
 export class GarbageCollector {
   private readonly log = getLogger('gc');
@@ -24,8 +27,12 @@ export class GarbageCollector {
       this.idempotency.deleteExpired(new Date(now)),
       this.enrollments.deleteExpiredBefore(new Date(now - 30 * DAY_MS)),
     ]);
-    if (events + keys + tokens > 0) {
-      this.log.info({ events, idempotencyKeys: keys, enrollmentTokens: tokens }, 'collected');
+    const overflow = await this.idempotency.trimPerScope(this.config.IDEMPOTENCY_KEYS_PER_TOKEN);
+    if (events + keys + tokens + overflow > 0) {
+      this.log.info(
+        { events, idempotencyKeys: keys, idempotencyKeysOverBound: overflow, enrollmentTokens: tokens },
+        'collected',
+      );
     }
   }
 }

@@ -5,6 +5,7 @@ import type { IdempotencyRecord, Prisma } from '../generated/prisma/client';
 export interface IdempotencyClaim {
   scope: string;
   key: string;
+  method: string;
   path: string;
   requestHash: string;
   lockedUntil: Date;
@@ -23,9 +24,9 @@ export class IdempotencyRepository {
   async claim(c: IdempotencyClaim): Promise<boolean> {
     const rows = await this.db.$executeRaw`
       INSERT INTO idempotency_records (scope, key, method, path, request_hash, locked_until, expires_at)
-      VALUES (${c.scope}, ${c.key}, 'POST', ${c.path}, ${c.requestHash}, ${c.lockedUntil}, ${c.expiresAt})
+      VALUES (${c.scope}, ${c.key}, ${c.method}, ${c.path}, ${c.requestHash}, ${c.lockedUntil}, ${c.expiresAt})
       ON CONFLICT (scope, key) DO UPDATE SET
-        request_hash = EXCLUDED.request_hash, path = EXCLUDED.path, status = NULL, body = NULL,
+        request_hash = EXCLUDED.request_hash, method = EXCLUDED.method, path = EXCLUDED.path, status = NULL, body = NULL,
         locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at, created_at = now()
       WHERE idempotency_records.expires_at < now()`;
     return rows === 1;
@@ -53,5 +54,25 @@ export class IdempotencyRepository {
   /** Forgets records past their expiry; how many went. */
   async deleteExpired(now: Date): Promise<number> {
     return (await this.db.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: now } } })).count;
+  }
+
+  /**
+   * Keeps at most `max` answered keys per caller, the newest: a caller that floods keys shortens
+   * its own window instead of growing the table without bound. How many went.
+   */
+  async trimPerScope(max: number): Promise<number> {
+    return this.db.$executeRaw`
+      DELETE FROM idempotency_records r
+      USING (
+        SELECT scope, key FROM (
+          SELECT scope, key, row_number() OVER (PARTITION BY scope ORDER BY created_at DESC) AS n
+          FROM idempotency_records
+          WHERE status IS NOT NULL AND scope IN (
+            SELECT scope FROM idempotency_records GROUP BY scope HAVING count(*) > ${max}
+          )
+        ) ranked
+        WHERE n > ${max}
+      ) old
+      WHERE r.scope = old.scope AND r.key = old.key`;
   }
 }

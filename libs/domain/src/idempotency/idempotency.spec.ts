@@ -1,4 +1,4 @@
-import { failureKept, idempotencyApplies, isIdempotencyKey, keyVerdict, type KeyRecord } from './idempotency';
+import { answerKept, idempotencyApplies, isIdempotencyKey, keyVerdict, type KeyRecord } from './idempotency';
 
 describe('isIdempotencyKey', () => {
   it('takes 1 to 200 printable ASCII characters', () => {
@@ -13,8 +13,10 @@ describe('isIdempotencyKey', () => {
 });
 
 describe('idempotencyApplies', () => {
-  it('applies to a POST with a key by an authenticated caller only', () => {
+  it('applies to a POST or a DELETE with a key by an authenticated caller only', () => {
     expect(idempotencyApplies('POST', 'k', true)).toBe(true);
+    expect(idempotencyApplies('DELETE', 'k', true)).toBe(true);
+    expect(idempotencyApplies('GET', 'k', true)).toBe(false);
     expect(idempotencyApplies('PATCH', 'k', true)).toBe(false);
     expect(idempotencyApplies('POST', undefined, true)).toBe(false);
     expect(idempotencyApplies('POST', 'k', false)).toBe(false);
@@ -63,12 +65,14 @@ describe('keyVerdict', () => {
   });
 });
 
-describe('failureKept', () => {
-  it('keeps a refusal as the answer, and frees the key after any other failure', () => {
-    expect(failureKept(true, 409)).toBe('store');
-    expect(failureKept(true, 422)).toBe('store');
-    expect(failureKept(true, 500)).toBe('release');
-    expect(failureKept(true, 503)).toBe('release');
-    expect(failureKept(false, 400)).toBe('release');
+describe('answerKept', () => {
+  it('keeps a success as the answer, and frees the key after a refusal or a failure', () => {
+    expect(answerKept(201)).toBe('store');
+    expect(answerKept(202)).toBe('store');
+    expect(answerKept(204)).toBe('store');
+    expect(answerKept(400)).toBe('release');
+    expect(answerKept(409)).toBe('release');
+    expect(answerKept(422)).toBe('release');
+    expect(answerKept(500)).toBe('release');
   });
 });

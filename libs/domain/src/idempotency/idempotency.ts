@@ -5,9 +5,9 @@ export function isIdempotencyKey(key: string): boolean {
   return KEY.test(key);
 }
 
-/** Only a POST by an authenticated caller that sent a key is made idempotent. */
+/** A POST or a DELETE by an authenticated caller that sent a key is made idempotent. */
 export function idempotencyApplies(method: string, key: string | undefined, authenticated: boolean): key is string {
-  return method === 'POST' && key !== undefined && authenticated;
+  return (method === 'POST' || method === 'DELETE') && key !== undefined && authenticated;
 }
 
 /** The key's record as another request with the same key left it. */
@@ -44,10 +44,10 @@ export function keyVerdict(record: KeyRecord | null, hash: string, now: Date, de
 }
 
 /**
- * What the key keeps of the first request's failure: a refusal (an API error under 500) is an
- * answer too, and the same request gets the same refusal; any other failure is not, and frees
- * the key so a retry runs the request again.
+ * What the key keeps of the first request's answer: a success, replayed to every retry. A
+ * refusal or a failure changed nothing, so it frees the key and a retry runs the request again:
+ * refused requests store nothing (a 422 for quota may succeed once quota is freed).
  */
-export function failureKept(isApiError: boolean, status: number): 'store' | 'release' {
-  return isApiError && status < 500 ? 'store' : 'release';
+export function answerKept(status: number): 'store' | 'release' {
+  return status < 400 ? 'store' : 'release';
 }

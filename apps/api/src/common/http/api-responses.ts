@@ -63,6 +63,7 @@ export function IdempotencyHeader() {
   return ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Same key and body within 24 h: the first answer again; same key, other body: 409',
+    description:
+      'Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept',
   });
 }

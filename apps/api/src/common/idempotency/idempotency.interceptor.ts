@@ -5,10 +5,10 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { IdempotencyRepository, type Prisma } from '@xenplane/db';
 import { API_CONFIG, type ApiConfig } from '../../config';
 import type { AuthedRequest } from '../auth/auth.guard';
-import { ApiError, conflict, invalid } from '../errors/api-errors';
-import { type Problem, ReplayedProblem, toProblem } from '../errors/problem.filter';
+import { conflict, invalid } from '../errors/api-errors';
+import { type Problem, ReplayedProblem } from '../errors/problem.filter';
 import { requestHash } from './request-hash';
-import { failureKept, idempotencyApplies, isIdempotencyKey, keyVerdict } from '@xenplane/domain';
+import { answerKept, idempotencyApplies, isIdempotencyKey, keyVerdict } from '@xenplane/domain';
 
 // How long the first request may take before a retry with the same key takes over.
 const LEASE_MS = 30_000;
@@ -36,7 +36,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const scope = req.principal!.tokenId;
     const hash = requestHash(req.method, req.path, req.body);
     return from(
-      this.run(scope, key, hash, req.path, res, () => lastValueFrom(next.handle(), { defaultValue: undefined })),
+      this.run(scope, key, hash, req.method, req.path, res, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ),
     );
   }
 
@@ -44,13 +46,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     scope: string,
     key: string,
     hash: string,
+    method: string,
     path: string,
     res: Response,
     handler: () => Promise<unknown>,
   ) {
     const deadline = new Date(Date.now() + WAIT_MS);
     for (;;) {
-      if (await this.claim(scope, key, hash, path)) return this.answerFirst(scope, key, res, handler);
+      if (await this.claim(scope, key, hash, method, path)) return this.answerFirst(scope, key, res, handler);
       const record = await this.records.find(scope, key);
       const verdict = keyVerdict(record, hash, new Date(), deadline);
       switch (verdict.kind) {
@@ -68,11 +71,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 
-  private async claim(scope: string, key: string, hash: string, path: string): Promise<boolean> {
+  private async claim(scope: string, key: string, hash: string, method: string, path: string): Promise<boolean> {
     const now = Date.now();
     return this.records.claim({
       scope,
       key,
+      method,
       path,
       requestHash: hash,
       lockedUntil: new Date(now + LEASE_MS),
@@ -87,17 +91,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async answerFirst(scope: string, key: string, res: Response, handler: () => Promise<unknown>) {
     try {
       const body = await handler();
-      await this.records.recordAnswer(scope, key, res.statusCode, (body ?? null) as Prisma.InputJsonValue);
-      return body;
-    } catch (err) {
-      const problem = toProblem(err);
-      if (failureKept(err instanceof ApiError, problem.status) === 'store') {
-        // a refusal is an answer too: the same request gets the same refusal
-        await this.records.recordAnswer(scope, key, problem.status, problem as unknown as Prisma.InputJsonValue);
+      if (answerKept(res.statusCode) === 'store') {
+        await this.records.recordAnswer(scope, key, res.statusCode, (body ?? null) as Prisma.InputJsonValue);
       } else {
-        // a failure is not: free the key so a retry can run the request again
         await this.records.release(scope, key);
       }
+      return body;
+    } catch (err) {
+      // a refusal or a failure changed nothing: free the key so a retry runs the request again
+      await this.records.release(scope, key);
       throw err;
     }
   }
