@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pickListenPort } from '@xenplane/config';
 
 /**
  * The port a host listens on. An explicit one wins; otherwise a free one is picked on first
@@ -11,14 +11,7 @@ export async function stablePort(stateDir: string, requested: number, host: stri
   if (requested > 0) return requested;
   const file = join(stateDir, 'port');
   if (existsSync(file)) return Number(readFileSync(file, 'utf8'));
-  const port = await new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
+  const port = await pickListenPort(host);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, String(port));
   return port;

@@ -1,18 +1,9 @@
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { pickListenPort } from '@xenplane/config';
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+/** A TCP port free on 127.0.0.1 right now, outside the range outgoing connections take theirs from. */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+  return pickListenPort('127.0.0.1');
 }
 
 /** Whether something listens on host:port now (a connection is made, and closed at once). */
