@@ -26,8 +26,8 @@ async function shutdown(code) {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
   process.exit(code);
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+// the cloud's processes run in their own process groups: a closed terminal (SIGHUP) must stop them too
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(0));
 
 try {
   // built first: the settings are read by the built devCloudSettings
