@@ -1,3 +1,5 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { hashSecret, newSecret, secretPrefix } from '@xenplane/domain';
 import { type ApiClient, Cloud, waitFor } from '@xenplane/testing';
 
@@ -87,6 +89,8 @@ describe('the audit trail', () => {
       403,
     );
     expect((await admin.withToken('xp_not-a-token-of-this-cloud').post('/v1/vms', { name: 'x' })).status).toBe(401);
+    expect(await cloud.db.flavor.count({ where: { name: 'huge' } })).toBe(0);
+    expect(await cloud.db.vm.count({ where: { name: 'x' } })).toBe(0);
     const missing = '00000000-0000-4000-8000-000000000000';
     expect((await tenant.post(`/v1/vms/${missing}/actions`, { action: 'stop' })).status).toBe(404);
 
@@ -283,6 +287,39 @@ describe('the audit trail', () => {
       const res = await admin.get(`/v1/audit?${query}`);
       expect({ query, status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ query, status: 400, field });
     }
+  });
+
+  it('answers as the OpenAPI document says, filters included', async () => {
+    const doc = (await admin.withToken(undefined).get('/docs-json')).body;
+    const op = doc.paths['/v1/audit'].get;
+    expect(op.security).toEqual([{ bearer: [] }]);
+    expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'action',
+      'cursor',
+      'limit',
+      'method',
+      'outcome',
+      'projectId',
+      'resourceId',
+      'resourceType',
+      'since',
+      'tokenId',
+      'until',
+    ]);
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ components: doc.components }, 'doc');
+    const schema = JSON.parse(
+      JSON.stringify(op.responses['200'].content['application/json'].schema).replace(
+        /"#\/components/g,
+        '"doc#/components',
+      ),
+    );
+    const validate = ajv.compile(schema);
+    const res = await admin.get('/v1/audit?limit=3');
+    expect(res.body.nextCursor).toEqual(expect.any(String));
+    expect(validate(res.body) ? null : validate.errors).toBeNull();
+    expect(validate((await admin.get('/v1/audit?limit=500')).body) ? null : validate.errors).toBeNull();
   });
 
   it('the database refuses to change or remove a row', async () => {
