@@ -208,6 +208,29 @@ describe('the audit trail', () => {
     });
   });
 
+  it('names a revoked token that is used again, and who revoked it', async () => {
+    const made = await admin.post(`/v1/projects/${s.projectId}/tokens`, { name: 'leaked', role: 'member' });
+    expect(made.status).toBe(201);
+    expect((await admin.delete(`/v1/tokens/${made.body.id}`)).status).toBe(204);
+    const refused = await admin.withToken(made.body.token).post('/v1/vms', { name: 'again' });
+    expect(refused.status).toBe(401);
+    expect(await cloud.db.vm.count({ where: { name: 'again' } })).toBe(0);
+    expect(await only(`&action=token.revoke&resourceId=${made.body.id}`)).toMatchObject({
+      tokenId: adminTokenId,
+      method: 'DELETE',
+      route: '/v1/tokens/:id',
+      status: 204,
+    });
+    expect(await only(`&tokenId=${made.body.id}`)).toMatchObject({
+      actorType: 'token',
+      tokenName: 'leaked',
+      projectId: s.projectId,
+      action: 'vm.create',
+      status: 401,
+      problemCode: 'unauthorized',
+    });
+  });
+
   it('shows on an operation the token that asked for it', async () => {
     const op = (await admin.get(`/v1/operations/${s.createOpId}`)).body;
     expect(op).toMatchObject({ requestedBy: s.tenantTokenId, requestedByName: 'tenant-ci' });
@@ -260,8 +283,8 @@ describe('the audit trail', () => {
     const tenantRows = await trail(`&tokenId=${s.tenantTokenId}`, 2);
     expect(tenantRows.map((r) => r.action).sort()).toEqual(['flavor.create', 'vm.create', 'vm.delete', 'vm.stop']);
     expect((await trail('&outcome=4xx')).every((r) => r.status >= 400 && r.status < 500)).toBe(true);
-    expect((await trail('&outcome=4xx')).length).toBe(3);
-    expect((await trail('&method=DELETE')).map((r) => r.action)).toEqual(['vm.delete']);
+    expect((await trail('&outcome=4xx')).length).toBe(4);
+    expect((await trail('&method=DELETE')).map((r) => r.action)).toEqual(['token.revoke', 'vm.delete']);
     expect((await trail(`&resourceId=${s.vmId}`)).map((r) => r.action)).toEqual(['vm.delete', 'vm.create']);
     expect((await trail('&resourceType=host&outcome=2xx')).map((r) => r.action)).toEqual(
       expect.arrayContaining(['host.maintenance', 'host.enable', 'host.enroll']),
