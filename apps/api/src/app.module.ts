@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DbModule } from '@xenplane/db';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module';
 import { BootstrapService } from './bootstrap/bootstrap.service';
 import { CatalogModule } from './catalog/catalog.module';
 import { AuthGuard } from './common/auth/auth.guard';
@@ -40,6 +41,7 @@ export class AppModule {
         VmsModule,
         OperationsModule,
         EventsModule,
+        AuditModule,
       ],
       providers: [
         BootstrapService,

@@ -1,4 +1,5 @@
 import { boolVar, controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
+import { parseTrustedProxies } from '@xenplane/domain';
 import { z } from 'zod';
 
 export const apiEnv = controlPlaneEnv.extend({
@@ -11,6 +12,18 @@ export const apiEnv = controlPlaneEnv.extend({
   IDEMPOTENCY_TTL_HOURS: intVar(24, 24, 24 * 30),
   ENROLLMENT_TOKEN_TTL_MINUTES: intVar(60, 1, 7 * 24 * 60),
   BODY_LIMIT_KB: intVar(256, 1, 10_240),
+  // Proxies whose X-Forwarded-For names the client (addresses, CIDRs, loopback...): none by default
+  XENPLANE_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      try {
+        return parseTrustedProxies(raw);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type ApiConfig = z.infer<typeof apiEnv>;

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     bodyParser: false,
   });
   app.disable('x-powered-by');
+  // req.ip: the socket's peer, or X-Forwarded-For's client when the peer is a trusted proxy
+  app.set('trust proxy', config.XENPLANE_TRUSTED_PROXIES.length ? config.XENPLANE_TRUSTED_PROXIES : false);
   app.use(requestContext);
   app.useBodyParser('json', { limit: `${config.BODY_LIMIT_KB}kb`, strict: true });
   app.useGlobalPipes(createValidationPipe());

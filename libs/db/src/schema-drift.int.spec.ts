@@ -202,6 +202,32 @@ describe('schema.prisma and the migrations agree', () => {
       },
     });
 
+    const audit = await db.auditEntry.create({
+      data: {
+        actorType: 'token',
+        tokenId: token.id,
+        tokenName: 't',
+        role: 'member',
+        projectId: project.id,
+        method: 'DELETE',
+        route: '/v1/vms/:id',
+        action: 'vm.delete',
+        resourceType: 'vm',
+        resourceIds: [vm.id],
+        operationIds: [op.id],
+        summary: { a: 1 },
+        status: 202,
+        correlationId: 'c',
+        sourceAddress: '127.0.0.1',
+      },
+    });
+
+    expect(await db.auditEntry.findUniqueOrThrow({ where: { id: audit.id } })).toMatchObject({
+      role: 'member',
+      resourceIds: [vm.id],
+      operationIds: [op.id],
+      summary: { a: 1 },
+    });
     expect((await db.token.findUniqueOrThrow({ where: { id: token.id } })).role).toBe('member');
     expect((await db.host.findUniqueOrThrow({ where: { id: host.id } })).cpuFeatures).toEqual(['sse2', 'avx']);
     expect((await db.pool.findUniqueOrThrow({ where: { id: pool.id } })).placementWeights).toEqual({

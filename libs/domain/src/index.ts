@@ -13,3 +13,4 @@ export * from './events';
 export * from './pagination';
 export * from './outbox';
 export * from './periodic';
+export * from './audit';

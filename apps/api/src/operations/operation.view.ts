@@ -36,6 +36,13 @@ export class OperationView {
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
   @ApiProperty() attempts!: number;
   @ApiPropertyOptional({
+    format: 'uuid',
+    description: "The token that asked for it (none for the control plane's own: TTL expiry, HA restarts)",
+  })
+  requestedBy?: string;
+  @ApiPropertyOptional({ description: "That token's name (in the answers of /v1/operations)" })
+  requestedByName?: string;
+  @ApiPropertyOptional({
     type: [HostTriedView],
     description: 'Hosts a build was placed on and left, in order, and why',
   })
@@ -61,6 +68,7 @@ export function presentOperation(op: Operation): OperationView {
     ...(op.vmId ? { vmId: op.vmId } : {}),
     ...(op.hostId ? { hostId: op.hostId } : {}),
     attempts: op.attempts,
+    ...(op.requestedBy ? { requestedBy: op.requestedBy } : {}),
     ...hostsTriedOf(op),
     ...(op.errorCode
       ? {
@@ -75,6 +83,12 @@ export function presentOperation(op: Operation): OperationView {
     ...(op.startedAt ? { startedAt: op.startedAt.toISOString() } : {}),
     ...(op.finishedAt ? { finishedAt: op.finishedAt.toISOString() } : {}),
   };
+}
+
+/** The view with the name of the token that asked, when `names` knows it. */
+export function withRequesterName(view: OperationView, names: ReadonlyMap<string, string>): OperationView {
+  const name = view.requestedBy ? names.get(view.requestedBy) : undefined;
+  return name === undefined ? view : { ...view, requestedByName: name };
 }
 
 function hostsTriedOf(op: Operation): { hostsTried?: HostTried[] } {

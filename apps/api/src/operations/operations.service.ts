@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { OperationRepository, type VmState } from '@xenplane/db';
+import { type Operation, OperationRepository, TokenRepository, type VmState } from '@xenplane/db';
 import { cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';
 import { decodeCursor, page } from '../common/http/cursor';
 import type { ListOperationsQuery } from './operation.dto';
-import { type OperationPage, type OperationView, presentOperation } from './operation.view';
+import { type OperationPage, type OperationView, presentOperation, withRequesterName } from './operation.view';
 
 @Injectable()
 export class OperationsService {
-  constructor(private readonly operations: OperationRepository) {}
+  constructor(
+    private readonly operations: OperationRepository,
+    private readonly tokens: TokenRepository,
+  ) {}
 
   async get(principal: Principal, id: string): Promise<OperationView> {
-    return presentOperation(await this.find(principal, id));
+    return this.present(await this.find(principal, id));
   }
 
   async list(principal: Principal, q: ListOperationsQuery): Promise<OperationPage> {
@@ -23,7 +26,8 @@ export class OperationsService {
       ...(q.status ? { status: q.status } : {}),
     };
     const rows = await this.operations.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
-    return page(rows, limit, presentOperation);
+    const names = await this.tokens.namesOf(rows.flatMap((op) => (op.requestedBy ? [op.requestedBy] : [])));
+    return page(rows, limit, (op) => withRequesterName(presentOperation(op), names));
   }
 
   /**
@@ -43,7 +47,7 @@ export class OperationsService {
       stateAfterCancel(op.kind, (op.params as { fromState?: VmState }).fromState, vm.state),
     );
     if (!cancelled) throw conflict('the operation started meanwhile');
-    return presentOperation(cancelled);
+    return this.present(cancelled);
   }
 
   /**
@@ -53,7 +57,13 @@ export class OperationsService {
   private async requestCancel(id: string): Promise<OperationView> {
     const op = await this.operations.requestCancel(id);
     if (!op) throw conflict('the operation finished meanwhile');
-    return presentOperation(op);
+    return this.present(op);
+  }
+
+  /** The view with the name of the token that asked for it: one indexed read. */
+  private async present(op: Operation): Promise<OperationView> {
+    const names = await this.tokens.namesOf(op.requestedBy ? [op.requestedBy] : []);
+    return withRequesterName(presentOperation(op), names);
   }
 
   private async find(principal: Principal, id: string) {

@@ -6,6 +6,11 @@ import type { EnrollmentToken, Host, Prisma } from '../generated/prisma/client';
 export class EnrollmentRepository {
   constructor(private readonly db: Db) {}
 
+  /** The token whose secret hashes to this, spent or not (the audit trail names who used it). */
+  findTokenByHash(tokenHash: string): Promise<EnrollmentToken | null> {
+    return this.db.enrollmentToken.findUnique({ where: { tokenHash } });
+  }
+
   createToken(data: Prisma.EnrollmentTokenUncheckedCreateInput): Promise<EnrollmentToken> {
     return this.db.enrollmentToken.create({ data });
   }

@@ -1,3 +1,4 @@
+export * from './audit.repository';
 export * from './catalog.repository';
 export * from './claim.repository';
 export * from './enrollment.repository';

@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { Db } from '../client';
+import { AuditRepository } from './audit.repository';
 import { CatalogRepository } from './catalog.repository';
 import { ClaimRepository } from './claim.repository';
 import { EnrollmentRepository } from './enrollment.repository';
@@ -30,6 +31,7 @@ const REPOSITORY_CLASSES = [
   EventRepository,
   IdempotencyRepository,
   SystemRepository,
+  AuditRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

@@ -14,6 +14,16 @@ export class TokenRepository {
     return this.db.token.findUnique({ where: { tokenHash } });
   }
 
+  /** The names of these tokens, by id (revoked ones too: they still name who asked). */
+  async namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.token.findMany({
+      where: { id: { in: [...new Set(ids)] } },
+      select: { id: true, name: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   create(data: Prisma.TokenUncheckedCreateInput): Promise<Token> {
     return this.db.token.create({ data });
   }

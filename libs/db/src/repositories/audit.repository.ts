@@ -1,0 +1,55 @@
+import type { Db } from '../client';
+import type { AuditEntry, Prisma } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
+
+export type NewAuditEntry = Omit<Prisma.AuditEntryUncheckedCreateInput, 'id' | 'createdAt'>;
+
+/** What `GET /v1/audit` narrows the trail to; every given filter must hold. */
+export interface AuditFilter {
+  tokenId?: string;
+  projectId?: string;
+  resourceType?: string;
+  /** a row naming this resource among its targets */
+  resourceId?: string;
+  action?: string;
+  method?: string;
+  /** statuses in [from, to) */
+  status?: { from: number; to: number };
+  since?: Date;
+  until?: Date;
+}
+
+/**
+ * The audit trail: rows are only ever added (the table refuses UPDATE and DELETE, see the
+ * audit_trail migration), so this repository has no method that changes or removes one.
+ */
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  record(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.db.auditEntry.create({ data: entry });
+  }
+
+  /** A page of the trail, newest first, after the cursor: `take` rows at most. */
+  listPage(filter: AuditFilter, after: PageCursor | undefined, take: number): Promise<AuditEntry[]> {
+    const f = filter;
+    return this.db.auditEntry.findMany({
+      where: {
+        AND: [
+          f.tokenId ? { tokenId: f.tokenId } : {},
+          f.projectId ? { projectId: f.projectId } : {},
+          f.resourceType ? { resourceType: f.resourceType } : {},
+          f.resourceId ? { resourceIds: { has: f.resourceId } } : {},
+          f.action ? { action: f.action } : {},
+          f.method ? { method: f.method } : {},
+          f.status ? { status: { gte: f.status.from, lt: f.status.to } } : {},
+          f.since ? { createdAt: { gte: f.since } } : {},
+          f.until ? { createdAt: { lt: f.until } } : {},
+          afterPage(after),
+        ],
+      },
+      orderBy: NEWEST_FIRST,
+      take,
+    });
+  }
+}
