@@ -65,6 +65,7 @@ export const ROUTE_ACCESS = {
     then: "its own project's operations; a host's operations (evacuate) by operators",
   },
   'GET /v1/events': { levels: ['viewer'], then: "a project token sees its own project's events" },
+  'GET /v1/audit': { levels: ['admin'] },
 } as const satisfies Record<string, RouteAccess>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;

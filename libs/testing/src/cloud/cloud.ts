@@ -174,9 +174,16 @@ export class Cloud {
       API_PORT: String(apiPort),
       XENPLANE_ADMIN_TOKEN: this.adminToken,
     }).start();
-    await waitFor('the API', async () => ((await this.api.get('/readyz')).status === 200 ? true : undefined), {
-      timeoutMs: 60_000,
-    });
+    const api = this.apiProcess;
+    await waitFor(
+      'the API',
+      async () => {
+        // an API that exited will not come up: say why now, not after the timeout
+        if (!api.running) throw new StopWaiting(`the API exited: ${api.output().trim().split('\n').pop()}`);
+        return (await this.api.get('/readyz')).status === 200 ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     await this.setDefaultPoolLiveness();
     await Promise.all(Array.from({ length: this.opts.schedulers ?? 1 }, () => this.addScheduler()));
     const hosts = this.opts.hosts ?? 3;
