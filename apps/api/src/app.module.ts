@@ -5,8 +5,11 @@ import { AuditModule } from './audit/audit.module';
 import { BootstrapService } from './bootstrap/bootstrap.service';
 import { CatalogModule } from './catalog/catalog.module';
 import { AuthGuard } from './common/auth/auth.guard';
+import { AuthModule } from './common/auth/auth.module';
 import { ProblemFilter } from './common/errors/problem.filter';
 import { IdempotencyInterceptor } from './common/idempotency/idempotency.interceptor';
+import { RateLimitGuard } from './common/rate-limit/rate-limit.guard';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import type { ApiConfig } from './config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -14,6 +17,7 @@ import { HostsModule } from './hosts/hosts.module';
 import { ConfigModule } from './infra/config.module';
 import { PkiModule } from './infra/pki.module';
 import { QueueModule } from './infra/queue.module';
+import { RedisModule } from './infra/redis.module';
 import { OperationsModule } from './operations/operations.module';
 import { PlacementModule } from './placement/placement.module';
 import { PoolsModule } from './pools/pools.module';
@@ -30,6 +34,9 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DbModule.forRoot({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE }),
         QueueModule,
+        RedisModule,
+        AuthModule,
+        RateLimitModule,
         PkiModule,
         HealthModule,
         ProjectsModule,
@@ -45,6 +52,9 @@ export class AppModule {
       ],
       providers: [
         BootstrapService,
+        // in this order: the rate limiter counts failed authentications against their source
+        // address, so it must see a request before the auth guard refuses it
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },

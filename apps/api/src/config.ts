@@ -1,5 +1,5 @@
 import { boolVar, controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
-import { parseTrustedProxies } from '@xenplane/domain';
+import { DEFAULT_RATE_LIMITS, parseTrustedProxies } from '@xenplane/domain';
 import { z } from 'zod';
 
 export const apiEnv = controlPlaneEnv.extend({
@@ -24,6 +24,16 @@ export const apiEnv = controlPlaneEnv.extend({
         return z.NEVER;
       }
     }),
+  // A token lookup is cached this long at most: the bound on honouring a revoked token when a
+  // revocation's message is lost (Redis unreachable); while it is not, revocation is immediate.
+  AUTH_CACHE_MS: intVar(2_000, 0, 60_000),
+  // Tokens' lastUsedAt is written in one batch this often (and at shutdown), not per request.
+  TOKEN_LAST_USED_FLUSH_MS: intVar(5_000, 100, 600_000),
+  // Rate limits, shared by the API replicas through Redis: requests per window, per token once
+  // authenticated, per source address otherwise (no or a bad token, and host enrollment). 0: none.
+  RATE_LIMIT_WINDOW_SECONDS: intVar(DEFAULT_RATE_LIMITS.windowSeconds, 1, 3_600),
+  RATE_LIMIT_PER_TOKEN: intVar(DEFAULT_RATE_LIMITS.perToken, 0, 1_000_000_000),
+  RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED: intVar(DEFAULT_RATE_LIMITS.perAddressUnauthenticated, 0, 1_000_000_000),
 });
 
 export type ApiConfig = z.infer<typeof apiEnv>;

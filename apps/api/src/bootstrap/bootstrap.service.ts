@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { SystemRepository } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
-import { hashSecret, newSecret, secretPrefix } from '@xenplane/domain';
+import { hashSecret, newSecret, storedPrefix } from '@xenplane/domain';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { ADMIN_PROJECT, DEFAULT_POOL, SEED_FLAVORS, SEED_IMAGES } from './seed-data';
 
@@ -30,8 +30,11 @@ export class BootstrapService implements OnApplicationBootstrap {
       flavors: SEED_FLAVORS,
       images: SEED_IMAGES,
       adminToken: () => {
-        token = this.config.XENPLANE_ADMIN_TOKEN ?? newSecret('xp');
-        return { name: 'bootstrap-admin', tokenHash: hashSecret(token), prefix: secretPrefix(token) };
+        const chosen = this.config.XENPLANE_ADMIN_TOKEN;
+        token = chosen ?? newSecret('xp');
+        // nothing is kept of a secret a person chose, not even its first characters
+        const prefix = storedPrefix(token, chosen ? 'chosen' : 'generated');
+        return { name: 'bootstrap-admin', tokenHash: hashSecret(token), prefix };
       },
     });
     const secret = created && !this.config.XENPLANE_ADMIN_TOKEN ? token : undefined;

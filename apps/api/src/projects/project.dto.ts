@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { Project } from '@xenplane/db';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
@@ -34,19 +34,6 @@ export class UpdateProjectDto {
   quota?: QuotaDto;
 }
 
-export const TOKEN_ROLES = ['admin', 'member', 'viewer'] as const;
-
-export class CreateTokenDto {
-  @ApiProperty({ pattern: NAME_PATTERN.source })
-  @IsString()
-  @Matches(NAME_PATTERN)
-  name!: string;
-
-  @ApiProperty({ enum: TOKEN_ROLES })
-  @IsIn(TOKEN_ROLES)
-  role!: (typeof TOKEN_ROLES)[number];
-}
-
 class QuotaView {
   @ApiProperty() instances!: number;
   @ApiProperty() vcpus!: number;
@@ -60,14 +47,6 @@ export class ProjectView {
   @ApiProperty({ type: QuotaView }) quota!: QuotaView;
   @ApiProperty({ type: QuotaView }) usage!: QuotaView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-}
-
-export class CreatedTokenView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ description: 'The secret: shown once, never again' }) token!: string;
-  @ApiProperty() name!: string;
-  @ApiProperty({ enum: TOKEN_ROLES }) role!: string;
-  @ApiProperty({ format: 'uuid' }) projectId!: string;
 }
 
 export function presentProject(p: Project): ProjectView {

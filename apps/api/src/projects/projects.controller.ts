@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
-import { CreatedTokenView, CreateProjectDto, CreateTokenDto, ProjectView, UpdateProjectDto } from './project.dto';
+import { CreateProjectDto, ProjectView, UpdateProjectDto } from './project.dto';
 import { ProjectsService } from './projects.service';
 
 const Id = () => Param('id', new ParseUUIDPipe());
@@ -40,22 +40,5 @@ export class ProjectsController {
   @ApiProblems([404, 'not_found'])
   update(@Id() id: string, @Body() dto: UpdateProjectDto) {
     return this.projects.update(id, dto);
-  }
-
-  @Post('projects/:id/tokens')
-  @IdempotencyHeader()
-  @ApiCreatedResponse({ type: CreatedTokenView })
-  @ApiProblems([404, 'not_found'])
-  createToken(@Caller() p: Principal, @Id() id: string, @Body() dto: CreateTokenDto) {
-    return this.projects.createToken(p, id, dto);
-  }
-
-  @Delete('tokens/:id')
-  @IdempotencyHeader()
-  @HttpCode(204)
-  @ApiNoContentResponse()
-  @ApiProblems([404, 'not_found'])
-  revokeToken(@Caller() p: Principal, @Id() id: string) {
-    return this.projects.revokeToken(p, id);
   }
 }

@@ -24,6 +24,8 @@ export const ROUTE_ACCESS = {
   'GET /v1/projects/{id}': { levels: ['viewer'], then: 'its own project only' },
   'PATCH /v1/projects/{id}': { levels: ['admin'] },
   'POST /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
+  'GET /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
+  'GET /v1/tokens': { levels: ['admin'] },
   'DELETE /v1/tokens/{id}': { levels: ['project-admin'], then: "its own project's tokens only" },
 
   'GET /v1/flavors': { levels: ['viewer'] },

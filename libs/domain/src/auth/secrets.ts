@@ -9,7 +9,10 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** What may be shown of a token later, to tell tokens apart. */
+/**
+ * The first characters of a secret newSecret made, to tell tokens apart later: its kind and 7
+ * of its 43 random characters. Never of a secret a person chose (see storedPrefix).
+ */
 export function secretPrefix(secret: string): string {
   return secret.slice(0, 10);
 }

@@ -57,6 +57,11 @@ export interface CloudOptions {
   fleets?: number;
   /** how long the fleet may take to come up (default: 250 ms a host, at least a minute) */
   fleetTimeoutMs?: number;
+  /**
+   * generous (default): the API's rate limits are GENEROUS_RATE_LIMITS, which no test reaches
+   * (env may set others); configured: the API's own defaults, or what env says (npm start)
+   */
+  rateLimits?: 'generous' | 'configured';
 }
 
 /** The default pool's liveness in a test cloud: hosts suspect after 2 s of silence, dead after 6. */
@@ -75,6 +80,22 @@ export const FAST_TIMINGS: Record<string, string> = {
   RECONCILE_SETTLE_MS: '2000',
   TTL_REAP_INTERVAL_MS: '250',
 };
+
+/**
+ * Rate limits a test cloud never reaches: e2e tests and benches make thousands of requests a
+ * second with one token, and enroll thousands of hosts from one address. Still counted in
+ * Redis, as in production; a test of the limits sets its own in env.
+ */
+export const GENEROUS_RATE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_PER_TOKEN: '1000000000',
+  RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED: '1000000000',
+};
+
+/** An API process of the cloud and a client of it (the admin's token). */
+export interface ApiProcess {
+  process: ManagedProcess;
+  api: ApiClient;
+}
 
 /** A domain life a simulated host remembers (SimControl's history), with the host's name. */
 export interface DomainLife {
@@ -102,6 +123,8 @@ export class Cloud {
   readonly hostProcesses = new Map<string, HostProcess>();
   apiProcess?: ManagedProcess;
   api!: ApiClient;
+  /** API processes beyond the first (addApi), on the same database and Redis prefix */
+  readonly extraApis: ApiProcess[] = [];
   db!: Db;
   private ownedDatabase = false;
   private ownedStateDir = false;
@@ -167,6 +190,7 @@ export class Cloud {
       XENPLANE_PKI_DIR: join(this.stateDir, 'pki'),
       LOG_LEVEL: this.opts.logLevel ?? 'info',
       ...(this.opts.timings === 'production' ? {} : FAST_TIMINGS),
+      ...(this.opts.rateLimits === 'configured' ? {} : GENEROUS_RATE_LIMITS),
       ...this.opts.env,
     };
     this.api = new ApiClient(`http://127.0.0.1:${apiPort}`, this.adminToken);
@@ -188,6 +212,34 @@ export class Cloud {
     await Promise.all(Array.from({ length: this.opts.schedulers ?? 1 }, () => this.addScheduler()));
     const hosts = this.opts.hosts ?? 3;
     if (hosts > 0) await this.startAgents(hosts);
+  }
+
+  /**
+   * One more API process, as another replica behind a load balancer would be: the same
+   * database, Redis and queue prefix, its own port; env on top of the cloud's. Resolves once it
+   * answers /readyz; stop() ends it.
+   */
+  async addApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+    const port = await freePort();
+    const api = new ApiClient(`http://127.0.0.1:${port}`, this.adminToken);
+    const apiProcess = this.process(`api-${this.extraApis.length + 2}`, 'api', {
+      API_PORT: String(port),
+      XENPLANE_ADMIN_TOKEN: this.adminToken,
+      ...env,
+    }).start();
+    // kept before the wait, so that stop() ends it and logs() shows it whatever happens
+    const added = { process: apiProcess, api };
+    this.extraApis.push(added);
+    await waitFor(
+      `API ${api.baseUrl}`,
+      async () => {
+        if (!apiProcess.running)
+          throw new StopWaiting(`${apiProcess.spec.name} exited: ${apiProcess.output().trim().split('\n').pop()}`);
+        return (await api.get('/readyz').catch(() => undefined))?.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    return added;
   }
 
   /**
@@ -459,11 +511,23 @@ export class Cloud {
 
   /** Deletes every Redis key of this cloud's queues (what a Redis restart without persistence does). */
   async flushQueues(): Promise<number> {
+    return this.deleteKeys(`${this.queuePrefix}:*`);
+  }
+
+  /**
+   * Deletes this cloud's rate-limit counters: every budget starts afresh. The counters' keys are
+   * `{<prefix>:rate-limit:<token id or address>:<token|address>}:hits` (and `:blocked`).
+   */
+  async resetRateLimits(): Promise<number> {
+    return this.deleteKeys(`{${this.queuePrefix}:rate-limit:*`);
+  }
+
+  private async deleteKeys(pattern: string): Promise<number> {
     const redis = this.redisClient();
     let removed = 0;
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.queuePrefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
       if (keys.length) removed += await redis.del(...keys);
     } while (cursor !== '0');
@@ -473,6 +537,7 @@ export class Cloud {
   logs(): string {
     return [
       this.apiProcess,
+      ...this.extraApis.map((a) => a.process),
       ...this.schedulers,
       ...this.fleets,
       ...[...this.hostProcesses.values()].map((h) => h.process),
@@ -485,9 +550,17 @@ export class Cloud {
   /** Stops every process it started, whatever state they are in, and removes what it created. */
   async stop(): Promise<void> {
     for (const c of this.controls) c.close();
-    const processes = [...this.fleets, ...this.schedulers, this.apiProcess].filter((p): p is ManagedProcess => !!p);
+    const processes = [
+      ...this.fleets,
+      ...this.schedulers,
+      this.apiProcess,
+      ...this.extraApis.map((a) => a.process),
+    ].filter((p): p is ManagedProcess => !!p);
     await Promise.all([...processes.map((p) => p.stop()), ...[...this.hostProcesses.values()].map((h) => h.stop())]);
-    if (this.redis || this.ownedDatabase) await this.flushQueues().catch(() => undefined);
+    if (this.redis || this.ownedDatabase) {
+      await this.flushQueues().catch(() => undefined);
+      await this.resetRateLimits().catch(() => undefined);
+    }
     this.redis?.disconnect();
     await this.db?.$disconnect().catch(() => undefined);
     if (this.ownedDatabase) await dropDatabase(this.databaseUrl).catch(() => undefined);

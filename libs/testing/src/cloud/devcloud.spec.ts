@@ -25,6 +25,7 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
       stateDir: '/state',
       adminToken: run.adminToken,
       timings: 'production',
+      rateLimits: 'configured',
       reuseEnrollment: true,
       fleetName: 'sim',
     });
@@ -76,6 +77,26 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
     const { env: passed } = devCloudOptions(devCloudSettings(env, '/state'), run);
     const { NODE_ENV: _, ...expected } = env;
     expect(passed).toEqual(expected);
+  });
+
+  it("runs the API with its own rate limits, or the environment's, not a test cloud's", () => {
+    const limits = {
+      RATE_LIMIT_PER_TOKEN: '50',
+      RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED: '10',
+      RATE_LIMIT_WINDOW_SECONDS: '5',
+    };
+    const options = devCloudOptions(devCloudSettings(limits, '/state'), run);
+    expect(options).toMatchObject({ rateLimits: 'configured', env: limits });
+  });
+
+  it('admits a large fleet enrolling from 127.0.0.1 unless the per-address limit is set', () => {
+    expect(devCloudSettings({ XENPLANE_SIM_HOSTS: '60' }, '/state').env).toEqual({ XENPLANE_SIM_HOSTS: '60' });
+    expect(devCloudSettings({ XENPLANE_SIM_HOSTS: '500' }, '/state').env).toEqual({
+      XENPLANE_SIM_HOSTS: '500',
+      RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED: '620',
+    });
+    const chosen = { XENPLANE_SIM_HOSTS: '500', RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED: '0' };
+    expect(devCloudSettings(chosen, '/state').env).toEqual(chosen);
   });
 
   it('refuses settings it could not start a cloud with, saying which', () => {

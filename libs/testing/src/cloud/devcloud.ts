@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDb, ensureDatabase, migrateDatabase } from '@xenplane/db';
-import { hashSecret, secretPrefix } from '@xenplane/domain';
+import { DEFAULT_RATE_LIMITS, hashSecret } from '@xenplane/domain';
 import { Cloud, type CloudOptions } from './cloud';
 
 export interface DevCloudSettings {
@@ -44,6 +44,11 @@ export function devCloudSettings(env: Record<string, string | undefined>, stateD
   }
   const passed: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'NODE_ENV') passed[name] = value;
+  // every simulated host enrolls from 127.0.0.1, and enrollment is limited per address: unless
+  // told otherwise, the limit admits a fleet larger than half the default on top of it
+  const perAddress = DEFAULT_RATE_LIMITS.perAddressUnauthenticated;
+  if (passed['RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED'] === undefined && hosts > perAddress / 2)
+    passed['RATE_LIMIT_PER_ADDRESS_UNAUTHENTICATED'] = String(perAddress + hosts);
   return {
     stateDir,
     databaseUrl: env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/xenplane',
@@ -73,6 +78,7 @@ export function devCloudOptions(
     env: s.env,
     adminToken: run.adminToken,
     timings: 'production',
+    rateLimits: 'configured',
     reuseEnrollment: run.reuseEnrollment,
     fleetName: run.fleetName,
   };
@@ -116,7 +122,8 @@ async function ensureTokenRegistered(databaseUrl: string, token: string): Promis
   try {
     await db.token.upsert({
       where: { tokenHash: hashSecret(token) },
-      create: { name: 'devcloud-admin', role: 'admin', tokenHash: hashSecret(token), prefix: secretPrefix(token) },
+      // the token may be one XENPLANE_ADMIN_TOKEN chose: nothing of its secret is kept
+      create: { name: 'devcloud-admin', role: 'admin', tokenHash: hashSecret(token), prefix: null },
       update: { revokedAt: null },
     });
   } finally {

@@ -1,54 +1,42 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { TokenRepository } from '@xenplane/db';
-import { ApiError, forbidden, unauthorized } from '../errors/api-errors';
-import { LruCache } from './lru-cache';
+import { needsToken, type RouteAccess, routeAccess, routeAllows, routeKey } from '@xenplane/domain';
+import { ApiError, forbidden } from '../errors/api-errors';
 import type { Principal } from './principal';
-import { hashSecret, needsToken, routeAccess, routeAllows, routeKey } from '@xenplane/domain';
+import { TokenAuthenticator } from './token-authenticator';
+import { TokenUsage } from './token-usage';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-// Token lookups are cached briefly: a revoked token stops working within this many ms. A full
-// cache makes room by dropping the token least recently used, not every token at once.
-const CACHE_MS = 2_000;
-const CACHE_MAX = 10_000;
+/** Who may call the route of this request, as the role matrix says (undefined: it does not name it). */
+export function accessOf(req: Request): RouteAccess | undefined {
+  return routeAccess(routeKey(req.method, (req.route as { path?: string } | undefined)?.path ?? ''));
+}
 
+/**
+ * Who may call a route: the role matrix against the request's token. Runs after the rate
+ * limiter (app.module.ts), which has authenticated the request already to know whose budget it
+ * spends; the authentication is shared, not repeated.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly cache = new LruCache<string, Principal | null>(CACHE_MAX, CACHE_MS);
-
-  constructor(private readonly tokens: TokenRepository) {}
+  constructor(
+    private readonly authenticator: TokenAuthenticator,
+    private readonly usage: TokenUsage,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const access = routeAccess(routeKey(req.method, (req.route as { path?: string } | undefined)?.path ?? ''));
+    const access = accessOf(req);
     // a route missing from the role matrix is closed, not open (and the API does not start with one)
     if (!access) throw new ApiError('internal', 'route declares no access level');
     if (!needsToken(access)) return true;
-    const principal = await this.authenticate(req.headers.authorization);
+    const auth = await this.authenticator.authenticate(req);
+    if ('refusal' in auth) throw auth.refusal;
+    const { principal } = auth;
+    this.usage.note(principal.tokenId);
     if (!routeAllows(access, principal)) throw forbidden(`this call needs the ${access.levels.join(' or ')} role`);
     req.principal = principal;
     return true;
-  }
-
-  private async authenticate(header: string | undefined): Promise<Principal> {
-    const match = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header ?? '');
-    if (!match) throw unauthorized();
-    const hash = hashSecret(match[1]);
-    const principal = await this.lookup(hash);
-    if (!principal) throw unauthorized('the token is unknown or revoked');
-    return principal;
-  }
-
-  private async lookup(hash: string): Promise<Principal | null> {
-    const hit = this.cache.get(hash);
-    if (hit !== undefined) return hit;
-    const token = await this.tokens.findByHash(hash);
-    const principal =
-      token && !token.revokedAt
-        ? { tokenId: token.id, tokenName: token.name, role: token.role, projectId: token.projectId }
-        : null;
-    this.cache.set(hash, principal);
-    return principal;
   }
 }

@@ -45,6 +45,19 @@ describe('LruCache', () => {
     expect(c.get('never')).toBeUndefined();
   });
 
+  it('drops the entries whose value matches, and everything on clear', () => {
+    const c = new LruCache<string, { id: string } | null>(10, 60_000, clock);
+    c.set('h1', { id: 'a' });
+    c.set('h2', { id: 'b' });
+    c.set('h3', { id: 'a' });
+    c.set('h4', null);
+    c.deleteWhere((v) => v?.id === 'a');
+    expect([c.get('h1'), c.get('h2'), c.get('h3'), c.get('h4')]).toEqual([undefined, { id: 'b' }, undefined, null]);
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(c.get('h2')).toBeUndefined();
+  });
+
   it('refuses a size that could hold nothing', () => {
     expect(() => new LruCache(0, 1_000)).toThrow(RangeError);
   });

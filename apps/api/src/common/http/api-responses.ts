@@ -39,13 +39,19 @@ export const PROBLEM_SCHEMA = {
 const problem = (status: number, description: string) =>
   ApiResponse({ status, description, content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } });
 
-/** The errors any authenticated route can answer. */
+/** The errors any authenticated route can answer (429 with a Retry-After header). */
 export function ApiProblems(...extra: [number, string][]) {
   return applyDecorators(
     problem(400, 'validation_failed'),
     problem(401, 'unauthorized'),
     problem(403, 'forbidden'),
     ...extra.map(([s, d]) => problem(s, d)),
+    ApiResponse({
+      status: 429,
+      description: 'rate_limited: retry after the Retry-After header (seconds)',
+      headers: { 'Retry-After': { description: 'seconds until the limit resets', schema: { type: 'integer' } } },
+      content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+    }),
   );
 }
 

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { ProjectRepository, TokenRepository } from '@xenplane/db';
+import { expiryRefusal, hashSecret, newSecret, storedPrefix } from '@xenplane/domain';
+import { canSeeProject, type Principal } from '../common/auth/principal';
+import { TokenRevocations } from '../common/auth/token-revocations';
+import { forbidden, invalid, notFound } from '../common/errors/api-errors';
+import { type CreatedTokenView, type CreateTokenDto, presentToken, type TokenView } from './token.dto';
+
+/**
+ * A project's tokens: project admins for their project, global admins for any; never operators,
+ * members or viewers. Another project's tokens answer 404, as if the project did not exist.
+ */
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly projects: ProjectRepository,
+    private readonly tokens: TokenRepository,
+    private readonly revocations: TokenRevocations,
+  ) {}
+
+  async create(principal: Principal, projectId: string, dto: CreateTokenDto): Promise<CreatedTokenView> {
+    await this.ensureAdminOf(principal, projectId, 'create');
+    const expiresAt = dto.expiresAt === undefined ? null : new Date(dto.expiresAt);
+    const refusal = expiresAt && expiryRefusal(expiresAt, new Date());
+    if (refusal) throw invalid('expiresAt', refusal);
+    const secret = newSecret('xp');
+    const token = await this.tokens.create({
+      projectId,
+      name: dto.name,
+      role: dto.role,
+      tokenHash: hashSecret(secret),
+      prefix: storedPrefix(secret, 'generated'),
+      expiresAt,
+    });
+    return { ...presentToken(token), token: secret };
+  }
+
+  async listForProject(principal: Principal, projectId: string): Promise<TokenView[]> {
+    await this.ensureAdminOf(principal, projectId, 'list');
+    return (await this.tokens.listForProject(projectId)).map(presentToken);
+  }
+
+  /** The global tokens (global admins only: the route says so). */
+  async listGlobal(): Promise<TokenView[]> {
+    return (await this.tokens.listGlobal()).map(presentToken);
+  }
+
+  /** Answers once no API replica honours the token any more (TokenRevocations.announce). */
+  async revoke(principal: Principal, id: string): Promise<void> {
+    const token = await this.tokens.find(id);
+    // a tenant only revokes its own project's tokens; nobody learns other tokens exist
+    if (!token || token.revokedAt || !canSeeProject(principal, token.projectId)) throw notFound('token', id);
+    if (principal.role !== 'admin') throw forbidden('only admins revoke tokens');
+    // a concurrent revocation won: this one did nothing, as if it came second
+    if (!(await this.tokens.revoke(id))) throw notFound('token', id);
+    await this.revocations.announce(id);
+  }
+
+  private async ensureAdminOf(principal: Principal, projectId: string, verb: 'create' | 'list'): Promise<void> {
+    if (!canSeeProject(principal, projectId)) throw notFound('project', projectId);
+    if (principal.role !== 'admin') throw forbidden(`only admins ${verb} tokens`);
+    if (!(await this.projects.find(projectId))) throw notFound('project', projectId);
+  }
+}
