@@ -28,6 +28,8 @@ describe('the OpenAPI document', () => {
       'GET /v1/projects/{id}',
       'PATCH /v1/projects/{id}',
       'POST /v1/projects/{id}/tokens',
+      'GET /v1/projects/{id}/tokens',
+      'GET /v1/tokens',
       'DELETE /v1/tokens/{id}',
       'GET /v1/flavors',
       'POST /v1/flavors',
@@ -114,6 +116,11 @@ describe('the OpenAPI document', () => {
     check('/v1/pools', 'get', await cloud.api.get('/v1/pools'));
     check('/v1/whoami', 'get', await cloud.api.get('/v1/whoami'));
     check('/v1/projects', 'get', await cloud.api.get('/v1/projects'));
+    const projectId = (await cloud.api.get('/v1/projects')).body[0].id;
+    const expiring = { name: 'doc', role: 'viewer', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    check('/v1/projects/{id}/tokens', 'post', await cloud.api.post(`/v1/projects/${projectId}/tokens`, expiring));
+    check('/v1/projects/{id}/tokens', 'get', await cloud.api.get(`/v1/projects/${projectId}/tokens`));
+    check('/v1/tokens', 'get', await cloud.api.get('/v1/tokens'));
     check('/v1/vms/{id}/actions', 'post', await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' }));
     check('/v1/vms/{id}/actions', 'post', await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' }));
     check('/v1/vms', 'post', await cloud.api.post('/v1/vms', { name: 'bad name' }));

@@ -25,10 +25,11 @@ export class CreateTokenDto {
     description: `When the token stops working: in the future, at most ${MAX_TOKEN_LIFETIME_YEARS} years ahead; absent: never`,
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
   @Matches(DATE_TIME_WITH_ZONE, {
     message: 'expiresAt must be a date and time with a time zone, e.g. 2027-01-31T00:00:00Z',
   })
+  // the lowest decorator is checked first: not a date at all, before a date without a time zone
+  @IsISO8601({ strict: true })
   expiresAt?: string;
 }
 

@@ -29,7 +29,8 @@ export class TokenRevocations implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const subscriber = this.redis.subscriber('xenplane-api-token-revocations');
+    // named after the process, so that an operator (or a test) can tell the replicas' connections apart
+    const subscriber = this.redis.subscriber(`xenplane-api-token-revocations-${process.pid}`);
     subscriber.on('message', (channel: string, tokenId: string) => {
       if (channel === this.channel) this.authenticator.forget(tokenId);
     });
