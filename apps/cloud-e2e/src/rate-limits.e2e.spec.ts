@@ -57,11 +57,16 @@ describe('rate limits', () => {
     const answers = await Promise.all(Array.from({ length: PER_ADDRESS + 10 }, (_, i) => bad(i).get('/v1/whoami')));
     expect(statuses(answers)).toEqual({ 401: PER_ADDRESS, 429: 10 });
     expectRateLimited(answers.find((a) => a.status === 429)!);
-    // the address's budget is spent for requests without a token and for enrollments too
+    // the address's budget is spent for requests without a token and for enrollments too, and a
+    // refused write leaves no trace (the audit trail does not record 429s: a flood costs nothing)
+    const audited = await cloud.db.auditEntry.count();
+    expectRateLimited(await bad(99).post('/v1/projects', { name: 'guessed' }));
     expectRateLimited(await cloud.api.withToken(undefined).get('/v1/vms'));
     expectRateLimited(
       await cloud.api.withToken(undefined).post('/v1/hosts/enroll', { token: 'xpe_guess', name: 'h', address: 'a:1' }),
     );
+    expect(await cloud.db.auditEntry.count()).toBe(audited);
+    expect(await cloud.db.project.count({ where: { name: 'guessed' } })).toBe(0);
     // health, readiness and metrics are never limited
     for (const path of ['/healthz', '/readyz', '/metrics'])
       expect((await cloud.api.withToken(undefined).get(path)).status).toBe(200);
@@ -77,7 +82,7 @@ describe('rate limits', () => {
     const answers = await Promise.all(Array.from({ length: PER_TOKEN }, () => ci.get('/v1/whoami')));
     expect(statuses(answers)).toEqual({ 200: PER_TOKEN });
 
-    const before = await rowCounts(cloud);
+    const before = { ...(await rowCounts(cloud)), audit: await cloud.db.auditEntry.count() };
     const vms = await cloud.db.vm.count({ where: { projectId: project.body.id } });
     const refused = await ci.post(
       '/v1/vms',
@@ -86,7 +91,7 @@ describe('rate limits', () => {
     );
     expectRateLimited(refused);
     expect(refused.body.detail).toMatch(/^too many requests with this token; retry in \d+ s$/);
-    expect(await rowCounts(cloud)).toEqual(before);
+    expect({ ...(await rowCounts(cloud)), audit: await cloud.db.auditEntry.count() }).toEqual(before);
     expect(await cloud.db.vm.count({ where: { projectId: project.body.id } })).toBe(vms);
     // another token is not held back
     expect((await cloud.api.get('/v1/whoami')).status).toBe(200);
