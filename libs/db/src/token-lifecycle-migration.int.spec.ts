@@ -45,7 +45,8 @@ describe(`migration ${MIGRATION} (real Postgres)`, () => {
         (gen_random_uuid(), $1, 'ci', 'member', 'h2', 'xp_abcdefg')`,
       [rows[0]!.id],
     );
-    expect((await migrateDatabase(dbUrl)).applied).toEqual([MIGRATION]);
+    // this one first, then any later one
+    expect((await migrateDatabase(dbUrl)).applied[0]).toBe(MIGRATION);
     const tokens = await client.query(`SELECT name, prefix, expires_at FROM tokens ORDER BY name`);
     expect(tokens.rows).toEqual([
       { name: 'bootstrap-admin', prefix: null, expires_at: null },
