@@ -81,6 +81,24 @@ describe('Idempotency-Key', () => {
     expect(await cloud.waitForOperation(answers[0]!.body.id)).toMatchObject({ status: 'succeeded' });
   });
 
+  it('never stores a new token’s secret: a replay shows the token without it', async () => {
+    const p = (await cloud.api.post('/v1/projects', { name: 'secretive' })).body;
+    const key = `token-${Date.now()}`;
+    const body = { name: 'ci', role: 'member' };
+    const first = await cloud.api.post(`/v1/projects/${p.id}/tokens`, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(first.body.token).toMatch(/^xp_/);
+    const replay = await cloud.api.post(`/v1/projects/${p.id}/tokens`, body, { 'idempotency-key': key });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual({ ...first.body, token: undefined, secretWithheld: ['token'] });
+    const stored = await cloud.db.idempotencyRecord.findMany();
+    expect(JSON.stringify(stored)).not.toContain(first.body.token);
+    expect(await cloud.db.token.count({ where: { projectId: p.id } })).toBe(1);
+    // the secret shown once works
+    expect((await cloud.api.withToken(first.body.token).get('/v1/whoami')).status).toBe(200);
+  });
+
   it('keeps keys per caller: two tokens may use the same key', async () => {
     const p = await cloud.api.post('/v1/projects', { name: 'idem' });
     const t = (await cloud.api.post(`/v1/projects/${p.body.id}/tokens`, { name: 't', role: 'member' })).body.token;

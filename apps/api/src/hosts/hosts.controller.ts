@@ -13,6 +13,7 @@ import { hostViews } from './host-views';
 import { DeclareDeadDto, DeclaredDeadView, DeclareDeadService } from './declare-dead';
 import { MaintenanceDto } from './maintenance.dto';
 import { MaintenanceService } from './maintenance.service';
+import { AnswerHoldsSecret } from '../common/idempotency/answer-holds-secret';
 
 @ApiTags('hosts')
 @Controller('v1/hosts')
@@ -27,6 +28,7 @@ export class HostsController {
 
   @Post('enrollment-tokens')
   @IdempotencyHeader()
+  @AnswerHoldsSecret('token')
   @ApiCreatedResponse({ type: EnrollmentTokenView })
   @ApiProblems()
   createEnrollmentToken(@Caller() p: Principal, @Body() dto: CreateEnrollmentTokenDto) {

@@ -5,6 +5,7 @@ import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { CreatedTokenView, CreateTokenDto, TokenView } from './token.dto';
 import { TokensService } from './tokens.service';
+import { AnswerHoldsSecret } from '../common/idempotency/answer-holds-secret';
 
 const Id = () => Param('id', new ParseUUIDPipe());
 
@@ -17,6 +18,7 @@ export class TokensController {
 
   @Post('projects/:id/tokens')
   @IdempotencyHeader()
+  @AnswerHoldsSecret('token')
   @ApiCreatedResponse({ type: CreatedTokenView })
   @ApiProblems([404, 'not_found'])
   create(@Caller() p: Principal, @Id() id: string, @Body() dto: CreateTokenDto) {

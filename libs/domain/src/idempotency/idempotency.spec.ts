@@ -1,4 +1,11 @@
-import { answerKept, idempotencyApplies, isIdempotencyKey, keyVerdict, type KeyRecord } from './idempotency';
+import {
+  answerKept,
+  answerToKeep,
+  idempotencyApplies,
+  isIdempotencyKey,
+  keyVerdict,
+  type KeyRecord,
+} from './idempotency';
 
 describe('isIdempotencyKey', () => {
   it('takes 1 to 200 printable ASCII characters', () => {
@@ -74,5 +81,21 @@ describe('answerKept', () => {
     expect(answerKept(409)).toBe('release');
     expect(answerKept(422)).toBe('release');
     expect(answerKept(500)).toBe('release');
+  });
+});
+
+describe('answerToKeep', () => {
+  it('keeps no secret of the first answer, and names what a replay withholds', () => {
+    const created = { id: 't1', token: 'xp_secret', name: 'ci', role: 'member' };
+    expect(answerToKeep(created, ['token'])).toEqual({
+      id: 't1',
+      name: 'ci',
+      role: 'member',
+      secretWithheld: ['token'],
+    });
+    expect(JSON.stringify(answerToKeep(created, ['token']))).not.toContain('xp_secret');
+    expect(answerToKeep(created, [])).toBe(created);
+    expect(answerToKeep({ id: 'v' }, ['token'])).toEqual({ id: 'v' });
+    expect(answerToKeep(null, ['token'])).toBeNull();
   });
 });

@@ -51,3 +51,18 @@ export function keyVerdict(record: KeyRecord | null, hash: string, now: Date, de
 export function answerKept(status: number): 'store' | 'release' {
   return status < 400 ? 'store' : 'release';
 }
+
+/**
+ * The answer a key keeps: a secret the first answer showed (a new token's) is never stored, so a
+ * replay shows the rest and names what it withholds (`secretWithheld`): the secret is shown once.
+ */
+export function answerToKeep(answer: unknown, secretFields: readonly string[]): unknown {
+  if (!secretFields.length || typeof answer !== 'object' || answer === null || Array.isArray(answer)) return answer;
+  const kept: Record<string, unknown> = {};
+  const withheld: string[] = [];
+  for (const [k, v] of Object.entries(answer)) {
+    if (secretFields.includes(k)) withheld.push(k);
+    else kept[k] = v;
+  }
+  return withheld.length ? { ...kept, secretWithheld: withheld } : kept;
+}

@@ -1,5 +1,6 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { IdempotencyRepository, type Prisma } from '@xenplane/db';
@@ -7,8 +8,16 @@ import { API_CONFIG, type ApiConfig } from '../../config';
 import type { AuthedRequest } from '../auth/auth.guard';
 import { conflict, invalid } from '../errors/api-errors';
 import { type Problem, ReplayedProblem } from '../errors/problem.filter';
+import { SECRET_ANSWER_FIELDS } from './answer-holds-secret';
 import { requestHash } from './request-hash';
-import { answerKept, idempotencyApplies, isIdempotencyKey, keyVerdict } from '@xenplane/domain';
+import { answerKept, answerToKeep, idempotencyApplies, isIdempotencyKey, keyVerdict } from '@xenplane/domain';
+
+/** The first request's handler, its response, and the answer's fields never stored (secrets). */
+interface FirstAnswer {
+  res: Response;
+  secrets: readonly string[];
+  handler: () => Promise<unknown>;
+}
 
 // How long the first request may take before a retry with the same key takes over.
 const LEASE_MS = 30_000;
@@ -24,6 +33,7 @@ const WAIT_MS = 15_000;
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly records: IdempotencyRepository,
+    private readonly reflector: Reflector,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -35,25 +45,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const res = ctx.switchToHttp().getResponse<Response>();
     const scope = req.principal!.tokenId;
     const hash = requestHash(req.method, req.path, req.body);
-    return from(
-      this.run(scope, key, hash, req.method, req.path, res, () =>
-        lastValueFrom(next.handle(), { defaultValue: undefined }),
-      ),
-    );
+    const secrets = this.reflector.get<string[] | undefined>(SECRET_ANSWER_FIELDS, ctx.getHandler()) ?? [];
+    const first: FirstAnswer = {
+      res,
+      secrets,
+      handler: () => lastValueFrom(next.handle(), { defaultValue: undefined }),
+    };
+    return from(this.run(scope, key, hash, req.method, req.path, first));
   }
 
-  private async run(
-    scope: string,
-    key: string,
-    hash: string,
-    method: string,
-    path: string,
-    res: Response,
-    handler: () => Promise<unknown>,
-  ) {
+  private async run(scope: string, key: string, hash: string, method: string, path: string, first: FirstAnswer) {
     const deadline = new Date(Date.now() + WAIT_MS);
     for (;;) {
-      if (await this.claim(scope, key, hash, method, path)) return this.answerFirst(scope, key, res, handler);
+      if (await this.claim(scope, key, hash, method, path)) return this.answerFirst(scope, key, first);
       const record = await this.records.find(scope, key);
       const verdict = keyVerdict(record, hash, new Date(), deadline);
       switch (verdict.kind) {
@@ -62,9 +66,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         case 'conflict-body':
           throw conflict('this Idempotency-Key was used with another request body');
         case 'replay':
-          return this.replay(verdict.status, record!.body, res);
+          return this.replay(verdict.status, record!.body, first.res);
         case 'wait':
-          if (verdict.takeOver && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, res, handler);
+          if (verdict.takeOver && (await this.takeOver(scope, key))) return this.answerFirst(scope, key, first);
           if (verdict.givenUp) throw conflict('a request with this Idempotency-Key is still in progress');
           await wait(POLL_MS);
       }
@@ -88,11 +92,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return this.records.takeOver(scope, key, new Date(Date.now() + LEASE_MS));
   }
 
-  private async answerFirst(scope: string, key: string, res: Response, handler: () => Promise<unknown>) {
+  private async answerFirst(scope: string, key: string, { res, secrets, handler }: FirstAnswer) {
     try {
       const body = await handler();
       if (answerKept(res.statusCode) === 'store') {
-        await this.records.recordAnswer(scope, key, res.statusCode, (body ?? null) as Prisma.InputJsonValue);
+        const kept = answerToKeep(body ?? null, secrets) as Prisma.InputJsonValue;
+        await this.records.recordAnswer(scope, key, res.statusCode, kept);
       } else {
         await this.records.release(scope, key);
       }
