@@ -6,6 +6,8 @@ import { migrateDatabase } from '@xenplane/db';
 import { getLogger, initLogging } from '@xenplane/observability';
 import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
+import { answerClientError } from './common/errors/client-error';
+import { installInputGuard } from './common/http/input-guard';
 import { requestContext } from './common/http/request-context.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
@@ -28,12 +30,14 @@ async function main(): Promise<void> {
   // req.ip: the socket's peer, or X-Forwarded-For's client when the peer is a trusted proxy
   app.set('trust proxy', config.XENPLANE_TRUSTED_PROXIES.length ? config.XENPLANE_TRUSTED_PROXIES : false);
   app.use(requestContext);
-  app.useBodyParser('json', { limit: `${config.BODY_LIMIT_KB}kb`, strict: true });
+  installInputGuard(app, config.BODY_LIMIT_KB);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   serveOpenApi(app);
   await app.init();
   assertRoutesDeclared(app);
+  // what Node's parser refuses (headers over 16 KB, malformed HTTP) is answered as a problem too
+  (app.getHttpServer() as Server).on('clientError', answerClientError);
   await app.listen(config.API_PORT, config.API_HOST);
   // idle kept-alive connections outlive a load balancer's or a client's pool (60 s is the common
   // idle timeout): with Node's 5 s the server closes a socket just as a client reuses it (ECONNRESET)

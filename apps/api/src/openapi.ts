@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { needsToken, routeAccess } from '@xenplane/domain';
+import { withEdgeProblems } from './common/http/api-responses';
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -9,7 +10,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A project or global token' })
     .build();
-  return withRouteAccess(SwaggerModule.createDocument(app, config));
+  return withEdgeProblems(withRouteAccess(SwaggerModule.createDocument(app, config)));
 }
 
 /**

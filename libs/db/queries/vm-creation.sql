@@ -11,10 +11,10 @@ WITH reserved AS (
     used_disk_gb = project.used_disk_gb + $4,
     updated_at = now()
   WHERE project.id = $5::uuid
-    AND project.used_instances + $6 <= project.quota_instances
-    AND project.used_vcpus + $7 <= project.quota_vcpus
-    AND project.used_memory_mb + $8 <= project.quota_memory_mb
-    AND project.used_disk_gb + $9 <= project.quota_disk_gb
+    AND project.used_instances::bigint + $6::bigint <= project.quota_instances
+    AND project.used_vcpus::bigint + $7::bigint <= project.quota_vcpus
+    AND project.used_memory_mb::bigint + $8::bigint <= project.quota_memory_mb
+    AND project.used_disk_gb::bigint + $9::bigint <= project.quota_disk_gb
   RETURNING project.id
 ), new_vm AS (
   SELECT * FROM ROWS FROM (jsonb_to_recordset($10::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,

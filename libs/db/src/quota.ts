@@ -27,14 +27,16 @@ const quotaMovedBy = (sign: '+' | '-', u: UsageOf): Prisma.Sql => {
  * Statement: takes quota with one conditional write, returning the project's id when it fit.
  * Two requests racing for the last of a quota cannot both win, whatever the isolation level.
  * (Used inside the statement that creates a batch of VMs, so the quota and the VMs go together.)
+ * The check adds in bigint: usage near a large quota plus a large batch passes the integer range
+ * ("integer out of range" is not an answer; over quota is), and what it lets through fits.
  */
 export const quotaTaken = (projectId: string, u: Usage): Prisma.Sql => Prisma.sql`
       UPDATE projects project SET ${quotaMovedBy('+', u)}
       WHERE project.id = ${projectId}::uuid
-        AND project.used_instances + ${u.instances} <= project.quota_instances
-        AND project.used_vcpus + ${u.vcpus} <= project.quota_vcpus
-        AND project.used_memory_mb + ${u.memoryMb} <= project.quota_memory_mb
-        AND project.used_disk_gb + ${u.diskGb} <= project.quota_disk_gb
+        AND project.used_instances::bigint + ${u.instances}::bigint <= project.quota_instances
+        AND project.used_vcpus::bigint + ${u.vcpus}::bigint <= project.quota_vcpus
+        AND project.used_memory_mb::bigint + ${u.memoryMb}::bigint <= project.quota_memory_mb
+        AND project.used_disk_gb::bigint + ${u.diskGb}::bigint <= project.quota_disk_gb
       RETURNING project.id`;
 
 /**

@@ -82,6 +82,21 @@ describe('createVmBatch (real Postgres)', () => {
     expect((await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).usedInstances).toBe(0);
   });
 
+  it('refuses a batch whose usage would pass the integer range as over quota, not as an error', async () => {
+    const p = await t.db.project.create({
+      data: { name: `p-${randomUUID()}`, quotaMemoryMb: 1_000_000_000, usedMemoryMb: 900_000_000 },
+    });
+    // 100 VMs of 16 TiB: 1,677,721,600 MB, which added to the usage leaves a Postgres integer
+    const b = batch(p.id, 1);
+    const huge = { ...b, usage: { instances: 100, vcpus: 100, memoryMb: 100 * 16 * 1024 * 1024, diskGb: 100 } };
+    expect(await createVmBatch(t.db, huge)).toBeNull();
+    expect(await t.db.vm.count({ where: { projectId: p.id } })).toBe(0);
+    expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({
+      usedInstances: 0,
+      usedMemoryMb: 900_000_000,
+    });
+  });
+
   it('lets two batches racing for the last of a quota not both win', async () => {
     const p = await project(4);
     const results = await Promise.all([createVmBatch(t.db, batch(p.id, 3)), createVmBatch(t.db, batch(p.id, 3))]);

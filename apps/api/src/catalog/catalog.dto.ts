@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { Flavor, Image } from '@xenplane/db';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+import { MAX_SIZE } from '../common/http/size-limits';
+import { Optional } from '../common/http/optional';
 
 // What ends up in an xl config: absolute paths of plain characters only (the xl driver
 // validates again; this refuses nonsense at the edge).
@@ -10,9 +12,13 @@ const CMDLINE = /^[A-Za-z0-9 ._=,:\/+-]{0,1024}$/;
 
 export class CreateFlavorDto {
   @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
-  @ApiProperty({ minimum: 1, maximum: 512 }) @IsInt() @Min(1) @Max(512) vcpus!: number;
-  @ApiProperty({ minimum: 32, maximum: 16_777_216 }) @IsInt() @Min(32) @Max(16_777_216) memoryMb!: number;
-  @ApiProperty({ minimum: 0, maximum: 65_536 }) @IsInt() @Min(0) @Max(65_536) diskGb!: number;
+  @ApiProperty({ minimum: 1, maximum: MAX_SIZE.vcpus }) @IsInt() @Min(1) @Max(MAX_SIZE.vcpus) vcpus!: number;
+  @ApiProperty({ minimum: 32, maximum: MAX_SIZE.memoryMb })
+  @IsInt()
+  @Min(32)
+  @Max(MAX_SIZE.memoryMb)
+  memoryMb!: number;
+  @ApiProperty({ minimum: 0, maximum: MAX_SIZE.diskGb }) @IsInt() @Min(0) @Max(MAX_SIZE.diskGb) diskGb!: number;
 }
 
 export class FlavorView {
@@ -29,16 +35,16 @@ export class CreateImageDto {
   @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
   @ApiProperty({ enum: GUEST_TYPES }) @IsIn(GUEST_TYPES) guestType!: (typeof GUEST_TYPES)[number];
   @ApiProperty({ minimum: 0, maximum: 65_536 }) @IsInt() @Min(0) @Max(65_536) sizeGb!: number;
-  @ApiPropertyOptional({ description: 'Kernel path in dom0 (pv, pvh)' }) @IsOptional() @Matches(PATH) kernel?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(PATH) ramdisk?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) @Matches(CMDLINE) cmdline?: string;
-  @ApiPropertyOptional({ enum: ['pygrub'] }) @IsOptional() @IsIn(['pygrub']) bootloader?: string;
+  @ApiPropertyOptional({ description: 'Kernel path in dom0 (pv, pvh)' }) @Optional() @Matches(PATH) kernel?: string;
+  @ApiPropertyOptional() @Optional() @Matches(PATH) ramdisk?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(1024) @Matches(CMDLINE) cmdline?: string;
+  @ApiPropertyOptional({ enum: ['pygrub'] }) @Optional() @IsIn(['pygrub']) bootloader?: string;
   @ApiPropertyOptional({ enum: ['raw', 'qcow2'], default: 'raw' })
-  @IsOptional()
+  @Optional()
   @IsIn(['raw', 'qcow2'])
   diskFormat?: string;
   @ApiPropertyOptional({ description: 'Disk image path in dom0 to copy for each VM' })
-  @IsOptional()
+  @Optional()
   @Matches(PATH)
   source?: string;
 }

@@ -1,21 +1,25 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Event, EventRepository } from '@xenplane/db';
-import { eventVisibleTo, isEventId } from '@xenplane/domain';
+import { eventVisibleTo, isEventId, MAX_EVENT_ID } from '@xenplane/domain';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { invalid } from '../common/errors/api-errors';
 import { ApiProblems } from '../common/http/api-responses';
 import { EventFeed } from './event-feed';
+import { Optional } from '../common/http/optional';
 
 const KEEPALIVE_MS = 15_000;
 const REPLAY_LIMIT = 10_000;
 
 export class EventsQuery {
-  @ApiPropertyOptional({ description: 'Resume after this event id (same as the Last-Event-ID header)' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    description: `Resume after this event id, 0 to ${MAX_EVENT_ID} (same as the Last-Event-ID header)`,
+    pattern: '^\\d{1,19}$',
+  })
+  @Optional()
   @Matches(/^\d{1,19}$/)
   since?: string;
 }
@@ -63,7 +67,9 @@ export class EventsController {
     @Res() res: Response,
   ): Promise<void> {
     const resumeFrom = q.since ?? req.header('last-event-id');
-    if (resumeFrom !== undefined && !isEventId(resumeFrom)) throw invalid('Last-Event-ID', 'must be an event id');
+    // checked before the stream starts: once its headers are out, a refusal can no longer be sent
+    if (resumeFrom !== undefined && !isEventId(resumeFrom))
+      throw invalid(q.since !== undefined ? 'since' : 'Last-Event-ID', `must be an event id (0 to ${MAX_EVENT_ID})`);
     res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
     let last = resumeFrom !== undefined ? BigInt(resumeFrom) : await this.feed.position();

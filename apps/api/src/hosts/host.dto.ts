@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { HostRow, Pool } from '@xenplane/db';
 import { HOST_STATES, offeredCapacity } from '@xenplane/domain';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+import { Optional } from '../common/http/optional';
 
 // host:port with a DNS name or an IPv4 address; what the scheduler dials and the cert names
 export const ADDRESS_PATTERN = /^([A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*|\d{1,3}(\.\d{1,3}){3}):([1-9]\d{0,4})$/;
@@ -10,11 +11,11 @@ export const ADDRESS_PATTERN = /^([A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*|\d{1
 export class CreateEnrollmentTokenDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() poolId!: string;
   @ApiPropertyOptional({ pattern: NAME_PATTERN.source, description: 'Only a host of this name may use the token' })
-  @IsOptional()
+  @Optional()
   @Matches(NAME_PATTERN)
   hostName?: string;
   @ApiPropertyOptional({ minimum: 1, maximum: 10080, description: 'Minutes until the token expires' })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(10080)

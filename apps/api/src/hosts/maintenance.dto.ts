@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { Optional } from '../common/http/optional';
 
 export class MaintenanceDto {
   @ApiPropertyOptional({
@@ -7,7 +8,7 @@ export class MaintenanceDto {
     description:
       'Move the running VMs off the host (202 with the evacuate operation); false only keeps new VMs off it (200 with the host)',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   evacuate?: boolean;
 }

@@ -1,21 +1,22 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { OPERATION_STATUSES } from '@xenplane/domain';
+import { Optional } from '../common/http/optional';
 
 export class ListOperationsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   vmId?: string;
 
   @ApiPropertyOptional({ enum: OPERATION_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(OPERATION_STATUSES)
   status?: (typeof OPERATION_STATUSES)[number];
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -23,7 +24,7 @@ export class ListOperationsQuery {
   limit?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   cursor?: string;

@@ -1,18 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CreateVmDto } from '../vms/dto/create-vm.dto';
+import { Optional } from '../common/http/optional';
+import { MAX_SIZE } from '../common/http/size-limits';
 
 export const GUEST_TYPES = ['pv', 'pvh', 'hvm'] as const;
 
@@ -22,47 +12,47 @@ export const GUEST_TYPES = ['pv', 'pvh', 'hvm'] as const;
  */
 export class DryRunDto extends PickType(CreateVmDto, ['count', 'poolId', 'serverGroupId', 'haPriority'] as const) {
   @ApiPropertyOptional({ description: 'Flavor id or name; or give vcpus, memoryMb and diskGb', example: 'm1.small' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(64)
   flavor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 512 })
-  @IsOptional()
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_SIZE.vcpus })
+  @Optional()
   @IsInt()
   @Min(1)
-  @Max(512)
+  @Max(MAX_SIZE.vcpus)
   vcpus?: number;
 
-  @ApiPropertyOptional({ minimum: 16, maximum: 16777216 })
-  @IsOptional()
+  @ApiPropertyOptional({ minimum: 16, maximum: MAX_SIZE.memoryMb })
+  @Optional()
   @IsInt()
   @Min(16)
-  @Max(16 * 1024 * 1024)
+  @Max(MAX_SIZE.memoryMb)
   memoryMb?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1000000 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   diskGb?: number;
 
   @ApiPropertyOptional({ description: 'Image id or name; or give guestType', example: 'tiny-pv' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(64)
   image?: string;
 
   @ApiPropertyOptional({ enum: GUEST_TYPES })
-  @IsOptional()
+  @Optional()
   @IsIn(GUEST_TYPES)
   guestType?: (typeof GUEST_TYPES)[number];
 
   @ApiPropertyOptional({ type: [String], description: 'Hosts to leave out (e.g. the one being drained)' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(1000)
   @IsUUID('all', { each: true })

@@ -1,43 +1,44 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsObject, IsString, Matches, Max, Min } from 'class-validator';
 import type { Pool } from '@xenplane/db';
 import { DEFAULT_LIVENESS, fenceAfterMs, type LivenessSettings, livenessProblems } from '@xenplane/domain';
 import { ApiError } from '../common/errors/api-errors';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+import { Optional } from '../common/http/optional';
 
 export class PoolSettingsDto {
   @ApiPropertyOptional({ minimum: 0.1, maximum: 64, default: 4 })
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0.1)
   @Max(64)
   cpuAllocationRatio?: number;
   @ApiPropertyOptional({ minimum: 0.1, maximum: 4, default: 1 })
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0.1)
   @Max(4)
   ramAllocationRatio?: number;
   @ApiPropertyOptional({ minimum: 0.1, maximum: 16, default: 1 })
-  @IsOptional()
+  @Optional()
   @IsNumber()
   @Min(0.1)
   @Max(16)
   diskAllocationRatio?: number;
   @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 0 })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(100)
   haHostFailuresToTolerate?: number;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() requireCpuCompatibility?: boolean;
+  @ApiPropertyOptional({ default: true }) @Optional() @IsBoolean() requireCpuCompatibility?: boolean;
   @ApiPropertyOptional({
     minimum: 100,
     maximum: 60_000,
     default: 2000,
     description: 'How often each host is asked for a heartbeat',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(100)
   @Max(60_000)
@@ -48,7 +49,7 @@ export class PoolSettingsDto {
     default: 6000,
     description: 'Silent this long, a host takes no new work and its VMs show powerState unknown',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(200)
   @Max(600_000)
@@ -60,7 +61,7 @@ export class PoolSettingsDto {
     description:
       'Silent this long (and unreached by its peers), a host is declared dead and its protected VMs restart elsewhere',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(500)
   @Max(3_600_000)
@@ -71,7 +72,7 @@ export class PoolSettingsDto {
     description:
       'Weigher settings: per resource (vcpus, memoryMb, diskGb) { mode: spread | pack, weight }, and softAffinity, softAntiAffinity weights',
   })
-  @IsOptional()
+  @Optional()
   @IsObject()
   placementWeights?: Record<string, unknown>;
 }

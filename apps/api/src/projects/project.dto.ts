@@ -1,16 +1,36 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { Project } from '@xenplane/db';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
-
-const MAX = 1_000_000_000;
+import { Optional } from '../common/http/optional';
+import { MAX_QUOTA } from '../common/http/size-limits';
 
 export class QuotaDto {
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) instances?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) vcpus?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) memoryMb?: number;
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) @Max(MAX) diskGb?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_QUOTA.instances })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA.instances)
+  instances?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_QUOTA.vcpus })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA.vcpus)
+  vcpus?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_QUOTA.memoryMb })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA.memoryMb)
+  memoryMb?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_QUOTA.diskGb })
+  @Optional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_QUOTA.diskGb)
+  diskGb?: number;
 }
 
 export class CreateProjectDto {
@@ -20,7 +40,7 @@ export class CreateProjectDto {
   name!: string;
 
   @ApiPropertyOptional({ type: QuotaDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => QuotaDto)
   quota?: QuotaDto;
@@ -28,7 +48,7 @@ export class CreateProjectDto {
 
 export class UpdateProjectDto {
   @ApiPropertyOptional({ type: QuotaDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => QuotaDto)
   quota?: QuotaDto;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { IsIn, IsString, IsUUID, Matches } from 'class-validator';
 import { type ServerGroup, type ServerGroupPolicy, ServerGroupRepository } from '@xenplane/db';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
@@ -8,6 +8,7 @@ import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
 import { ProjectsResolver } from '../projects/projects.resolver';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+import { Optional } from '../common/http/optional';
 
 export const POLICIES = ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] as const;
 type ApiPolicy = (typeof POLICIES)[number];
@@ -20,7 +21,7 @@ export class CreateServerGroupDto {
   @ApiProperty({ pattern: NAME_PATTERN.source }) @IsString() @Matches(NAME_PATTERN) name!: string;
   @ApiProperty({ enum: POLICIES }) @IsIn(POLICIES) policy!: ApiPolicy;
   @ApiPropertyOptional({ format: 'uuid', description: 'Global tokens only' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   projectId?: string;
 }

@@ -49,9 +49,11 @@ describe('eventVisibleTo', () => {
 });
 
 describe('isEventId', () => {
-  it('takes up to 19 digits', () => {
+  it('takes digits up to the largest bigint', () => {
     expect(isEventId('0')).toBe(true);
-    expect(isEventId('9'.repeat(19))).toBe(true);
+    expect(isEventId('9223372036854775807')).toBe(true);
+    expect(isEventId('9223372036854775808')).toBe(false);
+    expect(isEventId('9'.repeat(19))).toBe(false);
     expect(isEventId('9'.repeat(20))).toBe(false);
     expect(isEventId('')).toBe(false);
     expect(isEventId('-1')).toBe(false);

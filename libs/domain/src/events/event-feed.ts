@@ -35,7 +35,10 @@ export function eventVisibleTo(viewerProjectId: string | null, eventProjectId: s
   return viewerProjectId === null || eventProjectId === viewerProjectId;
 }
 
-/** A Last-Event-ID (or ?since=) the stream resumes after: an event id, up to 19 digits. */
+/** The largest event id: events.id is a Postgres bigint. */
+export const MAX_EVENT_ID = 2n ** 63n - 1n;
+
+/** A Last-Event-ID (or ?since=) the stream resumes after: an event id, digits up to MAX_EVENT_ID. */
 export function isEventId(raw: string): boolean {
-  return /^\d{1,19}$/.test(raw);
+  return /^\d{1,19}$/.test(raw) && BigInt(raw) <= MAX_EVENT_ID;
 }

@@ -9,6 +9,9 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'quota_exceeded'
   | 'rate_limited'
   | 'unavailable'
@@ -21,6 +24,9 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
+  request_timeout: 408,
   quota_exceeded: 422,
   rate_limited: 429,
   unavailable: 503,

@@ -1,5 +1,7 @@
 import { applyDecorators, HttpCode } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { STATUS_OF } from '../errors/api-errors';
 
 /** The shape of every error (API.md), for the OpenAPI document. */
 export const PROBLEM_SCHEMA = {
@@ -10,21 +12,8 @@ export const PROBLEM_SCHEMA = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    code: {
-      type: 'string',
-      enum: [
-        'validation_failed',
-        'unauthorized',
-        'forbidden',
-        'not_found',
-        'conflict',
-        'payload_too_large',
-        'quota_exceeded',
-        'rate_limited',
-        'unavailable',
-        'internal',
-      ],
-    },
+    // every code of API.md, from the one list the errors are made from
+    code: { type: 'string', enum: Object.keys(STATUS_OF) },
     errors: {
       type: 'array',
       items: {
@@ -72,4 +61,27 @@ export function IdempotencyHeader() {
     description:
       'Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept',
   });
+}
+
+const problemContent = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } },
+});
+
+/**
+ * The answers of the edge every request passes (input-guard.ts, client-error.ts), on every
+ * operation of the document: 431 anywhere, 413 and 415 wherever a body may be sent.
+ */
+export function withEdgeProblems(doc: OpenAPIObject): OpenAPIObject {
+  for (const ops of Object.values(doc.paths)) {
+    for (const [method, op] of Object.entries(ops) as [string, { responses?: Record<string, unknown> }][]) {
+      if (!op || typeof op !== 'object' || !op.responses) continue;
+      op.responses['431'] ??= problemContent('headers_too_large: request line and headers over 16 KB');
+      if (['post', 'patch', 'put'].includes(method)) {
+        op.responses['413'] ??= problemContent('payload_too_large');
+        op.responses['415'] ??= problemContent('unsupported_media_type: a body that is not application/json in UTF-8');
+      }
+    }
+  }
+  return doc;
 }

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsStringMap } from '../../common/http/is-string-map';
+import { Optional } from '../../common/http/optional';
+import { MAX_BATCH } from '../../common/http/size-limits';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const HA_PRIORITIES = ['high', 'medium', 'low', 'none'] as const;
@@ -30,25 +32,30 @@ export class CreateVmDto {
   @MaxLength(64)
   image!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1, description: 'All or none are accepted against quota' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_BATCH,
+    default: 1,
+    description: 'All or none are accepted against quota',
+  })
+  @Optional()
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(MAX_BATCH)
   count?: number;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   poolId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   serverGroupId?: string;
 
   @ApiPropertyOptional({ enum: HA_PRIORITIES, default: 'none' })
-  @IsOptional()
+  @Optional()
   @IsIn(HA_PRIORITIES)
   haPriority?: (typeof HA_PRIORITIES)[number];
 
@@ -57,19 +64,19 @@ export class CreateVmDto {
     maximum: MAX_TTL_SECONDS,
     description: 'The VM is deleted this many seconds after creation',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(MAX_TTL_SECONDS)
   ttlSeconds?: number;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { ci_job: '1234' } })
-  @IsOptional()
+  @Optional()
   @IsStringMap()
   metadata?: Record<string, string>;
 
   @ApiPropertyOptional({ maxLength: 65536 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(65536)
   userData?: string;
@@ -78,7 +85,7 @@ export class CreateVmDto {
     format: 'uuid',
     description: 'Global tokens only: the project to create in (default: the admin project)',
   })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   projectId?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
 import { MAX_TTL_SECONDS } from './create-vm.dto';
+import { Optional } from '../../common/http/optional';
 
 export const VM_ACTION_NAMES = ['start', 'stop', 'reboot', 'migrate'] as const;
 
@@ -10,12 +11,12 @@ export class VmActionDto {
   action!: (typeof VM_ACTION_NAMES)[number];
 
   @ApiPropertyOptional({ format: 'uuid', description: 'migrate only; operators and admins' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   targetHostId?: string;
 
   @ApiPropertyOptional({ default: true, description: 'migrate only' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   live?: boolean;
 }
@@ -26,7 +27,7 @@ export class UpdateVmDto {
     maximum: MAX_TTL_SECONDS,
     description: 'Extends (or shortens) the time to live: the VM expires this many seconds from now',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(MAX_TTL_SECONDS)

@@ -1,0 +1,13 @@
+import { INT4_MAX, MAX_BATCH, MAX_QUOTA, MAX_SIZE } from './size-limits';
+
+describe('size limits', () => {
+  it('keep a whole batch of the largest flavor, and every quota, within a Postgres integer', () => {
+    for (const resource of ['vcpus', 'memoryMb', 'diskGb'] as const) {
+      expect({ resource, batch: MAX_BATCH * MAX_SIZE[resource] <= INT4_MAX }).toEqual({ resource, batch: true });
+    }
+    for (const [resource, max] of Object.entries(MAX_QUOTA)) {
+      expect({ resource, fits: max <= INT4_MAX }).toEqual({ resource, fits: true });
+    }
+    expect(MAX_BATCH <= MAX_QUOTA.instances).toBe(true);
+  });
+});
