@@ -1,5 +1,5 @@
-import { Cloud } from '@xenplane/testing';
-import { rowCounts } from './helpers';
+import { type ApiResponse, Cloud } from '@xenplane/testing';
+import { expectRefused as refused } from './helpers';
 
 describe('bad input', () => {
   let cloud: Cloud;
@@ -10,26 +10,8 @@ describe('bad input', () => {
 
   const valid = { name: 'ok', flavor: 'm1.small', image: 'tiny-pv' };
 
-  async function expectRefused(
-    send: () => Promise<{ status: number; body: any; headers: Headers }>,
-    status: number,
-    code: string,
-  ) {
-    const before = await rowCounts(cloud);
-    const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body).toMatchObject({
-      status,
-      code,
-      type: expect.any(String),
-      title: expect.any(String),
-      detail: expect.any(String),
-    });
-    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(js|ts):\d+/); // no stack trace
-    expect(await rowCounts(cloud)).toEqual(before);
-    return res.body;
-  }
+  const expectRefused = (send: () => Promise<ApiResponse>, status: number, code: string) =>
+    refused(cloud, send, status, code);
 
   it('refuses malformed JSON', async () => {
     await expectRefused(() => cloud.api.post('/v1/vms', '{"name": "x", '), 400, 'validation_failed');

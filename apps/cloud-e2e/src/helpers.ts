@@ -1,3 +1,4 @@
+import type { Db } from '@xenplane/db';
 import { type Cloud, waitFor } from '@xenplane/testing';
 
 /** Sum of what running VMs hold, per host, from the API's own answers. */
@@ -25,14 +26,69 @@ export async function waitForOperations(cloud: Cloud, ids: string[], timeoutMs =
 }
 
 /** Rows the database holds, to prove a refused request wrote nothing. */
-export async function rowCounts(cloud: Cloud) {
-  const [vms, operations, allocations, idempotency] = await Promise.all([
-    cloud.db.vm.count(),
-    cloud.db.operation.count(),
-    cloud.db.allocation.count(),
-    cloud.db.idempotencyRecord.count(),
+export async function rowCounts(cloud: { db: Db }) {
+  const db = cloud.db;
+  const [vms, operations, allocations, idempotency, tokens, projects, pools, flavors, images, hosts] =
+    await Promise.all([
+      db.vm.count(),
+      db.operation.count(),
+      db.allocation.count(),
+      db.idempotencyRecord.count(),
+      db.token.count(),
+      db.project.count(),
+      db.pool.count(),
+      db.flavor.count(),
+      db.image.count(),
+      db.host.count(),
+    ]);
+  const [serverGroups, events, enrollmentTokens] = await Promise.all([
+    db.serverGroup.count(),
+    db.event.count(),
+    db.enrollmentToken.count(),
   ]);
-  return { vms, operations, allocations, idempotency };
+  return {
+    vms,
+    operations,
+    allocations,
+    idempotency,
+    tokens,
+    projects,
+    pools,
+    flavors,
+    images,
+    hosts,
+    serverGroups,
+    events,
+    enrollmentTokens,
+  };
+}
+
+export type RowCounts = Awaited<ReturnType<typeof rowCounts>>;
+
+/**
+ * Sends a request that must be refused: the status and code asked for, a whole problem+json
+ * without a stack trace, and not one row written. Returns the problem.
+ */
+export async function expectRefused(
+  cloud: { db: Db },
+  send: () => Promise<{ status: number; body: any; headers: Headers }>,
+  status: number,
+  code: string,
+): Promise<any> {
+  const before = await rowCounts(cloud);
+  const res = await send();
+  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { code } });
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(res.body).toMatchObject({
+    status,
+    code,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(js|ts):\d+/); // no stack trace
+  expect(await rowCounts(cloud)).toEqual(before);
+  return res.body;
 }
 
 /**

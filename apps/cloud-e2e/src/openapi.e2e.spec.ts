@@ -124,6 +124,9 @@ describe('the OpenAPI document', () => {
     check('/v1/vms/{id}/actions', 'post', await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' }));
     check('/v1/vms/{id}/actions', 'post', await cloud.api.post(`/v1/vms/${vmId}/actions`, { action: 'stop' }));
     check('/v1/vms', 'post', await cloud.api.post('/v1/vms', { name: 'bad name' }));
+    // what the edge refuses, before any route: documented on every operation it can happen to
+    check('/v1/vms', 'post', await cloud.api.post('/v1/vms', 'name=x', { 'content-type': 'text/plain' }));
+    check('/v1/vms', 'get', await cloud.api.get(`/v1/vms?pad=${'p'.repeat(17_000)}`));
     check('/v1/vms/{id}', 'get', await cloud.api.get('/v1/vms/00000000-0000-4000-8000-000000000000'));
     check(
       '/v1/server-groups',
