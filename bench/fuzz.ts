@@ -15,7 +15,7 @@ import { ApiClient, Cloud } from '@xenplane/testing';
 import { runBatch } from '../apps/cloud-e2e/src/fuzz/batch';
 import { anyRequest } from '../apps/cloud-e2e/src/fuzz/requests';
 import { FuzzClient } from '../apps/cloud-e2e/src/fuzz/send';
-import { fuzzSetup } from '../apps/cloud-e2e/src/fuzz/setup';
+import { FUZZ_ENV, fuzzSetup } from '../apps/cloud-e2e/src/fuzz/setup';
 import { histogram } from '../apps/cloud-e2e/src/fuzz/verdict';
 import { benchArgs } from './args';
 import { report, round } from './report';
@@ -27,7 +27,7 @@ async function main() {
   const runs = args.num('runs', 100_000);
   const seed = args.num('seed', Math.floor(Math.random() * 2 ** 31));
   const url = args.maybe('url');
-  const cloud = url ? undefined : await Cloud.start({ hosts: 1, logLevel: 'warn' });
+  const cloud = url ? undefined : await Cloud.start({ hosts: 1, logLevel: 'warn', env: FUZZ_ENV });
   const dbUrl = args.maybe('database-url');
   const db: Db | undefined = cloud?.db ?? (dbUrl ? createDb({ url: dbUrl, poolSize: 4 }) : undefined);
   try {

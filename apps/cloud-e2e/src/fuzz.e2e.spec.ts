@@ -3,7 +3,7 @@ import { Cloud } from '@xenplane/testing';
 import { runBatch } from './fuzz/batch';
 import { anyRequest } from './fuzz/requests';
 import { FuzzClient } from './fuzz/send';
-import { fuzzSetup, type FuzzSetup } from './fuzz/setup';
+import { FUZZ_ENV, fuzzSetup, type FuzzSetup } from './fuzz/setup';
 import { histogram } from './fuzz/verdict';
 
 // XENPLANE_FUZZ_SEED replays a run (CI uses the fixed one); XENPLANE_FUZZ_RUNS: how many requests
@@ -24,7 +24,7 @@ describe('the API under generated hostile input', () => {
   let cloud: Cloud;
   let setup: FuzzSetup;
   beforeAll(async () => {
-    cloud = await Cloud.start({ hosts: 1, logLevel: 'warn' });
+    cloud = await Cloud.start({ hosts: 1, logLevel: 'warn', env: FUZZ_ENV });
     setup = await fuzzSetup(cloud.api, cloud.db);
     await Promise.all(cloud.schedulers.map((s) => s.stop()));
   });

@@ -86,12 +86,15 @@ describe('hostile input', () => {
 
   it('answers 415 to a body in another charset on every body route of the OpenAPI document', async () => {
     expect(bodyRoutes.length).toBeGreaterThan(15);
+    // refused at the edge, before any route: not even the audit trail records them
+    const audited = await cloud.db.auditEntry.count();
     for (const { method, path } of bodyRoutes)
       await refused(
         () => cloud.api.request(method, path, '{"name":"x"}', { 'content-type': 'application/json; charset=latin1' }),
         415,
         'unsupported_media_type',
       );
+    expect(await cloud.db.auditEntry.count()).toBe(audited);
   });
 
   it('answers 415 to text, XML, form and octet-stream bodies, and takes a POST that has no body', async () => {

@@ -1,59 +1,60 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { AuditEntry } from '@xenplane/db';
 import { OUTCOME_CLASSES, type OutcomeClass } from '@xenplane/domain';
+import { Optional } from '../common/http/optional';
 
 const CHANGE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export class ListAuditQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'rows of requests made with this token' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tokenId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: "the caller's project, or the project a global token acted in" })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   projectId?: string;
 
   @ApiPropertyOptional({ example: 'vm', description: 'vm, project, token, flavor, image, pool, host, ...' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z][a-z_]{0,39}$/)
   resourceType?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'rows naming this resource (the target, or one it created)' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   resourceId?: string;
 
   @ApiPropertyOptional({ example: 'vm.stop', description: '<resource>.<verb>, e.g. vm.create, vm.stop, token.revoke' })
-  @IsOptional()
+  @Optional()
   @Matches(/^[a-z][a-z_]{0,39}\.[a-z][a-z_]{0,39}$/)
   action?: string;
 
   @ApiPropertyOptional({ enum: CHANGE_METHODS })
-  @IsOptional()
+  @Optional()
   @IsIn(CHANGE_METHODS)
   method?: (typeof CHANGE_METHODS)[number];
 
   @ApiPropertyOptional({ enum: OUTCOME_CLASSES, description: 'the class of the answer status' })
-  @IsOptional()
+  @Optional()
   @IsIn(OUTCOME_CLASSES)
   outcome?: OutcomeClass;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'rows at or after this time' })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'rows before this time' })
-  @IsOptional()
+  @Optional()
   @IsISO8601({ strict: true })
   until?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -61,7 +62,7 @@ export class ListAuditQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   cursor?: string;

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsISO8601, IsString, Matches } from 'class-validator';
 import type { TokenSummary } from '@xenplane/db';
 import { MAX_TOKEN_LIFETIME_YEARS } from '@xenplane/domain';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
+import { Optional } from '../common/http/optional';
 
 export const TOKEN_ROLES = ['admin', 'member', 'viewer'] as const;
 const ALL_ROLES = ['admin', 'member', 'viewer', 'operator'];
@@ -24,7 +25,7 @@ export class CreateTokenDto {
     format: 'date-time',
     description: `When the token stops working: in the future, at most ${MAX_TOKEN_LIFETIME_YEARS} years ahead; absent: never`,
   })
-  @IsOptional()
+  @Optional()
   @Matches(DATE_TIME_WITH_ZONE, {
     message: 'expiresAt must be a date and time with a time zone, e.g. 2027-01-31T00:00:00Z',
   })

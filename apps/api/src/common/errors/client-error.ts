@@ -39,9 +39,11 @@ const answered = new WeakSet<Duplex>();
  * parser reports the same error again for each chunk that still arrives.
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // answered already: the answer is being flushed, and the socket closes once it is
+  if (answered.has(socket)) return;
   // a response already under way on this socket cannot be followed by another
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || answered.has(socket) || inFlight?.headersSent) {
+  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
