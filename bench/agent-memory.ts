@@ -72,7 +72,7 @@ function memoryOf(pid: number): Memory {
 /** A small PV guest, as the scheduler would ask for xp.micro: 64 MB, 1 vCPU, one disk, one NIC. */
 function domainSpec(n: number): DomainSpec {
   const mac = `00:16:3e:${[(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-  return testDomainSpec({ name: `bench-${n}`, vifs: [{ mac, bridge: 'xenbr0', rate: '', model: '' }] });
+  return testDomainSpec({ name: `bench-${n}`, vifs: [{ mac, bridge: 'xenbr0', rate: '', model: '', ip: '' }] });
 }
 
 /** Runs the tasks with at most `limit` at a time; the first failure fails the lot. */

@@ -259,6 +259,7 @@ function heartbeatResponse(hostId: string, domains: number): HeartbeatResponse {
       cpuTimeSeconds: 12_345.678,
       epoch: 7,
       startedAt: new Date(),
+      vifs: [],
     })),
     eventSeq: 4_242,
     fenced: false,

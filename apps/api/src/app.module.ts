@@ -18,6 +18,7 @@ import { ConfigModule } from './infra/config.module';
 import { PkiModule } from './infra/pki.module';
 import { QueueModule } from './infra/queue.module';
 import { RedisModule } from './infra/redis.module';
+import { NetworksModule } from './networks/networks.module';
 import { OperationsModule } from './operations/operations.module';
 import { PlacementModule } from './placement/placement.module';
 import { PoolsModule } from './pools/pools.module';
@@ -42,6 +43,7 @@ export class AppModule {
         ProjectsModule,
         CatalogModule,
         PoolsModule,
+        NetworksModule,
         PlacementModule,
         HostsModule,
         ServerGroupsModule,

@@ -46,6 +46,10 @@ SELECT current.id AS "id", current.kind::text AS "kind", current.status::text AS
   CASE WHEN current.kind = 'delete' THEN (
     SELECT coalesce(jsonb_agg(jsonb_build_object('id', host.id, 'name', host.name, 'address', host.address, 'state', host.state::text) ORDER BY claim.created_at), '[]'::jsonb)
     FROM allocations claim JOIN hosts host ON host.id = claim.host_id WHERE claim.vm_id = current.vm_id) END AS holders,
+  CASE WHEN current.kind = 'create' THEN (
+  SELECT coalesce(jsonb_agg(jsonb_build_object('device', a.device, 'mac', a.mac, 'ip', host(a.ip), 'bridge', n.bridge,
+    'networkId', n.id, 'network', n.name) ORDER BY a.device), '[]'::jsonb)
+  FROM vm_addresses a JOIN networks n ON n.id = a.network_id WHERE a.vm_id = current.vm_id) END AS vifs,
   vm_now.id AS "vm.id", vm_now.project_id AS "vm.projectId", vm_now.name AS "vm.name", vm_now.state::text AS "vm.state", vm_now.power_state::text AS "vm.powerState", vm_now.host_id AS "vm.hostId", vm_now.pool_id AS "vm.poolId", vm_now.flavor_id AS "vm.flavorId", vm_now.image_id AS "vm.imageId", vm_now.guest_type::text AS "vm.guestType", vm_now.vcpus AS "vm.vcpus", vm_now.memory_mb AS "vm.memoryMb", vm_now.disk_gb AS "vm.diskGb", vm_now.ha_priority::text AS "vm.haPriority", vm_now.server_group_id AS "vm.serverGroupId", vm_now.expires_at AS "vm.expiresAt", vm_now.metadata AS "vm.metadata", vm_now.user_data AS "vm.userData", vm_now.epoch AS "vm.epoch", vm_now.dom_id AS "vm.domId", vm_now.error_code AS "vm.errorCode", vm_now.error_message AS "vm.errorMessage", vm_now.state_changed_at AS "vm.stateChangedAt", vm_now.created_at AS "vm.createdAt", vm_now.updated_at AS "vm.updatedAt", vm_now.deleted_at AS "vm.deletedAt"
 FROM current LEFT JOIN LATERAL (
   -- the VM as it now is: as begin moved it, else as the statement read it

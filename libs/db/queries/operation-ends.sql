@@ -87,11 +87,13 @@ error_message = NULL, updated_at = now()
       updated_at = now()
     FROM per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project
     WHERE project.id = per_project.vm_project
+  ), addresses_released AS (
+    DELETE FROM vm_addresses address USING moved WHERE address.vm_id = ANY($13::uuid[]) AND address.vm_id = moved.id
   ), finished AS (
     UPDATE operations op SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()
     FROM batch
-    WHERE op.id = ANY($13::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+    WHERE op.id = ANY($14::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
     RETURNING op.id
   )
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
@@ -116,4 +118,5 @@ error_message = NULL, updated_at = now()
 -- $10 = [20,5]
 -- $11 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $12 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
--- $13 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
+-- $13 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
+-- $14 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]

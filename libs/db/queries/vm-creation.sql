@@ -40,19 +40,41 @@ WITH reserved AS (
   SELECT id, 'create', $16::uuid, "vmId", params, "correlationId", "requestedBy", $17::timestamptz, $18::timestamptz
   FROM new_op
   RETURNING id
+), taken AS (
+  -- only once the quota is taken: a request over quota locks no network
+  SELECT * FROM xenplane_take_addresses($19::uuid[], $20::int[])
+  WHERE EXISTS (SELECT 1 FROM reserved)
+), new_vif AS (
+  SELECT * FROM jsonb_to_recordset($21::jsonb) AS ("vmId" uuid, device int, "networkId" uuid, k int, macs text[])
+  WHERE EXISTS (SELECT 1 FROM reserved)
+), free_mac AS (
+  SELECT DISTINCT ON (vif."vmId", vif.device) vif."vmId", vif.device, c.mac
+  FROM new_vif vif CROSS JOIN LATERAL unnest(vif.macs) WITH ORDINALITY AS c(mac, o)
+  WHERE NOT EXISTS (SELECT 1 FROM vm_addresses a WHERE a.mac = c.mac)
+  ORDER BY vif."vmId", vif.device, c.o
+), addresses_written AS (
+  -- a vif whose candidates are all in use takes its first anyway, which the unique index refuses
+  INSERT INTO vm_addresses (id, vm_id, network_id, device, mac, ip, created_at)
+  SELECT gen_random_uuid(), vif."vmId", vif."networkId", vif.device, coalesce(m.mac, vif.macs[1]), t.taken_ip,
+    $22::timestamptz
+  FROM new_vif vif JOIN taken t ON t.taken_network = vif."networkId" AND t.taken_k = vif.k
+  LEFT JOIN free_mac m ON m."vmId" = vif."vmId" AND m.device = vif.device
+  RETURNING vm_id, device, network_id, mac, host(ip) AS ip
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS part, n AS n, $19::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
+    SELECT 1 AS part, n AS n, $23::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
       jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
     FROM new_vm
     UNION ALL
-    SELECT 2 AS part, n AS n, $20::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
+    SELECT 2 AS part, n AS n, $24::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
       jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL) AS data
     FROM new_op
   ) e ORDER BY part, n
 )
-SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created;
+SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) AS created,
+  (SELECT jsonb_agg(jsonb_build_object('vmId', vm_id, 'device', device, 'networkId', network_id, 'mac', mac, 'ip', ip)
+    ORDER BY vm_id, device) FROM addresses_written) AS addresses;
 -- $1 = 1
 -- $2 = 2
 -- $3 = 2048
@@ -71,5 +93,9 @@ SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) A
 -- $16 = '00000000-0000-4000-8000-000000000001'
 -- $17 = '2026-01-01T00:00:00.000Z'
 -- $18 = '2026-01-01T00:00:00.000Z'
--- $19 = '00000000-0000-4000-8000-000000000001'
--- $20 = '00000000-0000-4000-8000-000000000001'
+-- $19 = ["00000000-0000-4000-8000-000000000070"]
+-- $20 = [1]
+-- $21 = '[{"vmId":"00000000-0000-4000-8000-000000000020","device":0,"networkId":"00000000-0000-4000-8000-000000000070","k":1,"macs":["00:16:3e:00:00:01","00:16:3e:00:00:02","00:16:3e:00:00:03"]}]'
+-- $22 = '2026-01-01T00:00:00.000Z'
+-- $23 = '00000000-0000-4000-8000-000000000001'
+-- $24 = '00000000-0000-4000-8000-000000000001'

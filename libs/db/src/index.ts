@@ -19,3 +19,4 @@ export * from './hosts';
 export * from './failover';
 export * from './offered-capacity';
 export * from './repositories';
+export * from './vm-vifs';

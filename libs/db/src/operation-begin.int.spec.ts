@@ -123,6 +123,38 @@ describe('beginOperation (real Postgres)', () => {
       started: false,
       waits: false,
       holders: null,
+      vifs: null,
     });
+  });
+
+  it('reads a create’s VM’s vifs with it, each with its network’s bridge (none for other kinds)', async () => {
+    const v = await vm('pending');
+    const network = await t.db.network.create({
+      data: {
+        poolId: (await t.db.pool.findFirstOrThrow()).id,
+        name: 'begin-net',
+        bridge: 'br-begin',
+        cidr: '10.20.0.0/24',
+        gateway: '10.20.0.1',
+        rangeStart: '10.20.0.2',
+        rangeEnd: '10.20.0.9',
+      },
+    });
+    await t.db.vmAddress.create({
+      data: { vmId: v.id, networkId: network.id, device: 0, mac: '00:16:3e:00:be:01', ip: '10.20.0.2' },
+    });
+    expect((await beginOperation(t.db, (await createOp(v.id)).id, FIRST)).vifs).toEqual([
+      {
+        device: 0,
+        mac: '00:16:3e:00:be:01',
+        ip: '10.20.0.2',
+        bridge: 'br-begin',
+        networkId: network.id,
+        network: 'begin-net',
+      },
+    ]);
+    const del = await t.db.operation.create({ data: { kind: 'delete', projectId, vmId: v.id } });
+    await t.db.operation.updateMany({ where: { vmId: v.id, kind: 'create' }, data: { status: 'succeeded' } });
+    expect((await beginOperation(t.db, del.id, FIRST)).vifs).toBeNull();
   });
 });

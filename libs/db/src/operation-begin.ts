@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 import type { ClaimHolder } from './vm-operations';
+import { vifsOf, type VmVif } from './vm-vifs';
 import type { Operation, Vm } from './generated/prisma/client';
 
 const sql = Prisma.sql;
@@ -24,6 +25,8 @@ export interface BegunOperation {
   waits: boolean;
   /** a delete's VM: the hosts where it holds claims (its domain is destroyed on each); else null */
   holders: ClaimHolder[] | null;
+  /** a create's VM: its vifs (what its domain is built with); else null */
+  vifs: VmVif[] | null;
 }
 
 /**
@@ -39,6 +42,7 @@ export interface BegunOperation {
  *   finds out why, as it would have alone);
  * - delete, whose VM is not already gone: the operation enters `first.delete`, and the hosts
  *   where the VM holds claims are read.
+ * A create's VM's vifs are read too (its build needs them).
  * Both are what beginScheduling / beginDestroy write; the handlers fall back on those when the
  * operation resumes after a crash.
  */
@@ -98,6 +102,7 @@ export async function beginOperation(
       CASE WHEN current.kind = 'delete' THEN (
         SELECT coalesce(jsonb_agg(jsonb_build_object('id', host.id, 'name', host.name, 'address', host.address, 'state', host.state::text) ORDER BY claim.created_at), '[]'::jsonb)
         FROM allocations claim JOIN hosts host ON host.id = claim.host_id WHERE claim.vm_id = current.vm_id) END AS holders,
+      CASE WHEN current.kind = 'create' THEN ${vifsOf(sql`current.vm_id`)} END AS vifs,
       ${vmColumnsOf('vm_now')}
     FROM current LEFT JOIN LATERAL (
       -- the VM as it now is: as begin moved it, else as the statement read it
@@ -106,9 +111,9 @@ export async function beginOperation(
       SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
     ) vm_now ON true`;
   const row = rows[0];
-  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null };
+  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null, vifs: null };
   const vm = vmFromRow(row);
-  const { waits, started, startedNow, stepNow, progressNow, holders, ...op } = withoutVm<
+  const { waits, started, startedNow, stepNow, progressNow, holders, vifs, ...op } = withoutVm<
     Operation & {
       waits: boolean;
       started: boolean;
@@ -116,14 +121,16 @@ export async function beginOperation(
       stepNow: string | null;
       progressNow: number | null;
       holders: ClaimHolder[] | null;
+      vifs: VmVif[] | null;
     }
   >(row);
-  if (!started) return { op, vm, started: false, waits, holders: null };
+  if (!started) return { op, vm, started: false, waits, holders: null, vifs: null };
   return {
     op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress },
     vm,
     started: true,
     waits: false,
     holders,
+    vifs,
   };
 }

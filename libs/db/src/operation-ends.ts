@@ -109,8 +109,11 @@ export async function finishBuiltVms(db: Db, all: readonly BuiltVm[]): Promise<b
 
 /**
  * Deletes' ends: each VM `deleted` if still in the state its delete saw, its claims released
- * on their hosts, its quota given back, its operation succeeded. Hosts and projects are locked
- * in id order, as claims lock hosts: racing statements queue, never deadlock.
+ * on their hosts, its quota given back, its addresses and MACs given back to their networks,
+ * its operation succeeded. Hosts and projects are locked in id order, as claims lock hosts:
+ * racing statements queue, never deadlock. (Giving an address back needs no lock on its
+ * network: only takers queue there, and one that does not see the address free yet just takes
+ * another.)
  */
 export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promise<void> {
   const { items } = oncePerVm(all);
@@ -144,7 +147,9 @@ export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promi
     ), quota_released AS (${quotaReturned(PER_PROJECT, {
       from: Prisma.sql`per_project JOIN projects_locked ON projects_locked.id = per_project.vm_project`,
       where: Prisma.sql`project.id = per_project.vm_project`,
-    })}), finished AS (
+    })}), addresses_released AS (
+      DELETE FROM vm_addresses address USING moved WHERE address.vm_id = ANY(${vmIds}::uuid[]) AND address.vm_id = moved.id
+    ), finished AS (
       UPDATE operations op SET ${SUCCEEDED}
       FROM batch
       WHERE op.id = ANY(${items.map((i) => i.op.id)}::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')

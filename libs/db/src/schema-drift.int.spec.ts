@@ -20,7 +20,7 @@ interface Field {
 }
 
 const SCALAR_SQL: Record<string, string[]> = {
-  String: ['text', 'uuid', 'character varying'],
+  String: ['text', 'uuid', 'character varying', 'inet'],
   Int: ['integer'],
   BigInt: ['bigint'],
   Float: ['double precision'],
@@ -168,6 +168,22 @@ describe('schema.prisma and the migrations agree', () => {
       },
     });
     await db.allocation.create({ data: { vmId: vm.id, hostId: host.id, vcpus: 1, memoryMb: 64, diskGb: 1, epoch: 1 } });
+    const network = await db.network.create({
+      data: {
+        poolId: pool.id,
+        name: 'n',
+        bridge: 'xenbr0',
+        cidr: '10.0.0.0/24',
+        gateway: '10.0.0.1',
+        dns: ['1.1.1.1', '9.9.9.9'],
+        rangeStart: '10.0.0.10',
+        rangeEnd: '10.0.0.20',
+        isDefault: true,
+      },
+    });
+    await db.vmAddress.create({
+      data: { vmId: vm.id, networkId: network.id, device: 0, mac: '00:16:3e:00:00:01', ip: '10.0.0.10' },
+    });
     const op = await db.operation.create({
       data: {
         kind: 'ha_restart',
@@ -240,6 +256,17 @@ describe('schema.prisma and the migrations agree', () => {
     });
     expect(readVm).toMatchObject({ haPriority: 'high', metadata: { a: 'b' }, domId: 7, state: 'running' });
     expect(readVm.allocations).toHaveLength(1);
+    expect(await db.network.findUniqueOrThrow({ where: { id: network.id } })).toMatchObject({
+      cidr: '10.0.0.0/24',
+      gateway: '10.0.0.1',
+      dns: ['1.1.1.1', '9.9.9.9'],
+      rangeStart: '10.0.0.10',
+      isDefault: true,
+    });
+    expect(await db.vmAddress.findFirstOrThrow({ where: { vmId: vm.id } })).toMatchObject({
+      ip: '10.0.0.10',
+      mac: '00:16:3e:00:00:01',
+    });
     expect(readVm.operations[0]).toMatchObject({ id: op.id, kind: 'ha_restart', errorDetails: { y: 2 } });
     expect(typeof (await db.event.findFirstOrThrow()).id).toBe('bigint');
     expect(await db.idempotencyRecord.count()).toBe(1);

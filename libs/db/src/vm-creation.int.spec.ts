@@ -46,6 +46,7 @@ describe('createVmBatch (real Postgres)', () => {
       usage: { instances: count, vcpus: 2 * count, memoryMb: 512 * count, diskGb: 3 * count },
       vms,
       ops,
+      vifs: [],
       now,
     };
   };
@@ -54,10 +55,12 @@ describe('createVmBatch (real Postgres)', () => {
     const p = await project(10);
     const b = batch(p.id, 3);
     const created = await createVmBatch(t.db, b);
+    if (!created.created) throw new Error(`refused: ${created.refused}`);
     const ids = b.vms.map((v) => v.id);
-    expect(created!.vms).toEqual(await t.db.vm.findMany({ where: { id: { in: ids } }, orderBy: { name: 'asc' } }));
+    expect(created.vms).toEqual(await t.db.vm.findMany({ where: { id: { in: ids } }, orderBy: { name: 'asc' } }));
     const opsStored = await t.db.operation.findMany({ where: { vmId: { in: ids } } });
-    expect(created!.ops).toEqual(ids.map((id) => opsStored.find((o) => o.vmId === id)));
+    expect(created.addresses).toEqual([]);
+    expect(created.ops).toEqual(ids.map((id) => opsStored.find((o) => o.vmId === id)));
     expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({
       usedInstances: 3,
       usedVcpus: 6,
@@ -75,7 +78,7 @@ describe('createVmBatch (real Postgres)', () => {
   it('writes nothing at all when the batch does not fit the quota', async () => {
     const p = await project(2);
     const b = batch(p.id, 3);
-    expect(await createVmBatch(t.db, b)).toBeNull();
+    expect(await createVmBatch(t.db, b)).toEqual({ created: false, refused: 'quota' });
     expect(await t.db.vm.count({ where: { projectId: p.id } })).toBe(0);
     expect(await t.db.operation.count({ where: { projectId: p.id } })).toBe(0);
     expect(await t.db.event.count({ where: { projectId: p.id } })).toBe(0);
@@ -100,7 +103,7 @@ describe('createVmBatch (real Postgres)', () => {
   it('lets two batches racing for the last of a quota not both win', async () => {
     const p = await project(4);
     const results = await Promise.all([createVmBatch(t.db, batch(p.id, 3)), createVmBatch(t.db, batch(p.id, 3))]);
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await t.db.vm.count({ where: { projectId: p.id } })).toBe(3);
   });
 });

@@ -1,16 +1,18 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { SystemRepository } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
-import { hashSecret, newSecret, storedPrefix } from '@xenplane/domain';
+import { hashSecret, newSecret, planNetwork, storedPrefix } from '@xenplane/domain';
 import { API_CONFIG, type ApiConfig } from '../config';
-import { ADMIN_PROJECT, DEFAULT_POOL, SEED_FLAVORS, SEED_IMAGES } from './seed-data';
+import { ADMIN_PROJECT, DEFAULT_NETWORK, DEFAULT_POOL, SEED_FLAVORS, SEED_IMAGES } from './seed-data';
 
 // Serializes first-start bootstrap across API replicas starting at once.
 const BOOTSTRAP_LOCK = 0x78706c61; // "xpla"
 
 /**
  * First start with an empty database: a global admin token (printed once), an admin
- * project, a default pool, and the seed flavors and images. Later starts change nothing.
+ * project, a default pool with a default network, and the seed flavors and images. Later
+ * starts add only what is missing (the network to a default pool without any, as a database
+ * from before networks has).
  */
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
@@ -23,10 +25,14 @@ export class BootstrapService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     let token: string | undefined;
+    const network = planNetwork(DEFAULT_NETWORK);
+    if (!network.ok) throw new Error(`the seed network is invalid: ${JSON.stringify(network.errors)}`);
+    const { capacity: _, ...plan } = network.plan;
     const created = await this.system.seed({
       lock: BOOTSTRAP_LOCK,
       adminProject: ADMIN_PROJECT,
       defaultPool: DEFAULT_POOL,
+      defaultNetwork: { ...plan, name: DEFAULT_NETWORK.name },
       flavors: SEED_FLAVORS,
       images: SEED_IMAGES,
       adminToken: () => {

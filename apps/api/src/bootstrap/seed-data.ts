@@ -51,4 +51,20 @@ export const SEED_IMAGES: {
 ];
 
 export const DEFAULT_POOL = 'default';
+
+/**
+ * The default pool's default network, so that a VM made as the quick start makes it has an
+ * address: `xenbr0` as Xen's guides name the bridge, a /16 so that the pool is not full at 250
+ * VMs (a CI burst, the benchmarks), its first addresses left for the gateway and whatever else
+ * the operator puts there.
+ */
+export const DEFAULT_NETWORK = {
+  name: 'default',
+  bridge: 'xenbr0',
+  cidr: '10.0.0.0/16',
+  gateway: '10.0.0.1',
+  dns: ['10.0.0.1'],
+  rangeStart: '10.0.0.10',
+  rangeEnd: '10.0.255.254',
+};
 export const ADMIN_PROJECT = 'admin';

@@ -9,6 +9,13 @@ class NamedRef {
   @ApiProperty() name!: string;
 }
 
+class VmAddressView {
+  @ApiProperty({ description: 'The network’s name' }) network!: string;
+  @ApiProperty({ format: 'uuid' }) networkId!: string;
+  @ApiProperty({ example: '00:16:3e:1a:2b:3c' }) mac!: string;
+  @ApiProperty({ example: '10.0.0.12' }) ip!: string;
+}
+
 class VmErrorView {
   @ApiProperty() code!: string;
   @ApiProperty() message!: string;
@@ -38,6 +45,11 @@ export class VmView {
   @ApiPropertyOptional({ description: 'Xen domain id on its host while it has one' }) domId?: number;
   @ApiPropertyOptional({ format: 'date-time' }) expiresAt?: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({
+    type: [VmAddressView],
+    description: 'One per vif, in device order (eth0 first); given back to their networks when the VM is deleted',
+  })
+  addresses!: VmAddressView[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiPropertyOptional({ type: VmErrorView }) error?: VmErrorView;
@@ -55,10 +67,13 @@ export class CreateVmsView {
 
 type HostLiveness = { state: string; lastHeartbeatAt: Date | null; pool: { suspectAfterMs: number } };
 
+type AddressRow = { device: number; mac: string; ip: string; network: { id: string; name: string } };
+
 export type VmRow = Vm & {
   flavor: Pick<Flavor, 'id' | 'name'>;
   image: Pick<Image, 'id' | 'name'>;
   host: HostLiveness | null;
+  addresses: AddressRow[];
 };
 
 /** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
@@ -91,6 +106,7 @@ export function presentVm(vm: VmRow): VmView {
     ...(vm.domId !== null ? { domId: vm.domId } : {}),
     ...(vm.expiresAt ? { expiresAt: vm.expiresAt.toISOString() } : {}),
     metadata: vm.metadata as Record<string, string>,
+    addresses: vm.addresses.map((a) => ({ network: a.network.name, networkId: a.network.id, mac: a.mac, ip: a.ip })),
     createdAt: vm.createdAt.toISOString(),
     updatedAt: vm.updatedAt.toISOString(),
     ...(vm.errorCode ? { error: { code: vm.errorCode, message: vm.errorMessage ?? '' } } : {}),

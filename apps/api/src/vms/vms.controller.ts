@@ -19,7 +19,7 @@ export class VmsController {
 
   @Post()
   @Accepted(CreateVmsView, 'The VMs and their create operations')
-  @ApiProblems([404, 'not_found'], [409, 'conflict'], [422, 'quota_exceeded'])
+  @ApiProblems([404, 'not_found'], [409, 'conflict'], [422, 'quota_exceeded, addresses_exhausted'])
   create(@Caller() p: Principal, @Body() dto: CreateVmDto) {
     return this.vms.create(p, dto);
   }

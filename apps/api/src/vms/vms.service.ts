@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
+  type BatchOutcome,
   CatalogRepository,
+  NetworkRepository,
+  type NewVif,
   type NewVm,
   PoolRepository,
   type Prisma,
@@ -17,8 +20,11 @@ import {
   actionRule,
   batchNames,
   batchUsage,
+  chooseVmNetworks,
   expiresAtOf,
+  type NetworkChoice,
   quotaExcess,
+  rangeCapacity,
   updateRefusal,
   type VmAction,
 } from '@xenplane/domain';
@@ -36,6 +42,8 @@ import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
 @Injectable()
 export class VmsService {
   constructor(
@@ -44,13 +52,14 @@ export class VmsService {
     private readonly pools: PoolRepository,
     private readonly groups: ServerGroupRepository,
     private readonly projectRows: ProjectRepository,
+    private readonly networks: NetworkRepository,
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
   ) {}
 
   /**
-   * VMs, their create operations and the quota they take, in ONE statement; then a wake-up
-   * call to the scheduler. A batch is all or none.
+   * VMs, their create operations, the quota they take and their addresses, in ONE statement;
+   * then a wake-up call to the scheduler. A batch is all or none.
    */
   async create(principal: Principal, dto: CreateVmDto): Promise<CreateVmsView> {
     const projectId = await this.projects.targetProject(principal, dto.projectId);
@@ -59,6 +68,7 @@ export class VmsService {
       resolveImage(this.catalog, dto.image),
     ]);
     await this.checkPlacementRefs(projectId, dto);
+    const { networks, poolId } = await this.chooseNetworks(dto);
     const count = dto.count ?? 1;
     const usage = batchUsage(flavor, count);
     const now = new Date();
@@ -72,7 +82,7 @@ export class VmsService {
       vcpus: flavor.vcpus,
       memoryMb: flavor.memoryMb,
       diskGb: flavor.diskGb,
-      poolId: dto.poolId ?? null,
+      poolId: poolId ?? null,
       serverGroupId: dto.serverGroupId ?? null,
       haPriority: dto.haPriority ?? 'none',
       metadata: dto.metadata ?? {},
@@ -84,16 +94,59 @@ export class VmsService {
       vmId: vm.id,
       correlationId,
       requestedBy: principal.tokenId,
-      params: dto.poolId ? { poolId: dto.poolId } : {},
+      params: poolId ? { poolId } : {},
     }));
-    const created = await this.vms.createBatch({ projectId, usage, vms, ops, now });
-    if (!created) throw await this.quotaExceeded(projectId, usage);
+    const vifs: NewVif[] = vms.flatMap((vm) => networks.map((n, device) => ({ vmId: vm.id, device, networkId: n.id })));
+    const created = await this.vms.createBatch({ projectId, usage, vms, ops, vifs, now });
+    if (!created.created) throw await this.refusal(created, projectId, usage, vifs);
     await this.queue.wake(created.ops);
     const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
+    const networkOf = new Map(networks.map((n) => [n.id, { id: n.id, name: n.name }]));
     return {
-      vms: created.vms.map((vm) => presentVm({ ...vm, ...names, host: null })),
+      vms: created.vms.map((vm) =>
+        presentVm({
+          ...vm,
+          ...names,
+          host: null,
+          addresses: created.addresses
+            .filter((a) => a.vmId === vm.id)
+            .map((a) => ({ device: a.device, mac: a.mac, ip: a.ip, network: networkOf.get(a.networkId)! })),
+        }),
+      ),
       operations: created.ops.map(presentOperation),
     };
+  }
+
+  /** The networks the VMs get a vif on, and the pool that makes them live in (libs/domain chooseVmNetworks). */
+  private async chooseNetworks(dto: CreateVmDto): Promise<{ networks: NetworkChoice[]; poolId?: string }> {
+    const refs = dto.networks ?? [];
+    const known = await this.networks.refs(
+      refs.filter((r) => isUuid(r)).map((r) => r.toLowerCase()),
+      refs,
+    );
+    const choice = chooseVmNetworks(dto.networks, dto.poolId, known);
+    if (!choice.ok) throw invalid(choice.field, choice.message);
+    return choice;
+  }
+
+  private async refusal(
+    r: Exclude<BatchOutcome, { created: true }>,
+    projectId: string,
+    usage: Usage,
+    vifs: readonly NewVif[],
+  ): Promise<ApiError> {
+    if (r.refused === 'quota') return this.quotaExceeded(projectId, usage);
+    const network = await this.networks.find(r.networkId);
+    if (r.refused === 'network_gone' || !network)
+      return conflict(`network ${network?.name ?? r.networkId} was deleted while the VMs were being created`);
+    const requested = vifs.filter((v) => v.networkId === network.id).length;
+    const free = rangeCapacity(network) - network.allocated;
+    return new ApiError(
+      'addresses_exhausted',
+      `network ${network.name} (${network.cidr}) has ${free} free addresses, the request needs ${requested}`,
+      undefined,
+      { network: network.name, networkId: network.id, free, requested },
+    );
   }
 
   private async quotaExceeded(projectId: string, usage: Usage): Promise<ApiError> {

@@ -27,7 +27,7 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
       vnc: false,
     },
     disks: [{ target: '', format: 'raw', vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: 10 }],
-    vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: hvm ? 'e1000' : '' }],
+    vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: hvm ? 'e1000' : '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
@@ -60,6 +60,7 @@ const vif = (n: number) => ({
   bridge: 'xenbr0',
   rate: '',
   model: '',
+  ip: '',
 });
 
 describe('validateDomainSpec accepts', () => {
@@ -208,6 +209,10 @@ describe('validateDomainSpec rejects, naming the field', () => {
     ['a rate with a space', spec(PV, (s) => (s.vifs[0]!.rate = '100 Mb/s')), 'vifs[0].rate'],
     ['a NIC model on a pv guest', spec(PV, (s) => (s.vifs[0]!.model = 'e1000')), 'vifs[0].model'],
     ['an unknown NIC model on an hvm guest', spec(HVM, (s) => (s.vifs[0]!.model = 'ne2k_pci')), 'vifs[0].model'],
+    ['an ip that is a hostname', spec(PV, (s) => (s.vifs[0]!.ip = 'gw.example')), 'vifs[0].ip'],
+    ['an ip with an octet over 255', spec(PV, (s) => (s.vifs[0]!.ip = '10.0.0.256')), 'vifs[0].ip'],
+    ['an ip with a prefix', spec(PV, (s) => (s.vifs[0]!.ip = '10.0.0.5/24')), 'vifs[0].ip'],
+    ['an ip with a leading zero', spec(PV, (s) => (s.vifs[0]!.ip = '10.0.0.05')), 'vifs[0].ip'],
   ];
 
   it.each(cases)('%s', (_name, s, field) => {
@@ -263,6 +268,7 @@ describe('validateDomainSpec against values built to inject config', () => {
     ['vifs[0].bridge', PV, (s, v) => (s.vifs[0]!.bridge += v)],
     ['vifs[0].rate', PV, (s, v) => (s.vifs[0]!.rate = `100Mb/s${v}`)],
     ['vifs[0].model', HVM, (s, v) => (s.vifs[0]!.model += v)],
+    ['vifs[0].ip', PV, (s, v) => (s.vifs[0]!.ip = `10.0.0.5${v}`)],
   ];
 
   it.each(fields)('refuses every payload in %s', (field, type, set) => {

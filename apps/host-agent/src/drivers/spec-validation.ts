@@ -10,6 +10,8 @@ const CMDLINE = /^[A-Za-z0-9 ._=:/+@-]{0,1024}$/;
 const CPU_LIST = /^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/;
 const MAC = /^00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/;
 const BRIDGE = /^[A-Za-z0-9_.-]{1,15}$/;
+// a dotted quad without leading zeros (which some parsers read as octal)
+const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 // whole numbers only: xl 4.17 refuses `1.5Gb/s` (recorded in fixtures/xen-4.17/config-dry-run.json)
 const RATE = /^\d{1,9}[KMG]?[bB]\/s$/;
 const PV_VDEV = /^xvd[a-z]{1,2}$/;
@@ -84,6 +86,7 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     if (!MAC.test(v.mac)) fail(`vifs[${i}].mac`, 'must be 00:16:3e:xx:xx:xx, lowercase');
     if (!BRIDGE.test(v.bridge)) fail(`vifs[${i}].bridge`, 'must be a bridge name');
     if (v.rate && !RATE.test(v.rate)) fail(`vifs[${i}].rate`, 'must be like 100Mb/s');
+    if (v.ip && !IPV4.test(v.ip)) fail(`vifs[${i}].ip`, 'must be an IPv4 address like 10.0.0.5');
     if (v.model && (!hvm || !HVM_NIC_MODELS.has(v.model)))
       fail(`vifs[${i}].model`, 'is an emulated NIC model, for hvm guests');
   });

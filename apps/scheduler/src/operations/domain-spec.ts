@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Image, Vm } from '@xenplane/db';
+import type { Image, Vm, VmVif } from '@xenplane/db';
 import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
 
 const GUEST: Record<Vm['guestType'], GuestType> = {
@@ -8,25 +7,14 @@ const GUEST: Record<Vm['guestType'], GuestType> = {
   hvm: GuestType.GUEST_TYPE_HVM,
 };
 
-/** A stable MAC in Xen's own OUI (00:16:3e), derived from the VM id. */
-export function macFor(vmId: string, index = 0): string {
-  const h = createHash('sha256').update(`${vmId}/${index}`).digest();
-  // the top bit of the first byte after the OUI stays clear: keeps clear of multicast-like ranges
-  return [
-    '00',
-    '16',
-    '3e',
-    (h[0]! & 0x7f).toString(16).padStart(2, '0'),
-    h[1]!.toString(16).padStart(2, '0'),
-    h[2]!.toString(16).padStart(2, '0'),
-  ].join(':');
-}
-
 /**
  * What the agent is asked to build for a VM: its size from the flavor it was created with,
- * its boot from the image, one root disk the agent provisions, one vif on the pool bridge.
+ * its boot from the image, one root disk the agent provisions, and one vif per address it holds
+ * (its MAC and its network's bridge; none without an address). The vifs are the VM's for its
+ * whole life, so a restart or a start elsewhere builds the same MACs (a live migration carries
+ * the domain's own config across).
  */
-export function domainSpecFor(vm: Vm, image: Image, epoch: number, bridge = 'xenbr0'): DomainSpec {
+export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonly VmVif[]): DomainSpec {
   const hvm = vm.guestType === 'hvm';
   return {
     vmId: vm.id,
@@ -50,7 +38,9 @@ export function domainSpecFor(vm: Vm, image: Image, epoch: number, bridge = 'xen
       vm.diskGb > 0 && (image.source || hvm || image.bootloader)
         ? [{ target: '', format: image.diskFormat, vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: vm.diskGb }]
         : [],
-    vifs: [{ mac: macFor(vm.id), bridge, rate: '', model: hvm ? 'e1000' : '' }],
+    vifs: [...vifs]
+      .sort((a, b) => a.device - b.device)
+      .map((v) => ({ mac: v.mac, bridge: v.bridge, rate: '', model: hvm ? 'e1000' : '', ip: v.ip })),
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,

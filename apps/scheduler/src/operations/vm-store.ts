@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogRepository, type Image, type Vm, VmRepository } from '@xenplane/db';
+import { CatalogRepository, type Image, type Vm, VmRepository, type VmVif } from '@xenplane/db';
 
 // images kept in memory; the oldest read goes first beyond this
 const MAX_IMAGES = 1_000;
@@ -16,6 +16,11 @@ export class VmStore {
 
   load(id: string): Promise<Vm | null> {
     return this.vms.find(id);
+  }
+
+  /** The VM's vifs (its addresses on their networks' bridges): read each time, a few rows. */
+  vifs(vmId: string): Promise<VmVif[]> {
+    return this.vms.vifs(vmId);
   }
 
   /**

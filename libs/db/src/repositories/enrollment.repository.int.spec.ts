@@ -53,6 +53,15 @@ describe('EnrollmentRepository.enroll and SystemRepository.seed (real Postgres)'
       lock: 42,
       adminProject: 'admin',
       defaultPool: 'default',
+      defaultNetwork: {
+        name: 'default',
+        bridge: 'xenbr0',
+        cidr: '10.0.0.0/16',
+        gateway: '10.0.0.1',
+        dns: [],
+        rangeStart: '10.0.0.10',
+        rangeEnd: '10.0.255.254',
+      },
       flavors: [{ name: 'small', vcpus: 1, memoryMb: 512, diskGb: 1 }],
       images: [{ name: 'img', guestType: 'pv' as const, sizeGb: 1 }],
       adminToken: () => ({ name: 'bootstrap-admin', tokenHash: `h${++asked}`, prefix: 'xp_' }),
@@ -64,6 +73,36 @@ describe('EnrollmentRepository.enroll and SystemRepository.seed (real Postgres)'
     // the catalog had rows already (seedTestCatalog): none were added
     expect(await t.db.flavor.count({ where: { name: 'small' } })).toBe(0);
     expect(await t.db.pool.count({ where: { name: 'default' } })).toBe(1);
+    // the default pool got its default network once
+    expect(await t.db.network.findMany({ where: { pool: { name: 'default' } } })).toEqual([
+      expect.objectContaining({ name: 'default', bridge: 'xenbr0', cidr: '10.0.0.0/16', isDefault: true }),
+    ]);
     expect(await system.ping()).toBe(true);
+  });
+
+  it('gives the default pool a network only while it has none: one an operator made or changed stays as it is', async () => {
+    const system = new SystemRepository(t.db);
+    const pool = await t.db.pool.findUniqueOrThrow({ where: { name: 'default' } });
+    await t.db.network.updateMany({ where: { poolId: pool.id }, data: { isDefault: false, name: 'renamed' } });
+    await system.seed({
+      lock: 42,
+      adminProject: 'admin',
+      defaultPool: 'default',
+      defaultNetwork: {
+        name: 'default',
+        bridge: 'xenbr0',
+        cidr: '10.0.0.0/16',
+        gateway: '10.0.0.1',
+        dns: [],
+        rangeStart: '10.0.0.10',
+        rangeEnd: '10.0.255.254',
+      },
+      flavors: [],
+      images: [],
+      adminToken: () => ({ name: 'never', tokenHash: 'never', prefix: 'xp_' }),
+    });
+    expect(
+      await t.db.network.findMany({ where: { poolId: pool.id }, select: { name: true, isDefault: true } }),
+    ).toEqual([{ name: 'renamed', isDefault: false }]);
   });
 });

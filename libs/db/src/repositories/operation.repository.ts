@@ -72,7 +72,7 @@ export class OperationRepository {
 
   /**
    * Cancels an operation no worker has started, in one transaction: it ends `cancelled` and its
-   * VM goes back to `restoredState` (a cancelled create's VM is deleted and its quota comes back),
+   * VM goes back to `restoredState` (a cancelled create's VM is deleted, its quota and addresses given back),
    * each with its event. Conditional on `queued`: null when a worker took it up meanwhile.
    */
   cancelQueued(op: Operation, restoredState: (vm: Vm) => VmState): Promise<Operation | null> {
@@ -93,6 +93,8 @@ export class OperationRepository {
           data: { state: restored, stateChangedAt: now, ...(restored === 'deleted' ? { deletedAt: now } : {}) },
         });
         if (op.kind === 'create') await releaseQuota(tx, vm.projectId, vmUsage(vm));
+        // a VM deleted keeps no address, whichever way it got there
+        if (restored === 'deleted') await tx.vmAddress.deleteMany({ where: { vmId: vm.id } });
         events.push(vmStateEvent({ ...vm, state: restored }));
       }
       await recordEvents(tx, events);

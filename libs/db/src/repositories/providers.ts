@@ -7,6 +7,7 @@ import { EnrollmentRepository } from './enrollment.repository';
 import { EventRepository } from './event.repository';
 import { HostRepository } from './host.repository';
 import { IdempotencyRepository } from './idempotency.repository';
+import { NetworkRepository } from './network.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
@@ -22,6 +23,7 @@ const REPOSITORY_CLASSES = [
   OperationRepository,
   HostRepository,
   PoolRepository,
+  NetworkRepository,
   CatalogRepository,
   ClaimRepository,
   ServerGroupRepository,

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Prisma } from '../generated/prisma/client';
+import type { NewNetwork } from './network.repository';
 
 /** What a fresh installation starts with (the API's bootstrap). */
 export interface Seed {
@@ -7,6 +8,8 @@ export interface Seed {
   lock: number;
   adminProject: string;
   defaultPool: string;
+  /** the default pool's default network, made only while the pool has no network at all */
+  defaultNetwork: Omit<NewNetwork, 'poolId' | 'isDefault'>;
   flavors: Prisma.FlavorCreateManyInput[];
   images: Prisma.ImageCreateManyInput[];
   /** the first global admin token, asked for only when there is none yet */
@@ -27,14 +30,21 @@ export class SystemRepository {
 
   /**
    * Seeds what is missing, in one transaction under an advisory lock: the admin project, the
-   * default pool, flavors and images (only into an empty catalog), a global admin token (only
-   * when there is none). True when it created the admin token.
+   * default pool, its default network (only into a pool without networks), flavors and images
+   * (only into an empty catalog), a global admin token (only when there is none). True when it
+   * created the admin token.
    */
   seed(s: Seed): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${s.lock})`;
       await tx.project.upsert({ where: { name: s.adminProject }, create: { name: s.adminProject }, update: {} });
-      await tx.pool.upsert({ where: { name: s.defaultPool }, create: { name: s.defaultPool }, update: {} });
+      const pool = await tx.pool.upsert({
+        where: { name: s.defaultPool },
+        create: { name: s.defaultPool },
+        update: {},
+      });
+      if ((await tx.network.count({ where: { poolId: pool.id } })) === 0)
+        await tx.network.create({ data: { ...s.defaultNetwork, poolId: pool.id, isDefault: true } });
       if ((await tx.flavor.count()) === 0) await tx.flavor.createMany({ data: s.flavors });
       if ((await tx.image.count()) === 0) await tx.image.createMany({ data: s.images });
       const admins = await tx.token.count({ where: { role: 'admin', projectId: null } });

@@ -1,7 +1,7 @@
 import type { Db } from '../client';
 import { recordEvents, vmStateEvent } from '../events';
 import { type AdoptedVm, adoptVms, releaseRecoveringClaim } from '../failover';
-import type { Allocation, Operation, Prisma, Vm, VmState } from '../generated/prisma/client';
+import type { Allocation, Prisma, Vm, VmState } from '../generated/prisma/client';
 import { type HostResident, hostResidents } from '../host-maintenance';
 import {
   abortMigration,
@@ -10,7 +10,8 @@ import {
   type FinishedMigration,
   migrationTargetClaim,
 } from '../migration';
-import { createVmBatch, type VmBatch } from '../vm-creation';
+import { type BatchOutcome, createVmBatch, type VmBatch } from '../vm-creation';
+import { vmVifs, type VmVif } from '../vm-vifs';
 import {
   beginDestroy,
   beginScheduling,
@@ -48,11 +49,15 @@ export async function moveVm(tx: Tx, { vm, from, to, data = {} }: VmMove): Promi
   return true;
 }
 
-/** What the API shows with a VM: its flavor's and image's names, its host's liveness. */
+/** What the API shows with a VM: its flavor's and image's names, its host's liveness, its addresses. */
 export const VM_WITH_REFS = {
   flavor: { select: { id: true, name: true } },
   image: { select: { id: true, name: true } },
   host: { select: { state: true, lastHeartbeatAt: true, pool: { select: { suspectAfterMs: true } } } },
+  addresses: {
+    select: { device: true, mac: true, ip: true, network: { select: { id: true, name: true } } },
+    orderBy: { device: 'asc' },
+  },
 } as const;
 
 export type VmWithRefs = Prisma.VmGetPayload<{ include: typeof VM_WITH_REFS }>;
@@ -158,9 +163,14 @@ export class VmRepository {
     return this.db.vm.update({ where: { id }, data: { expiresAt }, include: VM_WITH_REFS });
   }
 
-  /** VMs and their create operations, quota taken, in one statement (libs/db createVmBatch); null over quota. */
-  createBatch(b: VmBatch): Promise<{ vms: Vm[]; ops: Operation[] } | null> {
+  /** VMs and their create operations, quota and addresses taken, in one statement (libs/db createVmBatch), or why not. */
+  createBatch(b: VmBatch): Promise<BatchOutcome> {
     return createVmBatch(this.db, b);
+  }
+
+  /** The VM's vifs, with their networks' bridges: what its domain is built with (libs/db vmVifs). */
+  vifs(vmId: string): Promise<VmVif[]> {
+    return vmVifs(this.db, vmId);
   }
 
   /** Reads the VM and starts an operation on it in one statement (libs/db startVmOperation). */

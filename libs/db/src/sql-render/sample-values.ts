@@ -15,6 +15,7 @@ export const ID = {
   user: uuid(50),
   flavor: uuid(60),
   image: uuid(61),
+  network: uuid(70),
 };
 
 export const NOW = new Date('2026-01-01T00:00:00.000Z');

@@ -16,6 +16,7 @@ import { beginOperation } from '../operation-begin';
 import { finishBuiltVms, finishDeletedVms } from '../operation-ends';
 import { releaseQuota } from '../quota';
 import { createVmBatch } from '../vm-creation';
+import { vmVifs } from '../vm-vifs';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
 import { ID, NOW, OP, OTHER_OP, OTHER_VM, VM } from './sample-values';
 
@@ -127,15 +128,21 @@ export const SAMPLES: Record<string, Sample[]> = {
     {
       name: 'createVmBatch',
       call: (db) =>
-        createVmBatch(db, {
-          projectId: ID.project,
-          usage: { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 },
-          vms: [NEW_VM],
-          now: NOW,
-          ops: [{ id: ID.op, vmId: ID.vm, params: { poolId: null }, correlationId: 'req-1', requestedBy: ID.user }],
-        }),
+        createVmBatch(
+          db,
+          {
+            projectId: ID.project,
+            usage: { instances: 1, vcpus: 2, memoryMb: 2048, diskGb: 20 },
+            vms: [NEW_VM],
+            now: NOW,
+            ops: [{ id: ID.op, vmId: ID.vm, params: { poolId: null }, correlationId: 'req-1', requestedBy: ID.user }],
+            vifs: [{ vmId: ID.vm, device: 0, networkId: ID.network }],
+          },
+          () => ['00:16:3e:00:00:01', '00:16:3e:00:00:02', '00:16:3e:00:00:03'],
+        ),
     },
   ],
+  'vm-vifs': [{ name: 'vmVifs', call: (db) => vmVifs(db, ID.vm) }],
   'operation-ends': [
     {
       name: 'finishBuiltVms',

@@ -37,6 +37,14 @@ export const ROUTE_ACCESS = {
   'GET /v1/pools': { levels: ['operator'] },
   'PATCH /v1/pools/{id}': { levels: ['operator'] },
   'GET /v1/pools/{id}/ha': { levels: ['operator'] },
+  'POST /v1/pools/{id}/networks': { levels: ['operator'] },
+  'GET /v1/pools/{id}/networks': { levels: ['operator'] },
+  'GET /v1/networks': {
+    levels: ['viewer'],
+    then: 'a project token sees each network without its bridge, range and use',
+  },
+  'PATCH /v1/networks/{id}': { levels: ['operator'] },
+  'DELETE /v1/networks/{id}': { levels: ['operator'] },
 
   'POST /v1/hosts/enrollment-tokens': { levels: ['operator'] },
   'POST /v1/hosts/enroll': { levels: ['enrollment'] },

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'headers_too_large'
   | 'request_timeout'
   | 'quota_exceeded'
+  | 'addresses_exhausted'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -28,6 +29,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   headers_too_large: 431,
   request_timeout: 408,
   quota_exceeded: 422,
+  addresses_exhausted: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

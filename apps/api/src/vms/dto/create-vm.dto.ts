@@ -1,5 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { MAX_VM_NETWORKS } from '@xenplane/domain';
 import { IsStringMap } from '../../common/http/is-string-map';
 import { Optional } from '../../common/http/optional';
 import { MAX_BATCH } from '../../common/http/size-limits';
@@ -53,6 +66,22 @@ export class CreateVmDto {
   @Optional()
   @IsUUID()
   serverGroupId?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_VM_NETWORKS,
+    example: ['lan'],
+    description:
+      'Networks by name or id, one vif and address on each, in this order. Absent: the default network of the pool ' +
+      '(without poolId: of the only pool that has one, which the VM then lives in). [] for none. A VM lives in its networks’ pool.',
+  })
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(MAX_VM_NETWORKS)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(64, { each: true })
+  networks?: string[];
 
   @ApiPropertyOptional({ enum: HA_PRIORITIES, default: 'none' })
   @Optional()

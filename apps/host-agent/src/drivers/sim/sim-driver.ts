@@ -139,18 +139,18 @@ export class SimDriver implements HypervisorDriver {
 
   async listDomains(ctx: CallContext): Promise<Domain[]> {
     await this.slow(ctx);
-    return [...this.domains.values()].map(view);
+    return [...this.domains.values()].map((d) => view(d));
   }
 
   async getDomain(vmId: string, ctx: CallContext): Promise<Domain> {
     await this.slow(ctx);
-    return view(this.find(vmId));
+    return view(this.find(vmId), true);
   }
 
   async createDomain(raw: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain> {
     await this.slow(ctx);
     const existing = this.domains.get(raw.vmId);
-    if (existing) return view(existing);
+    if (existing) return view(existing, true);
     const spec = validateDomainSpec(raw);
     if (spec.guestType === GuestType.GUEST_TYPE_HVM && !this.config.hvm) {
       throw new AgentError(
@@ -192,7 +192,7 @@ export class SimDriver implements HypervisorDriver {
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     }
     this.save(dom);
-    return view(dom);
+    return view(dom, true);
   }
 
   async shutdownDomain(vmId: string, timeoutSeconds: number, force: boolean, ctx: CallContext) {
@@ -483,7 +483,8 @@ function persisted(d: SimDomain): PersistedDomain {
   };
 }
 
-function view(d: SimDomain): Domain {
+/** A domain as the protocol shows it; its vifs only where asked for (GetDomain, CreateDomain), as the proto says. */
+function view(d: SimDomain, withVifs = false): Domain {
   return {
     vmId: d.vmId,
     name: d.name,
@@ -497,5 +498,6 @@ function view(d: SimDomain): Domain {
     cpuTimeSeconds: (Date.now() - d.startedAt.getTime()) / 1000 / 50,
     epoch: d.epoch,
     startedAt: d.startedAt,
+    vifs: withVifs ? d.spec.vifs : [],
   };
 }

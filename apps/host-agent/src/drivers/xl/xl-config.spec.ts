@@ -149,12 +149,12 @@ describe('renderXlConfig', () => {
     expect(valueOf(cfg, 'disk')).toBe("[ 'format=raw, vdev=hda, access=rw, target=/srv/hvm.img' ]");
   });
 
-  it('renders a vif with mac and bridge, and rate and model only when set', () => {
+  it('renders a vif with mac and bridge, rate and model only when set, and never its ip (vif-bridge would make it iptables rules)', () => {
     const cfg = render(
       spec(HVM, (s) => {
         s.vifs = [
-          { mac: '00:16:3e:00:00:01', bridge: 'xenbr0', rate: '', model: '' },
-          { mac: '00:16:3e:00:00:02', bridge: 'xenbr1', rate: '100Mb/s', model: 'e1000' },
+          { mac: '00:16:3e:00:00:01', bridge: 'xenbr0', rate: '', model: '', ip: '10.0.0.5' },
+          { mac: '00:16:3e:00:00:02', bridge: 'xenbr1', rate: '100Mb/s', model: 'e1000', ip: '' },
         ];
       }),
     );
@@ -165,7 +165,7 @@ describe('renderXlConfig', () => {
 
   it('renders a pv vif rate without a model', () => {
     const cfg = render(
-      spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '2Gb/s', model: '' }])),
+      spec(PV, (s) => (s.vifs = [{ mac: '00:16:3e:0a:0b:0c', bridge: 'br-pool1', rate: '2Gb/s', model: '', ip: '' }])),
     );
     expect(valueOf(cfg, 'vif')).toBe("[ 'mac=00:16:3e:0a:0b:0c,bridge=br-pool1,rate=2Gb/s' ]");
   });
@@ -300,6 +300,7 @@ describe('renderXlConfig on many specs', () => {
             bridge: str(['xenbr0', 'br-pool.1'], hostile),
             rate: str(['', '100Mb/s', '2Gb/s'], hostile),
             model: str(['', 'e1000', 'rtl8139', 'virtio-net'], hostile),
+            ip: str(['', '10.0.0.5', '192.168.7.254'], hostile),
           }),
           { maxLength: 8 },
         ),

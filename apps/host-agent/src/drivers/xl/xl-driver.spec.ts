@@ -238,7 +238,7 @@ function pvSpec(edit: (s: DomainSpec) => void = () => undefined): DomainSpec {
       vnc: false,
     },
     disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2 }],
-    vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: '' }],
+    vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
@@ -646,6 +646,7 @@ describe('XlDriver.listDomains', () => {
         cpuTimeSeconds: 42.5,
         epoch: 0,
         startedAt: undefined,
+        vifs: [],
       },
     ]);
   });

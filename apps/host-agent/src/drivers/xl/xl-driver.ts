@@ -332,6 +332,7 @@ export class XlDriver implements HypervisorDriver {
       cpuTimeSeconds: r.cpuTimeSeconds,
       epoch: this.epochOf(uuid),
       startedAt: undefined,
+      vifs: [],
     };
   }
 

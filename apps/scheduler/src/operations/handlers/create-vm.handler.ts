@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HostRepository, type Operation, type Vm, VmRepository } from '@xenplane/db';
+import { type ClaimHolder, HostRepository, type Operation, type Vm, VmRepository, type VmVif } from '@xenplane/db';
 import {
   buildGiveUp,
   CREATE_UNDONE_FROM,
@@ -45,11 +45,13 @@ export class CreateVmHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation, taken?: Vm | null): Promise<void> {
-    // taking the operation up usually moved its VM to `scheduling` already (beginOperation)
+  async run(op: Operation, taken?: Vm | null, _holders?: ClaimHolder[] | null, vifs?: VmVif[] | null): Promise<void> {
+    // taking the operation up usually moved its VM to `scheduling` already (beginOperation), and read its vifs
     let scheduled = op.step === FIRST_STEPS.create.step && taken?.state === 'scheduling' ? taken : null;
+    // a VM's vifs never change: read once per run, by beginOperation or here
+    const built = vifs ?? (await this.vms.vifs(op.vmId!));
     for (;;) {
-      const outcome = await this.attempt(op, scheduled);
+      const outcome = await this.attempt(op, scheduled, built);
       if (outcome === 'done') return;
       op = (await this.ops.load(op.id))!;
       scheduled = null;
@@ -63,7 +65,7 @@ export class CreateVmHandler implements OperationHandler {
    * recorded among the operation's hosts tried (with why), and the VM placed again elsewhere,
    * each host once, up to BUILD_HOSTS hosts (recoverFromBuildFailure).
    */
-  private async attempt(op: Operation, scheduled: Vm | null): Promise<'done' | 'rescheduled'> {
+  private async attempt(op: Operation, scheduled: Vm | null, vifs: VmVif[]): Promise<'done' | 'rescheduled'> {
     const params = op.params as CreateParams;
     const tried = params.tried ?? [];
     const first = { opId: op.id, ...FIRST_STEPS.create };
@@ -122,19 +124,25 @@ export class CreateVmHandler implements OperationHandler {
         case 'build':
           host ??= await this.hosts.get(vm!.hostId!);
           if (step.recordStep) await this.ops.step(op, 'building');
-          return this.build(op, vm!, host, tried);
+          return this.build(op, vm!, host, tried, vifs);
       }
     }
   }
 
   /** Builds the domain on the host the VM is placed on; rescheduled when the host failed it and another may try. */
-  private async build(op: Operation, building: Vm, host: HostRef, tried: HostTried[]): Promise<'done' | 'rescheduled'> {
+  private async build(
+    op: Operation,
+    building: Vm,
+    host: HostRef,
+    tried: HostTried[],
+    vifs: VmVif[],
+  ): Promise<'done' | 'rescheduled'> {
     const image = await this.vms.image(building.imageId);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
         agent.createDomain(
-          { spec: domainSpecFor(building, image, building.epoch), startPaused: false },
+          { spec: domainSpecFor(building, image, building.epoch, vifs), startPaused: false },
           { correlationId: op.correlationId ?? undefined },
         ),
       );

@@ -40,10 +40,10 @@ export class PowerHandler implements OperationHandler {
     await this.ops.step(op, plan.step);
     switch (kind) {
       case 'start': {
-        const image = await this.vms.image(vm.imageId);
+        const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
         const d = await this.hostWork.on(host, op, (a) =>
           a.createDomain(
-            { spec: domainSpecFor(vm, image, vm.epoch), startPaused: false },
+            { spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false },
             { correlationId: op.correlationId ?? undefined },
           ),
         );

@@ -107,12 +107,12 @@ export class RestartVmHandler implements OperationHandler {
 
   /** Builds the VM on its new host; false when the host failed it and the VM must be placed again. */
   private async build(op: Operation, vm: Vm, host: HostRef, params: RestartParams): Promise<boolean> {
-    const image = await this.vms.image(vm.imageId);
+    const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
         agent.createDomain(
-          { spec: domainSpecFor(vm, image, vm.epoch), startPaused: false },
+          { spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false },
           { correlationId: op.correlationId ?? undefined },
         ),
       );

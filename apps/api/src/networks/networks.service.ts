@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { NetworkRepository, PoolRepository } from '@xenplane/db';
+import { clashingNetwork, planNetwork } from '@xenplane/domain';
+import { isGlobal, type Principal } from '../common/auth/principal';
+import { ApiError, conflict, notFound } from '../common/errors/api-errors';
+import type { CreateNetworkDto, ListNetworksQuery, NetworkView, UpdateNetworkDto } from './network.dto';
+import { presentNetwork } from './network.dto';
+
+// two requests made two networks of one pool its default at once: the partial unique index kept one
+const DEFAULT_RACE = "the pool's default network was changed by another request meanwhile: try again";
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
+
+@Injectable()
+export class NetworksService {
+  constructor(
+    private readonly networks: NetworkRepository,
+    private readonly pools: PoolRepository,
+  ) {}
+
+  /** A network in a pool, checked whole (libs/domain planNetwork) and against the pool's others on its bridge. */
+  async create(poolId: string, dto: CreateNetworkDto): Promise<NetworkView> {
+    if (!(await this.pools.exists(poolId))) throw notFound('pool', poolId);
+    const planned = planNetwork(dto);
+    if (!planned.ok)
+      throw new ApiError(
+        'validation_failed',
+        planned.errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        planned.errors,
+      );
+    const { capacity: _, ...plan } = planned.plan;
+    const clash = clashingNetwork(plan, await this.networks.blocksInPool(poolId));
+    if (clash)
+      throw conflict(
+        `network ${clash.name} (${clash.cidr}) is on bridge ${clash.bridge} too and overlaps ${plan.cidr}`,
+        {
+          network: clash.name,
+        },
+      );
+    try {
+      const created = await this.networks.create({ ...plan, poolId, name: dto.name, isDefault: dto.default ?? false });
+      return presentNetwork({ ...created, allocated: 0 }, true);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const taken = (await this.networks.list({ poolId })).some((n) => n.name === dto.name);
+      throw conflict(taken ? `the pool already has a network named ${dto.name}` : DEFAULT_RACE);
+    }
+  }
+
+  async listInPool(poolId: string): Promise<NetworkView[]> {
+    if (!(await this.pools.exists(poolId))) throw notFound('pool', poolId);
+    return (await this.networks.list({ poolId })).map((n) => presentNetwork(n, true));
+  }
+
+  /** Every network (pools are open to every project): tenants see less of each (presentNetwork). */
+  async list(p: Principal, q: ListNetworksQuery): Promise<NetworkView[]> {
+    return (await this.networks.list(q.poolId ? { poolId: q.poolId } : {})).map((n) => presentNetwork(n, isGlobal(p)));
+  }
+
+  async update(id: string, dto: UpdateNetworkDto): Promise<NetworkView> {
+    if (dto.default !== undefined) {
+      const set = await this.networks.setDefault(id, dto.default).catch((err: unknown) => {
+        throw isUniqueViolation(err) ? conflict(DEFAULT_RACE) : err;
+      });
+      if (!set) throw notFound('network', id);
+    }
+    const n = await this.networks.find(id);
+    if (!n) throw notFound('network', id);
+    return presentNetwork(n, true);
+  }
+
+  /** Refused while any VM holds one of its addresses: deleting those VMs gives them back. */
+  async delete(id: string): Promise<void> {
+    const outcome = await this.networks.deleteUnused(id);
+    if (!outcome) throw notFound('network', id);
+    if (!outcome.deleted)
+      throw conflict(`network ${id} still has ${outcome.allocated} addresses held by VMs: delete those VMs first`, {
+        allocated: outcome.allocated,
+      });
+  }
+}
