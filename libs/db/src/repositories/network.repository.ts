@@ -102,6 +102,7 @@ export class NetworkRepository {
     return this.db.network.findMany({
       where: { OR: [{ id: { in: [...ids] } }, { name: { in: [...names] } }, { isDefault: true }] },
       select: { id: true, name: true, poolId: true, isDefault: true },
+      orderBy: { name: 'asc' },
     });
   }
 
