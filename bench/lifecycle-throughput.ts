@@ -1,11 +1,15 @@
 // End to end on simulated hosts with no boot delay (issue 6's benchmark):
 //   1,000 VMs requested in batches of 100 until all are running, then all deleted: VMs/s each way;
 //   then, idle, single VMs one after another: time from POST to `running` (p50/p99).
+//   Every VM gets an address of the default pool's default network (as in a fresh cloud);
+//   --addresses compare runs the creates and deletes --rounds times each way back to back, with
+//   addresses and without (the default network set aside), alternating which goes first.
 //   Each way also the CPU its processes used per VM (api, scheduler, agents, Postgres backends):
 //   unlike VMs/s it hardly moves with other load on the machine. The creates and deletes go out
 //   over kept-alive node:http connections (http-load.ts); `client_ms` is this process's own CPU
 //   per VM (requests and polling), on the same cores but not counted as the cloud's.
 // Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1] [--profile DIR]
+//      [--addresses on|compare] [--rounds 3]
 import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
 import { LoadClient } from './http-load';
@@ -13,7 +17,7 @@ import { cpuBetween, type CpuGroup, sampleCpu } from './process-cpu';
 import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile']);
+const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile', 'addresses', 'rounds']);
 const arg = args.num;
 
 async function main() {
@@ -46,42 +50,25 @@ async function main() {
     const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'bench', role: 'member' }))
       .body.token;
     const api = cloud.api.withToken(token);
-    const load = new LoadClient(cloud.api.baseUrl, token);
-
-    const cpu0 = await sampleCpu(cloud);
-    const client0 = process.cpuUsage();
-    const tx0 = await transactions(cloud);
-    const t0 = performance.now();
-    const batches = await Promise.all(
-      Array.from({ length: Math.ceil(total / 100) }, (_, i) =>
-        load.send('POST', '/v1/vms', {
-          name: `b${i}`,
-          flavor: 'xp.micro',
-          image: 'tiny-pv',
-          count: Math.min(100, total - i * 100),
-        }),
-      ),
-    );
-    const vmIds: string[] = batches.flatMap((b) => {
-      if (b.status !== 202) throw new Error(`create: ${b.status} ${JSON.stringify(b.body)}`);
-      return b.body.vms.map((v: any) => v.id);
-    });
-    const createPolls = await waitForCount(cloud, project.body.id, 'running', total);
-    const createSeconds = (performance.now() - t0) / 1000;
-    const cpu1 = await sampleCpu(cloud);
-    const client1 = process.cpuUsage();
-    const tx1 = await transactions(cloud);
-
-    const t1 = performance.now();
-    const deletes = await Promise.all(vmIds.map((id) => load.send('DELETE', `/v1/vms/${id}`)));
-    load.close();
-    if (deletes.some((d) => d.status !== 202)) throw new Error('a delete was refused');
-    const deletePolls = await waitForCount(cloud, project.body.id, 'deleted', total);
-    const deleteSeconds = (performance.now() - t1) / 1000;
-    const createCpu = cpuBetween(cpu0, cpu1);
-    const deleteCpu = cpuBetween(cpu1, await sampleCpu(cloud));
-    const client2 = process.cpuUsage();
-    const tx2 = await transactions(cloud);
+    const network = (await cloud.api.get('/v1/networks')).body.find((n: any) => n.default);
+    const setAddresses = async (on: boolean) => {
+      const res = await cloud.api.patch(`/v1/networks/${network.id}`, { default: on });
+      if (res.status !== 200) throw new Error(`default network: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    const rows: Record<string, string | number>[] = [];
+    if (args.text('addresses', 'on') === 'compare') {
+      const rounds = arg('rounds', 3);
+      for (let r = 0; r < rounds; r++) {
+        // alternate which goes first: the machine drifts, and a later run meets a warmer cloud
+        for (const on of r % 2 === 0 ? [false, true] : [true, false]) {
+          await setAddresses(on);
+          rows.push(...(await cycle(cloud, token, project.body.id, total, `${on ? 'with' : 'without'} addresses`)));
+        }
+      }
+      await setAddresses(true);
+    } else {
+      rows.push(...(await cycle(cloud, token, project.body.id, total, 'with addresses')));
+    }
 
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -94,22 +81,7 @@ async function main() {
     report(
       'lifecycle-throughput',
       [
-        {
-          measure: `create ${total} VMs (batches of 100) until running`,
-          seconds: round(createSeconds, 2),
-          'VMs/s': round(total / createSeconds),
-          pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2),
-          ...cpuPerVm(createCpu, total),
-          client_ms: clientMsPerVm(client0, client1, total),
-        },
-        {
-          measure: `delete ${total} VMs until deleted`,
-          seconds: round(deleteSeconds, 2),
-          'VMs/s': round(total / deleteSeconds),
-          pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2),
-          ...cpuPerVm(deleteCpu, total),
-          client_ms: clientMsPerVm(client1, client2, total),
-        },
+        ...rows,
         {
           measure: `single VM POST -> running, idle (n=${samples})`,
           p50_ms: round(percentile(latencies, 50)),
@@ -121,6 +93,72 @@ async function main() {
   } finally {
     await cloud.stop();
   }
+}
+
+/** `total` VMs created in batches of 100 until all run, then all deleted: a row for each way. */
+async function cycle(
+  cloud: Cloud,
+  token: string,
+  projectId: string,
+  total: number,
+  label: string,
+): Promise<Record<string, string | number>[]> {
+  const load = new LoadClient(cloud.api.baseUrl, token);
+  // earlier cycles' VMs stay `deleted`: this one's are counted on top
+  const deletedBefore = await cloud.db.vm.count({ where: { projectId, state: 'deleted' } });
+  const cpu0 = await sampleCpu(cloud);
+  const client0 = process.cpuUsage();
+  const tx0 = await transactions(cloud);
+  const t0 = performance.now();
+  const batches = await Promise.all(
+    Array.from({ length: Math.ceil(total / 100) }, (_, i) =>
+      load.send('POST', '/v1/vms', {
+        name: `b${i}`,
+        flavor: 'xp.micro',
+        image: 'tiny-pv',
+        count: Math.min(100, total - i * 100),
+      }),
+    ),
+  );
+  const vmIds: string[] = batches.flatMap((b) => {
+    if (b.status !== 202) throw new Error(`create: ${b.status} ${JSON.stringify(b.body)}`);
+    return b.body.vms.map((v: any) => v.id);
+  });
+  const createPolls = await waitForCount(cloud, projectId, 'running', total);
+  const createSeconds = (performance.now() - t0) / 1000;
+  const cpu1 = await sampleCpu(cloud);
+  const client1 = process.cpuUsage();
+  const tx1 = await transactions(cloud);
+
+  const t1 = performance.now();
+  const deletes = await Promise.all(vmIds.map((id) => load.send('DELETE', `/v1/vms/${id}`)));
+  load.close();
+  if (deletes.some((d) => d.status !== 202)) throw new Error('a delete was refused');
+  const deletePolls = await waitForCount(cloud, projectId, 'deleted', deletedBefore + total);
+  const deleteSeconds = (performance.now() - t1) / 1000;
+  const createCpu = cpuBetween(cpu0, cpu1);
+  const deleteCpu = cpuBetween(cpu1, await sampleCpu(cloud));
+  const client2 = process.cpuUsage();
+  const tx2 = await transactions(cloud);
+
+  return [
+    {
+      measure: `create ${total} VMs (batches of 100) until running, ${label}`,
+      seconds: round(createSeconds, 2),
+      'VMs/s': round(total / createSeconds),
+      pg_tx_per_vm: round((tx1 - tx0 - createPolls) / total, 2),
+      ...cpuPerVm(createCpu, total),
+      client_ms: clientMsPerVm(client0, client1, total),
+    },
+    {
+      measure: `delete ${total} VMs until deleted, ${label}`,
+      seconds: round(deleteSeconds, 2),
+      'VMs/s': round(total / deleteSeconds),
+      pg_tx_per_vm: round((tx2 - tx1 - deletePolls) / total, 2),
+      ...cpuPerVm(deleteCpu, total),
+      client_ms: clientMsPerVm(client1, client2, total),
+    },
+  ];
 }
 
 /**
