@@ -157,6 +157,30 @@ describe('VM addresses (real Postgres)', () => {
     expect(created(await createVmBatch(t.db, batch(q.id, 3, [small.id]))).addresses).toHaveLength(3);
   });
 
+  it('on a bigger range: refuses when too few are left, leaving it as it was, and finds the holes spread over it', async () => {
+    const wide = await network({ rangeStart: '10.10.0.10', rangeEnd: '10.10.0.249' }); // 240 addresses
+    const p = await t.db.project.create({
+      data: { name: `p-${randomUUID()}`, quotaInstances: 1_000, quotaVcpus: 1_000 },
+    });
+    const all = created(await createVmBatch(t.db, batch(p.id, 235, [wide.id])));
+    const before = await t.db.network.findUniqueOrThrow({ where: { id: wide.id } });
+    // 5 free, 10 asked: the walk meets only used addresses past the last 5, and counts
+    expect(await createVmBatch(t.db, batch(p.id, 10, [wide.id]))).toEqual({
+      created: false,
+      refused: 'addresses_exhausted',
+      networkId: wide.id,
+    });
+    expect(await t.db.network.findUniqueOrThrow({ where: { id: wide.id } })).toEqual(before);
+    // free every tenth address: 23 holes spread over the range (and the 5 at its end)
+    const freed = all.addresses.filter((_, i) => i % 10 === 5);
+    await t.db.vmAddress.deleteMany({ where: { mac: { in: freed.map((a) => a.mac) } } });
+    const holes = created(await createVmBatch(t.db, batch(p.id, 28, [wide.id])));
+    expect(holes.addresses.map((a) => a.ip).sort()).toEqual(
+      [...freed.map((a) => a.ip), '10.10.0.245', '10.10.0.246', '10.10.0.247', '10.10.0.248', '10.10.0.249'].sort(),
+    );
+    expect(await ipsOf(wide.id)).toHaveLength(240);
+  });
+
   it('takes no address when the quota refuses the batch', async () => {
     const lan = await network();
     const p = await t.db.project.create({ data: { name: `p-${randomUUID()}`, quotaInstances: 1 } });

@@ -62,11 +62,13 @@ ALTER TABLE "vm_addresses" ADD CONSTRAINT "vm_addresses_network_id_fkey" FOREIGN
 -- for committed. (A `FOR UPDATE` within the calling statement would not do: that statement's
 -- snapshot is taken before it waits for the lock, and it would hand out again the addresses the
 -- holder just took.) Next-fit: the search starts where the previous allocation stopped and wraps
--- around; an address given back is not handed out again until the range has come round, and a
--- burst costs one index probe per address taken. The gateway is never given out. Not enough
+-- around, one index probe per address looked at, so a burst never rescans what it handed out and
+-- an address given back is not handed out again until the range has come round. The gateway is
+-- never given out. A search that meets a crowded stretch counts the addresses in use once (an
+-- index-only count, milliseconds for a /16) and stops there if they cannot be enough. Not enough
 -- free: raises XP002 with the network's id, and the calling statement undoes everything it did.
--- Returns (network, k = 1..wants[i], address). Rows it returns are written by the caller, in the
--- same transaction, before the lock is released at commit.
+-- Returns (network, k = 1..wants[i], address); the caller writes them in the same transaction,
+-- before the lock is released at commit.
 CREATE FUNCTION "xenplane_take_addresses"(network_ids UUID[], wants INTEGER[])
 RETURNS TABLE (taken_network UUID, taken_k INTEGER, taken_ip INET) AS $$
 DECLARE
@@ -77,6 +79,7 @@ DECLARE
     candidate INET;
     step BIGINT;
     got INTEGER;
+    counted BOOLEAN;
 BEGIN
     FOR i IN 1 .. coalesce(array_length(network_ids, 1), 0) LOOP
         SELECT n.id, n.range_start, n.range_end, n.gateway, n.next_offset INTO net
@@ -86,15 +89,19 @@ BEGIN
         END IF;
         size := net.range_end - net.range_start + 1;
         capacity := size - CASE WHEN net.gateway BETWEEN net.range_start AND net.range_end THEN 1 ELSE 0 END;
-        SELECT count(*) INTO used FROM vm_addresses a WHERE a.network_id = net.id;
-        IF used + wants[i] > capacity THEN
-            RAISE EXCEPTION USING ERRCODE = 'XP002', MESSAGE = net.id::text;
-        END IF;
         got := 0;
         step := 0;
+        counted := false;
         WHILE got < wants[i] LOOP
+            IF NOT counted AND step >= 4 * wants[i] + 64 THEN
+                SELECT count(*) INTO used FROM vm_addresses a WHERE a.network_id = net.id;
+                IF used + wants[i] > capacity THEN
+                    RAISE EXCEPTION USING ERRCODE = 'XP002', MESSAGE = net.id::text;
+                END IF;
+                counted := true;
+            END IF;
             IF step >= size THEN
-                -- cannot happen under the lock (the count above says enough are free)
+                -- every address looked at: fewer free than asked for
                 RAISE EXCEPTION USING ERRCODE = 'XP002', MESSAGE = net.id::text;
             END IF;
             candidate := net.range_start + ((net.next_offset + step) % size);
