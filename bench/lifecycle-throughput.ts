@@ -3,13 +3,14 @@
 //   then, idle, single VMs one after another: time from POST to `running` (p50/p99).
 //   Every VM gets an address of the default pool's default network (as in a fresh cloud);
 //   --addresses compare runs the creates and deletes --rounds times each way back to back, with
-//   addresses and without (the default network set aside), alternating which goes first.
+//   addresses and without (the default network set aside), alternating which goes first, after
+//   --warmup cycles left out of the figures (the processes' JIT warms up over the first ones).
 //   Each way also the CPU its processes used per VM (api, scheduler, agents, Postgres backends):
 //   unlike VMs/s it hardly moves with other load on the machine. The creates and deletes go out
 //   over kept-alive node:http connections (http-load.ts); `client_ms` is this process's own CPU
 //   per VM (requests and polling), on the same cores but not counted as the cloud's.
 // Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1] [--profile DIR]
-//      [--addresses on|compare] [--rounds 3]
+//      [--addresses on|compare] [--rounds 3] [--warmup 1]
 import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
 import { LoadClient } from './http-load';
@@ -17,7 +18,7 @@ import { cpuBetween, type CpuGroup, sampleCpu } from './process-cpu';
 import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile', 'addresses', 'rounds']);
+const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile', 'addresses', 'rounds', 'warmup']);
 const arg = args.num;
 
 async function main() {
@@ -58,6 +59,7 @@ async function main() {
     const rows: Record<string, string | number>[] = [];
     if (args.text('addresses', 'on') === 'compare') {
       const rounds = arg('rounds', 3);
+      for (let w = 0; w < arg('warmup', 1); w++) await cycle(cloud, token, project.body.id, total, 'warm-up');
       for (let r = 0; r < rounds; r++) {
         // alternate which goes first: the machine drifts, and a later run meets a warmer cloud
         for (const on of r % 2 === 0 ? [false, true] : [true, false]) {

@@ -56,7 +56,9 @@ ALTER TABLE "vm_addresses" ADD CONSTRAINT "vm_addresses_network_id_fkey" FOREIGN
 
 -- Takes `wants[i]` free addresses of network `network_ids[i]`, for each i in order (callers
 -- sort the ids, so racing callers lock networks in one order and never deadlock). Each network's
--- row is locked first: allocations on one network run one at a time, and each then reads the
+-- row is locked first (NO KEY UPDATE: what its own UPDATE of next_offset takes anyway, and no
+-- obstacle to the foreign-key checks of addresses being written): allocations on one network run
+-- one at a time, and each then reads the
 -- addresses in use AFTER its lock. That is why this is a VOLATILE function: in READ COMMITTED
 -- every query inside one takes a fresh snapshot, so the read sees what the transaction it waited
 -- for committed. (A `FOR UPDATE` within the calling statement would not do: that statement's
@@ -83,7 +85,7 @@ DECLARE
 BEGIN
     FOR i IN 1 .. coalesce(array_length(network_ids, 1), 0) LOOP
         SELECT n.id, n.range_start, n.range_end, n.gateway, n.next_offset INTO net
-        FROM networks n WHERE n.id = network_ids[i] FOR UPDATE;
+        FROM networks n WHERE n.id = network_ids[i] FOR NO KEY UPDATE;
         IF NOT FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'XP003', MESSAGE = network_ids[i]::text;
         END IF;
