@@ -23,6 +23,7 @@ import {
   chooseVmNetworks,
   expiresAtOf,
   type NetworkChoice,
+  networkLookup,
   quotaExcess,
   rangeCapacity,
   updateRefusal,
@@ -41,8 +42,6 @@ import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
-
-const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 @Injectable()
 export class VmsService {
@@ -119,11 +118,8 @@ export class VmsService {
 
   /** The networks the VMs get a vif on, and the pool that makes them live in (libs/domain chooseVmNetworks). */
   private async chooseNetworks(dto: CreateVmDto): Promise<{ networks: NetworkChoice[]; poolId?: string }> {
-    const refs = dto.networks ?? [];
-    const known = await this.networks.refs(
-      refs.filter((r) => isUuid(r)).map((r) => r.toLowerCase()),
-      refs,
-    );
+    const { ids, names } = networkLookup(dto.networks);
+    const known = await this.networks.refs(ids, names);
     const choice = chooseVmNetworks(dto.networks, dto.poolId, known);
     if (!choice.ok) throw invalid(choice.field, choice.message);
     return choice;

@@ -1,4 +1,4 @@
-import { chooseVmNetworks, type NetworkChoice } from './vm-networks';
+import { chooseVmNetworks, type NetworkChoice, networkLookup } from './vm-networks';
 
 const P1 = '11111111-1111-4111-8111-111111111111';
 const P2 = '22222222-2222-4222-8222-222222222222';
@@ -76,5 +76,13 @@ describe('the networks of a new VM', () => {
     ],
   ])('refuses %j in pool %s', (requested, poolId, field, message) => {
     expect(chooseVmNetworks(requested, poolId, [lan1, dmz1, lan2, def2])).toEqual({ ok: false, field, message });
+  });
+
+  it('looks networks up by the ids among the entries, and by every entry as a name', () => {
+    expect(networkLookup(['lan', dmz1.id.toUpperCase()])).toEqual({
+      ids: [dmz1.id],
+      names: ['lan', dmz1.id.toUpperCase()],
+    });
+    expect(networkLookup(undefined)).toEqual({ ids: [], names: [] });
   });
 });

@@ -21,6 +21,12 @@ export type VmNetworksChoice =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What to look networks up by for a request's `networks`: the ids among them (lowercase), and every entry as a name. */
+export function networkLookup(requested: readonly string[] | undefined): { ids: string[]; names: string[] } {
+  const refs = requested ?? [];
+  return { ids: refs.filter((r) => UUID.test(r)).map((r) => r.toLowerCase()), names: [...refs] };
+}
+
 /**
  * Which networks a new VM is attached to, and so which pool it must live in (a network is its
  * pool's: a VM placed elsewhere could not reach its bridge).
