@@ -1,14 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsString,
-  IsUUID,
-  Matches,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import type { NetworkWithUse } from '@xenplane/db';
 import { MAX_DNS, MAX_RANGE_ADDRESSES, rangeCapacity } from '@xenplane/domain';
 import { Optional } from '../common/http/optional';

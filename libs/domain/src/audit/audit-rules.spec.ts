@@ -92,6 +92,34 @@ describe('what the audit trail records', () => {
     expect(image?.summary).toEqual({ name: 'i', guestType: 'pv', sizeGb: 1 });
   });
 
+  it('records a network made in a pool as the network (its id from the answer), and a change or delete of it by id', () => {
+    const made = auditTargetOf(
+      req(
+        'POST',
+        '/v1/pools/:id/networks',
+        { name: 'lan', bridge: 'xenbr0', cidr: '10.10.0.0/24', gateway: '10.10.0.1', dns: ['1.1.1.1'], default: true },
+        { id: PROJECT },
+      ),
+    );
+    expect(made).toMatchObject({ action: 'network.create', resourceType: 'network', resourceIds: [] });
+    expect(made?.summary).toEqual({
+      name: 'lan',
+      bridge: 'xenbr0',
+      cidr: '10.10.0.0/24',
+      gateway: '10.10.0.1',
+      default: true,
+    });
+    expect(auditTargetOf(req('PATCH', '/v1/networks/:id', { default: true }, { id: VM }))).toMatchObject({
+      action: 'network.update',
+      resourceIds: [VM],
+      summary: { default: true },
+    });
+    expect(auditTargetOf(req('DELETE', '/v1/networks/:id', {}, { id: VM }))).toMatchObject({
+      action: 'network.delete',
+      resourceIds: [VM],
+    });
+  });
+
   it('audits a route nobody gave a rule by what its path says', () => {
     expect(auditTargetOf(req('POST', '/v1/tokens/:id/rotate', { secret: 'x' }, { id: VM }))).toEqual({
       action: 'token.post',
@@ -119,6 +147,9 @@ describe('what the audit trail records', () => {
         'POST /v1/images',
         'POST /v1/pools',
         'PATCH /v1/pools/:id',
+        'POST /v1/pools/:id/networks',
+        'PATCH /v1/networks/:id',
+        'DELETE /v1/networks/:id',
         'POST /v1/hosts/enrollment-tokens',
         'POST /v1/hosts/enroll',
         'POST /v1/hosts/:id/maintenance',

@@ -108,6 +108,14 @@ const RULES: Record<string, RouteRule> = {
     fields: ['name', ...POOL_SETTINGS],
   },
   'PATCH /v1/pools/:id': { action: 'pool.update', resourceType: 'pool', idParam: 'id', fields: POOL_SETTINGS },
+  'POST /v1/pools/:id/networks': {
+    action: 'network.create',
+    resourceType: 'network',
+    created: createdId,
+    fields: ['name', 'bridge', 'cidr', 'gateway', 'rangeStart', 'rangeEnd', 'default'],
+  },
+  'PATCH /v1/networks/:id': { action: 'network.update', resourceType: 'network', idParam: 'id', fields: ['default'] },
+  'DELETE /v1/networks/:id': { action: 'network.delete', resourceType: 'network', idParam: 'id', fields: [] },
   'POST /v1/hosts/enrollment-tokens': {
     action: 'enrollment_token.create',
     resourceType: 'enrollment_token',
