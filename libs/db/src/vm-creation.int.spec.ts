@@ -92,7 +92,7 @@ describe('createVmBatch (real Postgres)', () => {
     // 100 VMs of 16 TiB: 1,677,721,600 MB, which added to the usage leaves a Postgres integer
     const b = batch(p.id, 1);
     const huge = { ...b, usage: { instances: 100, vcpus: 100, memoryMb: 100 * 16 * 1024 * 1024, diskGb: 100 } };
-    expect(await createVmBatch(t.db, huge)).toBeNull();
+    expect(await createVmBatch(t.db, huge)).toEqual({ created: false, refused: 'quota' });
     expect(await t.db.vm.count({ where: { projectId: p.id } })).toBe(0);
     expect(await t.db.project.findUniqueOrThrow({ where: { id: p.id } })).toMatchObject({
       usedInstances: 0,
