@@ -41,10 +41,12 @@ export async function rowCounts(cloud: { db: Db }) {
       db.image.count(),
       db.host.count(),
     ]);
-  const [serverGroups, events, enrollmentTokens] = await Promise.all([
+  const [serverGroups, events, enrollmentTokens, networks, addresses] = await Promise.all([
     db.serverGroup.count(),
     db.event.count(),
     db.enrollmentToken.count(),
+    db.network.count(),
+    db.vmAddress.count(),
   ]);
   return {
     vms,
@@ -60,6 +62,8 @@ export async function rowCounts(cloud: { db: Db }) {
     serverGroups,
     events,
     enrollmentTokens,
+    networks,
+    addresses,
   };
 }
 

@@ -27,6 +27,7 @@ export const ID_KINDS = [
   'serverGroup',
   'flavor',
   'image',
+  'network',
 ] as const;
 export type IdKind = (typeof ID_KINDS)[number];
 
@@ -89,7 +90,7 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
   }
   const admins = ok('projects', await admin.get('/v1/projects')) as any[];
   ids.project.push(...admins.filter((p) => !ids.project.includes(p.id)).map((p) => p.id));
-  ok('pool', await admin.post('/v1/pools', { name: `fuzz-${suffix}` }));
+  const pool = ok('pool', await admin.post('/v1/pools', { name: `fuzz-${suffix}` })) as any;
   ids.pool.push(...(ok('pools', await admin.get('/v1/pools')) as any[]).map((p) => p.id));
   const hosts = ok('hosts', await admin.get('/v1/hosts')) as any[];
   ids.host.push(...hosts.map((h) => h.id));
@@ -97,6 +98,17 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
   ids.flavor.push(...flavors.map((f) => f.id));
   const images = ok('images', await admin.get('/v1/images')) as any[];
   ids.image.push(...images.map((i) => i.id));
+  // the default pool's default network, and one of the fuzz pool's (the fuzzer may delete it)
+  ok(
+    'network',
+    await admin.post(`/v1/pools/${pool.id}/networks`, {
+      name: `fuzz-${suffix}`,
+      bridge: 'xenbr1',
+      cidr: '10.99.0.0/24',
+      gateway: '10.99.0.1',
+    }),
+  );
+  ids.network.push(...(ok('networks', await admin.get('/v1/networks')) as any[]).map((n) => n.id));
   return {
     baseUrl: admin.baseUrl,
     tokens: tokens as Record<Role, string | undefined>,
