@@ -161,6 +161,7 @@ describe('schema.prisma and the migrations agree', () => {
         haPriority: 'high',
         metadata: { a: 'b' },
         userData: 'u',
+        sshKeys: ['ssh-ed25519 AAAA k'],
         expiresAt: new Date(),
         domId: 7,
         state: 'running',
@@ -241,6 +242,11 @@ describe('schema.prisma and the migrations agree', () => {
     expect(readVm).toMatchObject({ haPriority: 'high', metadata: { a: 'b' }, domId: 7, state: 'running' });
     expect(readVm.allocations).toHaveLength(1);
     expect(readVm.operations[0]).toMatchObject({ id: op.id, kind: 'ha_restart', errorDetails: { y: 2 } });
+    expect(readVm.sshKeys).toEqual(['ssh-ed25519 AAAA k']);
+    const keypair = await db.keypair.create({
+      data: { projectId: project.id, name: 'k', publicKey: 'ssh-ed25519 AAAA k', fingerprint: 'SHA256:x' },
+    });
+    expect(await db.keypair.findUniqueOrThrow({ where: { id: keypair.id } })).toMatchObject({ name: 'k' });
     expect(typeof (await db.event.findFirstOrThrow()).id).toBe('bigint');
     expect(await db.idempotencyRecord.count()).toBe(1);
     expect(await db.enrollmentToken.count()).toBe(1);

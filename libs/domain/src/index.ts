@@ -14,3 +14,4 @@ export * from './pagination';
 export * from './outbox';
 export * from './periodic';
 export * from './audit';
+export * from './guest';

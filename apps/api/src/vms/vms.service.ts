@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   CatalogRepository,
+  KeypairRepository,
   type NewVm,
   PoolRepository,
   type Prisma,
@@ -33,6 +34,7 @@ import { resolveFlavor, resolveImage } from './catalog-lookup';
 import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
+import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
@@ -46,6 +48,7 @@ export class VmsService {
     private readonly projectRows: ProjectRepository,
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
+    private readonly keypairs: KeypairRepository,
   ) {}
 
   /**
@@ -59,6 +62,7 @@ export class VmsService {
       resolveImage(this.catalog, dto.image),
     ]);
     await this.checkPlacementRefs(projectId, dto);
+    const guest = await guestDataOf(this.keypairs, projectId, dto);
     const count = dto.count ?? 1;
     const usage = batchUsage(flavor, count);
     const now = new Date();
@@ -76,7 +80,8 @@ export class VmsService {
       serverGroupId: dto.serverGroupId ?? null,
       haPriority: dto.haPriority ?? 'none',
       metadata: dto.metadata ?? {},
-      userData: dto.userData ?? null,
+      userData: guest.userData,
+      sshKeys: guest.sshKeys,
       expiresAt: expiresAtOf(dto.ttlSeconds, now),
     }));
     const ops = vms.map((vm) => ({

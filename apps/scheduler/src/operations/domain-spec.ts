@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Image, Vm } from '@xenplane/db';
-import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
+import { type CloudInit, type DomainSpec, type GuestInterface, GuestType, LifecycleAction } from '@xenplane/proto';
 
 const GUEST: Record<Vm['guestType'], GuestType> = {
   pv: GuestType.GUEST_TYPE_PV,
@@ -23,8 +23,27 @@ export function macFor(vmId: string, index = 0): string {
 }
 
 /**
+ * What the VM's guest is told about itself through its config drive (cloud-init NoCloud): its
+ * id, its name as hostname, the SSH keys and user-data it was created with, and, given its
+ * interfaces (addresses on networks), its network configuration; without, the guest does DHCP.
+ */
+export function cloudInitFor(
+  vm: Pick<Vm, 'id' | 'name' | 'sshKeys' | 'userData'>,
+  interfaces: GuestInterface[] = [],
+): CloudInit {
+  return {
+    instanceId: vm.id,
+    hostname: vm.name,
+    sshKeys: vm.sshKeys,
+    userData: Buffer.from(vm.userData ?? '', 'utf8'),
+    interfaces,
+  };
+}
+
+/**
  * What the agent is asked to build for a VM: its size from the flavor it was created with,
- * its boot from the image, one root disk the agent provisions, one vif on the pool bridge.
+ * its boot from the image, one root disk the agent provisions, one vif on the pool bridge,
+ * and its config drive (cloudInitFor).
  */
 export function domainSpecFor(vm: Vm, image: Image, epoch: number, bridge = 'xenbr0'): DomainSpec {
   const hvm = vm.guestType === 'hvm';
@@ -55,5 +74,6 @@ export function domainSpecFor(vm: Vm, image: Image, epoch: number, bridge = 'xen
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     epoch,
+    cloudInit: cloudInitFor(vm),
   };
 }

@@ -5,6 +5,7 @@ export * from './enrollment.repository';
 export * from './event.repository';
 export * from './host.repository';
 export * from './idempotency.repository';
+export * from './keypair.repository';
 export * from './operation.repository';
 export * from './page';
 export * from './pool.repository';

@@ -7,6 +7,7 @@ import { EnrollmentRepository } from './enrollment.repository';
 import { EventRepository } from './event.repository';
 import { HostRepository } from './host.repository';
 import { IdempotencyRepository } from './idempotency.repository';
+import { KeypairRepository } from './keypair.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
@@ -32,6 +33,7 @@ const REPOSITORY_CLASSES = [
   IdempotencyRepository,
   SystemRepository,
   AuditRepository,
+  KeypairRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

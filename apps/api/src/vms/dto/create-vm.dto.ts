@@ -1,5 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { MAX_SSH_KEY_LENGTH, MAX_SSH_KEYS, USER_DATA_MAX_BYTES } from '@xenplane/domain';
 import { IsStringMap } from '../../common/http/is-string-map';
 import { Optional } from '../../common/http/optional';
 import { MAX_BATCH } from '../../common/http/size-limits';
@@ -80,6 +93,22 @@ export class CreateVmDto {
   @IsString()
   @MaxLength(65536)
   userData?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_SSH_KEYS,
+    description:
+      `What cloud-init installs for the guest's default user: each entry an OpenSSH public key ` +
+      `(\`ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|384|521 <base64> [comment]\`, rsa of 2048 bits or more) or the ` +
+      `name of one of the project's keypairs. userData is at most ${USER_DATA_MAX_BYTES} bytes (UTF-8).`,
+    example: ['ci-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop'],
+  })
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(MAX_SSH_KEYS)
+  @IsString({ each: true })
+  @MaxLength(MAX_SSH_KEY_LENGTH, { each: true })
+  sshKeys?: string[];
 
   @ApiPropertyOptional({
     format: 'uuid',
