@@ -104,10 +104,11 @@ export class CreateVmDto {
     example: ['ci-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop'],
   })
   @Optional()
-  @IsArray()
   @ArrayMaxSize(MAX_SSH_KEYS)
   @IsString({ each: true })
   @MaxLength(MAX_SSH_KEY_LENGTH, { each: true })
+  // the last one declared is checked first: "must be an array" before what an array must hold
+  @IsArray()
   sshKeys?: string[];
 
   @ApiPropertyOptional({
