@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from '../../common/http/optional';
 
 export const CONSOLE_DEFAULT_BYTES = 64 * 1024;
 export const CONSOLE_MAX_BYTES = 1024 * 1024;
@@ -12,7 +13,7 @@ export class ConsoleQuery {
     default: CONSOLE_DEFAULT_BYTES,
     description: 'At most this many of the last bytes of the console',
   })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
