@@ -139,7 +139,6 @@ describe('getting in: keys, user-data and the console', () => {
 
   it('a bad key is a 400 naming the entry, and neither a VM nor a keypair is written', async () => {
     const before = await rowCounts(cloud);
-    const keypairs = await cloud.db.keypair.count();
     for (const [sshKeys, field, message] of [
       [[ED25519, RSA_1024], 'sshKeys[1]', 'ssh-rsa keys must have at least 2048 bits (this one has 1024)'],
       [[`${ED25519}\nssh-ed25519 AAAA injected`], 'sshKeys[0]', 'must be one line of printable characters'],
@@ -162,7 +161,6 @@ describe('getting in: keys, user-data and the console', () => {
       { field: 'publicKey', message: 'ssh-rsa keys must have at least 2048 bits (this one has 1024)' },
     ]);
     expect(await rowCounts(cloud)).toEqual(before);
-    expect(await cloud.db.keypair.count()).toBe(keypairs);
 
     // a name is unique in its project (not across projects)
     expect((await a.post(`/v1/projects/${projectA}/keypairs`, { name: 'ci', publicKey: ED25519 })).status).toBe(201);

@@ -41,10 +41,11 @@ export async function rowCounts(cloud: { db: Db }) {
       db.image.count(),
       db.host.count(),
     ]);
-  const [serverGroups, events, enrollmentTokens] = await Promise.all([
+  const [serverGroups, events, enrollmentTokens, keypairs] = await Promise.all([
     db.serverGroup.count(),
     db.event.count(),
     db.enrollmentToken.count(),
+    db.keypair.count(),
   ]);
   return {
     vms,
@@ -60,6 +61,7 @@ export async function rowCounts(cloud: { db: Db }) {
     serverGroups,
     events,
     enrollmentTokens,
+    keypairs,
   };
 }
 

@@ -88,7 +88,12 @@ export class CreateVmDto {
   @IsStringMap()
   metadata?: Record<string, string>;
 
-  @ApiPropertyOptional({ maxLength: 65536 })
+  @ApiPropertyOptional({
+    maxLength: 65536,
+    description:
+      `cloud-init user-data, passed to the guest as is through its config drive: at most ${USER_DATA_MAX_BYTES} ` +
+      'bytes (UTF-8). Never shown back (the VM shows userDataBytes), never logged',
+  })
   @Optional()
   @IsString()
   @MaxLength(65536)
@@ -100,7 +105,7 @@ export class CreateVmDto {
     description:
       `What cloud-init installs for the guest's default user: each entry an OpenSSH public key ` +
       `(\`ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|384|521 <base64> [comment]\`, rsa of 2048 bits or more) or the ` +
-      `name of one of the project's keypairs. userData is at most ${USER_DATA_MAX_BYTES} bytes (UTF-8).`,
+      `name of one of the project's keypairs`,
     example: ['ci-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop'],
   })
   @Optional()
