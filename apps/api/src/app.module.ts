@@ -14,6 +14,7 @@ import type { ApiConfig } from './config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HostsModule } from './hosts/hosts.module';
+import { KeypairsModule } from './keypairs/keypairs.module';
 import { ConfigModule } from './infra/config.module';
 import { PkiModule } from './infra/pki.module';
 import { QueueModule } from './infra/queue.module';
@@ -41,6 +42,7 @@ export class AppModule {
         PkiModule,
         HealthModule,
         ProjectsModule,
+        KeypairsModule,
         CatalogModule,
         PoolsModule,
         NetworksModule,

@@ -29,6 +29,9 @@ export const apiEnv = controlPlaneEnv.extend({
   AUTH_CACHE_MS: intVar(2_000, 0, 60_000),
   // Tokens' lastUsedAt is written in one batch this often (and at shutdown), not per request.
   TOKEN_LAST_USED_FLUSH_MS: intVar(5_000, 100, 600_000),
+  // The deadline of the API's own calls to host agents (reading a VM's console): a host that
+  // does not answer within it makes the request a 503, never a hang.
+  CONSOLE_TIMEOUT_MS: intVar(3_000, 100, 60_000),
   // Rate limits, shared by the API replicas through Redis: requests per window, per token once
   // authenticated, per source address otherwise (no or a bad token, and host enrollment). 0: none.
   RATE_LIMIT_WINDOW_SECONDS: intVar(DEFAULT_RATE_LIMITS.windowSeconds, 1, 3_600),

@@ -41,10 +41,11 @@ export async function rowCounts(cloud: { db: Db }) {
       db.image.count(),
       db.host.count(),
     ]);
-  const [serverGroups, events, enrollmentTokens, networks, addresses] = await Promise.all([
+  const [serverGroups, events, enrollmentTokens, keypairs, networks, addresses] = await Promise.all([
     db.serverGroup.count(),
     db.event.count(),
     db.enrollmentToken.count(),
+    db.keypair.count(),
     db.network.count(),
     db.vmAddress.count(),
   ]);
@@ -62,6 +63,7 @@ export async function rowCounts(cloud: { db: Db }) {
     serverGroups,
     events,
     enrollmentTokens,
+    keypairs,
     networks,
     addresses,
   };

@@ -56,6 +56,9 @@ describe('networks', () => {
     const host = (await cloud.api.get(`/v1/hosts/${running.hostId}`)).body;
     const domain = await (await cloud.agentClient(host.name)).getDomain({ vmId: vm.id });
     expect(domain.vifs).toEqual([{ mac, bridge: 'xenbr0', ip, rate: '', model: '' }]);
+    // and the guest is told its address, through its config drive
+    const console = await cloud.api.get(`/v1/vms/${vm.id}/console`);
+    expect(console.body.output).toContain(`cloud-init: network eth0 ${mac} ${ip}/16 via 10.0.0.1`);
   });
 
   it('builds no vif for a VM asked for with no network', async () => {
@@ -65,6 +68,7 @@ describe('networks', () => {
     const vm = (await cloud.api.get(`/v1/vms/${vms[0].id}`)).body;
     const host = (await cloud.api.get(`/v1/hosts/${vm.hostId}`)).body;
     expect((await (await cloud.agentClient(host.name)).getDomain({ vmId: vm.id })).vifs).toEqual([]);
+    expect((await cloud.api.get(`/v1/vms/${vm.id}/console`)).body.output).not.toContain('cloud-init: network');
   });
 
   it('never gives one address twice when 200 creates from 10 projects race for a /24', async () => {

@@ -19,9 +19,9 @@ WITH reserved AS (
 ), new_vm AS (
   SELECT * FROM ROWS FROM (jsonb_to_recordset($10::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,
     "imageId" uuid, "guestType" text, "vcpus" int, "memoryMb" int, "diskGb" int, "poolId" uuid, "serverGroupId" uuid,
-    "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz)) WITH ORDINALITY
+    "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz, "sshKeys" text[])) WITH ORDINALITY
     AS v("id", "name", "flavorId", "imageId", "guestType", "vcpus", "memoryMb", "diskGb", "poolId", "serverGroupId",
-    "haPriority", "metadata", "userData", "expiresAt", n)
+    "haPriority", "metadata", "userData", "expiresAt", "sshKeys", n)
   WHERE EXISTS (SELECT 1 FROM reserved)
 ), new_op AS (
   SELECT * FROM ROWS FROM (jsonb_to_recordset($11::jsonb) AS ("id" uuid, "vmId" uuid, "params" jsonb,
@@ -29,9 +29,9 @@ WITH reserved AS (
   WHERE EXISTS (SELECT 1 FROM reserved)
 ), vms_written AS (
   INSERT INTO vms (id, project_id, name, flavor_id, image_id, guest_type, vcpus, memory_mb, disk_gb, pool_id,
-    server_group_id, ha_priority, metadata, user_data, expires_at, state_changed_at, created_at, updated_at)
+    server_group_id, ha_priority, metadata, user_data, expires_at, ssh_keys, state_changed_at, created_at, updated_at)
   SELECT id, $12::uuid, name, "flavorId", "imageId", "guestType"::"GuestType", vcpus, "memoryMb", "diskGb",
-    "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt",
+    "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt", "sshKeys",
     $13::timestamptz, $14::timestamptz, $15::timestamptz
   FROM new_vm
   RETURNING id
@@ -84,7 +84,7 @@ SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) A
 -- $7 = 2
 -- $8 = 2048
 -- $9 = 20
--- $10 = '[{"id":"00000000-0000-4000-8000-000000000020","name":"web-1","flavorId":"00000000-0000-4000-8000-000000000060","imageId":"00000000-0000-4000-8000-000000000061","guestType":"pvh","vcpus":2,"memoryMb":2048,"diskGb":20,"poolId":null,"serverGroupId":null,"haPriority":"high","metadata":{"team":"ci"},"userData":null,"expiresAt":null}]'
+-- $10 = '[{"id":"00000000-0000-4000-8000-000000000020","name":"web-1","flavorId":"00000000-0000-4000-8000-000000000060","imageId":"00000000-0000-4000-8000-000000000061","guestType":"pvh","vcpus":2,"memoryMb":2048,"diskGb":20,"poolId":null,"serverGroupId":null,"haPriority":"high","metadata":{"team":"ci"},"userData":null,"sshKeys":[],"expiresAt":null}]'
 -- $11 = '[{"id":"00000000-0000-4000-8000-000000000030","vmId":"00000000-0000-4000-8000-000000000020","params":{"poolId":null},"correlationId":"req-1","requestedBy":"00000000-0000-4000-8000-000000000050"}]'
 -- $12 = '00000000-0000-4000-8000-000000000001'
 -- $13 = '2026-01-01T00:00:00.000Z'

@@ -69,7 +69,7 @@ ORDER BY a.created_at;
 WITH moved AS (
   UPDATE vms SET state = 'scheduling', state_changed_at = now(), updated_at = now()
   WHERE id = $1::uuid AND state = 'pending'
-  RETURNING id AS "id", project_id AS "projectId", name AS "name", state::text AS "state", power_state::text AS "powerState", host_id AS "hostId", pool_id AS "poolId", flavor_id AS "flavorId", image_id AS "imageId", guest_type::text AS "guestType", vcpus AS "vcpus", memory_mb AS "memoryMb", disk_gb AS "diskGb", ha_priority::text AS "haPriority", server_group_id AS "serverGroupId", expires_at AS "expiresAt", metadata AS "metadata", user_data AS "userData", epoch AS "epoch", dom_id AS "domId", error_code AS "errorCode", error_message AS "errorMessage", state_changed_at AS "stateChangedAt", created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"
+  RETURNING id AS "id", project_id AS "projectId", name AS "name", state::text AS "state", power_state::text AS "powerState", host_id AS "hostId", pool_id AS "poolId", flavor_id AS "flavorId", image_id AS "imageId", guest_type::text AS "guestType", vcpus AS "vcpus", memory_mb AS "memoryMb", disk_gb AS "diskGb", ha_priority::text AS "haPriority", server_group_id AS "serverGroupId", expires_at AS "expiresAt", metadata AS "metadata", user_data AS "userData", ssh_keys::text[] AS "sshKeys", epoch AS "epoch", dom_id AS "domId", error_code AS "errorCode", error_message AS "errorMessage", state_changed_at AS "stateChangedAt", created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"
 ), stepped AS (
   UPDATE operations SET step = $2, progress = $3, updated_at = now()
   WHERE id = $4::uuid AND status = 'running' AND EXISTS (SELECT 1 FROM moved)

@@ -4,6 +4,7 @@
 -- vmVifs
 SELECT (
       SELECT coalesce(jsonb_agg(jsonb_build_object('device', a.device, 'mac', a.mac, 'ip', host(a.ip), 'bridge', n.bridge,
-        'networkId', n.id, 'network', n.name) ORDER BY a.device), '[]'::jsonb)
+        'networkId', n.id, 'network', n.name, 'prefix', masklen(n.cidr), 'gateway', host(n.gateway),
+        'dns', to_jsonb(ARRAY(SELECT host(d.x) FROM unnest(n.dns) WITH ORDINALITY AS d(x, o) ORDER BY d.o))) ORDER BY a.device), '[]'::jsonb)
       FROM vm_addresses a JOIN networks n ON n.id = a.network_id WHERE a.vm_id = $1::uuid) AS vifs;
 -- $1 = '00000000-0000-4000-8000-000000000020'

@@ -74,6 +74,7 @@ describe('raw row column lists (real Postgres)', () => {
         expiresAt: new Date(Date.now() + 60_000),
         metadata: { a: 'b', n: [1, 2] },
         userData: 'x',
+        sshKeys: ['ssh-ed25519 AAAA a', 'ssh-rsa BBBB b'],
         epoch: 4,
         domId: 7,
         errorCode: 'e',

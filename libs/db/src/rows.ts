@@ -27,6 +27,7 @@ const VM_FIELDS: readonly Field[] = [
   ['expires_at', 'expiresAt'],
   ['metadata', 'metadata'],
   ['user_data', 'userData'],
+  ['ssh_keys', 'sshKeys', 'text[]'],
   ['epoch', 'epoch'],
   ['dom_id', 'domId'],
   ['error_code', 'errorCode'],

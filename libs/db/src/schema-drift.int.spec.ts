@@ -161,6 +161,7 @@ describe('schema.prisma and the migrations agree', () => {
         haPriority: 'high',
         metadata: { a: 'b' },
         userData: 'u',
+        sshKeys: ['ssh-ed25519 AAAA k'],
         expiresAt: new Date(),
         domId: 7,
         state: 'running',
@@ -268,6 +269,11 @@ describe('schema.prisma and the migrations agree', () => {
       mac: '00:16:3e:00:00:01',
     });
     expect(readVm.operations[0]).toMatchObject({ id: op.id, kind: 'ha_restart', errorDetails: { y: 2 } });
+    expect(readVm.sshKeys).toEqual(['ssh-ed25519 AAAA k']);
+    const keypair = await db.keypair.create({
+      data: { projectId: project.id, name: 'k', publicKey: 'ssh-ed25519 AAAA k', fingerprint: 'SHA256:x' },
+    });
+    expect(await db.keypair.findUniqueOrThrow({ where: { id: keypair.id } })).toMatchObject({ name: 'k' });
     expect(typeof (await db.event.findFirstOrThrow()).id).toBe('bigint');
     expect(await db.idempotencyRecord.count()).toBe(1);
     expect(await db.enrollmentToken.count()).toBe(1);

@@ -52,6 +52,7 @@ describe('VM addresses (real Postgres)', () => {
       haPriority: 'none',
       metadata: {},
       userData: null,
+      sshKeys: [],
       expiresAt: null,
     }));
     return {

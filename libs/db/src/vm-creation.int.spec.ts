@@ -32,6 +32,7 @@ describe('createVmBatch (real Postgres)', () => {
       haPriority: i === 0 ? 'high' : 'none',
       metadata: { team: 'ci', "it's": 'quoted "x"' },
       userData: i === 0 ? '#!/bin/sh' : null,
+      sshKeys: i === 0 ? ['ssh-ed25519 AAAA "quoted", {braced}', 'ssh-rsa BBBB'] : [],
       expiresAt: i === 0 ? new Date(now.getTime() + 60_000) : null,
     }));
     const ops = vms.map((v) => ({

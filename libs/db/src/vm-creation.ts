@@ -21,6 +21,8 @@ export interface NewVm {
   haPriority: HaPriority;
   metadata: Prisma.JsonObject;
   userData: string | null;
+  /** OpenSSH public key lines, already checked and resolved */
+  sshKeys: string[];
   expiresAt: Date | null;
 }
 
@@ -123,9 +125,9 @@ async function batchStatement(db: Db, b: VmBatch, macs: string[]): Promise<Batch
     ), new_vm AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${vms}::jsonb) AS ("id" uuid, "name" text, "flavorId" uuid,
         "imageId" uuid, "guestType" text, "vcpus" int, "memoryMb" int, "diskGb" int, "poolId" uuid, "serverGroupId" uuid,
-        "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz)) WITH ORDINALITY
+        "haPriority" text, "metadata" jsonb, "userData" text, "expiresAt" timestamptz, "sshKeys" text[])) WITH ORDINALITY
         AS v("id", "name", "flavorId", "imageId", "guestType", "vcpus", "memoryMb", "diskGb", "poolId", "serverGroupId",
-        "haPriority", "metadata", "userData", "expiresAt", n)
+        "haPriority", "metadata", "userData", "expiresAt", "sshKeys", n)
       WHERE EXISTS (SELECT 1 FROM reserved)
     ), new_op AS (
       SELECT * FROM ROWS FROM (jsonb_to_recordset(${ops}::jsonb) AS ("id" uuid, "vmId" uuid, "params" jsonb,
@@ -133,9 +135,9 @@ async function batchStatement(db: Db, b: VmBatch, macs: string[]): Promise<Batch
       WHERE EXISTS (SELECT 1 FROM reserved)
     ), vms_written AS (
       INSERT INTO vms (id, project_id, name, flavor_id, image_id, guest_type, vcpus, memory_mb, disk_gb, pool_id,
-        server_group_id, ha_priority, metadata, user_data, expires_at, state_changed_at, created_at, updated_at)
+        server_group_id, ha_priority, metadata, user_data, expires_at, ssh_keys, state_changed_at, created_at, updated_at)
       SELECT id, ${b.projectId}::uuid, name, "flavorId", "imageId", "guestType"::"GuestType", vcpus, "memoryMb", "diskGb",
-        "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt",
+        "poolId", "serverGroupId", "haPriority"::"HaPriority", metadata, "userData", "expiresAt", "sshKeys",
         ${b.now}::timestamptz, ${b.now}::timestamptz, ${b.now}::timestamptz
       FROM new_vm
       RETURNING id

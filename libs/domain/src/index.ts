@@ -15,3 +15,4 @@ export * from './outbox';
 export * from './periodic';
 export * from './audit';
 export * from './network';
+export * from './guest';

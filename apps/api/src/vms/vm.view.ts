@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Flavor, Image, Vm } from '@xenplane/db';
-import { shownPowerState, VM_STATES } from '@xenplane/domain';
+import { shownPowerState, userDataBytes, VM_STATES } from '@xenplane/domain';
 import { OperationView } from '../operations/operation.view';
 import { HA_PRIORITIES } from './dto/create-vm.dto';
 
@@ -53,6 +53,15 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiPropertyOptional({ type: VmErrorView }) error?: VmErrorView;
+  @ApiPropertyOptional({
+    description: 'Size in bytes (UTF-8) of the user-data the VM was created with; the user-data itself is never shown',
+  })
+  userDataBytes?: number;
+  @ApiProperty({
+    type: [String],
+    description: 'The OpenSSH public keys its guest gets (keypairs resolved at creation)',
+  })
+  sshKeys!: string[];
 }
 
 export class VmPage {
@@ -77,7 +86,7 @@ export type VmRow = Vm & {
 };
 
 /** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
-function powerStateOf(vm: VmRow, now = Date.now()): string {
+export function powerStateOf(vm: VmRow, now = Date.now()): string {
   const h = vm.host;
   return shownPowerState(
     vm,
@@ -110,5 +119,7 @@ export function presentVm(vm: VmRow): VmView {
     createdAt: vm.createdAt.toISOString(),
     updatedAt: vm.updatedAt.toISOString(),
     ...(vm.errorCode ? { error: { code: vm.errorCode, message: vm.errorMessage ?? '' } } : {}),
+    ...(vm.userData !== null ? { userDataBytes: userDataBytes(vm.userData) } : {}),
+    sshKeys: vm.sshKeys,
   };
 }

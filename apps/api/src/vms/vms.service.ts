@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   type BatchOutcome,
   CatalogRepository,
+  KeypairRepository,
   NetworkRepository,
   type NewVif,
   type NewVm,
@@ -40,6 +41,7 @@ import { resolveFlavor, resolveImage } from './catalog-lookup';
 import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
+import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
@@ -54,6 +56,7 @@ export class VmsService {
     private readonly networks: NetworkRepository,
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
+    private readonly keypairs: KeypairRepository,
   ) {}
 
   /**
@@ -68,6 +71,7 @@ export class VmsService {
     ]);
     await this.checkPlacementRefs(projectId, dto);
     const { networks, poolId } = await this.chooseNetworks(dto);
+    const guest = await guestDataOf(this.keypairs, projectId, dto);
     const count = dto.count ?? 1;
     const usage = batchUsage(flavor, count);
     const now = new Date();
@@ -85,7 +89,8 @@ export class VmsService {
       serverGroupId: dto.serverGroupId ?? null,
       haPriority: dto.haPriority ?? 'none',
       metadata: dto.metadata ?? {},
-      userData: dto.userData ?? null,
+      userData: guest.userData,
+      sshKeys: guest.sshKeys,
       expiresAt: expiresAtOf(dto.ttlSeconds, now),
     }));
     const ops = vms.map((vm) => ({

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { credentials, Metadata, status as Status } from '@grpc/grpc-js';
 import { type AgentClient, createAgentClient } from '@xenplane/agent-client';
 import { loadOrCreateCa, signMigrationTicket } from '@xenplane/pki';
-import { DomainEventType, type DomainSpec, DomainState, FaultKind, HostAgentClient } from '@xenplane/proto';
+import {
+  type CloudInit,
+  DomainEventType,
+  type DomainSpec,
+  DomainState,
+  FaultKind,
+  HostAgentClient,
+} from '@xenplane/proto';
 import { StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 
 // 2 of 4 vCPUs, 256 of 512 MB: room to set vCPUs and balloon within the maximums
@@ -187,6 +194,79 @@ describe('host agent over gRPC (sim driver)', () => {
     const log = await c.getConsoleLog({ vmId: s.vmId, maxBytes: 4096 });
     expect(log.data.length).toBeLessThanOrEqual(4096);
     await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+  });
+
+  describe('config drive (cloud-init NoCloud)', () => {
+    const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ alice@laptop';
+    const SECRET = 'user-data-secret-4d1f';
+    const withDrive = (over: Partial<CloudInit> = {}) => {
+      const s = spec({ name: 'web-1' });
+      s.cloudInit = {
+        instanceId: s.vmId,
+        hostname: 'web-1',
+        sshKeys: [KEY],
+        userData: Buffer.from(`#cloud-config\n# ${SECRET}\n`),
+        interfaces: [{ mac: '00:16:3e:0a:0b:0c', addresses: ['10.0.0.5/24'], gateway: '10.0.0.1', nameservers: [] }],
+        ...over,
+      };
+      return s;
+    };
+    const consoleOf = async (vmId: string) => (await c.getConsoleLog({ vmId, maxBytes: 0 })).data.toString();
+
+    it('boots the guest from it: the console says what cloud-init read, the user-data by its size only', async () => {
+      const s = withDrive();
+      await c.createDomain({ spec: s, startPaused: false });
+      const out = await consoleOf(s.vmId);
+      expect(out).toContain('cloud-init: datasource NoCloud, config drive cidata: meta-data (');
+      expect(out).toContain(`cloud-init: instance-id=${s.vmId}\ncloud-init: hostname=web-1\n`);
+      expect(out).toContain(
+        'cloud-init: ssh key ssh-ed25519 SHA256:gwDPopIDqDiftZA3nnqquH0LoXrpw5RK+c/nUzpJc0Y alice@laptop',
+      );
+      expect(out).toContain(`cloud-init: user-data ${s.cloudInit!.userData.length} bytes`);
+      expect(out).toContain('cloud-init: network eth0 00:16:3e:0a:0b:0c 10.0.0.5/24 via 10.0.0.1');
+      expect(out).toContain('web-1 login:');
+      expect(out).not.toContain(SECRET);
+      // a reboot boots from the drive again; xenconsoled's log keeps the first boot
+      await c.rebootDomain({ vmId: s.vmId });
+      expect((await consoleOf(s.vmId)).match(/cloud-init: hostname=web-1/g)).toHaveLength(2);
+      await c.destroyDomain({ vmId: s.vmId, purgeStorage: true });
+    });
+
+    it('a guest without one says so, and one created paused boots when it first runs', async () => {
+      const bare = spec();
+      await c.createDomain({ spec: bare, startPaused: false });
+      expect(await consoleOf(bare.vmId)).toContain('cloud-init: no config drive');
+      const paused = withDrive({ sshKeys: [], userData: Buffer.alloc(0), interfaces: [] });
+      await c.createDomain({ spec: paused, startPaused: true });
+      expect(await consoleOf(paused.vmId)).toBe('\n');
+      await c.unpauseDomain({ vmId: paused.vmId });
+      const out = await consoleOf(paused.vmId);
+      expect(out).toContain('cloud-init: no ssh keys\ncloud-init: user-data 0 bytes\n');
+      expect(out).not.toContain('network-config');
+      await c.destroyDomain({ vmId: bare.vmId, purgeStorage: true });
+      await c.destroyDomain({ vmId: paused.vmId, purgeStorage: true });
+    });
+
+    it.each([
+      ['a bad key', { sshKeys: [KEY, 'ssh-ed25519 AAAA\ninjected'] }, 'cloud_init.ssh_keys[1]'],
+      ['user-data over 64 KiB', { userData: Buffer.alloc(65_537, SECRET) }, 'cloud_init.user_data'],
+      ['a hostname that is not one', { hostname: 'a b' }, 'cloud_init.hostname'],
+      [
+        'an address without its prefix',
+        { interfaces: [{ mac: '00:16:3e:00:00:01', addresses: ['10.0.0.5'], gateway: '', nameservers: [] }] },
+        'cloud_init.interfaces[0].addresses[0]',
+      ],
+    ] as [string, Partial<CloudInit>, string][])(
+      'refuses %s with INVALID_ARGUMENT naming the field, never quoting the user-data, and makes nothing',
+      async (_what, over, field) => {
+        const bad = withDrive(over);
+        const e = await statusOf(c.createDomain({ spec: bad, startPaused: false }));
+        expect(e.code).toBe(Status.INVALID_ARGUMENT);
+        expect(e.details.startsWith(`${field}: `)).toBe(true);
+        expect(e.details).not.toContain(SECRET);
+        expect((await c.listDomains({})).domains.find((d) => d.vmId === bad.vmId)).toBeUndefined();
+      },
+    );
   });
 
   it('streams domain events in order, resuming after a sequence number', async () => {
@@ -403,12 +483,24 @@ describe('host agent over gRPC (sim driver)', () => {
   describe('restarts', () => {
     it('stops gracefully on SIGTERM and, restarted, still knows its domains', async () => {
       const s = spec();
+      s.cloudInit = {
+        instanceId: s.vmId,
+        hostname: 'vm',
+        sshKeys: [],
+        userData: Buffer.from('#!/bin/sh\necho'),
+        interfaces: [],
+      };
       const created = await c.createDomain({ spec: s, startPaused: false });
       await agent.stop();
       expect(await agent.process!.waitForExit()).toBe(0);
       await agent.start();
       c = agent.client();
       expect(await c.getDomain({ vmId: s.vmId })).toMatchObject({ domId: created.domId, epoch: 1 });
+      // its config drive came back whole (the journal keeps bytes as base64): a reboot reads it again
+      await c.rebootDomain({ vmId: s.vmId });
+      expect((await c.getConsoleLog({ vmId: s.vmId, maxBytes: 0 })).data.toString()).toContain(
+        'cloud-init: user-data 14 bytes',
+      );
       // and it does not hand out that domain id again
       const next = await c.createDomain({ spec: spec(), startPaused: false });
       expect(next.domId).toBeGreaterThan(created.domId);

@@ -32,6 +32,7 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     epoch: 1,
+    cloudInit: undefined,
   };
   edit(s);
   return s;

@@ -1,5 +1,6 @@
 import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
 import { AgentError } from '../errors';
+import { cloudInitRefusal } from './cloud-init-validation';
 
 // Every value that reaches an xl config passes one of these: no quote, comma, bracket or
 // newline can get through, so no tenant-influenced value can end a string or add a key.
@@ -99,5 +100,7 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     if (!Object.values(LifecycleAction).includes(action) || action === LifecycleAction.UNRECOGNIZED)
       fail(field, 'is not a lifecycle action');
   }
+  const cloudInit = spec.cloudInit && cloudInitRefusal(spec.cloudInit);
+  if (cloudInit) throw new AgentError('invalid_argument', cloudInit);
   return { ...spec, maxVcpus, maxMemoryMb };
 }

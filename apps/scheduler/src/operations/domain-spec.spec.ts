@@ -1,38 +1,104 @@
 import type { Image, Vm } from '@xenplane/db';
-import { domainSpecFor } from './domain-spec';
+import { cloudInitFor, domainSpecFor } from './domain-spec';
 
-const vm = (guestType: Vm['guestType']) =>
-  ({ id: '00000000-0000-4000-8000-000000000001', name: 'v', guestType, vcpus: 1, memoryMb: 128, diskGb: 1 }) as Vm;
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ alice@laptop';
+
+const vm = (over: Partial<Vm> = {}) =>
+  ({
+    id: '6f1c1e9a-2b1d-4c1e-9a6b-0d4f7a3c2e10',
+    name: 'ci-runner-2',
+    guestType: 'pvh',
+    vcpus: 1,
+    memoryMb: 256,
+    diskGb: 0,
+    sshKeys: [KEY],
+    userData: '#cloud-config\nhostname: é\n',
+    ...over,
+  }) as Vm;
+
 const image = {
-  kernel: '/k',
+  kernel: '/boot/vmlinuz',
   ramdisk: null,
   cmdline: null,
   bootloader: null,
   source: null,
   diskFormat: 'raw',
 } as Image;
+
 const vif = (device: number, bridge = 'xenbr0') => ({
   device,
   mac: `00:16:3e:00:00:0${device}`,
-  ip: `10.0.0.${10 + device}`,
+  ip: `10.0.${device}.10`,
   bridge,
   networkId: `n${device}`,
   network: `net${device}`,
+  prefix: 24,
+  gateway: `10.0.${device}.1`,
+  dns: [`10.0.${device}.1`, '9.9.9.9'],
 });
 
-describe('domainSpecFor', () => {
+describe("a VM's config drive in its domain spec", () => {
+  it('tells the guest its id, its name, its keys and its user-data, byte for byte', () => {
+    expect(domainSpecFor(vm(), image, 3, []).cloudInit).toEqual({
+      instanceId: '6f1c1e9a-2b1d-4c1e-9a6b-0d4f7a3c2e10',
+      hostname: 'ci-runner-2',
+      sshKeys: [KEY],
+      userData: Buffer.from('#cloud-config\nhostname: é\n', 'utf8'),
+      interfaces: [],
+    });
+  });
+
+  it('is there without keys or user-data too (hostname and instance id), empty user-data then', () => {
+    expect(cloudInitFor(vm({ sshKeys: [], userData: null }))).toEqual({
+      instanceId: '6f1c1e9a-2b1d-4c1e-9a6b-0d4f7a3c2e10',
+      hostname: 'ci-runner-2',
+      sshKeys: [],
+      userData: Buffer.alloc(0),
+      interfaces: [],
+    });
+  });
+
+  it('carries the network configuration when it is given one', () => {
+    const nic = {
+      mac: '00:16:3e:01:02:03',
+      addresses: ['10.0.0.5/24'],
+      gateway: '10.0.0.1',
+      nameservers: ['10.0.0.2'],
+    };
+    expect(cloudInitFor(vm(), [nic]).interfaces).toEqual([nic]);
+  });
+
+  it("tells the guest each of its addresses with its network's prefix, gateway and DNS, eth0 first", () => {
+    expect(domainSpecFor(vm(), image, 3, [vif(1), vif(0)]).cloudInit?.interfaces).toEqual([
+      {
+        mac: '00:16:3e:00:00:00',
+        addresses: ['10.0.0.10/24'],
+        gateway: '10.0.0.1',
+        nameservers: ['10.0.0.1', '9.9.9.9'],
+      },
+      {
+        mac: '00:16:3e:00:00:01',
+        addresses: ['10.0.1.10/24'],
+        gateway: '10.0.1.1',
+        nameservers: ['10.0.1.1', '9.9.9.9'],
+      },
+    ]);
+  });
+});
+
+describe("a VM's vifs in its domain spec", () => {
   it('builds one vif per address the VM holds, in device order, with its MAC, bridge and address', () => {
-    expect(domainSpecFor(vm('pvh'), image, 3, [vif(1, 'br-dmz'), vif(0)]).vifs).toEqual([
+    expect(domainSpecFor(vm(), image, 3, [vif(1, 'br-dmz'), vif(0)]).vifs).toEqual([
       { mac: '00:16:3e:00:00:00', bridge: 'xenbr0', ip: '10.0.0.10', rate: '', model: '' },
-      { mac: '00:16:3e:00:00:01', bridge: 'br-dmz', ip: '10.0.0.11', rate: '', model: '' },
+      { mac: '00:16:3e:00:00:01', bridge: 'br-dmz', ip: '10.0.1.10', rate: '', model: '' },
     ]);
   });
 
   it('gives an hvm guest an emulated e1000 for each', () => {
-    expect(domainSpecFor(vm('hvm'), image, 3, [vif(0)]).vifs.map((v) => v.model)).toEqual(['e1000']);
+    expect(domainSpecFor(vm({ guestType: 'hvm' }), image, 3, [vif(0)]).vifs.map((v) => v.model)).toEqual(['e1000']);
   });
 
   it('builds no vif for a VM without an address', () => {
-    expect(domainSpecFor(vm('pv'), image, 3, []).vifs).toEqual([]);
+    expect(domainSpecFor(vm({ guestType: 'pv' }), image, 3, []).vifs).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Image, Vm, VmVif } from '@xenplane/db';
-import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
+import { type CloudInit, type DomainSpec, type GuestInterface, GuestType, LifecycleAction } from '@xenplane/proto';
 
 const GUEST: Record<Vm['guestType'], GuestType> = {
   pv: GuestType.GUEST_TYPE_PV,
@@ -8,14 +8,39 @@ const GUEST: Record<Vm['guestType'], GuestType> = {
 };
 
 /**
+ * What the VM's guest is told about itself through its config drive (cloud-init NoCloud): its
+ * id, its name as hostname, the SSH keys and user-data it was created with, and, given its
+ * interfaces (addresses on networks), its network configuration; without, the guest does DHCP.
+ */
+export function cloudInitFor(
+  vm: Pick<Vm, 'id' | 'name' | 'sshKeys' | 'userData'>,
+  interfaces: GuestInterface[] = [],
+): CloudInit {
+  return {
+    instanceId: vm.id,
+    hostname: vm.name,
+    sshKeys: vm.sshKeys,
+    userData: Buffer.from(vm.userData ?? '', 'utf8'),
+    interfaces,
+  };
+}
+
+/** A vif as the guest configures it: its address with its network's prefix, gateway and DNS. */
+export function guestInterfaceOf(v: VmVif): GuestInterface {
+  return { mac: v.mac, addresses: [`${v.ip}/${v.prefix}`], gateway: v.gateway, nameservers: v.dns };
+}
+
+/**
  * What the agent is asked to build for a VM: its size from the flavor it was created with,
- * its boot from the image, one root disk the agent provisions, and one vif per address it holds
- * (its MAC and its network's bridge; none without an address). The vifs are the VM's for its
- * whole life, so a restart or a start elsewhere builds the same MACs (a live migration carries
- * the domain's own config across).
+ * its boot from the image, one root disk the agent provisions, one vif per address it holds
+ * (its MAC and its network's bridge; none without an address), and its config drive
+ * (cloudInitFor), which tells the guest those addresses. The vifs are the VM's for its whole
+ * life, so a restart or a start elsewhere builds the same MACs (a live migration carries the
+ * domain's own config across).
  */
 export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonly VmVif[]): DomainSpec {
   const hvm = vm.guestType === 'hvm';
+  const inOrder = [...vifs].sort((a, b) => a.device - b.device);
   return {
     vmId: vm.id,
     name: vm.name,
@@ -38,12 +63,11 @@ export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonl
       vm.diskGb > 0 && (image.source || hvm || image.bootloader)
         ? [{ target: '', format: image.diskFormat, vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: vm.diskGb }]
         : [],
-    vifs: [...vifs]
-      .sort((a, b) => a.device - b.device)
-      .map((v) => ({ mac: v.mac, bridge: v.bridge, rate: '', model: hvm ? 'e1000' : '', ip: v.ip })),
+    vifs: inOrder.map((v) => ({ mac: v.mac, bridge: v.bridge, rate: '', model: hvm ? 'e1000' : '', ip: v.ip })),
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     epoch,
+    cloudInit: cloudInitFor(vm, inOrder.map(guestInterfaceOf)),
   };
 }

@@ -29,9 +29,26 @@ describe('AuditRepository and the append-only audit_entries table (real Postgres
     ...over,
   });
 
+  /** Records the entry, and reads its row back (record() returns nothing: it is on every change's path). */
+  const recorded = async (e: NewAuditEntry) => {
+    const correlationId = randomUUID();
+    await audit.record({ ...e, correlationId });
+    return t.db.auditEntry.findFirstOrThrow({ where: { correlationId } });
+  };
+
+  it('records every field as given', async () => {
+    const row = await recorded(
+      entry({ resourceIds: [randomUUID()], operationIds: [randomUUID()], problemCode: 'conflict', status: 409 }),
+    );
+    expect(row).toMatchObject({ actorType: 'token', role: 'member', summary: { name: 'web' }, status: 409 });
+    expect(row.resourceIds).toHaveLength(1);
+    expect(row.operationIds).toHaveLength(1);
+    expect(row.createdAt).toBeInstanceOf(Date);
+  });
+
   describe('the database refuses to change or remove a row', () => {
     it('refuses UPDATE, by the client and in raw SQL, and the row stays as it was', async () => {
-      const row = await audit.record(entry({ status: 403, problemCode: 'forbidden' }));
+      const row = await recorded(entry({ status: 403, problemCode: 'forbidden' }));
       await expect(t.db.auditEntry.update({ where: { id: row.id }, data: { status: 202 } })).rejects.toThrow(
         /append-only: UPDATE refused/,
       );
@@ -42,7 +59,7 @@ describe('AuditRepository and the append-only audit_entries table (real Postgres
     });
 
     it('refuses DELETE, even one that matches no row, and the rows stay', async () => {
-      const row = await audit.record(entry());
+      const row = await recorded(entry());
       const before = await t.db.auditEntry.count();
       await expect(t.db.auditEntry.delete({ where: { id: row.id } })).rejects.toThrow(/append-only: DELETE refused/);
       await expect(t.db.auditEntry.deleteMany({})).rejects.toThrow(/append-only: DELETE refused/);

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { AuditEntry, Prisma } from '../generated/prisma/client';
+import { prepared } from '../prepared';
 import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 export type NewAuditEntry = Omit<Prisma.AuditEntryUncheckedCreateInput, 'id' | 'createdAt'>;
@@ -26,8 +27,20 @@ export interface AuditFilter {
 export class AuditRepository {
   constructor(private readonly db: Db) {}
 
-  record(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.db.auditEntry.create({ data: entry });
+  /**
+   * One row, by a prepared INSERT: every change pays for it before its answer leaves, and the
+   * ORM's create (its query compiler, RETURNING the row) cost the API more CPU than the insert.
+   */
+  async record(e: NewAuditEntry): Promise<void> {
+    await this.db.$executeRaw`${prepared('audit_record')}
+      INSERT INTO audit_entries (id, actor_type, token_id, token_name, role, project_id, enrollment_token_id,
+        method, route, action, resource_type, resource_ids, operation_ids, summary, status, problem_code,
+        correlation_id, source_address)
+      VALUES (gen_random_uuid(), ${e.actorType}, ${e.tokenId ?? null}::uuid, ${e.tokenName ?? null},
+        ${e.role ?? null}::"Role", ${e.projectId ?? null}::uuid, ${e.enrollmentTokenId ?? null}::uuid,
+        ${e.method}, ${e.route}, ${e.action}, ${e.resourceType}, ${idsOf(e.resourceIds)}::uuid[],
+        ${idsOf(e.operationIds)}::uuid[], ${JSON.stringify(e.summary ?? {})}::jsonb, ${e.status},
+        ${e.problemCode ?? null}, ${e.correlationId ?? null}, ${e.sourceAddress})`;
   }
 
   /** A page of the trail, newest first, after the cursor: `take` rows at most. */
@@ -52,4 +65,8 @@ export class AuditRepository {
       take,
     });
   }
+}
+
+function idsOf(ids: NewAuditEntry['resourceIds']): string[] {
+  return Array.isArray(ids) ? ids : (ids?.set ?? []);
 }

@@ -6,6 +6,7 @@ export * from './event.repository';
 export * from './host.repository';
 export * from './idempotency.repository';
 export * from './network.repository';
+export * from './keypair.repository';
 export * from './operation.repository';
 export * from './page';
 export * from './pool.repository';

@@ -8,6 +8,7 @@ import { EventRepository } from './event.repository';
 import { HostRepository } from './host.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { NetworkRepository } from './network.repository';
+import { KeypairRepository } from './keypair.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
@@ -34,6 +35,7 @@ const REPOSITORY_CLASSES = [
   IdempotencyRepository,
   SystemRepository,
   AuditRepository,
+  KeypairRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

@@ -57,6 +57,7 @@ const NEW_VM = {
   haPriority: 'high' as const,
   metadata: { team: 'ci' },
   userData: null,
+  sshKeys: [],
   expiresAt: null,
 };
 const FAILED = { code: 'agent_error', message: 'the target refused the domain' };

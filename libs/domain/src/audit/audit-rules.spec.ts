@@ -47,6 +47,31 @@ describe('what the audit trail records', () => {
     });
   });
 
+  it('records a keypair by its project, a created one by its id, a deleted one by the id or name the path gives', () => {
+    expect(
+      auditTargetOf(
+        req('POST', '/v1/projects/:id/keypairs', { name: 'ci', publicKey: 'ssh-ed25519 AAAA x' }, { id: PROJECT }),
+      ),
+    ).toEqual({
+      action: 'keypair.create',
+      resourceType: 'keypair',
+      resourceIds: [],
+      projectId: PROJECT,
+      actor: 'token',
+      summary: { name: 'ci' },
+    });
+    expect(createdResources({ method: 'POST', route: '/v1/projects/:id/keypairs' }, 201, { id: VM })).toEqual([VM]);
+    const del = (keypair: string) =>
+      auditTargetOf(req('DELETE', '/v1/projects/:id/keypairs/:keypair', undefined, { id: PROJECT, keypair }));
+    expect(del('ci')).toMatchObject({
+      action: 'keypair.delete',
+      resourceIds: [],
+      projectId: PROJECT,
+      summary: { keypair: 'ci' },
+    });
+    expect(del(VM)).toMatchObject({ resourceIds: [VM], summary: { keypair: VM } });
+  });
+
   it("names a VM action after the body's action, when it looks like one", () => {
     const act = (body: unknown) => auditTargetOf(req('POST', '/v1/vms/:id/actions', body, { id: VM }))?.action;
     expect(act({ action: 'stop' })).toBe('vm.stop');
@@ -72,6 +97,7 @@ describe('what the audit trail records', () => {
         image: 'tiny-pv',
         count: 2,
         userData: '#cloud-config\npassword: hunter2',
+        sshKeys: ['ci-key'],
         metadata: { secret: 's3cret' },
       }),
     );
@@ -143,6 +169,8 @@ describe('what the audit trail records', () => {
         'PATCH /v1/projects/:id',
         'POST /v1/projects/:id/tokens',
         'DELETE /v1/tokens/:id',
+        'POST /v1/projects/:id/keypairs',
+        'DELETE /v1/projects/:id/keypairs/:keypair',
         'POST /v1/flavors',
         'POST /v1/images',
         'POST /v1/pools',

@@ -31,6 +31,8 @@ interface RouteRule {
   created?: (answer: Record<string, unknown>) => unknown[];
   /** the body's fields safe to record (names, sizes, choices: never secrets, user-data or tokens) */
   fields: readonly FieldSpec[];
+  /** route parameters to record in the summary too (a name the path carries instead of an id) */
+  params?: readonly string[];
   /** who asks: a bearer token (default), or the one-time enrollment token in the body */
   actor?: 'enrollment';
 }
@@ -88,6 +90,23 @@ const RULES: Record<string, RouteRule> = {
     fields: ['name', 'role'],
   },
   'DELETE /v1/tokens/:id': { action: 'token.revoke', resourceType: 'token', idParam: 'id', fields: [] },
+  'POST /v1/projects/:id/keypairs': {
+    action: 'keypair.create',
+    resourceType: 'keypair',
+    projectParam: 'id',
+    created: createdId,
+    // not the public key: long, and the fingerprint in the keypair's view identifies it
+    fields: ['name'],
+  },
+  'DELETE /v1/projects/:id/keypairs/:keypair': {
+    action: 'keypair.delete',
+    resourceType: 'keypair',
+    projectParam: 'id',
+    // by id (then a resource id) or by name (then in the summary)
+    idParam: 'keypair',
+    params: ['keypair'],
+    fields: [],
+  },
   'POST /v1/flavors': {
     action: 'flavor.create',
     resourceType: 'flavor',
@@ -205,7 +224,7 @@ export function auditTargetOf(req: AuditRequest): AuditTarget | null {
     resourceIds: isUuid(id) ? [id] : [],
     projectId: project,
     actor: rule.actor ?? 'token',
-    summary: summarize(body, rule.fields),
+    summary: { ...summarize(body, rule.fields), ...summarize(req.params, rule.params ?? []) },
   };
 }
 

@@ -27,6 +27,9 @@ export const ROUTE_ACCESS = {
   'GET /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
   'GET /v1/tokens': { levels: ['admin'] },
   'DELETE /v1/tokens/{id}': { levels: ['project-admin'], then: "its own project's tokens only" },
+  'POST /v1/projects/{id}/keypairs': { levels: ['member'], then: 'its own project only' },
+  'GET /v1/projects/{id}/keypairs': { levels: ['viewer'], then: 'its own project only' },
+  'DELETE /v1/projects/{id}/keypairs/{keypair}': { levels: ['member'], then: 'its own project only' },
 
   'GET /v1/flavors': { levels: ['viewer'] },
   'POST /v1/flavors': { levels: ['admin'] },
@@ -67,6 +70,8 @@ export const ROUTE_ACCESS = {
     then: "its own project's VMs only; an operator only `migrate`, and only operators name `targetHostId`",
   },
   'DELETE /v1/vms/{id}': { levels: ['member'], then: "its own project's VMs only" },
+  // members, not viewers: a console may show what a guest printed at boot, secrets included
+  'GET /v1/vms/{id}/console': { levels: ['member'], then: "its own project's VMs only" },
 
   'GET /v1/operations': { levels: ['viewer'], then: "a project token sees its own project's operations" },
   'GET /v1/operations/{id}': { levels: ['viewer'], then: "its own project's operations only" },

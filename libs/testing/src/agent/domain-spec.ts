@@ -30,6 +30,7 @@ export function testDomainSpec(over: Partial<DomainSpec> = {}): DomainSpec {
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     epoch: 1,
+    cloudInit: undefined,
     ...over,
   };
 }

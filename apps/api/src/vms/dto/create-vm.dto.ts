@@ -12,7 +12,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { MAX_VM_NETWORKS } from '@xenplane/domain';
+import { MAX_SSH_KEY_LENGTH, MAX_SSH_KEYS, MAX_VM_NETWORKS, USER_DATA_MAX_BYTES } from '@xenplane/domain';
 import { IsStringMap } from '../../common/http/is-string-map';
 import { Optional } from '../../common/http/optional';
 import { MAX_BATCH } from '../../common/http/size-limits';
@@ -104,11 +104,33 @@ export class CreateVmDto {
   @IsStringMap()
   metadata?: Record<string, string>;
 
-  @ApiPropertyOptional({ maxLength: 65536 })
+  @ApiPropertyOptional({
+    maxLength: 65536,
+    description:
+      `cloud-init user-data, passed to the guest as is through its config drive: at most ${USER_DATA_MAX_BYTES} ` +
+      'bytes (UTF-8). Never shown back (the VM shows userDataBytes), never logged',
+  })
   @Optional()
   @IsString()
   @MaxLength(65536)
   userData?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_SSH_KEYS,
+    description:
+      `What cloud-init installs for the guest's default user: each entry an OpenSSH public key ` +
+      `(\`ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|384|521 <base64> [comment]\`, rsa of 2048 bits or more) or the ` +
+      `name of one of the project's keypairs`,
+    example: ['ci-key', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop'],
+  })
+  @Optional()
+  @ArrayMaxSize(MAX_SSH_KEYS)
+  @IsString({ each: true })
+  @MaxLength(MAX_SSH_KEY_LENGTH, { each: true })
+  // the last one declared is checked first: "must be an array" before what an array must hold
+  @IsArray()
+  sshKeys?: string[];
 
   @ApiPropertyOptional({
     format: 'uuid',

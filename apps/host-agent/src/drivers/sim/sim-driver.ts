@@ -2,7 +2,7 @@ import {
   type Domain,
   DomainEventType,
   type DomainLife,
-  type DomainSpec,
+  DomainSpec,
   DomainState,
   FaultKind,
   GuestType,
@@ -13,6 +13,7 @@ import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver'
 import { validateDomainSpec } from '../spec-validation';
 import { FaultBook } from './faults';
 import { domainOverheadMb, reservedMemoryMb, type SimConfig } from './sim-config';
+import { bootLines } from './sim-guest';
 import type { PersistedDomain, SimJournal } from './sim-journal';
 
 interface SimDomain {
@@ -94,6 +95,7 @@ export class SimDriver implements HypervisorDriver {
       }
       this.domains.set(p.vmId, {
         ...p,
+        spec: DomainSpec.fromJSON(p.spec),
         name: `xp-${p.vmId}`,
         startedAt: new Date(p.startedAt),
         pins: new Map(),
@@ -184,11 +186,7 @@ export class SimDriver implements HypervisorDriver {
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_CREATED);
     if (!startPaused) {
       dom.state = DomainState.DOMAIN_STATE_RUNNING;
-      dom.console.push(
-        `[    0.000000] Linux version 6.1.0-xen (${dom.name}) booting`,
-        'Welcome to the Xenplane simulated guest',
-        `${dom.name} login:`,
-      );
+      dom.console.push(...bootLines(dom.spec, dom.name));
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     }
     this.save(dom);
@@ -237,6 +235,8 @@ export class SimDriver implements HypervisorDriver {
     // xl restarts a rebooting guest as a new domain: new domid, same everything else
     this.remove(old, 'rebooted');
     const dom = this.newDomain(old.spec, old.memoryMb, old.vcpus, old.epoch);
+    // xenconsoled keeps appending to the same guest log across a reboot
+    dom.console.push(...old.console, ...bootLines(dom.spec, dom.name));
     this.markRunning(dom);
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_REBOOTED);
     return view(dom);
@@ -255,6 +255,8 @@ export class SimDriver implements HypervisorDriver {
     await this.slow(ctx);
     const dom = this.find(vmId);
     dom.state = DomainState.DOMAIN_STATE_RUNNING;
+    // a domain created paused boots when it first runs
+    if (!dom.console.length) dom.console.push(...bootLines(dom.spec, dom.name));
     this.save(dom);
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_UNPAUSED);
     return view(dom);
@@ -478,7 +480,8 @@ function persisted(d: SimDomain): PersistedDomain {
     maxVcpus: d.maxVcpus,
     epoch: d.epoch,
     startedAt: d.startedAt.toISOString(),
-    spec: d.spec,
+    // its protobuf JSON form: bytes (user-data) as base64, read back by DomainSpec.fromJSON
+    spec: DomainSpec.toJSON(d.spec),
     built: d.built,
   };
 }

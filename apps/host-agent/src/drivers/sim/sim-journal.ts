@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DomainLife, DomainSpec, DomainState, GuestType } from '@xenplane/proto';
+import type { DomainLife, DomainState, GuestType } from '@xenplane/proto';
 
 /** A simulated domain as it survives an agent restart (the hypervisor outlives its agent). */
 export interface PersistedDomain {
@@ -14,7 +14,8 @@ export interface PersistedDomain {
   maxVcpus: number;
   epoch: number;
   startedAt: string;
-  spec: DomainSpec;
+  /** DomainSpec.toJSON's form (a journal written before it held the spec as is: fromJSON reads both) */
+  spec: unknown;
   /** false while `xl create` is still building it */
   built: boolean;
 }

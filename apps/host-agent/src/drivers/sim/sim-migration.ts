@@ -1,5 +1,10 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import type { DomainSpec, MigrateDomainRequest, MigrateDomainResponse, MigrationChunk } from '@xenplane/proto';
+import {
+  DomainSpec,
+  type MigrateDomainRequest,
+  type MigrateDomainResponse,
+  type MigrationChunk,
+} from '@xenplane/proto';
 import { getLogger } from '@xenplane/observability';
 import { AgentError, toServiceError } from '../../errors';
 import { sleep } from '../../host/abortable';
@@ -46,7 +51,8 @@ export class SimMigration implements MigrationService {
       stream.write({
         vmId: req.vmId,
         epoch: offer.epoch,
-        data: Buffer.from(JSON.stringify(offer)),
+        // the spec in its protobuf JSON form: its bytes (user-data) as base64, read back as bytes
+        data: Buffer.from(JSON.stringify({ ...offer, spec: DomainSpec.toJSON(offer.spec) })),
         eof: false,
         ticket: req.ticket,
       });
@@ -96,7 +102,8 @@ export class SimMigration implements MigrationService {
       try {
         if (!offer) {
           this.tickets.admit(callerHostId, chunk);
-          offer = JSON.parse(chunk.data.toString()) as Offer;
+          const raw = JSON.parse(chunk.data.toString()) as Offer;
+          offer = { ...raw, spec: DomainSpec.fromJSON(raw.spec) };
           if (offer.spec.vmId !== chunk.vmId) throw new AgentError('invalid_argument', 'the offer names another VM');
           this.sim.ensureMemory(offer.memoryMb);
           call.write({ vmId: chunk.vmId, epoch: chunk.epoch, data: Buffer.alloc(0), eof: false, ticket: '' });

@@ -167,6 +167,7 @@ describe('the recorded guest config is what the renderer writes today', () => {
       onReboot: LifecycleAction.LIFECYCLE_ACTION_UNSPECIFIED,
       onCrash: LifecycleAction.LIFECYCLE_ACTION_UNSPECIFIED,
       epoch: 1,
+      cloudInit: undefined,
     };
     expect(renderXlConfig(validateDomainSpec(spec), { diskTargets: [] })).toBe(read('cfg-guest.cfg'));
   });

@@ -26,6 +26,7 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
     onReboot: UNSPECIFIED,
     onCrash: UNSPECIFIED,
     epoch: 1,
+    cloudInit: undefined,
   };
   if (type !== HVM) s.boot!.kernel = '/var/lib/xenplane/images/vmlinuz';
   edit(s);
@@ -341,6 +342,7 @@ describe('renderXlConfig on many specs', () => {
           onReboot: r.onReboot,
           onCrash: r.onCrash,
           epoch: 1,
+          cloudInit: undefined,
         };
       });
 

@@ -243,6 +243,7 @@ function pvSpec(edit: (s: DomainSpec) => void = () => undefined): DomainSpec {
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
     onCrash: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     epoch: 7,
+    cloudInit: undefined,
   };
   edit(s);
   return s;
