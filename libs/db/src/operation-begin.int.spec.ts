@@ -127,7 +127,7 @@ describe('beginOperation (real Postgres)', () => {
     });
   });
 
-  it('reads a create’s VM’s vifs with it, each with its network’s bridge (none for other kinds)', async () => {
+  it('reads a create’s VM’s vifs with it, each with its network’s bridge, prefix, gateway and DNS (none for other kinds)', async () => {
     const v = await vm('pending');
     const network = await t.db.network.create({
       data: {
@@ -136,6 +136,7 @@ describe('beginOperation (real Postgres)', () => {
         bridge: 'br-begin',
         cidr: '10.20.0.0/24',
         gateway: '10.20.0.1',
+        dns: ['10.20.0.1', '9.9.9.9'],
         rangeStart: '10.20.0.2',
         rangeEnd: '10.20.0.9',
       },
@@ -151,6 +152,9 @@ describe('beginOperation (real Postgres)', () => {
         bridge: 'br-begin',
         networkId: network.id,
         network: 'begin-net',
+        prefix: 24,
+        gateway: '10.20.0.1',
+        dns: ['10.20.0.1', '9.9.9.9'],
       },
     ]);
     const del = await t.db.operation.create({ data: { kind: 'delete', projectId, vmId: v.id } });
