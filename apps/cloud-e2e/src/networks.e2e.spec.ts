@@ -235,6 +235,8 @@ describe('networks', () => {
     // named by id without a pool, a network puts the VM in its own pool
     const placed = await create(member, { name: 'away', networks: [away.id] });
     expect(placed.vms[0]).toMatchObject({ poolId: other, addresses: [expect.objectContaining({ network: 'away' })] });
+    // a pool without hosts: its create fails for want of one (no_valid_host), and is then done writing
+    await waitForOperations(cloud, [placed.operations[0]!.id]);
   });
 
   it('asks for a pool when several pools have a default network, and uses the one named', async () => {
@@ -249,6 +251,7 @@ describe('networks', () => {
     expect(await counts()).toEqual(before);
     const inSecond = await create(cloud.api, { name: 'which', poolId: second });
     expect(inSecond.vms[0].addresses).toEqual([expect.objectContaining({ network: 'lan2', networkId: lan.id })]);
+    await waitForOperations(cloud, [inSecond.operations[0]!.id]);
     // not the default any more: the default pool's is the only one again
     expect((await cloud.api.patch(`/v1/networks/${lan.id}`, { default: false })).body.default).toBe(false);
     const plain = await create(cloud.api, { name: 'plain' });
