@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { StopWaiting, waitFor } from './wait';
 
 export interface ProcessSpec {
@@ -12,6 +13,8 @@ export interface ProcessSpec {
   /** also copy output to this stream (npm start shows every process's log) */
   echo?: NodeJS.WritableStream;
 }
+
+const OUTPUT_GRACE_MS = 2_000;
 
 // Whatever happens to the test run (a timeout, a crash, Ctrl-C), no child outlives it.
 const live = new Set<ManagedProcess>();
@@ -59,10 +62,15 @@ export class ManagedProcess {
     };
     child.stdout?.on('data', out);
     child.stderr?.on('data', out);
+    // 'exit' may come before the last of the child's output was read from its pipes and written
+    // to its log: an exit is reported once its pipes closed and its log is written out, or after
+    // a grace if something it started still holds the pipes open
+    const log = this.log;
+    const logged = new Promise<void>((resolve) => child.once('close', () => log.end(() => resolve())));
     this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => {
+      child.once('exit', (code) => {
         live.delete(this);
-        resolve(code);
+        void Promise.race([logged, delay(OUTPUT_GRACE_MS)]).then(() => resolve(code));
       }),
     );
     this.child = child;
