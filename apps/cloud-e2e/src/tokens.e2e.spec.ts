@@ -129,6 +129,26 @@ describe('tokens', () => {
     });
   });
 
+  describe('global tokens', () => {
+    it('are made by global admins only, as operator or admin, and work as their role', async () => {
+      const before = await cloud.db.token.count();
+      const tenantAdmin = (await projectToken('admin')).client;
+      expect((await tenantAdmin.post('/v1/tokens', { name: 'ops', role: 'operator' })).status).toBe(403);
+      const member = await cloud.api.post('/v1/tokens', { name: 'ops', role: 'member' });
+      expect(member).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+      expect(await cloud.db.token.count()).toBe(before + 1); // only the tenant admin's own token
+
+      const created = await cloud.api.post('/v1/tokens', { name: 'ops', role: 'operator' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'ops', role: 'operator', projectId: null, token: expect.any(String) });
+      const operator = cloud.api.withToken(created.body.token);
+      expect((await operator.get('/v1/hosts')).status).toBe(200);
+      expect((await operator.post('/v1/projects', { name: 'not-mine' })).status).toBe(403);
+      const listed = (await cloud.api.get('/v1/tokens')).body.map((t: { name: string }) => t.name);
+      expect(listed).toEqual(['bootstrap-admin', 'ops']);
+    });
+  });
+
   describe('last use', () => {
     it('is recorded in batches, not per request, and at shutdown', async () => {
       // an API whose batches would come only after a minute: what is written must be its shutdown's

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsString, Matches } from 'class-validator';
 import type { TokenSummary } from '@xenplane/db';
 import { MAX_TOKEN_LIFETIME_YEARS } from '@xenplane/domain';
@@ -6,6 +6,7 @@ import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 import { Optional } from '../common/http/optional';
 
 export const TOKEN_ROLES = ['admin', 'member', 'viewer'] as const;
+export const GLOBAL_TOKEN_ROLES = ['operator', 'admin'] as const;
 const ALL_ROLES = ['admin', 'member', 'viewer', 'operator'];
 
 // a date and time with its time zone: a time without one would be read in the server's
@@ -32,6 +33,13 @@ export class CreateTokenDto {
   // the lowest decorator is checked first: not a date at all, before a date without a time zone
   @IsISO8601({ strict: true })
   expiresAt?: string;
+}
+
+/** A global token: an operator (the infrastructure) or an admin (everything). */
+export class CreateGlobalTokenDto extends OmitType(CreateTokenDto, ['role'] as const) {
+  @ApiProperty({ enum: GLOBAL_TOKEN_ROLES })
+  @IsIn(GLOBAL_TOKEN_ROLES)
+  role!: (typeof GLOBAL_TOKEN_ROLES)[number];
 }
 
 /** A token as listed: never its secret nor its hash. */

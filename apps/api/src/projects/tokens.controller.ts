@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
-import { CreatedTokenView, CreateTokenDto, TokenView } from './token.dto';
+import { CreatedTokenView, CreateGlobalTokenDto, CreateTokenDto, TokenView } from './token.dto';
 import { TokensService } from './tokens.service';
 import { AnswerHoldsSecret } from '../common/idempotency/answer-holds-secret';
 
@@ -30,6 +30,18 @@ export class TokensController {
   @ApiProblems([404, 'not_found'])
   listForProject(@Caller() p: Principal, @Id() id: string) {
     return this.tokens.listForProject(p, id);
+  }
+
+  @Post('tokens')
+  @IdempotencyHeader()
+  @AnswerHoldsSecret('token')
+  @ApiCreatedResponse({
+    type: CreatedTokenView,
+    description: 'A global token (operator or admin); the secret shown once',
+  })
+  @ApiProblems()
+  createGlobal(@Body() dto: CreateGlobalTokenDto) {
+    return this.tokens.createGlobal(dto);
   }
 
   @Get('tokens')

@@ -4,7 +4,13 @@ import { expiryRefusal, hashSecret, newSecret, storedPrefix } from '@xenplane/do
 import { canSeeProject, type Principal } from '../common/auth/principal';
 import { TokenRevocations } from '../common/auth/token-revocations';
 import { forbidden, invalid, notFound } from '../common/errors/api-errors';
-import { type CreatedTokenView, type CreateTokenDto, presentToken, type TokenView } from './token.dto';
+import {
+  type CreatedTokenView,
+  type CreateGlobalTokenDto,
+  type CreateTokenDto,
+  presentToken,
+  type TokenView,
+} from './token.dto';
 
 /**
  * A project's tokens: project admins for their project, global admins for any; never operators,
@@ -20,6 +26,15 @@ export class TokensService {
 
   async create(principal: Principal, projectId: string, dto: CreateTokenDto): Promise<CreatedTokenView> {
     await this.ensureAdminOf(principal, projectId, 'create');
+    return this.issue(projectId, dto);
+  }
+
+  /** A global token (operator or admin): global admins only, the route says so. */
+  createGlobal(dto: CreateGlobalTokenDto): Promise<CreatedTokenView> {
+    return this.issue(null, dto);
+  }
+
+  private async issue(projectId: string | null, dto: CreateTokenDto | CreateGlobalTokenDto): Promise<CreatedTokenView> {
     const expiresAt = dto.expiresAt === undefined ? null : new Date(dto.expiresAt);
     const refusal = expiresAt && expiryRefusal(expiresAt, new Date());
     if (refusal) throw invalid('expiresAt', refusal);

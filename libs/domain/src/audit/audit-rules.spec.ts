@@ -168,6 +168,7 @@ describe('what the audit trail records', () => {
         'POST /v1/projects',
         'PATCH /v1/projects/:id',
         'POST /v1/projects/:id/tokens',
+        'POST /v1/tokens',
         'DELETE /v1/tokens/:id',
         'POST /v1/projects/:id/keypairs',
         'DELETE /v1/projects/:id/keypairs/:keypair',

@@ -89,6 +89,13 @@ const RULES: Record<string, RouteRule> = {
     // the answer's secret is never read: only its id
     fields: ['name', 'role'],
   },
+  'POST /v1/tokens': {
+    action: 'token.create',
+    resourceType: 'token',
+    created: createdId,
+    // the answer's secret is never read: only its id
+    fields: ['name', 'role'],
+  },
   'DELETE /v1/tokens/:id': { action: 'token.revoke', resourceType: 'token', idParam: 'id', fields: [] },
   'POST /v1/projects/:id/keypairs': {
     action: 'keypair.create',

@@ -26,6 +26,7 @@ export const ROUTE_ACCESS = {
   'POST /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
   'GET /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
   'GET /v1/tokens': { levels: ['admin'] },
+  'POST /v1/tokens': { levels: ['admin'] },
   'DELETE /v1/tokens/{id}': { levels: ['project-admin'], then: "its own project's tokens only" },
   'POST /v1/projects/{id}/keypairs': { levels: ['member'], then: 'its own project only' },
   'GET /v1/projects/{id}/keypairs': { levels: ['viewer'], then: 'its own project only' },

@@ -15,7 +15,7 @@ export class VmConsoleController {
   @ApiOkResponse({ type: ConsoleView, description: "The end of the guest's console output" })
   @ApiProblems(
     [404, 'not_found'],
-    [409, 'conflict: the VM has no domain (no host yet, stopped, deleted)'],
+    [409, 'conflict: the VM has no domain (no host yet, stopped, deleted), or its host is known silent'],
     [503, 'unavailable: its host did not answer in time'],
   )
   read(@Caller() p: Principal, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Query() q: ConsoleQuery) {

@@ -16,7 +16,7 @@ const unavailable = (detail: string) => new ApiError('unavailable', detail);
 /**
  * A VM's console output, read from the agent of the host it is on (GetConsoleLog) with a short
  * deadline: 404 for a VM the caller may not see, 409 when the VM has no domain to read (no host
- * yet, stopped, deleted), 503 when its host does not answer. Never waits longer than
+ * yet, stopped, deleted) or its host is known silent, 503 when its host does not answer now. Never waits longer than
  * CONSOLE_TIMEOUT_MS on a host, and not at all on one whose heartbeats stopped.
  */
 @Injectable()
@@ -32,9 +32,12 @@ export class VmConsoleService {
     const vm = await findVisibleVm(this.vms, principal, id);
     const host = vm.hostId ? await this.hosts.find(vm.hostId) : null;
     if (!host) throw conflict(`vm ${id} is ${vm.state} and on no host: it has no console`, { state: vm.state });
+    // known silent: a state of the world, as actions answer it (409 with the host's state), not
+    // a failure of this service; only a host that fails to answer now is a 503
     if (powerStateOf(vm) === 'unknown') {
-      throw unavailable(
+      throw conflict(
         `host ${host.name} has not answered a heartbeat within its pool's suspect timeout: the console cannot be read now`,
+        { state: vm.state, hostState: host.state },
       );
     }
     const timeoutMs = this.config.CONSOLE_TIMEOUT_MS;
