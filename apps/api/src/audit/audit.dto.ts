@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsUUID, Matches } from 'class-validator';
 import type { AuditEntry } from '@xenplane/db';
 import { OUTCOME_CLASSES, type OutcomeClass } from '@xenplane/domain';
+import { PageQuery } from '../common/http/page-query';
 import { Optional } from '../common/http/optional';
 
 const CHANGE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-export class ListAuditQuery {
+export class ListAuditQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'rows of requests made with this token' })
   @Optional()
   @IsUUID()
@@ -52,20 +52,6 @@ export class ListAuditQuery {
   @Optional()
   @IsISO8601({ strict: true })
   until?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class AuditEntryView {

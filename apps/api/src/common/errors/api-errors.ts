@@ -62,4 +62,5 @@ export const conflict = (detail: string, extra?: Record<string, unknown>) =>
 export const invalid = (field: string, message: string) =>
   new ApiError('validation_failed', `${field}: ${message}`, [{ field, message }]);
 export const forbidden = (detail: string) => new ApiError('forbidden', detail);
+export const unavailable = (detail: string) => new ApiError('unavailable', detail);
 export const unauthorized = (detail = 'a valid bearer token is required') => new ApiError('unauthorized', detail);

@@ -3,15 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { agentErrorMessage, classifyAgentError } from '@xenplane/agent-client';
 import { HostRepository, VmRepository } from '@xenplane/db';
 import type { Principal } from '../../common/auth/principal';
-import { ApiError, conflict } from '../../common/errors/api-errors';
+import { conflict, unavailable } from '../../common/errors/api-errors';
 import { API_CONFIG, type ApiConfig } from '../../config';
 import { HostAgents } from '../../infra/host-agents';
 import { findVisibleVm } from '../vm-lookup';
 import { powerStateOf } from '../vm.view';
 import { consoleText } from './console-text';
 import { CONSOLE_DEFAULT_BYTES, type ConsoleView } from './console.dto';
-
-const unavailable = (detail: string) => new ApiError('unavailable', detail);
 
 /**
  * A VM's console output, read from the agent of the host it is on (GetConsoleLog) with a short

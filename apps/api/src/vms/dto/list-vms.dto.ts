@@ -1,10 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
 import { VM_STATES } from '@xenplane/domain';
+import { PageQuery } from '../../common/http/page-query';
 import { Optional } from '../../common/http/optional';
 
-export class ListVmsQuery {
+export class ListVmsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: VM_STATES })
   @Optional()
   @IsIn(VM_STATES)
@@ -14,18 +14,4 @@ export class ListVmsQuery {
   @Optional()
   @IsUUID()
   poolId?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @Optional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
