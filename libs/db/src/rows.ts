@@ -28,6 +28,7 @@ const VM_FIELDS: readonly Field[] = [
   ['metadata', 'metadata'],
   ['user_data', 'userData'],
   ['ssh_keys', 'sshKeys', 'text[]'],
+  ['cloned_from_id', 'clonedFromId'],
   ['epoch', 'epoch'],
   ['dom_id', 'domId'],
   ['error_code', 'errorCode'],

@@ -201,6 +201,7 @@ async function batchStatement(db: Db, b: VmBatch, macs: string[]): Promise<Batch
 
 function writtenVm(b: VmBatch, v: NewVm): Vm {
   return {
+    clonedFromId: null,
     ...v,
     projectId: b.projectId,
     state: 'pending',

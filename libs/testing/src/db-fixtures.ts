@@ -16,7 +16,15 @@ export interface TestCatalog {
  */
 export async function seedTestCatalog(db: Db): Promise<TestCatalog> {
   const [pool, project, flavor, image] = await Promise.all([
-    db.pool.create({ data: { name: 'p', cpuAllocationRatio: 1, ramAllocationRatio: 1, ...PATIENT_LIVENESS } }),
+    db.pool.create({
+      data: {
+        name: 'p',
+        cpuAllocationRatio: 1,
+        ramAllocationRatio: 1,
+        ...PATIENT_LIVENESS,
+        storagePools: { create: { name: 'local', kind: 'local', isDefault: true } },
+      },
+    }),
     db.project.create({ data: { name: 'proj' } }),
     db.flavor.create({ data: { name: 'f', vcpus: 1, memoryMb: 1024, diskGb: 1 } }),
     db.image.create({ data: { name: 'i', guestType: 'pv', sizeGb: 1 } }),

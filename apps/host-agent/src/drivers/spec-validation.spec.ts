@@ -26,7 +26,7 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
       serial: hvm ? 'pty' : '',
       vnc: false,
     },
-    disks: [{ target: '', format: 'raw', vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: 10 }],
+    disks: [{ target: '', format: 'raw', vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: 10, imageId: '' }],
     vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: hvm ? 'e1000' : '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
@@ -55,7 +55,7 @@ function rejectedField(s: DomainSpec): string {
   return err.message.split(': ')[0]!;
 }
 
-const disk = (vdev: string) => ({ target: '', format: 'raw', vdev, access: 'rw', sizeGb: 1 });
+const disk = (vdev: string) => ({ target: '', format: 'raw', vdev, access: 'rw', sizeGb: 1, imageId: '' });
 const vif = (n: number) => ({
   mac: `00:16:3e:00:00:${n.toString(16).padStart(2, '0')}`,
   bridge: 'xenbr0',
@@ -111,7 +111,9 @@ describe('validateDomainSpec accepts', () => {
     const s = spec(
       PV,
       (s) =>
-        (s.disks = [{ target: '/srv/xen/disks/root.img', format: 'qcow2', vdev: 'xvda', access: 'ro', sizeGb: 0 }]),
+        (s.disks = [
+          { target: '/srv/xen/disks/root.img', format: 'qcow2', vdev: 'xvda', access: 'ro', sizeGb: 0, imageId: '' },
+        ]),
     );
     expect(() => validateDomainSpec(s)).not.toThrow();
   });

@@ -102,6 +102,14 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
       );
       return { reachable, lastContactAgoMs };
     }),
+    // storage RPCs: being built (issue 15); refused until then
+    putImage: (_call, cb) => cb(toServiceError(new AgentError('unavailable', 'PutImage is not built yet')), null),
+    getImage: unary(cp('GetImage'), notYet),
+    snapshotDisks: unary(cp('SnapshotDisks'), notYet),
+    revertDisks: unary(cp('RevertDisks'), notYet),
+    deleteSnapshot: unary(cp('DeleteSnapshot'), notYet),
+    cloneDisks: unary(cp('CloneDisks'), notYet),
+    listStorage: unary(cp('ListStorage'), notYet),
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
       const ctx = callContext(call);
       try {
@@ -120,6 +128,10 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
       });
     },
   };
+}
+
+function notYet(): never {
+  throw new AgentError('unavailable', 'storage RPCs are not built yet');
 }
 
 /** Save images are named by the caller but live in the agent's own directory: a plain name only. */

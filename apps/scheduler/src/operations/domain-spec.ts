@@ -61,7 +61,16 @@ export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonl
     },
     disks:
       vm.diskGb > 0 && (image.source || hvm || image.bootloader)
-        ? [{ target: '', format: image.diskFormat, vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: vm.diskGb }]
+        ? [
+            {
+              target: '',
+              format: image.diskFormat,
+              vdev: hvm ? 'hda' : 'xvda',
+              access: 'rw',
+              sizeGb: vm.diskGb,
+              imageId: '',
+            },
+          ]
         : [],
     vifs: inOrder.map((v) => ({ mac: v.mac, bridge: v.bridge, rate: '', model: hvm ? 'e1000' : '', ip: v.ip })),
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,

@@ -51,9 +51,14 @@ export class PoolRepository {
     return new Map(pools.map(({ id, ...s }) => [id, s]));
   }
 
-  /** Creates a pool; a name already taken fails with Prisma's unique violation (P2002). */
+  /**
+   * Creates a pool with its default `local` storage pool (every pool has somewhere to put
+   * disks); a name already taken fails with Prisma's unique violation (P2002).
+   */
   create(data: Prisma.PoolCreateInput): Promise<Pool> {
-    return this.db.pool.create({ data });
+    return this.db.pool.create({
+      data: { ...data, storagePools: { create: { name: 'local', kind: 'local', isDefault: true } } },
+    });
   }
 
   update(id: string, data: Prisma.PoolUpdateInput): Promise<Pool> {

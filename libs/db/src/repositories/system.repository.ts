@@ -30,7 +30,8 @@ export class SystemRepository {
 
   /**
    * Seeds what is missing, in one transaction under an advisory lock: the admin project, the
-   * default pool, its default network (only into a pool without networks), flavors and images
+   * default pool, its default network (only into a pool without networks), its `local` storage
+   * pool (only into a pool without one), flavors and images
    * (only into an empty catalog), a global admin token (only when there is none). True when it
    * created the admin token.
    */
@@ -45,6 +46,8 @@ export class SystemRepository {
       });
       if ((await tx.network.count({ where: { poolId: pool.id } })) === 0)
         await tx.network.create({ data: { ...s.defaultNetwork, poolId: pool.id, isDefault: true } });
+      if ((await tx.storagePool.count({ where: { poolId: pool.id } })) === 0)
+        await tx.storagePool.create({ data: { poolId: pool.id, name: 'local', kind: 'local', isDefault: true } });
       if ((await tx.flavor.count()) === 0) await tx.flavor.createMany({ data: s.flavors });
       if ((await tx.image.count()) === 0) await tx.image.createMany({ data: s.images });
       const admins = await tx.token.count({ where: { role: 'admin', projectId: null } });

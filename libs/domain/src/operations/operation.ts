@@ -8,6 +8,10 @@ export const OPERATION_KINDS = [
   'migrate',
   'evacuate',
   'ha_restart',
+  'snapshot',
+  'snapshot_revert',
+  'snapshot_delete',
+  'clone',
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -38,6 +42,10 @@ const STEPS: Record<OperationKind, readonly string[]> = {
   reboot: ['queued', 'rebooting', 'done'],
   migrate: ['queued', 'placing', 'claimed', 'migrating', 'finishing', 'done'],
   evacuate: ['queued', 'migrating', 'done'],
+  snapshot: ['queued', 'copying', 'done'],
+  snapshot_revert: ['queued', 'reverting', 'done'],
+  snapshot_delete: ['queued', 'deleting', 'done'],
+  clone: ['queued', 'claimed', 'copying', 'building', 'done'],
   ha_restart: ['queued', 'placing', 'waiting_for_capacity', 'building', 'done'],
 };
 

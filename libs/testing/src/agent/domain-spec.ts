@@ -24,7 +24,7 @@ export function testDomainSpec(over: Partial<DomainSpec> = {}): DomainSpec {
       serial: '',
       vnc: false,
     },
-    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1 }],
+    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 1, imageId: '' }],
     vifs: [{ mac: '00:16:3e:00:00:01', bridge: 'xenbr0', rate: '', model: '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,

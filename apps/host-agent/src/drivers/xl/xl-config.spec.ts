@@ -132,8 +132,8 @@ describe('renderXlConfig', () => {
     const cfg = render(
       spec(PV, (s) => {
         s.disks = [
-          { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10 },
-          { target: '/srv/images/data.qcow2', format: 'qcow2', vdev: 'xvdb', access: 'ro', sizeGb: 0 },
+          { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: '' },
+          { target: '/srv/images/data.qcow2', format: 'qcow2', vdev: 'xvdb', access: 'ro', sizeGb: 0, imageId: '' },
         ];
       }),
       ['/var/lib/xenplane/disks/root.img', '/srv/images/data.qcow2'],
@@ -145,7 +145,11 @@ describe('renderXlConfig', () => {
 
   it('renders an hvm guest hdX disk', () => {
     const cfg = render(
-      spec(HVM, (s) => (s.disks = [{ target: '/srv/hvm.img', format: 'raw', vdev: 'hda', access: 'rw', sizeGb: 0 }])),
+      spec(
+        HVM,
+        (s) =>
+          (s.disks = [{ target: '/srv/hvm.img', format: 'raw', vdev: 'hda', access: 'rw', sizeGb: 0, imageId: '' }]),
+      ),
     );
     expect(valueOf(cfg, 'disk')).toBe("[ 'format=raw, vdev=hda, access=rw, target=/srv/hvm.img' ]");
   });
@@ -292,6 +296,7 @@ describe('renderXlConfig on many specs', () => {
             format: str(['raw', 'qcow2'], hostile),
             access: str(['rw', 'ro'], hostile),
             sizeGb: fc.integer({ min: 1, max: 2000 }),
+            imageId: fc.constant(''),
           }),
           { maxLength: 16 },
         ),

@@ -237,7 +237,7 @@ function pvSpec(edit: (s: DomainSpec) => void = () => undefined): DomainSpec {
       serial: '',
       vnc: false,
     },
-    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2 }],
+    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2, imageId: '' }],
     vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
@@ -368,7 +368,10 @@ describe('XlDriver.createDomain', () => {
   it('uses a disk target given in the spec and allocates nothing', async () => {
     await driver.createDomain(
       pvSpec(
-        (s) => (s.disks = [{ target: '/srv/xen/root.img', format: 'raw', vdev: 'xvda', access: 'ro', sizeGb: 0 }]),
+        (s) =>
+          (s.disks = [
+            { target: '/srv/xen/root.img', format: 'raw', vdev: 'xvda', access: 'ro', sizeGb: 0, imageId: '' },
+          ]),
       ),
       false,
       ctx(),
@@ -511,7 +514,7 @@ describe('XlDriver.destroyDomain', () => {
 
   it("removes the VM's allocated disks and config with purgeStorage, and only that VM's", async () => {
     await driver.createDomain(
-      pvSpec((s) => s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1 })),
+      pvSpec((s) => s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1, imageId: '' })),
       false,
       ctx(),
     );
