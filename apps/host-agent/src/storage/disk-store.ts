@@ -172,7 +172,8 @@ export class DiskStore {
     return items;
   }
 
-  private diskOf(vmId: string, vdev: string): DiskFile | undefined {
+  /** The VM's disk file of a device, whichever kind it is. */
+  diskOf(vmId: string, vdev: string): DiskFile | undefined {
     requireVdev(vdev);
     for (const kind of ['cow', 'img'] as const) {
       const file = this.layout.disk(vmId, vdev, kind);

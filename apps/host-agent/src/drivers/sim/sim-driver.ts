@@ -451,7 +451,7 @@ export class SimDriver implements HypervisorDriver {
   private boot(dom: SimDomain): string[] {
     const root = dom.spec.disks[0];
     let found: RootDiskBoots | undefined;
-    const file = root && !root.target && this.storage.disks.disksOf(dom.vmId).find((d) => d.vdev === root.vdev);
+    const file = root && !root.target && this.storage.disks.diskOf(dom.vmId, root.vdev);
     if (root && file) found = { vdev: root.vdev, boots: recordBoot(file.file, new Date()) };
     return bootLines(dom.spec, dom.name, found);
   }
