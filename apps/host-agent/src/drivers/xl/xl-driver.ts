@@ -17,8 +17,10 @@ import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType }
 import { AgentError, notFound } from '../../errors';
 import { sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
+import { configDriveOf } from '../config-drive';
 import { UUID, validateDomainSpec } from '../spec-validation';
-import type { XlCommand } from './command';
+import { ProcessXlCommand, type XlCommand } from './command';
+import { configDriveIsoPath, writeConfigDriveIso } from './config-drive-iso';
 import { cpuFeaturesFromHwCaps, cpuVendorFromCpuinfo, inventoryFromXlInfo, parseXlInfo } from './parse-info';
 import { parseXlList, parseXlListLong, type XlListRow } from './parse-list';
 import { domainName, renderXlConfig } from './xl-config';
@@ -32,6 +34,8 @@ export interface XlDriverOptions {
   logDir: string;
   /** reads /proc/cpuinfo (injectable for tests) */
   readCpuinfo?: () => string;
+  /** builds config drive images (default: `genisoimage` on PATH) */
+  genisoimage?: XlCommand;
 }
 
 const GUEST_TYPE: Record<string, GuestType> = {
@@ -118,8 +122,9 @@ export class XlDriver implements HypervisorDriver {
     // a disk the agent allocates is a blank sparse file: raw, whatever format the image has
     const spec = { ...valid, disks: valid.disks.map((d) => (d.target ? d : { ...d, format: 'raw' })) };
     const diskTargets = spec.disks.map((d) => d.target || this.allocateDisk(spec.vmId, d.vdev, d.sizeGb));
+    const configDrive = await this.prepareConfigDrive(spec, ctx);
     const file = join(this.o.workDir, 'configs', `${spec.vmId}.cfg`);
-    writeFileSync(file, renderXlConfig(spec, { diskTargets }));
+    writeFileSync(file, renderXlConfig(spec, { diskTargets, ...(configDrive ? { configDrive } : {}) }));
     this.setEpoch(spec.vmId, spec.epoch);
     await this.xl(startPaused ? ['create', '-p', file] : ['create', file], ctx);
     const dom = await this.getDomain(spec.vmId, ctx);
@@ -292,6 +297,22 @@ export class XlDriver implements HypervisorDriver {
     const dom = await this.find(vmId, ctx);
     if (!dom) throw notFound(vmId);
     return dom;
+  }
+
+  /**
+   * The VM's config drive image, rebuilt at every create from the spec (a start after a rename
+   * or a new key gets the new contents); none, and no stale image, when the spec has no drive.
+   * Purged with the VM's other files (configs/<vmId>-...).
+   */
+  private async prepareConfigDrive(spec: DomainSpec, ctx: CallContext): Promise<string | undefined> {
+    const iso = configDriveIsoPath(this.o.workDir, spec.vmId);
+    const drive = configDriveOf(spec);
+    if (!drive) {
+      rmSync(iso, { force: true });
+      return undefined;
+    }
+    await writeConfigDriveIso(drive, iso, this.o.genisoimage ?? new ProcessXlCommand('genisoimage'), ctx.signal);
+    return iso;
   }
 
   /** A sparse disk of the asked size, made once per VM and device. */
