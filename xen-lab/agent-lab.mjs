@@ -165,7 +165,8 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   return out;
 }
 
-// Lab-only: runs `xl <args>` in dom0 for the tests (GET /xl?a=list&a=-l). Never part of the agent.
+// Lab-only: runs `xl <args>` in dom0 for the tests (GET /xl?a=list&a=-l), reads a file (GET /file?p=),
+// lists what dom0 holds of a VM's storage (GET /storage?vm=<id>). Never part of the agent.
 const XL_SERVER = `
 const http = require('node:http');
 const { execFile } = require('node:child_process');
@@ -177,6 +178,28 @@ http.createServer((req, res) => {
       send(200, { code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   } else if (u.pathname === '/file') {
     try { send(200, { text: require('node:fs').readFileSync(u.searchParams.get('p'), 'utf8') }); } catch (e) { send(404, { error: String(e) }); }
+  } else if (u.pathname === '/storage') {
+    // what dom0 holds (of one VM with ?vm=<id>): dm devices, their /dev/mapper nodes, loop
+    // devices and files under the agent's work dir, for "delete leaves nothing on the host"
+    const vm = u.searchParams.get('vm') || '';
+    const fs = require('node:fs');
+    const path = require('node:path');
+    const out = (cmd, args) => new Promise((resolve) =>
+      execFile(cmd, args, { timeout: 60000 }, (err, stdout) => resolve(err ? '' : stdout)));
+    const walk = (d) => {
+      try {
+        return fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+      } catch { return []; }
+    };
+    const mine = (lines) => lines.filter((l) => l && l.includes(vm));
+    const ls = (d) => { try { return fs.readdirSync(d); } catch { return []; } };
+    Promise.all([out('dmsetup', ['ls']), out('losetup', ['-a'])]).then(([dm, loops]) => send(200, {
+      dm: mine(dm.split('\\n')).filter((l) => !/No devices found/.test(l)),
+      mapperNodes: mine(ls('/dev/mapper')).filter((n) => n !== 'control'),
+      loops: mine(loops.split('\\n')),
+      files: mine(walk(process.env.XL_WORK_DIR || '/var/lib/xenplane-agent/xl')),
+    }));
   } else send(404, {});
 }).listen(${DEBUG_PORT_IN_DOM0}, '0.0.0.0', () => console.log('LAB xl-server up'));
 `;

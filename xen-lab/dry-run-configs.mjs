@@ -32,7 +32,9 @@ const rows = renderTable();
 const files = Object.fromEntries(rows.map((r) => [`/lab/cfg/${r.name}.cfg`, r.cfg]));
 // the disks the configs name, as empty files (the dry run does not open them, but a later
 // real create would)
-const diskNames = [...new Set(rows.flatMap((r) => r.spec.disks.map((d) => d.target)))];
+const diskNames = [
+  ...new Set(rows.flatMap((r) => [...r.spec.disks.map((d) => d.target), ...(r.configDrive ? [r.configDrive] : [])])),
+];
 const script =
   [
     'rec xl-info xl info',
@@ -67,7 +69,7 @@ const ACTION_NAMES = {
 };
 
 /** What xl understood, checked against what the spec meant: [] when they agree. */
-function mismatches(spec, parsed) {
+function mismatches(spec, parsed, configDrive) {
   const out = [];
   const c = parsed.c_info ?? {};
   const b = parsed.b_info ?? {};
@@ -79,9 +81,18 @@ function mismatches(spec, parsed) {
   expect('b_info.target_memkb', b.target_memkb, spec.memoryMb * 1024);
   expect('b_info.max_memkb', b.max_memkb, (spec.maxMemoryMb || spec.memoryMb) * 1024);
   expect('b_info.max_vcpus', b.max_vcpus, spec.maxVcpus || spec.vcpus);
-  expect('disks', (parsed.disks ?? []).length, spec.disks.length);
+  expect('disks', (parsed.disks ?? []).length, spec.disks.length + (configDrive ? 1 : 0));
   (parsed.disks ?? []).forEach((d, i) => {
     const s = spec.disks[i];
+    if (!s && configDrive && i === spec.disks.length) {
+      // the config drive: read-only after the spec's disks; a cdrom for hvm
+      const hvm = spec.guestType === 'GUEST_TYPE_HVM';
+      expect(`disks[${i}] (config drive).vdev`, d.vdev, hvm ? 'hdd' : 'xvdz');
+      expect(`disks[${i}] (config drive).pdev_path`, d.pdev_path, configDrive);
+      expect(`disks[${i}] (config drive).readwrite`, d.readwrite ?? 0, 0);
+      expect(`disks[${i}] (config drive).is_cdrom`, d.is_cdrom ?? 0, hvm ? 1 : 0);
+      return;
+    }
     if (!s) return;
     expect(`disks[${i}].vdev`, d.vdev, s.vdev);
     expect(`disks[${i}].pdev_path`, d.pdev_path, s.target);
@@ -128,7 +139,7 @@ const results = rows.map((r) => {
   } catch {
     // not JSON: the create was refused
   }
-  const semantic = parsed ? mismatches(r.spec, parsed) : [];
+  const semantic = parsed ? mismatches(r.spec, parsed, r.configDrive) : [];
   return {
     name: r.name,
     guestType: r.spec.guestType,
@@ -138,6 +149,7 @@ const results = rows.map((r) => {
     stderr: text(`${n}.stderr`),
     semanticMismatches: semantic,
     spec: r.spec,
+    configDrive: r.configDrive,
     config: r.cfg,
     xlJson: parsed,
   };

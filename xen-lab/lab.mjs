@@ -64,6 +64,8 @@ const DOM0_PROGRAMS = [
   '/bin/bash', // the hotplug scripts in /etc/xen/scripts are bash
   '/sbin/losetup', // block hotplug: file-backed disks become loop devices
   '/usr/bin/flock', // the hotplug scripts take locks with it
+  '/usr/sbin/dmsetup', // root disks of images: device-mapper snapshots over loop devices
+  '/usr/bin/genisoimage', // config drives: the NoCloud files as an ISO 9660 image labelled cidata
 ];
 // not linked but loaded: without it `xl create` aborts when a thread exits
 const DOM0_EXTRA_LIBS = ['libgcc_s.so.1'];
@@ -78,10 +80,13 @@ const DOM0_MODULES = [
   'xen-netback',
   'bridge',
   'loop',
+  'dm-mod',
+  'dm-snapshot', // the `snapshot` target: a root disk as a copy-on-write layer over its image
   'virtio_pci',
   'virtio_blk',
 ];
-const GUEST_MODULES = ['xen-blkfront', 'xen-netfront'];
+// isofs (with cdrom, its dependency) lets the guest's init read its config drive
+const GUEST_MODULES = ['xen-blkfront', 'xen-netfront', 'isofs'];
 
 /** What this machine lacks for the lab: [] when it can run, else Debian package names. */
 export function requirements() {
@@ -91,6 +96,8 @@ export function requirements() {
   if (!existsSync(XEN_GZ)) missing.push('xen-hypervisor-4.17-amd64');
   if (!existsSync(`${XEN_BIN_DIR}/xl`)) missing.push('xen-utils-4.17');
   if (!existsSync(BUSYBOX)) missing.push('busybox-static');
+  if (!existsSync('/usr/sbin/dmsetup')) missing.push('dmsetup');
+  if (!existsSync('/usr/bin/genisoimage')) missing.push('genisoimage');
   if (!kernelVersion()) missing.push('linux-image-amd64');
   return missing;
 }
@@ -218,6 +225,7 @@ export function buildGuestInitramfs(kver = kernelVersion()) {
     ...['proc', 'sys', 'dev'].map((d) => ({ path: d, dir: true })),
     ...busyboxEntries(),
     ...mods.map((m) => ({ path: `lib/modules/${m.name}.ko`, data: readFileSync(m.file) })),
+    { path: 'lib/modules.list', data: mods.map((m) => m.name).join('\n') + '\n' },
     { path: 'init', data: readFileSync(join(LAB_DIR, 'guest/init.sh')), mode: 0o755 },
   ]);
 }

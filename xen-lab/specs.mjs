@@ -59,6 +59,9 @@ const vif = (n, extra = {}) => ({
   model: '',
   ...extra,
 });
+// a config drive (NoCloud, rendered as the ISO the agent builds at configs/<vmId>-cidata.iso)
+const withConfigDrive = (s) =>
+  (s.cloudInit = { instanceId: s.vmId, hostname: 'lab', sshKeys: [], userData: Buffer.alloc(0), interfaces: [] });
 const pvBoot = (s) => Object.assign(s.boot, { kernel: DOM0_KERNEL, ramdisk: DOM0_RAMDISK, cmdline: 'console=hvc0' });
 
 /**
@@ -212,7 +215,32 @@ export function configTable(d) {
         s.vifs = [vif(9, { rate: '100Mb/s' })];
       },
     ],
+    [
+      'pvh-disk-config-drive',
+      'GUEST_TYPE_PVH',
+      (s) => {
+        pvBoot(s);
+        s.disks = [disk('a.raw', 'raw', 'xvda', 'rw')];
+        withConfigDrive(s);
+      },
+    ],
+    [
+      'pv-config-drive-only',
+      'GUEST_TYPE_PV',
+      (s) => {
+        pvBoot(s);
+        withConfigDrive(s);
+      },
+    ],
     ['hvm-defaults', 'GUEST_TYPE_HVM', () => undefined],
+    [
+      'hvm-disk-config-drive-cdrom',
+      'GUEST_TYPE_HVM',
+      (s) => {
+        s.disks = [disk('a.raw', 'raw', 'hda', 'rw')];
+        withConfigDrive(s);
+      },
+    ],
     [
       'hvm-boot-dc-serial-pty-vnc-on',
       'GUEST_TYPE_HVM',
@@ -280,13 +308,17 @@ export function configTable(d) {
   return rows;
 }
 
-/** Renders every row of the table: [{ name, spec, cfg }]. Throws if a row fails validation. */
+/**
+ * Renders every row of the table: [{ name, spec, cfg, configDrive }] (configDrive: the ISO path a
+ * row with cloudInit attaches, else undefined). Throws if a row fails validation.
+ */
 export function renderTable(d = loadDriver()) {
   return configTable(d).map(([name, type, edit], i) => {
     const spec = baseSpec(d, type, uuidFor(i + 1));
     edit(spec, d.LifecycleAction);
     const valid = d.validateDomainSpec(spec);
-    const cfg = d.renderXlConfig(valid, { diskTargets: valid.disks.map((x) => x.target) });
-    return { name, spec, cfg };
+    const configDrive = valid.cloudInit ? `${DISK_DIR}/${spec.vmId}-cidata.iso` : undefined;
+    const cfg = d.renderXlConfig(valid, { diskTargets: valid.disks.map((x) => x.target), configDrive });
+    return { name, spec, cfg, configDrive };
   });
 }

@@ -5,6 +5,9 @@
 # Every line starting with "LAB " is read by xen-lab/lab.mjs on the serial console.
 # real programs (bash, losetup, flock, xl) before the busybox applets in /bin
 export PATH=/usr/lib/xen-4.17/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# no udev here: libdevmapper must make and remove /dev/mapper/<name> itself (else `dmsetup create`
+# leaves no node to open and `dmsetup remove` leaves a stale one); the agent inherits this
+export DM_DISABLE_UDEV=1
 up() { cut -d' ' -f1 /proc/uptime; }
 
 mount -t proc proc /proc

@@ -1,5 +1,5 @@
 import { CONFIG_DRIVE_LABEL, type ConfigDriveFile, noCloudFiles } from '@xenplane/domain';
-import type { DomainSpec } from '@xenplane/proto';
+import { type DomainSpec, GuestType } from '@xenplane/proto';
 
 /**
  * The config drive a domain boots with: what every driver attaches so that cloud-init in the
@@ -19,4 +19,12 @@ export function configDriveOf(spec: Pick<DomainSpec, 'cloudInit'>): ConfigDrive 
   const c = spec.cloudInit;
   if (!c) return undefined;
   return { label: CONFIG_DRIVE_LABEL, files: noCloudFiles(c) };
+}
+
+/**
+ * The device the config drive appears as: the last xvd letter for pv/pvh (clear of the disks
+ * the control plane numbers from xvda), the fourth IDE slot for hvm (the emulated cdrom).
+ */
+export function configDriveVdev(guestType: GuestType): string {
+  return guestType === GuestType.GUEST_TYPE_HVM ? 'hdd' : 'xvdz';
 }

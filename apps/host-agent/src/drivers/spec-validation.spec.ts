@@ -289,3 +289,30 @@ describe('validateDomainSpec against values built to inject config', () => {
     }
   });
 });
+
+describe('validateDomainSpec and the config drive', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ lab@xenplane';
+  const cloudInit = { instanceId: VM_ID, hostname: 'web-1', sshKeys: [KEY], userData: Buffer.alloc(0), interfaces: [] };
+
+  it.each([
+    ['pv', PV, 'xvdz'],
+    ['pvh', PVH, 'xvdz'],
+    ['hvm', HVM, 'hdd'],
+  ])("refuses a %s disk on the config drive's device %s when the spec has a drive", (_, type, vdev) => {
+    const s = spec(type, (x) => {
+      x.disks.push(disk(vdev));
+      x.cloudInit = cloudInit;
+    });
+    expect(rejectionOf(s)).toMatchObject({
+      code: 'invalid_argument',
+      message: `disks[1].vdev: ${vdev} is the config drive's device`,
+    });
+  });
+
+  it.each([
+    ['pv', PV, 'xvdz'],
+    ['hvm', HVM, 'hdd'],
+  ])('lets a %s disk use %s when the spec has no drive', (_, type, vdev) => {
+    expect(() => validateDomainSpec(spec(type, (x) => x.disks.push(disk(vdev))))).not.toThrow();
+  });
+});

@@ -1,6 +1,7 @@
 import { type DomainSpec, GuestType, LifecycleAction } from '@xenplane/proto';
 import { AgentError } from '../errors';
 import { cloudInitRefusal } from './cloud-init-validation';
+import { configDriveVdev } from './config-drive';
 
 // Every value that reaches an xl config passes one of these: no quote, comma, bracket or
 // newline can get through, so no tenant-influenced value can end a string or add a key.
@@ -77,6 +78,8 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     if (!(hvm ? HVM_VDEV : PV_VDEV).test(d.vdev))
       fail(`disks[${i}].vdev`, hvm ? 'must be hdX or xvdX' : 'must be xvdX');
     if (vdevs.has(d.vdev)) fail(`disks[${i}].vdev`, `${d.vdev} is used twice`);
+    if (spec.cloudInit && d.vdev === configDriveVdev(type))
+      fail(`disks[${i}].vdev`, `${d.vdev} is the config drive's device`);
     vdevs.add(d.vdev);
     if (!['rw', 'ro'].includes(d.access)) fail(`disks[${i}].access`, 'must be rw or ro');
     if (!d.target && !(d.sizeGb > 0)) fail(`disks[${i}]`, 'needs a target or a size to allocate');

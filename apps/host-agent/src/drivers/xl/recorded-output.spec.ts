@@ -211,12 +211,21 @@ interface DryRunResult {
   rc: number;
   stderr: string;
   spec: DomainSpec;
+  /** the config drive's ISO a spec with cloud_init attaches */
+  configDrive?: string;
   config: string;
   semanticMismatches: string[];
 }
 
 describe('recorded dry run of rendered configs (xl -N create, xen-lab/dry-run-configs.mjs)', () => {
   const dry = JSON.parse(read('config-dry-run.json')) as { results: DryRunResult[] };
+
+  it('covers a config drive on pv, pvh and hvm', () => {
+    const types = dry.results.filter((r) => r.configDrive).map((r) => r.spec.guestType);
+    expect([...new Set(types)].sort()).toEqual(
+      [GuestType.GUEST_TYPE_HVM, GuestType.GUEST_TYPE_PV, GuestType.GUEST_TYPE_PVH].sort(),
+    );
+  });
 
   it('covers pv, pvh and hvm and every lifecycle action', () => {
     const types = new Set(dry.results.map((r) => r.spec.guestType));
@@ -231,7 +240,8 @@ describe('recorded dry run of rendered configs (xl -N create, xen-lab/dry-run-co
   it('recorded the configs the renderer writes today (re-run the dry run if not)', () => {
     for (const r of dry.results) {
       const valid = validateDomainSpec(r.spec);
-      expect(renderXlConfig(valid, { diskTargets: valid.disks.map((d) => d.target) })).toBe(r.config);
+      const targets = { diskTargets: valid.disks.map((d) => d.target), configDrive: r.configDrive };
+      expect(renderXlConfig(valid, targets)).toBe(r.config);
     }
   });
 

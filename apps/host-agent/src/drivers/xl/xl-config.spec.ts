@@ -391,3 +391,40 @@ describe('renderXlConfig on many specs', () => {
     expect(refused).toBeGreaterThan(0);
   });
 });
+
+describe('renderXlConfig with a config drive', () => {
+  const ISO = `/var/lib/xenplane/agent/configs/${VM_ID}-cidata.iso`;
+  const withDrive = (s: DomainSpec) => renderXlConfig(validateDomainSpec(s), { diskTargets: [], configDrive: ISO });
+  const diskOf = (target: string) => ({ target, format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 0, imageId: '' });
+  const oneDisk = (s: DomainSpec) =>
+    (s.disks = [{ ...diskOf('/srv/a.img'), vdev: s.guestType === HVM ? 'hda' : 'xvda' }]);
+
+  it.each([
+    ['pv', PV],
+    ['pvh', PVH],
+  ])('attaches the drive to a %s guest read-only as xvdz, after its own disks', (_, type) => {
+    const s = spec(type, oneDisk);
+    const cfg = renderXlConfig(validateDomainSpec(s), { diskTargets: ['/srv/a.img'], configDrive: ISO });
+    expect(valueOf(cfg, 'disk')).toBe(
+      `[ 'format=raw, vdev=xvda, access=rw, target=/srv/a.img', 'format=raw, vdev=xvdz, access=ro, target=${ISO}' ]`,
+    );
+  });
+
+  it('attaches the drive to an hvm guest as the cdrom hdd', () => {
+    const s = spec(HVM, oneDisk);
+    const cfg = renderXlConfig(validateDomainSpec(s), { diskTargets: ['/srv/a.img'], configDrive: ISO });
+    expect(valueOf(cfg, 'disk')).toBe(
+      `[ 'format=raw, vdev=hda, access=rw, target=/srv/a.img', 'format=raw, vdev=hdd, access=ro, devtype=cdrom, target=${ISO}' ]`,
+    );
+  });
+
+  it('writes a disk line for a guest whose only disk is the drive', () => {
+    expect(valueOf(withDrive(spec(PVH)), 'disk')).toBe(`[ 'format=raw, vdev=xvdz, access=ro, target=${ISO}' ]`);
+  });
+
+  it('attaches no drive without one, whatever the disks', () => {
+    const cfg = render(spec(PV, oneDisk));
+    expect(cfg).not.toContain('xvdz');
+    expect(valueOf(cfg, 'disk')).toBe("[ 'format=raw, vdev=xvda, access=rw, target=/srv/a.img' ]");
+  });
+});

@@ -1,4 +1,5 @@
 import { GuestType, LifecycleAction } from '@xenplane/proto';
+import { configDriveVdev } from '../config-drive';
 import type { ValidSpec } from '../spec-validation';
 
 const TYPE: Record<string, string> = {
@@ -26,6 +27,8 @@ export interface RenderOptions {
   diskTargets: readonly string[];
   /** which of them are block devices the agent assembled (a dm snapshot): backendtype=phy */
   blockDevices?: readonly boolean[];
+  /** the config drive's ISO image (configs/<vmId>-cidata.iso), attached read-only; none: no drive */
+  configDrive?: string;
 }
 
 // Values reach this point validated (spec-validation.ts): none holds a quote, a backslash, a
@@ -59,14 +62,13 @@ export function renderXlConfig(spec: ValidSpec, o: RenderOptions): string {
     if (boot?.serial) lines.push(`serial = ${str(boot.serial)}`);
     lines.push(`vnc = ${boot?.vnc ? 1 : 0}`);
   }
-  if (spec.disks.length) {
-    const disks = spec.disks.map(
-      // target= comes last: xl reads the rest of the spec as the path (so no `phy:` prefix there)
-      (d, i) =>
-        `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, ${o.blockDevices?.[i] ? 'backendtype=phy, ' : ''}target=${o.diskTargets[i]}'`,
-    );
-    lines.push(`disk = [ ${disks.join(', ')} ]`);
-  }
+  const disks = spec.disks.map(
+    // target= comes last: xl reads the rest of the spec as the path (so no `phy:` prefix there)
+    (d, i) =>
+      `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, ${o.blockDevices?.[i] ? 'backendtype=phy, ' : ''}target=${o.diskTargets[i]}'`,
+  );
+  if (o.configDrive) disks.push(configDriveDisk(spec, o.configDrive));
+  if (disks.length) lines.push(`disk = [ ${disks.join(', ')} ]`);
   if (spec.vifs.length) {
     const vifs = spec.vifs.map(
       (v) =>
@@ -83,4 +85,13 @@ export function renderXlConfig(spec: ValidSpec, o: RenderOptions): string {
     if (value) lines.push(`${key} = ${str(value)}`);
   }
   return lines.join('\n') + '\n';
+}
+
+// An hvm guest gets the drive as an emulated cdrom (its firmware and any OS know those); pv and
+// pvh guests as a read-only blkfront disk, which Linux mounts as iso9660 like any other.
+// target= comes last: xl takes the rest of the spec as the path.
+function configDriveDisk(spec: ValidSpec, iso: string): string {
+  const vdev = configDriveVdev(spec.guestType);
+  const cdrom = spec.guestType === GuestType.GUEST_TYPE_HVM ? ', devtype=cdrom' : '';
+  return `'format=raw, vdev=${vdev}, access=ro${cdrom}, target=${iso}'`;
 }

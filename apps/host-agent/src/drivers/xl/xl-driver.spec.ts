@@ -830,3 +830,161 @@ describe('XlDriver storage', () => {
     expect(events.map((e) => e.type)).not.toContain(DomainEventType.DOMAIN_EVENT_TYPE_PAUSED);
   });
 });
+
+/**
+ * genisoimage as a recorder: keeps every argument array and what the source directory held when
+ * it ran, writes a stand-in image to -output (or fails, when told to).
+ */
+class FakeGenisoimage implements XlCommand {
+  readonly calls: string[][] = [];
+  readonly seen: Record<string, string>[] = [];
+  failWith: CommandResult | undefined;
+  /** xl's calls and this one's, in one order */
+  constructor(private readonly order: string[]) {}
+
+  run(args: readonly string[]): Promise<CommandResult> {
+    expect(Array.isArray(args)).toBe(true);
+    this.calls.push([...args]);
+    this.order.push('genisoimage');
+    const dir = args.at(-1)!;
+    this.seen.push(Object.fromEntries(readdirSync(dir).map((n) => [n, readFileSync(join(dir, n), 'utf8')])));
+    if (this.failWith) return Promise.resolve(this.failWith);
+    writeFileSync(args[args.indexOf('-output') + 1]!, `ISO ${this.calls.length}`);
+    return Promise.resolve(ok());
+  }
+}
+
+describe('XlDriver config drive', () => {
+  const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ lab@xenplane';
+  const SECRET = 'password: hunter2-do-not-log';
+  const withDrive = (edit: (s: DomainSpec) => void = () => undefined) =>
+    pvSpec((s) => {
+      s.cloudInit = {
+        instanceId: VM,
+        hostname: 'web-1',
+        sshKeys: [KEY],
+        userData: Buffer.from(`#cloud-config\n${SECRET}\n`),
+        interfaces: [
+          { mac: '00:16:3e:12:34:56', addresses: ['10.0.0.5/24'], gateway: '10.0.0.1', nameservers: ['10.0.0.1'] },
+        ],
+      };
+      edit(s);
+    });
+  const iso = (vmId = VM) => join(work, 'configs', `${vmId}-cidata.iso`);
+  let order: string[];
+  let genisoimage: FakeGenisoimage;
+
+  beforeEach(() => {
+    order = [];
+    genisoimage = new FakeGenisoimage(order);
+    const recording: XlCommand = {
+      run: (args, opts) => {
+        if (args[0] !== 'list') order.push(`xl ${args[0]}`);
+        return xl.run(args, opts);
+      },
+    };
+    driver = new XlDriver({ command: recording, genisoimage, workDir: work, logDir: join(dir, 'log') });
+  });
+
+  it('builds configs/<vm>-cidata.iso with genisoimage from the NoCloud files before xl create', async () => {
+    await driver.createDomain(withDrive(), false, ctx());
+
+    expect(genisoimage.calls).toHaveLength(1);
+    const [args] = genisoimage.calls;
+    expect(args).toEqual(['-output', `${iso()}.part`, '-volid', 'cidata', '-joliet', '-rock', args!.at(-1)]);
+    expect(genisoimage.seen[0]).toEqual({
+      'meta-data': `instance-id: "${VM}"\nlocal-hostname: "web-1"\npublic-keys:\n  - "${KEY}"\n`,
+      'user-data': `#cloud-config\n${SECRET}\n`,
+      'network-config': expect.stringContaining('      - "10.0.0.5/24"\n'),
+    });
+    expect(order).toEqual(['genisoimage', 'xl create']);
+    expect(readFileSync(iso(), 'utf8')).toBe('ISO 1');
+    expect(statSync(iso()).mode & 0o777).toBe(0o600);
+    expect(existsSync(`${iso()}.part`)).toBe(false);
+    // the files (the tenant's user-data among them) do not outlive the build
+    expect(existsSync(args!.at(-1)!)).toBe(false);
+  });
+
+  it('attaches the drive read-only as xvdz in the config xl creates from', async () => {
+    await driver.createDomain(withDrive(), false, ctx());
+    expect(readFileSync(configFile(), 'utf8')).toContain(
+      `disk = [ 'format=raw, vdev=xvda, access=rw, target=${diskFile()}', 'format=raw, vdev=xvdz, access=ro, target=${iso()}' ]`,
+    );
+  });
+
+  it('attaches it as the cdrom hdd of an hvm guest', async () => {
+    await driver.createDomain(
+      withDrive((s) => {
+        s.guestType = GuestType.GUEST_TYPE_HVM;
+        s.boot = { kernel: '', ramdisk: '', cmdline: '', bootloader: '', hvmBoot: 'c', serial: '', vnc: false };
+        s.disks[0]!.vdev = 'hda';
+      }),
+      false,
+      ctx(),
+    );
+    expect(readFileSync(configFile(), 'utf8')).toContain(
+      `'format=raw, vdev=hdd, access=ro, devtype=cdrom, target=${iso()}' ]`,
+    );
+  });
+
+  it('runs no genisoimage and attaches nothing for a spec without a drive', async () => {
+    await driver.createDomain(pvSpec(), false, ctx());
+    expect(genisoimage.calls).toEqual([]);
+    expect(existsSync(iso())).toBe(false);
+    expect(readFileSync(configFile(), 'utf8')).not.toContain('xvdz');
+  });
+
+  it('rebuilds the drive at each create, so a start gets what the spec says now', async () => {
+    await driver.createDomain(withDrive(), false, ctx());
+    await driver.destroyDomain(VM, ctx());
+    await driver.createDomain(
+      withDrive((s) => (s.cloudInit!.hostname = 'web-2')),
+      false,
+      ctx(),
+    );
+    expect(genisoimage.seen.map((s) => /local-hostname: "(.*)"/.exec(s['meta-data']!)?.[1])).toEqual([
+      'web-1',
+      'web-2',
+    ]);
+    expect(readFileSync(iso(), 'utf8')).toBe('ISO 2');
+  });
+
+  it('removes a drive an earlier create made when the spec no longer has one', async () => {
+    await driver.createDomain(withDrive(), false, ctx());
+    await driver.destroyDomain(VM, ctx());
+    await driver.createDomain(pvSpec(), false, ctx());
+    expect(existsSync(iso())).toBe(false);
+    expect(readFileSync(configFile(), 'utf8')).not.toContain('cidata');
+  });
+
+  it('fails the create as internal, without the user-data, when genisoimage fails, leaving no image or files', async () => {
+    genisoimage.failWith = { code: 2, stdout: '', stderr: 'genisoimage: No space left on device.\n' };
+    const failure = driver.createDomain(withDrive(), false, ctx());
+    await expect(failure).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('genisoimage: No space left on device.'),
+    });
+    await expect(failure).rejects.toMatchObject({ message: expect.not.stringContaining('hunter2') });
+    expect(order).toEqual(['genisoimage']);
+    expect(readdirSync(join(work, 'configs'))).toEqual([]);
+    expect(existsSync(genisoimage.calls[0]!.at(-1)!)).toBe(false);
+  });
+
+  it("is purged with the VM's storage, and only that VM's", async () => {
+    await driver.createDomain(withDrive(), false, ctx());
+    await driver.createDomain(
+      withDrive((s) => {
+        s.vmId = OTHER_VM;
+        s.cloudInit!.instanceId = OTHER_VM;
+      }),
+      false,
+      ctx(),
+    );
+    await driver.destroyDomain(VM, ctx());
+    expect(existsSync(iso())).toBe(true);
+
+    await driver.destroyDomain(VM, ctx(), true);
+    expect(existsSync(iso())).toBe(false);
+    expect(existsSync(iso(OTHER_VM))).toBe(true);
+  });
+});

@@ -4,11 +4,13 @@ import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType }
 import { AgentError, notFound } from '../../errors';
 import { sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
+import { configDriveOf } from '../config-drive';
 import { UUID, validateDomainSpec } from '../spec-validation';
 import { type DeviceCommands, DmDevices } from '../../storage/dm-devices';
 import { HostStorage } from '../../storage/host-storage';
 import { StorageLayout } from '../../storage/layout';
 import { ProcessXlCommand, type XlCommand } from './command';
+import { configDriveIsoPath, writeConfigDriveIso } from './config-drive-iso';
 import { cpuFeaturesFromHwCaps, cpuVendorFromCpuinfo, inventoryFromXlInfo, parseXlInfo } from './parse-info';
 import { parseXlList, parseXlListLong, type XlListRow } from './parse-list';
 import { domainName, renderXlConfig } from './xl-config';
@@ -24,6 +26,8 @@ export interface XlDriverOptions {
   devices?: DeviceCommands;
   /** reads /proc/cpuinfo (injectable for tests) */
   readCpuinfo?: () => string;
+  /** builds config drive images (default: `genisoimage` on PATH) */
+  genisoimage?: XlCommand;
 }
 
 const GUEST_TYPE: Record<string, GuestType> = {
@@ -119,12 +123,14 @@ export class XlDriver implements HypervisorDriver {
     // a disk the agent makes is raw (a blank sparse file, or a dm snapshot over a raw image)
     const spec = { ...valid, disks: valid.disks.map((d) => (d.target ? d : { ...d, format: 'raw' })) };
     const disks = await this.storage.prepareDisks(spec, ctx);
+    const configDrive = await this.prepareConfigDrive(spec, ctx);
     const file = this.storage.layout.xlConfig(spec.vmId);
     writeFileSync(
       file,
       renderXlConfig(spec, {
         diskTargets: disks.map((d) => d.target),
         blockDevices: disks.map((d) => d.blockDevice),
+        ...(configDrive ? { configDrive } : {}),
       }),
     );
     this.setEpoch(spec.vmId, spec.epoch);
@@ -302,6 +308,22 @@ export class XlDriver implements HypervisorDriver {
     const dom = await this.find(vmId, ctx);
     if (!dom) throw notFound(vmId);
     return dom;
+  }
+
+  /**
+   * The VM's config drive image, rebuilt at every create from the spec (a start after a rename
+   * or a new key gets the new contents); none, and no stale image, when the spec has no drive.
+   * Purged with the VM's other files (configs/<vmId>-...).
+   */
+  private async prepareConfigDrive(spec: DomainSpec, ctx: CallContext): Promise<string | undefined> {
+    const iso = configDriveIsoPath(this.o.workDir, spec.vmId);
+    const drive = configDriveOf(spec);
+    if (!drive) {
+      rmSync(iso, { force: true });
+      return undefined;
+    }
+    await writeConfigDriveIso(drive, iso, this.o.genisoimage ?? new ProcessXlCommand('genisoimage'), ctx.signal);
+    return iso;
   }
 
   private async purge(vmId: string, ctx: CallContext): Promise<void> {
