@@ -4,8 +4,8 @@ import { expectRefused } from './helpers';
 /**
  * A VM's disks, end to end: data disks asked for on create are shown with the root disk, counted
  * in the VM's diskGb, the project's quota and its host's claim (as the storage pools route
- * shows it), refused whole with nothing written when they are malformed or over quota, and
- * gone from the view and the host's claim once the VM is deleted.
+ * shows it) and made on its host, refused whole with nothing written when they are malformed or
+ * over quota, and gone from the view, the host's claim and the host once the VM is deleted.
  */
 describe('disks', () => {
   let cloud: Cloud;
@@ -62,12 +62,24 @@ describe('disks', () => {
     const all = (await cloud.api.get('/v1/storage-pools')).body;
     expect(all.find((s: any) => s.id === local.id)).toEqual(local);
 
+    // and the host holds them: a disk per row, where the agent keeps disks
+    const agent = await cloud.agentClient((await cloud.api.get(`/v1/hosts/${vm.hostId}`)).body.name);
+    const stored = async () => (await agent.listStorage({ vmId: vm.id })).items;
+    const onHost = (await stored()).filter((i) => i.kind === 'disk');
+    expect(onHost.map((i) => [i.vmId, i.device]).sort()).toEqual([
+      [vm.id, 'xvda'],
+      [vm.id, 'xvdb'],
+      [vm.id, 'xvdc'],
+    ]);
+
     const del = await t.api.delete(`/v1/vms/${vm.id}`);
     expect(del.status).toBe(202);
     await cloud.waitForOperation(del.body.id);
     expect((await t.api.get(`/v1/vms/${vm.id}`)).body).toMatchObject({ state: 'deleted', disks: [] });
     expect(await usage(t.id)).toMatchObject({ instances: 0, diskGb: 0 });
     expect((await localPool()).hosts[0].usedGb).toBe(hostBefore.usedGb);
+    // nothing of the VM is left on its host
+    expect(await stored()).toEqual([]);
   });
 
   it('refuses data disks that take the request over the disk quota, writing nothing; a request that fits exactly passes', async () => {
@@ -83,6 +95,8 @@ describe('disks', () => {
     const fits = await t.api.post('/v1/vms', { ...valid, disks: [{ sizeGb: 25 }] });
     expect(fits.status).toBe(202);
     expect(await usage(t.id)).toMatchObject({ instances: 1, diskGb: 30 });
+    // built before the next test counts rows
+    expect(await cloud.waitForOperation(fits.body.operations[0].id)).toMatchObject({ status: 'succeeded' });
   });
 
   it.each([
