@@ -49,9 +49,12 @@ import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
-/** The image a VM's root disk is a copy-on-write clone of: its own when it has content (uploaded), else none (blank). */
+/**
+ * The image a VM's root disk is a copy-on-write clone of: its own when it has content (uploaded,
+ * raw: the only format uploads take), else none (a blank root disk, as seeded kernel-boot images get).
+ */
 function rootDiskImageOf(image: Image): string | null {
-  return image.sha256 ? image.id : null;
+  return image.sha256 && image.diskFormat === 'raw' ? image.id : null;
 }
 
 @Injectable()
