@@ -20,9 +20,12 @@ class VmDiskView {
   @ApiProperty({ example: 'xvdb', description: 'What the guest sees it as' }) device!: string;
   @ApiProperty({ enum: ['root', 'data'] }) kind!: string;
   @ApiProperty() sizeGb!: number;
+  // spelled out, not a $ref: a $ref cannot be nullable in OpenAPI 3.0
   @ApiProperty({
-    type: NamedRef,
+    type: 'object',
     nullable: true,
+    properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' } },
+    required: ['id', 'name'],
     description: 'The image a root disk is a copy-on-write clone of; null for a blank disk',
   })
   image!: NamedRef | null;
