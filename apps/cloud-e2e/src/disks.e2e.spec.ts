@@ -82,6 +82,34 @@ describe('disks', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('names an hvm guest’s disks hda, hdb, hdc, then xvde (hdd is its config drive’s), and its host makes them', async () => {
+    const t = await tenant('hvm');
+    const res = await t.api.post('/v1/vms', {
+      ...valid,
+      image: 'debian-12-hvm',
+      disks: [{ sizeGb: 1 }, { sizeGb: 2 }, { sizeGb: 3 }],
+    });
+    expect(res.status).toBe(202);
+    const vm = await cloud.waitForVmState(res.body.vms[0].id, 'running');
+    expect(vm.disks.map((d: any) => [d.device, d.kind, d.sizeGb])).toEqual([
+      ['hda', 'root', 5],
+      ['hdb', 'data', 1],
+      ['hdc', 'data', 2],
+      ['xvde', 'data', 3],
+    ]);
+    const agent = await cloud.agentClient((await cloud.api.get(`/v1/hosts/${vm.hostId}`)).body.name);
+    const items = (await agent.listStorage({ vmId: vm.id })).items;
+    expect(
+      items
+        .filter((i) => i.kind === 'disk')
+        .map((i) => i.device)
+        .sort(),
+    ).toEqual(['hda', 'hdb', 'hdc', 'xvde']);
+    const del = await t.api.delete(`/v1/vms/${vm.id}`);
+    expect(await cloud.waitForOperation(del.body.id)).toMatchObject({ status: 'succeeded' });
+    expect((await agent.listStorage({ vmId: vm.id })).items).toEqual([]);
+  });
+
   it('refuses data disks that take the request over the disk quota, writing nothing; a request that fits exactly passes', async () => {
     const t = await tenant('tight', { diskGb: 30 });
     const body = await expectRefused(
