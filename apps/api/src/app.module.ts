@@ -25,6 +25,7 @@ import { PlacementModule } from './placement/placement.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ServerGroupsModule } from './server-groups/server-groups.module';
+import { StoragePoolsModule } from './storage-pools/storage-pools.module';
 import { VmsModule } from './vms/vms.module';
 
 @Module({})
@@ -46,6 +47,7 @@ export class AppModule {
         CatalogModule,
         PoolsModule,
         NetworksModule,
+        StoragePoolsModule,
         PlacementModule,
         HostsModule,
         ServerGroupsModule,

@@ -41,13 +41,14 @@ export async function rowCounts(cloud: { db: Db }) {
       db.image.count(),
       db.host.count(),
     ]);
-  const [serverGroups, events, enrollmentTokens, keypairs, networks, addresses] = await Promise.all([
+  const [serverGroups, events, enrollmentTokens, keypairs, networks, addresses, disks] = await Promise.all([
     db.serverGroup.count(),
     db.event.count(),
     db.enrollmentToken.count(),
     db.keypair.count(),
     db.network.count(),
     db.vmAddress.count(),
+    db.disk.count(),
   ]);
   return {
     vms,
@@ -66,6 +67,7 @@ export async function rowCounts(cloud: { db: Db }) {
     keypairs,
     networks,
     addresses,
+    disks,
   };
 }
 

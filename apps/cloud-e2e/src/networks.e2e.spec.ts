@@ -153,6 +153,8 @@ describe('networks', () => {
       operations: before.operations + 2,
       allocations: before.allocations + 2,
       addresses: before.addresses + 2,
+      // each VM's root disk (xp.micro)
+      disks: before.disks + 2,
       // the two VMs' and operations' events; the refused requests recorded none
       events: after.events,
     });

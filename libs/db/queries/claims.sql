@@ -46,10 +46,15 @@ WITH batch AS (
   SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
   FROM admitted a JOIN moved m ON m.id = a.vm_id
   RETURNING vm_id
+), disks_pooled AS (
+  -- a VM created without a pool has its disks in its pool's default storage pool once it has one
+  UPDATE disks d SET storage_pool_id = sp.id
+  FROM admitted a JOIN moved m ON m.id = a.vm_id JOIN storage_pools sp ON sp.pool_id = a.pool_id AND sp.is_default
+  WHERE d.vm_id = ANY($5::uuid[]) AND d.vm_id = a.vm_id AND d.storage_pool_id IS NULL
 ), stepped AS (
   UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
   FROM admitted a JOIN moved m ON m.id = a.vm_id
-  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+  WHERE o.id = ANY($6::uuid[]) AND o.id = a.op_id AND o.status = 'running'
 ), verdict AS (
   SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
     THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
@@ -61,7 +66,8 @@ ORDER BY b.n;
 -- $2 = ["00000000-0000-4000-8000-000000000010"]
 -- $3 = ["00000000-0000-4000-8000-000000000010"]
 -- $4 = ["00000000-0000-4000-8000-000000000020"]
--- $5 = ["00000000-0000-4000-8000-000000000030"]
+-- $5 = ["00000000-0000-4000-8000-000000000020"]
+-- $6 = ["00000000-0000-4000-8000-000000000030"]
 
 -- claimStatement (a batch of two)
 /* prepared:claim_hosts */
@@ -108,10 +114,15 @@ WITH batch AS (
   SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
   FROM admitted a JOIN moved m ON m.id = a.vm_id
   RETURNING vm_id
+), disks_pooled AS (
+  -- a VM created without a pool has its disks in its pool's default storage pool once it has one
+  UPDATE disks d SET storage_pool_id = sp.id
+  FROM admitted a JOIN moved m ON m.id = a.vm_id JOIN storage_pools sp ON sp.pool_id = a.pool_id AND sp.is_default
+  WHERE d.vm_id = ANY($5::uuid[]) AND d.vm_id = a.vm_id AND d.storage_pool_id IS NULL
 ), stepped AS (
   UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
   FROM admitted a JOIN moved m ON m.id = a.vm_id
-  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+  WHERE o.id = ANY($6::uuid[]) AND o.id = a.op_id AND o.status = 'running'
 ), verdict AS (
   SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
     THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
@@ -123,7 +134,8 @@ ORDER BY b.n;
 -- $2 = ["00000000-0000-4000-8000-000000000010","00000000-0000-4000-8000-000000000011"]
 -- $3 = ["00000000-0000-4000-8000-000000000010","00000000-0000-4000-8000-000000000011"]
 -- $4 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
--- $5 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
+-- $5 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
+-- $6 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
 
 -- claimHostInGroup (the group locked, its members read, then the claim)
 SELECT id FROM server_groups WHERE id = $1::uuid FOR UPDATE;
@@ -179,10 +191,15 @@ WITH batch AS (
   SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
   FROM admitted a JOIN moved m ON m.id = a.vm_id
   RETURNING vm_id
+), disks_pooled AS (
+  -- a VM created without a pool has its disks in its pool's default storage pool once it has one
+  UPDATE disks d SET storage_pool_id = sp.id
+  FROM admitted a JOIN moved m ON m.id = a.vm_id JOIN storage_pools sp ON sp.pool_id = a.pool_id AND sp.is_default
+  WHERE d.vm_id = ANY($5::uuid[]) AND d.vm_id = a.vm_id AND d.storage_pool_id IS NULL
 ), stepped AS (
   UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
   FROM admitted a JOIN moved m ON m.id = a.vm_id
-  WHERE o.id = ANY($5::uuid[]) AND o.id = a.op_id AND o.status = 'running'
+  WHERE o.id = ANY($6::uuid[]) AND o.id = a.op_id AND o.status = 'running'
 ), verdict AS (
   SELECT CASE WHEN (SELECT count(*) FROM admitted) <> (SELECT count(*) FROM allocated)
     THEN xenplane_abort('a VM of the batch is no longer waiting for a host') END AS undone
@@ -194,7 +211,8 @@ ORDER BY b.n;
 -- $2 = ["00000000-0000-4000-8000-000000000010"]
 -- $3 = ["00000000-0000-4000-8000-000000000010"]
 -- $4 = ["00000000-0000-4000-8000-000000000020"]
--- $5 = ["00000000-0000-4000-8000-000000000030"]
+-- $5 = ["00000000-0000-4000-8000-000000000020"]
+-- $6 = ["00000000-0000-4000-8000-000000000030"]
 
 -- releaseAllocations (every host)
 WITH freed AS (

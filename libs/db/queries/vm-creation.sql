@@ -60,14 +60,22 @@ WITH reserved AS (
   FROM new_vif vif JOIN taken t ON t.taken_network = vif."networkId" AND t.taken_k = vif.k
   LEFT JOIN free_mac m ON m."vmId" = vif."vmId" AND m.device = vif.device
   RETURNING vm_id, device, network_id, mac, host(ip) AS ip
+), new_disk AS (
+  SELECT * FROM jsonb_to_recordset($23::jsonb) AS ("vmId" uuid, kind text, device text, "sizeGb" int, "imageId" uuid)
+  WHERE EXISTS (SELECT 1 FROM reserved)
+), disks_written AS (
+  INSERT INTO disks (id, vm_id, storage_pool_id, kind, device, size_gb, image_id, created_at)
+  SELECT gen_random_uuid(), d."vmId", sp.id, d.kind::"DiskKind", d.device, d."sizeGb", d."imageId", $24::timestamptz
+  FROM new_disk d JOIN new_vm v ON v.id = d."vmId"
+  LEFT JOIN storage_pools sp ON sp.pool_id = v."poolId" AND sp.is_default
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
-    SELECT 1 AS part, n AS n, $23::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
+    SELECT 1 AS part, n AS n, $25::uuid AS project_id, 'vm' AS resource_type, id AS resource_id, 'vm.state' AS type,
       jsonb_build_object('state', 'pending', 'hostId', NULL) AS data
     FROM new_vm
     UNION ALL
-    SELECT 2 AS part, n AS n, $24::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
+    SELECT 2 AS part, n AS n, $26::uuid AS project_id, 'operation' AS resource_type, id AS resource_id, 'operation.status' AS type,
       jsonb_build_object('kind', 'create', 'status', 'queued', 'progress', 0, 'vmId', "vmId"::text, 'errorCode', NULL) AS data
     FROM new_op
   ) e ORDER BY part, n
@@ -97,5 +105,7 @@ SELECT (SELECT count(*) FROM vms_written) + (SELECT count(*) FROM ops_written) A
 -- $20 = [1]
 -- $21 = '[{"vmId":"00000000-0000-4000-8000-000000000020","device":0,"networkId":"00000000-0000-4000-8000-000000000070","k":1,"macs":["00:16:3e:00:00:01","00:16:3e:00:00:02","00:16:3e:00:00:03"]}]'
 -- $22 = '2026-01-01T00:00:00.000Z'
--- $23 = '00000000-0000-4000-8000-000000000001'
--- $24 = '00000000-0000-4000-8000-000000000001'
+-- $23 = '[{"vmId":"00000000-0000-4000-8000-000000000020","kind":"root","device":"xvda","sizeGb":10,"imageId":"00000000-0000-4000-8000-000000000061"},{"vmId":"00000000-0000-4000-8000-000000000020","kind":"data","device":"xvdb","sizeGb":10,"imageId":null}]'
+-- $24 = '2026-01-01T00:00:00.000Z'
+-- $25 = '00000000-0000-4000-8000-000000000001'
+-- $26 = '00000000-0000-4000-8000-000000000001'

@@ -106,7 +106,8 @@ function isAbort(err: unknown): boolean {
  * The claim statement, for one VM or several: each host's usage grows by its claims' sum only if
  * it is up and still has room for all of them under (total - dom0) x ratio (so racing statements
  * never overcommit a host), each VM moves from `scheduling` to `building` with its allocation,
- * its event and its operation's step, and hosts are locked in id order (racing statements queue,
+ * its event and its operation's step (and the disks of a VM created without a pool move into its
+ * pool's default storage pool), and hosts are locked in id order (racing statements queue,
  * never deadlock). If a VM whose host took it is no longer waiting, the whole statement undoes
  * itself (`xenplane_abort`): no VM is ever placed twice, no host keeps usage for nobody.
  */
@@ -173,6 +174,11 @@ export async function claimStatement(
       SELECT gen_random_uuid(), a.vm_id, a.host_id, a.vcpus, a.memory_mb, a.disk_gb, a.epoch
       FROM admitted a JOIN moved m ON m.id = a.vm_id
       RETURNING vm_id
+    ), disks_pooled AS (
+      -- a VM created without a pool has its disks in its pool's default storage pool once it has one
+      UPDATE disks d SET storage_pool_id = sp.id
+      FROM admitted a JOIN moved m ON m.id = a.vm_id JOIN storage_pools sp ON sp.pool_id = a.pool_id AND sp.is_default
+      WHERE d.vm_id = ANY(${vmIds}::uuid[]) AND d.vm_id = a.vm_id AND d.storage_pool_id IS NULL
     ), stepped AS (
       UPDATE operations o SET host_id = a.host_id, step = a.op_step, progress = a.op_progress, updated_at = now()
       FROM admitted a JOIN moved m ON m.id = a.vm_id

@@ -61,6 +61,7 @@ describe('VM addresses (real Postgres)', () => {
       vms,
       ops: vms.map((v) => ({ id: randomUUID(), vmId: v.id, params: {}, correlationId: null, requestedBy: null })),
       vifs: vms.flatMap((v) => networkIds.map((networkId, device) => ({ vmId: v.id, device, networkId }))),
+      disks: [],
       now: new Date(),
     };
   };

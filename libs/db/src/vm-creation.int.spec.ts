@@ -48,6 +48,7 @@ describe('createVmBatch (real Postgres)', () => {
       vms,
       ops,
       vifs: [],
+      disks: [],
       now,
     };
   };

@@ -1,7 +1,14 @@
 import { randomMacs } from '@xenplane/domain';
 import type { Db } from './client';
 import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
-import { type GuestType, type HaPriority, type Operation, Prisma, type Vm } from './generated/prisma/client';
+import {
+  type DiskKind,
+  type GuestType,
+  type HaPriority,
+  type Operation,
+  Prisma,
+  type Vm,
+} from './generated/prisma/client';
 import { pgErrorOf } from './pg-errors';
 import { quotaTaken, type Usage } from './quota';
 import { prepared } from './prepared';
@@ -42,12 +49,23 @@ export interface NewVif {
   networkId: string;
 }
 
+/** A disk a new VM gets (libs/domain planVmDisks), in its pool's default storage pool. */
+export interface NewDisk {
+  vmId: string;
+  kind: DiskKind;
+  device: string;
+  sizeGb: number;
+  /** the image its root disk is a copy-on-write clone of; null: blank */
+  imageId: string | null;
+}
+
 export interface VmBatch {
   projectId: string;
   usage: Usage;
   vms: readonly NewVm[];
   ops: readonly NewCreateOperation[];
   vifs: readonly NewVif[];
+  disks: readonly NewDisk[];
   now: Date;
 }
 
@@ -74,8 +92,8 @@ const MAC_CANDIDATES = 3;
 const MAC_ATTEMPTS = 3;
 
 /**
- * A create request's VMs, their operations and events, the quota they take and their vifs'
- * addresses and MACs, in ONE statement: all of them, or none (the outcome says why). One round
+ * A create request's VMs, their operations and events, the quota they take, their disks and
+ * their vifs' addresses and MACs, in ONE statement: all of them, or none (the outcome says why). One round
  * trip holds a pooled connection for the shortest time, which is what keeps a burst of creates
  * from queueing for connections. Returns the rows exactly as written, without reading them back.
  *
@@ -84,6 +102,9 @@ const MAC_ATTEMPTS = 3;
  * not in use taken; two statements running side by side can still draw the same one (about
  * 1 in 8 million per pair of vifs), which the unique index on mac refuses: the batch is then sent
  * again with new candidates.
+ *
+ * Disks go in the default storage pool of the VM's pool; a VM without a pool yet has its disks'
+ * storage pool set by the claim that places it (libs/db claims.ts).
  */
 export async function createVmBatch(
   db: Db,
@@ -118,6 +139,7 @@ async function batchStatement(db: Db, b: VmBatch, macs: string[]): Promise<Batch
     }),
   );
   const networkIds = [...wants.keys()].sort();
+  const disks = JSON.stringify(b.disks);
   const rows = await db.$queryRaw<
     { created: bigint | null; addresses: TakenAddress[] | null }[]
   >`${prepared('create_vm_batch')}
@@ -166,6 +188,14 @@ async function batchStatement(db: Db, b: VmBatch, macs: string[]): Promise<Batch
       FROM new_vif vif JOIN taken t ON t.taken_network = vif."networkId" AND t.taken_k = vif.k
       LEFT JOIN free_mac m ON m."vmId" = vif."vmId" AND m.device = vif.device
       RETURNING vm_id, device, network_id, mac, host(ip) AS ip
+    ), new_disk AS (
+      SELECT * FROM jsonb_to_recordset(${disks}::jsonb) AS ("vmId" uuid, kind text, device text, "sizeGb" int, "imageId" uuid)
+      WHERE EXISTS (SELECT 1 FROM reserved)
+    ), disks_written AS (
+      INSERT INTO disks (id, vm_id, storage_pool_id, kind, device, size_gb, image_id, created_at)
+      SELECT gen_random_uuid(), d."vmId", sp.id, d.kind::"DiskKind", d.device, d."sizeGb", d."imageId", ${b.now}::timestamptz
+      FROM new_disk d JOIN new_vm v ON v.id = d."vmId"
+      LEFT JOIN storage_pools sp ON sp.pool_id = v."poolId" AND sp.is_default
     ), recorded AS (${eventsRecorded([
       vmStateRows({
         from: Prisma.sql`new_vm`,

@@ -37,7 +37,8 @@ ALTER TABLE "storage_pools" ADD CONSTRAINT "storage_pools_pool_id_fkey" FOREIGN 
 CREATE TABLE "disks" (
     "id" UUID NOT NULL,
     "vm_id" UUID NOT NULL,
-    "storage_pool_id" UUID NOT NULL,
+    -- null until a VM created without a pool is placed (its claim sets its pool's default)
+    "storage_pool_id" UUID,
     "kind" "DiskKind" NOT NULL,
     "device" TEXT NOT NULL,
     "size_gb" INTEGER NOT NULL,

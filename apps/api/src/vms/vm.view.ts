@@ -16,6 +16,21 @@ class VmAddressView {
   @ApiProperty({ example: '10.0.0.12' }) ip!: string;
 }
 
+class VmDiskView {
+  @ApiProperty({ example: 'xvdb', description: 'What the guest sees it as' }) device!: string;
+  @ApiProperty({ enum: ['root', 'data'] }) kind!: string;
+  @ApiProperty() sizeGb!: number;
+  // spelled out, not a $ref: a $ref cannot be nullable in OpenAPI 3.0
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' } },
+    required: ['id', 'name'],
+    description: 'The image a root disk is a copy-on-write clone of; null for a blank disk',
+  })
+  image!: NamedRef | null;
+}
+
 class VmErrorView {
   @ApiProperty() code!: string;
   @ApiProperty() message!: string;
@@ -50,6 +65,13 @@ export class VmView {
     description: 'One per vif, in device order (eth0 first); given back to their networks when the VM is deleted',
   })
   addresses!: VmAddressView[];
+  @ApiProperty({
+    type: [VmDiskView],
+    description:
+      'Its root disk (the flavor’s disk) and data disks, in device order; diskGb is their sum. ' +
+      'None once the VM is deleted (its disks go with it)',
+  })
+  disks!: VmDiskView[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiPropertyOptional({ type: VmErrorView }) error?: VmErrorView;
@@ -78,11 +100,14 @@ type HostLiveness = { state: string; lastHeartbeatAt: Date | null; pool: { suspe
 
 type AddressRow = { device: number; mac: string; ip: string; network: { id: string; name: string } };
 
+type DiskRow = { device: string; kind: string; sizeGb: number; image: { id: string; name: string } | null };
+
 export type VmRow = Vm & {
   flavor: Pick<Flavor, 'id' | 'name'>;
   image: Pick<Image, 'id' | 'name'>;
   host: HostLiveness | null;
   addresses: AddressRow[];
+  disks: DiskRow[];
 };
 
 /** The power state shown: unknown while the VM's host is in doubt (libs/domain shownPowerState). */
@@ -116,6 +141,11 @@ export function presentVm(vm: VmRow): VmView {
     ...(vm.expiresAt ? { expiresAt: vm.expiresAt.toISOString() } : {}),
     metadata: vm.metadata as Record<string, string>,
     addresses: vm.addresses.map((a) => ({ network: a.network.name, networkId: a.network.id, mac: a.mac, ip: a.ip })),
+    // a deleted VM's rows stay with it, its disks are gone from its host
+    disks:
+      vm.state === 'deleted'
+        ? []
+        : vm.disks.map((d) => ({ device: d.device, kind: d.kind, sizeGb: d.sizeGb, image: d.image })),
     createdAt: vm.createdAt.toISOString(),
     updatedAt: vm.updatedAt.toISOString(),
     ...(vm.errorCode ? { error: { code: vm.errorCode, message: vm.errorMessage ?? '' } } : {}),

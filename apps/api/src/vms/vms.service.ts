@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import {
   type BatchOutcome,
   CatalogRepository,
+  type Image,
   KeypairRepository,
   NetworkRepository,
+  type NewDisk,
   type NewVif,
   type NewVm,
   PoolRepository,
@@ -25,10 +27,12 @@ import {
   expiresAtOf,
   type NetworkChoice,
   networkLookup,
+  planVmDisks,
   quotaExcess,
   rangeCapacity,
   updateRefusal,
   type VmAction,
+  vmDiskGb,
 } from '@xenplane/domain';
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
@@ -44,6 +48,14 @@ import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
 import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
+
+/**
+ * The image a VM's root disk is a copy-on-write clone of: its own when it has content (uploaded,
+ * raw: the only format uploads take), else none (a blank root disk, as seeded kernel-boot images get).
+ */
+function rootDiskImageOf(image: Image): string | null {
+  return image.sha256 && image.diskFormat === 'raw' ? image.id : null;
+}
 
 @Injectable()
 export class VmsService {
@@ -73,7 +85,10 @@ export class VmsService {
     const { networks, poolId } = await this.chooseNetworks(dto);
     const guest = await guestDataOf(this.keypairs, projectId, dto);
     const count = dto.count ?? 1;
-    const usage = batchUsage(flavor, count);
+    const dataGb = (dto.disks ?? []).map((d) => d.sizeGb);
+    // the VM's disk: its root disk and its data disks, in the quota and on its host
+    const diskGb = vmDiskGb(flavor.diskGb, dataGb);
+    const usage = batchUsage({ ...flavor, diskGb }, count);
     const now = new Date();
     const correlationId = currentCorrelationId() ?? null;
     const vms: NewVm[] = batchNames(dto.name, count).map((name) => ({
@@ -84,7 +99,7 @@ export class VmsService {
       guestType: image.guestType,
       vcpus: flavor.vcpus,
       memoryMb: flavor.memoryMb,
-      diskGb: flavor.diskGb,
+      diskGb,
       poolId: poolId ?? null,
       serverGroupId: dto.serverGroupId ?? null,
       haPriority: dto.haPriority ?? 'none',
@@ -101,7 +116,14 @@ export class VmsService {
       params: poolId ? { poolId } : {},
     }));
     const vifs: NewVif[] = vms.flatMap((vm) => networks.map((n, device) => ({ vmId: vm.id, device, networkId: n.id })));
-    const created = await this.vms.createBatch({ projectId, usage, vms, ops, vifs, now });
+    const planned = planVmDisks({
+      guestType: image.guestType,
+      rootGb: flavor.diskGb,
+      rootImageId: rootDiskImageOf(image),
+      dataGb,
+    });
+    const disks: NewDisk[] = vms.flatMap((vm) => planned.map((d) => ({ ...d, vmId: vm.id })));
+    const created = await this.vms.createBatch({ projectId, usage, vms, ops, vifs, disks, now });
     if (!created.created) throw await this.refusal(created, projectId, usage, vifs);
     await this.queue.wake(created.ops);
     const names = { flavor: { id: flavor.id, name: flavor.name }, image: { id: image.id, name: image.name } };
@@ -115,6 +137,7 @@ export class VmsService {
           addresses: created.addresses
             .filter((a) => a.vmId === vm.id)
             .map((a) => ({ device: a.device, mac: a.mac, ip: a.ip, network: networkOf.get(a.networkId)! })),
+          disks: planned.map((d) => ({ ...d, image: d.imageId ? names.image : null })),
         }),
       ),
       operations: created.ops.map(presentOperation),

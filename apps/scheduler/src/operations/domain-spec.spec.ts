@@ -1,5 +1,5 @@
 import type { Image, Vm } from '@xenplane/db';
-import { cloudInitFor, domainSpecFor } from './domain-spec';
+import { cloudInitFor, diskSpecsFor, domainSpecFor } from './domain-spec';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ alice@laptop';
 
@@ -39,7 +39,7 @@ const vif = (device: number, bridge = 'xenbr0') => ({
 
 describe("a VM's config drive in its domain spec", () => {
   it('tells the guest its id, its name, its keys and its user-data, byte for byte', () => {
-    expect(domainSpecFor(vm(), image, 3, []).cloudInit).toEqual({
+    expect(domainSpecFor(vm(), image, 3, [], []).cloudInit).toEqual({
       instanceId: '6f1c1e9a-2b1d-4c1e-9a6b-0d4f7a3c2e10',
       hostname: 'ci-runner-2',
       sshKeys: [KEY],
@@ -69,7 +69,7 @@ describe("a VM's config drive in its domain spec", () => {
   });
 
   it("tells the guest each of its addresses with its network's prefix, gateway and DNS, eth0 first", () => {
-    expect(domainSpecFor(vm(), image, 3, [vif(1), vif(0)]).cloudInit?.interfaces).toEqual([
+    expect(domainSpecFor(vm(), image, 3, [vif(1), vif(0)], []).cloudInit?.interfaces).toEqual([
       {
         mac: '00:16:3e:00:00:00',
         addresses: ['10.0.0.10/24'],
@@ -88,17 +88,39 @@ describe("a VM's config drive in its domain spec", () => {
 
 describe("a VM's vifs in its domain spec", () => {
   it('builds one vif per address the VM holds, in device order, with its MAC, bridge and address', () => {
-    expect(domainSpecFor(vm(), image, 3, [vif(1, 'br-dmz'), vif(0)]).vifs).toEqual([
+    expect(domainSpecFor(vm(), image, 3, [vif(1, 'br-dmz'), vif(0)], []).vifs).toEqual([
       { mac: '00:16:3e:00:00:00', bridge: 'xenbr0', ip: '10.0.0.10', rate: '', model: '' },
       { mac: '00:16:3e:00:00:01', bridge: 'br-dmz', ip: '10.0.1.10', rate: '', model: '' },
     ]);
   });
 
   it('gives an hvm guest an emulated e1000 for each', () => {
-    expect(domainSpecFor(vm({ guestType: 'hvm' }), image, 3, [vif(0)]).vifs.map((v) => v.model)).toEqual(['e1000']);
+    expect(domainSpecFor(vm({ guestType: 'hvm' }), image, 3, [vif(0)], []).vifs.map((v) => v.model)).toEqual(['e1000']);
   });
 
   it('builds no vif for a VM without an address', () => {
-    expect(domainSpecFor(vm({ guestType: 'pv' }), image, 3, []).vifs).toEqual([]);
+    expect(domainSpecFor(vm({ guestType: 'pv' }), image, 3, [], []).vifs).toEqual([]);
+  });
+});
+
+describe("a VM's disks in its domain spec", () => {
+  it('builds one disk per row: blank, or a clone of the image the row names', () => {
+    const rows = [
+      { kind: 'root' as const, device: 'xvda', sizeGb: 10, imageId: 'img-1' },
+      { kind: 'data' as const, device: 'xvdb', sizeGb: 5, imageId: null },
+    ];
+    expect(domainSpecFor(vm({ diskGb: 15 }), image, 3, [], rows).disks).toEqual([
+      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: 'img-1' },
+      { target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 5, imageId: '' },
+    ]);
+  });
+
+  it('builds a row-less VM as before: a blank root disk when its image boots from a disk, else none', () => {
+    const fromDisk = { ...image, kernel: null, bootloader: 'pygrub', source: '/images/d.img' } as Image;
+    expect(diskSpecsFor(vm({ diskGb: 10 }), fromDisk, [])).toEqual([
+      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: '' },
+    ]);
+    expect(diskSpecsFor(vm({ diskGb: 10, guestType: 'hvm' }), image, [])).toMatchObject([{ vdev: 'hda', sizeGb: 10 }]);
+    expect(diskSpecsFor(vm({ diskGb: 10 }), image, [])).toEqual([]);
   });
 });

@@ -1,5 +1,12 @@
-import type { Image, Vm, VmVif } from '@xenplane/db';
-import { type CloudInit, type DomainSpec, type GuestInterface, GuestType, LifecycleAction } from '@xenplane/proto';
+import type { Image, Vm, VmDisk, VmVif } from '@xenplane/db';
+import {
+  type DiskSpec,
+  type CloudInit,
+  type DomainSpec,
+  type GuestInterface,
+  GuestType,
+  LifecycleAction,
+} from '@xenplane/proto';
 
 const GUEST: Record<Vm['guestType'], GuestType> = {
   pv: GuestType.GUEST_TYPE_PV,
@@ -31,14 +38,43 @@ export function guestInterfaceOf(v: VmVif): GuestInterface {
 }
 
 /**
+ * The disks the agent makes for the VM (once per VM and device, kept until the VM is purged):
+ * one per disk row, blank of its size, or a copy-on-write clone of its image (imageId). A VM
+ * from before disk rows keeps what it was built with: one blank root disk of its size when its
+ * image boots from a disk (a source, a bootloader, or hvm), none for a kernel-booted image.
+ */
+export function diskSpecsFor(vm: Vm, image: Image, disks: readonly VmDisk[]): DiskSpec[] {
+  const hvm = vm.guestType === 'hvm';
+  if (disks.length > 0)
+    return disks.map((d) => ({
+      target: '',
+      format: 'raw',
+      vdev: d.device,
+      access: 'rw',
+      sizeGb: d.sizeGb,
+      imageId: d.imageId ?? '',
+    }));
+  if (vm.diskGb <= 0 || !(image.source || hvm || image.bootloader)) return [];
+  return [
+    { target: '', format: image.diskFormat, vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: vm.diskGb, imageId: '' },
+  ];
+}
+
+/**
  * What the agent is asked to build for a VM: its size from the flavor it was created with,
- * its boot from the image, one root disk the agent provisions, one vif per address it holds
+ * its boot from the image, its disks (diskSpecsFor), one vif per address it holds
  * (its MAC and its network's bridge; none without an address), and its config drive
- * (cloudInitFor), which tells the guest those addresses. The vifs are the VM's for its whole
- * life, so a restart or a start elsewhere builds the same MACs (a live migration carries the
+ * (cloudInitFor), which tells the guest those addresses. The vifs and disks are the VM's for its
+ * whole life, so a restart or a start elsewhere builds the same MACs (a live migration carries the
  * domain's own config across).
  */
-export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonly VmVif[]): DomainSpec {
+export function domainSpecFor(
+  vm: Vm,
+  image: Image,
+  epoch: number,
+  vifs: readonly VmVif[],
+  disks: readonly VmDisk[],
+): DomainSpec {
   const hvm = vm.guestType === 'hvm';
   const inOrder = [...vifs].sort((a, b) => a.device - b.device);
   return {
@@ -59,19 +95,7 @@ export function domainSpecFor(vm: Vm, image: Image, epoch: number, vifs: readonl
       serial: hvm ? 'pty' : '',
       vnc: false,
     },
-    disks:
-      vm.diskGb > 0 && (image.source || hvm || image.bootloader)
-        ? [
-            {
-              target: '',
-              format: image.diskFormat,
-              vdev: hvm ? 'hda' : 'xvda',
-              access: 'rw',
-              sizeGb: vm.diskGb,
-              imageId: '',
-            },
-          ]
-        : [],
+    disks: diskSpecsFor(vm, image, disks),
     vifs: inOrder.map((v) => ({ mac: v.mac, bridge: v.bridge, rate: '', model: hvm ? 'e1000' : '', ip: v.ip })),
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,

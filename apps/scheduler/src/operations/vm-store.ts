@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogRepository, type Image, type Vm, VmRepository, type VmVif } from '@xenplane/db';
+import { CatalogRepository, type Image, type Vm, type VmDisk, VmRepository, type VmVif } from '@xenplane/db';
 
 // images kept in memory; the oldest read goes first beyond this
 const MAX_IMAGES = 1_000;
@@ -21,6 +21,11 @@ export class VmStore {
   /** The VM's vifs (its addresses on their networks' bridges): read each time, a few rows. */
   vifs(vmId: string): Promise<VmVif[]> {
     return this.vms.vifs(vmId);
+  }
+
+  /** The VM's disks in device order (none for a VM from before disk rows): read each time, a few rows. */
+  disks(vmId: string): Promise<VmDisk[]> {
+    return this.vms.disks(vmId);
   }
 
   /**

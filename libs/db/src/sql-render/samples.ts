@@ -138,6 +138,10 @@ export const SAMPLES: Record<string, Sample[]> = {
             now: NOW,
             ops: [{ id: ID.op, vmId: ID.vm, params: { poolId: null }, correlationId: 'req-1', requestedBy: ID.user }],
             vifs: [{ vmId: ID.vm, device: 0, networkId: ID.network }],
+            disks: [
+              { vmId: ID.vm, kind: 'root', device: 'xvda', sizeGb: 10, imageId: ID.image },
+              { vmId: ID.vm, kind: 'data', device: 'xvdb', sizeGb: 10, imageId: null },
+            ],
           },
           () => ['00:16:3e:00:00:01', '00:16:3e:00:00:02', '00:16:3e:00:00:03'],
         ),

@@ -49,6 +49,8 @@ export const ROUTE_ACCESS = {
   },
   'PATCH /v1/networks/{id}': { levels: ['operator'] },
   'DELETE /v1/networks/{id}': { levels: ['operator'] },
+  'GET /v1/pools/{id}/storage-pools': { levels: ['operator'] },
+  'GET /v1/storage-pools': { levels: ['operator'] },
 
   'POST /v1/hosts/enrollment-tokens': { levels: ['operator'] },
   'POST /v1/hosts/enroll': { levels: ['enrollment'] },

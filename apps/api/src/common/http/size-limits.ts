@@ -12,6 +12,13 @@ export const MAX_BATCH = 100;
 /** A flavor's (and a dry run's raw) size: 512 vCPUs, 16 TiB of memory, 64 TiB of disk. */
 export const MAX_SIZE = { vcpus: 512, memoryMb: 16 * 1024 * 1024, diskGb: 65_536 } as const;
 
+/**
+ * A data disk's size (`disks[].sizeGb` on create), 64 TiB as a flavor's disk: a VM with the
+ * largest flavor and its 8 largest data disks is 9 x 64 Ki GiB, a batch of 100 of them fits
+ * an integer.
+ */
+export const MAX_DATA_DISK_GB = 65_536;
+
 /** A project's quota of each resource. */
 export const MAX_QUOTA = {
   instances: 1_000_000,

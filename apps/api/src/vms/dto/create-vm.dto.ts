@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -11,15 +12,31 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateNested,
 } from 'class-validator';
-import { MAX_SSH_KEY_LENGTH, MAX_SSH_KEYS, MAX_VM_NETWORKS, USER_DATA_MAX_BYTES } from '@xenplane/domain';
+import {
+  MAX_DATA_DISKS,
+  MAX_SSH_KEY_LENGTH,
+  MAX_SSH_KEYS,
+  MAX_VM_NETWORKS,
+  USER_DATA_MAX_BYTES,
+} from '@xenplane/domain';
 import { IsStringMap } from '../../common/http/is-string-map';
 import { Optional } from '../../common/http/optional';
-import { MAX_BATCH } from '../../common/http/size-limits';
+import { MAX_BATCH, MAX_DATA_DISK_GB } from '../../common/http/size-limits';
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const HA_PRIORITIES = ['high', 'medium', 'low', 'none'] as const;
 export const MAX_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A data disk a VM is created with: blank, of a size. */
+export class DataDiskDto {
+  @ApiProperty({ minimum: 1, maximum: MAX_DATA_DISK_GB, example: 20, description: 'Its size in GiB' })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_DATA_DISK_GB)
+  sizeGb!: number;
+}
 
 export class CreateVmDto {
   @ApiProperty({
@@ -82,6 +99,23 @@ export class CreateVmDto {
   @MinLength(1, { each: true })
   @MaxLength(64, { each: true })
   networks?: string[];
+
+  @ApiPropertyOptional({
+    type: [DataDiskDto],
+    maxItems: MAX_DATA_DISKS,
+    example: [{ sizeGb: 20 }],
+    description:
+      'Blank data disks besides the root disk (the flavor’s disk, a copy-on-write clone of the image when it has ' +
+      'content), in this order: xvdb, xvdc, ... (hvm: hdb, hdc, then xvde, ...). They count in the VM’s diskGb, ' +
+      'so in the quota and on its host',
+  })
+  @Optional()
+  @ValidateNested({ each: true })
+  @Type(() => DataDiskDto)
+  @ArrayMaxSize(MAX_DATA_DISKS)
+  // the last one declared is checked first: "must be an array" before what an array must hold
+  @IsArray()
+  disks?: DataDiskDto[];
 
   @ApiPropertyOptional({ enum: HA_PRIORITIES, default: 'none' })
   @Optional()

@@ -137,12 +137,12 @@ export class CreateVmHandler implements OperationHandler {
     tried: HostTried[],
     vifs: VmVif[],
   ): Promise<'done' | 'rescheduled'> {
-    const image = await this.vms.image(building.imageId);
+    const [image, disks] = await Promise.all([this.vms.image(building.imageId), this.vms.disks(building.id)]);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
         agent.createDomain(
-          { spec: domainSpecFor(building, image, building.epoch, vifs), startPaused: false },
+          { spec: domainSpecFor(building, image, building.epoch, vifs, disks), startPaused: false },
           { correlationId: op.correlationId ?? undefined },
         ),
       );

@@ -40,10 +40,14 @@ export class PowerHandler implements OperationHandler {
     await this.ops.step(op, plan.step);
     switch (kind) {
       case 'start': {
-        const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
+        const [image, vifs, disks] = await Promise.all([
+          this.vms.image(vm.imageId),
+          this.vms.vifs(vm.id),
+          this.vms.disks(vm.id),
+        ]);
         const d = await this.hostWork.on(host, op, (a) =>
           a.createDomain(
-            { spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false },
+            { spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false },
             { correlationId: op.correlationId ?? undefined },
           ),
         );

@@ -107,12 +107,16 @@ export class RestartVmHandler implements OperationHandler {
 
   /** Builds the VM on its new host; false when the host failed it and the VM must be placed again. */
   private async build(op: Operation, vm: Vm, host: HostRef, params: RestartParams): Promise<boolean> {
-    const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
+    const [image, vifs, disks] = await Promise.all([
+      this.vms.image(vm.imageId),
+      this.vms.vifs(vm.id),
+      this.vms.disks(vm.id),
+    ]);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, (agent) =>
         agent.createDomain(
-          { spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false },
+          { spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false },
           { correlationId: op.correlationId ?? undefined },
         ),
       );

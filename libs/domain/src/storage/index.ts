@@ -1,0 +1,2 @@
+export * from './vm-disks';
+export * from './storage-capacity';
