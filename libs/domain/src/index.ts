@@ -16,3 +16,4 @@ export * from './periodic';
 export * from './audit';
 export * from './network';
 export * from './guest';
+export * from './images';

@@ -43,5 +43,6 @@ export function createSimHost(
     port,
     testControls: c.AGENT_TEST_CONTROLS,
     selfFence: c.AGENT_SELF_FENCE,
+    storageDir: stateDir,
   });
 }

@@ -8,6 +8,7 @@ import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
+import { ImageCache } from '../storage/image-cache';
 import type { MigrationService } from '../server/migration.service';
 import { simControlService } from '../server/sim-control.service';
 import { sleep } from './abortable';
@@ -33,6 +34,8 @@ export interface AgentHostOptions {
   testControls: boolean;
   /** stop HA-protected domains when cut off (docs/HA.md); off only in tests of what happens without */
   selfFence: boolean;
+  /** the agent's storage directory: images/, disks/... (the xl driver's work directory, a simulated host's state directory) */
+  storageDir: string;
   /** the driver's migration, given this host's client to its peers and its ticket check (default: the sim's, if any) */
   migration?: (peers: PeerAgents, tickets: MigrationTickets) => MigrationService;
 }
@@ -98,6 +101,7 @@ export class AgentHost {
         quorum: this.quorum,
         perVm: new KeyedMutex(),
         migration: migration ?? unsupportedMigration,
+        images: new ImageCache(o.storageDir),
         blackHole: (ctx) => this.blackHole(ctx),
       }),
     );

@@ -4,6 +4,7 @@ import { nextPowerStep, powerPlan, type PowerKind, type PowerPlan, powerRollback
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { AgentNotFound } from '../../infra/agents';
 import { domainSpecFor } from '../domain-spec';
+import { ensureImageOnHost } from '../image-push';
 import { HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
@@ -41,12 +42,11 @@ export class PowerHandler implements OperationHandler {
     switch (kind) {
       case 'start': {
         const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
-        const d = await this.hostWork.on(host, op, (a) =>
-          a.createDomain(
-            { spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false },
-            { correlationId: op.correlationId ?? undefined },
-          ),
-        );
+        const d = await this.hostWork.on(host, op, async (a) => {
+          const opts = { correlationId: op.correlationId ?? undefined };
+          await ensureImageOnHost(a, image, this.config.IMAGE_STORE_DIR, opts);
+          return a.createDomain({ spec: domainSpecFor(vm, image, vm.epoch, vifs), startPaused: false }, opts);
+        });
         await this.complete(op, vm, plan, d.domId);
         return;
       }
