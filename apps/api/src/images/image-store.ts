@@ -140,6 +140,9 @@ export function consume(source: Readable, onChunk: (chunk: Buffer) => Promise<vo
     const onClose = () => {
       if (!source.readableEnded) finish(new UploadRefused('aborted', 'the upload broke off before its end'));
     };
+    // it broke off before we started listening (while the part file was being opened)
+    if (source.destroyed && !source.readableEnded)
+      return finish(new UploadRefused('aborted', 'the upload broke off before its end'));
     source.on('data', onData);
     source.once('end', onEnd);
     source.once('error', onError);
