@@ -153,6 +153,18 @@ describe('images', () => {
       sha256: image.sha256,
       sizeBytes: image.sizeBytes,
     });
+    // pushed once, though two VMs were built from it at once; each VM's root disk a copy-on-write layer over it
+    const { items } = await agent.listStorage({ vmId: '' });
+    expect(items.filter((i) => i.kind === 'image')).toEqual([
+      expect.objectContaining({
+        imageId: image.id,
+        path: expect.stringMatching(new RegExp(`/images/${image.id}\\.raw$`)),
+      }),
+    ]);
+    for (const vm of vms)
+      expect(items.filter((i) => i.kind === 'disk' && i.vmId === vm.id).map((i) => i.path)).toEqual([
+        expect.stringMatching(/-xvda\.cow$/),
+      ]);
     expect((await cloud.api.delete(`/v1/images/${image.id}`)).status).toBe(409);
     const deletes = await Promise.all(vms.map((vm) => cloud.api.delete(`/v1/vms/${vm.id}`)));
     await waitForOperations(

@@ -34,6 +34,11 @@ const UNARY = [
   'ping',
   'probeHost',
   'getImage',
+  'snapshotDisks',
+  'revertDisks',
+  'deleteSnapshot',
+  'cloneDisks',
+  'listStorage',
 ] as const satisfies readonly (keyof Service)[];
 
 type UnaryName = (typeof UNARY)[number];

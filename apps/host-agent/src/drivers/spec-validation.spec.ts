@@ -200,6 +200,15 @@ describe('validateDomainSpec rejects, naming the field', () => {
     ['a disk access other than rw or ro', spec(PV, (s) => (s.disks[0]!.access = 'w')), 'disks[0].access'],
     ['a disk with neither target nor size', spec(PV, (s) => (s.disks[0]!.sizeGb = 0)), 'disks[0]'],
     ['a disk with a relative target', spec(PV, (s) => (s.disks[0]!.target = 'disks/root.img')), 'disks[0].target'],
+    ['an image id that is not a uuid', spec(PV, (s) => (s.disks[0]!.imageId = '../images/x')), 'disks[0].image_id'],
+    [
+      'an image id on a disk with its own target',
+      spec(PV, (s) => {
+        s.disks[0]!.target = '/srv/disk.img';
+        s.disks[0]!.imageId = '11111111-2222-4333-8444-555555555555';
+      }),
+      'disks[0].image_id',
+    ],
     ['9 vifs', spec(PV, (s) => (s.vifs = Array.from({ length: 9 }, (_, i) => vif(i)))), 'vifs'],
     ['an uppercase mac', spec(PV, (s) => (s.vifs[0]!.mac = '00:16:3E:12:34:56')), 'vifs[0].mac'],
     ['a mac outside the Xen OUI', spec(PV, (s) => (s.vifs[0]!.mac = '02:00:00:12:34:56')), 'vifs[0].mac'],

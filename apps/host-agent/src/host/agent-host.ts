@@ -34,8 +34,6 @@ export interface AgentHostOptions {
   testControls: boolean;
   /** stop HA-protected domains when cut off (docs/HA.md); off only in tests of what happens without */
   selfFence: boolean;
-  /** the agent's storage directory: images/, disks/... (the xl driver's work directory, a simulated host's state directory) */
-  storageDir: string;
   /** the driver's migration, given this host's client to its peers and its ticket check (default: the sim's, if any) */
   migration?: (peers: PeerAgents, tickets: MigrationTickets) => MigrationService;
 }
@@ -101,7 +99,8 @@ export class AgentHost {
         quorum: this.quorum,
         perVm: new KeyedMutex(),
         migration: migration ?? unsupportedMigration,
-        images: new ImageCache(o.storageDir),
+        // beside the disks cloned from them, in the driver's storage layout (images/<id>.raw)
+        images: new ImageCache(o.driver.storage.layout.workDir),
         blackHole: (ctx) => this.blackHole(ctx),
       }),
     );

@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { type DomainSpec, DomainEventType, DomainState, GuestType, LifecycleAction } from '@xenplane/proto';
 import type { CallContext, DomainEventInput } from '../driver';
 import type { CommandResult, RunOptions, XlCommand } from './command';
+import { FakeDom0 } from '../../storage/fake-dom0';
 import { XlDriver } from './xl-driver';
 
 const VM = '6f1c2a3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -750,12 +752,81 @@ describe('XlDriver.hostInfo', () => {
 });
 
 describe('XlDriver work directory', () => {
-  it('makes configs, disks and saves under workDir', () => {
-    expect(readdirSync(work).sort()).toEqual(['configs', 'disks', 'saves']);
+  it('makes the storage layout and saves under workDir', () => {
+    expect(readdirSync(work).sort()).toEqual(['configs', 'disks', 'images', 'saves', 'snapshots']);
   });
 
   it('reads epochs another instance wrote', () => {
     writeFileSync(join(work, 'epochs.json'), JSON.stringify({ [VM]: 3 }));
     expect(new XlDriver({ command: xl, workDir: work, logDir: join(dir, 'log') }).epochOf(VM)).toBe(3);
+  });
+});
+
+describe('XlDriver storage', () => {
+  const IMAGE = '11111111-2222-4333-8444-555555555555';
+  let dom0: FakeDom0;
+  const imageSpec = () =>
+    pvSpec((s) => {
+      s.disks[0]!.imageId = IMAGE;
+      s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1, imageId: '' });
+    });
+
+  beforeEach(() => {
+    dom0 = new FakeDom0();
+    driver = new XlDriver({ command: xl, workDir: work, logDir: join(dir, 'log'), devices: dom0 });
+    const fd = openSync(driver.storage.layout.image(IMAGE), 'w');
+    ftruncateSync(fd, 64 * 1024 * 1024);
+    closeSync(fd);
+  });
+
+  it('boots a root disk of an image from a dm snapshot (phy), a data disk from its file', async () => {
+    await driver.createDomain(imageSpec(), false, ctx());
+    expect(readFileSync(configFile(), 'utf8')).toContain(
+      `disk = [ 'format=raw, vdev=xvda, access=rw, backendtype=phy, target=/dev/mapper/xp-${VM}-xvda', ` +
+        `'format=raw, vdev=xvdb, access=rw, target=${diskFile(VM, 'xvdb')}' ]`,
+    );
+    expect([...dom0.tables.keys()]).toEqual([`xp-${VM}-xvda`]);
+    expect(existsSync(join(work, 'disks', `${VM}-xvda.cow`))).toBe(true);
+  });
+
+  it('refuses a root disk of an image not cached here, before xl runs', async () => {
+    rmSync(driver.storage.layout.image(IMAGE));
+    await expect(driver.createDomain(imageSpec(), false, ctx())).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: `image ${IMAGE} is not cached on this host`,
+    });
+    expect(xl.changes).toEqual([]);
+  });
+
+  it('takes the devices down on destroy and assembles them again at the next create', async () => {
+    await driver.createDomain(imageSpec(), false, ctx());
+    await driver.destroyDomain(VM, ctx());
+    expect(dom0.tables.size).toBe(0);
+    expect(dom0.loops.size).toBe(0);
+    expect(existsSync(join(work, 'disks', `${VM}-xvda.cow`))).toBe(true);
+    await driver.createDomain(imageSpec(), false, ctx());
+    expect([...dom0.tables.keys()]).toEqual([`xp-${VM}-xvda`]);
+    await driver.destroyDomain(VM, ctx(), true);
+    expect(dom0.tables.size + dom0.loops.size).toBe(0);
+    expect(await driver.storage.list(VM, ctx())).toEqual([]);
+  });
+
+  it('snapshots a running VM paused, its devices suspended, and lets it run again', async () => {
+    await driver.createDomain(imageSpec(), false, ctx());
+    const order: string[] = [];
+    const run = xl.run.bind(xl);
+    xl.run = (args, o) => (order.push(`xl ${args.join(' ')}`), run(args, o));
+    const dm = dom0.dmsetup.run.bind(dom0.dmsetup);
+    dom0.dmsetup.run = (args, o) => (order.push(`dmsetup ${args.join(' ')}`), dm(args, o));
+    const snap = '22222222-3333-4444-8555-666666666666';
+    await driver.storage.snapshot(VM, snap, ctx());
+    expect(order.filter((o) => /pause|suspend|resume/.test(o))).toEqual([
+      `xl pause ${NAME}`,
+      `dmsetup suspend xp-${VM}-xvda`,
+      `dmsetup resume xp-${VM}-xvda`,
+      `xl unpause ${NAME}`,
+    ]);
+    expect(readdirSync(join(work, 'snapshots', VM, snap)).sort()).toEqual(['xvda.cow', 'xvdb.img']);
+    expect(events.map((e) => e.type)).not.toContain(DomainEventType.DOMAIN_EVENT_TYPE_PAUSED);
   });
 });

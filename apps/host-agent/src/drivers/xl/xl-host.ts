@@ -26,7 +26,6 @@ export async function createXlHost(
     port,
     testControls: false,
     selfFence: c.AGENT_SELF_FENCE,
-    storageDir: c.XL_WORK_DIR,
     migration: (peers, tickets) =>
       new XlMigration({
         driver,

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Domain, DomainState } from '@xenplane/proto';
+import type { CallContext } from '../drivers/driver';
+import { FileDevices } from './block-devices';
+import { HostStorage } from './host-storage';
+import { StorageLayout } from './layout';
+
+const VM = '6f1c2a3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b';
+const OTHER = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
+const SNAP = '22222222-3333-4444-8555-666666666666';
+const ctx: CallContext = { signal: new AbortController().signal };
+
+let dir: string;
+let state: DomainState | undefined;
+let calls: string[];
+let devices: FileDevices;
+let storage: HostStorage;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xp-host-storage-'));
+  state = undefined;
+  calls = [];
+  devices = new FileDevices();
+  const detach = devices.detach.bind(devices);
+  devices.detach = () => (calls.push('detach'), detach());
+  storage = new HostStorage(new StorageLayout(dir), devices, {
+    find: () => Promise.resolve(state === undefined ? undefined : ({ vmId: VM, state } as Domain)),
+    pause: () => Promise.resolve(void calls.push('pause')),
+    unpause: () => Promise.resolve(void calls.push('unpause')),
+  });
+  storage.disks.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: '' });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('host storage', () => {
+  it('pauses a running domain for a snapshot, and lets it run again', async () => {
+    state = DomainState.DOMAIN_STATE_RUNNING;
+    await storage.snapshot(VM, SNAP, ctx);
+    expect(calls).toEqual(['pause', 'unpause']);
+  });
+
+  it('leaves a paused domain paused, and a stopped VM has nothing to pause', async () => {
+    state = DomainState.DOMAIN_STATE_PAUSED;
+    await storage.snapshot(VM, SNAP, ctx);
+    state = undefined;
+    storage.deleteSnapshot(VM, SNAP);
+    await storage.snapshot(VM, SNAP, ctx);
+    expect(calls).toEqual([]);
+  });
+
+  it('lets the domain run again when the copy fails', async () => {
+    state = DomainState.DOMAIN_STATE_RUNNING;
+    devices.quiesce = () => Promise.reject(new Error('no space left on device'));
+    await expect(storage.snapshot(VM, SNAP, ctx)).rejects.toThrow('no space');
+    expect(calls).toEqual(['pause', 'unpause']);
+  });
+
+  it('reverts and clones only a stopped VM, changing nothing when refused', async () => {
+    await storage.snapshot(VM, SNAP, ctx);
+    state = DomainState.DOMAIN_STATE_RUNNING;
+    await expect(storage.revert(VM, SNAP, ctx)).rejects.toMatchObject({ code: 'failed_precondition' });
+    await expect(storage.clone(VM, OTHER, ctx)).rejects.toMatchObject({ code: 'failed_precondition' });
+    expect(await storage.list(OTHER, ctx)).toEqual([]);
+    expect(calls).toEqual([]);
+    state = undefined;
+    await storage.revert(VM, SNAP, ctx);
+    // the devices over the old disk go first: they are assembled again at the next create
+    expect(calls.at(-1)).toBe('detach');
+  });
+});
