@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -90,6 +90,26 @@ describe('the image store (an upload streamed to IMAGE_STORE_DIR)', () => {
     first.end(Buffer.alloc(MiB, 7));
     expect((await receiving).sizeBytes).toBe(2 * MiB);
     expect(readdirSync(dir)).toEqual([ID]);
+  });
+
+  it('lets a new upload take over the part file of one stalled for a minute, and never renames the other’s file', async () => {
+    const store = new ImageStore(dir, 64 * MiB);
+    const stalled = new PassThrough();
+    const first = store.receive(ID, stalled, null);
+    await new Promise<void>((r) => stalled.write(Buffer.alloc(MiB, 1), () => r()));
+    // its writer went quiet (a dead API replica, a stuck client) over a minute ago
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(store.partPath(ID), old, old);
+    const taken = await store.receive(ID, lazyChunks(2), sha256Of(2));
+    expect(taken.sizeBytes).toBe(2 * MiB);
+    stalled.end(Buffer.alloc(MiB, 1));
+    await expect(first).rejects.toMatchObject({ reason: 'busy' });
+    expect(readdirSync(dir)).toEqual([ID]);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(store.path(ID)))
+        .digest('hex'),
+    ).toBe(sha256Of(2));
   });
 
   it('removes an image’s content', async () => {

@@ -74,13 +74,17 @@ export class ImageStore {
           `the content's sha256 is ${sha256}, not ${expectedSha256} (X-Checksum-Sha256): nothing was kept`,
         );
       await file.sync();
+      // a stalled upload's part file may have been taken over (STALE_PART_MS): never rename another's
+      const [mine, there] = await Promise.all([file.stat(), stat(part).catch(() => undefined)]);
       await file.close();
+      if (there?.ino !== mine.ino || there.dev !== mine.dev)
+        throw new UploadRefused('busy', 'another upload of this image took over while this one stalled');
       await rename(part, this.path(imageId));
       await syncDir(this.dir);
       return { sizeBytes: size, sha256 };
     } catch (err) {
       await file.close().catch(() => undefined);
-      await rm(part, { force: true });
+      if (!(err instanceof UploadRefused && err.reason === 'busy')) await rm(part, { force: true });
       throw err;
     }
   }
