@@ -14,6 +14,7 @@ import type { ApiConfig } from './config';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HostsModule } from './hosts/hosts.module';
+import { ImagesModule } from './images/images.module';
 import { KeypairsModule } from './keypairs/keypairs.module';
 import { ConfigModule } from './infra/config.module';
 import { PkiModule } from './infra/pki.module';
@@ -45,6 +46,7 @@ export class AppModule {
         ProjectsModule,
         KeypairsModule,
         CatalogModule,
+        ImagesModule,
         PoolsModule,
         NetworksModule,
         StoragePoolsModule,

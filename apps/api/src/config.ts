@@ -12,6 +12,8 @@ export const apiEnv = controlPlaneEnv.extend({
   IDEMPOTENCY_TTL_HOURS: intVar(24, 24, 24 * 30),
   ENROLLMENT_TOKEN_TTL_MINUTES: intVar(60, 1, 7 * 24 * 60),
   BODY_LIMIT_KB: intVar(256, 1, 10_240),
+  // the largest image content PUT /v1/images/:id/file accepts (8 GiB by default)
+  IMAGE_MAX_BYTES: intVar(8 * 1024 ** 3, 1, 2 ** 50),
   // Proxies whose X-Forwarded-For names the client (addresses, CIDRs, loopback...): none by default
   XENPLANE_TRUSTED_PROXIES: z
     .string()

@@ -35,6 +35,9 @@ describe('the OpenAPI document', () => {
       'POST /v1/flavors',
       'GET /v1/images',
       'POST /v1/images',
+      'GET /v1/images/{id}',
+      'PUT /v1/images/{id}/file',
+      'DELETE /v1/images/{id}',
       'POST /v1/pools',
       'GET /v1/pools',
       'PATCH /v1/pools/{id}',
@@ -56,6 +59,10 @@ describe('the OpenAPI document', () => {
     ]) {
       expect(routes).toContain(r);
     }
+    // an image's content is bytes, streamed: the one request body that is not JSON
+    expect(doc.paths['/v1/images/{id}/file'].put.requestBody.content).toEqual({
+      'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+    });
   });
 
   it('declares a bearer token on every route but the public ones, and the server enforces it', async () => {

@@ -3,6 +3,8 @@ import { CORRELATION_HEADER, currentCorrelationId } from '@xenplane/observabilit
 import {
   type DomainEvent,
   HostAgentClient,
+  type ImageChunk,
+  type StoredImage,
   type HostAgentService,
   type MigrationChunk,
   type WatchEventsRequest,
@@ -53,6 +55,12 @@ export interface CallOpts {
 export type AgentClient = { [K in UnaryName]: (request: RequestOf<K>, opts?: CallOpts) => Promise<ResponseOf<K>> } & {
   watchEvents(request: WatchEventsRequest, opts?: CallOpts): AsyncIterable<DomainEvent>;
   receiveMigration(opts?: CallOpts): ClientDuplexStream<MigrationChunk, MigrationChunk>;
+  /**
+   * PutImage: sends the chunks (the header first) as the channel takes them (each write waits
+   * for the stream to drain, so no more than a chunk or two is in memory) and resolves with the
+   * agent's answer once it kept the image. The deadline covers the whole copy.
+   */
+  putImage(chunks: AsyncIterable<ImageChunk>, opts?: CallOpts): Promise<StoredImage>;
   /** When its last call ended (ms since the epoch); undefined while a call is in flight. */
   idleSince(): number | undefined;
   close(): void;
@@ -113,6 +121,35 @@ export function createAgentClient(
     opts?.signal?.addEventListener('abort', () => stream.cancel(), { once: true });
     return stream;
   };
+  client['putImage'] = (chunks: AsyncIterable<ImageChunk>, opts?: CallOpts) =>
+    new Promise<StoredImage>((resolve, reject) => {
+      const ended = usage.started();
+      const call = raw.putImage(metadata(opts), { deadline: deadline(opts) }, (err, res) => {
+        ended();
+        if (err) reject(err);
+        else resolve(res);
+      });
+      opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      // the agent may answer (refuse) before the last chunk: then nothing more is read or sent
+      let answered = false;
+      const answer = new Promise<void>((r) =>
+        call.once('status', () => {
+          answered = true;
+          r();
+        }),
+      );
+      void (async () => {
+        for await (const chunk of chunks) {
+          if (answered) return;
+          if (!call.write(chunk)) await Promise.race([new Promise<void>((r) => call.once('drain', r)), answer]);
+        }
+        call.end();
+      })().catch((err: unknown) => {
+        // a source that failed: the agent sees the stream cancelled and keeps nothing
+        call.cancel();
+        reject(err as Error);
+      });
+    });
   client['idleSince'] = () => usage.idleSince();
   client['close'] = () => raw.close();
   return client as AgentClient;

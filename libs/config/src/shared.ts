@@ -12,6 +12,10 @@ export const controlPlaneEnv = z.object({
     .default('xenplane'),
   // where the control plane's CA lives (created on first start)
   XENPLANE_PKI_DIR: z.string().default('.xenplane/pki'),
+  // the image store: uploaded image content, one file per image id (the API writes it, the
+  // scheduler reads it to push images to hosts). Every API and scheduler replica must see the
+  // same directory (a shared filesystem when they run on several machines).
+  IMAGE_STORE_DIR: z.string().min(1).default('.xenplane/images'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: intVar(10, 1, 200),
   // retries of an operation's transient failures: attempts, with exponential backoff from this

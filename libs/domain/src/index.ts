@@ -16,4 +16,5 @@ export * from './periodic';
 export * from './audit';
 export * from './network';
 export * from './guest';
+export * from './images';
 export * from './storage';

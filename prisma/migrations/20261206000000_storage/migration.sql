@@ -7,7 +7,7 @@ ALTER TYPE "OperationKind" ADD VALUE 'snapshot_delete';
 ALTER TYPE "OperationKind" ADD VALUE 'clone';
 
 CREATE TYPE "StorageKind" AS ENUM ('local', 'shared');
-CREATE TYPE "ImageStatus" AS ENUM ('pending', 'active');
+CREATE TYPE "ImageStatus" AS ENUM ('pending', 'active', 'deleted');
 CREATE TYPE "DiskKind" AS ENUM ('root', 'data');
 CREATE TYPE "SnapshotState" AS ENUM ('creating', 'available', 'reverting', 'deleting', 'error');
 

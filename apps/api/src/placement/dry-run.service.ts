@@ -53,7 +53,7 @@ export class DryRunService {
 
   private async request(dto: DryRunDto): Promise<PlacementRequest> {
     const resources = await this.resources(dto);
-    const guestType = dto.image ? (await resolveImage(this.catalog, dto.image)).guestType : dto.guestType;
+    const guestType = dto.image ? (await resolveImage(this.catalog, dto.image, null)).guestType : dto.guestType;
     if (!guestType) throw invalid('image', 'give an image or a guestType');
     if (dto.poolId && !(await this.pools.exists(dto.poolId))) throw invalid('poolId', 'no such pool');
     const serverGroup = dto.serverGroupId ? await this.serverGroup(dto.serverGroupId) : undefined;

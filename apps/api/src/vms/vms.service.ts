@@ -79,8 +79,14 @@ export class VmsService {
     const projectId = await this.projects.targetProject(principal, dto.projectId);
     const [flavor, image] = await Promise.all([
       resolveFlavor(this.catalog, dto.flavor),
-      resolveImage(this.catalog, dto.image),
+      resolveImage(this.catalog, dto.image, projectId),
     ]);
+    // a root disk cloned from an image holds the whole image
+    if (image.sha256 && image.sizeGb > flavor.diskGb)
+      throw invalid(
+        'flavor',
+        `flavor ${flavor.name} has ${flavor.diskGb} GB of disk: image ${image.name} needs ${image.sizeGb}`,
+      );
     await this.checkPlacementRefs(projectId, dto);
     const { networks, poolId } = await this.chooseNetworks(dto);
     const guest = await guestDataOf(this.keypairs, projectId, dto);

@@ -8,6 +8,7 @@ import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
+import { ImageCache } from '../storage/image-cache';
 import type { MigrationService } from '../server/migration.service';
 import { simControlService } from '../server/sim-control.service';
 import { sleep } from './abortable';
@@ -98,6 +99,8 @@ export class AgentHost {
         quorum: this.quorum,
         perVm: new KeyedMutex(),
         migration: migration ?? unsupportedMigration,
+        // beside the disks cloned from them, in the driver's storage layout (images/<id>.raw)
+        images: new ImageCache(o.driver.storage.layout.workDir),
         blackHole: (ctx) => this.blackHole(ctx),
       }),
     );

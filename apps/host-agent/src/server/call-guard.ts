@@ -128,3 +128,35 @@ export function unaryFromPeer<Req, Res>(
     });
   };
 }
+
+type ClientStreamCall<Req> = ServerSurfaceCall &
+  AsyncIterable<Req> & { on(event: 'cancelled', l: () => void): unknown };
+
+/**
+ * clientStreaming: unary's guard for a call whose request is a stream (PutImage): the caller
+ * is authorized before a chunk is read, and the handler reads the stream itself.
+ */
+export function clientStreaming<Req, Res>(
+  o: UnaryOptions,
+  handler: (stream: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>,
+) {
+  return (call: ClientStreamCall<Req>, callback: Callback<Res>): void => {
+    const ctx = callContext(call);
+    const started = Date.now();
+    void withCorrelationId(ctx.correlationId, async () => {
+      try {
+        authorize(call, o.allowed);
+        if (o.blackHole) await o.blackHole(ctx);
+        const res = await handler(call, ctx);
+        log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
+        callback(null, res);
+      } catch (err) {
+        const e = toServiceError(err);
+        log.warn({ method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started }, 'rpc failed');
+        callback(e);
+      } finally {
+        ctx.done();
+      }
+    });
+  };
+}

@@ -5,6 +5,8 @@ import {
   type HeartbeatResponse,
   type HostAgentServer,
   type HostInfo,
+  type ImageChunk,
+  type ImageRef,
   type WatchEventsRequest,
 } from '@xenplane/proto';
 import type { CallContext, HypervisorDriver } from '../drivers/driver';
@@ -12,9 +14,10 @@ import { AgentError, toServiceError } from '../errors';
 import type { EventLog } from '../host/event-log';
 import type { FenceLease } from '../host/fence';
 import type { KeyedMutex } from '../host/keyed-mutex';
-import { authorize, callContext, unary, unaryFromPeer, type UnaryOptions } from './call-guard';
+import { authorize, callContext, clientStreaming, unary, unaryFromPeer, type UnaryOptions } from './call-guard';
 import type { PeerQuorum } from '../host/peer-quorum';
 import type { MigrationService } from './migration.service';
+import type { ImageCache } from '../storage/image-cache';
 
 export interface HostAgentDeps {
   hostId: () => string;
@@ -27,6 +30,8 @@ export interface HostAgentDeps {
   quorum: PeerQuorum;
   perVm: KeyedMutex;
   migration: MigrationService;
+  /** the images this host keeps (PutImage, GetImage) */
+  images: ImageCache;
   blackHole: (ctx: CallContext) => Promise<void>;
 }
 
@@ -102,9 +107,8 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
       );
       return { reachable, lastContactAgoMs };
     }),
-    // storage RPCs: being built (issue 15); refused until then
-    putImage: (_call, cb) => cb(toServiceError(new AgentError('unavailable', 'PutImage is not built yet')), null),
-    getImage: unary(cp('GetImage'), notYet),
+    putImage: clientStreaming(cp('PutImage'), (stream: AsyncIterable<ImageChunk>) => d.images.put(stream)),
+    getImage: unary(cp('GetImage'), (req: ImageRef) => d.images.get(req.imageId)),
     snapshotDisks: unary(cp('SnapshotDisks'), (req, ctx) =>
       perVm(req.vmId, () => d.driver.storage.snapshot(req.vmId, req.snapshotId, ctx)),
     ),
@@ -143,10 +147,6 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
       });
     },
   };
-}
-
-function notYet(): never {
-  throw new AgentError('unavailable', 'storage RPCs are not built yet');
 }
 
 /** Save images are named by the caller but live in the agent's own directory: a plain name only. */

@@ -1,5 +1,5 @@
 import type { Image, Vm } from '@xenplane/db';
-import { cloudInitFor, diskSpecsFor, domainSpecFor } from './domain-spec';
+import { cloudInitFor, diskSpecsFor, domainSpecFor, rootDiskImageId } from './domain-spec';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINiqwxncYm3IIQv2wTbF8Dg/PkGhR5whU/SSNi3EZnfJ alice@laptop';
 
@@ -122,5 +122,28 @@ describe("a VM's disks in its domain spec", () => {
     ]);
     expect(diskSpecsFor(vm({ diskGb: 10, guestType: 'hvm' }), image, [])).toMatchObject([{ vdev: 'hda', sizeGb: 10 }]);
     expect(diskSpecsFor(vm({ diskGb: 10 }), image, [])).toEqual([]);
+  });
+});
+
+describe("a VM's root disk and its image", () => {
+  const uploaded = { ...image, id: '0b7e4c52-7d2a-4f7e-9d55-3f1e2a9c8b01', sha256: 'a'.repeat(64) } as Image;
+
+  it('is a clone of the image when the image has uploaded content (raw)', () => {
+    expect(rootDiskImageId(uploaded)).toBe(uploaded.id);
+  });
+
+  it('is blank (no image id) for an image without content, as seeded kernel-boot images are', () => {
+    expect(rootDiskImageId({ ...uploaded, sha256: null })).toBe('');
+    expect(rootDiskImageId({ ...uploaded, diskFormat: 'qcow2' })).toBe('');
+    const hvm = domainSpecFor(
+      vm({ diskGb: 4, guestType: 'hvm' }),
+      { ...image, id: uploaded.id, sha256: null } as Image,
+      1,
+      [],
+      [],
+    );
+    expect(hvm.disks.map((d) => d.imageId)).toEqual(['']);
+    // a pv image booting its kernel with no content gets no disk at all, as before
+    expect(domainSpecFor(vm({ diskGb: 4 }), { ...image, sha256: null } as Image, 1, [], []).disks).toEqual([]);
   });
 });

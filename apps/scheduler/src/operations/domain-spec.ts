@@ -32,6 +32,16 @@ export function cloudInitFor(
   };
 }
 
+/**
+ * The image a VM's root disk is a copy-on-write clone of (DiskSpec.image_id): the image itself
+ * when it has uploaded content (raw, the only format uploaded; the scheduler pushes it to the
+ * host first, image-push.ts); '' for an image without (seeded kernel-boot images: a blank root
+ * disk, as before).
+ */
+export function rootDiskImageId(image: Pick<Image, 'id' | 'sha256' | 'diskFormat'>): string {
+  return image.sha256 && image.diskFormat === 'raw' ? image.id : '';
+}
+
 /** A vif as the guest configures it: its address with its network's prefix, gateway and DNS. */
 export function guestInterfaceOf(v: VmVif): GuestInterface {
   return { mac: v.mac, addresses: [`${v.ip}/${v.prefix}`], gateway: v.gateway, nameservers: v.dns };

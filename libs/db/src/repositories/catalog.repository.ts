@@ -10,9 +10,78 @@ export class CatalogRepository {
     return this.db.flavor.findMany({ orderBy: [{ vcpus: 'asc' }, { memoryMb: 'asc' }] });
   }
 
-  /** Every image, by name. */
-  images(): Promise<Image[]> {
-    return this.db.image.findMany({ orderBy: { name: 'asc' } });
+  /**
+   * Images by name, deleted ones never: those a project sees (public and its own) when
+   * `visibleTo` names it, else every one; narrowed by the filters given.
+   */
+  images(
+    filter: {
+      visibleTo?: string;
+      projectId?: string;
+      visibility?: 'public' | 'project';
+      status?: 'pending' | 'active';
+    } = {},
+  ): Promise<Image[]> {
+    const and: Prisma.ImageWhereInput[] = [{ status: filter.status ?? { not: 'deleted' } }];
+    if (filter.visibleTo) and.push({ OR: [{ projectId: null }, { projectId: filter.visibleTo }] });
+    if (filter.projectId) and.push({ projectId: filter.projectId });
+    if (filter.visibility === 'public') and.push({ projectId: null });
+    if (filter.visibility === 'project') and.push({ projectId: { not: null } });
+    return this.db.image.findMany({ where: { AND: and }, orderBy: { name: 'asc' } });
+  }
+
+  /** The image with this id, unless deleted. */
+  findImage(id: string): Promise<Image | null> {
+    return this.db.image.findFirst({ where: { id, status: { not: 'deleted' } } });
+  }
+
+  /**
+   * Records an upload's content: the pending image becomes active. Null when it is no longer
+   * pending (deleted meanwhile, or another upload finished first).
+   */
+  async markUploaded(
+    id: string,
+    content: { sizeBytes: number; sha256: string; sizeGb: number },
+  ): Promise<Image | null> {
+    const n = await this.db.image.updateMany({
+      where: { id, status: 'pending' },
+      data: {
+        status: 'active',
+        sizeBytes: BigInt(content.sizeBytes),
+        sha256: content.sha256,
+        sizeGb: content.sizeGb,
+        uploadedAt: new Date(),
+      },
+    });
+    return n.count === 1 ? this.db.image.findUnique({ where: { id } }) : null;
+  }
+
+  /** How many VMs name the image: those not deleted, and deleted ones (their history). */
+  async imageUses(id: string): Promise<{ live: number; deleted: number }> {
+    const [live, deleted] = await Promise.all([
+      this.db.vm.count({ where: { imageId: id, state: { not: 'deleted' } } }),
+      this.db.vm.count({ where: { imageId: id, state: 'deleted' } }),
+    ]);
+    return { live, deleted };
+  }
+
+  /** Removes an image no VM names (false: one does now, or it is gone). */
+  async removeImage(id: string): Promise<boolean> {
+    try {
+      return (await this.db.image.deleteMany({ where: { id } })).count === 1;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2003') return false; // a VM was made of it meanwhile
+      throw err;
+    }
+  }
+
+  /** Keeps an image that deleted VMs name as `deleted`, its content gone; false when no longer there. */
+  async retireImage(id: string): Promise<boolean> {
+    const n = await this.db.image.updateMany({
+      where: { id, status: { not: 'deleted' } },
+      data: { status: 'deleted', sha256: null, sizeBytes: null, uploadedAt: null },
+    });
+    return n.count === 1;
   }
 
   /** A name already taken fails with Prisma's unique violation (P2002). */

@@ -113,9 +113,12 @@ describe('what the audit trail records', () => {
     expect(enroll).toMatchObject({ actor: 'enrollment', action: 'host.enroll', resourceType: 'host' });
     expect(enroll?.summary).toEqual({ name: 'sim-1', address: '10.0.0.5:7443' });
     const image = auditTargetOf(
-      req('POST', '/v1/images', { name: 'i', guestType: 'pv', sizeGb: 1, cmdline: 'root=/dev/xvda1 pw=x' }),
+      req('POST', '/v1/images', { name: 'i', guestType: 'pv', diskFormat: 'raw', cmdline: 'root=/dev/xvda1 pw=x' }),
     );
-    expect(image?.summary).toEqual({ name: 'i', guestType: 'pv', sizeGb: 1 });
+    expect(image?.summary).toEqual({ name: 'i', guestType: 'pv', diskFormat: 'raw' });
+    // an upload's body is bytes: whatever a body would hold, the summary holds none of it
+    const upload = auditTargetOf(req('PUT', '/v1/images/:id/file', Buffer.from('disk bytes'), { id: VM }));
+    expect(upload).toMatchObject({ action: 'image.upload', resourceType: 'image', resourceIds: [VM], summary: {} });
   });
 
   it('records a network made in a pool as the network (its id from the answer), and a change or delete of it by id', () => {
@@ -174,6 +177,8 @@ describe('what the audit trail records', () => {
         'DELETE /v1/projects/:id/keypairs/:keypair',
         'POST /v1/flavors',
         'POST /v1/images',
+        'PUT /v1/images/:id/file',
+        'DELETE /v1/images/:id',
         'POST /v1/pools',
         'PATCH /v1/pools/:id',
         'POST /v1/pools/:id/networks',

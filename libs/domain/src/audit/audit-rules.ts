@@ -123,10 +123,14 @@ const RULES: Record<string, RouteRule> = {
   'POST /v1/images': {
     action: 'image.create',
     resourceType: 'image',
+    projectField: 'projectId',
     created: createdId,
-    // not cmdline or source: a kernel command line or a URL may carry credentials
-    fields: ['name', 'guestType', 'sizeGb', 'diskFormat', 'bootloader'],
+    // not cmdline: a kernel command line may carry credentials
+    fields: ['name', 'guestType', 'diskFormat', 'bootloader', 'projectId'],
   },
+  // the content is never read for the audit trail (its body is bytes, no parser touches it)
+  'PUT /v1/images/:id/file': { action: 'image.upload', resourceType: 'image', idParam: 'id', fields: [] },
+  'DELETE /v1/images/:id': { action: 'image.delete', resourceType: 'image', idParam: 'id', fields: [] },
   'POST /v1/pools': {
     action: 'pool.create',
     resourceType: 'pool',

@@ -34,8 +34,20 @@ export const ROUTE_ACCESS = {
 
   'GET /v1/flavors': { levels: ['viewer'] },
   'POST /v1/flavors': { levels: ['admin'] },
-  'GET /v1/images': { levels: ['viewer'] },
-  'POST /v1/images': { levels: ['admin'] },
+  'GET /v1/images': { levels: ['viewer'], then: "a project token sees public images and its own project's" },
+  'POST /v1/images': {
+    levels: ['member', 'operator'],
+    then: "global tokens make public images (or a named project's); a project token its own project's",
+  },
+  'GET /v1/images/{id}': { levels: ['viewer'], then: "public images and its own project's only" },
+  'PUT /v1/images/{id}/file': {
+    levels: ['member', 'operator'],
+    then: "a project token its own project's images only; public images by global tokens",
+  },
+  'DELETE /v1/images/{id}': {
+    levels: ['member', 'operator'],
+    then: "a project token its own project's images only; public images by global tokens",
+  },
 
   'POST /v1/pools': { levels: ['operator'] },
   'GET /v1/pools': { levels: ['operator'] },

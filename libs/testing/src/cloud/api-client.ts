@@ -27,8 +27,15 @@ export class ApiClient {
   delete<T = any>(path: string, headers: Record<string, string> = {}) {
     return this.request<T>('DELETE', path, undefined, headers);
   }
+  /** PUT of bytes as application/octet-stream (an image's content), with its Content-Length. */
+  putBytes<T = any>(path: string, bytes: Uint8Array, headers: Record<string, string> = {}) {
+    return this.request<T>('PUT', path, bytes, { 'content-type': 'application/octet-stream', ...headers });
+  }
 
-  /** body: an object is sent as JSON; a string is sent as it is (for malformed-JSON tests). */
+  /**
+   * body: an object is sent as JSON; a string is sent as it is (for malformed-JSON tests); bytes
+   * as they are (give their content-type in headers).
+   */
   async request<T = any>(
     method: string,
     path: string,
@@ -42,7 +49,9 @@ export class ApiClient {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      ...(body !== undefined
+        ? { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }
+        : {}),
     });
     const text = await res.text();
     let parsed: unknown = text;

@@ -188,6 +188,8 @@ export class Cloud {
       REDIS_URL: this.opts.redisUrl ?? TEST_REDIS_URL,
       XENPLANE_QUEUE_PREFIX: this.queuePrefix,
       XENPLANE_PKI_DIR: join(this.stateDir, 'pki'),
+      // each cloud its own image store, shared by its API and schedulers (npm start: .xenplane/images)
+      IMAGE_STORE_DIR: join(this.stateDir, 'images'),
       LOG_LEVEL: this.opts.logLevel ?? 'info',
       ...(this.opts.timings === 'production' ? {} : FAST_TIMINGS),
       ...(this.opts.rateLimits === 'configured' ? {} : GENEROUS_RATE_LIMITS),

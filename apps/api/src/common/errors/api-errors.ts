@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'request_timeout'
   | 'quota_exceeded'
   | 'addresses_exhausted'
+  | 'unsupported_disk_format'
+  | 'checksum_mismatch'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -30,6 +32,8 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   request_timeout: 408,
   quota_exceeded: 422,
   addresses_exhausted: 422,
+  unsupported_disk_format: 422,
+  checksum_mismatch: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -5,10 +5,15 @@ import { inputFault } from './json-input';
 
 const BODY_METHODS = new Set(['POST', 'PATCH', 'PUT']);
 
+// the one route whose body is bytes, not JSON: an image's content, streamed to the image store
+// by its handler (no parser reads an octet-stream, so nothing buffers it)
+const BINARY_ROUTE = /^\/v1\/images\/[^/]+\/file\/?$/;
+
 /**
  * The edge every request passes before a route sees it, in one place for every route (API.md
  * "Input limits"):
- *  1. a POST, PATCH or PUT that carries a body carries JSON in UTF-8, or is refused (415);
+ *  1. a POST, PATCH or PUT that carries a body carries JSON in UTF-8, or is refused (415); but
+ *     `PUT /v1/images/:id/file` carries application/octet-stream (takesBinaryBody), and only it;
  *  2. the body is parsed (at most `bodyLimitKb`, 413; not JSON, 400);
  *  3. the body is a JSON object, and neither it nor the query holds NUL, a prototype key or
  *     nesting past MAX_JSON_DEPTH (400); nor does the path hold an encoded NUL.
@@ -37,8 +42,22 @@ export function isJsonUtf8(contentType: string | undefined): boolean {
   });
 }
 
+/** The upload of an image's content: the route that reads application/octet-stream, and the only one. */
+export function takesBinaryBody(method: string, path: string, contentType: string | undefined): boolean {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  return method === 'PUT' && BINARY_ROUTE.test(path) && type === 'application/octet-stream';
+}
+
 function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  if (BODY_METHODS.has(req.method) && carriesBody(req.headers) && !isJsonUtf8(req.header('content-type'))) {
+  const contentType = req.header('content-type');
+  if (takesBinaryBody(req.method, req.path, contentType)) {
+    // bytes are hashed as they arrive: an encoded body would be stored as its encoding
+    const encoding = req.header('content-encoding')?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity')
+      return next(new ApiError('unsupported_media_type', "an image's content is sent without a Content-Encoding"));
+    return next();
+  }
+  if (BODY_METHODS.has(req.method) && carriesBody(req.headers) && !isJsonUtf8(contentType)) {
     next(
       new ApiError(
         'unsupported_media_type',

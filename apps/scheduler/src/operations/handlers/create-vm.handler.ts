@@ -14,6 +14,7 @@ import {
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
+import { ensureImageOnHost } from '../image-push';
 import { type HostRef, HostWork } from '../host-work';
 import { buildFailureOf, hostStillLive } from '../build-failures';
 import { OvertakenError, PermanentError } from '../operation-errors';
@@ -140,12 +141,14 @@ export class CreateVmHandler implements OperationHandler {
     const [image, disks] = await Promise.all([this.vms.image(building.imageId), this.vms.disks(building.id)]);
     let domain;
     try {
-      domain = await this.hostWork.on(host, op, (agent) =>
-        agent.createDomain(
+      domain = await this.hostWork.on(host, op, async (agent) => {
+        const opts = { correlationId: op.correlationId ?? undefined };
+        await ensureImageOnHost(agent, image, this.config.IMAGE_STORE_DIR, opts);
+        return agent.createDomain(
           { spec: domainSpecFor(building, image, building.epoch, vifs, disks), startPaused: false },
-          { correlationId: op.correlationId ?? undefined },
-        ),
-      );
+          opts,
+        );
+      });
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;

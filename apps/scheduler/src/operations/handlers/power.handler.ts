@@ -4,6 +4,7 @@ import { nextPowerStep, powerPlan, type PowerKind, type PowerPlan, powerRollback
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { AgentNotFound } from '../../infra/agents';
 import { domainSpecFor } from '../domain-spec';
+import { ensureImageOnHost } from '../image-push';
 import { HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
@@ -45,12 +46,11 @@ export class PowerHandler implements OperationHandler {
           this.vms.vifs(vm.id),
           this.vms.disks(vm.id),
         ]);
-        const d = await this.hostWork.on(host, op, (a) =>
-          a.createDomain(
-            { spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false },
-            { correlationId: op.correlationId ?? undefined },
-          ),
-        );
+        const d = await this.hostWork.on(host, op, async (a) => {
+          const opts = { correlationId: op.correlationId ?? undefined };
+          await ensureImageOnHost(a, image, this.config.IMAGE_STORE_DIR, opts);
+          return a.createDomain({ spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false }, opts);
+        });
         await this.complete(op, vm, plan, d.domId);
         return;
       }

@@ -20,6 +20,7 @@ import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { PlacementService } from '../../placement/placement.service';
 import { domainSpecFor } from '../domain-spec';
+import { ensureImageOnHost } from '../image-push';
 import { type HostRef, HostWork } from '../host-work';
 import { buildFailureOf, hostStillLive } from '../build-failures';
 import { OvertakenError, PermanentError, WaitError } from '../operation-errors';
@@ -114,12 +115,11 @@ export class RestartVmHandler implements OperationHandler {
     ]);
     let domain;
     try {
-      domain = await this.hostWork.on(host, op, (agent) =>
-        agent.createDomain(
-          { spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false },
-          { correlationId: op.correlationId ?? undefined },
-        ),
-      );
+      domain = await this.hostWork.on(host, op, async (agent) => {
+        const opts = { correlationId: op.correlationId ?? undefined };
+        await ensureImageOnHost(agent, image, this.config.IMAGE_STORE_DIR, opts);
+        return agent.createDomain({ spec: domainSpecFor(vm, image, vm.epoch, vifs, disks), startPaused: false }, opts);
+      });
     } catch (err) {
       const failure = buildFailureOf(err);
       if (!failure) throw err;
