@@ -31,6 +31,10 @@ const UNARY = [
   'getConsoleLog',
   'ping',
   'probeHost',
+  'snapshotDisks',
+  'revertDisks',
+  'deleteSnapshot',
+  'cloneDisks',
 ] as const satisfies readonly (keyof Service)[];
 
 type UnaryName = (typeof UNARY)[number];

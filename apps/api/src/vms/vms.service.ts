@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   type BatchOutcome,
   CatalogRepository,
+  type CloneOutcome,
   KeypairRepository,
   NetworkRepository,
   type NewVif,
@@ -11,6 +12,7 @@ import {
   type Prisma,
   ProjectRepository,
   ServerGroupRepository,
+  SnapshotRepository,
   type Usage,
   VmRepository,
 } from '@xenplane/db';
@@ -22,11 +24,13 @@ import {
   batchNames,
   batchUsage,
   chooseVmNetworks,
+  cloneNoRoom,
   expiresAtOf,
   type NetworkChoice,
   networkLookup,
   quotaExcess,
   rangeCapacity,
+  storageBusyRefusal,
   updateRefusal,
   type VmAction,
 } from '@xenplane/domain';
@@ -43,7 +47,7 @@ import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
-import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
+import { type CloneVmView, type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
 @Injectable()
 export class VmsService {
@@ -57,6 +61,7 @@ export class VmsService {
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
     private readonly keypairs: KeypairRepository,
+    private readonly snapshots: SnapshotRepository,
   ) {}
 
   /**
@@ -189,8 +194,9 @@ export class VmsService {
     return presentVm(updated);
   }
 
-  async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
+  async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView | CloneVmView> {
     const global = principal.projectId === null;
+    if (dto.action === 'clone') return this.clone(principal, id, dto);
     const roleRefused = actionRoleRefusal(dto.action, { global, role: principal.role });
     if (roleRefused) throw forbidden(roleRefused);
     const refused = actionParamsRefusal(dto.action, {
@@ -202,6 +208,60 @@ export class VmsService {
       ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),
       ...(dto.live !== undefined ? { live: dto.live } : {}),
     });
+  }
+
+  /**
+   * A new VM from a stopped one, claimed on its host (the disks are local), with its own
+   * addresses and disk rows, in one transaction (libs/db createClone); the scheduler copies the
+   * disks and builds it (operation `clone`).
+   */
+  private async clone(principal: Principal, id: string, dto: VmActionDto): Promise<CloneVmView> {
+    const roleRefused = actionRoleRefusal('clone', { global: principal.projectId === null, role: principal.role });
+    if (roleRefused) throw forbidden(roleRefused);
+    if (dto.targetHostId !== undefined || dto.live !== undefined)
+      throw invalid(dto.targetHostId !== undefined ? 'targetHostId' : 'live', 'migrate only');
+    const outcome = await this.snapshots.createClone({
+      sourceId: id,
+      projectId: visibleProject(principal).projectId ?? null,
+      cloneId: randomUUID(),
+      opId: randomUUID(),
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      requestedBy: principal.tokenId,
+      correlationId: currentCorrelationId() ?? null,
+    });
+    if (!outcome.created) throw await this.cloneRefusal(outcome, id);
+    await this.queue.wake([outcome.op]);
+    return { vm: await this.get(principal, outcome.vm.id), operation: presentOperation(outcome.op) };
+  }
+
+  private async cloneRefusal(r: Exclude<CloneOutcome, { created: true }>, id: string): Promise<ApiError> {
+    switch (r.refused) {
+      case 'not_found':
+        return notFound('vm', id);
+      case 'state':
+        return conflict(r.reason, { state: r.state });
+      case 'quota':
+        return this.quotaExceeded(r.projectId, r.usage);
+      case 'no_room':
+        return new ApiError('no_valid_host', cloneNoRoom(r.hostName), undefined, { host: r.hostName });
+      case 'addresses_exhausted':
+      case 'network_gone': {
+        const network = await this.networks.find(r.networkId);
+        if (r.refused === 'network_gone' || !network)
+          return conflict(`network ${network?.name ?? r.networkId} was deleted meanwhile`);
+        return new ApiError(
+          'addresses_exhausted',
+          `network ${network.name} (${network.cidr}) has no free address for the clone`,
+          undefined,
+          {
+            network: network.name,
+            networkId: network.id,
+            free: rangeCapacity(network) - network.allocated,
+            requested: 1,
+          },
+        );
+      }
+    }
   }
 
   async delete(principal: Principal, id: string): Promise<OperationView> {
@@ -227,6 +287,8 @@ export class VmsService {
     });
     if (!started.op) {
       if (!started.state) throw notFound('vm', id);
+      const busy = 'storageBusy' in started ? storageBusyRefusal(started.storageBusy) : undefined;
+      if (busy) throw conflict(busy, { state: started.state });
       const refusal = actionRefusal(action, started.state, started.hostInDoubt);
       throw conflict(refusal.message, refusal.extra);
     }

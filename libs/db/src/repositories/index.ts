@@ -12,6 +12,7 @@ export * from './page';
 export * from './pool.repository';
 export * from './project.repository';
 export * from './server-group.repository';
+export * from './snapshot.repository';
 export * from './system.repository';
 export * from './token.repository';
 export * from './vm.repository';

@@ -13,6 +13,7 @@ import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
 import { ServerGroupRepository } from './server-group.repository';
+import { SnapshotRepository } from './snapshot.repository';
 import { SystemRepository } from './system.repository';
 import { TokenRepository } from './token.repository';
 import { VmRepository } from './vm.repository';
@@ -36,6 +37,7 @@ const REPOSITORY_CLASSES = [
   SystemRepository,
   AuditRepository,
   KeypairRepository,
+  SnapshotRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

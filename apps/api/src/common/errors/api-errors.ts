@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'request_timeout'
   | 'quota_exceeded'
   | 'addresses_exhausted'
+  | 'no_valid_host'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -30,6 +31,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   request_timeout: 408,
   quota_exceeded: 422,
   addresses_exhausted: 422,
+  no_valid_host: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
