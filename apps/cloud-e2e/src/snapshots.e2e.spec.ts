@@ -1,0 +1,206 @@
+import { type ApiClient, Cloud } from '@xenplane/testing';
+import { expectRefused } from './helpers';
+
+/** What the simulated guest prints at each boot: how many boots its root disk recorded before this one. */
+const BOOTS = /xenplane-sim: disk xvda holds (\d+) boots before this one/g;
+
+/**
+ * Snapshots and clones (issue 15): a VM's disks copied to a snapshot while it runs, put back
+ * while it is stopped, and a stopped VM cloned into a new VM on the same host with its own MAC
+ * and address. The simulated guest writes a line to its root disk at every boot and prints how
+ * many it found, so what a revert or a clone carries over can be read on the console.
+ */
+describe('snapshots and clones', () => {
+  let cloud: Cloud;
+  let a: ApiClient; // a member of project A
+  let aViewer: ApiClient;
+  let b: ApiClient; // a member of project B
+
+  beforeAll(async () => {
+    cloud = await Cloud.start({ hosts: 1 });
+    const project = async (name: string) => (await cloud.api.post('/v1/projects', { name })).body.id as string;
+    const token = async (projectId: string, role: string) =>
+      cloud.api.withToken(
+        (await cloud.api.post(`/v1/projects/${projectId}/tokens`, { name: `${role}-ci`, role })).body.token,
+      );
+    const projectA = await project('snapshots-a');
+    a = await token(projectA, 'member');
+    aViewer = await token(projectA, 'viewer');
+    b = await token(await project('snapshots-b'), 'member');
+  });
+  afterAll(() => cloud?.stop());
+
+  /** A running VM of project A with a root disk (an image the guest boots from a disk). */
+  async function runningVm(name: string): Promise<any> {
+    const res = await a.post('/v1/vms', { name, flavor: 'xp.micro', image: 'debian-12-pv' });
+    expect(res.status).toBe(202);
+    expect((await cloud.waitForOperation(res.body.operations[0].id)).status).toBe('succeeded');
+    return (await a.get(`/v1/vms/${res.body.vms[0].id}`)).body;
+  }
+
+  async function act(vmId: string, action: string): Promise<void> {
+    const res = await a.post(`/v1/vms/${vmId}/actions`, { action });
+    expect(res.status).toBe(202);
+    expect((await cloud.waitForOperation(res.body.id)).status).toBe('succeeded');
+  }
+
+  async function succeeded(res: { status: number; body: any }): Promise<void> {
+    expect(res.status).toBe(202);
+    expect((await cloud.waitForOperation(res.body.id ?? res.body.operation.id)).status).toBe('succeeded');
+  }
+
+  /** The boot counts the guest printed on its console, oldest first. */
+  async function bootsSeen(vmId: string): Promise<number[]> {
+    const res = await a.get(`/v1/vms/${vmId}/console`);
+    expect(res.status).toBe(200);
+    return [...(res.body.output as string).matchAll(BOOTS)].map((m) => Number(m[1]));
+  }
+
+  const snapshotRows = (vmId: string) => cloud.db.snapshot.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
+
+  it('a running VM is snapshotted; revert is refused while it runs, and once stopped brings its disk back', async () => {
+    const vm = await runningVm('snap-me');
+    expect(await bootsSeen(vm.id)).toEqual([0]);
+
+    const made = await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'first-boot' });
+    expect(made.status).toBe(202);
+    expect(made.body.snapshot).toMatchObject({ vmId: vm.id, name: 'first-boot', state: 'creating' });
+    expect(made.body.operation).toMatchObject({ kind: 'snapshot', vmId: vm.id, status: 'queued' });
+    expect((await cloud.waitForOperation(made.body.operation.id)).status).toBe('succeeded');
+    const snapshot = (await a.get(`/v1/vms/${vm.id}/snapshots/${made.body.snapshot.id}`)).body;
+    expect(snapshot).toMatchObject({ id: made.body.snapshot.id, state: 'available', sizeBytes: expect.any(Number) });
+    // the VM kept running through it
+    expect((await a.get(`/v1/vms/${vm.id}`)).body.state).toBe('running');
+
+    // a viewer reads them, a page at a time; only members make them
+    const page = await aViewer.get(`/v1/vms/${vm.id}/snapshots?limit=1`);
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((s: any) => s.name)).toEqual(['first-boot']);
+    expect((await aViewer.post(`/v1/vms/${vm.id}/snapshots`, { name: 'x' })).status).toBe(403);
+    // a name is unique per VM; a bad one is a 400
+    const taken = await expectRefused(
+      cloud,
+      () => a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'first-boot' }),
+      409,
+      'conflict',
+    );
+    expect(taken.detail).toBe('the VM already has a snapshot named first-boot');
+    await expectRefused(cloud, () => a.post(`/v1/vms/${vm.id}/snapshots`, { name: '../x' }), 400, 'validation_failed');
+
+    // a revert needs the VM stopped: refused with the state named, nothing changed
+    const revertPath = `/v1/vms/${vm.id}/snapshots/${snapshot.id}/revert`;
+    const running = await expectRefused(cloud, () => a.post(revertPath), 409, 'conflict');
+    expect(running).toMatchObject({
+      detail: 'cannot revert a VM that is running (it must be stopped)',
+      state: 'running',
+    });
+    expect((await snapshotRows(vm.id)).map((s) => s.state)).toEqual(['available']);
+    expect((await a.get(`/v1/vms/${vm.id}`)).body.state).toBe('running');
+
+    // one more boot on the disk, then back to the snapshot: the guest finds the count it had then
+    await act(vm.id, 'stop');
+    await act(vm.id, 'start');
+    expect(await bootsSeen(vm.id)).toEqual([1]);
+    await act(vm.id, 'stop');
+    const reverted = await a.post(revertPath);
+    expect(reverted.body).toMatchObject({ kind: 'snapshot_revert', vmId: vm.id });
+    await succeeded(reverted);
+    expect((await a.get(`/v1/vms/${vm.id}`)).body.state).toBe('stopped');
+    expect((await a.get(`/v1/vms/${vm.id}/snapshots/${snapshot.id}`)).body.state).toBe('available');
+    await act(vm.id, 'start');
+    expect(await bootsSeen(vm.id)).toEqual([1]);
+
+    // deleted, it is gone from the API and the database
+    const removed = await a.delete(`/v1/vms/${vm.id}/snapshots/${snapshot.id}`);
+    expect(removed.body).toMatchObject({ kind: 'snapshot_delete' });
+    await succeeded(removed);
+    expect((await a.get(`/v1/vms/${vm.id}/snapshots/${snapshot.id}`)).status).toBe(404);
+    expect((await a.get(`/v1/vms/${vm.id}/snapshots`)).body.items).toEqual([]);
+    expect(await snapshotRows(vm.id)).toEqual([]);
+    await expectRefused(cloud, () => a.post(revertPath), 404, 'not_found');
+  });
+
+  it("another project's VM and its snapshots are not there (404); an unknown snapshot neither", async () => {
+    const vm = await runningVm('private');
+    const made = await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'mine' });
+    await succeeded(made);
+    const snap = `/v1/vms/${vm.id}/snapshots/${made.body.snapshot.id}`;
+    expect((await b.get(`/v1/vms/${vm.id}/snapshots`)).status).toBe(404);
+    expect((await b.get(snap)).status).toBe(404);
+    await expectRefused(cloud, () => b.post(`/v1/vms/${vm.id}/snapshots`, { name: 'theirs' }), 404, 'not_found');
+    await expectRefused(cloud, () => b.post(`${snap}/revert`), 404, 'not_found');
+    await expectRefused(cloud, () => b.delete(snap), 404, 'not_found');
+    await act(vm.id, 'stop');
+    await expectRefused(cloud, () => b.post(`/v1/vms/${vm.id}/actions`, { action: 'clone' }), 404, 'not_found');
+    const unknown = `/v1/vms/${vm.id}/snapshots/8b0c7a52-5d5e-4f0e-9a8e-2f1c6b9d7e10`;
+    expect((await a.get(unknown)).status).toBe(404);
+    await expectRefused(cloud, () => a.post(`${unknown}/revert`), 404, 'not_found');
+    expect((await snapshotRows(vm.id)).map((s) => s.state)).toEqual(['available']);
+  });
+
+  it('a stopped VM is cloned: a new VM on the same host with its own MAC and address and the same disk', async () => {
+    const source = await runningVm('origin');
+    // a running VM is not cloned: its disks are being written
+    const refused = await expectRefused(
+      cloud,
+      () => a.post(`/v1/vms/${source.id}/actions`, { action: 'clone' }),
+      409,
+      'conflict',
+    );
+    expect(refused).toMatchObject({
+      detail: 'cannot clone a VM that is running (it must be stopped)',
+      state: 'running',
+    });
+    await act(source.id, 'stop');
+
+    const res = await a.post(`/v1/vms/${source.id}/actions`, { action: 'clone' });
+    expect(res.status).toBe(202);
+    const clone = res.body.vm;
+    expect(clone).toMatchObject({
+      name: 'origin-clone-1',
+      state: 'building',
+      hostId: source.hostId,
+      clonedFromId: source.id,
+      flavor: source.flavor,
+      image: source.image,
+    });
+    expect(clone.id).not.toBe(source.id);
+    expect(res.body.operation).toMatchObject({ kind: 'clone', vmId: clone.id, status: 'queued' });
+    const op = await cloud.waitForOperation(res.body.operation.id);
+    expect(op).toMatchObject({ status: 'succeeded', step: 'done' });
+
+    const built = (await a.get(`/v1/vms/${clone.id}`)).body;
+    expect(built).toMatchObject({ state: 'running', hostId: source.hostId, clonedFromId: source.id });
+    expect(built.addresses).toHaveLength(source.addresses.length);
+    expect(built.addresses[0].network).toBe(source.addresses[0].network);
+    expect(built.addresses[0].mac).not.toBe(source.addresses[0].mac);
+    expect(built.addresses[0].ip).not.toBe(source.addresses[0].ip);
+    // its disk is a copy of the source's: the guest finds the source's boot on it
+    expect(await bootsSeen(clone.id)).toEqual([1]);
+
+    // a name can be given; a second clone without one counts on
+    const named = await a.post(`/v1/vms/${source.id}/actions`, { action: 'clone', name: 'twin' });
+    expect(named.body.vm.name).toBe('twin');
+    await succeeded(named);
+    const third = await a.post(`/v1/vms/${source.id}/actions`, { action: 'clone' });
+    expect(third.body.vm.name).toBe('origin-clone-3');
+    await succeeded(third);
+
+    // the source deleted, the clones still run on their own disks
+    const deleted = await a.delete(`/v1/vms/${source.id}`);
+    await succeeded(deleted);
+    expect((await a.get(`/v1/vms/${clone.id}`)).body.state).toBe('running');
+    await act(clone.id, 'reboot');
+    expect(await bootsSeen(clone.id)).toEqual([1, 2]);
+  });
+
+  it("a VM's deletion takes its snapshots with it", async () => {
+    const vm = await runningVm('short-lived');
+    await succeeded(await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'one' }));
+    await succeeded(await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'two' }));
+    expect(await snapshotRows(vm.id)).toHaveLength(2);
+    await succeeded(await a.delete(`/v1/vms/${vm.id}`));
+    expect(await snapshotRows(vm.id)).toEqual([]);
+    expect((await a.get(`/v1/vms/${vm.id}/snapshots`)).body.items).toEqual([]);
+  });
+});
