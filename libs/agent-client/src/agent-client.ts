@@ -31,10 +31,12 @@ const UNARY = [
   'getConsoleLog',
   'ping',
   'probeHost',
+  'getImage',
   'snapshotDisks',
   'revertDisks',
   'deleteSnapshot',
   'cloneDisks',
+  'listStorage',
 ] as const satisfies readonly (keyof Service)[];
 
 type UnaryName = (typeof UNARY)[number];

@@ -1,4 +1,5 @@
 import type { Domain, DomainEventType, DomainSpec, HostInfo } from '@xenplane/proto';
+import type { HostStorage } from '../storage/host-storage';
 
 /** What every driver call gets: the caller's cancellation (its deadline) and correlation id. */
 export interface CallContext {
@@ -20,6 +21,8 @@ export interface DomainEventInput {
  */
 export interface HypervisorDriver {
   readonly name: 'xl' | 'sim';
+  /** the host's disks, snapshots and clones (storage/): files, and what the hypervisor reads of them */
+  readonly storage: HostStorage;
   /** a fresh object on every call: the agent adds its own fields to it */
   hostInfo(ctx: CallContext): Promise<Omit<HostInfo, 'hostId' | 'agentVersion' | 'driver' | 'peerAddress'>>;
   listDomains(ctx: CallContext): Promise<Domain[]>;

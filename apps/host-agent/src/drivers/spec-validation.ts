@@ -80,6 +80,8 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     vdevs.add(d.vdev);
     if (!['rw', 'ro'].includes(d.access)) fail(`disks[${i}].access`, 'must be rw or ro');
     if (!d.target && !(d.sizeGb > 0)) fail(`disks[${i}]`, 'needs a target or a size to allocate');
+    if (d.imageId && !UUID.test(d.imageId)) fail(`disks[${i}].image_id`, 'must be a lowercase UUID');
+    if (d.imageId && d.target) fail(`disks[${i}].image_id`, 'is for a disk the agent makes (no target)');
   });
 
   if (spec.vifs.length > 8) fail('vifs', 'at most 8');

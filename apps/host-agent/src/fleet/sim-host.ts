@@ -33,7 +33,7 @@ export function createSimHost(
     migrationMbps: c.SIM_MIGRATION_MBPS,
     migrationDowntimeMs: 40,
   };
-  const sim = new SimDriver(config, new SimJournal(join(stateDir, 'sim-journal.jsonl')));
+  const sim = new SimDriver(config, join(stateDir, 'storage'), new SimJournal(join(stateDir, 'sim-journal.jsonl')));
   return new AgentHost({
     identity,
     peerAddress,

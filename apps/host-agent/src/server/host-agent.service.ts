@@ -105,11 +105,26 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     // storage RPCs: being built (issue 15); refused until then
     putImage: (_call, cb) => cb(toServiceError(new AgentError('unavailable', 'PutImage is not built yet')), null),
     getImage: unary(cp('GetImage'), notYet),
-    snapshotDisks: unary(cp('SnapshotDisks'), notYet),
-    revertDisks: unary(cp('RevertDisks'), notYet),
-    deleteSnapshot: unary(cp('DeleteSnapshot'), notYet),
-    cloneDisks: unary(cp('CloneDisks'), notYet),
-    listStorage: unary(cp('ListStorage'), notYet),
+    snapshotDisks: unary(cp('SnapshotDisks'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.storage.snapshot(req.vmId, req.snapshotId, ctx)),
+    ),
+    revertDisks: unary(cp('RevertDisks'), (req, ctx) =>
+      perVm(req.vmId, () => d.driver.storage.revert(req.vmId, req.snapshotId, ctx)),
+    ),
+    deleteSnapshot: unary(cp('DeleteSnapshot'), (req) =>
+      perVm(req.vmId, async () => d.driver.storage.deleteSnapshot(req.vmId, req.snapshotId)),
+    ),
+    // both VMs held (in id order: two crossed clones never wait on each other): the source must
+    // not start, nor the target be made, while the files are copied
+    cloneDisks: unary(cp('CloneDisks'), (req, ctx) => {
+      if (req.sourceVmId === req.targetVmId)
+        throw new AgentError('invalid_argument', 'target_vm_id must differ from source_vm_id');
+      const [first, second] = [req.sourceVmId, req.targetVmId].sort();
+      return perVm(first!, () => perVm(second!, () => d.driver.storage.clone(req.sourceVmId, req.targetVmId, ctx)));
+    }),
+    listStorage: unary(cp('ListStorage'), async (req, ctx) => ({
+      items: await d.driver.storage.list(req.vmId || undefined, ctx),
+    })),
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
       const ctx = callContext(call);
       try {

@@ -11,9 +11,12 @@ import { AgentError, notFound } from '../../errors';
 import { hang, sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
 import { validateDomainSpec } from '../spec-validation';
+import { FileDevices } from '../../storage/block-devices';
+import { HostStorage } from '../../storage/host-storage';
+import { StorageLayout } from '../../storage/layout';
 import { FaultBook } from './faults';
 import { domainOverheadMb, reservedMemoryMb, type SimConfig } from './sim-config';
-import { bootLines } from './sim-guest';
+import { bootLines, recordBoot, type RootDiskBoots } from './sim-guest';
 import type { PersistedDomain, SimJournal } from './sim-journal';
 
 interface SimDomain {
@@ -55,11 +58,20 @@ export class SimDriver implements HypervisorDriver {
   private readonly lives: DomainLife[] = [];
   private readonly listeners: ((e: DomainEventInput) => void)[] = [];
   private nextDomId = 1;
+  /** its disks are real (sparse) files under storageDir: the layout the xl driver uses */
+  readonly storage: HostStorage;
 
   constructor(
     readonly config: SimConfig,
+    storageDir: string,
     private readonly journal?: SimJournal,
   ) {
+    // a copy needs no pause here: nothing writes a simulated guest's disk while it runs
+    this.storage = new HostStorage(new StorageLayout(storageDir), new FileDevices(), {
+      find: (vmId) => Promise.resolve(this.domains.has(vmId) ? view(this.domains.get(vmId)!) : undefined),
+      pause: () => Promise.resolve(),
+      unpause: () => Promise.resolve(),
+    });
     if (journal) this.restore(journal);
   }
 
@@ -174,6 +186,8 @@ export class SimDriver implements HypervisorDriver {
       );
     }
     if (this.faults.take(FaultKind.FAULT_KIND_CREATE_HANG, spec.vmId)) await hang(ctx.signal);
+    // made once per VM and device, before the domain: a missing image fails the create cleanly
+    await this.storage.prepareDisks(spec, ctx);
     // the domain exists (paused, being built) from the start: its memory is taken at once
     const dom = this.newDomain(spec, spec.memoryMb, spec.vcpus, spec.epoch);
     try {
@@ -186,7 +200,7 @@ export class SimDriver implements HypervisorDriver {
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_CREATED);
     if (!startPaused) {
       dom.state = DomainState.DOMAIN_STATE_RUNNING;
-      dom.console.push(...bootLines(dom.spec, dom.name));
+      dom.console.push(...this.boot(dom));
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     }
     this.save(dom);
@@ -214,10 +228,13 @@ export class SimDriver implements HypervisorDriver {
     return { forced: true, existed: true };
   }
 
-  async destroyDomain(vmId: string, ctx: CallContext, _purgeStorage?: boolean) {
+  async destroyDomain(vmId: string, ctx: CallContext, purgeStorage = false) {
     await this.slow(ctx);
     const dom = this.domains.get(vmId);
-    if (!dom) return { existed: false };
+    if (!dom) {
+      if (purgeStorage) await this.storage.purge(vmId, ctx);
+      return { existed: false };
+    }
     if (this.faults.take(FaultKind.FAULT_KIND_DESTROY_FAIL, vmId)) {
       throw new AgentError(
         'internal',
@@ -225,6 +242,7 @@ export class SimDriver implements HypervisorDriver {
       );
     }
     this.remove(dom, 'destroyed');
+    if (purgeStorage) await this.storage.purge(vmId, ctx);
     return { existed: true };
   }
 
@@ -236,7 +254,7 @@ export class SimDriver implements HypervisorDriver {
     this.remove(old, 'rebooted');
     const dom = this.newDomain(old.spec, old.memoryMb, old.vcpus, old.epoch);
     // xenconsoled keeps appending to the same guest log across a reboot
-    dom.console.push(...old.console, ...bootLines(dom.spec, dom.name));
+    dom.console.push(...old.console, ...this.boot(dom));
     this.markRunning(dom);
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_REBOOTED);
     return view(dom);
@@ -256,7 +274,7 @@ export class SimDriver implements HypervisorDriver {
     const dom = this.find(vmId);
     dom.state = DomainState.DOMAIN_STATE_RUNNING;
     // a domain created paused boots when it first runs
-    if (!dom.console.length) dom.console.push(...bootLines(dom.spec, dom.name));
+    if (!dom.console.length) dom.console.push(...this.boot(dom));
     this.save(dom);
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_UNPAUSED);
     return view(dom);
@@ -424,6 +442,18 @@ export class SimDriver implements HypervisorDriver {
     this.lives.push(life);
     this.journal?.put(persisted(dom), life);
     return dom;
+  }
+
+  /**
+   * The guest boots: it reads and extends the boot record on its root disk (the agent's disk
+   * file of the first device, when the agent made it), and its console says what it found.
+   */
+  private boot(dom: SimDomain): string[] {
+    const root = dom.spec.disks[0];
+    let found: RootDiskBoots | undefined;
+    const file = root && !root.target && this.storage.disks.disksOf(dom.vmId).find((d) => d.vdev === root.vdev);
+    if (root && file) found = { vdev: root.vdev, boots: recordBoot(file.file, new Date()) };
+    return bootLines(dom.spec, dom.name, found);
   }
 
   private markRunning(dom: SimDomain): void {

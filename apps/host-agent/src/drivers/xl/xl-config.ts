@@ -24,6 +24,8 @@ export const domainName = (vmId: string) => `xp-${vmId}`;
 export interface RenderOptions {
   /** where each disk lives (the spec's own target, or one the agent allocated) */
   diskTargets: readonly string[];
+  /** which of them are block devices the agent assembled (a dm snapshot): backendtype=phy */
+  blockDevices?: readonly boolean[];
 }
 
 // Values reach this point validated (spec-validation.ts): none holds a quote, a backslash, a
@@ -59,7 +61,9 @@ export function renderXlConfig(spec: ValidSpec, o: RenderOptions): string {
   }
   if (spec.disks.length) {
     const disks = spec.disks.map(
-      (d, i) => `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, target=${o.diskTargets[i]}'`,
+      // target= comes last: xl reads the rest of the spec as the path (so no `phy:` prefix there)
+      (d, i) =>
+        `'format=${d.format}, vdev=${d.vdev}, access=${d.access}, ${o.blockDevices?.[i] ? 'backendtype=phy, ' : ''}target=${o.diskTargets[i]}'`,
     );
     lines.push(`disk = [ ${disks.join(', ')} ]`);
   }

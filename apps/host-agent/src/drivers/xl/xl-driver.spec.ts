@@ -750,8 +750,8 @@ describe('XlDriver.hostInfo', () => {
 });
 
 describe('XlDriver work directory', () => {
-  it('makes configs, disks and saves under workDir', () => {
-    expect(readdirSync(work).sort()).toEqual(['configs', 'disks', 'saves']);
+  it('makes the storage layout and saves under workDir', () => {
+    expect(readdirSync(work).sort()).toEqual(['configs', 'disks', 'images', 'saves', 'snapshots']);
   });
 
   it('reads epochs another instance wrote', () => {

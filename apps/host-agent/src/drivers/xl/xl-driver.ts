@@ -1,24 +1,14 @@
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statfsSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType } from '@xenplane/proto';
 import { AgentError, notFound } from '../../errors';
 import { sleep } from '../../host/abortable';
 import type { CallContext, DomainEventInput, HypervisorDriver } from '../driver';
 import { UUID, validateDomainSpec } from '../spec-validation';
-import type { XlCommand } from './command';
+import { type DeviceCommands, DmDevices } from '../../storage/dm-devices';
+import { HostStorage } from '../../storage/host-storage';
+import { StorageLayout } from '../../storage/layout';
+import { ProcessXlCommand, type XlCommand } from './command';
 import { cpuFeaturesFromHwCaps, cpuVendorFromCpuinfo, inventoryFromXlInfo, parseXlInfo } from './parse-info';
 import { parseXlList, parseXlListLong, type XlListRow } from './parse-list';
 import { domainName, renderXlConfig } from './xl-config';
@@ -30,6 +20,8 @@ export interface XlDriverOptions {
   workDir: string;
   /** where xenconsoled keeps guest consoles */
   logDir: string;
+  /** losetup and dmsetup, for root disks of images (default: the real ones) */
+  devices?: DeviceCommands;
   /** reads /proc/cpuinfo (injectable for tests) */
   readCpuinfo?: () => string;
 }
@@ -48,9 +40,18 @@ export class XlDriver implements HypervisorDriver {
   readonly name = 'xl' as const;
   private readonly listeners: ((e: DomainEventInput) => void)[] = [];
   private readonly epochs: Record<string, number>;
+  readonly storage: HostStorage;
 
   constructor(private readonly o: XlDriverOptions) {
-    for (const d of ['configs', 'disks', 'saves']) mkdirSync(join(o.workDir, d), { recursive: true });
+    mkdirSync(join(o.workDir, 'saves'), { recursive: true });
+    const layout = new StorageLayout(o.workDir);
+    const devices = o.devices ?? { losetup: new ProcessXlCommand('losetup'), dmsetup: new ProcessXlCommand('dmsetup') };
+    this.storage = new HostStorage(layout, new DmDevices(devices, layout), {
+      find: (vmId, ctx) => this.find(vmId, ctx),
+      // `xl pause` itself, not pauseDomain: a pause for a copy is no state change to report
+      pause: async (vmId, ctx) => void (await this.xl(['pause', domainName(vmId)], ctx)),
+      unpause: async (vmId, ctx) => void (await this.xl(['unpause', domainName(vmId)], ctx)),
+    });
     this.epochs = existsSync(this.epochFile)
       ? (JSON.parse(readFileSync(this.epochFile, 'utf8')) as Record<string, number>)
       : {};
@@ -115,11 +116,17 @@ export class XlDriver implements HypervisorDriver {
     const valid = validateDomainSpec(raw);
     const existing = await this.find(valid.vmId, ctx);
     if (existing) return existing;
-    // a disk the agent allocates is a blank sparse file: raw, whatever format the image has
+    // a disk the agent makes is raw (a blank sparse file, or a dm snapshot over a raw image)
     const spec = { ...valid, disks: valid.disks.map((d) => (d.target ? d : { ...d, format: 'raw' })) };
-    const diskTargets = spec.disks.map((d) => d.target || this.allocateDisk(spec.vmId, d.vdev, d.sizeGb));
-    const file = join(this.o.workDir, 'configs', `${spec.vmId}.cfg`);
-    writeFileSync(file, renderXlConfig(spec, { diskTargets }));
+    const disks = await this.storage.prepareDisks(spec, ctx);
+    const file = this.storage.layout.xlConfig(spec.vmId);
+    writeFileSync(
+      file,
+      renderXlConfig(spec, {
+        diskTargets: disks.map((d) => d.target),
+        blockDevices: disks.map((d) => d.blockDevice),
+      }),
+    );
     this.setEpoch(spec.vmId, spec.epoch);
     await this.xl(startPaused ? ['create', '-p', file] : ['create', file], ctx);
     const dom = await this.getDomain(spec.vmId, ctx);
@@ -135,6 +142,7 @@ export class XlDriver implements HypervisorDriver {
     const waited = await this.run(['shutdown', '-w', domainName(vmId)], ctx, timeoutSeconds * 1000);
     if (waited.code === 0 && !(await this.find(vmId, ctx))) {
       this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_SHUTDOWN, 'poweroff');
+      await this.storage.devices.detach(vmId, ctx);
       return { forced: false, existed: true };
     }
     if (!force)
@@ -159,7 +167,9 @@ export class XlDriver implements HypervisorDriver {
         if (err.code !== 'not_found' && (await this.find(vmId, ctx))) throw err;
       } else this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_DESTROYED);
     }
-    if (purgeStorage) this.purge(vmId);
+    // devices are taken down with the domain and assembled again at its next create
+    if (purgeStorage) await this.purge(vmId, ctx);
+    else await this.storage.devices.detach(vmId, ctx);
     return { existed: dom !== undefined };
   }
 
@@ -294,27 +304,8 @@ export class XlDriver implements HypervisorDriver {
     return dom;
   }
 
-  /** A sparse disk of the asked size, made once per VM and device. */
-  private allocateDisk(vmId: string, vdev: string, sizeGb: number): string {
-    const file = join(this.o.workDir, 'disks', `${vmId}-${vdev}.img`);
-    if (!existsSync(file)) {
-      const fd = openSync(file, 'wx', 0o600);
-      try {
-        ftruncateSync(fd, sizeGb * 1024 ** 3);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    return file;
-  }
-
-  private purge(vmId: string): void {
-    for (const dir of ['disks', 'configs']) {
-      const d = join(this.o.workDir, dir);
-      for (const f of existsSync(d) ? readdirSync(d) : []) {
-        if (f.startsWith(`${vmId}-`) || f.startsWith(`${vmId}.`)) rmSync(join(d, f), { force: true });
-      }
-    }
+  private async purge(vmId: string, ctx: CallContext): Promise<void> {
+    await this.storage.purge(vmId, ctx);
     delete this.epochs[vmId];
   }
 

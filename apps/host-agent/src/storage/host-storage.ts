@@ -1,0 +1,94 @@
+import { type Domain, DomainState, type DomainSpec, type SnapshotInfo, type StoredItem } from '@xenplane/proto';
+import type { CallContext } from '../drivers/driver';
+import { AgentError } from '../errors';
+import type { BlockDevices, DiskTarget } from './block-devices';
+import { DiskStore } from './disk-store';
+import { requireUuid, type StorageLayout } from './layout';
+
+/** What storage needs of the driver's domains: whether one runs, and holding it still. */
+export interface DomainControl {
+  find(vmId: string, ctx: CallContext): Promise<Domain | undefined>;
+  /** pauses a running domain for a copy (no-op where the copy needs no pause: the sim) */
+  pause(vmId: string, ctx: CallContext): Promise<void>;
+  unpause(vmId: string, ctx: CallContext): Promise<void>;
+}
+
+/**
+ * A host's storage as the agent's RPCs use it: disk files (DiskStore) turned into what the
+ * hypervisor reads (BlockDevices), with the rules that keep copies consistent: a snapshot of a
+ * running VM holds its domain and devices still while copying; revert and clone need the VM
+ * stopped; purge takes devices down before their files.
+ */
+export class HostStorage {
+  readonly disks: DiskStore;
+
+  constructor(
+    readonly layout: StorageLayout,
+    readonly devices: BlockDevices,
+    private readonly domains: DomainControl,
+  ) {
+    this.disks = new DiskStore(layout);
+  }
+
+  /** Each disk's target: the spec's own, or the agent's disk (made on first use) as a device. */
+  async prepareDisks(spec: Pick<DomainSpec, 'vmId' | 'disks'>, ctx: CallContext): Promise<DiskTarget[]> {
+    const targets: DiskTarget[] = [];
+    for (const d of spec.disks) {
+      if (d.target) targets.push({ target: d.target, blockDevice: false });
+      else targets.push(await this.devices.attach(this.disks.ensureDisk(spec.vmId, d), ctx));
+    }
+    return targets;
+  }
+
+  async snapshot(vmId: string, snapshotId: string, ctx: CallContext): Promise<SnapshotInfo> {
+    requireUuid('vm_id', vmId);
+    requireUuid('snapshot_id', snapshotId);
+    const dom = await this.domains.find(vmId, ctx);
+    const pause = dom !== undefined && dom.state !== DomainState.DOMAIN_STATE_PAUSED;
+    if (pause) await this.domains.pause(vmId, ctx);
+    try {
+      const sizeBytes = await this.devices.quiesce(vmId, ctx, () => this.disks.snapshot(vmId, snapshotId, ctx.signal));
+      return { vmId, snapshotId, sizeBytes };
+    } finally {
+      // the guest runs again whatever happened, even past the caller's deadline
+      if (pause) await this.domains.unpause(vmId, { signal: new AbortController().signal });
+    }
+  }
+
+  async revert(vmId: string, snapshotId: string, ctx: CallContext): Promise<SnapshotInfo> {
+    requireUuid('vm_id', vmId);
+    requireUuid('snapshot_id', snapshotId);
+    await this.requireStopped(vmId, ctx);
+    // a device assembled over the old layer keeps its view of it in memory: rebuilt at create
+    await this.devices.detach(vmId, ctx);
+    const sizeBytes = await this.disks.revert(vmId, snapshotId, ctx.signal);
+    return { vmId, snapshotId, sizeBytes };
+  }
+
+  deleteSnapshot(vmId: string, snapshotId: string): { existed: boolean } {
+    return { existed: this.disks.deleteSnapshot(vmId, snapshotId) };
+  }
+
+  async clone(sourceVmId: string, targetVmId: string, ctx: CallContext): Promise<{ devices: string[] }> {
+    requireUuid('source_vm_id', sourceVmId);
+    requireUuid('target_vm_id', targetVmId);
+    await this.requireStopped(sourceVmId, ctx);
+    return { devices: await this.disks.clone(sourceVmId, targetVmId, ctx.signal) };
+  }
+
+  /** Everything of the VM goes: devices first (they hold the files), then the files. */
+  async purge(vmId: string, ctx: CallContext): Promise<void> {
+    requireUuid('vm_id', vmId);
+    await this.devices.detach(vmId, ctx);
+    this.disks.purge(vmId);
+  }
+
+  async list(vmId: string | undefined, ctx: CallContext): Promise<StoredItem[]> {
+    return [...this.disks.list(vmId), ...(await this.devices.list(vmId, ctx))];
+  }
+
+  private async requireStopped(vmId: string, ctx: CallContext): Promise<void> {
+    if (await this.domains.find(vmId, ctx))
+      throw new AgentError('failed_precondition', `vm ${vmId} has a domain on this host: stop it first`);
+  }
+}
