@@ -77,6 +77,23 @@ describe('snapshots and clones', () => {
     expect(page.status).toBe(200);
     expect(page.body.items.map((s: any) => s.name)).toEqual(['first-boot']);
     expect((await aViewer.post(`/v1/vms/${vm.id}/snapshots`, { name: 'x' })).status).toBe(403);
+    // an Idempotency-Key replays the first answer and makes nothing more
+    const key = { 'idempotency-key': 'snap-once' };
+    const once = await a.request('POST', `/v1/vms/${vm.id}/snapshots`, { name: 'keyed' }, key);
+    expect(once.status).toBe(202);
+    const again = await a.request('POST', `/v1/vms/${vm.id}/snapshots`, { name: 'keyed' }, key);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.snapshot.id).toBe(once.body.snapshot.id);
+    expect((await cloud.waitForOperation(once.body.operation.id)).status).toBe('succeeded');
+    const deleteKey = { 'idempotency-key': 'snap-delete-once' };
+    const deletePath = `/v1/vms/${vm.id}/snapshots/${once.body.snapshot.id}`;
+    const keyedDelete = await a.request('DELETE', deletePath, undefined, deleteKey);
+    await succeeded(keyedDelete);
+    const deletedAgain = await a.request('DELETE', deletePath, undefined, deleteKey);
+    expect({ status: deletedAgain.status, id: deletedAgain.body.id }).toEqual({ status: 202, id: keyedDelete.body.id });
+    expect((await snapshotRows(vm.id)).map((s) => s.name)).toEqual(['first-boot']);
+
     // a name is unique per VM; a bad one is a 400
     const taken = await expectRefused(
       cloud,
@@ -177,6 +194,18 @@ describe('snapshots and clones', () => {
     expect(built.addresses[0].ip).not.toBe(source.addresses[0].ip);
     // its disk is a copy of the source's: the guest finds the source's boot on it
     expect(await bootsSeen(clone.id)).toEqual([1]);
+
+    // its host without room for another: refused, nothing written (the disks are there, so the clone must be)
+    const host = await cloud.db.host.findUniqueOrThrow({ where: { id: source.hostId } });
+    await cloud.db.host.update({ where: { id: host.id }, data: { usedMemoryMb: host.totalMemoryMb } });
+    const full = await expectRefused(
+      cloud,
+      () => a.post(`/v1/vms/${source.id}/actions`, { action: 'clone' }),
+      422,
+      'no_valid_host',
+    );
+    expect(full).toMatchObject({ host: host.name, detail: expect.stringContaining('disks are local') });
+    await cloud.db.host.update({ where: { id: host.id }, data: { usedMemoryMb: host.usedMemoryMb } });
 
     // a name can be given; a second clone without one counts on
     const named = await a.post(`/v1/vms/${source.id}/actions`, { action: 'clone', name: 'twin' });

@@ -31,5 +31,5 @@ export function cloneName(source: string, asked: string | undefined, clonesSoFar
 
 /** Why the clone has no room on the source's host (422 no_valid_host): its disks are local. */
 export function cloneNoRoom(hostName: string): string {
-  return `host ${hostName}, where the source's disks are, lacks the capacity for the clone; disks are local to a host, so a clone can only be made there`;
+  return `host ${hostName}, where the source's disks are, has no room for the clone (or is not up); disks are local to their host, so a clone is made there or not at all`;
 }
