@@ -1,4 +1,4 @@
-import { type ApiClient, Cloud } from '@xenplane/testing';
+import { type ApiClient, Cloud, waitFor } from '@xenplane/testing';
 import { expectRefused } from './helpers';
 
 /** What the simulated guest prints at each boot: how many boots its root disk recorded before this one. */
@@ -231,5 +231,46 @@ describe('snapshots and clones', () => {
     await succeeded(await a.delete(`/v1/vms/${vm.id}`));
     expect(await snapshotRows(vm.id)).toEqual([]);
     expect((await a.get(`/v1/vms/${vm.id}/snapshots`)).body.items).toEqual([]);
+  });
+});
+
+/** A scheduler killed mid-clone: another takes the operation up at its recorded step and ends it once. */
+describe('a clone survives its scheduler', () => {
+  let cloud: Cloud;
+  beforeAll(async () => {
+    // a slow boot keeps the clone's build in flight long enough to kill the scheduler under it
+    cloud = await Cloud.start({ hosts: 1, agentEnv: { SIM_BOOT_MS: '1500' } });
+  });
+  afterAll(() => cloud?.stop());
+
+  it('SIGKILL of the scheduler while the clone builds: the next one finishes it, the disk copied once', async () => {
+    const created = await cloud.api.post('/v1/vms', { name: 'crash-src', flavor: 'xp.micro', image: 'debian-12-pv' });
+    const sourceId = created.body.vms[0].id;
+    expect((await cloud.waitForOperation(created.body.operations[0].id)).status).toBe('succeeded');
+    const stop = await cloud.api.post(`/v1/vms/${sourceId}/actions`, { action: 'stop' });
+    expect((await cloud.waitForOperation(stop.body.id)).status).toBe('succeeded');
+
+    const res = await cloud.api.post(`/v1/vms/${sourceId}/actions`, { action: 'clone' });
+    expect(res.status).toBe(202);
+    const opId = res.body.operation.id;
+    await waitFor(
+      'the clone building',
+      async () =>
+        (await cloud.db.operation.findUnique({ where: { id: opId } }))?.step === 'building' ? true : undefined,
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
+    await cloud.schedulers[0]!.kill();
+    await cloud.addScheduler();
+
+    expect(await cloud.waitForOperation(opId, 120_000)).toMatchObject({ status: 'succeeded', step: 'done' });
+    const clone = (await cloud.api.get(`/v1/vms/${res.body.vm.id}`)).body;
+    expect(clone).toMatchObject({ state: 'running', clonedFromId: sourceId });
+    const ends = await cloud.db.event.count({
+      where: { resourceId: opId, type: 'operation.status', data: { path: ['status'], equals: 'succeeded' } },
+    });
+    expect(ends).toBe(1);
+    // the copy of the source's disk, booted (once or again): it holds the source's one boot
+    const output = (await cloud.api.get(`/v1/vms/${clone.id}/console`)).body.output as string;
+    expect([...output.matchAll(BOOTS)].map((m) => Number(m[1]))[0]).toBe(1);
   });
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, createTestHost, seedTestCatalog, type TestDatabase } from '@xenplane/testing';
+import { OperationRepository } from './repositories/operation.repository';
+import { SnapshotRepository } from './repositories/snapshot.repository';
 import { startSnapshotOperation, type StartSnapshotOperation } from './snapshot-operations';
 import { createClone } from './vm-clone';
 import { startVmOperation } from './vm-operations';
@@ -214,5 +216,23 @@ describe('snapshot operations and clones (real Postgres)', () => {
       projectBefore.usedMemoryMb,
     );
     expect(await t.db.vmAddress.count({ where: { vm: { clonedFromId: big.id } } })).toBe(0);
+  });
+
+  it('a failed snapshot ends in error with its operation, which says why', async () => {
+    const vm = await vmOnHost('running');
+    const snapshotId = randomUUID();
+    const made = await snapshot(vm.id, { snapshotId, name: 'doomed' });
+    const running = await t.db.operation.update({ where: { id: made.op!.id }, data: { status: 'running' } });
+    const snapshots = new SnapshotRepository(t.db);
+    const failure = { status: 'failed' as const, code: 'agent_error', message: 'no space left on device' };
+    expect(await snapshots.end(running, snapshotId, { state: 'error' }, failure)).toBe(true);
+    // a second end (a job run again) changes nothing
+    expect(await snapshots.end(running, snapshotId, 'removed', { status: 'succeeded' })).toBe(false);
+    expect((await t.db.snapshot.findUniqueOrThrow({ where: { id: snapshotId } })).state).toBe('error');
+    expect(await new OperationRepository(t.db).lastFailureOf(vm.id, snapshotId)).toEqual({
+      code: 'agent_error',
+      message: 'no space left on device',
+    });
+    expect(await new OperationRepository(t.db).lastFailureOf(vm.id, randomUUID())).toBeNull();
   });
 });
