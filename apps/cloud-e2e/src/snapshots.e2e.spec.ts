@@ -169,6 +169,11 @@ describe('snapshots and clones', () => {
       state: 'running',
     });
     await act(source.id, 'stop');
+    // a name is the clone's only parameter, and only the clone's
+    const actions = `/v1/vms/${source.id}/actions`;
+    await expectRefused(cloud, () => a.post(actions, { action: 'clone', name: 'no spaces' }), 400, 'validation_failed');
+    await expectRefused(cloud, () => a.post(actions, { action: 'start', name: 'x' }), 400, 'validation_failed');
+    await expectRefused(cloud, () => a.post(actions, { action: 'clone', live: true }), 400, 'validation_failed');
 
     const res = await a.post(`/v1/vms/${source.id}/actions`, { action: 'clone' });
     expect(res.status).toBe(202);

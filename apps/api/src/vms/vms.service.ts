@@ -197,6 +197,7 @@ export class VmsService {
   async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView | CloneVmView> {
     const global = principal.projectId === null;
     if (dto.action === 'clone') return this.clone(principal, id, dto);
+    if (dto.name !== undefined) throw invalid('name', 'clone only');
     const roleRefused = actionRoleRefusal(dto.action, { global, role: principal.role });
     if (roleRefused) throw forbidden(roleRefused);
     const refused = actionParamsRefusal(dto.action, {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HostRepository, type Operation, SnapshotRepository, type SnapshotEnd, type Vm } from '@xenplane/db';
 import { type SnapshotOperation, snapshotRunCheck, snapshotStateAfterFailure } from '@xenplane/domain';
+import { AgentNotFound } from '../../infra/agents';
 import { type HostRef, HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
@@ -42,7 +43,12 @@ export class SnapshotHandler implements OperationHandler {
     if (check.kind === 'refused') throw new PermanentError('internal', check.reason);
     const host = await this.hosts.get(vm!.hostId!);
     await this.ops.step(op, STEP[kind]);
-    const end = await this.call(kind, host, op, vm!.id, snapshotIdOf(op));
+    const end = await this.call(kind, host, op, vm!.id, snapshotIdOf(op)).catch((err: unknown) => {
+      // the host does not hold what the row says (the snapshot's or the VM's disks): no retry will find it
+      if (err instanceof AgentNotFound)
+        throw new PermanentError('agent_error', `host ${host.name} does not hold it: ${err.message}`);
+      throw err;
+    });
     await this.snapshots.end(op, snapshotIdOf(op), end, { status: 'succeeded' });
   }
 
