@@ -56,6 +56,12 @@ describe('snapshots and clones', () => {
     return [...(res.body.output as string).matchAll(BOOTS)].map((m) => Number(m[1]));
   }
 
+  /** What the VM's host keeps of it (ListStorage): kind and snapshot of each item. */
+  async function stored(vm: { id: string; hostId: string }): Promise<{ kind: string; snapshotId: string }[]> {
+    const agent = await cloud.agentClient((await cloud.api.get(`/v1/hosts/${vm.hostId}`)).body.name);
+    return (await agent.listStorage({ vmId: vm.id })).items.map((i) => ({ kind: i.kind, snapshotId: i.snapshotId }));
+  }
+
   const snapshotRows = (vmId: string) => cloud.db.snapshot.findMany({ where: { vmId }, orderBy: { createdAt: 'asc' } });
 
   it('a running VM is snapshotted; revert is refused while it runs, and once stopped brings its disk back', async () => {
@@ -69,8 +75,9 @@ describe('snapshots and clones', () => {
     expect((await cloud.waitForOperation(made.body.operation.id)).status).toBe('succeeded');
     const snapshot = (await a.get(`/v1/vms/${vm.id}/snapshots/${made.body.snapshot.id}`)).body;
     expect(snapshot).toMatchObject({ id: made.body.snapshot.id, state: 'available', sizeBytes: expect.any(Number) });
-    // the VM kept running through it
+    // the VM kept running through it; its host keeps the copy beside the disk
     expect((await a.get(`/v1/vms/${vm.id}`)).body.state).toBe('running');
+    expect(await stored(vm)).toContainEqual({ kind: 'snapshot', snapshotId: snapshot.id });
 
     // a viewer reads them, a page at a time; only members make them
     const page = await aViewer.get(`/v1/vms/${vm.id}/snapshots?limit=1`);
@@ -134,6 +141,7 @@ describe('snapshots and clones', () => {
     expect((await a.get(`/v1/vms/${vm.id}/snapshots/${snapshot.id}`)).status).toBe(404);
     expect((await a.get(`/v1/vms/${vm.id}/snapshots`)).body.items).toEqual([]);
     expect(await snapshotRows(vm.id)).toEqual([]);
+    expect((await stored(vm)).filter((i) => i.kind === 'snapshot')).toEqual([]);
     await expectRefused(cloud, () => a.post(revertPath), 404, 'not_found');
   });
 
@@ -223,6 +231,8 @@ describe('snapshots and clones', () => {
     // the source deleted, the clones still run on their own disks
     const deleted = await a.delete(`/v1/vms/${source.id}`);
     await succeeded(deleted);
+    expect(await stored(source)).toEqual([]);
+    expect((await stored(built)).map((i) => i.kind)).toContain('disk');
     expect((await a.get(`/v1/vms/${clone.id}`)).body.state).toBe('running');
     await act(clone.id, 'reboot');
     expect(await bootsSeen(clone.id)).toEqual([1, 2]);
@@ -233,7 +243,10 @@ describe('snapshots and clones', () => {
     await succeeded(await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'one' }));
     await succeeded(await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'two' }));
     expect(await snapshotRows(vm.id)).toHaveLength(2);
+    expect((await stored(vm)).filter((i) => i.kind === 'snapshot')).toHaveLength(2);
     await succeeded(await a.delete(`/v1/vms/${vm.id}`));
+    // nothing of it is left on the host: disks, snapshots, config drive
+    expect(await stored(vm)).toEqual([]);
     expect(await snapshotRows(vm.id)).toEqual([]);
     expect((await a.get(`/v1/vms/${vm.id}/snapshots`)).body.items).toEqual([]);
   });
