@@ -216,6 +216,17 @@ describe('snapshot operations and clones (real Postgres)', () => {
       projectBefore.usedMemoryMb,
     );
     expect(await t.db.vmAddress.count({ where: { vm: { clonedFromId: big.id } } })).toBe(0);
+
+    // room on the host but not in the quota: the claim taken first is undone with the rest
+    await t.db.host.update({ where: { id: hostId }, data: { usedMemoryMb: 0 } });
+    await t.db.project.update({ where: { id: projectId }, data: { quotaInstances: projectBefore.usedInstances } });
+    expect(await ask(big.id)).toMatchObject({
+      created: false,
+      refused: 'quota',
+      usage: { instances: 1, memoryMb: 1024 },
+    });
+    expect((await t.db.host.findUniqueOrThrow({ where: { id: hostId } })).usedMemoryMb).toBe(0);
+    expect(await t.db.vm.count()).toBe(vmsBefore + 1);
   });
 
   it('a failed snapshot ends in error with its operation, which says why', async () => {

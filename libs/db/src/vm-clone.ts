@@ -42,8 +42,8 @@ const MAC_CANDIDATES = 3;
 
 /**
  * A clone of a stopped VM, in ONE transaction: the source locked and checked (stopped, on a
- * host, nothing at work on it: libs/domain cloneRefusal), the quota taken as a create takes it,
- * a claim on the source's host (its disks are local: nowhere else will do), the clone's row
+ * host, nothing at work on it: libs/domain cloneRefusal), a claim on the source's host (its
+ * disks are local: nowhere else will do), the quota taken as a create takes it, the clone's row
  * (`building`, on that host, clonedFromId), its addresses on the source's networks
  * (xenplane_take_addresses, new MACs), its disk rows copied from the source's, its `clone`
  * operation and the events. All of it, or nothing and why.
@@ -63,10 +63,11 @@ export async function createClone(db: Db, c: CloneRequest): Promise<CloneOutcome
 async function cloneIn(tx: Tx, c: CloneRequest): Promise<CloneOutcome> {
   const source = await lockedSource(tx, c);
   const usage: Usage = { instances: 1, vcpus: source.vcpus, memoryMb: source.memoryMb, diskGb: source.diskGb };
+  const hostId = source.hostId!;
+  // the host before the project, as a delete's end locks them (finishDeletedVms): never a deadlock between the two
+  await claimOn(tx, hostId, usage);
   const taken = await tx.$queryRaw<{ id: string }[]>`${quotaTaken(source.projectId, usage)}`;
   if (taken.length === 0) throw new Refused({ created: false, refused: 'quota', projectId: source.projectId, usage });
-  const hostId = source.hostId!;
-  await claimOn(tx, hostId, usage);
   const now = new Date();
   const clonesSoFar = await tx.vm.count({ where: { clonedFromId: source.id } });
   const vm = await tx.vm.create({
