@@ -244,6 +244,12 @@ describe('snapshots and clones', () => {
     await succeeded(await a.post(`/v1/vms/${vm.id}/snapshots`, { name: 'two' }));
     expect(await snapshotRows(vm.id)).toHaveLength(2);
     expect((await stored(vm)).filter((i) => i.kind === 'snapshot')).toHaveLength(2);
+    // listed newest first, a page at a time
+    const first = (await a.get(`/v1/vms/${vm.id}/snapshots?limit=1`)).body;
+    expect(first.items.map((s: any) => s.name)).toEqual(['two']);
+    const second = (await a.get(`/v1/vms/${vm.id}/snapshots?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`))
+      .body;
+    expect(second).toEqual({ items: [expect.objectContaining({ name: 'one', state: 'available' })] });
     await succeeded(await a.delete(`/v1/vms/${vm.id}`));
     // nothing of it is left on the host: disks, snapshots, config drive
     expect(await stored(vm)).toEqual([]);
