@@ -4,12 +4,14 @@ import { SCHEDULER_CONFIG, type SchedulerConfig, type SchedulerRole } from './co
 import { GarbageCollector } from './gc/garbage-collector';
 import { HostMonitor } from './hosts/host-monitor';
 import { Agents } from './infra/agents';
+import { CloneVmHandler } from './operations/handlers/clone-vm.handler';
 import { CreateVmHandler } from './operations/handlers/create-vm.handler';
 import { DeleteVmHandler } from './operations/handlers/delete-vm.handler';
 import { EvacuateHostHandler } from './operations/handlers/evacuate-host.handler';
 import { MigrateVmHandler } from './operations/handlers/migrate-vm.handler';
 import { PowerHandler } from './operations/handlers/power.handler';
 import { RestartVmHandler } from './operations/handlers/restart-vm.handler';
+import { SnapshotHandler } from './operations/handlers/snapshot.handler';
 import { HostWork } from './operations/host-work';
 import { OperationStore } from './operations/operation-store';
 import { OperationWorker } from './operations/operation-worker';
@@ -55,6 +57,8 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     MigrateVmHandler,
     EvacuateHostHandler,
     RestartVmHandler,
+    SnapshotHandler,
+    CloneVmHandler,
     OperationWorker,
     OutboxSweeper,
     TtlReaper,

@@ -89,11 +89,14 @@ error_message = NULL, updated_at = now()
     WHERE project.id = per_project.vm_project
   ), addresses_released AS (
     DELETE FROM vm_addresses address USING moved WHERE address.vm_id = ANY($13::uuid[]) AND address.vm_id = moved.id
+  ), snapshots_removed AS (
+    -- their copies went with the VM's storage (DestroyDomain purge_storage)
+    DELETE FROM vm_snapshots snapshot USING moved WHERE snapshot.vm_id = ANY($14::uuid[]) AND snapshot.vm_id = moved.id
   ), finished AS (
     UPDATE operations op SET status = 'succeeded', finished_at = now(), attempts = attempts + 1, step = 'done', progress = 100,
 error_message = NULL, updated_at = now()
     FROM batch
-    WHERE op.id = ANY($14::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
+    WHERE op.id = ANY($15::uuid[]) AND op.id = batch.op_id AND op.status IN ('queued', 'running')
     RETURNING op.id
   )
     INSERT INTO events (project_id, resource_type, resource_id, type, data)
@@ -119,4 +122,5 @@ error_message = NULL, updated_at = now()
 -- $11 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $12 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
 -- $13 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
--- $14 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]
+-- $14 = ["00000000-0000-4000-8000-000000000020","00000000-0000-4000-8000-000000000021"]
+-- $15 = ["00000000-0000-4000-8000-000000000030","00000000-0000-4000-8000-000000000031"]

@@ -8,25 +8,32 @@ WITH current AS (
     (v.host_id IS NULL OR (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE) AS host_answers
   FROM vms v LEFT JOIN hosts h ON h.id = v.host_id LEFT JOIN pools p ON p.id = h.pool_id
   WHERE v.id = $1::uuid AND ($2::uuid IS NULL OR v.project_id = $3::uuid)
+), busy AS (
+  SELECT o.kind FROM operations o
+  WHERE o.status IN ('queued', 'running')
+    AND ((o.vm_id = $4::uuid AND o.kind <> 'clone' AND o.kind::text = ANY($5::text[]))
+      OR (o.kind = 'clone' AND o.params->>'sourceVmId' = $6::uuid::text))
+  ORDER BY o.created_at LIMIT 1
 ), moved AS (
-  UPDATE vms v SET state = $4::"VmState", state_changed_at = now(), updated_at = now()
+  UPDATE vms v SET state = $7::"VmState", state_changed_at = now(), updated_at = now()
   FROM current c
-  WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY($5::text[]) AND (c.host_answers OR NOT $6)
+  WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY($8::text[]) AND (c.host_answers OR NOT $9)
+    AND NOT EXISTS (SELECT 1 FROM busy)
   RETURNING v.id, c.project_id, c.host_id, c.state
 ), created AS (
   INSERT INTO operations (id, kind, project_id, vm_id, host_id, params, correlation_id, requested_by, updated_at)
-  SELECT gen_random_uuid(), $7::"OperationKind", moved.project_id, moved.id, moved.host_id,
-    $8::jsonb || jsonb_build_object('fromState', moved.state::text), $9, $10::uuid, now()
+  SELECT gen_random_uuid(), $10::"OperationKind", moved.project_id, moved.id, moved.host_id,
+    $11::jsonb || jsonb_build_object('fromState', moved.state::text), $12, $13::uuid, now()
   FROM moved
   RETURNING id AS "id", kind::text AS "kind", status::text AS "status", progress AS "progress", project_id AS "projectId", vm_id AS "vmId", host_id AS "hostId", step AS "step", attempts AS "attempts", params AS "params", error_code AS "errorCode", error_message AS "errorMessage", error_details AS "errorDetails", correlation_id AS "correlationId", requested_by AS "requestedBy", cancel_requested AS "cancelRequested", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt", updated_at AS "updatedAt"
 ), overtaken AS (
   UPDATE operations SET cancel_requested = true, updated_at = now()
-  WHERE $11 AND vm_id = $12::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
+  WHERE $14 AND vm_id = $15::uuid AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM moved)
 ), recorded AS (
   INSERT INTO events (project_id, resource_type, resource_id, type, data)
   SELECT project_id, resource_type, resource_id, type, data FROM (
     SELECT 1 AS part, moved.project_id AS project_id, 'vm' AS resource_type, moved.id AS resource_id, 'vm.state' AS type,
-      jsonb_build_object('state', $13::text, 'hostId', moved.host_id::text) AS data
+      jsonb_build_object('state', $16::text, 'hostId', moved.host_id::text) AS data
     FROM moved
     UNION ALL
     SELECT 2 AS part, created."projectId" AS project_id, 'operation' AS resource_type, created.id AS resource_id, 'operation.status' AS type,
@@ -35,21 +42,25 @@ WITH current AS (
   ) e ORDER BY part
 )
 SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
-  (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState"
+  (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState",
+  (SELECT kind::text FROM busy) AS "storageBusy"
 FROM (SELECT 1) one LEFT JOIN created ON true;
 -- $1 = '00000000-0000-4000-8000-000000000020'
 -- $2 = '00000000-0000-4000-8000-000000000001'
 -- $3 = '00000000-0000-4000-8000-000000000001'
--- $4 = 'stopping'
--- $5 = ["running","starting"]
--- $6 = true
--- $7 = 'stop'
--- $8 = '{"force":false}'
--- $9 = 'req-1'
--- $10 = '00000000-0000-4000-8000-000000000050'
--- $11 = false
--- $12 = '00000000-0000-4000-8000-000000000020'
--- $13 = 'stopping'
+-- $4 = '00000000-0000-4000-8000-000000000020'
+-- $5 = ["snapshot","snapshot_revert","snapshot_delete"]
+-- $6 = '00000000-0000-4000-8000-000000000020'
+-- $7 = 'stopping'
+-- $8 = ["running","starting"]
+-- $9 = true
+-- $10 = 'stop'
+-- $11 = '{"force":false}'
+-- $12 = 'req-1'
+-- $13 = '00000000-0000-4000-8000-000000000050'
+-- $14 = false
+-- $15 = '00000000-0000-4000-8000-000000000020'
+-- $16 = 'stopping'
 
 -- beginDestroy
 WITH stepped AS (

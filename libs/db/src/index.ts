@@ -20,3 +20,5 @@ export * from './failover';
 export * from './offered-capacity';
 export * from './repositories';
 export * from './vm-vifs';
+export * from './snapshot-operations';
+export * from './vm-clone';

@@ -149,6 +149,9 @@ export async function finishDeletedVms(db: Db, all: readonly DeletedVm[]): Promi
       where: Prisma.sql`project.id = per_project.vm_project`,
     })}), addresses_released AS (
       DELETE FROM vm_addresses address USING moved WHERE address.vm_id = ANY(${vmIds}::uuid[]) AND address.vm_id = moved.id
+    ), snapshots_removed AS (
+      -- their copies went with the VM's storage (DestroyDomain purge_storage)
+      DELETE FROM vm_snapshots snapshot USING moved WHERE snapshot.vm_id = ANY(${vmIds}::uuid[]) AND snapshot.vm_id = moved.id
     ), finished AS (
       UPDATE operations op SET ${SUCCEEDED}
       FROM batch

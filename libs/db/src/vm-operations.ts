@@ -4,6 +4,10 @@ import { type Operation, type OperationKind, Prisma, type Vm, type VmState } fro
 import { prepared } from './prepared';
 import { IS_LIVE } from './hosts';
 import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { openOperationOn } from './snapshot-operations';
+
+/** The operations on a VM's disks (libs/domain STORAGE_OPERATIONS but clone, which is on the clone: its source is matched by params). */
+const DISK_OPERATIONS: readonly OperationKind[] = ['snapshot', 'snapshot_revert', 'snapshot_delete'];
 
 export interface BeginOperation {
   vm: Pick<Vm, 'id' | 'projectId' | 'state' | 'hostId'>;
@@ -45,7 +49,8 @@ export interface HostInDoubt {
 
 /** The operation, or why not: the VM as the statement saw it (null: no such VM to be seen), and its host if in doubt. */
 export type StartOutcome =
-  { op: Operation; state: VmState } | { op: null; state: VmState | null; hostInDoubt?: HostInDoubt };
+  | { op: Operation; state: VmState }
+  | { op: null; state: VmState | null; hostInDoubt?: HostInDoubt; storageBusy?: OperationKind };
 
 /**
  * beginVmOperation for a VM known by id only, reading it in the same statement (a request's one
@@ -61,6 +66,7 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
       hostAnswers: boolean | null;
       hostName: string | null;
       hostState: string | null;
+      storageBusy: OperationKind | null;
     })[]
   >`${prepared('start_vm_operation')}
     WITH current AS (
@@ -68,10 +74,12 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
         (v.host_id IS NULL OR ${IS_LIVE}) AS host_answers
       FROM vms v LEFT JOIN hosts h ON h.id = v.host_id LEFT JOIN pools p ON p.id = h.pool_id
       WHERE v.id = ${s.vmId}::uuid AND (${s.projectId ?? null}::uuid IS NULL OR v.project_id = ${s.projectId ?? null}::uuid)
+    ), busy AS (${openOperationOn(Prisma.sql`${s.vmId}::uuid`, DISK_OPERATIONS)}
     ), moved AS (
       UPDATE vms v SET state = ${s.via}::"VmState", state_changed_at = now(), updated_at = now()
       FROM current c
       WHERE v.id = c.id AND v.state = c.state AND c.state::text = ANY(${s.from}::text[]) AND (c.host_answers OR NOT ${s.needsHost ?? false})
+        AND NOT EXISTS (SELECT 1 FROM busy)
       RETURNING v.id, c.project_id, c.host_id, c.state
     ), created AS (
       INSERT INTO operations (id, kind, project_id, vm_id, host_id, params, correlation_id, requested_by, updated_at)
@@ -102,10 +110,13 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
       }),
     ])})
     SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
-      (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState"
+      (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState",
+      (SELECT kind::text FROM busy) AS "storageBusy"
     FROM (SELECT 1) one LEFT JOIN created ON true`;
-  const { currentState, hostAnswers, hostName, hostState, ...op } = rows[0]!;
+  const { currentState, hostAnswers, hostName, hostState, storageBusy, ...op } = rows[0]!;
   if (op.id) return { op: op as Operation, state: currentState! };
+  if (storageBusy && currentState && s.from.includes(currentState))
+    return { op: null, state: currentState, storageBusy };
   const inDoubt = s.needsHost && hostAnswers === false && s.from.includes(currentState!);
   return { op: null, state: currentState, ...(inDoubt ? { hostInDoubt: { name: hostName!, state: hostState! } } : {}) };
 }

@@ -84,11 +84,19 @@ export class VmView {
     description: 'The OpenSSH public keys its guest gets (keypairs resolved at creation)',
   })
   sshKeys!: string[];
+  @ApiPropertyOptional({ format: 'uuid', description: 'The VM this one was cloned from' })
+  clonedFromId?: string;
 }
 
 export class VmPage {
   @ApiProperty({ type: [VmView] }) items!: VmView[];
   @ApiPropertyOptional({ description: 'Absent on the last page' }) nextCursor?: string;
+}
+
+/** A clone's answer: the new VM and the operation copying its disks and building it. */
+export class CloneVmView {
+  @ApiProperty({ type: VmView }) vm!: VmView;
+  @ApiProperty({ type: OperationView }) operation!: OperationView;
 }
 
 export class CreateVmsView {
@@ -151,5 +159,6 @@ export function presentVm(vm: VmRow): VmView {
     ...(vm.errorCode ? { error: { code: vm.errorCode, message: vm.errorMessage ?? '' } } : {}),
     ...(vm.userData !== null ? { userDataBytes: userDataBytes(vm.userData) } : {}),
     sshKeys: vm.sshKeys,
+    ...(vm.clonedFromId ? { clonedFromId: vm.clonedFromId } : {}),
   };
 }

@@ -1,13 +1,13 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
-import { Accepted, ApiProblems } from '../common/http/api-responses';
+import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { OperationView } from '../operations/operation.view';
 import { CreateVmDto } from './dto/create-vm.dto';
 import { ListVmsQuery } from './dto/list-vms.dto';
 import { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
-import { CreateVmsView, VmPage, VmView } from './vm.view';
+import { CloneVmView, CreateVmsView, VmPage, VmView } from './vm.view';
 import { VmsService } from './vms.service';
 
 const Id = () => Param('id', new ParseUUIDPipe({ version: '4' }));
@@ -46,8 +46,18 @@ export class VmsController {
   }
 
   @Post(':id/actions')
-  @Accepted(OperationView, 'The operation carrying out the action')
-  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  @HttpCode(202)
+  @ApiExtraModels(OperationView, CloneVmView)
+  @ApiAcceptedResponse({
+    description: 'The operation carrying out the action; for clone, the new VM and its operation',
+    schema: { oneOf: [{ $ref: getSchemaPath(OperationView) }, { $ref: getSchemaPath(CloneVmView) }] },
+  })
+  @IdempotencyHeader()
+  @ApiProblems(
+    [404, 'not_found'],
+    [409, 'conflict'],
+    [422, 'quota_exceeded, addresses_exhausted, no_valid_host (clone)'],
+  )
   act(@Caller() p: Principal, @Id() id: string, @Body() dto: VmActionDto) {
     return this.vms.act(p, id, dto);
   }

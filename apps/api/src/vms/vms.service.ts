@@ -4,6 +4,7 @@ import {
   type BatchOutcome,
   CatalogRepository,
   type Image,
+  type CloneOutcome,
   KeypairRepository,
   NetworkRepository,
   type NewDisk,
@@ -13,6 +14,7 @@ import {
   type Prisma,
   ProjectRepository,
   ServerGroupRepository,
+  SnapshotRepository,
   type Usage,
   VmRepository,
 } from '@xenplane/db';
@@ -24,12 +26,14 @@ import {
   batchNames,
   batchUsage,
   chooseVmNetworks,
+  cloneNoRoom,
   expiresAtOf,
   type NetworkChoice,
   networkLookup,
   planVmDisks,
   quotaExcess,
   rangeCapacity,
+  storageBusyRefusal,
   updateRefusal,
   type VmAction,
   vmDiskGb,
@@ -47,7 +51,7 @@ import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { guestDataOf } from './guest-data';
 import { findVisibleVm } from './vm-lookup';
-import { type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
+import { type CloneVmView, type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
 /**
  * The image a VM's root disk is a copy-on-write clone of: its own when it has content (uploaded,
@@ -69,6 +73,7 @@ export class VmsService {
     private readonly queue: OperationQueue,
     private readonly projects: ProjectsResolver,
     private readonly keypairs: KeypairRepository,
+    private readonly snapshots: SnapshotRepository,
   ) {}
 
   /**
@@ -218,8 +223,10 @@ export class VmsService {
     return presentVm(updated);
   }
 
-  async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView> {
+  async act(principal: Principal, id: string, dto: VmActionDto): Promise<OperationView | CloneVmView> {
     const global = principal.projectId === null;
+    if (dto.action === 'clone') return this.clone(principal, id, dto);
+    if (dto.name !== undefined) throw invalid('name', 'clone only');
     const roleRefused = actionRoleRefusal(dto.action, { global, role: principal.role });
     if (roleRefused) throw forbidden(roleRefused);
     const refused = actionParamsRefusal(dto.action, {
@@ -231,6 +238,60 @@ export class VmsService {
       ...(dto.targetHostId ? { targetHostId: dto.targetHostId } : {}),
       ...(dto.live !== undefined ? { live: dto.live } : {}),
     });
+  }
+
+  /**
+   * A new VM from a stopped one, claimed on its host (the disks are local), with its own
+   * addresses and disk rows, in one transaction (libs/db createClone); the scheduler copies the
+   * disks and builds it (operation `clone`).
+   */
+  private async clone(principal: Principal, id: string, dto: VmActionDto): Promise<CloneVmView> {
+    const roleRefused = actionRoleRefusal('clone', { global: principal.projectId === null, role: principal.role });
+    if (roleRefused) throw forbidden(roleRefused);
+    if (dto.targetHostId !== undefined || dto.live !== undefined)
+      throw invalid(dto.targetHostId !== undefined ? 'targetHostId' : 'live', 'migrate only');
+    const outcome = await this.snapshots.createClone({
+      sourceId: id,
+      projectId: visibleProject(principal).projectId ?? null,
+      cloneId: randomUUID(),
+      opId: randomUUID(),
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      requestedBy: principal.tokenId,
+      correlationId: currentCorrelationId() ?? null,
+    });
+    if (!outcome.created) throw await this.cloneRefusal(outcome, id);
+    await this.queue.wake([outcome.op]);
+    return { vm: await this.get(principal, outcome.vm.id), operation: presentOperation(outcome.op) };
+  }
+
+  private async cloneRefusal(r: Exclude<CloneOutcome, { created: true }>, id: string): Promise<ApiError> {
+    switch (r.refused) {
+      case 'not_found':
+        return notFound('vm', id);
+      case 'state':
+        return conflict(r.reason, { state: r.state });
+      case 'quota':
+        return this.quotaExceeded(r.projectId, r.usage);
+      case 'no_room':
+        return new ApiError('no_valid_host', cloneNoRoom(r.hostName), undefined, { host: r.hostName });
+      case 'addresses_exhausted':
+      case 'network_gone': {
+        const network = await this.networks.find(r.networkId);
+        if (r.refused === 'network_gone' || !network)
+          return conflict(`network ${network?.name ?? r.networkId} was deleted meanwhile`);
+        return new ApiError(
+          'addresses_exhausted',
+          `network ${network.name} (${network.cidr}) has no free address for the clone`,
+          undefined,
+          {
+            network: network.name,
+            networkId: network.id,
+            free: rangeCapacity(network) - network.allocated,
+            requested: 1,
+          },
+        );
+      }
+    }
   }
 
   async delete(principal: Principal, id: string): Promise<OperationView> {
@@ -256,6 +317,8 @@ export class VmsService {
     });
     if (!started.op) {
       if (!started.state) throw notFound('vm', id);
+      const busy = 'storageBusy' in started ? storageBusyRefusal(started.storageBusy) : undefined;
+      if (busy) throw conflict(busy, { state: started.state });
       const refusal = actionRefusal(action, started.state, started.hostInDoubt);
       throw conflict(refusal.message, refusal.extra);
     }

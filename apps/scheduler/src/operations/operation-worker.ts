@@ -5,6 +5,7 @@ import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } fr
 import { getLogger, withCorrelationId } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { CloneVmHandler } from './handlers/clone-vm.handler';
 import { CreateVmHandler } from './handlers/create-vm.handler';
 import { DeleteVmHandler } from './handlers/delete-vm.handler';
 import { EvacuateHostHandler } from './handlers/evacuate-host.handler';
@@ -12,6 +13,7 @@ import type { OperationHandler } from './handlers/handler';
 import { MigrateVmHandler } from './handlers/migrate-vm.handler';
 import { PowerHandler } from './handlers/power.handler';
 import { RestartVmHandler } from './handlers/restart-vm.handler';
+import { SnapshotHandler } from './handlers/snapshot.handler';
 import { PermanentError, runFailureOf } from './operation-errors';
 import { OperationStore } from './operation-store';
 
@@ -37,8 +39,10 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     migrate: MigrateVmHandler,
     evacuate: EvacuateHostHandler,
     restart: RestartVmHandler,
+    snapshot: SnapshotHandler,
+    clone: CloneVmHandler,
   ) {
-    for (const handler of [create, del, power, migrate, evacuate, restart]) {
+    for (const handler of [create, del, power, migrate, evacuate, restart, snapshot, clone]) {
       for (const kind of handler.kinds) {
         if (this.handlers.has(kind)) throw new Error(`two handlers for ${kind}`);
         this.handlers.set(kind, handler);

@@ -13,6 +13,7 @@ export * from './pool.repository';
 export * from './project.repository';
 export * from './server-group.repository';
 export * from './storage-pool.repository';
+export * from './snapshot.repository';
 export * from './system.repository';
 export * from './token.repository';
 export * from './vm.repository';

@@ -38,6 +38,16 @@ export class OperationRepository {
     return this.db.operation.findFirst({ where: { id, ...scope } });
   }
 
+  /** Why a VM's snapshot is in error: the last of its operations that failed, if any. */
+  async lastFailureOf(vmId: string, snapshotId: string): Promise<{ code: string; message: string } | null> {
+    const op = await this.db.operation.findFirst({
+      where: { vmId, status: 'failed', params: { path: ['snapshotId'], equals: snapshotId } },
+      orderBy: { createdAt: 'desc' },
+      select: { errorCode: true, errorMessage: true },
+    });
+    return op ? { code: op.errorCode ?? 'internal', message: op.errorMessage ?? '' } : null;
+  }
+
   withIds(ids: readonly string[]): Promise<Operation[]> {
     return this.db.operation.findMany({ where: { id: { in: [...ids] } } });
   }
@@ -239,6 +249,10 @@ export class OperationRepository {
 }
 
 /** Ends the operation, with its event, inside the caller's transaction; false when it had ended already. */
+export async function finishOperation(tx: Tx, op: Operation, outcome: OperationOutcome): Promise<boolean> {
+  return finish(tx, op, outcome);
+}
+
 async function finish(tx: Tx, op: Operation, outcome: OperationOutcome): Promise<boolean> {
   const rows = await tx.operation.updateManyAndReturn({
     where: { id: op.id, status: { in: ['queued', 'running'] } },

@@ -14,6 +14,7 @@ import { PoolRepository } from './pool.repository';
 import { ProjectRepository } from './project.repository';
 import { ServerGroupRepository } from './server-group.repository';
 import { StoragePoolRepository } from './storage-pool.repository';
+import { SnapshotRepository } from './snapshot.repository';
 import { SystemRepository } from './system.repository';
 import { TokenRepository } from './token.repository';
 import { VmRepository } from './vm.repository';
@@ -38,6 +39,7 @@ const REPOSITORY_CLASSES = [
   AuditRepository,
   KeypairRepository,
   StoragePoolRepository,
+  SnapshotRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

@@ -15,6 +15,8 @@ import { abortMigration, claimMigrationTarget, finishMigration } from '../migrat
 import { beginOperation } from '../operation-begin';
 import { finishBuiltVms, finishDeletedVms } from '../operation-ends';
 import { releaseQuota } from '../quota';
+import { startSnapshotOperation } from '../snapshot-operations';
+import { createClone } from '../vm-clone';
 import { createVmBatch } from '../vm-creation';
 import { vmVifs } from '../vm-vifs';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
@@ -250,4 +252,53 @@ export const SAMPLES: Record<string, Sample[]> = {
     { name: 'readRoster', call: (db) => readRoster(db) },
   ],
   'host-maintenance': [{ name: 'lockHost', call: (db) => lockHost(db as never, ID.host) }],
+  'snapshot-operations': [
+    {
+      name: 'startSnapshotOperation (a new snapshot)',
+      call: (db) =>
+        startSnapshotOperation(db, {
+          vmId: ID.vm,
+          projectId: ID.project,
+          kind: 'snapshot',
+          snapshotId: ID.otherOp,
+          name: 'before-upgrade',
+          vmStates: ['running', 'stopped'],
+          snapshotStates: [],
+          via: 'creating',
+          requestedBy: ID.user,
+          correlationId: 'req-1',
+        }),
+    },
+    {
+      name: 'startSnapshotOperation (a revert)',
+      call: (db) =>
+        startSnapshotOperation(db, {
+          vmId: ID.vm,
+          projectId: null,
+          kind: 'snapshot_revert',
+          snapshotId: ID.otherOp,
+          vmStates: ['stopped'],
+          snapshotStates: ['available'],
+          via: 'reverting',
+          requestedBy: null,
+          correlationId: null,
+        }),
+    },
+  ],
+  'vm-clone': [
+    {
+      // a transaction of several statements, the later ones on what the earlier read: only the
+      // first (the source locked) renders without a database
+      name: 'createClone (the source locked)',
+      call: (db) =>
+        createClone(db, {
+          sourceId: ID.vm,
+          projectId: ID.project,
+          cloneId: ID.otherVm,
+          opId: ID.op,
+          requestedBy: ID.user,
+          correlationId: 'req-1',
+        }).catch(() => null),
+    },
+  ],
 };

@@ -168,6 +168,9 @@ describe('what the audit trail records', () => {
         'PATCH /v1/vms/:id',
         'POST /v1/vms/:id/actions',
         'DELETE /v1/vms/:id',
+        'POST /v1/vms/:id/snapshots',
+        'DELETE /v1/vms/:id/snapshots/:snapshotId',
+        'POST /v1/vms/:id/snapshots/:snapshotId/revert',
         'POST /v1/projects',
         'PATCH /v1/projects/:id',
         'POST /v1/projects/:id/tokens',
@@ -199,6 +202,26 @@ describe('what the audit trail records', () => {
 describe('what an answer adds to its audit row', () => {
   const vm2 = '44444444-4444-4444-8444-444444444444';
 
+  it('a clone names its new VM, a snapshot its snapshot; both are recorded as actions on the source', () => {
+    const clone = { vm: { id: vm2 }, operation: { id: OP } };
+    expect(createdResources({ method: 'POST', route: '/v1/vms/:id/actions' }, 202, clone)).toEqual([vm2]);
+    expect(createdResources({ method: 'POST', route: '/v1/vms/:id/actions' }, 202, { id: OP, kind: 'stop' })).toEqual(
+      [],
+    );
+    const snap = { snapshot: { id: vm2 }, operation: { id: OP } };
+    expect(createdResources({ method: 'POST', route: '/v1/vms/:id/snapshots' }, 202, snap)).toEqual([vm2]);
+    expect(
+      auditTargetOf(req('POST', '/v1/vms/:id/actions', { action: 'clone', name: 'copy' }, { id: VM })),
+    ).toMatchObject({
+      action: 'vm.clone',
+      resourceIds: [VM],
+      summary: { action: 'clone', name: 'copy' },
+    });
+    expect(
+      auditTargetOf(req('POST', '/v1/vms/:id/snapshots/:snapshotId/revert', {}, { id: VM, snapshotId: vm2 })),
+    ).toMatchObject({ action: 'vm.snapshot_revert', resourceIds: [VM], summary: { snapshotId: vm2 } });
+  });
+
   it('the ids a successful create names, never anything else of it', () => {
     const vms = { vms: [{ id: VM }, { id: vm2 }], operations: [{ id: OP }] };
     expect(createdResources({ method: 'POST', route: '/v1/vms' }, 202, vms)).toEqual([VM, vm2]);
@@ -218,6 +241,8 @@ describe('what an answer adds to its audit row', () => {
     expect(startedOperations(202, { id: OP, kind: 'delete', status: 'queued' })).toEqual([OP]);
     expect(startedOperations(202, { vms: [{ id: VM }], operations: [{ id: OP }, { id: vm2 }] })).toEqual([OP, vm2]);
     expect(startedOperations(202, { host: { id: VM }, restarts: [{ id: OP }], stoppedVmIds: [] })).toEqual([OP]);
+    expect(startedOperations(202, { snapshot: { id: vm2 }, operation: { id: OP } })).toEqual([OP]);
+    expect(startedOperations(202, { vm: { id: vm2 }, operation: { id: OP } })).toEqual([OP]);
     expect(startedOperations(200, { id: VM, state: 'maintenance' })).toEqual([]);
     expect(startedOperations(202, null)).toEqual([]);
   });

@@ -65,9 +65,33 @@ const RULES: Record<string, RouteRule> = {
     action: 'vm.action',
     resourceType: 'vm',
     idParam: 'id',
-    fields: ['action', 'targetHostId', 'live'],
+    // a clone names the new VM
+    created: (a) => [isObject(a['vm']) ? a['vm']['id'] : undefined],
+    fields: ['action', 'targetHostId', 'live', 'name'],
   },
   'DELETE /v1/vms/:id': { action: 'vm.delete', resourceType: 'vm', idParam: 'id', fields: [] },
+  // snapshots are recorded against their VM; a new one's id is added from the answer
+  'POST /v1/vms/:id/snapshots': {
+    action: 'vm.snapshot',
+    resourceType: 'vm',
+    idParam: 'id',
+    created: (a) => [isObject(a['snapshot']) ? a['snapshot']['id'] : undefined],
+    fields: ['name'],
+  },
+  'DELETE /v1/vms/:id/snapshots/:snapshotId': {
+    action: 'vm.snapshot_delete',
+    resourceType: 'vm',
+    idParam: 'id',
+    params: ['snapshotId'],
+    fields: [],
+  },
+  'POST /v1/vms/:id/snapshots/:snapshotId/revert': {
+    action: 'vm.snapshot_revert',
+    resourceType: 'vm',
+    idParam: 'id',
+    params: ['snapshotId'],
+    fields: [],
+  },
   'POST /v1/projects': {
     action: 'project.create',
     resourceType: 'project',
@@ -254,6 +278,8 @@ export function createdResources(
 export function startedOperations(status: number, answer: unknown): string[] {
   if (status !== 202 || !isObject(answer)) return [];
   if (typeof answer['kind'] === 'string') return [answer['id']].filter(isUuid);
+  // a snapshot's or a clone's answer: { snapshot | vm, operation }
+  if (isObject(answer['operation'])) return [answer['operation']['id']].filter(isUuid);
   const ops = answer['operations'] ?? answer['restarts'];
   return Array.isArray(ops) ? ops.map((op: { id?: unknown } | null) => op?.id).filter(isUuid) : [];
 }

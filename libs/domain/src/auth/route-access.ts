@@ -87,6 +87,11 @@ export const ROUTE_ACCESS = {
   'DELETE /v1/vms/{id}': { levels: ['member'], then: "its own project's VMs only" },
   // members, not viewers: a console may show what a guest printed at boot, secrets included
   'GET /v1/vms/{id}/console': { levels: ['member'], then: "its own project's VMs only" },
+  'POST /v1/vms/{id}/snapshots': { levels: ['member'], then: "its own project's VMs only" },
+  'GET /v1/vms/{id}/snapshots': { levels: ['viewer'], then: "its own project's VMs only" },
+  'GET /v1/vms/{id}/snapshots/{snapshotId}': { levels: ['viewer'], then: "its own project's VMs only" },
+  'DELETE /v1/vms/{id}/snapshots/{snapshotId}': { levels: ['member'], then: "its own project's VMs only" },
+  'POST /v1/vms/{id}/snapshots/{snapshotId}/revert': { levels: ['member'], then: "its own project's VMs only" },
 
   'GET /v1/operations': { levels: ['viewer'], then: "a project token sees its own project's operations" },
   'GET /v1/operations/{id}': { levels: ['viewer'], then: "its own project's operations only" },

@@ -12,8 +12,18 @@ describe('cancelRole', () => {
 });
 
 describe('cancelVerdict', () => {
-  it('cancels any queued operation', () => {
-    for (const kind of OPERATION_KINDS) expect(cancelVerdict({ status: 'queued', kind })).toEqual({ kind: 'cancel' });
+  it('cancels any queued operation but those on disks', () => {
+    const onDisks = ['snapshot', 'snapshot_revert', 'snapshot_delete', 'clone'];
+    for (const kind of OPERATION_KINDS.filter((k) => !onDisks.includes(k)))
+      expect(cancelVerdict({ status: 'queued', kind })).toEqual({ kind: 'cancel' });
+  });
+
+  it('never cancels an operation on disks: it holds a snapshot or a clone in a state of its own', () => {
+    for (const kind of ['snapshot', 'snapshot_revert', 'snapshot_delete', 'clone'] as const)
+      expect(cancelVerdict({ status: 'queued', kind })).toEqual({
+        kind: 'conflict',
+        reason: `a ${kind} operation cannot be cancelled; it runs to its end`,
+      });
   });
 
   it('asks a running evacuation to stop, and refuses to cancel any other running operation', () => {

@@ -3,6 +3,14 @@ import type { OperationKind, OperationStatus } from './operation';
 
 // operations that check for cancellation as they go, so they can be stopped while running
 const CANCELLABLE_WHILE_RUNNING: ReadonlySet<OperationKind> = new Set(['evacuate']);
+// operations on disks hold a snapshot (or a clone VM) in a state of their own: they run to their
+// end, even queued (a clone that is not wanted is deleted like any VM)
+const NEVER_CANCELLED: ReadonlySet<OperationKind> = new Set([
+  'snapshot',
+  'snapshot_revert',
+  'snapshot_delete',
+  'clone',
+]);
 
 /** Who may cancel an operation: operators a host's (it has no project), members a project's. */
 export function cancelRole(op: { projectId: string | null }): { role: 'operator' | 'member'; refusal: string } {
@@ -20,6 +28,8 @@ export type CancelVerdict =
 
 /** What cancelling an operation does, from its status and kind. */
 export function cancelVerdict(op: { status: OperationStatus; kind: OperationKind }): CancelVerdict {
+  if (NEVER_CANCELLED.has(op.kind) && op.status === 'queued')
+    return { kind: 'conflict', reason: `a ${op.kind} operation cannot be cancelled; it runs to its end` };
   if (op.status === 'running' && CANCELLABLE_WHILE_RUNNING.has(op.kind)) return { kind: 'request' };
   if (op.status !== 'queued')
     return { kind: 'conflict', reason: `the operation is ${op.status}; only queued operations can be cancelled` };

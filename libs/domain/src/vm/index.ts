@@ -3,3 +3,5 @@ export * from './vm-state';
 export * from './vm-actions';
 export * from './power-state';
 export * from './expiry';
+export * from './snapshots';
+export * from './clone';

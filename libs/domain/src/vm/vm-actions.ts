@@ -128,7 +128,10 @@ export function actionParamsRefusal(
  * Why this caller's role may not take this action (403), or undefined. An operator runs the
  * infrastructure, not the tenants' machines: it moves them (migrate), their owners power them.
  */
-export function actionRoleRefusal(action: VmAction, caller: { global: boolean; role: string }): string | undefined {
+export function actionRoleRefusal(
+  action: VmAction | 'clone',
+  caller: { global: boolean; role: string },
+): string | undefined {
   if (caller.global && caller.role === 'operator' && action !== 'migrate')
     return `an operator may only migrate a VM; ${action} is for its project's members`;
   return undefined;

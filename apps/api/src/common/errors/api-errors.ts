@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'addresses_exhausted'
   | 'unsupported_disk_format'
   | 'checksum_mismatch'
+  | 'no_valid_host'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
@@ -34,6 +35,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   addresses_exhausted: 422,
   unsupported_disk_format: 422,
   checksum_mismatch: 422,
+  no_valid_host: 422,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
-import { MAX_TTL_SECONDS } from './create-vm.dto';
+import { IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { MAX_TTL_SECONDS, NAME_PATTERN } from './create-vm.dto';
 import { Optional } from '../../common/http/optional';
 
-export const VM_ACTION_NAMES = ['start', 'stop', 'reboot', 'migrate'] as const;
+export const VM_ACTION_NAMES = ['start', 'stop', 'reboot', 'migrate', 'clone'] as const;
 
 export class VmActionDto {
   @ApiProperty({ enum: VM_ACTION_NAMES })
@@ -19,6 +19,17 @@ export class VmActionDto {
   @Optional()
   @IsBoolean()
   live?: boolean;
+
+  @ApiPropertyOptional({
+    pattern: NAME_PATTERN.source,
+    description: 'clone only: the new VM’s name (default `<name>-clone-<n>`)',
+  })
+  @Optional()
+  @IsString()
+  @Matches(NAME_PATTERN, {
+    message: 'must be 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  })
+  name?: string;
 }
 
 export class UpdateVmDto {
