@@ -29,6 +29,15 @@ const sha256Of = (n: number) => {
 
 jest.setTimeout(30_000);
 
+/** Resolves once the file holds `bytes` (the store's write of a chunk has landed). */
+async function partHolds(file: string, bytes: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!(existsSync(file) && statSync(file).size >= bytes)) {
+    if (Date.now() > until) throw new Error(`${file} never held ${bytes} bytes`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('the image store (an upload streamed to IMAGE_STORE_DIR)', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'xp-image-store-'))));
@@ -85,7 +94,7 @@ describe('the image store (an upload streamed to IMAGE_STORE_DIR)', () => {
     const first = new PassThrough();
     const receiving = store.receive(ID, first, null);
     first.write(Buffer.alloc(MiB, 7));
-    await new Promise((r) => setImmediate(r));
+    await partHolds(store.partPath(ID), MiB);
     await expect(store.receive(ID, lazyChunks(1), null)).rejects.toMatchObject({ reason: 'busy' });
     first.end(Buffer.alloc(MiB, 7));
     expect((await receiving).sizeBytes).toBe(2 * MiB);
@@ -96,7 +105,10 @@ describe('the image store (an upload streamed to IMAGE_STORE_DIR)', () => {
     const store = new ImageStore(dir, 64 * MiB);
     const stalled = new PassThrough();
     const first = store.receive(ID, stalled, null);
-    await new Promise<void>((r) => stalled.write(Buffer.alloc(MiB, 1), () => r()));
+    stalled.write(Buffer.alloc(MiB, 1));
+    // the chunk is in the part file (write's callback says only that the stream took it): a
+    // write after the backdating below would make the part file fresh again
+    await partHolds(store.partPath(ID), MiB);
     // its writer went quiet (a dead API replica, a stuck client) over a minute ago
     const old = new Date(Date.now() - 120_000);
     utimesSync(store.partPath(ID), old, old);
