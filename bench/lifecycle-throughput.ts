@@ -10,7 +10,9 @@
 //   over kept-alive node:http connections (http-load.ts); `client_ms` is this process's own CPU
 //   per VM (requests and polling), on the same cores but not counted as the cloud's.
 // Run: node scripts/build.mjs && node dist/bench/lifecycle-throughput.js [--vms 1000] [--hosts 20] [--schedulers 1] [--profile DIR]
-//      [--addresses on|compare] [--rounds 3] [--warmup 1]
+//      [--addresses on|compare] [--rounds 3] [--warmup 1] [--data-disks 0]
+//   Every VM has its root disk (a disk row, a sparse file on its simulated host); --data-disks N
+//   gives the batches' VMs N data disks of 1 GiB each too.
 import { cpus } from 'node:os';
 import { Cloud } from '@xenplane/testing';
 import { LoadClient } from './http-load';
@@ -18,8 +20,20 @@ import { cpuBetween, type CpuGroup, sampleCpu } from './process-cpu';
 import { benchArgs } from './args';
 import { percentile, report, round } from './report';
 
-const args = benchArgs(['vms', 'hosts', 'samples', 'schedulers', 'profile', 'addresses', 'rounds', 'warmup']);
+const args = benchArgs([
+  'vms',
+  'hosts',
+  'samples',
+  'schedulers',
+  'profile',
+  'addresses',
+  'rounds',
+  'warmup',
+  'data-disks',
+]);
 const arg = args.num;
+// data disks of 1 GiB on every VM of the batches (each VM has its root disk whatever this says)
+const DATA_DISKS = arg('data-disks', 0);
 
 async function main() {
   const total = arg('vms', 1000);
@@ -119,6 +133,7 @@ async function cycle(
         flavor: 'xp.micro',
         image: 'tiny-pv',
         count: Math.min(100, total - i * 100),
+        ...(DATA_DISKS > 0 ? { disks: Array.from({ length: DATA_DISKS }, () => ({ sizeGb: 1 })) } : {}),
       }),
     ),
   );

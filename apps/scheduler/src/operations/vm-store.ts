@@ -29,8 +29,10 @@ export class VmStore {
   }
 
   /**
-   * A VM's image, read once per scheduler: images never change once created (the API only
-   * adds them), so the row a build needs is the row it was created with.
+   * A VM's image, read once per scheduler: what a build reads of an image (its boot fields, its
+   * content's checksum) never changes once it is active, and a VM is only made of an active
+   * image (an upload makes a pending image active once; no route edits one; a deleted image is
+   * one no live VM uses), so the row a build needs is the row it was created with.
    */
   async image(id: string): Promise<Image> {
     let image = this.images.get(id);
