@@ -20,5 +20,6 @@ export * from './failover';
 export * from './offered-capacity';
 export * from './repositories';
 export * from './vm-vifs';
+export * from './vm-disks';
 export * from './snapshot-operations';
 export * from './vm-clone';

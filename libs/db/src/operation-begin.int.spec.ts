@@ -123,11 +123,11 @@ describe('beginOperation (real Postgres)', () => {
       started: false,
       waits: false,
       holders: null,
-      vifs: null,
+      built: null,
     });
   });
 
-  it('reads a create’s VM’s vifs with it, each with its network’s bridge, prefix, gateway and DNS (none for other kinds)', async () => {
+  it('reads a create’s VM’s vifs and disks with it, each vif with its network’s bridge, prefix, gateway and DNS, disks in device order (none for other kinds)', async () => {
     const v = await vm('pending');
     const network = await t.db.network.create({
       data: {
@@ -144,7 +144,18 @@ describe('beginOperation (real Postgres)', () => {
     await t.db.vmAddress.create({
       data: { vmId: v.id, networkId: network.id, device: 0, mac: '00:16:3e:00:be:01', ip: '10.20.0.2' },
     });
-    expect((await beginOperation(t.db, (await createOp(v.id)).id, FIRST)).vifs).toEqual([
+    await t.db.disk.createMany({
+      data: [
+        { vmId: v.id, kind: 'data', device: 'xvdb', sizeGb: 5 },
+        { vmId: v.id, kind: 'root', device: 'xvda', sizeGb: 1 },
+      ],
+    });
+    const { built } = await beginOperation(t.db, (await createOp(v.id)).id, FIRST);
+    expect(built?.disks).toEqual([
+      { kind: 'root', device: 'xvda', sizeGb: 1, imageId: null },
+      { kind: 'data', device: 'xvdb', sizeGb: 5, imageId: null },
+    ]);
+    expect(built?.vifs).toEqual([
       {
         device: 0,
         mac: '00:16:3e:00:be:01',
@@ -159,6 +170,6 @@ describe('beginOperation (real Postgres)', () => {
     ]);
     const del = await t.db.operation.create({ data: { kind: 'delete', projectId, vmId: v.id } });
     await t.db.operation.updateMany({ where: { vmId: v.id, kind: 'create' }, data: { status: 'succeeded' } });
-    expect((await beginOperation(t.db, del.id, FIRST)).vifs).toBeNull();
+    expect((await beginOperation(t.db, del.id, FIRST)).built).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { operationColumnsOf, vmColumnsOf, vmFromRow, withoutVm } from './rows';
 import type { ClaimHolder } from './vm-operations';
+import { disksOf, type VmDisk } from './vm-disks';
 import { vifsOf, type VmVif } from './vm-vifs';
 import type { Operation, Vm } from './generated/prisma/client';
 
@@ -25,8 +26,14 @@ export interface BegunOperation {
   waits: boolean;
   /** a delete's VM: the hosts where it holds claims (its domain is destroyed on each); else null */
   holders: ClaimHolder[] | null;
-  /** a create's VM: its vifs (what its domain is built with); else null */
-  vifs: VmVif[] | null;
+  /** a create's VM: its vifs and disks (what its domain is built with); else null */
+  built: BuildInputs | null;
+}
+
+/** What a VM's domain is built with besides the VM row and its image. */
+export interface BuildInputs {
+  vifs: VmVif[];
+  disks: VmDisk[];
 }
 
 /**
@@ -42,7 +49,7 @@ export interface BegunOperation {
  *   finds out why, as it would have alone);
  * - delete, whose VM is not already gone: the operation enters `first.delete`, and the hosts
  *   where the VM holds claims are read.
- * A create's VM's vifs are read too (its build needs them).
+ * A create's VM's vifs and disks are read too (its build needs them).
  * Both are what beginScheduling / beginDestroy write; the handlers fall back on those when the
  * operation resumes after a crash.
  */
@@ -103,6 +110,7 @@ export async function beginOperation(
         SELECT coalesce(jsonb_agg(jsonb_build_object('id', host.id, 'name', host.name, 'address', host.address, 'state', host.state::text) ORDER BY claim.created_at), '[]'::jsonb)
         FROM allocations claim JOIN hosts host ON host.id = claim.host_id WHERE claim.vm_id = current.vm_id) END AS holders,
       CASE WHEN current.kind = 'create' THEN ${vifsOf(sql`current.vm_id`)} END AS vifs,
+      CASE WHEN current.kind = 'create' THEN ${disksOf(sql`current.vm_id`)} END AS disks,
       ${vmColumnsOf('vm_now')}
     FROM current LEFT JOIN LATERAL (
       -- the VM as it now is: as begin moved it, else as the statement read it
@@ -111,9 +119,9 @@ export async function beginOperation(
       SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
     ) vm_now ON true`;
   const row = rows[0];
-  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null, vifs: null };
+  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null, built: null };
   const vm = vmFromRow(row);
-  const { waits, started, startedNow, stepNow, progressNow, holders, vifs, ...op } = withoutVm<
+  const { waits, started, startedNow, stepNow, progressNow, holders, vifs, disks, ...op } = withoutVm<
     Operation & {
       waits: boolean;
       started: boolean;
@@ -122,15 +130,16 @@ export async function beginOperation(
       progressNow: number | null;
       holders: ClaimHolder[] | null;
       vifs: VmVif[] | null;
+      disks: VmDisk[] | null;
     }
   >(row);
-  if (!started) return { op, vm, started: false, waits, holders: null, vifs: null };
+  if (!started) return { op, vm, started: false, waits, holders: null, built: null };
   return {
     op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress },
     vm,
     started: true,
     waits: false,
     holders,
-    vifs,
+    built: vifs && disks ? { vifs, disks } : null,
   };
 }

@@ -81,7 +81,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    const { op, vm, started, waits, holders, vifs } = await this.ops.begin(job.data.operationId);
+    const { op, vm, started, waits, holders, built } = await this.ops.begin(job.data.operationId);
     if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
@@ -91,7 +91,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       return;
     }
     try {
-      await handler.run(op, vm, holders, vifs);
+      await handler.run(op, vm, holders, built);
     } catch (err) {
       await this.fail(job, token, handler, op, err);
     }

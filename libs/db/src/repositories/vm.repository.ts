@@ -1,7 +1,7 @@
 import type { Db } from '../client';
 import { recordEvents, vmStateEvent } from '../events';
 import { type AdoptedVm, adoptVms, releaseRecoveringClaim } from '../failover';
-import type { Allocation, Disk, Prisma, Vm, VmState } from '../generated/prisma/client';
+import type { Allocation, Prisma, Vm, VmState } from '../generated/prisma/client';
 import { type HostResident, hostResidents } from '../host-maintenance';
 import {
   abortMigration,
@@ -12,6 +12,7 @@ import {
 } from '../migration';
 import { type BatchOutcome, createVmBatch, type VmBatch } from '../vm-creation';
 import { vmVifs, type VmVif } from '../vm-vifs';
+import { vmDisks, type VmDisk } from '../vm-disks';
 import {
   beginDestroy,
   beginScheduling,
@@ -49,15 +50,6 @@ export async function moveVm(tx: Tx, { vm, from, to, data = {} }: VmMove): Promi
   return true;
 }
 
-/** A VM's disk as its domain is built with it and the API shows it. */
-export type VmDisk = Pick<Disk, 'kind' | 'device' | 'sizeGb' | 'imageId'>;
-
-/** The columns of a disk a domain is built with, in device order (root disk first). */
-const DISK_COLUMNS = {
-  select: { kind: true, device: true, sizeGb: true, imageId: true },
-  orderBy: { device: 'asc' },
-} as const;
-
 /** What the API shows with a VM: its flavor's and image's names, its host's liveness, its addresses and disks. */
 export const VM_WITH_REFS = {
   flavor: { select: { id: true, name: true } },
@@ -67,7 +59,11 @@ export const VM_WITH_REFS = {
     select: { device: true, mac: true, ip: true, network: { select: { id: true, name: true } } },
     orderBy: { device: 'asc' },
   },
-  disks: { ...DISK_COLUMNS, select: { ...DISK_COLUMNS.select, image: { select: { id: true, name: true } } } },
+  // in device order (root disk first), as vmDisks reads them for a build
+  disks: {
+    select: { kind: true, device: true, sizeGb: true, image: { select: { id: true, name: true } } },
+    orderBy: { device: 'asc' },
+  },
 } as const;
 
 export type VmWithRefs = Prisma.VmGetPayload<{ include: typeof VM_WITH_REFS }>;
@@ -188,7 +184,7 @@ export class VmRepository {
    * a VM created before VMs had disk rows.
    */
   disks(vmId: string): Promise<VmDisk[]> {
-    return this.db.disk.findMany({ where: { vmId }, ...DISK_COLUMNS });
+    return vmDisks(this.db, vmId);
   }
 
   /** Reads the VM and starts an operation on it in one statement (libs/db startVmOperation). */

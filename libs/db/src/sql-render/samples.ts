@@ -19,6 +19,7 @@ import { startSnapshotOperation } from '../snapshot-operations';
 import { createClone } from '../vm-clone';
 import { createVmBatch } from '../vm-creation';
 import { vmVifs } from '../vm-vifs';
+import { vmDisks } from '../vm-disks';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
 import { ID, NOW, OP, OTHER_OP, OTHER_VM, VM } from './sample-values';
 
@@ -150,6 +151,7 @@ export const SAMPLES: Record<string, Sample[]> = {
     },
   ],
   'vm-vifs': [{ name: 'vmVifs', call: (db) => vmVifs(db, ID.vm) }],
+  'vm-disks': [{ name: 'vmDisks', call: (db) => vmDisks(db, ID.vm) }],
   'operation-ends': [
     {
       name: 'finishBuiltVms',

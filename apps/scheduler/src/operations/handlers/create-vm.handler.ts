@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type ClaimHolder, HostRepository, type Operation, type Vm, VmRepository, type VmVif } from '@xenplane/db';
+import {
+  type BuildInputs,
+  type ClaimHolder,
+  HostRepository,
+  type Operation,
+  type Vm,
+  VmRepository,
+} from '@xenplane/db';
 import {
   buildGiveUp,
   CREATE_UNDONE_FROM,
@@ -46,17 +53,28 @@ export class CreateVmHandler implements OperationHandler {
     private readonly hostWork: HostWork,
   ) {}
 
-  async run(op: Operation, taken?: Vm | null, _holders?: ClaimHolder[] | null, vifs?: VmVif[] | null): Promise<void> {
-    // taking the operation up usually moved its VM to `scheduling` already (beginOperation), and read its vifs
+  async run(
+    op: Operation,
+    taken?: Vm | null,
+    _holders?: ClaimHolder[] | null,
+    read?: BuildInputs | null,
+  ): Promise<void> {
+    // taking the operation up usually moved its VM to `scheduling` already (beginOperation), and
+    // read its vifs and disks
     let scheduled = op.step === FIRST_STEPS.create.step && taken?.state === 'scheduling' ? taken : null;
-    // a VM's vifs never change: read once per run, by beginOperation or here
-    const built = vifs ?? (await this.vms.vifs(op.vmId!));
+    // a VM's vifs and disks never change while it is made: read once per run, by beginOperation or here
+    const built = read ?? (await this.buildInputs(op.vmId!));
     for (;;) {
       const outcome = await this.attempt(op, scheduled, built);
       if (outcome === 'done') return;
       op = (await this.ops.load(op.id))!;
       scheduled = null;
     }
+  }
+
+  private async buildInputs(vmId: string): Promise<BuildInputs> {
+    const [vifs, disks] = await Promise.all([this.vms.vifs(vmId), this.vms.disks(vmId)]);
+    return { vifs, disks };
   }
 
   /**
@@ -66,7 +84,7 @@ export class CreateVmHandler implements OperationHandler {
    * recorded among the operation's hosts tried (with why), and the VM placed again elsewhere,
    * each host once, up to BUILD_HOSTS hosts (recoverFromBuildFailure).
    */
-  private async attempt(op: Operation, scheduled: Vm | null, vifs: VmVif[]): Promise<'done' | 'rescheduled'> {
+  private async attempt(op: Operation, scheduled: Vm | null, built: BuildInputs): Promise<'done' | 'rescheduled'> {
     const params = op.params as CreateParams;
     const tried = params.tried ?? [];
     const first = { opId: op.id, ...FIRST_STEPS.create };
@@ -125,7 +143,7 @@ export class CreateVmHandler implements OperationHandler {
         case 'build':
           host ??= await this.hosts.get(vm!.hostId!);
           if (step.recordStep) await this.ops.step(op, 'building');
-          return this.build(op, vm!, host, tried, vifs);
+          return this.build(op, vm!, host, tried, built);
       }
     }
   }
@@ -136,9 +154,9 @@ export class CreateVmHandler implements OperationHandler {
     building: Vm,
     host: HostRef,
     tried: HostTried[],
-    vifs: VmVif[],
+    { vifs, disks }: BuildInputs,
   ): Promise<'done' | 'rescheduled'> {
-    const [image, disks] = await Promise.all([this.vms.image(building.imageId), this.vms.disks(building.id)]);
+    const image = await this.vms.image(building.imageId);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, async (agent) => {

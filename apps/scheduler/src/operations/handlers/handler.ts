@@ -1,4 +1,4 @@
-import type { ClaimHolder, Operation, Vm, VmVif } from '@xenplane/db';
+import type { BuildInputs, ClaimHolder, Operation, Vm } from '@xenplane/db';
 import type { OperationKind } from '@xenplane/domain';
 import type { PermanentError } from '../operation-errors';
 
@@ -7,10 +7,10 @@ export interface OperationHandler {
   readonly kinds: readonly OperationKind[];
   /**
    * `vm`: the operation's VM as it was when the operation was taken up (absent: the handler reads
-   * it); `holders`: for a delete, the hosts where that VM holds claims, read then too; `vifs`:
-   * for a create, the VM's vifs, read then too.
+   * it); `holders`: for a delete, the hosts where that VM holds claims, read then too; `built`:
+   * for a create, the VM's vifs and disks, read then too.
    */
-  run(op: Operation, vm?: Vm | null, holders?: ClaimHolder[] | null, vifs?: VmVif[] | null): Promise<void>;
+  run(op: Operation, vm?: Vm | null, holders?: ClaimHolder[] | null, built?: BuildInputs | null): Promise<void>;
   /** Called once retries are exhausted or the failure is permanent; ends the operation. */
   compensate(op: Operation, error: PermanentError): Promise<void>;
   /** The VM was deleted or the operation cancelled meanwhile; ends the operation. */
