@@ -52,36 +52,36 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('disk store', () => {
-  it('makes a blank disk once: sparse, of its size, kept as it is on the next ask', () => {
-    const d = store.ensureDisk(VM, blank('xvda', 2));
+  it('makes a blank disk once: sparse, of its size, kept as it is on the next ask', async () => {
+    const d = await store.ensureDisk(VM, blank('xvda', 2));
     expect(d).toEqual({ vmId: VM, vdev: 'xvda', kind: 'img', file: layout.disk(VM, 'xvda', 'img') });
     expect(statSync(d.file).size).toBe(2 * GiB);
     expect(statSync(d.file).blocks).toBe(0);
     write(d.file, 'data');
-    store.ensureDisk(VM, blank('xvda', 5));
+    await store.ensureDisk(VM, blank('xvda', 5));
     expect(statSync(d.file).size).toBe(2 * GiB);
     expect(read(d.file, 4)).toBe('data');
   });
 
-  it("makes a root disk of a cached image its CoW layer, sized for the image's every chunk", () => {
+  it("makes a root disk of a cached image its CoW layer, sized for the image's every chunk", async () => {
     const fd = openSync(layout.image(IMAGE), 'w');
     ftruncateSync(fd, 200 * MiB);
     closeSync(fd);
-    const d = store.ensureDisk(VM, { vdev: 'xvda', sizeGb: 20, imageId: IMAGE });
+    const d = await store.ensureDisk(VM, { vdev: 'xvda', sizeGb: 20, imageId: IMAGE });
     expect(d).toMatchObject({ kind: 'cow', file: layout.disk(VM, 'xvda', 'cow'), imageFile: layout.image(IMAGE) });
     expect(statSync(d.file).size).toBe(cowSizeBytes(200 * MiB));
   });
 
-  it('refuses a root disk of an image not cached here, and makes nothing', () => {
-    expect(() => store.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: IMAGE })).toThrow(
+  it('refuses a root disk of an image not cached here, and makes nothing', async () => {
+    await expect(store.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: IMAGE })).rejects.toThrow(
       expect.objectContaining({ code: 'failed_precondition', message: `image ${IMAGE} is not cached on this host` }),
     );
     expect(store.list(VM)).toEqual([]);
   });
 
   it('snapshots, reverts to either snapshot, and keeps snapshots apart from the disk', async () => {
-    const a = store.ensureDisk(VM, blank('xvda')).file;
-    const b = store.ensureDisk(VM, blank('xvdb')).file;
+    const a = (await store.ensureDisk(VM, blank('xvda'))).file;
+    const b = (await store.ensureDisk(VM, blank('xvdb'))).file;
     write(a, 'one');
     write(b, 'data', 512 * MiB);
     const size = await store.snapshot(VM, S1);
@@ -104,7 +104,7 @@ describe('disk store', () => {
   });
 
   it('answers not_found for a snapshot that is not here, failed_precondition for a VM without disks', async () => {
-    store.ensureDisk(VM, blank('xvda'));
+    await store.ensureDisk(VM, blank('xvda'));
     await expect(store.revert(VM, S1)).rejects.toMatchObject({ code: 'not_found' });
     await expect(store.snapshot(OTHER, S1)).rejects.toMatchObject({ code: 'failed_precondition' });
     expect(existsSync(layout.snapshot(OTHER, S1))).toBe(false);
@@ -112,8 +112,8 @@ describe('disk store', () => {
   });
 
   it("clones a VM's disks to another VM's names, and keeps what the target already has", async () => {
-    write(store.ensureDisk(VM, blank('xvda')).file, 'source');
-    store.ensureDisk(VM, blank('xvdb'));
+    write((await store.ensureDisk(VM, blank('xvda'))).file, 'source');
+    await store.ensureDisk(VM, blank('xvdb'));
     expect(await store.clone(VM, OTHER)).toEqual(['xvda', 'xvdb']);
     const copy = layout.disk(OTHER, 'xvda', 'img');
     expect(read(copy, 6)).toBe('source');
@@ -126,7 +126,7 @@ describe('disk store', () => {
 
   it("purges everything of one VM and nothing of another's", async () => {
     for (const vm of [VM, OTHER]) {
-      store.ensureDisk(vm, blank('xvda'));
+      await store.ensureDisk(vm, blank('xvda'));
       await store.snapshot(vm, S1);
       writeFileSync(layout.configDrive(vm), 'iso');
       writeFileSync(layout.xlConfig(vm), 'cfg');
@@ -150,8 +150,8 @@ describe('disk store', () => {
     ]);
   });
 
-  it('lists what each item takes on the host, not its apparent size', () => {
-    const d = store.ensureDisk(VM, blank('xvda', 4));
+  it('lists what each item takes on the host, not its apparent size', async () => {
+    const d = await store.ensureDisk(VM, blank('xvda', 4));
     write(d.file, 'x');
     const [item] = store.list(VM);
     expect(item).toMatchObject({ kind: 'disk', vmId: VM, device: 'xvda', path: d.file });

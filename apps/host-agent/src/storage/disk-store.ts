@@ -1,15 +1,5 @@
-import {
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiskSpec, StoredItem } from '@xenplane/proto';
 import { AgentError } from '../errors';
@@ -43,7 +33,7 @@ export class DiskStore {
    * The disk file of a spec's disk (no target), made if missing: the CoW layer over a cached
    * image (image_id), else a blank sparse file of size_gb. An existing file is kept as it is.
    */
-  ensureDisk(vmId: string, d: Pick<DiskSpec, 'vdev' | 'sizeGb' | 'imageId'>): DiskFile {
+  async ensureDisk(vmId: string, d: Pick<DiskSpec, 'vdev' | 'sizeGb' | 'imageId'>): Promise<DiskFile> {
     const imageFile = d.imageId ? this.layout.image(d.imageId) : undefined;
     const image = imageFile ? { imageId: d.imageId, imageFile } : {};
     const existing = this.diskOf(vmId, d.vdev);
@@ -52,9 +42,11 @@ export class DiskStore {
       throw new AgentError('failed_precondition', `image ${d.imageId} is not cached on this host`);
     const kind: DiskFileKind = imageFile ? 'cow' : 'img';
     const file = this.layout.disk(vmId, d.vdev, kind);
-    // made beside its place and renamed: a crash never leaves a disk of the wrong size
-    createSparse(`${file}.part`, imageFile ? cowSizeBytes(statSync(imageFile).size) : d.sizeGb * GiB);
-    renameSync(`${file}.part`, file);
+    // made beside its place and renamed: a crash never leaves a disk of the wrong size. Off the
+    // event loop: a file's creation can wait on the filesystem's journal (behind another
+    // process's fsync), and one agent process may serve many simulated hosts
+    await createSparse(`${file}.part`, imageFile ? cowSizeBytes((await stat(imageFile)).size) : d.sizeGb * GiB);
+    await rename(`${file}.part`, file);
     return { vmId, vdev: d.vdev, kind, file, ...image };
   }
 
@@ -195,12 +187,12 @@ export class DiskStore {
   }
 }
 
-function createSparse(file: string, sizeBytes: number): void {
-  const fd = openSync(file, 'w', 0o600);
+async function createSparse(file: string, sizeBytes: number): Promise<void> {
+  const handle = await open(file, 'w', 0o600);
   try {
-    ftruncateSync(fd, sizeBytes);
+    await handle.truncate(sizeBytes);
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 

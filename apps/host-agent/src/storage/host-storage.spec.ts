@@ -18,7 +18,7 @@ let calls: string[];
 let devices: FileDevices;
 let storage: HostStorage;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xp-host-storage-'));
   state = undefined;
   calls = [];
@@ -30,7 +30,7 @@ beforeEach(() => {
     pause: () => Promise.resolve(void calls.push('pause')),
     unpause: () => Promise.resolve(void calls.push('unpause')),
   });
-  storage.disks.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: '' });
+  await storage.disks.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: '' });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -35,7 +35,7 @@ export class HostStorage {
     const targets: DiskTarget[] = [];
     for (const d of spec.disks) {
       if (d.target) targets.push({ target: d.target, blockDevice: false });
-      else targets.push(await this.devices.attach(this.disks.ensureDisk(spec.vmId, d), ctx));
+      else targets.push(await this.devices.attach(await this.disks.ensureDisk(spec.vmId, d), ctx));
     }
     return targets;
   }
