@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { waitFor } from '@xenplane/testing';
 import { ImageStore, UploadRefused } from './image-store';
 
 const MiB = 1024 * 1024;
@@ -30,13 +31,15 @@ const sha256Of = (n: number) => {
 jest.setTimeout(30_000);
 
 /** Resolves once the file holds `bytes` (the store's write of a chunk has landed). */
-async function partHolds(file: string, bytes: number): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (!(existsSync(file) && statSync(file).size >= bytes)) {
-    if (Date.now() > until) throw new Error(`${file} never held ${bytes} bytes`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const partHolds = (file: string, bytes: number) =>
+  waitFor(
+    `${file} to hold ${bytes} bytes`,
+    async () => (existsSync(file) && statSync(file).size >= bytes) || undefined,
+    {
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    },
+  );
 
 describe('the image store (an upload streamed to IMAGE_STORE_DIR)', () => {
   let dir: string;

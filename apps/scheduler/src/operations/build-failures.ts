@@ -13,3 +13,14 @@ export function buildFailureOf(err: unknown): BuildFailure | undefined {
 export function hostStillLive(hosts: HostRepository, hostId: string): Promise<boolean> {
   return hosts.isUpAndLive(hostId);
 }
+
+/** What a VM whose build failed for good becomes: off its host, powered down, saying why. */
+export function vmFailedData(error: PermanentError) {
+  return {
+    hostId: null,
+    domId: null,
+    powerState: 'none' as const,
+    errorCode: error.code,
+    errorMessage: error.message.slice(0, 2000),
+  };
+}

@@ -3,6 +3,7 @@ import { HostRepository, type Operation, type Vm } from '@xenplane/db';
 import { getLogger } from '@xenplane/observability';
 import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
+import { vmFailedData } from '../build-failures';
 import { domainSpecFor } from '../domain-spec';
 import { ensureImageOnHost } from '../image-push';
 import { type HostRef, HostWork } from '../host-work';
@@ -105,13 +106,7 @@ export class CloneVmHandler implements OperationHandler {
         vm,
         from: 'building',
         to: 'error',
-        data: {
-          hostId: null,
-          domId: null,
-          powerState: 'none',
-          errorCode: error.code,
-          errorMessage: error.message.slice(0, 2000),
-        },
+        data: vmFailedData(error),
         release: 'first',
       },
       { status: 'failed', code: error.code, message: error.message, details: error.details },

@@ -23,7 +23,7 @@ import { DomainState } from '@xenplane/proto';
 import { domainSpecFor } from '../domain-spec';
 import { ensureImageOnHost } from '../image-push';
 import { type HostRef, HostWork } from '../host-work';
-import { buildFailureOf, hostStillLive } from '../build-failures';
+import { buildFailureOf, hostStillLive, vmFailedData } from '../build-failures';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { FIRST_STEPS, OperationStore } from '../operation-store';
@@ -244,13 +244,7 @@ export class CreateVmHandler implements OperationHandler {
             vm,
             from: [...CREATE_UNDONE_FROM],
             to: 'error',
-            data: {
-              hostId: null,
-              domId: null,
-              powerState: 'none',
-              errorCode: error.code,
-              errorMessage: error.message.slice(0, 2000),
-            },
+            data: vmFailedData(error),
             release: 'first',
           }
         : null,
