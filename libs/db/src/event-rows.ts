@@ -60,6 +60,24 @@ export const operationStatusRows = (
   data: { kind: r.kind, status: r.status, progress: r.progress, vmId: r.vmId, errorCode: r.errorCode },
 });
 
+/**
+ * `operation.status` of operations a statement just wrote and returned as `rel` with Prisma's
+ * column names (OPERATION_COLUMNS): each as it was made, no error.
+ */
+export const newOperationRows = (rel: string): EventRows => {
+  const col = (c: string) => Prisma.raw(`${rel}.${c}`);
+  return operationStatusRows({
+    from: Prisma.raw(rel),
+    projectId: col('"projectId"'),
+    opId: col('id'),
+    kind: col('kind'),
+    status: col('status'),
+    progress: col('progress'),
+    vmId: Prisma.raw(`${rel}."vmId"::text`),
+    errorCode: Prisma.sql`NULL`,
+  });
+};
+
 /** `host.state`: an operator event (no project). */
 export const hostStateRows = (
   r: Source & SqlOf<HostStatePayload> & { hostId: Sql; extra?: Record<string, Sql> },

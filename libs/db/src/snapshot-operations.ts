@@ -1,5 +1,5 @@
 import type { Db } from './client';
-import { eventsRecorded, operationStatusRows } from './event-rows';
+import { eventsRecorded, newOperationRows } from './event-rows';
 import {
   type Operation,
   type OperationKind,
@@ -94,18 +94,7 @@ export async function startSnapshotOperation(db: Db, s: StartSnapshotOperation):
       FROM allowed a
       WHERE EXISTS (SELECT 1 FROM made) OR EXISTS (SELECT 1 FROM moved)
       RETURNING ${OPERATION_COLUMNS}
-    ), recorded AS (${eventsRecorded([
-      operationStatusRows({
-        from: Prisma.sql`created`,
-        projectId: Prisma.sql`created."projectId"`,
-        opId: Prisma.sql`created.id`,
-        kind: Prisma.sql`created.kind`,
-        status: Prisma.sql`created.status`,
-        progress: Prisma.sql`created.progress`,
-        vmId: Prisma.sql`created."vmId"::text`,
-        errorCode: Prisma.sql`NULL`,
-      }),
-    ])})
+    ), recorded AS (${eventsRecorded([newOperationRows('created')])})
     SELECT created.*, (SELECT state::text FROM current) AS "vmState", (SELECT host_id::text FROM current) AS "vmHostId",
       (SELECT host_answers FROM current) AS "hostAnswers", (SELECT host_name FROM current) AS "hostName",
       (SELECT host_state FROM current) AS "hostState", (SELECT kind::text FROM open_op) AS "openOperation",

@@ -3,7 +3,7 @@ import { VM_COLUMNS, OPERATION_COLUMNS } from './rows';
 import { type Operation, type OperationKind, Prisma, type Vm, type VmState } from './generated/prisma/client';
 import { prepared } from './prepared';
 import { IS_LIVE } from './hosts';
-import { eventsRecorded, literal, operationStatusRows, vmStateRows } from './event-rows';
+import { eventsRecorded, literal, newOperationRows, operationStatusRows, vmStateRows } from './event-rows';
 import { openOperationOn } from './snapshot-operations';
 
 /** The operations on a VM's disks (libs/domain STORAGE_OPERATIONS but clone, which is on the clone: its source is matched by params). */
@@ -98,16 +98,7 @@ export async function startVmOperation(db: Db, s: StartOperation): Promise<Start
         state: Prisma.sql`${s.via}::text`,
         hostId: Prisma.sql`moved.host_id::text`,
       }),
-      operationStatusRows({
-        from: Prisma.sql`created`,
-        projectId: Prisma.sql`created."projectId"`,
-        opId: Prisma.sql`created.id`,
-        kind: Prisma.sql`created.kind`,
-        status: Prisma.sql`created.status`,
-        progress: Prisma.sql`created.progress`,
-        vmId: Prisma.sql`created."vmId"::text`,
-        errorCode: Prisma.sql`NULL`,
-      }),
+      newOperationRows('created'),
     ])})
     SELECT created.*, (SELECT state::text FROM current) AS "currentState", (SELECT host_answers FROM current) AS "hostAnswers",
       (SELECT host_name FROM current) AS "hostName", (SELECT host_state FROM current) AS "hostState",
