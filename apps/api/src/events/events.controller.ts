@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Event, EventRepository } from '@xenplane/db';
@@ -9,6 +9,7 @@ import { Caller } from '../common/auth/principal.decorator';
 import { invalid } from '../common/errors/api-errors';
 import { ApiProblems } from '../common/http/api-responses';
 import { EventFeed } from './event-feed';
+import { EventMessage, EventView } from './event.view';
 import { Optional } from '../common/http/optional';
 
 const KEEPALIVE_MS = 15_000;
@@ -55,9 +56,10 @@ export class EventsController {
    * replays what was missed (within the retention window), then goes on live.
    */
   @Get()
-  @ApiProduces('text/event-stream')
+  @ApiExtraModels(EventMessage, EventView)
   @ApiOkResponse({
-    description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }',
+    description: 'The events, one EventMessage each, as long as the connection stays open',
+    content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EventMessage) } } },
   })
   @ApiProblems()
   async stream(
