@@ -164,6 +164,24 @@ describe('the OpenAPI document', () => {
     expect(fields['id']).toBe('42');
   });
 
+  it('says which path parameters are UUIDs: those their handlers parse as one', () => {
+    const pathParams = operations(doc).flatMap(({ route, op }) =>
+      ((op['parameters'] ?? []) as Json[]).filter((p) => p['in'] === 'path').map((p) => ({ route, p })),
+    );
+    const format = (route: string, name: string) =>
+      pathParams.find((x) => x.route === route && x.p['name'] === name)?.p['schema'];
+    expect(format('GET /v1/vms/{id}', 'id')).toEqual({ type: 'string', format: 'uuid' });
+    expect(format('DELETE /v1/vms/{id}/snapshots/{snapshotId}', 'snapshotId')).toEqual({
+      type: 'string',
+      format: 'uuid',
+    });
+    // a keypair is named by its id or its name: any string
+    expect(format('DELETE /v1/projects/{id}/keypairs/{keypair}', 'keypair')).toEqual({ type: 'string' });
+    // every id is parsed as one before anything is looked up (a malformed one would reach the database)
+    const notUuid = pathParams.filter(({ p }) => /(^id|Id)$/.test(p['name']) && p['schema']?.format !== 'uuid');
+    expect(notUuid.map(({ route, p }) => `${route} ${p['name']}`)).toEqual([]);
+  });
+
   it('serves from a relative server, under a licence, with every tag described', () => {
     expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
     expect(doc.info.license).toEqual({ name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' });

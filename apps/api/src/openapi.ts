@@ -4,6 +4,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { needsToken, routeAccess } from '@xenplane/domain';
 import { withProblems } from './common/http/api-responses';
+import { withUuidPathParams } from './openapi-params';
 
 /** The security scheme every operation that needs a token names. */
 export const BEARER_SCHEME = 'bearer';
@@ -52,7 +53,7 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const doc = SwaggerModule.createDocument(app, builder.build());
   // DocumentBuilder leaves an empty contact object: say nothing rather than nothing in particular
   if (doc.info.contact && Object.keys(doc.info.contact).length === 0) delete doc.info.contact;
-  return withProblems(withRouteCatalogue(doc));
+  return withUuidPathParams(app, withProblems(withRouteCatalogue(doc)));
 }
 
 /**
