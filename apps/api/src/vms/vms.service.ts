@@ -44,7 +44,7 @@ import {
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, forbidden, invalid, notFound } from '../common/errors/api-errors';
-import { decodeCursor, page } from '../common/http/cursor';
+import { readPage } from '../common/http/cursor';
 import { OperationQueue } from '../infra/queue.module';
 import { type OperationView, presentOperation } from '../operations/operation.view';
 import { ProjectsResolver } from '../projects/projects.resolver';
@@ -204,14 +204,23 @@ export class VmsService {
   }
 
   async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
-    const limit = q.limit ?? 50;
+    // where a VM runs is the operators' business: a project token narrows by what it owns
+    if (q.hostId !== undefined && principal.projectId !== null)
+      throw invalid('hostId', 'only global tokens (operators, admins) list VMs by host');
     const filter = {
       ...visibleProject(principal),
-      ...(q.state ? { state: q.state } : {}),
+      ...(q.state ? { states: q.state } : {}),
       ...(q.poolId ? { poolId: q.poolId } : {}),
+      ...(q.hostId ? { hostId: q.hostId } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
+      ...(q.namePrefix !== undefined ? { namePrefix: q.namePrefix } : {}),
+      ...(q.metadata ? { metadata: q.metadata } : {}),
     };
-    const rows = await this.vms.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
-    return page(rows, limit, presentVm);
+    return readPage(
+      q,
+      (after, take) => this.vms.listPage(filter, after, take),
+      (rows) => rows.map(presentVm),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<VmView> {

@@ -62,7 +62,7 @@ export class OperationRepository {
 
   /** A page of operations, newest first, after the cursor: `take` rows at most. */
   listPage(
-    filter: { projectId?: string; vmId?: string; status?: OperationStatus },
+    filter: { projectId?: string; vmId?: string; status?: OperationStatus; kind?: Operation['kind'] },
     after: PageCursor | undefined,
     take: number,
   ): Promise<Operation[]> {
@@ -71,6 +71,7 @@ export class OperationRepository {
         ...(filter.projectId ? { projectId: filter.projectId } : {}),
         ...(filter.vmId ? { vmId: filter.vmId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
         ...afterPage(after),
       },
       orderBy: NEWEST_FIRST,
