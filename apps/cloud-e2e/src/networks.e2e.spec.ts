@@ -96,7 +96,9 @@ describe('networks', () => {
       answers.map((a) => a.body.operations[0].id),
     );
     expect(ended.filter((o) => o.status !== 'succeeded')).toEqual([]);
-    const use = (await cloud.api.get(`/v1/pools/${defaultPool}/networks`)).body.find((n: any) => n.id === race.id);
+    const use = (await cloud.api.get(`/v1/pools/${defaultPool}/networks`)).body.items.find(
+      (n: any) => n.id === race.id,
+    );
     expect(use.addresses).toEqual({ total: 253, allocated: 200, free: 53 });
   });
 
@@ -329,7 +331,7 @@ describe('networks', () => {
       default: true,
     });
 
-    const listed = (await cloud.api.get(`/v1/pools/${pool}/networks`)).body;
+    const listed = (await cloud.api.get(`/v1/pools/${pool}/networks`)).body.items;
     expect(listed).toEqual([
       expect.objectContaining({
         name: 'a',
@@ -352,7 +354,7 @@ describe('networks', () => {
     );
 
     const viewer = await tenant('watcher', 'viewer');
-    const seen = (await viewer.get(`/v1/networks?poolId=${pool}`)).body;
+    const seen = (await viewer.get(`/v1/networks?poolId=${pool}`)).body.items;
     expect(seen).toEqual([
       {
         id: a.id,
@@ -372,7 +374,7 @@ describe('networks', () => {
 
     // unused, they go (and the default pool is again the only one with a default network)
     for (const n of [a, b]) expect((await cloud.api.delete(`/v1/networks/${n.id}`)).status).toBe(204);
-    expect((await cloud.api.get(`/v1/pools/${pool}/networks`)).body).toEqual([]);
+    expect((await cloud.api.get(`/v1/pools/${pool}/networks`)).body.items).toEqual([]);
   });
 
   it('keeps a VM’s MAC and address when it migrates: the target host builds the same vif', async () => {

@@ -11,8 +11,8 @@ describe('provisioning on three simulated hosts', () => {
   it('shows the three hosts with capacity and no usage', async () => {
     const res = await cloud.api.get('/v1/hosts');
     expect(res.status).toBe(200);
-    expect(res.body).toHaveLength(3);
-    for (const h of res.body) {
+    expect(res.body.items).toHaveLength(3);
+    for (const h of res.body.items) {
       expect(h.state).toBe('up');
       expect(h.capacity.memoryMb).toBeGreaterThan(0);
       expect(h.capacity.vcpus).toBeGreaterThan(0);

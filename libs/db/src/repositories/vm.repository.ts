@@ -83,6 +83,9 @@ export interface VmListFilter {
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** `text` matched literally by LIKE (Postgres's default escape character is the backslash). */
+export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** The Prisma condition of a VmListFilter: built once here, whatever reads VMs by it. */
 export function vmListWhere(f: VmListFilter): Prisma.VmWhereInput {
   return {
@@ -91,8 +94,8 @@ export function vmListWhere(f: VmListFilter): Prisma.VmWhereInput {
     ...(f.poolId ? { poolId: f.poolId } : {}),
     ...(f.hostId ? { hostId: f.hostId } : {}),
     ...(f.name !== undefined ? { name: f.name } : {}),
-    // a VM name has no LIKE wildcard but `_`; Prisma escapes what startsWith is given
-    ...(f.namePrefix !== undefined ? { name: { startsWith: f.namePrefix } } : {}),
+    // Prisma hands startsWith to LIKE as is: a VM name's `_` must match itself, not any character
+    ...(f.namePrefix !== undefined ? { name: { startsWith: likeLiteral(f.namePrefix) } } : {}),
     ...(f.metadata && Object.keys(f.metadata).length
       ? { AND: Object.entries(f.metadata).map(([key, value]) => ({ metadata: { path: [key], equals: value } })) }
       : {}),
