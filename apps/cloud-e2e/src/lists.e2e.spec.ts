@@ -214,4 +214,40 @@ describe('list routes: keyset pages everywhere, filters that compose with them',
     // a tenant's server groups are its own project's
     expect((await walk(tenant, '/v1/server-groups?limit=1')).items.map((g) => g.name).sort()).toEqual(['g1', 'g2']);
   });
+
+  it('documents the pages and the filters in the OpenAPI it serves', async () => {
+    const doc = (await cloud.api.withToken(undefined).get('/docs-json')).body;
+    const params = Object.fromEntries(doc.paths['/v1/vms'].get.parameters.map((p: any) => [p.name, p]));
+    expect(Object.keys(params).sort()).toEqual(
+      ['cursor', 'hostId', 'limit', 'metadata', 'name', 'namePrefix', 'poolId', 'state'].sort(),
+    );
+    expect(params.metadata).toMatchObject({ in: 'query', style: 'deepObject', explode: true });
+    expect(params.state.schema).toMatchObject({ type: 'array', items: { enum: expect.arrayContaining(['running']) } });
+    const pageOf = (path: string) => doc.paths[path].get.responses['200'].content['application/json'].schema.$ref;
+    for (const [path, page] of [
+      ['/v1/hosts', 'HostPage'],
+      ['/v1/pools', 'PoolPage'],
+      ['/v1/flavors', 'FlavorPage'],
+      ['/v1/projects', 'ProjectPage'],
+      ['/v1/tokens', 'TokenPage'],
+      ['/v1/projects/{id}/tokens', 'TokenPage'],
+      ['/v1/projects/{id}/keypairs', 'KeypairPage'],
+      ['/v1/images', 'ImagePage'],
+      ['/v1/networks', 'NetworkPage'],
+      ['/v1/pools/{id}/networks', 'NetworkPage'],
+      ['/v1/storage-pools', 'StoragePoolPage'],
+      ['/v1/pools/{id}/storage-pools', 'StoragePoolPage'],
+      ['/v1/server-groups', 'ServerGroupPage'],
+      ['/v1/vms', 'VmPage'],
+      ['/v1/operations', 'OperationPage'],
+    ] as const) {
+      expect({ path, page: pageOf(path) }).toEqual({ path, page: `#/components/schemas/${page}` });
+      expect(Object.keys(doc.components.schemas[page].properties).sort()).toEqual(['items', 'nextCursor']);
+      expect(doc.paths[path].get.parameters.map((p: any) => p.name)).toEqual(
+        expect.arrayContaining(['limit', 'cursor']),
+      );
+    }
+    const events = doc.paths['/v1/events'].get.parameters.map((p: any) => p.name);
+    expect(events).toEqual(expect.arrayContaining(['since', 'vmId', 'types']));
+  });
 });

@@ -35,9 +35,10 @@ describe('gatherMetadataKeys', () => {
     expect(gatherMetadataKeys({ metadata: 'x' })).toEqual({ metadata: 'x' });
   });
 
-  it('does not let a key named __proto__ reach an object prototype', () => {
-    const out = gatherMetadataKeys({ 'metadata.__proto__': 'x' }) as { metadata: Record<string, unknown> };
-    expect(Object.keys(out.metadata)).toEqual(['__proto__']);
+  it('keeps a key named __proto__ a key, at the top and in metadata, for validation to refuse', () => {
+    const out = gatherMetadataKeys(JSON.parse('{"__proto__":"1","metadata.__proto__":"x"}'));
+    expect(Object.keys(out).sort()).toEqual(['__proto__', 'metadata']);
+    expect(Object.keys(out['metadata'] as object)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 });

@@ -24,7 +24,8 @@ const METADATA_KEY = /^metadata(?:\.(.+)|\[([^\]]+)\])$/;
  * (an array), and a bare `metadata=` stays a string beside the object: both refused by validation.
  */
 export function gatherMetadataKeys(query: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // no prototype: a key named __proto__ stays a key (and validation refuses it), as in querystring's own result
+  const out = Object.create(null) as Record<string, unknown>;
   let metadata: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(query)) {
     const m = METADATA_KEY.exec(key);
@@ -39,7 +40,7 @@ export function gatherMetadataKeys(query: Record<string, unknown>): Record<strin
   }
   if (metadata) {
     if ('metadata' in out) metadata[''] = out['metadata'];
-    out['metadata'] = { ...metadata };
+    out['metadata'] = metadata;
   }
   return out;
 }
