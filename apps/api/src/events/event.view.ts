@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EVENT_TYPES } from '@xenplane/domain';
 
 /** One event as the stream's `data:` line carries it, in JSON (formatSse makes it). */
 export class EventView {
@@ -8,7 +9,7 @@ export class EventView {
   })
   id!: string;
 
-  @ApiProperty({ example: 'vm.state', description: 'What happened: vm.state, operation.status, host.state, …' })
+  @ApiProperty({ enum: EVENT_TYPES, example: 'vm.state', description: 'What happened' })
   type!: string;
 
   @ApiProperty({ example: 'vm', description: 'The kind of resource it happened to' })
@@ -45,4 +46,10 @@ export class EventMessage {
 
   @ApiProperty({ type: () => EventView, description: '`data:` the event, as one line of JSON' })
   data!: EventView;
+
+  @ApiPropertyOptional({
+    type: Number,
+    description: '`retry:` (first message only) how many milliseconds a client waits before reconnecting',
+  })
+  retry?: number;
 }

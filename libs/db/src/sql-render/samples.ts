@@ -10,7 +10,7 @@ import {
   restartsAhead,
 } from '../failover';
 import { lockHost } from '../host-maintenance';
-import { readHosts, readRoster, recordHeartbeats } from '../hosts';
+import { readHostPage, readHosts, readRoster, recordHeartbeats } from '../hosts';
 import { abortMigration, claimMigrationTarget, finishMigration } from '../migration';
 import { beginOperation } from '../operation-begin';
 import { finishBuiltVms, finishDeletedVms } from '../operation-ends';
@@ -250,6 +250,17 @@ export const SAMPLES: Record<string, Sample[]> = {
     { name: 'readHosts (changed since a generation)', call: (db) => readHosts(db, { changedSince: 42n }) },
     { name: 'readHosts (not disabled)', call: (db) => readHosts(db, { notDisabled: true }) },
     { name: 'readHosts (of a pool)', call: (db) => readHosts(db, { poolId: ID.pool }) },
+    { name: 'readHostPage (first page, no filter)', call: (db) => readHostPage(db, {}, undefined, 51) },
+    {
+      name: 'readHostPage (filtered, after a cursor)',
+      call: (db) =>
+        readHostPage(
+          db,
+          { states: ['up', 'maintenance'], poolId: ID.pool, name: 'xen-1' },
+          { createdAt: new Date(Date.UTC(2026, 0, 1)), id: ID.host },
+          11,
+        ),
+    },
     { name: 'recordHeartbeats', call: (db) => recordHeartbeats(db, [ID.host, ID.otherHost]) },
     { name: 'readRoster', call: (db) => readRoster(db) },
   ],
