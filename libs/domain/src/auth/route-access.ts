@@ -31,6 +31,12 @@ export const ROUTE_ACCESS = {
   'POST /v1/projects/{id}/keypairs': { levels: ['member'], then: 'its own project only' },
   'GET /v1/projects/{id}/keypairs': { levels: ['viewer'], then: 'its own project only' },
   'DELETE /v1/projects/{id}/keypairs/{keypair}': { levels: ['member'], then: 'its own project only' },
+  'POST /v1/projects/{id}/webhooks': { levels: ['member'], then: 'its own project only' },
+  'GET /v1/projects/{id}/webhooks': { levels: ['viewer'], then: 'its own project only' },
+  'GET /v1/projects/{id}/webhooks/{webhookId}': { levels: ['viewer'], then: 'its own project only' },
+  'PATCH /v1/projects/{id}/webhooks/{webhookId}': { levels: ['member'], then: 'its own project only' },
+  'DELETE /v1/projects/{id}/webhooks/{webhookId}': { levels: ['member'], then: 'its own project only' },
+  'GET /v1/projects/{id}/webhooks/{webhookId}/deliveries': { levels: ['viewer'], then: 'its own project only' },
 
   'GET /v1/flavors': { levels: ['viewer'] },
   'POST /v1/flavors': { levels: ['admin'] },
