@@ -52,6 +52,11 @@ describe('WebhookRepository (real Postgres)', () => {
     const made = await webhooks.dispatch(100, everything);
     expect(made.map((d) => d.webhookId).sort()).toEqual([ha!.id, ha!.id, hb!.id].sort());
     expect(made.every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    // the rows as the client reads them (the insert is hand-written)
+    const [row] = made;
+    expect(row).toEqual(await t.db.webhookDelivery.findUnique({ where: { id: row!.id } }));
+    expect(typeof row!.eventId).toBe('bigint');
+    expect(row!.createdAt).toBeInstanceOf(Date);
     expect(await cursor()).toBe(start! + 4n);
     // read to the end: nothing more, nothing twice
     expect(await webhooks.dispatch(100, everything)).toEqual([]);

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Event, Prisma, Webhook, WebhookDelivery } from '../generated/prisma/client';
+import { insertDeliveries, lockDispatchCursor, lockProject } from '../webhook-dispatch';
 import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 export interface NewWebhook {
@@ -33,6 +34,9 @@ export interface DispatchPlan {
 
 const DISPATCHER = 'dispatcher';
 
+/** What a dispatch round reads of an event. */
+export type DispatchedEvent = Pick<Event, 'id' | 'projectId' | 'type' | 'createdAt'>;
+
 /** A project's webhooks, their delivery log, and the dispatcher's place in the event stream. */
 export class WebhookRepository {
   constructor(private readonly db: Db) {}
@@ -43,7 +47,7 @@ export class WebhookRepository {
    */
   create(w: NewWebhook, max: number): Promise<Webhook | null> {
     return this.db.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT 1 FROM projects WHERE id = ${w.projectId}::uuid FOR UPDATE`;
+      await lockProject(tx, w.projectId);
       if ((await tx.webhook.count({ where: { projectId: w.projectId } })) >= max) return null;
       return tx.webhook.create({ data: w });
     });
@@ -85,15 +89,21 @@ export class WebhookRepository {
    * deliveries and the new cursor are committed together. A killed dispatcher thus loses no
    * event and repeats none it recorded; (webhook, event) is unique besides. A cursor that does
    * not exist yet starts at the newest event: webhooks get what happens after they existed.
-   * Returns the new deliveries still pending, for their jobs.
+   * Returns the deliveries this round made, for their jobs.
    */
   dispatch(
     take: number,
-    plan: (events: Event[], webhooks: Webhook[], cursor: bigint) => DispatchPlan,
+    plan: (events: DispatchedEvent[], webhooks: Webhook[], cursor: bigint) => DispatchPlan,
   ): Promise<WebhookDelivery[]> {
     return this.db.$transaction(async (tx) => {
       const cursor = await lockedCursor(tx);
-      const events = await tx.event.findMany({ where: { id: { gt: cursor } }, orderBy: { id: 'asc' }, take });
+      const events = await tx.event.findMany({
+        where: { id: { gt: cursor } },
+        orderBy: { id: 'asc' },
+        take,
+        // not the payload: a delivery reads it when it is sent
+        select: { id: true, projectId: true, type: true, createdAt: true },
+      });
       if (!events.length) return [];
       const projects = [...new Set(events.map((e) => e.projectId).filter((p): p is string => p !== null))];
       const webhooks = projects.length
@@ -101,16 +111,9 @@ export class WebhookRepository {
         : [];
       const decided = plan(events, webhooks, cursor);
       if (decided.cursor === cursor) return [];
-      if (decided.deliveries.length)
-        await tx.webhookDelivery.createMany({ data: decided.deliveries, skipDuplicates: true });
+      const made = await insertDeliveries(tx, decided.deliveries);
       await tx.webhookCursor.update({ where: { name: DISPATCHER }, data: { eventId: decided.cursor } });
-      if (!decided.deliveries.length) return [];
-      return tx.webhookDelivery.findMany({
-        where: {
-          status: 'pending',
-          OR: decided.deliveries.map((d) => ({ webhookId: d.webhookId, eventId: d.eventId })),
-        },
-      });
+      return made;
     });
   }
 
@@ -156,13 +159,10 @@ export class WebhookRepository {
 type Tx = Prisma.TransactionClient;
 
 async function lockedCursor(tx: Tx): Promise<bigint> {
-  const rows = await tx.$queryRaw<{ event_id: bigint }[]>`
-    SELECT event_id FROM webhook_cursors WHERE name = ${DISPATCHER} FOR UPDATE`;
-  if (rows[0]) return rows[0].event_id;
+  const cursor = await lockDispatchCursor(tx, DISPATCHER);
+  if (cursor !== null) return cursor;
   const last = await tx.event.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
-  // a dispatcher starting at the same time inserted it first: take its row, locked
+  // a dispatcher starting at the same time may insert it first: then its row is taken, locked
   await tx.webhookCursor.createMany({ data: [{ name: DISPATCHER, eventId: last?.id ?? 0n }], skipDuplicates: true });
-  const again = await tx.$queryRaw<{ event_id: bigint }[]>`
-    SELECT event_id FROM webhook_cursors WHERE name = ${DISPATCHER} FOR UPDATE`;
-  return again[0]!.event_id;
+  return (await lockDispatchCursor(tx, DISPATCHER))!;
 }
