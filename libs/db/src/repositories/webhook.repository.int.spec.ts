@@ -1,7 +1,7 @@
 import { deliveriesFor } from '@xenplane/domain';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
-import type { Event, Webhook } from '../generated/prisma/client';
-import { WebhookRepository } from './webhook.repository';
+import type { Webhook } from '../generated/prisma/client';
+import { type EventToDispatch, WebhookRepository } from './webhook.repository';
 
 describe('WebhookRepository (real Postgres)', () => {
   let t: TestDatabase;
@@ -33,7 +33,7 @@ describe('WebhookRepository (real Postgres)', () => {
       })),
     });
   // the dispatcher's own plan, without the gap wait (ids here follow each other)
-  const everything = (events: Event[], hooks: Webhook[]) => ({
+  const everything = (events: EventToDispatch[], hooks: Webhook[]) => ({
     deliveries: deliveriesFor(events, hooks),
     cursor: events[events.length - 1]!.id,
   });

@@ -35,7 +35,7 @@ export interface DispatchPlan {
 const DISPATCHER = 'dispatcher';
 
 /** What a dispatch round reads of an event. */
-export type DispatchedEvent = Pick<Event, 'id' | 'projectId' | 'type' | 'createdAt'>;
+export type EventToDispatch = Pick<Event, 'id' | 'projectId' | 'type' | 'createdAt'>;
 
 /** A project's webhooks, their delivery log, and the dispatcher's place in the event stream. */
 export class WebhookRepository {
@@ -93,7 +93,7 @@ export class WebhookRepository {
    */
   dispatch(
     take: number,
-    plan: (events: DispatchedEvent[], webhooks: Webhook[], cursor: bigint) => DispatchPlan,
+    plan: (events: EventToDispatch[], webhooks: Webhook[], cursor: bigint) => DispatchPlan,
   ): Promise<WebhookDelivery[]> {
     return this.db.$transaction(async (tx) => {
       const cursor = await lockedCursor(tx);
