@@ -27,6 +27,7 @@ export const OPENAPI_TAGS: Readonly<Record<string, string>> = {
   operations: 'Asynchronous work that a 202 answer started: its progress and outcome',
   events: 'State changes as they happen, as Server-Sent Events',
   audit: 'Who changed what, and when',
+  webhooks: "A project's subscriptions to its events, delivered signed by HTTP POST, and their delivery log",
 };
 
 export function buildOpenApi(app: INestApplication): OpenAPIObject {

@@ -93,6 +93,42 @@ export const ROUTE_ACCESS = {
     levels: ['member'],
     then: 'its own project only',
   },
+  'POST /v1/projects/{id}/webhooks': {
+    operationId: 'createWebhook',
+    summary: 'Subscribe a URL to the project\'s events (its signing secret is shown once)',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks': {
+    operationId: 'listWebhooks',
+    summary: "List a project's webhooks",
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'getWebhook',
+    summary: 'Get a webhook',
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'PATCH /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'updateWebhook',
+    summary: "Change a webhook's URL, event types or whether it is enabled",
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'DELETE /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'deleteWebhook',
+    summary: 'Delete a webhook (nothing more is delivered to it)',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks/{webhookId}/deliveries': {
+    operationId: 'listWebhookDeliveries',
+    summary: "A webhook's delivery log, newest first",
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
 
   'GET /v1/flavors': { operationId: 'listFlavors', summary: 'List flavors', levels: ['viewer'] },
   'POST /v1/flavors': { operationId: 'createFlavor', summary: 'Create a flavor', levels: ['admin'] },
