@@ -1,0 +1,10 @@
+import { buildProgram } from './program';
+
+// `xp`: see docs/CLI.md. Actions set process.exitCode; nothing here may keep the process alive.
+const argv = process.argv.slice(2);
+buildProgram(argv)
+  .then((program) => program.parseAsync(argv, { from: 'user' }))
+  .catch((err: unknown) => {
+    process.stderr.write(`xp: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
