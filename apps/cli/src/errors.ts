@@ -23,6 +23,8 @@ export async function reportOf(err: unknown): Promise<Reported> {
   if (err instanceof CommanderError) return { message: err.message.replace(/^error: /, ''), code: EXIT.usage };
   if (err instanceof FailedError) return { message: err.message, code: EXIT.failed };
   const sdk = await import('@xenplane/sdk');
+  // a VM that ended in error is shaped like a 409 problem, but no HTTP request failed: say what happened
+  if (err instanceof sdk.VmFailedError) return { message: err.detail ?? err.message, code: EXIT.failed };
   if (err instanceof sdk.ProblemError) {
     const what = [err.title, err.detail].filter(Boolean).join(': ');
     return {
@@ -30,8 +32,8 @@ export async function reportOf(err: unknown): Promise<Reported> {
       code: exitCodeOfStatus(err.status),
     };
   }
-  if (err instanceof sdk.TimeoutError) return { message: err.message, code: EXIT.timedOut };
-  if (err instanceof sdk.VmFailedError) return { message: err.message, code: EXIT.failed };
+  if (err instanceof sdk.TimeoutError)
+    return { message: `timed out${err.message ? `: ${err.message}` : ''}`, code: EXIT.timedOut };
   return { message: describe(err), code: EXIT.failed };
 }
 

@@ -1,27 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import type * as Sdk from '@xenplane/sdk';
 import { SUMMARIES } from './commands/summaries';
 import { buildProgram, modulesFor } from './program';
 
-// The SDK, faked: these tests are about what the command line makes of argv, not about HTTP.
-class ProblemError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code?: string,
-    readonly title = 'Not Found',
-    readonly detail?: string,
-  ) {
-    super(title);
-  }
-}
-class TimeoutError extends Error {}
-class VmFailedError extends Error {}
+// The SDK's client, faked (its errors are its own): these tests are about what the command line
+// makes of argv and of the SDK's answers, not about HTTP.
 const sdk = { POST: jest.fn(), GET: jest.fn(), DELETE: jest.fn(), waitForVm: jest.fn(), waitForOperation: jest.fn() };
-jest.mock('@xenplane/sdk', () => ({ createXenplane: () => sdk, ProblemError, TimeoutError, VmFailedError }), {
-  virtual: true,
-});
+// by its path, not its name: with a build in dist/, jest's module map holds two @xenplane/sdk packages
+jest.mock('../../../libs/sdk/src', () => ({
+  ...jest.requireActual('../../../libs/sdk/src'),
+  createXenplane: () => sdk,
+}));
+
+// the SDK's own error classes (the CLI loads the SDK lazily: no static import of it here either)
+const { ProblemError, TimeoutError, VmFailedError } = jest.requireActual<typeof Sdk>('../../../libs/sdk/src');
 
 class Exited extends Error {
   constructor(readonly code: number | undefined) {
@@ -52,6 +46,9 @@ async function xp(...args: string[]): Promise<{ code: number; stdout: string; st
     process.exitCode = undefined;
   }
 }
+
+const problem = (status: number, code: string, title: string, detail?: string) =>
+  new ProblemError({ status, code, title, ...(detail ? { detail } : {}) });
 
 const VM = { id: '6f1c0b8e-2a3d-4c5e-9f60-718293a4b5c6', name: 'ci-1', state: 'pending', addresses: [] };
 
@@ -144,16 +141,16 @@ describe('xp argument parsing', () => {
   });
 
   it.each([
-    [
-      new ProblemError(404, 'not_found', 'Not Found', 'vm x not found'),
-      4,
-      'Not Found: vm x not found (HTTP 404, not_found)',
-    ],
-    [new ProblemError(401, 'unauthorized', 'Unauthorized'), 5, 'HTTP 401'],
-    [new ProblemError(403, 'forbidden', 'Forbidden'), 5, 'HTTP 403'],
-    [new ProblemError(409, 'conflict', 'Conflict'), 1, 'HTTP 409'],
+    [problem(404, 'not_found', 'Not Found', 'vm x not found'), 4, 'Not Found: vm x not found (HTTP 404, not_found)'],
+    [problem(401, 'unauthorized', 'Unauthorized'), 5, 'HTTP 401'],
+    [problem(403, 'forbidden', 'Forbidden'), 5, 'HTTP 403'],
+    [problem(409, 'conflict', 'Conflict'), 1, 'HTTP 409'],
     [new TimeoutError('timed out after 2m'), 3, 'timed out after 2m'],
-    [new VmFailedError('VM ci-1 is in error: no_valid_host'), 1, 'no_valid_host'],
+    [
+      new VmFailedError({ id: 'v1', state: 'error', error: { code: 'no_valid_host' } }, ['running']),
+      1,
+      'VM v1 is error, not running (no_valid_host)',
+    ],
   ])('exits with the documented code for %s', async (error, code, message) => {
     sdk.GET.mockRejectedValue(error);
     const r = await xp('vm', 'get', VM.id);
