@@ -126,6 +126,8 @@ describe('xp argument parsing', () => {
     ['an output format that is none', ['vm', 'list', '-o', 'xml'], /Allowed choices are table, json, yaml/],
     ['an unknown command', ['vm', 'explode'], /unknown command 'explode'/],
     ['an unknown option', ['vm', 'list', '--colour'], /unknown option '--colour'/],
+    ['a command without its subcommand', ['vm'], /Usage: xp vm/],
+    ['nothing at all', [], /Usage: xp/],
     ['a timeout of nothing', ['vm', 'wait', VM.id, '--timeout', '0s'], /more than 0/],
     [
       'a missing key file',

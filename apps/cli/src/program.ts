@@ -58,11 +58,9 @@ export async function buildProgram(argv: readonly string[] = ['completion']): Pr
     .option('--profile <name>', 'the profile of the config file to use (xp login --profile)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}\n\n${ENVIRONMENT_HELP}`)
     .showHelpAfterError('(xp --help for usage)')
-    // every commander refusal (unknown command or option, missing or bad value) exits 2, not 1
-    .exitOverride((err: CommanderError) => {
-      const informational = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      process.exit(informational ? EXIT.ok : EXIT.usage);
-    });
+    // every commander refusal (unknown command or option, missing or bad value, a command without
+    // its subcommand) exits 2, not commander's 1; help and version asked for exit 0
+    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage));
   const wanted = new Set(modulesFor(argv).map((name) => MODULES[name]));
   const loaded = new Set<string>();
   for (const name of TOP_LEVEL) {

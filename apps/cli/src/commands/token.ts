@@ -54,7 +54,9 @@ export function register(program: Command): void {
     .action(
       action(async (ctx, id: string) => {
         const x = await ctx.client();
-        await ctx.print(await x.DELETE('/v1/tokens/{id}', { params: { path: { id } } }), TOKEN_COLUMNS);
+        // 204: nothing to print but that it is done
+        await x.DELETE('/v1/tokens/{id}', { params: { path: { id } } });
+        ctx.stderr.write(`xp: revoked token ${id}\n`);
       }),
     );
 }
