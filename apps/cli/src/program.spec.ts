@@ -8,14 +8,10 @@ import { buildProgram, modulesFor } from './program';
 // The SDK's client, faked (its errors are its own): these tests are about what the command line
 // makes of argv and of the SDK's answers, not about HTTP.
 const sdk = { POST: jest.fn(), GET: jest.fn(), DELETE: jest.fn(), waitForVm: jest.fn(), waitForOperation: jest.fn() };
-// by its path, not its name: with a build in dist/, jest's module map holds two @xenplane/sdk packages
-jest.mock('../../../libs/sdk/src', () => ({
-  ...jest.requireActual('../../../libs/sdk/src'),
-  createXenplane: () => sdk,
-}));
+jest.mock('@xenplane/sdk', () => ({ ...jest.requireActual('@xenplane/sdk'), createXenplane: () => sdk }));
 
 // the SDK's own error classes (the CLI loads the SDK lazily: no static import of it here either)
-const { ProblemError, TimeoutError, VmFailedError } = jest.requireActual<typeof Sdk>('../../../libs/sdk/src');
+const { ProblemError, TimeoutError, VmFailedError } = jest.requireActual<typeof Sdk>('@xenplane/sdk');
 
 class Exited extends Error {
   constructor(readonly code: number | undefined) {
