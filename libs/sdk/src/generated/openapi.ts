@@ -538,6 +538,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's webhooks */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Subscribe a URL to the project's events (its signing secret is shown once) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook (nothing more is delivered to it) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a webhook's URL, event types or whether it is enabled */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/projects/{id}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/server-groups": {
         parameters: {
             query?: never;
@@ -1069,6 +1123,21 @@ export interface components {
             vms: components["schemas"]["VmView"][];
             operations: components["schemas"]["OperationView"][];
         };
+        CreateWebhookDto: {
+            /**
+             * @description http or https, without credentials or fragment; never a link-local, multicast or unspecified address, nor a private or loopback one when the operator turned WEBHOOK_ALLOW_PRIVATE off
+             * @example https://ci.example.com/xenplane-hook
+             */
+            url: string;
+            /**
+             * @description At least one: an event type, every type of a resource (`vm.*`), or every type (`*`)
+             * @example [
+             *       "vm.*"
+             *     ]
+             */
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            description?: string;
+        };
         CreatedTokenView: {
             /** Format: uuid */
             id: string;
@@ -1098,6 +1167,22 @@ export interface components {
             revokedAt: string | null;
             /** @description The secret: shown once, never again */
             token: string;
+        };
+        CreatedWebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            url: string;
+            description?: string;
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The signing secret: shown once, never again (docs/WEBHOOKS.md) */
+            secret: string;
         };
         DataDiskDto: {
             /**
@@ -1219,15 +1304,18 @@ export interface components {
             event: string;
             /** @description `data:` the event, as one line of JSON */
             data: components["schemas"]["EventView"];
+            /** @description `retry:` (first message only) how many milliseconds a client waits before reconnecting */
+            retry?: number;
         };
         EventView: {
             /** @description Increasing: reconnecting with Last-Event-ID (or ?since=) set to it resumes after it */
             id: string;
             /**
-             * @description What happened: vm.state, operation.status, host.state, …
+             * @description What happened
              * @example vm.state
+             * @enum {string}
              */
-            type: string;
+            type: "vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "host.state" | "pool.partitioned" | "pool.partition_healed";
             /**
              * @description The kind of resource it happened to
              * @example vm
@@ -1251,6 +1339,11 @@ export interface components {
             filter: string;
             removed: number;
             reason: string;
+        };
+        FlavorPage: {
+            items: components["schemas"]["FlavorView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         FlavorView: {
             /** Format: uuid */
@@ -1279,6 +1372,11 @@ export interface components {
             hostId: string;
             host: string;
             state: string;
+        };
+        HostPage: {
+            items: components["schemas"]["HostView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         HostTriedView: {
             /** Format: uuid */
@@ -1337,6 +1435,11 @@ export interface components {
             /** @description Up, and heard from within the pool's suspect timeout: the hosts that take VMs and restarts */
             placeable: number;
         };
+        ImagePage: {
+            items: components["schemas"]["ImageView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         ImageView: {
             /** Format: uuid */
             id: string;
@@ -1372,6 +1475,11 @@ export interface components {
             source?: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        KeypairPage: {
+            items: components["schemas"]["KeypairView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         KeypairView: {
             /** Format: uuid */
@@ -1409,6 +1517,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        NetworkPage: {
+            items: components["schemas"]["NetworkView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         NetworkView: {
             /** Format: uuid */
@@ -1493,6 +1606,11 @@ export interface components {
              * @description Set while more than half of the pool is silent: the control plane assumes it is cut off and restarts nothing
              */
             partitionedSince?: string;
+        };
+        PoolPage: {
+            items: components["schemas"]["PoolView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         PoolSettingsDto: {
             /** @default 4 */
@@ -1580,6 +1698,11 @@ export interface components {
                 message: string;
             }[];
         };
+        ProjectPage: {
+            items: components["schemas"]["ProjectView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         ProjectView: {
             /** Format: uuid */
             id: string;
@@ -1622,6 +1745,11 @@ export interface components {
             waiting: number;
             /** @description HA restarts queued behind restarts of a higher priority, or not yet taken up */
             queued: number;
+        };
+        ServerGroupPage: {
+            items: components["schemas"]["ServerGroupView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         ServerGroupView: {
             /** Format: uuid */
@@ -1667,6 +1795,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        StoragePoolPage: {
+            items: components["schemas"]["StoragePoolView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         StoragePoolView: {
             /** Format: uuid */
             id: string;
@@ -1687,6 +1820,11 @@ export interface components {
             capacity: components["schemas"]["DiskRoomView"];
             /** Format: date-time */
             createdAt: string;
+        };
+        TokenPage: {
+            items: components["schemas"]["TokenView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         TokenView: {
             /** Format: uuid */
@@ -1726,6 +1864,23 @@ export interface components {
         UpdateVmDto: {
             /** @description Extends (or shortens) the time to live: the VM expires this many seconds from now */
             ttlSeconds?: number;
+        };
+        UpdateWebhookDto: {
+            /**
+             * @description http or https, without credentials or fragment; never a link-local, multicast or unspecified address, nor a private or loopback one when the operator turned WEBHOOK_ALLOW_PRIVATE off
+             * @example https://ci.example.com/xenplane-hook
+             */
+            url?: string;
+            /**
+             * @description At least one: an event type, every type of a resource (`vm.*`), or every type (`*`)
+             * @example [
+             *       "vm.*"
+             *     ]
+             */
+            eventTypes?: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            description?: string;
+            /** @description false: no new deliveries, and pending ones end failed */
+            enabled?: boolean;
         };
         UsageView: {
             vcpus: number;
@@ -1837,6 +1992,57 @@ export interface components {
              * @description The VM this one was cloned from
              */
             clonedFromId?: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryView"][];
+            nextCursor?: string;
+        };
+        WebhookDeliveryView: {
+            /**
+             * Format: uuid
+             * @description X-Xenplane-Delivery of its requests
+             */
+            id: string;
+            /** @description The event's id (as in GET /v1/events) */
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @description Attempts made so far */
+            attempts: number;
+            /** @description The last attempt's HTTP status, if the receiver answered */
+            lastStatusCode?: number;
+            /** @description Why the last attempt failed, in one line */
+            lastError?: string;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried again
+             */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookPage: {
+            items: components["schemas"]["WebhookView"][];
+            nextCursor?: string;
+        };
+        WebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            url: string;
+            description?: string;
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         WhoamiView: {
             /** Format: uuid */
@@ -2019,6 +2225,10 @@ export interface operations {
             query?: {
                 /** @description Resume after this event id, 0 to 9223372036854775807 (same as the Last-Event-ID header) */
                 since?: string;
+                /** @description only events about this VM: its own (vm.state, ...) and its operations' (operation.status) */
+                vmId?: string;
+                /** @description only events of these types, a comma list of: vm.state, vm.stale_copy_destroyed, operation.status, host.state, pool.partitioned, pool.partition_healed */
+                types?: string;
             };
             header?: never;
             path?: never;
@@ -2062,6 +2272,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description not_found (vmId) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
             429: {
                 headers: {
@@ -2086,7 +2305,13 @@ export interface operations {
     };
     listFlavors: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2099,7 +2324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FlavorView"][];
+                    "application/json": components["schemas"]["FlavorPage"];
                 };
             };
             /** @description validation_failed */
@@ -2254,20 +2479,29 @@ export interface operations {
     };
     listHosts: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+                /** @description hosts in any of these states: repeated (`state=a&state=b`) or a comma list */
+                state?: ("enrolling" | "up" | "suspect" | "unreachable" | "down" | "maintenance" | "disabled")[];
+                poolId?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostView"][];
+                    "application/json": components["schemas"]["HostPage"];
                 };
             };
             /** @description validation_failed */
@@ -2931,6 +3165,11 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
                 status?: "pending" | "active";
                 /** @description public images, or projects’ own */
                 visibility?: "public" | "project";
@@ -2943,13 +3182,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description By name: public images and the caller’s project’s */
+            /** @description Newest first: public images and the caller’s project’s */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImageView"][];
+                    "application/json": components["schemas"]["ImagePage"];
                 };
             };
             /** @description validation_failed */
@@ -3411,6 +3650,11 @@ export interface operations {
     listNetworks: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
                 poolId?: string;
             };
             header?: never;
@@ -3419,13 +3663,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Tenants see each network without its bridge, range and use */
+            /** @description Newest first; tenants see each network without its bridge, range and use */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NetworkView"][];
+                    "application/json": components["schemas"]["NetworkPage"];
                 };
             };
             /** @description validation_failed */
@@ -3682,6 +3926,7 @@ export interface operations {
                 cursor?: string;
                 vmId?: string;
                 status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                kind?: "create" | "delete" | "start" | "stop" | "reboot" | "migrate" | "evacuate" | "ha_restart" | "snapshot" | "snapshot_revert" | "snapshot_delete" | "clone";
             };
             header?: never;
             path?: never;
@@ -4024,7 +4269,13 @@ export interface operations {
     };
     listPools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4037,7 +4288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PoolView"][];
+                    "application/json": components["schemas"]["PoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -4370,7 +4621,13 @@ export interface operations {
     };
     listPoolNetworks: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4379,13 +4636,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NetworkView"][];
+                    "application/json": components["schemas"]["NetworkPage"];
                 };
             };
             /** @description validation_failed */
@@ -4560,7 +4817,11 @@ export interface operations {
     };
     listPoolStoragePools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4569,13 +4830,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The pool’s storage pools, with each host’s capacity and usage */
+            /** @description The pool’s storage pools, newest first, with each host’s capacity and usage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoragePoolView"][];
+                    "application/json": components["schemas"]["StoragePoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -4638,7 +4899,13 @@ export interface operations {
     };
     listProjects: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4651,7 +4918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectView"][];
+                    "application/json": components["schemas"]["ProjectPage"];
                 };
             };
             /** @description validation_failed */
@@ -4984,7 +5251,13 @@ export interface operations {
     };
     listKeypairs: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4993,13 +5266,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description By name */
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KeypairView"][];
+                    "application/json": components["schemas"]["KeypairPage"];
                 };
             };
             /** @description validation_failed */
@@ -5255,7 +5528,11 @@ export interface operations {
     };
     listProjectTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5270,7 +5547,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenView"][];
+                    "application/json": components["schemas"]["TokenPage"];
                 };
             };
             /** @description validation_failed */
@@ -5434,9 +5711,552 @@ export interface operations {
             };
         };
     };
-    listServerGroups: {
+    listWebhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
         parameters: {
             query?: never;
+            header?: {
+                /** @description Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The signing secret shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted with its delivery log: nothing more is sent to it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServerGroups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5449,7 +6269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServerGroupView"][];
+                    "application/json": components["schemas"]["ServerGroupPage"];
                 };
             };
             /** @description validation_failed */
@@ -5604,20 +6424,24 @@ export interface operations {
     };
     listStoragePools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every pool’s storage pools, by pool name */
+            /** @description Every pool’s storage pools, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoragePoolView"][];
+                    "application/json": components["schemas"]["StoragePoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -5671,20 +6495,24 @@ export interface operations {
     };
     listGlobalTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The global tokens (operators and admins) */
+            /** @description The global tokens (operators and admins), newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenView"][];
+                    "application/json": components["schemas"]["TokenPage"];
                 };
             };
             /** @description validation_failed */
@@ -5913,8 +6741,19 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
-                state?: "pending" | "scheduling" | "building" | "running" | "stopping" | "stopped" | "starting" | "rebooting" | "migrating" | "recovering" | "deleting" | "deleted" | "error";
+                /** @description VMs in any of these states: repeated (`state=a&state=b`) or a comma list; all but `deleted` when absent */
+                state?: ("pending" | "scheduling" | "building" | "running" | "stopping" | "stopped" | "starting" | "rebooting" | "migrating" | "recovering" | "deleting" | "deleted" | "error")[];
+                /** @description the VM with exactly this name */
+                name?: string;
+                /** @description VMs whose name starts with this */
+                namePrefix?: string;
                 poolId?: string;
+                /** @description VMs placed on this host (global tokens only) */
+                hostId?: string;
+                /** @description VMs whose metadata has each of these keys with this value, ANDed: `metadata[job]=42` or `metadata.job=42` */
+                metadata?: {
+                    [key: string]: string;
+                };
             };
             header?: never;
             path?: never;
