@@ -41,7 +41,7 @@ export async function rowCounts(cloud: { db: Db }) {
       db.image.count(),
       db.host.count(),
     ]);
-  const [serverGroups, events, enrollmentTokens, keypairs, networks, addresses, disks] = await Promise.all([
+  const [serverGroups, events, enrollmentTokens, keypairs, networks, addresses, disks, webhooks] = await Promise.all([
     db.serverGroup.count(),
     db.event.count(),
     db.enrollmentToken.count(),
@@ -49,6 +49,7 @@ export async function rowCounts(cloud: { db: Db }) {
     db.network.count(),
     db.vmAddress.count(),
     db.disk.count(),
+    db.webhook.count(),
   ]);
   return {
     vms,
@@ -68,6 +69,7 @@ export async function rowCounts(cloud: { db: Db }) {
     networks,
     addresses,
     disks,
+    webhooks,
   };
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@xenplane/domain';
 import { type ApiClient, Cloud, waitFor } from '@xenplane/testing';
+import { rowCounts } from './helpers';
 
 const ATTEMPTS = 4;
 
@@ -263,7 +264,7 @@ describe('webhooks', () => {
   });
 
   it('refuses bad input with a 400 naming the field, and stores nothing', async () => {
-    const before = await cloud.db.webhook.count();
+    const before = await rowCounts(cloud);
     const refusals: [unknown, string][] = [
       [{ url: 'ftp://example.com/', eventTypes: ['*'] }, 'url: must be an http or https URL'],
       [{ url: 'https://user:secret@example.com/', eventTypes: ['*'] }, 'url: must not carry a user name or password'],
@@ -285,7 +286,7 @@ describe('webhooks', () => {
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(res.body.detail).toContain(detail);
     }
-    expect(await cloud.db.webhook.count()).toBe(before);
+    expect(await rowCounts(cloud)).toEqual(before);
     // the password of a refused URL is not in the audit trail
     expect(JSON.stringify(await cloud.db.auditEntry.findMany({ where: { action: 'webhook.create' } }))).not.toContain(
       'secret@',
@@ -318,6 +319,33 @@ describe('webhooks', () => {
     expect(page2.body.items).toHaveLength(5);
     expect(page2.body.nextCursor).toBeUndefined();
     expect(new Set([...page1.body.items, ...page2.body.items].map((w: any) => w.id)).size).toBe(20);
+  });
+
+  it('loses no event while its scheduler is down: a new one starts where the killed one stopped', async () => {
+    const hook = await subscribe(a, projectA, '/restart', ['*']);
+    const alive = cloud.schedulers.filter((p) => p.running);
+    for (const p of alive) await p.kill();
+    // the API records the VM and its operation, queued, with their events; nobody dispatches them
+    const res = await a.post('/v1/vms', { name: 'while-down', flavor: 'xp.micro', image: 'tiny-pv' });
+    expect(res.status).toBe(202);
+    const vmId = res.body.vms[0].id as string;
+    expect(receiver.at('/restart')).toEqual([]);
+    await cloud.addScheduler();
+    await cloud.waitForOperation(res.body.operations[0].id);
+    const running = await waitFor('the running VM delivered', async () => stateOf(vmId, '/restart', 'running'));
+    const sent = receiver.at('/restart');
+    expect(sent.some((r) => r.json.type === 'vm.state' && r.json.data.state === 'pending')).toBe(true);
+    // every event of the project from the first sent to the VM running was sent, each by one delivery
+    const recorded = await cloud.db.event.findMany({
+      where: { projectId: projectA, id: { gte: BigInt(sent[0]!.json.id), lte: BigInt(running.json.id) } },
+      select: { id: true },
+    });
+    const deliveryOf = new Map<string, Set<string>>();
+    for (const r of sent)
+      deliveryOf.set(r.json.id, (deliveryOf.get(r.json.id) ?? new Set()).add(String(r.headers['x-xenplane-delivery'])));
+    expect(recorded.map((e) => e.id.toString()).filter((id) => !deliveryOf.has(id))).toEqual([]);
+    expect([...deliveryOf.values()].filter((ids) => ids.size > 1)).toEqual([]);
+    expect((await deliveries(a, projectA, hook.id)).length).toBe(deliveryOf.size);
   });
 
   it('never logs a secret or a signature', () => {

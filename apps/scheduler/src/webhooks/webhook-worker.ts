@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Job, Worker } from 'bullmq';
 import { type DeliveryToSend, WebhookRepository } from '@xenplane/db';
-import { afterAttempt, shortError, webhookSignature, type WebhookRetryPolicy } from '@xenplane/domain';
+import { afterAttempt, attemptError, webhookSignature, type WebhookRetryPolicy } from '@xenplane/domain';
 import { getLogger } from '@xenplane/observability';
 import { createRedis, QueueName, type WebhookJobData } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
@@ -74,12 +74,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     const statusCode = 'statusCode' in result ? result.statusCode : null;
     const now = new Date();
     const outcome = afterAttempt(attempt, statusCode, now, this.policy);
-    const error =
-      'error' in result
-        ? shortError(result.error)
-        : statusCode !== null && outcome.status !== 'delivered'
-          ? `HTTP ${statusCode}`
-          : null;
+    const error = attemptError(statusCode, 'error' in result ? result.error : null);
     const recorded = await this.webhooks.recordAttempt(delivery.id, attempt, { ...outcome, statusCode, error });
     this.log.info(
       { deliveryId: delivery.id, webhookId: delivery.webhookId, attempt, statusCode, status: outcome.status, error },

@@ -1,5 +1,6 @@
 import {
   afterAttempt,
+  attemptError,
   deliveredBy,
   deliveriesFor,
   deliveryBackoffMs,
@@ -28,6 +29,16 @@ describe('webhook retries', () => {
     expect(afterAttempt(4, 500, now, policy)).toEqual({ status: 'failed', nextAttemptAt: null });
     expect(afterAttempt(4, 200, now, policy)).toEqual({ status: 'delivered', nextAttemptAt: null });
     expect(afterAttempt(1, 201, now, { ...policy, attempts: 1 })).toEqual({ status: 'delivered', nextAttemptAt: null });
+  });
+
+  it('records the status a receiver answered, or why none came, for an attempt that did not deliver', () => {
+    expect(attemptError(200, null)).toBeNull();
+    expect(attemptError(503, null)).toBe('HTTP 503');
+    expect(attemptError(302, null)).toBe('HTTP 302');
+    expect(attemptError(null, 'ECONNREFUSED:\n connect ECONNREFUSED 127.0.0.1:9')).toBe(
+      'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+    );
+    expect(attemptError(null, null)).toBe('no answer');
   });
 
   it('keeps one short line of an error', () => {

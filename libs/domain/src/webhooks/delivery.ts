@@ -82,3 +82,12 @@ export function shortError(message: string, max = 200): string {
   const line = message.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * What the delivery log keeps of an attempt that did not deliver: the status a receiver answered
+ * (`HTTP 503`), or one short line of why none came; null for a delivered attempt.
+ */
+export function attemptError(statusCode: number | null, error: string | null): string | null {
+  if (statusCode !== null) return deliveredBy(statusCode) ? null : `HTTP ${statusCode}`;
+  return shortError(error ?? 'no answer');
+}
