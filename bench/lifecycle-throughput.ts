@@ -65,7 +65,7 @@ async function main() {
     const token = (await cloud.api.post(`/v1/projects/${project.body.id}/tokens`, { name: 'bench', role: 'member' }))
       .body.token;
     const api = cloud.api.withToken(token);
-    const network = (await cloud.api.get('/v1/networks')).body.find((n: any) => n.default);
+    const network = (await cloud.api.get('/v1/networks')).body.items.find((n: any) => n.default);
     const setAddresses = async (on: boolean) => {
       const res = await cloud.api.patch(`/v1/networks/${network.id}`, { default: on });
       if (res.status !== 200) throw new Error(`default network: ${res.status} ${JSON.stringify(res.body)}`);

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { answerClientError } from './common/errors/client-error';
 import { installInputGuard } from './common/http/input-guard';
+import { installQueryParser } from './common/http/query-parser';
 import { requestContext } from './common/http/request-context.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   app.disable('x-powered-by');
   // req.ip: the socket's peer, or X-Forwarded-For's client when the peer is a trusted proxy
   app.set('trust proxy', config.XENPLANE_TRUSTED_PROXIES.length ? config.XENPLANE_TRUSTED_PROXIES : false);
+  installQueryParser(app);
   app.use(requestContext);
   installInputGuard(app, config.BODY_LIMIT_KB);
   app.useGlobalPipes(createValidationPipe());

@@ -107,7 +107,7 @@ describe('the audit trail', () => {
       })
     ).id;
     const operator = admin.withToken(s.operatorSecret);
-    s.hostId = (await operator.get('/v1/hosts')).body[0].id;
+    s.hostId = (await operator.get('/v1/hosts')).body.items[0].id;
     const drained = await operator.post(`/v1/hosts/${s.hostId}/maintenance`, {});
     expect(drained.status).toBe(202);
     s.evacuationId = drained.body.id;

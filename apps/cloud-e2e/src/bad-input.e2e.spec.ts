@@ -72,7 +72,7 @@ describe('bad input', () => {
 
   it('refuses liveness settings that cannot work, whole, and changes nothing', async () => {
     const pool = (await cloud.api.post('/v1/pools', { name: 'watched' })).body;
-    const before = (await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id);
+    const before = (await cloud.api.get('/v1/pools')).body.items.find((p: any) => p.id === pool.id);
     // one missed heartbeat is not silence; the dead timeout must leave the fence room
     const tooEager = await expectRefused(
       () => cloud.api.patch(`/v1/pools/${pool.id}`, { suspectAfterMs: 3_000 }),
@@ -97,7 +97,7 @@ describe('bad input', () => {
       400,
       'validation_failed',
     );
-    expect((await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id)).toEqual(before);
+    expect((await cloud.api.get('/v1/pools')).body.items.find((p: any) => p.id === pool.id)).toEqual(before);
     expect(before.liveness).toEqual({
       heartbeatIntervalMs: 2_000,
       suspectAfterMs: 6_000,

@@ -14,7 +14,7 @@ describe('a control plane back from an outage', () => {
   });
   afterAll(() => cloud?.stop());
 
-  const hosts = async () => new Map(((await cloud.api.get('/v1/hosts')).body as any[]).map((h) => [h.name, h]));
+  const hosts = async () => new Map(((await cloud.api.get('/v1/hosts')).body.items as any[]).map((h) => [h.name, h]));
   const hostEventsSince = (since: Date) =>
     cloud.db.event.findMany({ where: { resourceType: 'host', createdAt: { gte: since } }, orderBy: { id: 'asc' } });
 

@@ -27,8 +27,8 @@ describe('disks', () => {
   const localPool = async () => {
     const res = await cloud.api.get(`/v1/pools/${poolId}/storage-pools`);
     expect(res.status).toBe(200);
-    expect(res.body.map((s: any) => [s.name, s.kind, s.isDefault])).toEqual([['local', 'local', true]]);
-    return res.body[0];
+    expect(res.body.items.map((s: any) => [s.name, s.kind, s.isDefault])).toEqual([['local', 'local', true]]);
+    return res.body.items[0];
   };
   // m1.tiny: a 5 GB root disk; tiny-pv has no content, so the root disk is blank
   const valid = { name: 'd', flavor: 'm1.tiny', image: 'tiny-pv', networks: [] };
@@ -59,7 +59,7 @@ describe('disks', () => {
     expect(host.totalGb).toBe(500);
     expect(host.freeGb).toBe(host.offeredGb - host.usedGb);
     expect(local.capacity).toMatchObject({ usedGb: host.usedGb, freeGb: host.freeGb, totalGb: 500 });
-    const all = (await cloud.api.get('/v1/storage-pools')).body;
+    const all = (await cloud.api.get('/v1/storage-pools')).body.items;
     expect(all.find((s: any) => s.id === local.id)).toEqual(local);
 
     // and the host holds them: a disk per row, where the agent keeps disks

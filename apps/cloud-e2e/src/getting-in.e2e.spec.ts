@@ -71,7 +71,9 @@ describe('getting in: keys, user-data and the console', () => {
       publicKey: `${ECDSA} my laptop`,
       fingerprint: ECDSA_FP,
     });
-    expect((await aViewer.get(`/v1/projects/${projectA}/keypairs`)).body.map((k: any) => k.name)).toEqual(['laptop']);
+    expect((await aViewer.get(`/v1/projects/${projectA}/keypairs`)).body.items.map((k: any) => k.name)).toEqual([
+      'laptop',
+    ]);
 
     const res = await create(a, { name: 'box', sshKeys: [ED25519, 'laptop'], userData: USER_DATA });
     expect(res.status).toBe(202);
@@ -198,7 +200,7 @@ describe('getting in: keys, user-data and the console', () => {
       403,
     );
     // deleting by id works too, and a second delete finds nothing
-    const ci = (await a.get(`/v1/projects/${projectA}/keypairs`)).body.find((k: any) => k.name === 'ci');
+    const ci = (await a.get(`/v1/projects/${projectA}/keypairs`)).body.items.find((k: any) => k.name === 'ci');
     expect((await a.delete(`/v1/projects/${projectA}/keypairs/${ci.id}`)).status).toBe(204);
     expect((await a.delete(`/v1/projects/${projectA}/keypairs/${ci.id}`)).status).toBe(404);
   });

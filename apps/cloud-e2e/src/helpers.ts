@@ -5,7 +5,7 @@ import { type Cloud, waitFor } from '@xenplane/testing';
 export async function usageByHost(
   cloud: Cloud,
 ): Promise<Map<string, { vcpus: number; memoryMb: number; diskGb: number; instances: number }>> {
-  const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+  const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
   return new Map(hosts.map((h) => [h.id, h.usage]));
 }
 

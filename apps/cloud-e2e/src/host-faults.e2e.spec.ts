@@ -31,13 +31,13 @@ describe('host faults', () => {
     const { vmId, op } = await create('picky');
     expect(op.status).toBe('succeeded');
     const vm = (await cloud.api.get(`/v1/vms/${vmId}`)).body;
-    const host3 = (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === 'sim-3');
+    const host3 = (await cloud.api.get('/v1/hosts')).body.items.find((h: any) => h.name === 'sim-3');
     expect(vm).toMatchObject({ state: 'running', hostId: host3.id });
     expect(await cloud.db.allocation.count({ where: { vmId } })).toBe(1);
   });
 
   it('a host that goes silent under a build loses the VM to another host, and the operation says which and why', async () => {
-    const silent = (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === 'sim-1');
+    const silent = (await cloud.api.get('/v1/hosts')).body.items.find((h: any) => h.name === 'sim-1');
     // sim-1 stops answering anything (its heartbeats too) just as the creates are placed on it
     await (await cloud.simControl('sim-1')).injectFault({ kind: FaultKind.FAULT_KIND_HOST_CUT_OFF });
     const res = await cloud.api.post('/v1/vms', { name: 'moved', flavor: 'xp.micro', image: 'tiny-pv', count: 6 });
@@ -62,7 +62,7 @@ describe('host faults', () => {
 
   it('a create every host refuses ends failed, the VM in error, nothing claimed, no domain left', async () => {
     for (const h of hosts) await (await cloud.simControl(h)).injectFault({ kind: FaultKind.FAULT_KIND_CREATE_FAIL });
-    const before = (await cloud.api.get('/v1/hosts')).body.map((h: any) => h.usage);
+    const before = (await cloud.api.get('/v1/hosts')).body.items.map((h: any) => h.usage);
     const { vmId, op } = await create('doomed');
     expect(op.status).toBe('failed');
     expect(op.error.code).toBe('agent_error');
@@ -72,7 +72,7 @@ describe('host faults', () => {
     expect(vm.state).toBe('error');
     expect(vm.hostId).toBeUndefined();
     expect(await cloud.db.allocation.count({ where: { vmId } })).toBe(0);
-    expect((await cloud.api.get('/v1/hosts')).body.map((h: any) => h.usage)).toEqual(before);
+    expect((await cloud.api.get('/v1/hosts')).body.items.map((h: any) => h.usage)).toEqual(before);
     expect(await alive(vmId)).toEqual([]);
     // an error VM can be deleted, and gives its quota back
     const del = await cloud.api.delete(`/v1/vms/${vmId}`);

@@ -10,7 +10,7 @@ function latestShare(p: ManagedProcess): { monitor: string; hosts: number; monit
 }
 
 const hostStates = async (cloud: Cloud) =>
-  ((await cloud.api.get('/v1/hosts')).body as { name: string; state: string }[]).map((h) => h.state);
+  ((await cloud.api.get('/v1/hosts')).body.items as { name: string; state: string }[]).map((h) => h.state);
 
 describe('host monitors: each replica polls its share of the hosts', () => {
   describe('two schedulers with every role', () => {

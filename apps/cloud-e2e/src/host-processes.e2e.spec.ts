@@ -17,7 +17,8 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
   });
   afterAll(() => cloud?.stop());
 
-  const hostNamed = async (name: string) => (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === name);
+  const hostNamed = async (name: string) =>
+    (await cloud.api.get('/v1/hosts')).body.items.find((h: any) => h.name === name);
   const waitForState = (name: string, state: string, timeoutMs: number) =>
     waitFor(`${name} ${state}`, async () => ((await hostNamed(name))?.state === state ? true : undefined), {
       timeoutMs,
@@ -35,7 +36,7 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
 
   it('starts each host in its own process, advertised to the control plane through its link', async () => {
     expect(cloud.agents).toBeUndefined();
-    const listed = (await cloud.api.get('/v1/hosts')).body as any[];
+    const listed = (await cloud.api.get('/v1/hosts')).body.items as any[];
     expect(listed.map((h) => h.name).sort()).toEqual(['solo-1', 'solo-2']);
     for (const h of hosts) {
       expect(listed.find((x) => x.name === h.name)).toMatchObject({
@@ -96,7 +97,7 @@ describe('hosts in processes of their own: cut links, killed agents', () => {
     expect(holder.process.running).toBe(true);
     await waitForState(holder.name, 'up', 30_000);
     // the same host (identity.json), at the same address (the link), no second enrollment
-    const listed = (await cloud.api.get('/v1/hosts')).body as any[];
+    const listed = (await cloud.api.get('/v1/hosts')).body.items as any[];
     expect(listed.map((h) => h.name).sort()).toEqual(['solo-1', 'solo-2']);
     expect(listed.find((h) => h.name === holder.name)).toMatchObject({
       id: holder.id,

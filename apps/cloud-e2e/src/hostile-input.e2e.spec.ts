@@ -121,7 +121,7 @@ describe('hostile input', () => {
       400,
       'validation_failed',
     );
-    expect((await cloud.api.get('/v1/pools')).body.find((p: any) => p.id === pool.id).cpuAllocationRatio).toBe(
+    expect((await cloud.api.get('/v1/pools')).body.items.find((p: any) => p.id === pool.id).cpuAllocationRatio).toBe(
       pool.cpuAllocationRatio,
     );
     // no body, or an empty one, whatever its type: the route answers (here: no such operation)

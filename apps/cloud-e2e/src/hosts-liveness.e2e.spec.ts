@@ -12,7 +12,8 @@ describe('host liveness, fencing and the per-host operation limit', () => {
   });
   afterAll(() => cloud?.stop());
 
-  const hostByName = async (name: string) => (await cloud.api.get('/v1/hosts')).body.find((h: any) => h.name === name);
+  const hostByName = async (name: string) =>
+    (await cloud.api.get('/v1/hosts')).body.items.find((h: any) => h.name === name);
 
   it('runs at most K operations at once on a host, across the scheduler', async () => {
     const started = Date.now();

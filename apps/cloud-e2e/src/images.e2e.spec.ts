@@ -94,7 +94,9 @@ describe('images', () => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'unsupported_disk_format' });
     expect(res.body.detail).toContain('qemu-img convert -O raw');
-    expect((await cloud.api.get('/v1/images')).body.map((i: { name: string }) => i.name)).not.toContain('e2e-qcow');
+    expect((await cloud.api.get('/v1/images')).body.items.map((i: { name: string }) => i.name)).not.toContain(
+      'e2e-qcow',
+    );
   });
 
   it('reads bytes on the upload route only: octet-stream anywhere else is 415, JSON on the upload route too', async () => {
@@ -120,19 +122,19 @@ describe('images', () => {
     expect((await b.api.get(`/v1/images/${own.id}`)).status).toBe(404);
     expect((await b.api.putBytes(`/v1/images/${own.id}/file`, content)).status).toBe(404);
     expect((await b.api.delete(`/v1/images/${own.id}`)).status).toBe(404);
-    const seenByB = (await b.api.get('/v1/images')).body.map((i: { name: string }) => i.name);
+    const seenByB = (await b.api.get('/v1/images')).body.items.map((i: { name: string }) => i.name);
     expect(seenByB).toContain('e2e-raw');
     expect(seenByB).not.toContain('e2e-a-only');
-    expect((await a.api.get('/v1/images')).body.map((i: { name: string }) => i.name)).toContain('e2e-a-only');
+    expect((await a.api.get('/v1/images')).body.items.map((i: { name: string }) => i.name)).toContain('e2e-a-only');
     const vm = await b.api.post('/v1/vms', { name: 'thief', flavor: 'm1.small', image: own.id });
     expect(vm.status).toBe(400);
     // a public image is the operators' to change, though every project sees it
-    const pub = (await b.api.get('/v1/images')).body.find((i: { name: string }) => i.name === 'e2e-raw');
+    const pub = (await b.api.get('/v1/images')).body.items.find((i: { name: string }) => i.name === 'e2e-raw');
     expect((await b.api.delete(`/v1/images/${pub.id}`)).status).toBe(403);
   });
 
   it('makes VMs of an uploaded image: the host gets the image once, and the image is deleted only once no VM uses it', async () => {
-    const image = (await cloud.api.get('/v1/images?status=active')).body.find(
+    const image = (await cloud.api.get('/v1/images?status=active')).body.items.find(
       (i: { name: string }) => i.name === 'e2e-raw',
     );
     const made = await Promise.all(

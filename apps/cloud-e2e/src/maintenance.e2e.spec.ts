@@ -40,7 +40,7 @@ describe('host maintenance', () => {
   });
 
   type HostRow = { id: string; name: string; state: string; usage: Record<string, number> };
-  const hosts = async () => (await cloud.api.get('/v1/hosts')).body as HostRow[];
+  const hosts = async () => (await cloud.api.get('/v1/hosts')).body.items as HostRow[];
   const hostNamed = async (name: string) => (await hosts()).find((h) => h.name === name)!;
   const maintenance = (hostId: string, body: Record<string, unknown> = {}) =>
     cloud.api.post(`/v1/hosts/${hostId}/maintenance`, body);

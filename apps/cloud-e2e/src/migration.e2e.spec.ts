@@ -32,7 +32,7 @@ describe('migration', () => {
   });
 
   const hosts = async () =>
-    (await cloud.api.get('/v1/hosts')).body as {
+    (await cloud.api.get('/v1/hosts')).body.items as {
       id: string;
       name: string;
       state: string;

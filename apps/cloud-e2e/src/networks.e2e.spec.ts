@@ -96,7 +96,9 @@ describe('networks', () => {
       answers.map((a) => a.body.operations[0].id),
     );
     expect(ended.filter((o) => o.status !== 'succeeded')).toEqual([]);
-    const use = (await cloud.api.get(`/v1/pools/${defaultPool}/networks`)).body.find((n: any) => n.id === race.id);
+    const use = (await cloud.api.get(`/v1/pools/${defaultPool}/networks`)).body.items.find(
+      (n: any) => n.id === race.id,
+    );
     expect(use.addresses).toEqual({ total: 253, allocated: 200, free: 53 });
   });
 
@@ -329,20 +331,21 @@ describe('networks', () => {
       default: true,
     });
 
-    const listed = (await cloud.api.get(`/v1/pools/${pool}/networks`)).body;
+    const listed = (await cloud.api.get(`/v1/pools/${pool}/networks`)).body.items;
+    // newest first
     expect(listed).toEqual([
+      expect.objectContaining({
+        name: 'b',
+        default: true,
+        bridge: 'xenbr1',
+        addresses: { total: 253, allocated: 0, free: 253 },
+      }),
       expect.objectContaining({
         name: 'a',
         default: false,
         bridge: 'xenbr0',
         rangeStart: '10.1.0.1',
         rangeEnd: '10.1.255.254',
-      }),
-      expect.objectContaining({
-        name: 'b',
-        default: true,
-        bridge: 'xenbr1',
-        addresses: { total: 253, allocated: 0, free: 253 },
       }),
     ]);
     expect((await cloud.api.patch(`/v1/networks/${a.id}`, { default: true })).body.default).toBe(true);
@@ -352,8 +355,9 @@ describe('networks', () => {
     );
 
     const viewer = await tenant('watcher', 'viewer');
-    const seen = (await viewer.get(`/v1/networks?poolId=${pool}`)).body;
+    const seen = (await viewer.get(`/v1/networks?poolId=${pool}`)).body.items;
     expect(seen).toEqual([
+      expect.objectContaining({ name: 'b', default: false }),
       {
         id: a.id,
         poolId: pool,
@@ -364,15 +368,14 @@ describe('networks', () => {
         default: true,
         createdAt: expect.any(String),
       },
-      expect.objectContaining({ name: 'b', default: false }),
     ]);
-    expect(seen[1].bridge).toBeUndefined();
+    expect(seen[0].bridge).toBeUndefined();
     expect((await viewer.post(`/v1/pools/${pool}/networks`, { name: 'mine' })).status).toBe(403);
     expect((await viewer.delete(`/v1/networks/${a.id}`)).status).toBe(403);
 
     // unused, they go (and the default pool is again the only one with a default network)
     for (const n of [a, b]) expect((await cloud.api.delete(`/v1/networks/${n.id}`)).status).toBe(204);
-    expect((await cloud.api.get(`/v1/pools/${pool}/networks`)).body).toEqual([]);
+    expect((await cloud.api.get(`/v1/pools/${pool}/networks`)).body.items).toEqual([]);
   });
 
   it('keeps a VM’s MAC and address when it migrates: the target host builds the same vif', async () => {

@@ -9,7 +9,7 @@ describe('a full pool', () => {
   afterAll(() => cloud?.stop());
 
   it('fails the VM that does not fit with no_valid_host, per-filter counts, and nothing claimed', async () => {
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     const memoryMb = Math.min(...hosts.map((h) => h.capacity.memoryMb));
     // a flavor as large as a whole host: three fill the pool
     const flavor = await cloud.api.post('/v1/flavors', { name: 'whole-host', vcpus: 1, memoryMb, diskGb: 1 });

@@ -123,7 +123,7 @@ describe('the OpenAPI document', () => {
     check('/v1/pools', 'get', await cloud.api.get('/v1/pools'));
     check('/v1/whoami', 'get', await cloud.api.get('/v1/whoami'));
     check('/v1/projects', 'get', await cloud.api.get('/v1/projects'));
-    const projectId = (await cloud.api.get('/v1/projects')).body[0].id;
+    const projectId = (await cloud.api.get('/v1/projects')).body.items[0].id;
     const expiring = { name: 'doc', role: 'viewer', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
     check('/v1/projects/{id}/tokens', 'post', await cloud.api.post(`/v1/projects/${projectId}/tokens`, expiring));
     check('/v1/projects/{id}/tokens', 'get', await cloud.api.get(`/v1/projects/${projectId}/tokens`));

@@ -24,7 +24,7 @@ describe('POST /v1/placement/dry-run', () => {
   });
 
   it('explains a request nothing can take, per filter', async () => {
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     const tooBig = Math.max(...hosts.map((h) => h.capacity.memoryMb)) + 1;
     const res = await cloud.api.post('/v1/placement/dry-run', {
       vcpus: 1,
@@ -38,7 +38,7 @@ describe('POST /v1/placement/dry-run', () => {
   });
 
   it('finds the VM of a batch that no longer fits', async () => {
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     const half = Math.floor(Math.min(...hosts.map((h) => h.capacity.memoryMb)) / 2);
     // two per host fit: the seventh does not
     const res = await cloud.api.post('/v1/placement/dry-run', {
@@ -52,7 +52,7 @@ describe('POST /v1/placement/dry-run', () => {
   });
 
   it('leaves out the hosts it is told to', async () => {
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     const res = await cloud.api.post('/v1/placement/dry-run', {
       flavor: 'm1.small',
       image: 'tiny-pv',

@@ -26,7 +26,7 @@ describe('racing schedulers', () => {
   afterAll(() => cloud?.stop());
 
   it("places exactly the pool's room, fails the rest, and never overcommits", async () => {
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     expect(hosts.map((h) => h.capacity.memoryMb)).toEqual(Array(10).fill(19_200));
     const project = await cloud.api.post('/v1/projects', {
       name: 'race',
@@ -68,7 +68,7 @@ describe('racing schedulers', () => {
       select: { hostId: true, memoryMb: true, vcpus: true, diskGb: true },
     });
     expect(running).toHaveLength(1500);
-    for (const h of (await cloud.api.get('/v1/hosts')).body as any[]) {
+    for (const h of (await cloud.api.get('/v1/hosts')).body.items as any[]) {
       const mine = running.filter((v) => v.hostId === h.id);
       expect(h.usage).toEqual({
         instances: mine.length,

@@ -15,7 +15,7 @@ describe('reconciliation', () => {
   async function runningVm(name: string): Promise<{ id: string; hostName: string; domId: number }> {
     const res = await cloud.api.post('/v1/vms', { name, flavor: 'xp.micro', image: 'tiny-pv' });
     const vm = await cloud.waitForVmState(res.body.vms[0].id, 'running');
-    const hosts = (await cloud.api.get('/v1/hosts')).body as any[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
     return { id: vm.id, hostName: hosts.find((h) => h.id === vm.hostId).name, domId: vm.domId };
   }
 

@@ -141,7 +141,7 @@ describe('who may call what', () => {
     const stop = await operator.post(`/v1/vms/${vmId}/actions`, { action: 'stop' });
     expect(stop).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     const vm = (await cloud.api.get(`/v1/vms/${vmId}`)).body;
-    const target = (await operator.get('/v1/hosts')).body.find((h: any) => h.id !== vm.hostId);
+    const target = (await operator.get('/v1/hosts')).body.items.find((h: any) => h.id !== vm.hostId);
     const migrate = await operator.post(`/v1/vms/${vmId}/actions`, { action: 'migrate', targetHostId: target.id });
     expect(migrate.status).toBe(202);
     expect(await cloud.waitForOperation(migrate.body.id)).toMatchObject({ status: 'succeeded' });

@@ -83,22 +83,23 @@ describe('tokens', () => {
       for (const client of [cloud.api, projectAdmin]) {
         const res = await client.get(`/v1/projects/${projectId}/tokens`);
         expect(res.status).toBe(200);
-        expect(res.body.map((t: any) => [t.name, t.role, t.revokedAt !== null])).toEqual([
-          ['ci', 'admin', false],
-          ['m', 'member', false],
+        // newest first
+        expect(res.body.items.map((t: any) => [t.name, t.role, t.revokedAt !== null])).toEqual([
           ['gone', 'viewer', true],
+          ['m', 'member', false],
+          ['ci', 'admin', false],
         ]);
-        for (const t of res.body) {
+        for (const t of res.body.items) {
           expect(Object.keys(t).sort()).toEqual(
             ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix', 'projectId', 'revokedAt', 'role'].sort(),
           );
           expect(JSON.stringify(t)).not.toMatch(/[0-9a-f]{64}/); // no hash
         }
         // the prefix is a generated secret's first characters, a display aid
-        expect(res.body[0].prefix).toBe(admin.token.slice(0, 10));
+        expect(res.body.items.find((t: any) => t.name === 'ci').prefix).toBe(admin.token.slice(0, 10));
         expect(admin.token.length).toBeGreaterThan(40);
       }
-      expect(JSON.stringify((await cloud.api.get(`/v1/projects/${projectId}/tokens`)).body)).not.toContain(
+      expect(JSON.stringify((await cloud.api.get(`/v1/projects/${projectId}/tokens`)).body.items)).not.toContain(
         member.token,
       );
     });
@@ -119,7 +120,7 @@ describe('tokens', () => {
     it('shows global admins the global tokens, keeping nothing of the secret XENPLANE_ADMIN_TOKEN chose', async () => {
       const res = await cloud.api.get('/v1/tokens');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual([
+      expect(res.body.items).toEqual([
         expect.objectContaining({ name: 'bootstrap-admin', role: 'admin', projectId: null, prefix: null }),
       ]);
       // nothing of the chosen secret is stored anywhere in its row (the harness chose it: XENPLANE_ADMIN_TOKEN)
@@ -144,8 +145,8 @@ describe('tokens', () => {
       const operator = cloud.api.withToken(created.body.token);
       expect((await operator.get('/v1/hosts')).status).toBe(200);
       expect((await operator.post('/v1/projects', { name: 'not-mine' })).status).toBe(403);
-      const listed = (await cloud.api.get('/v1/tokens')).body.map((t: { name: string }) => t.name);
-      expect(listed).toEqual(['bootstrap-admin', 'ops']);
+      const listed = (await cloud.api.get('/v1/tokens')).body.items.map((t: { name: string }) => t.name);
+      expect(listed).toEqual(['ops', 'bootstrap-admin']); // newest first
     });
   });
 
@@ -173,7 +174,9 @@ describe('tokens', () => {
       const listed = await waitFor(
         'lastUsedAt in the listing',
         async () => {
-          const t = (await cloud.api.get(`/v1/projects/${projectId}/tokens`)).body.find((x: any) => x.id === token.id);
+          const t = (await cloud.api.get(`/v1/projects/${projectId}/tokens`)).body.items.find(
+            (x: any) => x.id === token.id,
+          );
           return t.lastUsedAt ? t : undefined;
         },
         { timeoutMs: 15_000, intervalMs: 200 },

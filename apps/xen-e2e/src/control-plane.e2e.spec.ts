@@ -95,7 +95,8 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
     }
     return rows;
   };
-  const getHost = async () => ((await cloud!.api.get('/v1/hosts')).body as Host[]).find((h) => h.name === 'xen-lab');
+  const getHost = async () =>
+    ((await cloud!.api.get('/v1/hosts')).body.items as Host[]).find((h) => h.name === 'xen-lab');
 
   beforeAll(async () => {
     cloud = await Cloud.start({
@@ -105,7 +106,7 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
       echo: process.env['XEN_LAB_ECHO'] ? process.stdout : undefined,
     });
     stamp(`cloud up at ${cloud.apiUrl}`);
-    const pools = (await cloud.api.get('/v1/pools')).body as { id: string; name: string }[];
+    const pools = (await cloud.api.get('/v1/pools')).body.items as { id: string; name: string }[];
     const pool = pools.find((p) => p.name === 'default')!;
     const token = await cloud.api.post('/v1/hosts/enrollment-tokens', { poolId: pool.id });
     expect(token.status).toBe(201);

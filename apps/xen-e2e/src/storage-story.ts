@@ -168,7 +168,7 @@ export async function storageStory(lab: StoryLab): Promise<void> {
   };
 
   // 1. the image: the tiny-pvh recipe (kernel, ramdisk, cmdline) with a raw disk holding the marker
-  const tinyPvh = ((await api.get('/v1/images')).body as any[]).find((i) => i.name === 'tiny-pvh');
+  const tinyPvh = ((await api.get('/v1/images')).body.items as any[]).find((i) => i.name === 'tiny-pvh');
   expect(tinyPvh).toBeDefined();
   const made = await api.post('/v1/images', {
     name: 'e2e-marker',

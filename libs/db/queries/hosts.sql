@@ -39,6 +39,31 @@ FROM hosts h JOIN pools p ON p.id = h.pool_id
 WHERE h.pool_id = $1::uuid;
 -- $1 = '00000000-0000-4000-8000-000000000003'
 
+-- readHostPage (first page, no filter)
+SELECT h.id AS "id", h.name AS "name", h.pool_id AS "poolId", h.state::text AS "state", h.address AS "address", h.peer_address AS "peerAddress", h.witness_ids::text[] AS "witnessIds", h.cert_serial AS "certSerial", h.cert_fingerprint AS "certFingerprint", h.total_vcpus AS "totalVcpus", h.total_memory_mb AS "totalMemoryMb", h.total_disk_gb AS "totalDiskGb", h.reserved_vcpus AS "reservedVcpus", h.reserved_memory_mb AS "reservedMemoryMb", h.reserved_disk_gb AS "reservedDiskGb", h.free_memory_mb AS "freeMemoryMb", h.cpu_vendor AS "cpuVendor", h.cpu_features AS "cpuFeatures", h.hvm AS "hvm", h.hap AS "hap", h.xen_version AS "xenVersion", h.agent_version AS "agentVersion", h.used_vcpus AS "usedVcpus", h.used_memory_mb AS "usedMemoryMb", h.used_disk_gb AS "usedDiskGb", h.used_instances AS "usedInstances", h.last_heartbeat_at AS "lastHeartbeatAt", h.state_changed_at AS "stateChangedAt", h.enrolled_at AS "enrolledAt", h.generation AS "generation", h.created_at AS "createdAt", h.updated_at AS "updatedAt",
+  (extract(epoch FROM now() - h.last_heartbeat_at) * 1000)::float8 AS "heartbeatAgeMs",
+  (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE AS live
+FROM hosts h JOIN pools p ON p.id = h.pool_id
+WHERE true
+ORDER BY h.created_at DESC, h.id DESC
+LIMIT $1;
+-- $1 = 51
+
+-- readHostPage (filtered, after a cursor)
+SELECT h.id AS "id", h.name AS "name", h.pool_id AS "poolId", h.state::text AS "state", h.address AS "address", h.peer_address AS "peerAddress", h.witness_ids::text[] AS "witnessIds", h.cert_serial AS "certSerial", h.cert_fingerprint AS "certFingerprint", h.total_vcpus AS "totalVcpus", h.total_memory_mb AS "totalMemoryMb", h.total_disk_gb AS "totalDiskGb", h.reserved_vcpus AS "reservedVcpus", h.reserved_memory_mb AS "reservedMemoryMb", h.reserved_disk_gb AS "reservedDiskGb", h.free_memory_mb AS "freeMemoryMb", h.cpu_vendor AS "cpuVendor", h.cpu_features AS "cpuFeatures", h.hvm AS "hvm", h.hap AS "hap", h.xen_version AS "xenVersion", h.agent_version AS "agentVersion", h.used_vcpus AS "usedVcpus", h.used_memory_mb AS "usedMemoryMb", h.used_disk_gb AS "usedDiskGb", h.used_instances AS "usedInstances", h.last_heartbeat_at AS "lastHeartbeatAt", h.state_changed_at AS "stateChangedAt", h.enrolled_at AS "enrolledAt", h.generation AS "generation", h.created_at AS "createdAt", h.updated_at AS "updatedAt",
+  (extract(epoch FROM now() - h.last_heartbeat_at) * 1000)::float8 AS "heartbeatAgeMs",
+  (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE AS live
+FROM hosts h JOIN pools p ON p.id = h.pool_id
+WHERE true AND h.state::text = ANY($1::text[]) AND h.pool_id = $2::uuid AND h.name = $3 AND (h.created_at, h.id) < ($4::timestamptz, $5::uuid)
+ORDER BY h.created_at DESC, h.id DESC
+LIMIT $6;
+-- $1 = ["up","maintenance"]
+-- $2 = '00000000-0000-4000-8000-000000000003'
+-- $3 = 'xen-1'
+-- $4 = '2026-01-01T00:00:00.000Z'
+-- $5 = '00000000-0000-4000-8000-000000000010'
+-- $6 = 11
+
 -- recordHeartbeats
 UPDATE hosts h SET last_heartbeat_at = now(),
   generation = CASE WHEN (h.last_heartbeat_at > now() - p.suspect_after_ms * interval '1 millisecond') IS TRUE THEN h.generation ELSE nextval('host_generation') END

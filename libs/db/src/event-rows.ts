@@ -1,3 +1,4 @@
+import type { EventType } from '@xenplane/domain';
 import { Prisma } from './generated/prisma/client';
 import type { HostStatePayload, OperationStatusPayload, ResourceType, VmStatePayload } from './events';
 
@@ -19,7 +20,7 @@ export interface EventRows {
   projectId: Sql;
   resourceType: ResourceType;
   resourceId: Sql;
-  type: string;
+  type: EventType;
   data: Record<string, Sql>;
 }
 
@@ -92,7 +93,7 @@ export const hostStateRows = (
 });
 
 /** A pool's operator event (no project) of type `type`. */
-export const poolEventRows = (r: Source & { poolId: Sql; type: string; data: Record<string, Sql> }): EventRows => ({
+export const poolEventRows = (r: Source & { poolId: Sql; type: EventType; data: Record<string, Sql> }): EventRows => ({
   from: r.from,
   n: r.n,
   projectId: Prisma.sql`NULL::uuid`,

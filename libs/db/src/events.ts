@@ -1,3 +1,4 @@
+import type { EventType } from '@xenplane/domain';
 import type { Prisma } from './generated/prisma/client';
 
 /**
@@ -10,7 +11,7 @@ export interface EventInput {
   projectId: string | null;
   resourceType: ResourceType;
   resourceId: string;
-  type: string;
+  type: EventType;
   data: Prisma.InputJsonValue;
 }
 

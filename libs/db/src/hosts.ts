@@ -1,5 +1,6 @@
 import type { Db } from './client';
-import { type Host, Prisma } from './generated/prisma/client';
+import { type Host, type HostState, Prisma } from './generated/prisma/client';
+import type { PageCursor } from './repositories/page';
 import { hostColumnsOf } from './rows';
 
 /**
@@ -28,14 +29,48 @@ function condition(f: HostFilter): Prisma.Sql {
   return Prisma.sql`true`;
 }
 
+/** A HostRow's columns, out of host `h` joined to its pool `p`. */
+const HOST_ROW = Prisma.sql`SELECT ${hostColumnsOf('h')},
+      (extract(epoch FROM now() - h.last_heartbeat_at) * 1000)::float8 AS "heartbeatAgeMs",
+      ${IS_LIVE} AS live
+    FROM hosts h JOIN pools p ON p.id = h.pool_id`;
+
 /** Hosts with their liveness (HostRow), by id, changed since a generation, or all. */
 export async function readHosts(db: Db | Prisma.TransactionClient, filter: HostFilter): Promise<HostRow[]> {
   return db.$queryRaw<HostRow[]>`
-    SELECT ${hostColumnsOf('h')},
-      (extract(epoch FROM now() - h.last_heartbeat_at) * 1000)::float8 AS "heartbeatAgeMs",
-      ${IS_LIVE} AS live
-    FROM hosts h JOIN pools p ON p.id = h.pool_id
+    ${HOST_ROW}
     WHERE ${condition(filter)}`;
+}
+
+/** Which hosts a listing shows (GET /v1/hosts): in these states, of this pool, with this name; each ANDed when given. */
+export interface HostListFilter {
+  states?: readonly HostState[];
+  poolId?: string;
+  name?: string;
+}
+
+function listCondition(f: HostListFilter, after: PageCursor | undefined): Prisma.Sql {
+  const parts = [Prisma.sql`true`];
+  if (f.states) parts.push(Prisma.sql`h.state::text = ANY(${[...f.states]}::text[])`);
+  if (f.poolId) parts.push(Prisma.sql`h.pool_id = ${f.poolId}::uuid`);
+  if (f.name !== undefined) parts.push(Prisma.sql`h.name = ${f.name}`);
+  // keyset: rows after the cursor, newest first (ties on created_at broken by id), as afterPage
+  if (after) parts.push(Prisma.sql`(h.created_at, h.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+  return Prisma.join(parts, ' AND ');
+}
+
+/** A page of hosts with their liveness, newest first, after the cursor: `take` rows at most. */
+export async function readHostPage(
+  db: Db | Prisma.TransactionClient,
+  filter: HostListFilter,
+  after: PageCursor | undefined,
+  take: number,
+): Promise<HostRow[]> {
+  return db.$queryRaw<HostRow[]>`
+    ${HOST_ROW}
+    WHERE ${listCondition(filter, after)}
+    ORDER BY h.created_at DESC, h.id DESC
+    LIMIT ${take}`;
 }
 
 /**

@@ -1,7 +1,10 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CatalogRepository } from '@xenplane/db';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { readPage } from '../common/http/cursor';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { uniquely } from '../common/http/unique';
 import { CreateFlavorDto, FlavorView, presentFlavor } from './catalog.dto';
 
@@ -12,10 +15,15 @@ export class CatalogController {
   constructor(private readonly catalog: CatalogRepository) {}
 
   @Get('flavors')
-  @ApiOkResponse({ type: [FlavorView] })
+  @ApiOkResponse({ type: PageOf(FlavorView) })
   @ApiProblems()
-  async flavors() {
-    return (await this.catalog.flavors()).map(presentFlavor);
+  flavors(@Query() q: NamedPageQuery) {
+    const filter = q.name !== undefined ? { name: q.name } : {};
+    return readPage(
+      q,
+      (after, take) => this.catalog.flavorPage(filter, after, take),
+      (rows) => rows.map(presentFlavor),
+    );
   }
 
   @Post('flavors')

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HostRepository, PoolRepository } from '@xenplane/db';
@@ -9,7 +9,10 @@ import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-res
 import { OperationView } from '../operations/operation.view';
 import { EnrollmentService } from './enrollment.service';
 import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView } from './host.dto';
-import { hostViews } from './host-views';
+import { hostViews, presentHosts } from './host-views';
+import { readPage } from '../common/http/cursor';
+import { PageOf } from '../common/http/page-view';
+import { ListHostsQuery } from './list-hosts.dto';
 import { DeclareDeadDto, DeclaredDeadView, DeclareDeadService } from './declare-dead';
 import { MaintenanceDto } from './maintenance.dto';
 import { MaintenanceService } from './maintenance.service';
@@ -44,10 +47,20 @@ export class HostsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [HostView] })
+  @ApiOkResponse({ type: PageOf(HostView), description: 'Newest first' })
   @ApiProblems()
-  async list() {
-    return hostViews({ hosts: this.hosts, pools: this.pools }, { all: true });
+  list(@Query() q: ListHostsQuery) {
+    const filter = {
+      ...(q.state ? { states: q.state } : {}),
+      ...(q.poolId ? { poolId: q.poolId } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
+    };
+    const repos = { hosts: this.hosts, pools: this.pools };
+    return readPage(
+      q,
+      (after, take) => this.hosts.readPage(filter, after, take),
+      (rows) => presentHosts(repos, rows),
+    );
   }
 
   @Get(':id')

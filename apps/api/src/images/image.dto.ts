@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { Image } from '@xenplane/db';
 import { Optional } from '../common/http/optional';
+import { NamedPageQuery } from '../common/http/page-query';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
 // What ends up in an xl config: absolute paths of plain characters only (the xl driver
@@ -38,7 +39,7 @@ export class CreateImageDto {
   projectId?: string;
 }
 
-export class ListImagesQuery {
+export class ListImagesQuery extends NamedPageQuery {
   @ApiPropertyOptional({ enum: ['pending', 'active'] })
   @Optional()
   @IsIn(['pending', 'active'])

@@ -12,6 +12,7 @@ import type { Request } from 'express';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { PageOf } from '../common/http/page-view';
 import { CreateImageDto, ImageView, ListImagesQuery } from './image.dto';
 import { ImagesService } from './images.service';
 
@@ -25,7 +26,7 @@ export class ImagesController {
   constructor(private readonly images: ImagesService) {}
 
   @Get()
-  @ApiOkResponse({ type: [ImageView], description: 'By name: public images and the caller’s project’s' })
+  @ApiOkResponse({ type: PageOf(ImageView), description: 'Newest first: public images and the caller’s project’s' })
   @ApiProblems()
   list(@Caller() p: Principal, @Query() q: ListImagesQuery) {
     return this.images.list(p, q);

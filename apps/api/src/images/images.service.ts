@@ -17,6 +17,8 @@ import { uniquely } from '../common/http/unique';
 import { API_CONFIG, type ApiConfig } from '../config';
 import { type CreateImageDto, type ImageView, type ListImagesQuery, presentImage } from './image.dto';
 import { ImageStore, UploadRefused } from './image-store';
+import { readPage } from '../common/http/cursor';
+import type { Page } from '../common/http/page-view';
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -55,14 +57,19 @@ export class ImagesService {
     return presentImage(image);
   }
 
-  async list(p: Principal, q: ListImagesQuery): Promise<ImageView[]> {
-    const images = await this.catalog.images({
+  list(p: Principal, q: ListImagesQuery): Promise<Page<ImageView>> {
+    const filter = {
       ...(p.projectId ? { visibleTo: p.projectId } : {}),
       ...(q.projectId ? { projectId: q.projectId } : {}),
       ...(q.visibility ? { visibility: q.visibility } : {}),
       ...(q.status ? { status: q.status } : {}),
-    });
-    return images.map(presentImage);
+      ...(q.name !== undefined ? { name: q.name } : {}),
+    };
+    return readPage(
+      q,
+      (after, take) => this.catalog.imagePage(filter, after, take),
+      (rows) => rows.map(presentImage),
+    );
   }
 
   async get(p: Principal, id: string): Promise<ImageView> {

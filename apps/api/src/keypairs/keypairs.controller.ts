@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { CreateKeypairDto, KeypairView } from './keypair.dto';
 import { KeypairsService } from './keypairs.service';
 
@@ -24,10 +26,10 @@ export class KeypairsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [KeypairView], description: 'By name' })
+  @ApiOkResponse({ type: PageOf(KeypairView), description: 'Newest first' })
   @ApiProblems([404, 'not_found'])
-  list(@Caller() p: Principal, @ProjectId() id: string) {
-    return this.keypairs.list(p, id);
+  list(@Caller() p: Principal, @ProjectId() id: string, @Query() q: NamedPageQuery) {
+    return this.keypairs.list(p, id, q);
   }
 
   @Delete(':keypair')

@@ -4,6 +4,9 @@ import { parseSshPublicKey } from '@xenplane/domain';
 import { canSeeProject, type Principal } from '../common/auth/principal';
 import { invalid, notFound } from '../common/errors/api-errors';
 import { uniquely } from '../common/http/unique';
+import { readPage } from '../common/http/cursor';
+import type { NamedPageQuery } from '../common/http/page-query';
+import type { Page } from '../common/http/page-view';
 import { type CreateKeypairDto, type KeypairView, presentKeypair } from './keypair.dto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,9 +38,14 @@ export class KeypairsService {
     return presentKeypair(keypair);
   }
 
-  async list(principal: Principal, projectId: string): Promise<KeypairView[]> {
+  async list(principal: Principal, projectId: string, q: NamedPageQuery): Promise<Page<KeypairView>> {
     await this.ensureVisible(principal, projectId);
-    return (await this.keypairs.list(projectId)).map(presentKeypair);
+    const filter = q.name !== undefined ? { name: q.name } : {};
+    return readPage(
+      q,
+      (after, take) => this.keypairs.listPage(projectId, filter, after, take),
+      (rows) => rows.map(presentKeypair),
+    );
   }
 
   /** By id or by name (names are unique in a project). */

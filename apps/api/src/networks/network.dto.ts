@@ -3,6 +3,7 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsString, IsUUID, Matches, MaxLength,
 import type { NetworkWithUse } from '@xenplane/db';
 import { MAX_DNS, MAX_RANGE_ADDRESSES, rangeCapacity } from '@xenplane/domain';
 import { Optional } from '../common/http/optional';
+import { NamedPageQuery } from '../common/http/page-query';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 
 // libs/domain planNetwork checks what these say; the decorators only keep out what is not text
@@ -70,7 +71,7 @@ export class UpdateNetworkDto {
   default?: boolean;
 }
 
-export class ListNetworksQuery {
+export class ListNetworksQuery extends NamedPageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @Optional()
   @IsUUID()

@@ -3,6 +3,8 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { CreateNetworkDto, ListNetworksQuery, NetworkView, UpdateNetworkDto } from './network.dto';
 import { NetworksService } from './networks.service';
 
@@ -22,14 +24,17 @@ export class NetworksController {
   }
 
   @Get('pools/:id/networks')
-  @ApiOkResponse({ type: [NetworkView] })
+  @ApiOkResponse({ type: PageOf(NetworkView), description: 'Newest first' })
   @ApiProblems([404, 'not_found'])
-  listInPool(@Id() poolId: string) {
-    return this.networks.listInPool(poolId);
+  listInPool(@Id() poolId: string, @Query() q: NamedPageQuery) {
+    return this.networks.listInPool(poolId, q);
   }
 
   @Get('networks')
-  @ApiOkResponse({ type: [NetworkView], description: 'Tenants see each network without its bridge, range and use' })
+  @ApiOkResponse({
+    type: PageOf(NetworkView),
+    description: 'Newest first; tenants see each network without its bridge, range and use',
+  })
   @ApiProblems()
   list(@Caller() p: Principal, @Query() q: ListNetworksQuery) {
     return this.networks.list(p, q);

@@ -3,6 +3,9 @@ import { NetworkRepository, PoolRepository } from '@xenplane/db';
 import { clashingNetwork, planNetwork } from '@xenplane/domain';
 import { isGlobal, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, notFound } from '../common/errors/api-errors';
+import { readPage } from '../common/http/cursor';
+import type { NamedPageQuery } from '../common/http/page-query';
+import type { Page } from '../common/http/page-view';
 import type { CreateNetworkDto, ListNetworksQuery, NetworkView, UpdateNetworkDto } from './network.dto';
 import { presentNetwork } from './network.dto';
 
@@ -46,14 +49,23 @@ export class NetworksService {
     }
   }
 
-  async listInPool(poolId: string): Promise<NetworkView[]> {
+  async listInPool(poolId: string, q: NamedPageQuery): Promise<Page<NetworkView>> {
     if (!(await this.pools.exists(poolId))) throw notFound('pool', poolId);
-    return (await this.networks.list({ poolId })).map((n) => presentNetwork(n, true));
+    return this.page({ poolId, ...(q.name !== undefined ? { name: q.name } : {}) }, q, true);
   }
 
   /** Every network (pools are open to every project): tenants see less of each (presentNetwork). */
-  async list(p: Principal, q: ListNetworksQuery): Promise<NetworkView[]> {
-    return (await this.networks.list(q.poolId ? { poolId: q.poolId } : {})).map((n) => presentNetwork(n, isGlobal(p)));
+  list(p: Principal, q: ListNetworksQuery): Promise<Page<NetworkView>> {
+    const filter = { ...(q.poolId ? { poolId: q.poolId } : {}), ...(q.name !== undefined ? { name: q.name } : {}) };
+    return this.page(filter, q, isGlobal(p));
+  }
+
+  private page(filter: { poolId?: string; name?: string }, q: NamedPageQuery, whole: boolean) {
+    return readPage(
+      q,
+      (after, take) => this.networks.listPage(filter, after, take),
+      (rows) => rows.map((n) => presentNetwork(n, whole)),
+    );
   }
 
   async update(id: string, dto: UpdateNetworkDto): Promise<NetworkView> {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
-import { OPERATION_STATUSES } from '@xenplane/domain';
+import { OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/domain';
 import { PageQuery } from '../common/http/page-query';
 import { Optional } from '../common/http/optional';
 
@@ -14,4 +14,9 @@ export class ListOperationsQuery extends PageQuery {
   @Optional()
   @IsIn(OPERATION_STATUSES)
   status?: (typeof OPERATION_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: OPERATION_KINDS })
+  @Optional()
+  @IsIn(OPERATION_KINDS)
+  kind?: (typeof OPERATION_KINDS)[number];
 }

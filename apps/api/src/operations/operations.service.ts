@@ -24,6 +24,7 @@ export class OperationsService {
       ...visibleProject(principal),
       ...(q.vmId ? { vmId: q.vmId } : {}),
       ...(q.status ? { status: q.status } : {}),
+      ...(q.kind ? { kind: q.kind } : {}),
     };
     const rows = await this.operations.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
     const names = await this.tokens.namesOf(rows.flatMap((op) => (op.requestedBy ? [op.requestedBy] : [])));

@@ -1,8 +1,11 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { HostRepository, OperationRepository, PoolRepository, type Prisma, VmRepository } from '@xenplane/db';
 import { notFound } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { readPage } from '../common/http/cursor';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { uniquely } from '../common/http/unique';
 import { CreatePoolDto, livenessAfter, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
 import { validatePlacementWeights } from './placement-weights';
@@ -32,10 +35,15 @@ export class PoolsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [PoolView] })
+  @ApiOkResponse({ type: PageOf(PoolView) })
   @ApiProblems()
-  async list() {
-    return (await this.pools.listByName()).map(presentPool);
+  list(@Query() q: NamedPageQuery) {
+    const filter = q.name !== undefined ? { name: q.name } : {};
+    return readPage(
+      q,
+      (after, take) => this.pools.listPage(filter, after, take),
+      (rows) => rows.map(presentPool),
+    );
   }
 
   @Get(':id/ha')

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { CreateProjectDto, ProjectView, UpdateProjectDto } from './project.dto';
 import { ProjectsService } from './projects.service';
 
@@ -22,10 +24,10 @@ export class ProjectsController {
   }
 
   @Get('projects')
-  @ApiOkResponse({ type: [ProjectView] })
+  @ApiOkResponse({ type: PageOf(ProjectView) })
   @ApiProblems()
-  list() {
-    return this.projects.list();
+  list(@Query() q: NamedPageQuery) {
+    return this.projects.list(q);
   }
 
   @Get('projects/:id')

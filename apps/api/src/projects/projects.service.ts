@@ -3,6 +3,9 @@ import { ProjectRepository } from '@xenplane/db';
 import { canSeeProject, type Principal } from '../common/auth/principal';
 import { notFound } from '../common/errors/api-errors';
 import { uniquely } from '../common/http/unique';
+import { readPage } from '../common/http/cursor';
+import type { NamedPageQuery } from '../common/http/page-query';
+import type { Page } from '../common/http/page-view';
 import {
   type CreateProjectDto,
   presentProject,
@@ -22,8 +25,13 @@ export class ProjectsService {
     return presentProject(p);
   }
 
-  async list(): Promise<ProjectView[]> {
-    return (await this.projects.listByName()).map(presentProject);
+  list(q: NamedPageQuery): Promise<Page<ProjectView>> {
+    const filter = q.name !== undefined ? { name: q.name } : {};
+    return readPage(
+      q,
+      (after, take) => this.projects.listPage(filter, after, take),
+      (rows) => rows.map(presentProject),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<ProjectView> {

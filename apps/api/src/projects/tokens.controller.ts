@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
+import { PageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { CreatedTokenView, CreateGlobalTokenDto, CreateTokenDto, TokenView } from './token.dto';
 import { TokensService } from './tokens.service';
 import { AnswerHoldsSecret } from '../common/idempotency/answer-holds-secret';
@@ -26,10 +28,10 @@ export class TokensController {
   }
 
   @Get('projects/:id/tokens')
-  @ApiOkResponse({ type: [TokenView] })
+  @ApiOkResponse({ type: PageOf(TokenView) })
   @ApiProblems([404, 'not_found'])
-  listForProject(@Caller() p: Principal, @Id() id: string) {
-    return this.tokens.listForProject(p, id);
+  listForProject(@Caller() p: Principal, @Id() id: string, @Query() q: PageQuery) {
+    return this.tokens.listForProject(p, id, q);
   }
 
   @Post('tokens')
@@ -45,10 +47,10 @@ export class TokensController {
   }
 
   @Get('tokens')
-  @ApiOkResponse({ type: [TokenView], description: 'The global tokens (operators and admins)' })
+  @ApiOkResponse({ type: PageOf(TokenView), description: 'The global tokens (operators and admins), newest first' })
   @ApiProblems()
-  listGlobal() {
-    return this.tokens.listGlobal();
+  listGlobal(@Query() q: PageQuery) {
+    return this.tokens.listGlobal(q);
   }
 
   @Delete('tokens/:id')

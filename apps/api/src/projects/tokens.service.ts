@@ -4,6 +4,9 @@ import { expiryRefusal, hashSecret, newSecret, storedPrefix } from '@xenplane/do
 import { canSeeProject, type Principal } from '../common/auth/principal';
 import { TokenRevocations } from '../common/auth/token-revocations';
 import { forbidden, invalid, notFound } from '../common/errors/api-errors';
+import { readPage } from '../common/http/cursor';
+import type { PageQuery } from '../common/http/page-query';
+import type { Page } from '../common/http/page-view';
 import {
   type CreatedTokenView,
   type CreateGlobalTokenDto,
@@ -50,14 +53,22 @@ export class TokensService {
     return { ...presentToken(token), token: secret };
   }
 
-  async listForProject(principal: Principal, projectId: string): Promise<TokenView[]> {
+  async listForProject(principal: Principal, projectId: string, q: PageQuery): Promise<Page<TokenView>> {
     await this.ensureAdminOf(principal, projectId, 'list');
-    return (await this.tokens.listForProject(projectId)).map(presentToken);
+    return this.page(projectId, q);
   }
 
   /** The global tokens (global admins only: the route says so). */
-  async listGlobal(): Promise<TokenView[]> {
-    return (await this.tokens.listGlobal()).map(presentToken);
+  listGlobal(q: PageQuery): Promise<Page<TokenView>> {
+    return this.page(null, q);
+  }
+
+  private page(projectId: string | null, q: PageQuery): Promise<Page<TokenView>> {
+    return readPage(
+      q,
+      (after, take) => this.tokens.listPage(projectId, after, take),
+      (rows) => rows.map(presentToken),
+    );
   }
 
   /** Answers once no API replica honours the token any more (TokenRevocations.announce). */

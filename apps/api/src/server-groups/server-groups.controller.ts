@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, Matches } from 'class-validator';
 import { type ServerGroup, type ServerGroupPolicy, ServerGroupRepository } from '@xenplane/db';
@@ -6,6 +6,9 @@ import { visibleProject, type Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { uniquely } from '../common/http/unique';
+import { readPage } from '../common/http/cursor';
+import { NamedPageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { ProjectsResolver } from '../projects/projects.resolver';
 import { NAME_PATTERN } from '../vms/dto/create-vm.dto';
 import { Optional } from '../common/http/optional';
@@ -63,9 +66,14 @@ export class ServerGroupsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: [ServerGroupView] })
+  @ApiOkResponse({ type: PageOf(ServerGroupView) })
   @ApiProblems()
-  async list(@Caller() p: Principal) {
-    return (await this.groups.listByName(visibleProject(p))).map(present);
+  list(@Caller() p: Principal, @Query() q: NamedPageQuery) {
+    const filter = { ...visibleProject(p), ...(q.name !== undefined ? { name: q.name } : {}) };
+    return readPage(
+      q,
+      (after, take) => this.groups.listPage(filter, after, take),
+      (rows) => rows.map(present),
+    );
   }
 }

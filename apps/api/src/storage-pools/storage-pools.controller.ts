@@ -1,8 +1,11 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { PoolRepository, StoragePoolRepository } from '@xenplane/db';
 import { notFound } from '../common/errors/api-errors';
 import { ApiProblems } from '../common/http/api-responses';
+import { readPage } from '../common/http/cursor';
+import { PageQuery } from '../common/http/page-query';
+import { PageOf } from '../common/http/page-view';
 import { presentStoragePool, StoragePoolView } from './storage-pool.view';
 
 /** Where VMs' disks live, and how full each host's share is: operators' and admins' view (read-only). */
@@ -16,19 +19,27 @@ export class StoragePoolsController {
 
   @Get('pools/:id/storage-pools')
   @ApiOkResponse({
-    type: [StoragePoolView],
-    description: 'The pool’s storage pools, with each host’s capacity and usage',
+    type: PageOf(StoragePoolView),
+    description: 'The pool’s storage pools, newest first, with each host’s capacity and usage',
   })
   @ApiProblems([404, 'not_found'])
-  async listInPool(@Param('id', new ParseUUIDPipe()) poolId: string) {
+  async listInPool(@Param('id', new ParseUUIDPipe()) poolId: string, @Query() q: PageQuery) {
     if (!(await this.pools.exists(poolId))) throw notFound('pool', poolId);
-    return (await this.storagePools.listWithHosts(poolId)).map(presentStoragePool);
+    return this.page(poolId, q);
   }
 
   @Get('storage-pools')
-  @ApiOkResponse({ type: [StoragePoolView], description: 'Every pool’s storage pools, by pool name' })
+  @ApiOkResponse({ type: PageOf(StoragePoolView), description: 'Every pool’s storage pools, newest first' })
   @ApiProblems()
-  async list() {
-    return (await this.storagePools.listWithHosts()).map(presentStoragePool);
+  list(@Query() q: PageQuery) {
+    return this.page(undefined, q);
+  }
+
+  private page(poolId: string | undefined, q: PageQuery) {
+    return readPage(
+      q,
+      (after, take) => this.storagePools.listPage(poolId, after, take),
+      (rows) => rows.map(presentStoragePool),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOkResponse, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
@@ -26,6 +26,15 @@ export class VmsController {
 
   @Get()
   @ApiOkResponse({ type: VmPage })
+  @ApiQuery({
+    name: 'metadata',
+    required: false,
+    style: 'deepObject',
+    explode: true,
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
+    description:
+      'VMs whose metadata has each of these keys with this value, ANDed: `metadata[job]=42` or `metadata.job=42`',
+  })
   @ApiProblems()
   list(@Caller() p: Principal, @Query() q: ListVmsQuery) {
     return this.vms.list(p, q);

@@ -7,6 +7,7 @@ import {
   type CloneOutcome,
   KeypairRepository,
   NetworkRepository,
+  OperationRepository,
   type NewDisk,
   type NewVif,
   type NewVm,
@@ -15,6 +16,7 @@ import {
   ProjectRepository,
   ServerGroupRepository,
   SnapshotRepository,
+  type StartOutcome,
   type Usage,
   VmRepository,
 } from '@xenplane/db';
@@ -33,6 +35,7 @@ import {
   planVmDisks,
   quotaExcess,
   rangeCapacity,
+  repeatedDeleteAnswer,
   storageBusyRefusal,
   updateRefusal,
   type VmAction,
@@ -41,7 +44,7 @@ import {
 import { currentCorrelationId } from '@xenplane/observability';
 import { visibleProject, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, forbidden, invalid, notFound } from '../common/errors/api-errors';
-import { decodeCursor, page } from '../common/http/cursor';
+import { readPage } from '../common/http/cursor';
 import { OperationQueue } from '../infra/queue.module';
 import { type OperationView, presentOperation } from '../operations/operation.view';
 import { ProjectsResolver } from '../projects/projects.resolver';
@@ -74,6 +77,7 @@ export class VmsService {
     private readonly projects: ProjectsResolver,
     private readonly keypairs: KeypairRepository,
     private readonly snapshots: SnapshotRepository,
+    private readonly operations: OperationRepository,
   ) {}
 
   /**
@@ -200,14 +204,23 @@ export class VmsService {
   }
 
   async list(principal: Principal, q: ListVmsQuery): Promise<VmPage> {
-    const limit = q.limit ?? 50;
+    // where a VM runs is the operators' business: a project token narrows by what it owns
+    if (q.hostId !== undefined && principal.projectId !== null)
+      throw invalid('hostId', 'only global tokens (operators, admins) list VMs by host');
     const filter = {
       ...visibleProject(principal),
-      ...(q.state ? { state: q.state } : {}),
+      ...(q.state ? { states: q.state } : {}),
       ...(q.poolId ? { poolId: q.poolId } : {}),
+      ...(q.hostId ? { hostId: q.hostId } : {}),
+      ...(q.name !== undefined ? { name: q.name } : {}),
+      ...(q.namePrefix !== undefined ? { namePrefix: q.namePrefix } : {}),
+      ...(q.metadata ? { metadata: q.metadata } : {}),
     };
-    const rows = await this.vms.listPage(filter, q.cursor ? decodeCursor(q.cursor) : undefined, limit + 1);
-    return page(rows, limit, presentVm);
+    return readPage(
+      q,
+      (after, take) => this.vms.listPage(filter, after, take),
+      (rows) => rows.map(presentVm),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<VmView> {
@@ -294,15 +307,38 @@ export class VmsService {
     }
   }
 
+  /**
+   * Safe to repeat blindly (a CI job's cleanup loop): a VM already deleting answers the delete at
+   * work, as the first DELETE did (also when the two raced); a deleted one 404, as Nova (repeatedDeleteAnswer).
+   */
   async delete(principal: Principal, id: string): Promise<OperationView> {
-    return this.startOperation(principal, id, 'delete', {});
+    const started = await this.begin(principal, id, 'delete', {});
+    if (started.op) return presentOperation(started.op);
+    const answer = started.state ? repeatedDeleteAnswer(started.state) : undefined;
+    if (answer === 'not-found') throw notFound('vm', id);
+    if (answer === 'open-delete') {
+      const op = await this.operations.openOfVm(id, 'delete', visibleProject(principal));
+      if (op) return presentOperation(op);
+    }
+    throw this.actionRefused(id, 'delete', started);
+  }
+
+  private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
+    const started = await this.begin(principal, id, action, params);
+    if (!started.op) throw this.actionRefused(id, action, started);
+    return presentOperation(started.op);
   }
 
   /**
-   * Reads the VM and starts the operation in ONE statement (startVmOperation); only a refusal
-   * costs nothing more, its reason comes from the state the statement saw.
+   * Reads the VM and starts the operation in ONE statement (startVmOperation), waking the queue
+   * when it started; only a refusal costs nothing more, its reason comes from the state the statement saw.
    */
-  private async startOperation(principal: Principal, id: string, action: VmAction, params: Prisma.InputJsonObject) {
+  private async begin(
+    principal: Principal,
+    id: string,
+    action: VmAction,
+    params: Prisma.InputJsonObject,
+  ): Promise<StartOutcome> {
     const { from, via, operation, needsHost } = actionRule(action);
     const started = await this.vms.startOperation({
       vmId: id,
@@ -315,15 +351,17 @@ export class VmsService {
       correlationId: currentCorrelationId() ?? null,
       needsHost,
     });
-    if (!started.op) {
-      if (!started.state) throw notFound('vm', id);
-      const busy = 'storageBusy' in started ? storageBusyRefusal(started.storageBusy) : undefined;
-      if (busy) throw conflict(busy, { state: started.state });
-      const refusal = actionRefusal(action, started.state, started.hostInDoubt);
-      throw conflict(refusal.message, refusal.extra);
-    }
-    await this.queue.wake([started.op]);
-    return presentOperation(started.op);
+    if (started.op) await this.queue.wake([started.op]);
+    return started;
+  }
+
+  /** Why the action did not start: not found, storage busy, or what the state refuses (409). */
+  private actionRefused(id: string, action: VmAction, started: Extract<StartOutcome, { op: null }>): ApiError {
+    if (!started.state) return notFound('vm', id);
+    const busy = started.storageBusy ? storageBusyRefusal(started.storageBusy) : undefined;
+    if (busy) return conflict(busy, { state: started.state });
+    const refusal = actionRefusal(action, started.state, started.hostInDoubt);
+    return conflict(refusal.message, refusal.extra);
   }
 
   private async checkPlacementRefs(projectId: string, dto: CreateVmDto): Promise<void> {

@@ -54,6 +54,8 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
     if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
+  // list routes answer a page: the first one (50) holds all a fuzz world makes
+  const items = (what: string, res: { status: number; body: { items: unknown[] } }) => ok(what, res).items;
   const suffix = randomBytes(3).toString('hex');
   const ids: Record<IdKind, string[]> = Object.fromEntries(ID_KINDS.map((k) => [k, []])) as any;
   const tokens: Partial<Record<Role, string | undefined>> = {
@@ -88,15 +90,15 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
     ids.vm.push(vms.vms[0].id);
     ids.operation.push(vms.operations[0].id);
   }
-  const admins = ok('projects', await admin.get('/v1/projects')) as any[];
+  const admins = items('projects', await admin.get('/v1/projects')) as any[];
   ids.project.push(...admins.filter((p) => !ids.project.includes(p.id)).map((p) => p.id));
   const pool = ok('pool', await admin.post('/v1/pools', { name: `fuzz-${suffix}` })) as any;
-  ids.pool.push(...(ok('pools', await admin.get('/v1/pools')) as any[]).map((p) => p.id));
-  const hosts = ok('hosts', await admin.get('/v1/hosts')) as any[];
+  ids.pool.push(...(items('pools', await admin.get('/v1/pools')) as any[]).map((p) => p.id));
+  const hosts = items('hosts', await admin.get('/v1/hosts')) as any[];
   ids.host.push(...hosts.map((h) => h.id));
-  const flavors = ok('flavors', await admin.get('/v1/flavors')) as any[];
+  const flavors = items('flavors', await admin.get('/v1/flavors')) as any[];
   ids.flavor.push(...flavors.map((f) => f.id));
-  const images = ok('images', await admin.get('/v1/images')) as any[];
+  const images = items('images', await admin.get('/v1/images')) as any[];
   ids.image.push(...images.map((i) => i.id));
   // the default pool's default network, and one of the fuzz pool's (the fuzzer may delete it)
   ok(
@@ -108,7 +110,7 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
       gateway: '10.99.0.1',
     }),
   );
-  ids.network.push(...(ok('networks', await admin.get('/v1/networks')) as any[]).map((n) => n.id));
+  ids.network.push(...(items('networks', await admin.get('/v1/networks')) as any[]).map((n) => n.id));
   return {
     baseUrl: admin.baseUrl,
     tokens: tokens as Record<Role, string | undefined>,

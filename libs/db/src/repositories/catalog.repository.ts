@@ -1,33 +1,41 @@
 import type { Db } from '../client';
 import type { Flavor, Image, Prisma } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
+
+/** Which images a listing shows (CatalogRepository.imagePage). */
+export interface ImageFilter {
+  visibleTo?: string;
+  projectId?: string;
+  visibility?: 'public' | 'project';
+  status?: 'pending' | 'active';
+  name?: string;
+}
 
 /** Flavors and images: every read and write of them the apps make. */
 export class CatalogRepository {
   constructor(private readonly db: Db) {}
 
-  /** Every flavor, smallest first. */
-  flavors(): Promise<Flavor[]> {
-    return this.db.flavor.findMany({ orderBy: [{ vcpus: 'asc' }, { memoryMb: 'asc' }] });
+  /** A page of flavors, newest first, after the cursor: `take` rows at most; the one with this name only when given. */
+  flavorPage(filter: { name?: string }, after: PageCursor | undefined, take: number): Promise<Flavor[]> {
+    return this.db.flavor.findMany({
+      where: { ...(filter.name !== undefined ? { name: filter.name } : {}), ...afterPage(after) },
+      orderBy: NEWEST_FIRST,
+      take,
+    });
   }
 
   /**
-   * Images by name, deleted ones never: those a project sees (public and its own) when
-   * `visibleTo` names it, else every one; narrowed by the filters given.
+   * A page of images, newest first, after the cursor, deleted ones never: those a project sees
+   * (public and its own) when `visibleTo` names it, else every one; narrowed by the filters given.
    */
-  images(
-    filter: {
-      visibleTo?: string;
-      projectId?: string;
-      visibility?: 'public' | 'project';
-      status?: 'pending' | 'active';
-    } = {},
-  ): Promise<Image[]> {
+  imagePage(filter: ImageFilter, after: PageCursor | undefined, take: number): Promise<Image[]> {
     const and: Prisma.ImageWhereInput[] = [{ status: filter.status ?? { not: 'deleted' } }];
     if (filter.visibleTo) and.push({ OR: [{ projectId: null }, { projectId: filter.visibleTo }] });
     if (filter.projectId) and.push({ projectId: filter.projectId });
     if (filter.visibility === 'public') and.push({ projectId: null });
     if (filter.visibility === 'project') and.push({ projectId: { not: null } });
-    return this.db.image.findMany({ where: { AND: and }, orderBy: { name: 'asc' } });
+    if (filter.name !== undefined) and.push({ name: filter.name });
+    return this.db.image.findMany({ where: { AND: and, ...afterPage(after) }, orderBy: NEWEST_FIRST, take });
   }
 
   /** The image with this id, unless deleted. */

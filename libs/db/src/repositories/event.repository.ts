@@ -1,3 +1,4 @@
+import type { EventFilter } from '@xenplane/domain';
 import type { Db } from '../client';
 import type { Event } from '../generated/prisma/client';
 
@@ -11,10 +12,22 @@ export class EventRepository {
     return last?.id ?? 0n;
   }
 
-  /** Events after this id, oldest first, at most `take`; only the project's when a project is given. */
-  after(id: bigint, take: number, projectId?: string | null): Promise<Event[]> {
+  /**
+   * Events after this id, oldest first, at most `take`; only the project's when a project is
+   * given, and only those the filter keeps (the same events libs/domain eventMatches keeps live).
+   */
+  after(id: bigint, take: number, projectId?: string | null, filter: EventFilter = {}): Promise<Event[]> {
     return this.db.event.findMany({
-      where: { id: { gt: id }, ...(projectId ? { projectId } : {}) },
+      where: {
+        id: { gt: id },
+        ...(projectId ? { projectId } : {}),
+        ...(filter.types ? { type: { in: [...filter.types] } } : {}),
+        ...(filter.vmId
+          ? {
+              OR: [{ resourceType: 'vm', resourceId: filter.vmId }, { data: { path: ['vmId'], equals: filter.vmId } }],
+            }
+          : {}),
+      },
       orderBy: { id: 'asc' },
       take,
     });

@@ -12,7 +12,17 @@ import {
   openEvacuation,
 } from '../host-maintenance';
 import { loadPlacementState, protectedUsage } from '../placement-view';
-import { type HostFilter, type HostRow, readHosts, readRoster, recordHeartbeats, type RosterEntry } from '../hosts';
+import {
+  type HostFilter,
+  type HostListFilter,
+  type HostRow,
+  readHostPage,
+  readHosts,
+  readRoster,
+  recordHeartbeats,
+  type RosterEntry,
+} from '../hosts';
+import type { PageCursor } from './page';
 
 /** A host as an agent call needs it. */
 export type HostAddress = Pick<Host, 'id' | 'name' | 'address'>;
@@ -33,6 +43,11 @@ export class HostRepository {
   /** Where to reach the host, which must exist. */
   address(id: string): Promise<HostAddress> {
     return this.db.host.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, address: true } });
+  }
+
+  /** A page of hosts with their liveness, newest first, after the cursor (libs/db readHostPage). */
+  readPage(filter: HostListFilter, after: PageCursor | undefined, take: number): Promise<HostRow[]> {
+    return readHostPage(this.db, filter, after, take);
   }
 
   /** Hosts with their liveness as Postgres judges it (libs/db readHosts). */

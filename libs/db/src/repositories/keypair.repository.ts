@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Keypair } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** A project's keypairs (named OpenSSH public keys): every read and write of them the apps make. */
 export class KeypairRepository {
@@ -10,9 +11,18 @@ export class KeypairRepository {
     return this.db.keypair.create({ data });
   }
 
-  /** The project's keypairs, by name. */
-  list(projectId: string): Promise<Keypair[]> {
-    return this.db.keypair.findMany({ where: { projectId }, orderBy: { name: 'asc' } });
+  /** A page of the project's keypairs, newest first, after the cursor: `take` rows at most; the one with this name only when given. */
+  listPage(
+    projectId: string,
+    filter: { name?: string },
+    after: PageCursor | undefined,
+    take: number,
+  ): Promise<Keypair[]> {
+    return this.db.keypair.findMany({
+      where: { projectId, ...(filter.name !== undefined ? { name: filter.name } : {}), ...afterPage(after) },
+      orderBy: NEWEST_FIRST,
+      take,
+    });
   }
 
   /** Those of the project's keypairs that have these names (another project's never). */

@@ -1,6 +1,7 @@
 import type { Db } from '../client';
 import type { Network, Prisma } from '../generated/prisma/client';
 import { pgErrorOf } from '../pg-errors';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** A network with how many of its addresses VMs hold. */
 export type NetworkWithUse = Network & { allocated: number };
@@ -43,6 +44,21 @@ export class NetworkRepository {
   async find(id: string): Promise<NetworkWithUse | null> {
     const n = await this.db.network.findUnique({ where: { id }, include: WITH_USE });
     return n && withUse(n);
+  }
+
+  /** A page of networks, newest first, after the cursor: `take` rows at most (one pool's, with this name, when given). */
+  async listPage(
+    filter: { poolId?: string; name?: string },
+    after: PageCursor | undefined,
+    take: number,
+  ): Promise<NetworkWithUse[]> {
+    const rows = await this.db.network.findMany({
+      where: { ...filter, ...afterPage(after) },
+      include: WITH_USE,
+      orderBy: NEWEST_FIRST,
+      take,
+    });
+    return rows.map(withUse);
   }
 
   /** Networks by pool, then name (one pool's when given). */

@@ -38,6 +38,14 @@ export class OperationRepository {
     return this.db.operation.findFirst({ where: { id, ...scope } });
   }
 
+  /** The VM's newest operation of this kind not finished yet (queued or running), if it is in the project in scope. */
+  openOfVm(vmId: string, kind: Operation['kind'], scope: { projectId?: string }): Promise<Operation | null> {
+    return this.db.operation.findFirst({
+      where: { vmId, kind, status: { in: ['queued', 'running'] }, ...scope },
+      orderBy: NEWEST_FIRST,
+    });
+  }
+
   /** Why a VM's snapshot is in error: the last of its operations that failed, if any. */
   async lastFailureOf(vmId: string, snapshotId: string): Promise<{ code: string; message: string } | null> {
     const op = await this.db.operation.findFirst({
@@ -54,7 +62,7 @@ export class OperationRepository {
 
   /** A page of operations, newest first, after the cursor: `take` rows at most. */
   listPage(
-    filter: { projectId?: string; vmId?: string; status?: OperationStatus },
+    filter: { projectId?: string; vmId?: string; status?: OperationStatus; kind?: Operation['kind'] },
     after: PageCursor | undefined,
     take: number,
   ): Promise<Operation[]> {
@@ -63,6 +71,7 @@ export class OperationRepository {
         ...(filter.projectId ? { projectId: filter.projectId } : {}),
         ...(filter.vmId ? { vmId: filter.vmId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.kind ? { kind: filter.kind } : {}),
         ...afterPage(after),
       },
       orderBy: NEWEST_FIRST,

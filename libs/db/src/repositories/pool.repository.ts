@@ -2,6 +2,7 @@ import type { LivenessSettings } from '@xenplane/domain';
 import type { Db } from '../client';
 import { clearPoolPartition, markPoolPartitioned } from '../failover';
 import type { Pool, Prisma } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** A pool's liveness settings, and since when it is cut off from the control plane (if it is). */
 export type PoolLiveness = LivenessSettings & { partitionedSince: Date | null };
@@ -18,9 +19,13 @@ export class PoolRepository {
     return (await this.db.pool.findUnique({ where: { id } })) !== null;
   }
 
-  /** Every pool, by name. */
-  listByName(): Promise<Pool[]> {
-    return this.db.pool.findMany({ orderBy: { name: 'asc' } });
+  /** A page of pools, newest first, after the cursor: `take` rows at most; the one with this name only when given. */
+  listPage(filter: { name?: string }, after: PageCursor | undefined, take: number): Promise<Pool[]> {
+    return this.db.pool.findMany({
+      where: { ...(filter.name !== undefined ? { name: filter.name } : {}), ...afterPage(after) },
+      orderBy: NEWEST_FIRST,
+      take,
+    });
   }
 
   /** Every pool, in no particular order. */

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Prisma, Project } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** Every read and write of project rows the apps make. */
 export class ProjectRepository {
@@ -18,9 +19,13 @@ export class ProjectRepository {
     return this.db.project.findUniqueOrThrow({ where: { id } });
   }
 
-  /** Every project, by name. */
-  listByName(): Promise<Project[]> {
-    return this.db.project.findMany({ orderBy: { name: 'asc' } });
+  /** A page of projects, newest first, after the cursor: `take` rows at most; the one with this name only when given. */
+  listPage(filter: { name?: string }, after: PageCursor | undefined, take: number): Promise<Project[]> {
+    return this.db.project.findMany({
+      where: { ...(filter.name !== undefined ? { name: filter.name } : {}), ...afterPage(after) },
+      orderBy: NEWEST_FIRST,
+      take,
+    });
   }
 
   /** A name already taken fails with Prisma's unique violation (P2002). */

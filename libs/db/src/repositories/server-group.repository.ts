@@ -1,6 +1,7 @@
 import type { Db } from '../client';
 import { groupMemberHostIds } from '../placement-view';
 import type { ServerGroup, ServerGroupPolicy } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** Every read and write of server groups the apps make. */
 export class ServerGroupRepository {
@@ -15,9 +16,16 @@ export class ServerGroupRepository {
     return this.db.serverGroup.findFirst({ where: { id, projectId } });
   }
 
-  /** Groups of the project in scope (every project's when none), by name. */
-  listByName(scope: { projectId?: string }): Promise<ServerGroup[]> {
-    return this.db.serverGroup.findMany({ where: scope, orderBy: { name: 'asc' } });
+  /**
+   * A page of the groups of the project in scope (every project's when none), newest first,
+   * after the cursor: `take` rows at most; those with this name only when given.
+   */
+  listPage(
+    filter: { projectId?: string; name?: string },
+    after: PageCursor | undefined,
+    take: number,
+  ): Promise<ServerGroup[]> {
+    return this.db.serverGroup.findMany({ where: { ...filter, ...afterPage(after) }, orderBy: NEWEST_FIRST, take });
   }
 
   /** A name already taken in the project fails with Prisma's unique violation (P2002). */

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Prisma } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** What a storage pool is shown with: its pool's disk allocation ratio and the disk columns of the pool's hosts. */
 const WITH_HOSTS = {
@@ -22,12 +23,16 @@ export type StoragePoolWithHosts = Prisma.StoragePoolGetPayload<{ include: typeo
 export class StoragePoolRepository {
   constructor(private readonly db: Db) {}
 
-  /** The storage pools of one pool (every pool's when none is given), with their hosts' disks: one query per relation, not per pool. */
-  listWithHosts(poolId?: string): Promise<StoragePoolWithHosts[]> {
+  /**
+   * A page of the storage pools of one pool (every pool's when none is given), newest first, after
+   * the cursor, with their hosts' disks: one query per relation, not per pool.
+   */
+  listPage(poolId: string | undefined, after: PageCursor | undefined, take: number): Promise<StoragePoolWithHosts[]> {
     return this.db.storagePool.findMany({
-      where: poolId ? { poolId } : {},
+      where: { ...(poolId ? { poolId } : {}), ...afterPage(after) },
       include: WITH_HOSTS,
-      orderBy: [{ pool: { name: 'asc' } }, { name: 'asc' }],
+      orderBy: NEWEST_FIRST,
+      take,
     });
   }
 }

@@ -75,10 +75,10 @@ describe('TokenRepository (real Postgres)', () => {
     const other = (await t.db.project.create({ data: { name: 'other' } })).id;
     await make('elsewhere', other);
     const global = await make('ops', null);
-    const listed = await tokens.listForProject(other);
+    const listed = await tokens.listPage(other, undefined, 10);
     expect(listed.map((x) => x.name)).toEqual(['elsewhere']);
     expect(listed[0]).not.toHaveProperty('tokenHash');
-    const globals = await tokens.listGlobal();
+    const globals = await tokens.listPage(null, undefined, 10);
     expect(globals.map((x) => x.id)).toEqual([global.id]);
     expect(globals[0]).not.toHaveProperty('tokenHash');
   });

@@ -1,5 +1,6 @@
 import type { Db } from '../client';
 import type { Prisma, Token } from '../generated/prisma/client';
+import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
 
 /** A token as it may be listed: everything but the hash of its secret. */
 export type TokenSummary = Omit<Token, 'tokenHash'>;
@@ -45,21 +46,16 @@ export class TokenRepository {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
-  /** A project's tokens, revoked ones too, oldest first; never their hashes. */
-  listForProject(projectId: string): Promise<TokenSummary[]> {
+  /**
+   * A page of a project's tokens (the global ones when `projectId` is null), revoked ones too,
+   * newest first, after the cursor: `take` rows at most; never their hashes.
+   */
+  listPage(projectId: string | null, after: PageCursor | undefined, take: number): Promise<TokenSummary[]> {
     return this.db.token.findMany({
-      where: { projectId },
+      where: { projectId, ...afterPage(after) },
       select: SUMMARY,
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
-  }
-
-  /** The global tokens (operators, admins), revoked ones too, oldest first; never their hashes. */
-  listGlobal(): Promise<TokenSummary[]> {
-    return this.db.token.findMany({
-      where: { projectId: null },
-      select: SUMMARY,
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      orderBy: NEWEST_FIRST,
+      take,
     });
   }
 

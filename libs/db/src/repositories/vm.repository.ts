@@ -68,11 +68,38 @@ export const VM_WITH_REFS = {
 
 export type VmWithRefs = Prisma.VmGetPayload<{ include: typeof VM_WITH_REFS }>;
 
-/** Which VMs a listing shows: a project's (every project's when none), a state (all but deleted when none), a pool. */
+/**
+ * Which VMs a listing shows: a project's (every project's when none), in these states (all but
+ * deleted when none), of a pool, on a host, with a name or a name prefix, and whose metadata has
+ * every one of these key/value pairs; each ANDed when given.
+ */
 export interface VmListFilter {
   projectId?: string;
-  state?: VmState;
+  states?: readonly VmState[];
   poolId?: string;
+  hostId?: string;
+  name?: string;
+  namePrefix?: string;
+  metadata?: Readonly<Record<string, string>>;
+}
+
+/** `text` matched literally by LIKE (Postgres's default escape character is the backslash). */
+export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The Prisma condition of a VmListFilter: built once here, whatever reads VMs by it. */
+export function vmListWhere(f: VmListFilter): Prisma.VmWhereInput {
+  return {
+    ...(f.projectId ? { projectId: f.projectId } : {}),
+    state: f.states ? { in: [...f.states] } : { not: 'deleted' },
+    ...(f.poolId ? { poolId: f.poolId } : {}),
+    ...(f.hostId ? { hostId: f.hostId } : {}),
+    ...(f.name !== undefined ? { name: f.name } : {}),
+    // Prisma hands startsWith to LIKE as is: a VM name's `_` must match itself, not any character
+    ...(f.namePrefix !== undefined ? { name: { startsWith: likeLiteral(f.namePrefix) } } : {}),
+    ...(f.metadata && Object.keys(f.metadata).length
+      ? { AND: Object.entries(f.metadata).map(([key, value]) => ({ metadata: { path: [key], equals: value } })) }
+      : {}),
+  };
 }
 
 /** Every read and write of VM rows the apps make. */
@@ -152,12 +179,7 @@ export class VmRepository {
   /** A page of VMs, newest first, after the cursor: `take` rows at most. */
   listPage(filter: VmListFilter, after: PageCursor | undefined, take: number): Promise<VmWithRefs[]> {
     return this.db.vm.findMany({
-      where: {
-        ...(filter.projectId ? { projectId: filter.projectId } : {}),
-        ...(filter.state ? { state: filter.state } : { state: { not: 'deleted' } }),
-        ...(filter.poolId ? { poolId: filter.poolId } : {}),
-        ...afterPage(after),
-      },
+      where: { ...vmListWhere(filter), ...afterPage(after) },
       include: VM_WITH_REFS,
       orderBy: NEWEST_FIRST,
       take,

@@ -10,7 +10,7 @@ import {
   restartsAhead,
 } from '../failover';
 import { lockHost } from '../host-maintenance';
-import { readHosts, readRoster, recordHeartbeats } from '../hosts';
+import { readHostPage, readHosts, readRoster, recordHeartbeats } from '../hosts';
 import { abortMigration, claimMigrationTarget, finishMigration } from '../migration';
 import { beginOperation } from '../operation-begin';
 import { finishBuiltVms, finishDeletedVms } from '../operation-ends';
@@ -21,6 +21,7 @@ import { createVmBatch } from '../vm-creation';
 import { vmVifs } from '../vm-vifs';
 import { vmDisks } from '../vm-disks';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
+import { insertDeliveries, lockDispatchCursor, lockProject } from '../webhook-dispatch';
 import { ID, NOW, OP, OTHER_OP, OTHER_VM, VM } from './sample-values';
 
 /** A call of a statement module's function with sample parameters, and what it shows. */
@@ -250,6 +251,17 @@ export const SAMPLES: Record<string, Sample[]> = {
     { name: 'readHosts (changed since a generation)', call: (db) => readHosts(db, { changedSince: 42n }) },
     { name: 'readHosts (not disabled)', call: (db) => readHosts(db, { notDisabled: true }) },
     { name: 'readHosts (of a pool)', call: (db) => readHosts(db, { poolId: ID.pool }) },
+    { name: 'readHostPage (first page, no filter)', call: (db) => readHostPage(db, {}, undefined, 51) },
+    {
+      name: 'readHostPage (filtered, after a cursor)',
+      call: (db) =>
+        readHostPage(
+          db,
+          { states: ['up', 'maintenance'], poolId: ID.pool, name: 'xen-1' },
+          { createdAt: new Date(Date.UTC(2026, 0, 1)), id: ID.host },
+          11,
+        ),
+    },
     { name: 'recordHeartbeats', call: (db) => recordHeartbeats(db, [ID.host, ID.otherHost]) },
     { name: 'readRoster', call: (db) => readRoster(db) },
   ],
@@ -302,5 +314,17 @@ export const SAMPLES: Record<string, Sample[]> = {
           correlationId: 'req-1',
         }).catch(() => null),
     },
+  ],
+  'webhook-dispatch': [
+    { name: 'lockDispatchCursor', call: (db) => lockDispatchCursor(db, 'dispatcher') },
+    {
+      name: 'insertDeliveries (two)',
+      call: (db) =>
+        insertDeliveries(db, [
+          { webhookId: ID.project, eventId: 41n, eventType: 'vm.state' },
+          { webhookId: ID.otherProject, eventId: 42n, eventType: 'operation.status' },
+        ]),
+    },
+    { name: 'lockProject', call: (db) => lockProject(db, ID.project) },
   ],
 };

@@ -4,6 +4,7 @@ import {
   actionRoleRefusal,
   actionRule,
   checkAction,
+  repeatedDeleteAnswer,
   statesAllowing,
   updateRefusal,
   VM_ACTION_TABLE,
@@ -138,6 +139,17 @@ describe('updateRefusal', () => {
     expect(updateRefusal('deleted')).toBe('the VM is deleted');
     for (const state of VM_STATES.filter((s) => s !== 'deleting' && s !== 'deleted'))
       expect(updateRefusal(state)).toBeUndefined();
+  });
+});
+
+describe('repeatedDeleteAnswer', () => {
+  it('answers a delete that did not start with not found once deleted, else the open delete unless another operation holds the VM', () => {
+    expect(repeatedDeleteAnswer('deleted')).toBe('not-found');
+    expect(repeatedDeleteAnswer('deleting')).toBe('open-delete');
+    // a state allowing a delete: a concurrent DELETE moved the VM between the read and the write
+    expect(repeatedDeleteAnswer('running')).toBe('open-delete');
+    for (const state of ['stopping', 'starting', 'rebooting', 'migrating'] as const)
+      expect(repeatedDeleteAnswer(state)).toBeUndefined();
   });
 });
 

@@ -109,6 +109,18 @@ function hostNotAnswering(action: VmAction, host: HostInDoubtView, state: VmStat
   };
 }
 
+/**
+ * What a DELETE that did not start answers, so that a blind cleanup loop may repeat it: once the
+ * VM is `deleted`, not found (404, as Nova); while it is `deleting`, the delete at work (202, the
+ * first DELETE's answer), as when the state seen allowed a delete (a concurrent DELETE moved the
+ * VM meanwhile). Undefined: the refusal stands (409; so does it when no delete is open after all).
+ */
+export function repeatedDeleteAnswer(state: VmState): 'not-found' | 'open-delete' | undefined {
+  if (state === 'deleted') return 'not-found';
+  if (state === 'deleting' || VM_ACTION_TABLE[state].delete !== null) return 'open-delete';
+  return undefined;
+}
+
 /** Why a VM's settings cannot change now (PATCH), or undefined: one going away is left alone. */
 export function updateRefusal(state: VmState): string | undefined {
   return state === 'deleting' || state === 'deleted' ? `the VM is ${state}` : undefined;

@@ -8,7 +8,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_healthz"];
+        /** Whether the process is alive */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -24,7 +25,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_readyz"];
+        /** Whether the database and Redis are reachable */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -40,7 +42,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AuditController_list"];
+        /** List audit log entries */
+        get: operations["listAuditEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -56,7 +59,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["EventsController_stream"];
+        /** Stream events (Server-Sent Events) */
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -72,9 +76,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["CatalogController_flavors"];
+        /** List flavors */
+        get: operations["listFlavors"];
         put?: never;
-        post: operations["CatalogController_createFlavor"];
+        /** Create a flavor */
+        post: operations["createFlavor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -88,7 +94,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HostsController_list"];
+        /** List hosts */
+        get: operations["listHosts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -106,7 +113,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HostsController_enroll"];
+        /** Enroll a host with an enrollment token */
+        post: operations["enrollHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -122,7 +130,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HostsController_createEnrollmentToken"];
+        /** Create a one-time token for a host to join a pool */
+        post: operations["createEnrollmentToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -136,7 +145,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HostsController_get"];
+        /** Get a host */
+        get: operations["getHost"];
         put?: never;
         post?: never;
         delete?: never;
@@ -154,7 +164,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HostsController_declareDead"];
+        /** Declare a host dead, restarting its protected VMs elsewhere */
+        post: operations["declareHostDead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,7 +181,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HostsController_enable"];
+        /** Take a host out of maintenance */
+        post: operations["enableHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -186,7 +198,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["HostsController_enterMaintenance"];
+        /** Put a host in maintenance, evacuating its VMs */
+        post: operations["enterHostMaintenance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,9 +213,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ImagesController_list"];
+        /** List images */
+        get: operations["listImages"];
         put?: never;
-        post: operations["ImagesController_create"];
+        /** Create an image, pending its content */
+        post: operations["createImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -216,10 +231,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ImagesController_get"];
+        /** Get an image */
+        get: operations["getImage"];
         put?: never;
         post?: never;
-        delete: operations["ImagesController_delete"];
+        /** Delete an image and its content */
+        delete: operations["deleteImage"];
         options?: never;
         head?: never;
         patch?: never;
@@ -233,7 +250,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put: operations["ImagesController_upload"];
+        /** Upload an image's content */
+        put: operations["uploadImageFile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -248,7 +266,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["NetworksController_list"];
+        /** List networks */
+        get: operations["listNetworks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -267,10 +286,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["NetworksController_delete"];
+        /** Delete a network */
+        delete: operations["deleteNetwork"];
         options?: never;
         head?: never;
-        patch: operations["NetworksController_update"];
+        /** Change a network */
+        patch: operations["updateNetwork"];
         trace?: never;
     };
     "/v1/operations": {
@@ -280,7 +301,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OperationsController_list"];
+        /** List operations */
+        get: operations["listOperations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -296,7 +318,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["OperationsController_get"];
+        /** Get an operation */
+        get: operations["getOperation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -314,7 +337,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["OperationsController_cancel"];
+        /** Cancel an operation */
+        post: operations["cancelOperation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -330,7 +354,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PlacementController_dryRun"];
+        /** Where VMs would be placed, without creating them */
+        post: operations["dryRunPlacement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,9 +369,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PoolsController_list"];
+        /** List pools */
+        get: operations["listPools"];
         put?: never;
-        post: operations["PoolsController_create"];
+        /** Create a pool of hosts */
+        post: operations["createPool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -366,7 +393,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["PoolsController_update"];
+        /** Change a pool's settings */
+        patch: operations["updatePool"];
         trace?: never;
     };
     "/v1/pools/{id}/ha": {
@@ -376,7 +404,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PoolsController_ha"];
+        /** A pool's high-availability state */
+        get: operations["getPoolHa"];
         put?: never;
         post?: never;
         delete?: never;
@@ -392,9 +421,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["NetworksController_listInPool"];
+        /** List a pool's networks */
+        get: operations["listPoolNetworks"];
         put?: never;
-        post: operations["NetworksController_create"];
+        /** Create a network in a pool */
+        post: operations["createNetwork"];
         delete?: never;
         options?: never;
         head?: never;
@@ -408,7 +439,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["StoragePoolsController_listInPool"];
+        /** List a pool's storage pools */
+        get: operations["listPoolStoragePools"];
         put?: never;
         post?: never;
         delete?: never;
@@ -424,9 +456,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProjectsController_list"];
+        /** List projects with their quota and usage */
+        get: operations["listProjects"];
         put?: never;
-        post: operations["ProjectsController_create"];
+        /** Create a project with its quota */
+        post: operations["createProject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -440,13 +474,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ProjectsController_get"];
+        /** Get a project with its quota and usage */
+        get: operations["getProject"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: operations["ProjectsController_update"];
+        /** Change a project's name or quota */
+        patch: operations["updateProject"];
         trace?: never;
     };
     "/v1/projects/{id}/keypairs": {
@@ -456,9 +492,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["KeypairsController_list"];
+        /** List a project's SSH keypairs */
+        get: operations["listKeypairs"];
         put?: never;
-        post: operations["KeypairsController_create"];
+        /** Register an SSH public key in a project */
+        post: operations["createKeypair"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,7 +513,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["KeypairsController_delete"];
+        /** Delete an SSH keypair */
+        delete: operations["deleteKeypair"];
         options?: never;
         head?: never;
         patch?: never;
@@ -488,9 +527,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TokensController_listForProject"];
+        /** List a project's tokens */
+        get: operations["listProjectTokens"];
         put?: never;
-        post: operations["TokensController_create"];
+        /** Create a project token (its secret is shown once) */
+        post: operations["createProjectToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's webhooks */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Subscribe a URL to the project's events (its signing secret is shown once) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{id}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook (nothing more is delivered to it) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a webhook's URL, event types or whether it is enabled */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/projects/{id}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A webhook's delivery log, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -504,9 +599,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ServerGroupsController_list"];
+        /** List server groups */
+        get: operations["listServerGroups"];
         put?: never;
-        post: operations["ServerGroupsController_create"];
+        /** Create a server group (affinity policy) */
+        post: operations["createServerGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -520,7 +617,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["StoragePoolsController_list"];
+        /** List storage pools */
+        get: operations["listStoragePools"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,9 +634,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TokensController_listGlobal"];
+        /** List the global tokens (operators and admins) */
+        get: operations["listGlobalTokens"];
         put?: never;
-        post: operations["TokensController_createGlobal"];
+        /** Create a global token (its secret is shown once) */
+        post: operations["createGlobalToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -555,7 +655,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["TokensController_revoke"];
+        /** Revoke a token */
+        delete: operations["revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -568,9 +669,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VmsController_list"];
+        /** List VMs */
+        get: operations["listVms"];
         put?: never;
-        post: operations["VmsController_create"];
+        /** Create one or more VMs */
+        post: operations["createVm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -584,13 +687,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VmsController_get"];
+        /** Get a VM */
+        get: operations["getVm"];
         put?: never;
         post?: never;
-        delete: operations["VmsController_delete"];
+        /** Delete a VM */
+        delete: operations["deleteVm"];
         options?: never;
         head?: never;
-        patch: operations["VmsController_update"];
+        /** Change a VM's name, metadata or settings */
+        patch: operations["updateVm"];
         trace?: never;
     };
     "/v1/vms/{id}/actions": {
@@ -602,7 +708,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["VmsController_act"];
+        /** Start, stop, reboot, migrate or clone a VM */
+        post: operations["runVmAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -616,7 +723,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VmConsoleController_read"];
+        /** The end of a VM's console output */
+        get: operations["getVmConsole"];
         put?: never;
         post?: never;
         delete?: never;
@@ -632,9 +740,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SnapshotsController_list"];
+        /** List a VM's snapshots */
+        get: operations["listSnapshots"];
         put?: never;
-        post: operations["SnapshotsController_create"];
+        /** Snapshot a VM's disks */
+        post: operations["createSnapshot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -648,10 +758,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SnapshotsController_get"];
+        /** Get a snapshot */
+        get: operations["getSnapshot"];
         put?: never;
         post?: never;
-        delete: operations["SnapshotsController_delete"];
+        /** Delete a snapshot */
+        delete: operations["deleteSnapshot"];
         options?: never;
         head?: never;
         patch?: never;
@@ -666,7 +778,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["SnapshotsController_revert"];
+        /** Revert a VM's disks to a snapshot */
+        post: operations["revertSnapshot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -680,7 +793,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_whoami"];
+        /** The calling token's id, role and project */
+        get: operations["whoami"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1009,6 +1123,21 @@ export interface components {
             vms: components["schemas"]["VmView"][];
             operations: components["schemas"]["OperationView"][];
         };
+        CreateWebhookDto: {
+            /**
+             * @description http or https, without credentials or fragment; never a link-local, multicast or unspecified address, nor a private or loopback one when the operator turned WEBHOOK_ALLOW_PRIVATE off
+             * @example https://ci.example.com/xenplane-hook
+             */
+            url: string;
+            /**
+             * @description At least one: an event type, every type of a resource (`vm.*`), or every type (`*`)
+             * @example [
+             *       "vm.*"
+             *     ]
+             */
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            description?: string;
+        };
         CreatedTokenView: {
             /** Format: uuid */
             id: string;
@@ -1038,6 +1167,22 @@ export interface components {
             revokedAt: string | null;
             /** @description The secret: shown once, never again */
             token: string;
+        };
+        CreatedWebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            url: string;
+            description?: string;
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The signing secret: shown once, never again (docs/WEBHOOKS.md) */
+            secret: string;
         };
         DataDiskDto: {
             /**
@@ -1149,10 +1294,56 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        EventMessage: {
+            /** @description `id:` the event's id (EventView.id) */
+            id: string;
+            /**
+             * @description `event:` the event's type (EventView.type)
+             * @example vm.state
+             */
+            event: string;
+            /** @description `data:` the event, as one line of JSON */
+            data: components["schemas"]["EventView"];
+            /** @description `retry:` (first message only) how many milliseconds a client waits before reconnecting */
+            retry?: number;
+        };
+        EventView: {
+            /** @description Increasing: reconnecting with Last-Event-ID (or ?since=) set to it resumes after it */
+            id: string;
+            /**
+             * @description What happened
+             * @example vm.state
+             * @enum {string}
+             */
+            type: "vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "host.state" | "pool.partitioned" | "pool.partition_healed";
+            /**
+             * @description The kind of resource it happened to
+             * @example vm
+             */
+            resourceType: string;
+            /** Format: uuid */
+            resourceId: string;
+            /**
+             * Format: uuid
+             * @description The resource's project; null for events only global tokens see (hosts, pools)
+             */
+            projectId: string | null;
+            /** @description What changed; its shape depends on type */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
         FilterCountView: {
             filter: string;
             removed: number;
             reason: string;
+        };
+        FlavorPage: {
+            items: components["schemas"]["FlavorView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         FlavorView: {
             /** Format: uuid */
@@ -1161,6 +1352,10 @@ export interface components {
             vcpus: number;
             memoryMb: number;
             diskGb: number;
+        };
+        HealthView: {
+            /** @enum {string} */
+            status: "ok";
         };
         HostDiskRoomView: {
             /** @description GiB of disk */
@@ -1177,6 +1372,11 @@ export interface components {
             hostId: string;
             host: string;
             state: string;
+        };
+        HostPage: {
+            items: components["schemas"]["HostView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         HostTriedView: {
             /** Format: uuid */
@@ -1235,6 +1435,11 @@ export interface components {
             /** @description Up, and heard from within the pool's suspect timeout: the hosts that take VMs and restarts */
             placeable: number;
         };
+        ImagePage: {
+            items: components["schemas"]["ImageView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         ImageView: {
             /** Format: uuid */
             id: string;
@@ -1270,6 +1475,11 @@ export interface components {
             source?: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        KeypairPage: {
+            items: components["schemas"]["KeypairView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         KeypairView: {
             /** Format: uuid */
@@ -1307,6 +1517,11 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        NetworkPage: {
+            items: components["schemas"]["NetworkView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         NetworkView: {
             /** Format: uuid */
@@ -1392,6 +1607,11 @@ export interface components {
              */
             partitionedSince?: string;
         };
+        PoolPage: {
+            items: components["schemas"]["PoolView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         PoolSettingsDto: {
             /** @default 4 */
             cpuAllocationRatio?: number;
@@ -1446,6 +1666,43 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description An error, as application/problem+json (RFC 9457); `code` is what a client branches on */
+        Problem: {
+            /**
+             * Format: uri
+             * @example https://xenplane.dev/problems/not_found
+             */
+            type: string;
+            /**
+             * @description The status's reason phrase
+             * @example Not Found
+             */
+            title: string;
+            /** @example 404 */
+            status: number;
+            /**
+             * @description What went wrong, for a person
+             * @example vm 0d6f… not found
+             */
+            detail: string;
+            /**
+             * Format: uri-reference
+             * @description RFC 9457: this occurrence, when named
+             */
+            instance?: string;
+            /** @enum {string} */
+            code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
+            /** @description validation_failed: each field refused and why */
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+        };
+        ProjectPage: {
+            items: components["schemas"]["ProjectView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         ProjectView: {
             /** Format: uuid */
             id: string;
@@ -1488,6 +1745,11 @@ export interface components {
             waiting: number;
             /** @description HA restarts queued behind restarts of a higher priority, or not yet taken up */
             queued: number;
+        };
+        ServerGroupPage: {
+            items: components["schemas"]["ServerGroupView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         ServerGroupView: {
             /** Format: uuid */
@@ -1533,6 +1795,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        StoragePoolPage: {
+            items: components["schemas"]["StoragePoolView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
+        };
         StoragePoolView: {
             /** Format: uuid */
             id: string;
@@ -1553,6 +1820,11 @@ export interface components {
             capacity: components["schemas"]["DiskRoomView"];
             /** Format: date-time */
             createdAt: string;
+        };
+        TokenPage: {
+            items: components["schemas"]["TokenView"][];
+            /** @description Absent on the last page; pass it as `cursor` for the next one */
+            nextCursor?: string;
         };
         TokenView: {
             /** Format: uuid */
@@ -1592,6 +1864,23 @@ export interface components {
         UpdateVmDto: {
             /** @description Extends (or shortens) the time to live: the VM expires this many seconds from now */
             ttlSeconds?: number;
+        };
+        UpdateWebhookDto: {
+            /**
+             * @description http or https, without credentials or fragment; never a link-local, multicast or unspecified address, nor a private or loopback one when the operator turned WEBHOOK_ALLOW_PRIVATE off
+             * @example https://ci.example.com/xenplane-hook
+             */
+            url?: string;
+            /**
+             * @description At least one: an event type, every type of a resource (`vm.*`), or every type (`*`)
+             * @example [
+             *       "vm.*"
+             *     ]
+             */
+            eventTypes?: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            description?: string;
+            /** @description false: no new deliveries, and pending ones end failed */
+            enabled?: boolean;
         };
         UsageView: {
             vcpus: number;
@@ -1704,6 +1993,57 @@ export interface components {
              */
             clonedFromId?: string;
         };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDeliveryView"][];
+            nextCursor?: string;
+        };
+        WebhookDeliveryView: {
+            /**
+             * Format: uuid
+             * @description X-Xenplane-Delivery of its requests
+             */
+            id: string;
+            /** @description The event's id (as in GET /v1/events) */
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            /** @description Attempts made so far */
+            attempts: number;
+            /** @description The last attempt's HTTP status, if the receiver answered */
+            lastStatusCode?: number;
+            /** @description Why the last attempt failed, in one line */
+            lastError?: string;
+            /**
+             * Format: date-time
+             * @description When a pending delivery is tried again
+             */
+            nextAttemptAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookPage: {
+            items: components["schemas"]["WebhookView"][];
+            nextCursor?: string;
+        };
+        WebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            url: string;
+            description?: string;
+            eventTypes: ("vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "*" | "vm.*" | "operation.*")[];
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         WhoamiView: {
             /** Format: uuid */
             tokenId: string;
@@ -1725,7 +2065,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_healthz: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1739,7 +2079,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["HealthView"];
+                };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
             431: {
@@ -1747,23 +2089,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HealthController_readyz: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1772,6 +2103,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,20 +2118,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Service Unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1810,7 +2132,7 @@ export interface operations {
             };
         };
     };
-    AuditController_list: {
+    listAuditEntries: {
         parameters: {
             query?: {
                 limit?: number;
@@ -1840,6 +2162,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1854,18 +2177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -1874,18 +2186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -1894,18 +2195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -1916,18 +2206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -1936,27 +2215,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    EventsController_stream: {
+    streamEvents: {
         parameters: {
             query?: {
                 /** @description Resume after this event id, 0 to 9223372036854775807 (same as the Last-Event-ID header) */
                 since?: string;
+                /** @description only events about this VM: its own (vm.state, ...) and its operations' (operation.status) */
+                vmId?: string;
+                /** @description only events of these types, a comma list of: vm.state, vm.stale_copy_destroyed, operation.status, host.state, pool.partitioned, pool.partition_healed */
+                types?: string;
             };
             header?: never;
             path?: never;
@@ -1964,12 +2236,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt } */
+            /** @description The events, one EventMessage each, as long as the connection stays open */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": components["schemas"]["EventMessage"];
+                };
             };
             /** @description validation_failed */
             400: {
@@ -1977,18 +2251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -1997,18 +2260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2017,18 +2269,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found (vmId) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2039,18 +2289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2059,37 +2298,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    CatalogController_flavors: {
+    listFlavors: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FlavorView"][];
+                    "application/json": components["schemas"]["FlavorPage"];
                 };
             };
             /** @description validation_failed */
@@ -2098,18 +2333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2118,18 +2342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2138,18 +2351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2160,18 +2362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2180,23 +2371,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    CatalogController_createFlavor: {
+    createFlavor: {
         parameters: {
             query?: never;
             header?: {
@@ -2212,6 +2392,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2226,18 +2407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2246,18 +2416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2266,18 +2425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -2286,18 +2434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -2306,18 +2443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -2326,18 +2452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2348,18 +2463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2368,37 +2472,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_list: {
+    listHosts: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+                /** @description hosts in any of these states: repeated (`state=a&state=b`) or a comma list */
+                state?: ("enrolling" | "up" | "suspect" | "unreachable" | "down" | "maintenance" | "disabled")[];
+                poolId?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostView"][];
+                    "application/json": components["schemas"]["HostPage"];
                 };
             };
             /** @description validation_failed */
@@ -2407,18 +2510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2427,18 +2519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2447,18 +2528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2469,18 +2539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2489,23 +2548,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_enroll: {
+    enrollHost: {
         parameters: {
             query?: never;
             header?: never;
@@ -2518,6 +2566,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,18 +2581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2552,18 +2590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2572,18 +2599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -2592,18 +2608,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -2612,18 +2617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -2632,18 +2626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2654,18 +2637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2674,23 +2646,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_createEnrollmentToken: {
+    createEnrollmentToken: {
         parameters: {
             query?: never;
             header?: {
@@ -2706,6 +2667,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,18 +2682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2740,18 +2691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2760,18 +2700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -2780,18 +2709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -2800,18 +2718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2822,18 +2729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2842,23 +2738,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_get: {
+    getHost: {
         parameters: {
             query?: never;
             header?: never;
@@ -2869,6 +2754,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2883,18 +2769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -2903,18 +2778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -2923,18 +2787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -2943,18 +2796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -2965,18 +2807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -2985,23 +2816,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_declareDead: {
+    declareHostDead: {
         parameters: {
             query?: never;
             header?: {
@@ -3034,18 +2854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -3054,18 +2863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -3074,18 +2872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -3094,18 +2881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -3114,18 +2890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -3134,18 +2899,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -3154,18 +2908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -3176,18 +2919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -3196,23 +2928,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_enable: {
+    enableHost: {
         parameters: {
             query?: never;
             header?: {
@@ -3241,18 +2962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -3261,18 +2971,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -3281,18 +2980,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -3301,18 +2989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -3321,18 +2998,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -3341,18 +3007,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -3361,18 +3016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -3383,18 +3027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -3403,23 +3036,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HostsController_enterMaintenance: {
+    enterHostMaintenance: {
         parameters: {
             query?: never;
             header?: {
@@ -3461,18 +3083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -3481,18 +3092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -3501,18 +3101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -3521,18 +3110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -3541,18 +3119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -3561,18 +3128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -3581,18 +3137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -3603,18 +3148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -3623,25 +3157,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ImagesController_list: {
+    listImages: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
                 status?: "pending" | "active";
                 /** @description public images, or projects’ own */
                 visibility?: "public" | "project";
@@ -3654,13 +3182,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description By name: public images and the caller’s project’s */
+            /** @description Newest first: public images and the caller’s project’s */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImageView"][];
+                    "application/json": components["schemas"]["ImagePage"];
                 };
             };
             /** @description validation_failed */
@@ -3669,18 +3197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -3689,18 +3206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -3709,18 +3215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -3731,18 +3226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -3751,23 +3235,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ImagesController_create: {
+    createImage: {
         parameters: {
             query?: never;
             header?: {
@@ -3798,18 +3271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -3818,18 +3280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -3838,18 +3289,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -3858,18 +3298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -3878,18 +3307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -3898,18 +3316,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -3918,18 +3325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_disk_format */
@@ -3938,18 +3334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -3960,18 +3345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -3980,23 +3354,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ImagesController_get: {
+    getImage: {
         parameters: {
             query?: never;
             header?: never;
@@ -4007,6 +3370,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4021,18 +3385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4041,18 +3394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4061,18 +3403,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -4081,18 +3412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4103,18 +3423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -4123,23 +3432,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ImagesController_delete: {
+    deleteImage: {
         parameters: {
             query?: never;
             header?: {
@@ -4166,18 +3464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4186,18 +3473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4206,18 +3482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -4226,18 +3491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict: VMs that are not deleted use it */
@@ -4246,18 +3500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4268,18 +3511,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -4288,23 +3520,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ImagesController_upload: {
+    uploadImageFile: {
         parameters: {
             query?: never;
             header?: {
@@ -4338,18 +3559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4358,18 +3568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4378,18 +3577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -4398,18 +3586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict: it has its content already, or another upload of it is under way */
@@ -4418,18 +3595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large: over IMAGE_MAX_BYTES */
@@ -4438,18 +3604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type */
@@ -4458,18 +3613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description checksum_mismatch */
@@ -4478,18 +3622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4500,18 +3633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -4520,25 +3642,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    NetworksController_list: {
+    listNetworks: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
                 poolId?: string;
             };
             header?: never;
@@ -4547,13 +3663,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Tenants see each network without its bridge, range and use */
+            /** @description Newest first; tenants see each network without its bridge, range and use */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NetworkView"][];
+                    "application/json": components["schemas"]["NetworkPage"];
                 };
             };
             /** @description validation_failed */
@@ -4562,18 +3678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4582,18 +3687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4602,18 +3696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4624,18 +3707,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -4644,23 +3716,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    NetworksController_delete: {
+    deleteNetwork: {
         parameters: {
             query?: never;
             header?: {
@@ -4674,6 +3735,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4686,18 +3748,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4706,18 +3757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4726,18 +3766,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -4746,18 +3775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -4766,18 +3784,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4788,18 +3795,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -4808,23 +3804,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    NetworksController_update: {
+    updateNetwork: {
         parameters: {
             query?: never;
             header?: never;
@@ -4839,6 +3824,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4853,18 +3839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -4873,18 +3848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -4893,18 +3857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -4913,18 +3866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -4933,18 +3875,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -4953,18 +3884,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -4973,18 +3893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -4995,18 +3904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5015,23 +3913,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    OperationsController_list: {
+    listOperations: {
         parameters: {
             query?: {
                 limit?: number;
@@ -5039,6 +3926,7 @@ export interface operations {
                 cursor?: string;
                 vmId?: string;
                 status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                kind?: "create" | "delete" | "start" | "stop" | "reboot" | "migrate" | "evacuate" | "ha_restart" | "snapshot" | "snapshot_revert" | "snapshot_delete" | "clone";
             };
             header?: never;
             path?: never;
@@ -5046,6 +3934,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5060,18 +3949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5080,18 +3958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5100,18 +3967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5122,18 +3978,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5142,23 +3987,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    OperationsController_get: {
+    getOperation: {
         parameters: {
             query?: never;
             header?: never;
@@ -5169,6 +4003,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5183,18 +4018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5203,18 +4027,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5223,18 +4036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -5243,18 +4045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5265,18 +4056,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5285,23 +4065,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    OperationsController_cancel: {
+    cancelOperation: {
         parameters: {
             query?: never;
             header?: {
@@ -5315,6 +4084,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5329,18 +4099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5349,18 +4108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5369,18 +4117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -5389,18 +4126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -5409,18 +4135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -5429,18 +4144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -5449,18 +4153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5471,18 +4164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5491,23 +4173,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    PlacementController_dryRun: {
+    dryRunPlacement: {
         parameters: {
             query?: never;
             header?: never;
@@ -5520,6 +4191,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5534,18 +4206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5554,18 +4215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5574,18 +4224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -5594,18 +4233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -5614,18 +4242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5636,18 +4253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5656,37 +4262,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    PoolsController_list: {
+    listPools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PoolView"][];
+                    "application/json": components["schemas"]["PoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -5695,18 +4297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5715,18 +4306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5735,18 +4315,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5757,18 +4326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5777,23 +4335,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    PoolsController_create: {
+    createPool: {
         parameters: {
             query?: never;
             header?: {
@@ -5809,6 +4356,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5823,18 +4371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -5843,18 +4380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -5863,18 +4389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -5883,18 +4398,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -5903,18 +4407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -5923,18 +4416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -5945,18 +4427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -5965,23 +4436,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    PoolsController_update: {
+    updatePool: {
         parameters: {
             query?: never;
             header?: never;
@@ -5996,6 +4456,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6010,18 +4471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6030,18 +4480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6050,18 +4489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -6070,18 +4498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -6090,18 +4507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -6110,18 +4516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6132,18 +4527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6152,23 +4536,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    PoolsController_ha: {
+    getPoolHa: {
         parameters: {
             query?: never;
             header?: never;
@@ -6194,18 +4567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6214,18 +4576,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6234,18 +4585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -6254,18 +4594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6276,18 +4605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6296,25 +4614,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    NetworksController_listInPool: {
+    listPoolNetworks: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6323,12 +4636,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NetworkView"][];
+                    "application/json": components["schemas"]["NetworkPage"];
                 };
             };
             /** @description validation_failed */
@@ -6337,18 +4651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6357,18 +4660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6377,18 +4669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -6397,18 +4678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6419,18 +4689,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6439,23 +4698,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    NetworksController_create: {
+    createNetwork: {
         parameters: {
             query?: never;
             header?: {
@@ -6473,6 +4721,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6487,18 +4736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6507,18 +4745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6527,18 +4754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -6547,18 +4763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -6567,18 +4772,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -6587,18 +4781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -6607,18 +4790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6629,18 +4801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6649,25 +4810,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    StoragePoolsController_listInPool: {
+    listPoolStoragePools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -6676,13 +4830,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The pool’s storage pools, with each host’s capacity and usage */
+            /** @description The pool’s storage pools, newest first, with each host’s capacity and usage */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoragePoolView"][];
+                    "application/json": components["schemas"]["StoragePoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -6691,18 +4845,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6711,18 +4854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6731,18 +4863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -6751,18 +4872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6773,18 +4883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6793,37 +4892,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ProjectsController_list: {
+    listProjects: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectView"][];
+                    "application/json": components["schemas"]["ProjectPage"];
                 };
             };
             /** @description validation_failed */
@@ -6832,18 +4927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6852,18 +4936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -6872,18 +4945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -6894,18 +4956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -6914,23 +4965,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ProjectsController_create: {
+    createProject: {
         parameters: {
             query?: never;
             header?: {
@@ -6946,6 +4986,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6960,18 +5001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -6980,18 +5010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7000,18 +5019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -7020,18 +5028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -7040,18 +5037,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -7060,18 +5046,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7082,18 +5057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7102,23 +5066,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ProjectsController_get: {
+    getProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -7129,6 +5082,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7143,18 +5097,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7163,18 +5106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7183,18 +5115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -7203,18 +5124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7225,18 +5135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7245,23 +5144,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ProjectsController_update: {
+    updateProject: {
         parameters: {
             query?: never;
             header?: never;
@@ -7276,6 +5164,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7290,18 +5179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7310,18 +5188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7330,18 +5197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -7350,18 +5206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -7370,18 +5215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -7390,18 +5224,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7412,18 +5235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7432,25 +5244,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    KeypairsController_list: {
+    listKeypairs: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -7459,13 +5266,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description By name */
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KeypairView"][];
+                    "application/json": components["schemas"]["KeypairPage"];
                 };
             };
             /** @description validation_failed */
@@ -7474,18 +5281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7494,18 +5290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7514,18 +5299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -7534,18 +5308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7556,18 +5319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7576,23 +5328,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    KeypairsController_create: {
+    createKeypair: {
         parameters: {
             query?: never;
             header?: {
@@ -7610,6 +5351,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -7624,18 +5366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7644,18 +5375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7664,18 +5384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -7684,18 +5393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -7704,18 +5402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -7724,18 +5411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -7744,18 +5420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7766,18 +5431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7786,23 +5440,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    KeypairsController_delete: {
+    deleteKeypair: {
         parameters: {
             query?: never;
             header?: {
@@ -7831,18 +5474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7851,18 +5483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -7871,18 +5492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -7891,18 +5501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -7913,18 +5512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -7933,25 +5521,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    TokensController_listForProject: {
+    listProjectTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -7960,12 +5541,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenView"][];
+                    "application/json": components["schemas"]["TokenPage"];
                 };
             };
             /** @description validation_failed */
@@ -7974,18 +5556,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -7994,18 +5565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8014,18 +5574,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -8034,18 +5583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8056,18 +5594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8076,23 +5603,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    TokensController_create: {
+    createProjectToken: {
         parameters: {
             query?: never;
             header?: {
@@ -8110,6 +5626,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8124,18 +5641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8144,18 +5650,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8164,18 +5659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -8184,18 +5668,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -8204,18 +5677,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -8224,18 +5686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8246,18 +5697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8266,37 +5706,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ServerGroupsController_list: {
+    listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
-            path?: never;
+            path: {
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServerGroupView"][];
+                    "application/json": components["schemas"]["WebhookPage"];
                 };
             };
             /** @description validation_failed */
@@ -8305,18 +5741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8325,18 +5750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8345,18 +5759,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8367,18 +5779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8387,23 +5788,540 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    ServerGroupsController_create: {
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description The signing secret shown once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted with its delivery log: nothing more is sent to it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery log, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServerGroups: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                /** @description only the one with exactly this name */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerGroupPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createServerGroup: {
         parameters: {
             query?: never;
             header?: {
@@ -8419,6 +6337,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -8433,18 +6352,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8453,18 +6361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8473,18 +6370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -8493,18 +6379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -8513,18 +6388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -8533,18 +6397,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8555,18 +6408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8575,38 +6417,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    StoragePoolsController_list: {
+    listStoragePools: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every pool’s storage pools, by pool name */
+            /** @description Every pool’s storage pools, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StoragePoolView"][];
+                    "application/json": components["schemas"]["StoragePoolPage"];
                 };
             };
             /** @description validation_failed */
@@ -8615,18 +6450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8635,18 +6459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8655,18 +6468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8677,18 +6479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8697,38 +6488,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    TokensController_listGlobal: {
+    listGlobalTokens: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The global tokens (operators and admins) */
+            /** @description The global tokens (operators and admins), newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenView"][];
+                    "application/json": components["schemas"]["TokenPage"];
                 };
             };
             /** @description validation_failed */
@@ -8737,18 +6521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8757,18 +6530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8777,18 +6539,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8799,18 +6550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8819,23 +6559,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    TokensController_createGlobal: {
+    createGlobalToken: {
         parameters: {
             query?: never;
             header?: {
@@ -8866,18 +6595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -8886,18 +6604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -8906,18 +6613,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -8926,18 +6622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -8946,18 +6631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -8968,18 +6642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -8988,23 +6651,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    TokensController_revoke: {
+    revokeToken: {
         parameters: {
             query?: never;
             header?: {
@@ -9031,18 +6683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9051,18 +6692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9071,18 +6701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -9091,18 +6710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9113,18 +6721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -9133,30 +6730,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_list: {
+    listVms: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
-                state?: "pending" | "scheduling" | "building" | "running" | "stopping" | "stopped" | "starting" | "rebooting" | "migrating" | "recovering" | "deleting" | "deleted" | "error";
+                /** @description VMs in any of these states: repeated (`state=a&state=b`) or a comma list; all but `deleted` when absent */
+                state?: ("pending" | "scheduling" | "building" | "running" | "stopping" | "stopped" | "starting" | "rebooting" | "migrating" | "recovering" | "deleting" | "deleted" | "error")[];
+                /** @description the VM with exactly this name */
+                name?: string;
+                /** @description VMs whose name starts with this */
+                namePrefix?: string;
                 poolId?: string;
+                /** @description VMs placed on this host (global tokens only) */
+                hostId?: string;
+                /** @description VMs whose metadata has each of these keys with this value, ANDed: `metadata[job]=42` or `metadata.job=42` */
+                metadata?: {
+                    [key: string]: string;
+                };
             };
             header?: never;
             path?: never;
@@ -9164,6 +6761,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9178,18 +6776,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9198,18 +6785,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9218,18 +6794,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9240,18 +6805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -9260,23 +6814,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_create: {
+    createVm: {
         parameters: {
             query?: never;
             header?: {
@@ -9307,18 +6850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9327,18 +6859,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9347,18 +6868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -9367,18 +6877,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -9387,18 +6886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -9407,18 +6895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -9427,18 +6904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description quota_exceeded, addresses_exhausted */
@@ -9447,18 +6913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9469,18 +6924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -9489,23 +6933,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_get: {
+    getVm: {
         parameters: {
             query?: never;
             header?: never;
@@ -9516,6 +6949,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9530,18 +6964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9550,18 +6973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9570,18 +6982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -9590,18 +6991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9612,18 +7002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -9632,23 +7011,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_delete: {
+    deleteVm: {
         parameters: {
             query?: never;
             header?: {
@@ -9677,18 +7045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9697,18 +7054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9717,18 +7063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -9737,18 +7072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -9757,18 +7081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9779,18 +7092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -9799,23 +7101,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_update: {
+    updateVm: {
         parameters: {
             query?: never;
             header?: never;
@@ -9830,6 +7121,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -9844,18 +7136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -9864,18 +7145,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -9884,18 +7154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -9904,18 +7163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -9924,18 +7172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -9944,18 +7181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -9964,18 +7190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -9986,18 +7201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10006,23 +7210,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmsController_act: {
+    runVmAction: {
         parameters: {
             query?: never;
             header?: {
@@ -10055,18 +7248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10075,18 +7257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -10095,18 +7266,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -10115,18 +7275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -10135,18 +7284,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -10155,18 +7293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -10175,18 +7302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description quota_exceeded, addresses_exhausted, no_valid_host (clone) */
@@ -10195,18 +7311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -10217,18 +7322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10237,23 +7331,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    VmConsoleController_read: {
+    getVmConsole: {
         parameters: {
             query?: {
                 /** @description At most this many of the last bytes of the console */
@@ -10282,18 +7365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10302,18 +7374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -10322,18 +7383,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -10342,18 +7392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict: the VM has no domain (no host yet, stopped, deleted), or its host is known silent */
@@ -10362,18 +7401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -10384,18 +7412,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10404,18 +7421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unavailable: its host did not answer in time */
@@ -10424,23 +7430,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    SnapshotsController_list: {
+    listSnapshots: {
         parameters: {
             query?: {
                 limit?: number;
@@ -10455,6 +7450,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10469,18 +7465,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10489,18 +7474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -10509,18 +7483,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -10529,18 +7492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -10551,18 +7503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10571,23 +7512,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    SnapshotsController_create: {
+    createSnapshot: {
         parameters: {
             query?: never;
             header?: {
@@ -10620,18 +7550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10640,18 +7559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -10660,18 +7568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -10680,18 +7577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -10700,18 +7586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -10720,18 +7595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -10740,18 +7604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -10762,18 +7615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10782,23 +7624,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    SnapshotsController_get: {
+    getSnapshot: {
         parameters: {
             query?: never;
             header?: never;
@@ -10810,6 +7641,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -10824,18 +7656,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10844,18 +7665,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -10864,18 +7674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -10884,18 +7683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -10906,18 +7694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -10926,23 +7703,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    SnapshotsController_delete: {
+    deleteSnapshot: {
         parameters: {
             query?: never;
             header?: {
@@ -10972,18 +7738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -10992,18 +7747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -11012,18 +7756,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -11032,18 +7765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -11052,18 +7774,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -11074,18 +7785,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -11094,23 +7794,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    SnapshotsController_revert: {
+    revertSnapshot: {
         parameters: {
             query?: never;
             header?: {
@@ -11140,18 +7829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -11160,18 +7838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -11180,18 +7847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description not_found */
@@ -11200,18 +7856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description conflict */
@@ -11220,18 +7865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description payload_too_large */
@@ -11240,18 +7874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
@@ -11260,18 +7883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -11282,18 +7894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -11302,23 +7903,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    HealthController_whoami: {
+    whoami: {
         parameters: {
             query?: never;
             header?: never;
@@ -11327,6 +7917,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11341,18 +7932,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description unauthorized */
@@ -11361,18 +7941,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description forbidden */
@@ -11381,18 +7950,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description rate_limited: retry after the Retry-After header (seconds) */
@@ -11403,18 +7961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description headers_too_large: request line and headers over 16 KB */
@@ -11423,18 +7970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail: string;
-                        /** @enum {string} */
-                        code: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "request_timeout" | "quota_exceeded" | "addresses_exhausted" | "unsupported_disk_format" | "checksum_mismatch" | "no_valid_host" | "rate_limited" | "unavailable" | "internal";
-                        errors?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -340,7 +340,7 @@ export class Cloud {
         // a fleet that died (a port taken, ...) will not come up: give up at once
         if (exited)
           throw new StopWaiting(`the agents (${exited.spec.name}) exited: ${exited.output().trim().split('\n').pop()}`);
-        const hosts = (await this.api.get('/v1/hosts')).body as { name: string; state: string }[];
+        const hosts = (await this.api.get('/v1/hosts')).body.items as { name: string; state: string }[];
         return hosts.filter((h) => names.has(h.name) && h.state === 'up').length === count ? true : undefined;
       },
       // each host enrolls in turn (a key, a CSR, a certificate): benches start thousands; the
@@ -378,7 +378,7 @@ export class Cloud {
 
   async defaultPoolId(): Promise<string> {
     const pools = await this.api.get('/v1/pools');
-    const pool = (pools.body as { id: string; name: string }[]).find((p) => p.name === 'default');
+    const pool = (pools.body.items as { id: string; name: string }[]).find((p) => p.name === 'default');
     if (!pool) throw new Error(`no default pool: ${JSON.stringify(pools.body)}`);
     return pool.id;
   }
@@ -388,7 +388,7 @@ export class Cloud {
       `${count} hosts ${state}`,
       async () => {
         const res = await this.api.get('/v1/hosts');
-        const hosts = (res.body as { state: string }[]).filter((h) => h.state === state);
+        const hosts = (res.body.items as { state: string }[]).filter((h) => h.state === state);
         return hosts.length >= count ? hosts : undefined;
       },
       { timeoutMs },
@@ -443,7 +443,7 @@ export class Cloud {
   }
 
   private async hostNamed(name: string): Promise<{ id: string; name: string; address: string }> {
-    const hosts = (await this.api.get('/v1/hosts')).body as { id: string; name: string; address: string }[];
+    const hosts = (await this.api.get('/v1/hosts')).body.items as { id: string; name: string; address: string }[];
     const host = hosts.find((h) => h.name === name);
     if (!host) throw new Error(`no host ${name}`);
     return host;
@@ -470,7 +470,7 @@ export class Cloud {
 
   /** domainLives, and the hosts it left out (agent not running). */
   async domainLivesReport(opts: { hosts?: string[] } = {}): Promise<{ lives: DomainLife[]; notRunning: string[] }> {
-    const names = opts.hosts ?? ((await this.api.get('/v1/hosts')).body as { name: string }[]).map((h) => h.name);
+    const names = opts.hosts ?? ((await this.api.get('/v1/hosts')).body.items as { name: string }[]).map((h) => h.name);
     const lives: DomainLife[] = [];
     const notRunning: string[] = [];
     for (const name of names) {

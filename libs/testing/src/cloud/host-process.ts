@@ -186,7 +186,7 @@ export class HostProcess {
       `host ${this.name}: ${what}`,
       async () => {
         this.assertRunning();
-        const host = ((await this.api.get('/v1/hosts')).body as ApiHost[]).find((h) => h.name === this.name);
+        const host = ((await this.api.get('/v1/hosts')).body.items as ApiHost[]).find((h) => h.name === this.name);
         return host && ok(host) ? host : undefined;
       },
       { timeoutMs },

@@ -10,6 +10,8 @@ export interface SseEvent {
  */
 export class SseReader {
   readonly events: SseEvent[] = [];
+  /** the reconnection delay the stream asked for (its `retry:` field), once seen */
+  retryMs?: number;
   private readonly abort = new AbortController();
   private done?: Promise<void>;
 
@@ -65,6 +67,7 @@ export class SseReader {
       const i = line.indexOf(':');
       if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
     }
+    if (fields['retry'] !== undefined && /^\d+$/.test(fields['retry'])) this.retryMs = Number(fields['retry']);
     if (fields['data'] !== undefined)
       this.events.push({
         id: fields['id'] ?? '',

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { Optional } from './optional';
 
 /** The keyset page every list route takes (`limit`, `cursor`): list queries extend it. */
@@ -18,4 +18,14 @@ export class PageQuery {
   @IsString()
   @MaxLength(200)
   cursor?: string;
+}
+
+/** A page of a list whose rows have names: `name` keeps the one(s) with exactly that name. */
+export class NamedPageQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'only the one with exactly this name' })
+  @Optional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  name?: string;
 }
