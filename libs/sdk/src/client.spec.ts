@@ -116,12 +116,16 @@ describe('createXenplane', () => {
   describe('paginate', () => {
     it('follows nextCursor to the last page, keeping the caller’s query', async () => {
       const f = fakeFetch()
-        .on('GET', '/v1/vms?state=running&limit=2', json({ items: [vm('a'), vm('b')], nextCursor: 'c1' }))
-        .on('GET', '/v1/vms?state=running&limit=2&cursor=c1', json({ items: [vm('c'), vm('d')], nextCursor: 'c2' }))
-        .on('GET', '/v1/vms?state=running&limit=2&cursor=c2', json({ items: [vm('e')] }));
+        .on('GET', '/v1/vms?state=running&state=stopped&limit=2', json({ items: [vm('a'), vm('b')], nextCursor: 'c1' }))
+        .on(
+          'GET',
+          '/v1/vms?state=running&state=stopped&limit=2&cursor=c1',
+          json({ items: [vm('c'), vm('d')], nextCursor: 'c2' }),
+        )
+        .on('GET', '/v1/vms?state=running&state=stopped&limit=2&cursor=c2', json({ items: [vm('e')] }));
       const xp = createXenplane({ baseUrl: BASE, fetch: f.fetch });
       const names: string[] = [];
-      for await (const v of xp.paginate('/v1/vms', { params: { query: { state: ['running'], limit: 2 } } }))
+      for await (const v of xp.paginate('/v1/vms', { params: { query: { state: ['running', 'stopped'], limit: 2 } } }))
         names.push(v.name);
       expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
       expect(f.requests).toHaveLength(3);
