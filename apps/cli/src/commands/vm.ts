@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Operation, Vm, VmState, Xenplane } from '@xenplane/sdk';
 import { formatDuration, parseTimeout, parseTtl } from '../args/duration';
@@ -263,6 +264,7 @@ function execSsh(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', args, { stdio: 'inherit' });
     child.on('error', (err) => reject(new FailedError(`cannot run ssh: ${err.message}`)));
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : 15)));
+    // killed by a signal: the shell's convention, 128 + its number
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
 }
