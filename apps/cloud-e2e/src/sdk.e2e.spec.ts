@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createXenplane, ProblemError, TimeoutError, type Vm, type Xenplane } from '@xenplane/sdk';
+import { createXenplane, ProblemError, TimeoutError, type Vm, type Xenplane, type XenplaneEvent } from '@xenplane/sdk';
 import { Cloud } from '@xenplane/testing';
 
 /**
@@ -84,6 +84,35 @@ describe('the SDK (@xenplane/sdk)', () => {
     const gone = await Promise.all(created.vms.map((v) => xp.waitForVm(v.id, 'deleted', { timeoutMs: 60_000 })));
     expect(gone.map((v) => v.state)).toEqual(['deleted', 'deleted', 'deleted']);
     expect(await vmCount()).toBe(0);
+  });
+
+  it('follows a VM’s events, and resumes after the last one seen with none lost or repeated', async () => {
+    const { vms } = await xp.POST('/v1/vms', { body: { name: 'watched', flavor: 'xp.micro', image: 'tiny-pv' } });
+    const id = vms[0]!.id;
+    const about = (e: XenplaneEvent) => e.resourceId === id || e.data['vmId'] === id;
+    const isState = (e: XenplaneEvent, state: string) => e.type === 'vm.state' && e.data['state'] === state;
+
+    const seen: XenplaneEvent[] = [];
+    // since 0: the whole history replayed, then live (an iteration the signal ends just stops)
+    for await (const e of xp.events({ vmId: id, since: '0', signal: AbortSignal.timeout(60_000) })) {
+      seen.push(e);
+      if (isState(e, 'running')) break;
+    }
+    expect(seen.filter((e) => !about(e))).toEqual([]);
+    // its create operation's events are the VM's too
+    expect(seen.some((e) => e.type === 'operation.status' && e.data['kind'] === 'create')).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ type: 'vm.state', data: { state: 'running' } });
+
+    const last = seen.at(-1)!.id;
+    await xp.DELETE('/v1/vms/{id}', { params: { path: { id } } });
+    const more: XenplaneEvent[] = [];
+    for await (const e of xp.events({ vmId: id, since: last, signal: AbortSignal.timeout(60_000) })) {
+      more.push(e);
+      if (isState(e, 'deleted')) break;
+    }
+    expect(more.at(-1)).toMatchObject({ type: 'vm.state', data: { state: 'deleted' } });
+    expect(more.every((e) => BigInt(e.id) > BigInt(last) && about(e))).toBe(true);
+    expect(new Set([...seen, ...more].map((e) => e.id)).size).toBe(seen.length + more.length);
   });
 
   it('makes an Idempotency-Key for a create: the same key given twice creates one VM', async () => {

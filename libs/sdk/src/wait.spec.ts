@@ -54,6 +54,21 @@ describe('waitForVm', () => {
     expect(f.requests.filter((r) => r.url.endsWith('/v1/vms/a'))).toHaveLength(3);
   });
 
+  it('polls when the stream does not say it is subscribed in time (a proxy buffering it), and closes it', async () => {
+    const s = sseAnswer();
+    let streamSignal: AbortSignal | undefined;
+    const f = fakeFetch()
+      .on('GET', /^\/v1\/events/, (req) => {
+        streamSignal = req.signal;
+        return s.response;
+      })
+      .on('GET', '/v1/vms/a', vmReads(['building', 'building', 'running']));
+    const xp = createXenplane({ baseUrl: BASE, fetch: f.fetch });
+    const waiting = xp.waitForVm('a', 'running', { timeoutMs: 5_000, pollMs: 10, subscribeMs: 50 });
+    await expect(waiting).resolves.toMatchObject({ state: 'running' });
+    expect(streamSignal?.aborted).toBe(true);
+  });
+
   it('polls on when the stream breaks, and through reads that fail for a while (503)', async () => {
     const s = sseAnswer();
     let reads = 0;

@@ -9,6 +9,11 @@ export interface WaitOptions {
   pollMs?: number;
   /** on the event stream too, read the resource this often in case an event was missed (default 10 s) */
   recheckMs?: number;
+  /**
+   * how long the stream may take to say it is subscribed (default 5 s); a proxy that buffers
+   * event streams never lets it say so: the wait polls instead
+   */
+  subscribeMs?: number;
 }
 
 /** What a wait reads and when it is over. */
@@ -44,16 +49,21 @@ export async function waitUntil<T>(t: TransportOptions, spec: WaitSpec<T>, o: Wa
   try {
     let connected!: () => void;
     const subscribed = new Promise<void>((resolve) => (connected = resolve));
+    const streamCtl = new AbortController();
+    ctl.signal.addEventListener('abort', () => streamCtl.abort(), { once: true });
     const stream = streamEvents(
       t,
-      { ...spec.events, signal: ctl.signal },
+      { ...spec.events, signal: streamCtl.signal },
       { reconnect: false, onConnected: connected },
     );
     let next: Promise<IteratorResult<XenplaneEvent> | Error> | undefined = pull(stream);
-    // the stream is up (or failed, or the wait is over) before the first read
-    const first = await Promise.race([subscribed, next]);
-    if (first instanceof Error || first?.done) next = undefined;
-    else if (first) next = pull(stream); // an event already: the first read covers it
+    // the stream is up (or failed, or too slow to say so, or the wait is over) before the first read
+    const notYet = sleep(o.subscribeMs ?? 5_000, ctl.signal).then(() => 'not yet' as const);
+    const first = await Promise.race([subscribed, next, notYet]);
+    if (first === 'not yet' || first instanceof Error || first?.done) {
+      streamCtl.abort();
+      next = undefined;
+    } else if (first) next = pull(stream); // an event already: the first read covers it
     for (;;) {
       if (ctl.signal.aborted) throw ctl.signal.reason;
       const current = await readTolerantly(spec, ctl.signal);
