@@ -26,7 +26,10 @@ export const VM_STATES = [
   'deleting',
   'deleted',
   'error',
-] as const;
+] as const satisfies readonly VmState[];
+// and every state the API's schema has: a state added there fails the build here until listed
+export type UnlistedVmStates = Exclude<VmState, (typeof VM_STATES)[number]>;
+export const EVERY_VM_STATE_LISTED: [UnlistedVmStates] extends [never] ? true : never = true;
 
 const DEFAULT_TIMEOUT = '10m';
 const timeoutOption = () =>
@@ -57,7 +60,7 @@ export function register(program: Command): void {
     .argument('<name>', 'its name (with --count: name-1, name-2, ...)')
     .requiredOption('--flavor <flavor>', 'flavor name or id')
     .requiredOption('--image <image>', 'image name or id')
-    .addOption(new Option('--count <n>', 'how many (all or none are accepted)').argParser(intIn(1, 1000)))
+    .addOption(new Option('--count <n>', 'how many, at most 100 (all or none are accepted)').argParser(intIn(1, 100)))
     .addOption(new Option('--ttl <duration>', 'delete it this long after creation (e.g. 10m, 2h)').argParser(parseTtl))
     .option('--ssh-key <file>', 'an OpenSSH public key file for the default user (repeatable)', collectList)
     .option('--keypair <name>', "one of the project's keypairs, by name (repeatable)", collectList)
