@@ -115,7 +115,7 @@ describe('xp argument parsing', () => {
       ['vm', 'create', 'x', '--flavor', 'f', '--image', 'i', '--ttl', '31d'],
       /between 1s and 30d/,
     ],
-    ['a count of 0', ['vm', 'create', 'x', '--flavor', 'f', '--image', 'i', '--count', '0'], /not between 1 and 1000/],
+    ['a count of 0', ['vm', 'create', 'x', '--flavor', 'f', '--image', 'i', '--count', '0'], /not between 1 and 100/],
     ['metadata without =', ['vm', 'create', 'x', '--flavor', 'f', '--image', 'i', '--metadata', 'k'], /not key=value/],
     ['no flavor', ['vm', 'create', 'x', '--image', 'i'], /--flavor <flavor>' not specified/],
     ['a state that is none', ['vm', 'list', '--state', 'sleeping'], /Allowed choices are pending/],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FaultKind } from '@xenplane/proto';
-import { Cloud } from '@xenplane/testing';
+import { Cloud, waitFor } from '@xenplane/testing';
 
 const repo = join(__dirname, '../../..');
 // the build the cloud's processes run from (libs/testing's distDir: XENPLANE_DIST_DIR, else dist/)
@@ -213,6 +213,37 @@ describe('xp, the command line', () => {
       'uname',
       '-a',
     ]);
+  });
+
+  it('follows the event stream as JSON lines until interrupted', async () => {
+    // from the first event on: what happened before the stream was open is replayed, then it goes on live
+    const child = spawn(
+      join(binDir, 'xp'),
+      ['events', '--follow', '--since', '0', '--types', 'vm.state', '-o', 'json'],
+      {
+        env: ciEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const created = await cloud.api.post('/v1/vms', { name: 'cli-events', flavor: 'xp.micro', image: 'tiny-pv' });
+      const id = created.body.vms[0].id;
+      const lines = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l));
+      await waitFor('the VM running on the stream', async () =>
+        lines().some((e) => e.resourceId === id && e.data.state === 'running') ? true : undefined,
+      );
+      expect(lines().every((e) => e.type === 'vm.state')).toBe(true);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('generates completion scripts from the command tree that bash accepts and completes with', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { type Command, Option } from 'commander';
 import type { Operation, Vm, VmState, Xenplane } from '@xenplane/sdk';
 import { formatDuration, parseTimeout, parseTtl } from '../args/duration';
@@ -25,7 +26,10 @@ export const VM_STATES = [
   'deleting',
   'deleted',
   'error',
-] as const;
+] as const satisfies readonly VmState[];
+// and every state the API's schema has: a state added there fails the build here until listed
+export type UnlistedVmStates = Exclude<VmState, (typeof VM_STATES)[number]>;
+export const EVERY_VM_STATE_LISTED: [UnlistedVmStates] extends [never] ? true : never = true;
 
 const DEFAULT_TIMEOUT = '10m';
 const timeoutOption = () =>
@@ -56,7 +60,7 @@ export function register(program: Command): void {
     .argument('<name>', 'its name (with --count: name-1, name-2, ...)')
     .requiredOption('--flavor <flavor>', 'flavor name or id')
     .requiredOption('--image <image>', 'image name or id')
-    .addOption(new Option('--count <n>', 'how many (all or none are accepted)').argParser(intIn(1, 1000)))
+    .addOption(new Option('--count <n>', 'how many, at most 100 (all or none are accepted)').argParser(intIn(1, 100)))
     .addOption(new Option('--ttl <duration>', 'delete it this long after creation (e.g. 10m, 2h)').argParser(parseTtl))
     .option('--ssh-key <file>', 'an OpenSSH public key file for the default user (repeatable)', collectList)
     .option('--keypair <name>', "one of the project's keypairs, by name (repeatable)", collectList)
@@ -263,6 +267,7 @@ function execSsh(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', args, { stdio: 'inherit' });
     child.on('error', (err) => reject(new FailedError(`cannot run ssh: ${err.message}`)));
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : 15)));
+    // killed by a signal: the shell's convention, 128 + its number
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
 }
