@@ -23,3 +23,4 @@ export * from './vm-vifs';
 export * from './vm-disks';
 export * from './snapshot-operations';
 export * from './vm-clone';
+export * from './vm-list';
