@@ -27,4 +27,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // a publishable lib's package.json copied into dist/ by the build is not a second module of that name
+  modulePathIgnorePatterns: ['<rootDir>/dist/.*/package\\.json$'],
 };

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Static checks: types, lint (zero warnings), formatting (Prettier), the agent protocol's lint.
+// Static checks: types, lint (zero warnings), formatting (Prettier), the agent protocol's lint,
+// the OpenAPI document's lint.
 import { join } from 'node:path';
 import { bin, root, run } from './lib.mjs';
 
@@ -10,4 +11,8 @@ run(bin('eslint'), ['--max-warnings', '0', '.']);
 // the code's one layout (`npx prettier --write .` fixes what this finds)
 run(bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 run(bin('buf'), ['lint'], { cwd: join(root, 'libs/proto') });
+// the committed OpenAPI document by redocly.yaml's rules; no telemetry leaves a check
+run(bin('redocly'), ['lint', 'docs/openapi.json'], {
+  env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+});
 console.log('static checks passed');

@@ -28,6 +28,7 @@ import { ProjectsModule } from './projects/projects.module';
 import { ServerGroupsModule } from './server-groups/server-groups.module';
 import { StoragePoolsModule } from './storage-pools/storage-pools.module';
 import { VmsModule } from './vms/vms.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -45,6 +46,7 @@ export class AppModule {
         HealthModule,
         ProjectsModule,
         KeypairsModule,
+        WebhooksModule,
         CatalogModule,
         ImagesModule,
         PoolsModule,

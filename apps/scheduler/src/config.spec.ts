@@ -4,7 +4,7 @@ const base = { DATABASE_URL: 'postgresql://x@localhost/x', REDIS_URL: 'redis://l
 
 describe('scheduler roles', () => {
   it('runs every role by default (one process is a whole scheduler)', () => {
-    expect(loadSchedulerConfig(base).SCHEDULER_ROLES).toEqual(['operations', 'monitor']);
+    expect(loadSchedulerConfig(base).SCHEDULER_ROLES).toEqual(['operations', 'monitor', 'webhooks']);
   });
 
   it('takes a subset, with spaces and repeats forgiven', () => {

@@ -1,13 +1,14 @@
 import { controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
 import { z } from 'zod';
 
-export const SCHEDULER_ROLES = ['operations', 'monitor'] as const;
+export const SCHEDULER_ROLES = ['operations', 'monitor', 'webhooks'] as const;
 export type SchedulerRole = (typeof SCHEDULER_ROLES)[number];
 
 export const schedulerEnv = controlPlaneEnv.extend({
-  // what this process does: `operations` (placement and every operation, TTL, outbox, GC) and
-  // `monitor` (heartbeats and reconciliation, each monitor replica with its share of the hosts).
-  // At scale they run apart: a monitor holds a TLS connection to each host of its share.
+  // what this process does: `operations` (placement and every operation, TTL, outbox, GC),
+  // `monitor` (heartbeats and reconciliation, each monitor replica with its share of the hosts)
+  // and `webhooks` (projects' webhook deliveries). At scale they run apart: a monitor holds a TLS
+  // connection to each host of its share, a webhook sender waits on tenants' receivers.
   SCHEDULER_ROLES: z
     .string()
     .default(SCHEDULER_ROLES.join(','))
@@ -62,6 +63,17 @@ export const schedulerEnv = controlPlaneEnv.extend({
   TTL_REAP_INTERVAL_MS: intVar(1_000, 100, 600_000),
   CAPACITY_REFRESH_MS: intVar(250, 10, 60_000),
   CAPACITY_FULL_RELOAD_MS: intVar(30_000, 1_000, 3_600_000),
+  // webhooks (docs/WEBHOOKS.md): new events are turned into deliveries this often
+  WEBHOOK_POLL_INTERVAL_MS: intVar(500, 10, 60_000),
+  // a receiver that has not answered (status and headers) within this is an attempt failed
+  WEBHOOK_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+  // attempts of a delivery in all, the first included, before it is failed; waits between them
+  // double from WEBHOOK_BACKOFF_MS up to WEBHOOK_BACKOFF_MAX_MS (defaults: ~21 minutes in all)
+  WEBHOOK_ATTEMPTS: intVar(8, 1, 50),
+  WEBHOOK_BACKOFF_MS: intVar(10_000, 10, 3_600_000),
+  WEBHOOK_BACKOFF_MAX_MS: intVar(3_600_000, 10, 86_400_000),
+  // deliveries sent at once by this process (most of an attempt is waiting on a receiver)
+  WEBHOOK_CONCURRENCY: intVar(32, 1, 1000),
 });
 
 export type SchedulerConfig = z.infer<typeof schedulerEnv>;

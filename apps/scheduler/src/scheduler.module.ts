@@ -25,6 +25,9 @@ import { DeathCertifier } from './ha/death-certifier';
 import { HostReturn } from './ha/host-return';
 import { CapacityCache } from './placement/capacity-cache';
 import { PlacementService } from './placement/placement.service';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
+import { WebhookQueue } from './webhooks/webhook-queue';
+import { WebhookWorker } from './webhooks/webhook-worker';
 
 @Module({})
 export class SchedulerModule {
@@ -66,4 +69,5 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     PeriodicWorker,
   ],
   monitor: [HostMonitor, Reconciler, DeathCertifier, HostReturn],
+  webhooks: [WebhookQueue, WebhookDispatcher, WebhookWorker],
 };

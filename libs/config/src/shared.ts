@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intVar } from './env';
+import { boolVar, intVar } from './env';
 
 /** Settings every control-plane process shares (api, scheduler, tools). */
 export const controlPlaneEnv = z.object({
@@ -21,4 +21,10 @@ export const controlPlaneEnv = z.object({
   // retries of an operation's transient failures: attempts, with exponential backoff from this
   OPERATION_ATTEMPTS: intVar(8, 1, 50),
   OPERATION_BACKOFF_MS: intVar(500, 10, 60_000),
+  // webhooks may target private and loopback addresses (10/8, 172.16/12, 192.168/16, 127/8, ::1,
+  // fc00::/7, 100.64/10): on for a self-hosted plane whose receivers live next to it; off where
+  // tenants must not reach the plane's own network. Link-local (cloud metadata), multicast and
+  // unspecified addresses are refused either way (docs/WEBHOOKS.md). The API checks a URL's
+  // literal address, the scheduler every address a delivery connects to.
+  WEBHOOK_ALLOW_PRIVATE: boolVar(true),
 });

@@ -23,4 +23,5 @@ export * from './vm-vifs';
 export * from './vm-disks';
 export * from './snapshot-operations';
 export * from './vm-clone';
+export * from './webhook-dispatch';
 export * from './vm-list';

@@ -18,3 +18,4 @@ export * from './network';
 export * from './guest';
 export * from './images';
 export * from './storage';
+export * from './webhooks';

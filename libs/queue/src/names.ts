@@ -7,6 +7,8 @@ export enum QueueName {
   HaRestarts = 'ha-restarts',
   /** Periodic work, run once per tick across all scheduler replicas (BullMQ job schedulers). */
   Periodic = 'periodic',
+  /** One job per webhook delivery; job id = delivery id. Retried with the delivery's backoff. */
+  Webhooks = 'webhooks',
 }
 
 export enum PeriodicJob {
@@ -18,4 +20,8 @@ export enum PeriodicJob {
 export interface OperationJobData {
   operationId: string;
   correlationId?: string;
+}
+
+export interface WebhookJobData {
+  deliveryId: string;
 }

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiPropertyOptional, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { type Event, EventRepository, VmRepository } from '@xenplane/db';
@@ -17,6 +17,7 @@ import { Caller } from '../common/auth/principal.decorator';
 import { invalid, notFound } from '../common/errors/api-errors';
 import { ApiProblems } from '../common/http/api-responses';
 import { EventFeed } from './event-feed';
+import { EventMessage, EventView } from './event.view';
 import { Optional } from '../common/http/optional';
 
 const KEEPALIVE_MS = 15_000;
@@ -84,9 +85,10 @@ export class EventsController {
    * `types` narrow both the replay and the live events.
    */
   @Get()
-  @ApiProduces('text/event-stream')
+  @ApiExtraModels(EventMessage, EventView)
   @ApiOkResponse({
-    description: 'text/event-stream of { id, type, resourceType, resourceId, projectId, data, createdAt }',
+    description: 'The events, one EventMessage each, as long as the connection stays open',
+    content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EventMessage) } } },
   })
   @ApiProblems([404, 'not_found (vmId)'])
   async stream(

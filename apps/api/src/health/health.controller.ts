@@ -22,6 +22,10 @@ class WhoamiView {
   @ApiProperty() global!: boolean;
 }
 
+class HealthView {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+
 class ReadyView {
   @ApiProperty() database!: boolean;
   @ApiProperty() redis!: boolean;
@@ -36,8 +40,8 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
-  @ApiOkResponse({ description: 'The process is alive' })
-  healthz() {
+  @ApiOkResponse({ description: 'The process is alive', type: HealthView })
+  healthz(): HealthView {
     return { status: 'ok' };
   }
 

@@ -17,3 +17,4 @@ export * from './snapshot.repository';
 export * from './system.repository';
 export * from './token.repository';
 export * from './vm.repository';
+export * from './webhook.repository';

@@ -18,6 +18,7 @@ import { SnapshotRepository } from './snapshot.repository';
 import { SystemRepository } from './system.repository';
 import { TokenRepository } from './token.repository';
 import { VmRepository } from './vm.repository';
+import { WebhookRepository } from './webhook.repository';
 
 // the repositories are plain classes (usable in tests with a client of their own); Nest builds
 // each from the app's one Prisma client, injected under the token given as `db`
@@ -40,6 +41,7 @@ const REPOSITORY_CLASSES = [
   KeypairRepository,
   StoragePoolRepository,
   SnapshotRepository,
+  WebhookRepository,
 ] as const;
 
 export function repositoryProviders(db: symbol): Provider[] {

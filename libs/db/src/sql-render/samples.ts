@@ -22,6 +22,7 @@ import { vmVifs } from '../vm-vifs';
 import { vmDisks } from '../vm-disks';
 import { vmListIds } from '../vm-list';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
+import { insertDeliveries, lockDispatchCursor, lockProject } from '../webhook-dispatch';
 import { ID, NOW, OP, OTHER_OP, OTHER_VM, VM } from './sample-values';
 
 /** A call of a statement module's function with sample parameters, and what it shows. */
@@ -335,5 +336,17 @@ export const SAMPLES: Record<string, Sample[]> = {
           correlationId: 'req-1',
         }).catch(() => null),
     },
+  ],
+  'webhook-dispatch': [
+    { name: 'lockDispatchCursor', call: (db) => lockDispatchCursor(db, 'dispatcher') },
+    {
+      name: 'insertDeliveries (two)',
+      call: (db) =>
+        insertDeliveries(db, [
+          { webhookId: ID.project, eventId: 41n, eventType: 'vm.state' },
+          { webhookId: ID.otherProject, eventId: 42n, eventType: 'operation.status' },
+        ]),
+    },
+    { name: 'lockProject', call: (db) => lockProject(db, ID.project) },
   ],
 };

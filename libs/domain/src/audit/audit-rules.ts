@@ -138,6 +138,30 @@ const RULES: Record<string, RouteRule> = {
     params: ['keypair'],
     fields: [],
   },
+  'POST /v1/projects/:id/webhooks': {
+    action: 'webhook.create',
+    resourceType: 'webhook',
+    projectParam: 'id',
+    // the answer's secret is never read: only its id. Nor the URL: a receiver's URL often carries
+    // a token of its own (in its path or query), and a refused one may hold a password
+    created: createdId,
+    fields: ['description'],
+  },
+  'PATCH /v1/projects/:id/webhooks/:webhookId': {
+    action: 'webhook.update',
+    resourceType: 'webhook',
+    projectParam: 'id',
+    idParam: 'webhookId',
+    // not the URL (see the create's rule)
+    fields: ['description', 'enabled'],
+  },
+  'DELETE /v1/projects/:id/webhooks/:webhookId': {
+    action: 'webhook.delete',
+    resourceType: 'webhook',
+    projectParam: 'id',
+    idParam: 'webhookId',
+    fields: [],
+  },
   'POST /v1/flavors': {
     action: 'flavor.create',
     resourceType: 'flavor',

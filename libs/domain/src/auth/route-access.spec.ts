@@ -1,5 +1,13 @@
 import type { Caller } from './access';
-import { ROUTE_ACCESS, routeAccess, routeAllows, routeKey, undeclaredRoutes } from './route-access';
+import {
+  renderRouteAccess,
+  ROUTE_ACCESS,
+  type RouteAccess,
+  routeAccess,
+  routeAllows,
+  routeKey,
+  undeclaredRoutes,
+} from './route-access';
 
 const viewer: Caller = { role: 'viewer', projectId: 'p' };
 const member: Caller = { role: 'member', projectId: 'p' };
@@ -59,5 +67,33 @@ describe('the role matrix', () => {
   it('has no entry that an inherited property could answer', () => {
     expect(routeAccess('constructor')).toBeUndefined();
     expect(routeAccess('toString')).toBeUndefined();
+  });
+});
+
+describe('the route catalogue’s names', () => {
+  const entries = Object.entries(ROUTE_ACCESS as Record<string, RouteAccess>);
+
+  it('gives every route a camelCase operationId, none twice', () => {
+    for (const [key, { operationId }] of entries) {
+      expect({ key, operationId, camelCase: /^[a-z][a-zA-Z0-9]*$/.test(operationId) }).toEqual({
+        key,
+        operationId,
+        camelCase: true,
+      });
+    }
+    const seen = new Map<string, string[]>();
+    for (const [key, { operationId }] of entries) seen.set(operationId, [...(seen.get(operationId) ?? []), key]);
+    expect([...seen].filter(([, keys]) => keys.length > 1)).toEqual([]);
+  });
+
+  it('gives every route a short summary of one line', () => {
+    for (const [key, { summary }] of entries) {
+      const fits = summary.length > 0 && summary.length <= 80 && !/[\n.]$/.test(summary) && /^[A-Z]/.test(summary);
+      expect({ key, summary, fits }).toEqual({ key, summary, fits: true });
+    }
+  });
+
+  it('shows each route’s operationId in the rendered matrix', () => {
+    expect(renderRouteAccess()).toContain('| `POST /v1/vms` | `createVm` |');
   });
 });

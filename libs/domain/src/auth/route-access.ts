@@ -1,7 +1,14 @@
 import { type AccessLevel, allows, type Caller } from './access';
 
-/** Who may call a route: any one of these levels suffices. */
+/** Who may call a route (any one of these levels suffices), and what the route is called. */
 export interface RouteAccess {
+  /**
+   * The route's name in the OpenAPI document and in clients generated from it (`createVm`):
+   * camelCase, unique, and never changed once published, as SDK method names depend on it.
+   */
+  operationId: string;
+  /** What the route does, in a few words (the OpenAPI summary) */
+  summary: string;
   levels: readonly AccessLevel[];
   /** what the handler checks beyond the role, in words (docs/API.md shows it) */
   then?: string;
@@ -10,97 +17,319 @@ export interface RouteAccess {
 /**
  * The role matrix: every route of the API and who may call it, written down once. The API's
  * guard reads it (a route missing here is refused, and the API will not start with one), the
- * OpenAPI document's security comes from it, and docs/API.md renders it. Keys are
- * `METHOD /path` with OpenAPI's `{param}` placeholders.
+ * OpenAPI document's security, operationIds and summaries come from it, and docs/API.md
+ * renders it. Keys are `METHOD /path` with OpenAPI's `{param}` placeholders.
  */
 export const ROUTE_ACCESS = {
-  'GET /healthz': { levels: ['public'] },
-  'GET /readyz': { levels: ['public'] },
-  'GET /metrics': { levels: ['public'] },
-  'GET /v1/whoami': { levels: ['viewer'] },
+  'GET /healthz': { operationId: 'getHealth', summary: 'Whether the process is alive', levels: ['public'] },
+  'GET /readyz': {
+    operationId: 'getReadiness',
+    summary: 'Whether the database and Redis are reachable',
+    levels: ['public'],
+  },
+  'GET /metrics': { operationId: 'getMetrics', summary: 'Prometheus metrics of this API process', levels: ['public'] },
+  'GET /v1/whoami': { operationId: 'whoami', summary: "The calling token's id, role and project", levels: ['viewer'] },
 
-  'POST /v1/projects': { levels: ['admin'] },
-  'GET /v1/projects': { levels: ['admin'] },
-  'GET /v1/projects/{id}': { levels: ['viewer'], then: 'its own project only' },
-  'PATCH /v1/projects/{id}': { levels: ['admin'] },
-  'POST /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
-  'GET /v1/projects/{id}/tokens': { levels: ['project-admin'], then: 'its own project only' },
-  'GET /v1/tokens': { levels: ['admin'] },
-  'POST /v1/tokens': { levels: ['admin'] },
-  'DELETE /v1/tokens/{id}': { levels: ['project-admin'], then: "its own project's tokens only" },
-  'POST /v1/projects/{id}/keypairs': { levels: ['member'], then: 'its own project only' },
-  'GET /v1/projects/{id}/keypairs': { levels: ['viewer'], then: 'its own project only' },
-  'DELETE /v1/projects/{id}/keypairs/{keypair}': { levels: ['member'], then: 'its own project only' },
+  'POST /v1/projects': { operationId: 'createProject', summary: 'Create a project with its quota', levels: ['admin'] },
+  'GET /v1/projects': {
+    operationId: 'listProjects',
+    summary: 'List projects with their quota and usage',
+    levels: ['admin'],
+  },
+  'GET /v1/projects/{id}': {
+    operationId: 'getProject',
+    summary: 'Get a project with its quota and usage',
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'PATCH /v1/projects/{id}': {
+    operationId: 'updateProject',
+    summary: "Change a project's name or quota",
+    levels: ['admin'],
+  },
+  'POST /v1/projects/{id}/tokens': {
+    operationId: 'createProjectToken',
+    summary: 'Create a project token (its secret is shown once)',
+    levels: ['project-admin'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/tokens': {
+    operationId: 'listProjectTokens',
+    summary: "List a project's tokens",
+    levels: ['project-admin'],
+    then: 'its own project only',
+  },
+  'GET /v1/tokens': {
+    operationId: 'listGlobalTokens',
+    summary: 'List the global tokens (operators and admins)',
+    levels: ['admin'],
+  },
+  'POST /v1/tokens': {
+    operationId: 'createGlobalToken',
+    summary: 'Create a global token (its secret is shown once)',
+    levels: ['admin'],
+  },
+  'DELETE /v1/tokens/{id}': {
+    operationId: 'revokeToken',
+    summary: 'Revoke a token',
+    levels: ['project-admin'],
+    then: "its own project's tokens only",
+  },
+  'POST /v1/projects/{id}/keypairs': {
+    operationId: 'createKeypair',
+    summary: 'Register an SSH public key in a project',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/keypairs': {
+    operationId: 'listKeypairs',
+    summary: "List a project's SSH keypairs",
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'DELETE /v1/projects/{id}/keypairs/{keypair}': {
+    operationId: 'deleteKeypair',
+    summary: 'Delete an SSH keypair',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'POST /v1/projects/{id}/webhooks': {
+    operationId: 'createWebhook',
+    summary: 'Subscribe a URL to the project\'s events (its signing secret is shown once)',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks': {
+    operationId: 'listWebhooks',
+    summary: "List a project's webhooks",
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'getWebhook',
+    summary: 'Get a webhook',
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
+  'PATCH /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'updateWebhook',
+    summary: "Change a webhook's URL, event types or whether it is enabled",
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'DELETE /v1/projects/{id}/webhooks/{webhookId}': {
+    operationId: 'deleteWebhook',
+    summary: 'Delete a webhook (nothing more is delivered to it)',
+    levels: ['member'],
+    then: 'its own project only',
+  },
+  'GET /v1/projects/{id}/webhooks/{webhookId}/deliveries': {
+    operationId: 'listWebhookDeliveries',
+    summary: "A webhook's delivery log, newest first",
+    levels: ['viewer'],
+    then: 'its own project only',
+  },
 
-  'GET /v1/flavors': { levels: ['viewer'] },
-  'POST /v1/flavors': { levels: ['admin'] },
-  'GET /v1/images': { levels: ['viewer'], then: "a project token sees public images and its own project's" },
+  'GET /v1/flavors': { operationId: 'listFlavors', summary: 'List flavors', levels: ['viewer'] },
+  'POST /v1/flavors': { operationId: 'createFlavor', summary: 'Create a flavor', levels: ['admin'] },
+  'GET /v1/images': {
+    operationId: 'listImages',
+    summary: 'List images',
+    levels: ['viewer'],
+    then: "a project token sees public images and its own project's",
+  },
   'POST /v1/images': {
+    operationId: 'createImage',
+    summary: 'Create an image, pending its content',
     levels: ['member', 'operator'],
     then: "global tokens make public images (or a named project's); a project token its own project's",
   },
-  'GET /v1/images/{id}': { levels: ['viewer'], then: "public images and its own project's only" },
+  'GET /v1/images/{id}': {
+    operationId: 'getImage',
+    summary: 'Get an image',
+    levels: ['viewer'],
+    then: "public images and its own project's only",
+  },
   'PUT /v1/images/{id}/file': {
+    operationId: 'uploadImageFile',
+    summary: "Upload an image's content",
     levels: ['member', 'operator'],
     then: "a project token its own project's images only; public images by global tokens",
   },
   'DELETE /v1/images/{id}': {
+    operationId: 'deleteImage',
+    summary: 'Delete an image and its content',
     levels: ['member', 'operator'],
     then: "a project token its own project's images only; public images by global tokens",
   },
 
-  'POST /v1/pools': { levels: ['operator'] },
-  'GET /v1/pools': { levels: ['operator'] },
-  'PATCH /v1/pools/{id}': { levels: ['operator'] },
-  'GET /v1/pools/{id}/ha': { levels: ['operator'] },
-  'POST /v1/pools/{id}/networks': { levels: ['operator'] },
-  'GET /v1/pools/{id}/networks': { levels: ['operator'] },
+  'POST /v1/pools': { operationId: 'createPool', summary: 'Create a pool of hosts', levels: ['operator'] },
+  'GET /v1/pools': { operationId: 'listPools', summary: 'List pools', levels: ['operator'] },
+  'PATCH /v1/pools/{id}': { operationId: 'updatePool', summary: "Change a pool's settings", levels: ['operator'] },
+  'GET /v1/pools/{id}/ha': {
+    operationId: 'getPoolHa',
+    summary: "A pool's high-availability state",
+    levels: ['operator'],
+  },
+  'POST /v1/pools/{id}/networks': {
+    operationId: 'createNetwork',
+    summary: 'Create a network in a pool',
+    levels: ['operator'],
+  },
+  'GET /v1/pools/{id}/networks': {
+    operationId: 'listPoolNetworks',
+    summary: "List a pool's networks",
+    levels: ['operator'],
+  },
   'GET /v1/networks': {
+    operationId: 'listNetworks',
+    summary: 'List networks',
     levels: ['viewer'],
     then: 'a project token sees each network without its bridge, range and use',
   },
-  'PATCH /v1/networks/{id}': { levels: ['operator'] },
-  'DELETE /v1/networks/{id}': { levels: ['operator'] },
-  'GET /v1/pools/{id}/storage-pools': { levels: ['operator'] },
-  'GET /v1/storage-pools': { levels: ['operator'] },
+  'PATCH /v1/networks/{id}': { operationId: 'updateNetwork', summary: 'Change a network', levels: ['operator'] },
+  'DELETE /v1/networks/{id}': { operationId: 'deleteNetwork', summary: 'Delete a network', levels: ['operator'] },
+  'GET /v1/pools/{id}/storage-pools': {
+    operationId: 'listPoolStoragePools',
+    summary: "List a pool's storage pools",
+    levels: ['operator'],
+  },
+  'GET /v1/storage-pools': { operationId: 'listStoragePools', summary: 'List storage pools', levels: ['operator'] },
 
-  'POST /v1/hosts/enrollment-tokens': { levels: ['operator'] },
-  'POST /v1/hosts/enroll': { levels: ['enrollment'] },
-  'GET /v1/hosts': { levels: ['operator'] },
-  'GET /v1/hosts/{id}': { levels: ['operator'] },
-  'POST /v1/hosts/{id}/maintenance': { levels: ['operator'] },
-  'POST /v1/hosts/{id}/enable': { levels: ['operator'] },
-  'POST /v1/hosts/{id}/declare-dead': { levels: ['operator'] },
-  'POST /v1/placement/dry-run': { levels: ['operator'] },
+  'POST /v1/hosts/enrollment-tokens': {
+    operationId: 'createEnrollmentToken',
+    summary: 'Create a one-time token for a host to join a pool',
+    levels: ['operator'],
+  },
+  'POST /v1/hosts/enroll': {
+    operationId: 'enrollHost',
+    summary: 'Enroll a host with an enrollment token',
+    levels: ['enrollment'],
+  },
+  'GET /v1/hosts': { operationId: 'listHosts', summary: 'List hosts', levels: ['operator'] },
+  'GET /v1/hosts/{id}': { operationId: 'getHost', summary: 'Get a host', levels: ['operator'] },
+  'POST /v1/hosts/{id}/maintenance': {
+    operationId: 'enterHostMaintenance',
+    summary: 'Put a host in maintenance, evacuating its VMs',
+    levels: ['operator'],
+  },
+  'POST /v1/hosts/{id}/enable': {
+    operationId: 'enableHost',
+    summary: 'Take a host out of maintenance',
+    levels: ['operator'],
+  },
+  'POST /v1/hosts/{id}/declare-dead': {
+    operationId: 'declareHostDead',
+    summary: 'Declare a host dead, restarting its protected VMs elsewhere',
+    levels: ['operator'],
+  },
+  'POST /v1/placement/dry-run': {
+    operationId: 'dryRunPlacement',
+    summary: 'Where VMs would be placed, without creating them',
+    levels: ['operator'],
+  },
 
-  'POST /v1/server-groups': { levels: ['member'] },
-  'GET /v1/server-groups': { levels: ['viewer'] },
+  'POST /v1/server-groups': {
+    operationId: 'createServerGroup',
+    summary: 'Create a server group (affinity policy)',
+    levels: ['member'],
+  },
+  'GET /v1/server-groups': { operationId: 'listServerGroups', summary: 'List server groups', levels: ['viewer'] },
 
-  'POST /v1/vms': { levels: ['member'] },
-  'GET /v1/vms': { levels: ['viewer'], then: "a project token sees its own project's VMs" },
-  'GET /v1/vms/{id}': { levels: ['viewer'], then: "its own project's VMs only" },
-  'PATCH /v1/vms/{id}': { levels: ['member'], then: "its own project's VMs only" },
+  'POST /v1/vms': { operationId: 'createVm', summary: 'Create one or more VMs', levels: ['member'] },
+  'GET /v1/vms': {
+    operationId: 'listVms',
+    summary: 'List VMs',
+    levels: ['viewer'],
+    then: "a project token sees its own project's VMs",
+  },
+  'GET /v1/vms/{id}': {
+    operationId: 'getVm',
+    summary: 'Get a VM',
+    levels: ['viewer'],
+    then: "its own project's VMs only",
+  },
+  'PATCH /v1/vms/{id}': {
+    operationId: 'updateVm',
+    summary: "Change a VM's name, metadata or settings",
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
   'POST /v1/vms/{id}/actions': {
+    operationId: 'runVmAction',
+    summary: 'Start, stop, reboot, migrate or clone a VM',
     levels: ['member', 'operator'],
     then: "its own project's VMs only; an operator only `migrate`, and only operators name `targetHostId`",
   },
-  'DELETE /v1/vms/{id}': { levels: ['member'], then: "its own project's VMs only" },
+  'DELETE /v1/vms/{id}': {
+    operationId: 'deleteVm',
+    summary: 'Delete a VM',
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
   // members, not viewers: a console may show what a guest printed at boot, secrets included
-  'GET /v1/vms/{id}/console': { levels: ['member'], then: "its own project's VMs only" },
-  'POST /v1/vms/{id}/snapshots': { levels: ['member'], then: "its own project's VMs only" },
-  'GET /v1/vms/{id}/snapshots': { levels: ['viewer'], then: "its own project's VMs only" },
-  'GET /v1/vms/{id}/snapshots/{snapshotId}': { levels: ['viewer'], then: "its own project's VMs only" },
-  'DELETE /v1/vms/{id}/snapshots/{snapshotId}': { levels: ['member'], then: "its own project's VMs only" },
-  'POST /v1/vms/{id}/snapshots/{snapshotId}/revert': { levels: ['member'], then: "its own project's VMs only" },
+  'GET /v1/vms/{id}/console': {
+    operationId: 'getVmConsole',
+    summary: "The end of a VM's console output",
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
+  'POST /v1/vms/{id}/snapshots': {
+    operationId: 'createSnapshot',
+    summary: "Snapshot a VM's disks",
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
+  'GET /v1/vms/{id}/snapshots': {
+    operationId: 'listSnapshots',
+    summary: "List a VM's snapshots",
+    levels: ['viewer'],
+    then: "its own project's VMs only",
+  },
+  'GET /v1/vms/{id}/snapshots/{snapshotId}': {
+    operationId: 'getSnapshot',
+    summary: 'Get a snapshot',
+    levels: ['viewer'],
+    then: "its own project's VMs only",
+  },
+  'DELETE /v1/vms/{id}/snapshots/{snapshotId}': {
+    operationId: 'deleteSnapshot',
+    summary: 'Delete a snapshot',
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
+  'POST /v1/vms/{id}/snapshots/{snapshotId}/revert': {
+    operationId: 'revertSnapshot',
+    summary: "Revert a VM's disks to a snapshot",
+    levels: ['member'],
+    then: "its own project's VMs only",
+  },
 
-  'GET /v1/operations': { levels: ['viewer'], then: "a project token sees its own project's operations" },
-  'GET /v1/operations/{id}': { levels: ['viewer'], then: "its own project's operations only" },
+  'GET /v1/operations': {
+    operationId: 'listOperations',
+    summary: 'List operations',
+    levels: ['viewer'],
+    then: "a project token sees its own project's operations",
+  },
+  'GET /v1/operations/{id}': {
+    operationId: 'getOperation',
+    summary: 'Get an operation',
+    levels: ['viewer'],
+    then: "its own project's operations only",
+  },
   'POST /v1/operations/{id}/cancel': {
+    operationId: 'cancelOperation',
+    summary: 'Cancel an operation',
     levels: ['member', 'operator'],
     then: "its own project's operations; a host's operations (evacuate) by operators",
   },
-  'GET /v1/events': { levels: ['viewer'], then: "a project token sees its own project's events" },
-  'GET /v1/audit': { levels: ['admin'] },
+  'GET /v1/events': {
+    operationId: 'streamEvents',
+    summary: 'Stream events (Server-Sent Events)',
+    levels: ['viewer'],
+    then: "a project token sees its own project's events",
+  },
+  'GET /v1/audit': { operationId: 'listAuditEntries', summary: 'List audit log entries', levels: ['admin'] },
 } as const satisfies Record<string, RouteAccess>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;
@@ -147,13 +376,13 @@ const COLUMNS: [string, Caller][] = [
 
 /** The matrix as the Markdown table docs/API.md holds (a test keeps the two the same). */
 export function renderRouteAccess(): string {
-  const head = `| route | ${COLUMNS.map(([n]) => n).join(' | ')} | and then |`;
-  const rule = `| --- | ${COLUMNS.map(() => ':-:').join(' | ')} | --- |`;
+  const head = `| route | operationId | ${COLUMNS.map(([n]) => n).join(' | ')} | and then |`;
+  const rule = `| --- | --- | ${COLUMNS.map(() => ':-:').join(' | ')} | --- |`;
   const rows = Object.entries(ROUTE_ACCESS as Record<string, RouteAccess>).map(([key, access]) => {
     const cells = needsToken(access)
       ? COLUMNS.map(([, c]) => (routeAllows(access, c) ? 'yes' : '')).join(' | ')
       : COLUMNS.map(() => access.levels[0]).join(' | ');
-    return `| \`${key}\` | ${cells} | ${access.then ?? ''} |`;
+    return `| \`${key}\` | \`${access.operationId}\` | ${cells} | ${access.then ?? ''} |`;
   });
   return [head, rule, ...rows].join('\n');
 }

@@ -1,15 +1,26 @@
+import { requestRaw, type TransportOptions } from '@xenplane/sdk';
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-/** A thin HTTP client for the public API, as tenants and CI use it. */
+/**
+ * The e2e tests' client of the public API: the SDK's requestRaw (the one request function the
+ * typed client goes through too), answering { status, body, headers } whatever the status, so
+ * that a test can look at any refusal. It sends what a test says and nothing more: no
+ * Idempotency-Key unless the test gives one.
+ */
 export class ApiClient {
+  private readonly transport: TransportOptions;
+
   constructor(
     readonly baseUrl: string,
     readonly token?: string,
-  ) {}
+  ) {
+    this.transport = { baseUrl, ...(token ? { token } : {}), idempotencyKeys: false };
+  }
 
   withToken(token: string | undefined): ApiClient {
     return new ApiClient(this.baseUrl, token);
@@ -42,13 +53,8 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
-    const res = await fetch(this.baseUrl + path, {
-      method,
-      headers: {
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...headers,
-      },
+    const res = await requestRaw(this.transport, method, path, {
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined
         ? { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }
         : {}),
