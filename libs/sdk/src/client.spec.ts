@@ -121,7 +121,7 @@ describe('createXenplane', () => {
         .on('GET', '/v1/vms?state=running&limit=2&cursor=c2', json({ items: [vm('e')] }));
       const xp = createXenplane({ baseUrl: BASE, fetch: f.fetch });
       const names: string[] = [];
-      for await (const v of xp.paginate('/v1/vms', { params: { query: { state: 'running', limit: 2 } } }))
+      for await (const v of xp.paginate('/v1/vms', { params: { query: { state: ['running'], limit: 2 } } }))
         names.push(v.name);
       expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
       expect(f.requests).toHaveLength(3);

@@ -95,7 +95,7 @@ export const ROUTE_ACCESS = {
   },
   'POST /v1/projects/{id}/webhooks': {
     operationId: 'createWebhook',
-    summary: 'Subscribe a URL to the project\'s events (its signing secret is shown once)',
+    summary: "Subscribe a URL to the project's events (its signing secret is shown once)",
     levels: ['member'],
     then: 'its own project only',
   },
