@@ -96,7 +96,7 @@ describe('xp, the command line', () => {
 
   it('exits 1 when the VM ends in error, saying why', async () => {
     // a flavor larger than any host: within quota, placed nowhere
-    const hosts = (await cloud.api.get('/v1/hosts')).body as { capacity: { memoryMb: number } }[];
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as { capacity: { memoryMb: number } }[];
     const memoryMb = Math.max(...hosts.map((h) => h.capacity.memoryMb)) + 1024;
     expect((await cloud.api.post('/v1/flavors', { name: 'cli.huge', vcpus: 1, memoryMb, diskGb: 1 })).status).toBe(201);
     const r = await xp([
@@ -128,7 +128,7 @@ describe('xp, the command line', () => {
   });
 
   it('exits 3 when the VM cannot be running within --timeout, after about that long', async () => {
-    const [host] = (await cloud.api.get('/v1/hosts')).body as { name: string }[];
+    const [host] = (await cloud.api.get('/v1/hosts')).body.items as { name: string }[];
     const control = await cloud.simControl(host!.name);
     await control.injectFault({ kind: FaultKind.FAULT_KIND_SLOW, delayMs: 3_000, durationMs: 8_000 });
     try {

@@ -24,3 +24,4 @@ export * from './vm-disks';
 export * from './snapshot-operations';
 export * from './vm-clone';
 export * from './webhook-dispatch';
+export * from './vm-list';

@@ -21,7 +21,8 @@ import {
   type StartOutcome,
   startVmOperation,
 } from '../vm-operations';
-import { afterPage, NEWEST_FIRST, type PageCursor } from './page';
+import { type VmListFilter, vmListIds } from '../vm-list';
+import { NEWEST_FIRST, type PageCursor } from './page';
 
 type Tx = Db | Prisma.TransactionClient;
 
@@ -67,40 +68,6 @@ export const VM_WITH_REFS = {
 } as const;
 
 export type VmWithRefs = Prisma.VmGetPayload<{ include: typeof VM_WITH_REFS }>;
-
-/**
- * Which VMs a listing shows: a project's (every project's when none), in these states (all but
- * deleted when none), of a pool, on a host, with a name or a name prefix, and whose metadata has
- * every one of these key/value pairs; each ANDed when given.
- */
-export interface VmListFilter {
-  projectId?: string;
-  states?: readonly VmState[];
-  poolId?: string;
-  hostId?: string;
-  name?: string;
-  namePrefix?: string;
-  metadata?: Readonly<Record<string, string>>;
-}
-
-/** `text` matched literally by LIKE (Postgres's default escape character is the backslash). */
-export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** The Prisma condition of a VmListFilter: built once here, whatever reads VMs by it. */
-export function vmListWhere(f: VmListFilter): Prisma.VmWhereInput {
-  return {
-    ...(f.projectId ? { projectId: f.projectId } : {}),
-    state: f.states ? { in: [...f.states] } : { not: 'deleted' },
-    ...(f.poolId ? { poolId: f.poolId } : {}),
-    ...(f.hostId ? { hostId: f.hostId } : {}),
-    ...(f.name !== undefined ? { name: f.name } : {}),
-    // Prisma hands startsWith to LIKE as is: a VM name's `_` must match itself, not any character
-    ...(f.namePrefix !== undefined ? { name: { startsWith: likeLiteral(f.namePrefix) } } : {}),
-    ...(f.metadata && Object.keys(f.metadata).length
-      ? { AND: Object.entries(f.metadata).map(([key, value]) => ({ metadata: { path: [key], equals: value } })) }
-      : {}),
-  };
-}
 
 /** Every read and write of VM rows the apps make. */
 export class VmRepository {
@@ -176,14 +143,11 @@ export class VmRepository {
     return this.db.vm.findFirst({ where: { id, ...scope }, include: VM_WITH_REFS });
   }
 
-  /** A page of VMs, newest first, after the cursor: `take` rows at most. */
-  listPage(filter: VmListFilter, after: PageCursor | undefined, take: number): Promise<VmWithRefs[]> {
-    return this.db.vm.findMany({
-      where: { ...vmListWhere(filter), ...afterPage(after) },
-      include: VM_WITH_REFS,
-      orderBy: NEWEST_FIRST,
-      take,
-    });
+  /** A page of VMs, newest first, after the cursor: `take` rows at most (libs/db vmListIds, then their rows). */
+  async listPage(filter: VmListFilter, after: PageCursor | undefined, take: number): Promise<VmWithRefs[]> {
+    const ids = await vmListIds(this.db, filter, after, take);
+    if (!ids.length) return [];
+    return this.db.vm.findMany({ where: { id: { in: ids } }, include: VM_WITH_REFS, orderBy: NEWEST_FIRST });
   }
 
   /** When the VM expires (its TTL reaper deletes it then). */

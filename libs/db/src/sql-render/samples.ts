@@ -20,6 +20,7 @@ import { createClone } from '../vm-clone';
 import { createVmBatch } from '../vm-creation';
 import { vmVifs } from '../vm-vifs';
 import { vmDisks } from '../vm-disks';
+import { vmListIds } from '../vm-list';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
 import { insertDeliveries, lockDispatchCursor, lockProject } from '../webhook-dispatch';
 import { ID, NOW, OP, OTHER_OP, OTHER_VM, VM } from './sample-values';
@@ -297,6 +298,27 @@ export const SAMPLES: Record<string, Sample[]> = {
           requestedBy: null,
           correlationId: null,
         }),
+    },
+  ],
+  'vm-list': [
+    { name: 'vmListIds (first page, every project, all but deleted)', call: (db) => vmListIds(db, {}, undefined, 51) },
+    {
+      name: 'vmListIds (every filter, after a cursor)',
+      call: (db) =>
+        vmListIds(
+          db,
+          {
+            projectId: ID.project,
+            states: ['running', 'stopped'],
+            poolId: ID.pool,
+            hostId: ID.host,
+            name: 'ci-1',
+            namePrefix: 'ci_',
+            metadata: { job: '42', team: 'ci' },
+          },
+          { createdAt: NOW, id: ID.vm },
+          11,
+        ),
     },
   ],
   'vm-clone': [
