@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { EVENT_TYPES } from '@xenplane/domain';
 
 /** One event as the stream's `data:` line carries it, in JSON (formatSse makes it). */
@@ -34,7 +34,8 @@ export class EventView {
 }
 
 /**
- * One message of the text/event-stream, by its fields. Lines starting with `:` (`: connected`,
+ * One message of the text/event-stream, by its fields. The stream opens with a `retry:` message
+ * (how long a client waits before reconnecting) and no event. Lines starting with `:` (`: connected`,
  * `: ping` every 15 s) are comments that keep the connection open, and carry no event.
  */
 export class EventMessage {
@@ -46,10 +47,4 @@ export class EventMessage {
 
   @ApiProperty({ type: () => EventView, description: '`data:` the event, as one line of JSON' })
   data!: EventView;
-
-  @ApiPropertyOptional({
-    type: Number,
-    description: '`retry:` (first message only) how many milliseconds a client waits before reconnecting',
-  })
-  retry?: number;
 }

@@ -87,7 +87,7 @@ export class EventsController {
   @Get()
   @ApiExtraModels(EventMessage, EventView)
   @ApiOkResponse({
-    description: 'The events, one EventMessage each, as long as the connection stays open',
+    description: `A \`retry: ${SSE_RETRY_MS}\` message, then the events, one EventMessage each, as long as the connection stays open`,
     content: { 'text/event-stream': { schema: { $ref: getSchemaPath(EventMessage) } } },
   })
   @ApiProblems([404, 'not_found (vmId)'])

@@ -44,26 +44,20 @@ function expectSameDisk(copy: string): void {
 }
 
 describe('sparse copy', () => {
-  it('copies a 2 GiB disk holding 10 MiB fast, keeping its holes', async () => {
+  it('copies a 2 GiB disk holding 10 MiB with GNU cp, keeping its holes', async () => {
     const copy = join(dir, 'copy.img');
-    const t = performance.now();
-    const method = await sparseCopy(src, copy);
-    const ms = performance.now() - t;
-    expect(method).toBe('cp');
+    // how fast: BENCHMARKS.md (13–32 ms); a timed assertion would only measure the machine's load
+    expect(await sparseCopy(src, copy)).toBe('cp');
     expectSameDisk(copy);
-    // measured ~15 ms (GNU cp: SEEK_DATA/SEEK_HOLE); generous for a shared machine
-    expect(ms).toBeLessThan(1_000);
   });
 
+  // every hole is read (as zeros, no disk I/O) and only data written: ~1 s on an idle machine,
+  // several times that on a loaded one, hence the longer timeout
   it('without GNU cp, copies block by block and still keeps the holes', async () => {
     const copy = join(dir, 'chunked.img');
-    const t = performance.now();
     await chunkedSparseCopy(src, copy);
-    const ms = performance.now() - t;
     expectSameDisk(copy);
-    // measured ~1 s: every hole is read (as zeros, no disk I/O), only data is written
-    expect(ms).toBeLessThan(10_000);
-  });
+  }, 60_000);
 
   it('replaces an existing target whole, and leaves no part file behind', async () => {
     const copy = join(dir, 'replaced.img');

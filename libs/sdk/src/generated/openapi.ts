@@ -1304,8 +1304,6 @@ export interface components {
             event: string;
             /** @description `data:` the event, as one line of JSON */
             data: components["schemas"]["EventView"];
-            /** @description `retry:` (first message only) how many milliseconds a client waits before reconnecting */
-            retry?: number;
         };
         EventView: {
             /** @description Increasing: reconnecting with Last-Event-ID (or ?since=) set to it resumes after it */
@@ -2236,7 +2234,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The events, one EventMessage each, as long as the connection stays open */
+            /** @description A `retry: 3000` message, then the events, one EventMessage each, as long as the connection stays open */
             200: {
                 headers: {
                     [name: string]: unknown;
