@@ -7,7 +7,14 @@ import { buildProgram, modulesFor } from './program';
 
 // The SDK's client, faked (its errors are its own): these tests are about what the command line
 // makes of argv and of the SDK's answers, not about HTTP.
-const sdk = { POST: jest.fn(), GET: jest.fn(), DELETE: jest.fn(), waitForVm: jest.fn(), waitForOperation: jest.fn() };
+const sdk = {
+  POST: jest.fn(),
+  GET: jest.fn(),
+  DELETE: jest.fn(),
+  paginate: jest.fn(),
+  waitForVm: jest.fn(),
+  waitForOperation: jest.fn(),
+};
 jest.mock('@xenplane/sdk', () => ({ ...jest.requireActual('@xenplane/sdk'), createXenplane: () => sdk }));
 
 // the SDK's own error classes (the CLI loads the SDK lazily: no static import of it here either)
@@ -95,10 +102,12 @@ describe('xp argument parsing', () => {
   });
 
   it('passes list filters as the query the API reads (state, name, metadata.k=v)', async () => {
-    sdk.GET.mockResolvedValue({ items: [VM] });
+    sdk.paginate.mockImplementation(async function* () {
+      yield VM;
+    });
     const r = await xp('vm', 'list', '--state', 'running', '--metadata', 'ci_job=42', '--name', 'ci-1', '-o', 'yaml');
     expect(r.code).toBe(0);
-    expect(sdk.GET).toHaveBeenCalledWith('/v1/vms', {
+    expect(sdk.paginate).toHaveBeenCalledWith('/v1/vms', {
       params: { query: { state: 'running', name: 'ci-1', 'metadata.ci_job': '42' } },
     });
     expect(r.stdout).toContain('name: ci-1');
@@ -136,6 +145,7 @@ describe('xp argument parsing', () => {
     expect(r.stderr).toMatch(message);
     expect(sdk.POST).not.toHaveBeenCalled();
     expect(sdk.GET).not.toHaveBeenCalled();
+    expect(sdk.paginate).not.toHaveBeenCalled();
   });
 
   it.each([
