@@ -319,6 +319,10 @@ export class VmsService {
     if (answer === 'open-delete') {
       const op = await this.operations.openOfVm(id, 'delete', visibleProject(principal));
       if (op) return presentOperation(op);
+      // the delete ended between the two reads (it marks the VM deleted in the statement that
+      // ends it): the VM is gone now, as a DELETE a moment later would be told
+      const now = await this.vms.findVisible(id, visibleProject(principal));
+      if (!now || now.state === 'deleted') throw notFound('vm', id);
     }
     throw this.actionRefused(id, 'delete', started);
   }
