@@ -1,6 +1,6 @@
 import { createXenplane } from './client';
 import { eventMatches, type XenplaneEvent } from './events';
-import { fakeFetch, problem, sseAnswer } from './testing/fake-fetch';
+import { fakeFetch, problem, sseAnswer, until } from './testing/fake-fetch';
 
 const BASE = 'http://api.test';
 const frame = (id: number, type: string, resourceId: string, data: object = {}, resourceType = 'vm') =>
@@ -67,7 +67,7 @@ describe('events', () => {
     const got = take(xp.events({ since: '5' }), 2);
     first.write('retry: 10\n\n' + frame(6, 'vm.state', 'a'));
     first.end();
-    await new Promise((r) => setTimeout(r, 0));
+    await until(() => f.requests.length === 2);
     second.write(frame(7, 'vm.state', 'a'));
     expect((await got).map((e) => e.id)).toEqual(['6', '7']);
     expect(f.requests.map((r) => r.headers.get('last-event-id'))).toEqual(['5', '6']);

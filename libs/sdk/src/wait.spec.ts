@@ -1,6 +1,6 @@
 import { createXenplane } from './client';
 import { ProblemError, TimeoutError, VmFailedError } from './errors';
-import { fakeFetch, json, problem, sseAnswer } from './testing/fake-fetch';
+import { fakeFetch, json, problem, sseAnswer, until } from './testing/fake-fetch';
 import type { Vm } from './types';
 
 const BASE = 'http://api.test';
@@ -24,7 +24,7 @@ describe('waitForVm', () => {
     const seen: string[] = [];
     const waiting = xp.waitForVm('a', 'running', { timeoutMs: 5_000, onProgress: (v) => seen.push(v.state) });
     s.write(': connected\n\n');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length === 1);
     s.write(frame(1, 'running'));
     await expect(waiting).resolves.toMatchObject({ state: 'running' });
     expect(seen).toEqual(['building', 'running']);
@@ -80,7 +80,7 @@ describe('waitForVm', () => {
     const xp = createXenplane({ baseUrl: BASE, fetch: f.fetch });
     const waiting = xp.waitForVm('a', 'running', { timeoutMs: 5_000, pollMs: 10 });
     s.write(': connected\n\n');
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => reads >= 1);
     s.end();
     await expect(waiting).resolves.toMatchObject({ state: 'running' });
     expect(reads).toBe(4);
@@ -168,23 +168,24 @@ describe('waitForOperation', () => {
   it('resolves with the operation once it is over, failed included', async () => {
     const s = sseAnswer();
     let reads = 0;
+    let ownEventSent = false;
     const f = fakeFetch()
       .on('GET', /^\/v1\/events/, () => s.response)
-      .on('GET', '/v1/operations/o', () => json({ id: 'o', status: ++reads < 2 ? 'running' : 'failed' }));
+      .on('GET', '/v1/operations/o', () => json({ id: 'o', status: ++reads && ownEventSent ? 'failed' : 'running' }));
     const xp = createXenplane({ baseUrl: BASE, fetch: f.fetch });
     const waiting = xp.waitForOperation('o', { timeoutMs: 5_000 });
     s.write(': connected\n\n');
-    await new Promise((r) => setTimeout(r, 20));
-    // another operation's event: no read
+    await until(() => reads === 1);
+    // another operation's event: no read (the read count at the end shows it)
     s.write(
       `id: 1\nevent: operation.status\ndata: ${JSON.stringify({ id: '1', type: 'operation.status', resourceType: 'operation', resourceId: 'other', data: {} })}\n\n`,
     );
-    await new Promise((r) => setTimeout(r, 20));
-    expect(reads).toBe(1);
+    ownEventSent = true;
     s.write(
       `id: 2\nevent: operation.status\ndata: ${JSON.stringify({ id: '2', type: 'operation.status', resourceType: 'operation', resourceId: 'o', data: { status: 'failed' } })}\n\n`,
     );
     await expect(waiting).resolves.toMatchObject({ id: 'o', status: 'failed' });
+    expect(reads).toBe(2);
     expect(new URL(f.requests[0]!.url).searchParams.get('types')).toBe('operation.status');
   });
 });

@@ -53,3 +53,12 @@ export function sseAnswer(): { response: Response; write(text: string): void; en
     end: () => controller.close(),
   };
 }
+
+/** Until `done()` holds (a request recorded, a read counted), checked each turn of the event loop; rejects after `ms`. */
+export async function until(done: () => boolean, ms = 2_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
