@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Static checks: types, lint (zero warnings), formatting (Prettier), the agent protocol's lint,
+// Static checks: types (the server side and the web console), lint (zero warnings), formatting (Prettier), the agent protocol's lint,
 // the OpenAPI document's lint.
 import { join } from 'node:path';
 import { bin, root, run } from './lib.mjs';
 
 run(bin('tsc'), ['-p', 'tsconfig.json']);
+// the web console: DOM and JSX, its own settings
+run(bin('tsc'), ['-p', 'apps/console/tsconfig.json']);
 // the module-boundary rule reads Nx's project graph; without one it silently checks nothing
 run(bin('nx'), ['show', 'projects'], { env: { ...process.env, NX_DAEMON: 'false' }, stdio: 'ignore' });
 run(bin('eslint'), ['--max-warnings', '0', '.']);

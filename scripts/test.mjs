@@ -3,10 +3,13 @@
 //   static   typecheck (tsc), lint (eslint, zero warnings), protocol lint (buf)
 //   unit     pure logic, no I/O
 //   integration  real Postgres and Redis, real processes on free ports
-//   e2e      the whole cloud as separate processes over HTTP and gRPC
+//   e2e      the whole cloud as separate processes over HTTP and gRPC, and the web console in
+//            Debian's chromium (apt-get installs it when root; else those tests skip, or fail
+//            under XENPLANE_REQUIRE_XEN=1/CI, with the reason)
 //   xen      the agent against a real Xen 4.17 in QEMU (skipped, with the reason, when impossible;
 //            with XENPLANE_REQUIRE_XEN=1, as .ci/run sets, failed with the reason instead)
 // usage: npm test [-- --only unit,integration]
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInstalled, root, run, runAsync } from './lib.mjs';
 import { ensurePostgres, ensureRedis } from './services.mjs';
@@ -42,6 +45,7 @@ if (!failed.length) {
   const jest = [join(root, 'node_modules/jest/bin/jest.js'), '--ci'];
   await stage('unit', process.execPath, [...jest, '--selectProjects', 'unit']);
   await stage('integration', process.execPath, [...jest, '--selectProjects', 'integration', '--maxWorkers', '2']);
+  if (wanted('e2e')) await ensureChromium();
   await stage('e2e', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
   if (wanted('xen')) await ensureXenLabPackages();
   // a machine that must run the xen tier (CI) fails it when it finds nothing to run, too
@@ -73,6 +77,23 @@ async function ensureXenLabPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
   if (code !== 0) console.log('› apt-get failed: the xen stage will say what is missing');
+}
+
+/**
+ * The console's e2e tests drive Debian's chromium (libs/testing/src/browser). Like the xen-lab's
+ * packages: a fresh machine where we are root gets it from apt, so the tests run instead of
+ * skipping; elsewhere they skip (or fail, on CI) saying what to install.
+ */
+async function ensureChromium() {
+  const path = process.env.XENPLANE_CHROMIUM ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const required = process.env.XENPLANE_REQUIRE_XEN === '1' || !['', '0', 'false', undefined].includes(process.env.CI);
+  console.log(`› no chromium at ${path}; unless apt-get installs it, the console tests ${required ? 'fail' : 'skip'}`);
+  if (process.env.XENPLANE_CHROMIUM || process.env.XENPLANE_NO_APT || process.getuid?.() !== 0) return;
+  console.log("› installing Debian's chromium for the console tests");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env });
+  if (code !== 0) console.log('› apt-get failed: the console tests will say what is missing');
 }
 
 console.log('\n━━ summary');

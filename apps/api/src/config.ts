@@ -34,6 +34,8 @@ export const apiEnv = controlPlaneEnv.extend({
   // The deadline of the API's own calls to host agents (reading a VM's console): a host that
   // does not answer within it makes the request a 503, never a hang.
   CONSOLE_TIMEOUT_MS: intVar(3_000, 100, 60_000),
+  // The built web console served at `/` (default: dist/apps/console/web beside the API's build)
+  CONSOLE_DIR: z.string().min(1).optional(),
   // Rate limits, shared by the API replicas through Redis: requests per window, per token once
   // authenticated, per source address otherwise (no or a bad token, and host enrollment). 0: none.
   RATE_LIMIT_WINDOW_SECONDS: intVar(DEFAULT_RATE_LIMITS.windowSeconds, 1, 3_600),

@@ -12,6 +12,7 @@ import { installQueryParser } from './common/http/query-parser';
 import { requestContext } from './common/http/request-context.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
+import { DEFAULT_CONSOLE_DIR, serveConsole } from './console/serve-console';
 import { NestPinoLogger } from './nest-logger';
 import { serveOpenApi } from './openapi';
 
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   serveOpenApi(app);
+  // the web console's files at `/`: public, outside the route guard (see serve-console.ts)
+  serveConsole(app, config.CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR);
   await app.init();
   assertRoutesDeclared(app);
   // what Node's parser refuses (headers over 16 KB, malformed HTTP) is answered as a problem too

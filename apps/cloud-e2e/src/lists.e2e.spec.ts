@@ -119,6 +119,19 @@ describe('list routes: keyset pages everywhere, filters that compose with them',
       ).body.token,
     );
     expect((await walk(outsider, '/v1/vms?metadata.suite=lists')).items).toEqual([]);
+    // a global token narrows to a project (the console's project switcher); a tenant names only its own
+    const own = (await walk(tenant, '/v1/vms?limit=500')).items.map((v) => v.id).sort();
+    const ofProject = (await walk(cloud.api, `/v1/vms?limit=3&projectId=${projectId}`)).items;
+    expect(ofProject.map((v) => v.id).sort()).toEqual(own);
+    expect(ofProject.every((v) => v.projectId === projectId)).toBe(true);
+    expect((await walk(tenant, `/v1/vms?limit=500&projectId=${projectId}`)).items.map((v) => v.id).sort()).toEqual(own);
+    const other = (await outsider.get('/v1/whoami')).body.projectId;
+    expect((await walk(cloud.api, `/v1/vms?projectId=${other}`)).items).toEqual([]);
+    expect(problemField(await tenant.get(`/v1/vms?projectId=${other}`))).toEqual({
+      status: 400,
+      type: 'application/problem+json',
+      fields: ['projectId'],
+    });
   });
 
   it('refuses a bad filter with 400 naming the parameter', async () => {
@@ -219,7 +232,7 @@ describe('list routes: keyset pages everywhere, filters that compose with them',
     const doc = (await cloud.api.withToken(undefined).get('/docs-json')).body;
     const params = Object.fromEntries(doc.paths['/v1/vms'].get.parameters.map((p: any) => [p.name, p]));
     expect(Object.keys(params).sort()).toEqual(
-      ['cursor', 'hostId', 'limit', 'metadata', 'name', 'namePrefix', 'poolId', 'state'].sort(),
+      ['cursor', 'hostId', 'limit', 'metadata', 'name', 'namePrefix', 'poolId', 'projectId', 'state'].sort(),
     );
     expect(params.metadata).toMatchObject({ in: 'query', style: 'deepObject', explode: true });
     expect(params.state.schema).toMatchObject({ type: 'array', items: { enum: expect.arrayContaining(['running']) } });

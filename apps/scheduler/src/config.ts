@@ -57,6 +57,11 @@ export const schedulerEnv = controlPlaneEnv.extend({
   // a VM in a transitional state with no operation behind it this long is marked error
   STUCK_AFTER_MS: intVar(600_000, 1_000, 86_400_000),
   EVENT_RETENTION_DAYS: intVar(7, 1, 365),
+  // pools' usage history (GET /v1/pools/:id/usage-history): every pool's capacity and usage is
+  // sampled this often (one row per pool per interval) and kept this long, the oldest deleted at
+  // each sampling: a minute over 7 days is 10,080 rows per pool at most
+  POOL_USAGE_SAMPLE_INTERVAL_MS: intVar(60_000, 1_000, 3_600_000),
+  POOL_USAGE_RETENTION_DAYS: intVar(7, 1, 365),
   GC_INTERVAL_MS: intVar(60_000, 1_000, 86_400_000),
   // answered Idempotency-Keys kept per token (the newest), trimmed at each GC round
   IDEMPOTENCY_KEYS_PER_TOKEN: intVar(10_000, 100, 10_000_000),

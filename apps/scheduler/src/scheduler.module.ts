@@ -20,6 +20,7 @@ import { OperationQueue } from './infra/operation-queue';
 import { OutboxSweeper } from './outbox/outbox-sweeper';
 import { TtlReaper } from './ttl/ttl-reaper';
 import { PeriodicWorker } from './periodic/periodic-worker';
+import { PoolUsageSampler } from './pools/pool-usage-sampler';
 import { Reconciler } from './reconcile/reconciler';
 import { DeathCertifier } from './ha/death-certifier';
 import { HostReturn } from './ha/host-return';
@@ -66,6 +67,7 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     OutboxSweeper,
     TtlReaper,
     GarbageCollector,
+    PoolUsageSampler,
     PeriodicWorker,
   ],
   monitor: [HostMonitor, Reconciler, DeathCertifier, HostReturn],

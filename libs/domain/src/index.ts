@@ -19,3 +19,4 @@ export * from './guest';
 export * from './images';
 export * from './storage';
 export * from './webhooks';
+export * from './usage';

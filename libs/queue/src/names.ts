@@ -15,6 +15,7 @@ export enum PeriodicJob {
   OutboxSweep = 'outbox-sweep',
   TtlReap = 'ttl-reap',
   GarbageCollect = 'garbage-collect',
+  PoolUsageSample = 'pool-usage-sample',
 }
 
 export interface OperationJobData {

@@ -45,7 +45,8 @@ export function requestRaw(t: TransportOptions, method: string, path: string, in
     new Request(joinUrl(t.baseUrl, path), {
       method,
       ...(init.headers ? { headers: init.headers } : {}),
-      ...(init.body !== undefined ? { body: init.body } : {}),
+      // (typed for DOM's lib too, where a Uint8Array over any ArrayBufferLike is not a BodyInit)
+      ...(init.body !== undefined ? { body: init.body as NonNullable<RequestInit['body']> } : {}),
       ...(init.signal ? { signal: init.signal } : {}),
     }),
   );

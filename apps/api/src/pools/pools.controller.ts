@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { HostRepository, OperationRepository, PoolRepository, type Prisma, VmRepository } from '@xenplane/db';
+import {
+  HostRepository,
+  OperationRepository,
+  PoolRepository,
+  PoolUsageRepository,
+  type Prisma,
+  VmRepository,
+} from '@xenplane/db';
 import { notFound } from '../common/errors/api-errors';
 import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { readPage } from '../common/http/cursor';
@@ -10,6 +17,7 @@ import { uniquely } from '../common/http/unique';
 import { CreatePoolDto, livenessAfter, PoolSettingsDto, PoolView, presentPool } from './pool.dto';
 import { validatePlacementWeights } from './placement-weights';
 import { poolHa, PoolHaView } from './pool-ha';
+import { poolUsageHistory, PoolUsageHistoryView, UsageHistoryQuery } from './pool-usage';
 
 @ApiTags('pools')
 @Controller('v1/pools')
@@ -19,6 +27,7 @@ export class PoolsController {
     private readonly hosts: HostRepository,
     private readonly vms: VmRepository,
     private readonly operations: OperationRepository,
+    private readonly usage: PoolUsageRepository,
   ) {}
 
   @Post()
@@ -54,6 +63,17 @@ export class PoolsController {
   @ApiProblems([404, 'not_found'])
   ha(@Param('id', new ParseUUIDPipe()) id: string) {
     return poolHa({ pools: this.pools, hosts: this.hosts, vms: this.vms, operations: this.operations }, id);
+  }
+
+  @Get(':id/usage-history')
+  @ApiOkResponse({
+    type: PoolUsageHistoryView,
+    description:
+      "The pool's capacity and usage per resource over a window (the last day by default), as the scheduler sampled them, downsampled to 500 points at most",
+  })
+  @ApiProblems([404, 'not_found'])
+  usageHistory(@Param('id', new ParseUUIDPipe()) id: string, @Query() q: UsageHistoryQuery) {
+    return poolUsageHistory({ pools: this.pools, usage: this.usage }, id, q);
   }
 
   @Patch(':id')

@@ -207,7 +207,10 @@ export class VmsService {
     // where a VM runs is the operators' business: a project token narrows by what it owns
     if (q.hostId !== undefined && principal.projectId !== null)
       throw invalid('hostId', 'only global tokens (operators, admins) list VMs by host');
+    if (q.projectId !== undefined && principal.projectId !== null && q.projectId !== principal.projectId)
+      throw invalid('projectId', "a project token lists its own project's VMs only");
     const filter = {
+      ...(q.projectId ? { projectId: q.projectId } : {}),
       ...visibleProject(principal),
       ...(q.state ? { states: q.state } : {}),
       ...(q.poolId ? { poolId: q.poolId } : {}),

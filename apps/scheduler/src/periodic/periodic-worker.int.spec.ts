@@ -5,6 +5,7 @@ import { TEST_REDIS_URL } from '@xenplane/testing';
 import type { SchedulerConfig } from '../config';
 import type { GarbageCollector } from '../gc/garbage-collector';
 import type { OutboxSweeper } from '../outbox/outbox-sweeper';
+import type { PoolUsageSampler } from '../pools/pool-usage-sampler';
 import type { TtlReaper } from '../ttl/ttl-reaper';
 import { PeriodicWorker } from './periodic-worker';
 
@@ -28,12 +29,14 @@ describe('PeriodicWorker lease (real Redis)', () => {
       OUTBOX_SWEEP_INTERVAL_MS: 2_000,
       TTL_REAP_INTERVAL_MS: 1_000,
       GC_INTERVAL_MS: 60_000,
+      POOL_USAGE_SAMPLE_INTERVAL_MS: 60_000,
     } as SchedulerConfig;
     const w = new PeriodicWorker(
       config,
       { sweep: () => sweep() } as unknown as OutboxSweeper,
       { reap: async () => undefined } as unknown as TtlReaper,
       { collect: async () => undefined } as unknown as GarbageCollector,
+      { sample: async () => ({ pools: 0, deleted: 0 }) } as unknown as PoolUsageSampler,
     );
     workers.push(w);
     return w as unknown as Internals;

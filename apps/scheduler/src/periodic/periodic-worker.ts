@@ -7,6 +7,7 @@ import { createRedis, PeriodicJob, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { GarbageCollector } from '../gc/garbage-collector';
 import { OutboxSweeper } from '../outbox/outbox-sweeper';
+import { PoolUsageSampler } from '../pools/pool-usage-sampler';
 import { TtlReaper } from '../ttl/ttl-reaper';
 
 const SCHEDULE_KEEPER_MS = 5_000;
@@ -41,12 +42,14 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     sweeper: OutboxSweeper,
     reaper: TtlReaper,
     gc: GarbageCollector,
+    usage: PoolUsageSampler,
   ) {
     this.redis = createRedis(config.REDIS_URL, 'worker');
     this.tasks = new Map<PeriodicJob, Task>([
       [PeriodicJob.OutboxSweep, { everyMs: config.OUTBOX_SWEEP_INTERVAL_MS, run: () => sweeper.sweep() }],
       [PeriodicJob.TtlReap, { everyMs: config.TTL_REAP_INTERVAL_MS, run: () => reaper.reap() }],
       [PeriodicJob.GarbageCollect, { everyMs: config.GC_INTERVAL_MS, run: () => gc.collect() }],
+      [PeriodicJob.PoolUsageSample, { everyMs: config.POOL_USAGE_SAMPLE_INTERVAL_MS, run: () => usage.sample() }],
     ]);
   }
 

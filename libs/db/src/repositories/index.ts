@@ -10,6 +10,7 @@ export * from './keypair.repository';
 export * from './operation.repository';
 export * from './page';
 export * from './pool.repository';
+export * from './pool-usage.repository';
 export * from './project.repository';
 export * from './server-group.repository';
 export * from './storage-pool.repository';

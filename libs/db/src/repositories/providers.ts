@@ -11,6 +11,7 @@ import { NetworkRepository } from './network.repository';
 import { KeypairRepository } from './keypair.repository';
 import { OperationRepository } from './operation.repository';
 import { PoolRepository } from './pool.repository';
+import { PoolUsageRepository } from './pool-usage.repository';
 import { ProjectRepository } from './project.repository';
 import { ServerGroupRepository } from './server-group.repository';
 import { StoragePoolRepository } from './storage-pool.repository';
@@ -27,6 +28,7 @@ const REPOSITORY_CLASSES = [
   OperationRepository,
   HostRepository,
   PoolRepository,
+  PoolUsageRepository,
   NetworkRepository,
   CatalogRepository,
   ClaimRepository,

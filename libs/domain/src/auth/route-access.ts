@@ -171,6 +171,11 @@ export const ROUTE_ACCESS = {
     summary: "A pool's high-availability state",
     levels: ['operator'],
   },
+  'GET /v1/pools/{id}/usage-history': {
+    operationId: 'getPoolUsageHistory',
+    summary: "A pool's capacity and usage over time",
+    levels: ['operator'],
+  },
   'POST /v1/pools/{id}/networks': {
     operationId: 'createNetwork',
     summary: 'Create a network in a pool',

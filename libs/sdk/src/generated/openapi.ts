@@ -449,6 +449,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pools/{id}/usage-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pool's capacity and usage over time */
+        get: operations["getPoolUsageHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects": {
         parameters: {
             query?: never;
@@ -875,6 +892,11 @@ export interface components {
         AuditPage: {
             items: components["schemas"]["AuditEntryView"][];
             nextCursor?: string;
+        };
+        CapacityView: {
+            vcpus: number;
+            memoryMb: number;
+            diskGb: number;
         };
         CloneVmView: {
             vm: components["schemas"]["VmView"];
@@ -1641,6 +1663,18 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        PoolUsageHistoryView: {
+            /** Format: uuid */
+            poolId: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            /** @description the width of each point in milliseconds: a round figure for which the window has at most 500 points */
+            bucketMs: number;
+            /** @description oldest first, 500 at most; a bucket with no sample has no point (the scheduler was not sampling) */
+            points: components["schemas"]["UsagePointView"][];
+        };
         PoolView: {
             /** Format: uuid */
             id: string;
@@ -1880,7 +1914,28 @@ export interface components {
             /** @description false: no new deliveries, and pending ones end failed */
             enabled?: boolean;
         };
+        UsagePointView: {
+            /**
+             * Format: date-time
+             * @description the start of the point's bucket: it covers [at, at + bucketMs)
+             */
+            at: string;
+            /** @description samples averaged into this point */
+            samples: number;
+            /** @description what the pool's up hosts offer ((total - dom0) x the allocation ratios), the mean over the bucket; instances have no capacity (no host caps them) */
+            capacity: components["schemas"]["CapacityView"];
+            /** @description what claims hold on the pool's hosts, the mean over the bucket */
+            used: components["schemas"]["UsedView"];
+            /** @description the highest usage sampled in the bucket */
+            peak: components["schemas"]["UsedView"];
+        };
         UsageView: {
+            vcpus: number;
+            memoryMb: number;
+            diskGb: number;
+            instances: number;
+        };
+        UsedView: {
             vcpus: number;
             memoryMb: number;
             diskGb: number;
@@ -4895,6 +4950,89 @@ export interface operations {
             };
         };
     };
+    getPoolUsageHistory: {
+        parameters: {
+            query?: {
+                /** @description samples at or after this time (default: a day before until) */
+                since?: string;
+                /** @description samples before this time (default: now) */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pool's capacity and usage per resource over a window (the last day by default), as the scheduler sampled them, downsampled to 500 points at most */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolUsageHistoryView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProjects: {
         parameters: {
             query?: {
@@ -6746,6 +6884,8 @@ export interface operations {
                 /** @description VMs whose name starts with this */
                 namePrefix?: string;
                 poolId?: string;
+                /** @description VMs of this project (global tokens; a project token may name only its own, which it lists anyway) */
+                projectId?: string;
                 /** @description VMs placed on this host (global tokens only) */
                 hostId?: string;
                 /** @description VMs whose metadata has each of these keys with this value, ANDed: `metadata[job]=42` or `metadata.job=42` */

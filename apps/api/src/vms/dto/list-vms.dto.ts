@@ -44,6 +44,14 @@ export class ListVmsQuery extends PageQuery {
   @IsUUID()
   poolId?: string;
 
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'VMs of this project (global tokens; a project token may name only its own, which it lists anyway)',
+  })
+  @Optional()
+  @IsUUID()
+  projectId?: string;
+
   @ApiPropertyOptional({ format: 'uuid', description: 'VMs placed on this host (global tokens only)' })
   @Optional()
   @IsUUID()
