@@ -33,7 +33,9 @@ const kb = (bytes: number) => round(bytes / 1024, 1);
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : [path];
+    if (statSync(path).isDirectory()) return files(path);
+    // the build's own compressed copies (what the API sends) are measured as what they copy
+    return /\.(br|gz)$/.test(name) ? [] : [path];
   });
 }
 
@@ -85,18 +87,26 @@ interface LoadSample {
   dcl: number;
   /** navigation start -> the first page of GET /v1/vms answered */
   api: number;
+  /** bytes of the page and its scripts and styles as they came over the wire (encoded body) */
+  wire: number;
 }
 
 async function sample(page: Page): Promise<LoadSample> {
   const rows = await rowsVisible(page);
   // node's lib has no DOM types: the page's PerformanceEntry objects read loosely
-  const { dcl, api } = await page.evaluate(() => {
+  const { dcl, api, wire } = await page.evaluate(() => {
     const perf = (globalThis as any).performance;
     const nav = perf.getEntriesByType('navigation')[0];
-    const list = perf.getEntriesByType('resource').find((e: any) => new URL(e.name).pathname === '/v1/vms');
-    return { dcl: (nav?.domContentLoadedEventEnd ?? NaN) as number, api: (list?.responseEnd ?? NaN) as number };
+    const resources = perf.getEntriesByType('resource');
+    const list = resources.find((e: any) => new URL(e.name).pathname === '/v1/vms');
+    const assets = resources.filter((e: any) => new URL(e.name).pathname.startsWith('/assets/'));
+    return {
+      dcl: (nav?.domContentLoadedEventEnd ?? NaN) as number,
+      api: (list?.responseEnd ?? NaN) as number,
+      wire: [nav, ...assets].reduce((sum: number, e: any) => sum + (e?.encodedBodySize ?? 0), 0) as number,
+    };
   });
-  return { rows, dcl, api };
+  return { rows, dcl, api, wire };
 }
 
 async function firstLoad(sizes: number[], hosts: number, runs: number): Promise<Record<string, string | number>[]> {
@@ -173,6 +183,7 @@ async function firstLoad(sizes: number[], hosts: number, runs: number): Promise<
           goal_ms: `< ${LOAD_GOAL_MS}`,
           dcl_p50_ms: p50('dcl'),
           api_p50_ms: p50('api'),
+          wire_kb: kb(p50('wire')),
         };
       };
       rows.push(row('VM list, first load (cold cache): navigation -> rows', cold));

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.mts';
 
 const here = import.meta.dirname;
 const repo = resolve(here, '../..');
@@ -11,7 +12,7 @@ const repo = resolve(here, '../..');
 export default defineConfig({
   root: here,
   base: '/',
-  plugins: [react()],
+  plugins: [react(), precompress()],
   resolve: {
     // the SDK from source, as the other apps use it (tsconfig.base.json's path)
     alias: { '@xenplane/sdk': resolve(repo, 'libs/sdk/src/index.ts') },

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { type CanActivate, Controller, Get, Injectable, Module, UnauthorizedException } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -56,6 +57,11 @@ describe('the API serving the web console', () => {
   writeFileSync(join(dir, 'index.html'), html);
   writeFileSync(join(dir, 'assets', 'index-Ab12.js'), 'console.log(1)');
   writeFileSync(join(dir, '.env'), 'SECRET=1');
+  // an asset with the compressed copies the console's build writes beside it
+  const big = `export const lines = ${JSON.stringify(Array.from({ length: 500 }, (_, i) => `line ${i}`))};`;
+  writeFileSync(join(dir, 'assets', 'big-Cd34.js'), big);
+  writeFileSync(join(dir, 'assets', 'big-Cd34.js.br'), brotliCompressSync(big));
+  writeFileSync(join(dir, 'assets', 'big-Cd34.js.gz'), gzipSync(big));
   let app: NestExpressApplication;
   let base: string;
   beforeAll(async () => ({ app, base } = await start(dir)));
@@ -83,8 +89,28 @@ describe('the API serving the web console', () => {
     expect(await res.text()).toBe('console.log(1)');
   });
 
+  it('sends the compressed copy the browser accepts, with the asset’s type and caching, and says it varies', async () => {
+    for (const [accepted, sent] of [
+      ['gzip, deflate, br', 'br'],
+      ['gzip', 'gzip'],
+      ['identity', null],
+    ] as const) {
+      const res = await fetch(`${base}/assets/big-Cd34.js`, { headers: { 'accept-encoding': accepted } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-encoding')).toBe(sent);
+      expect(res.headers.get('vary')).toContain('Accept-Encoding');
+      expect(res.headers.get('content-type')).toContain('javascript');
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(await res.text()).toBe(big); // fetch decodes what it asked for
+    }
+    // an asset without copies is sent as it is, whatever is accepted
+    const plain = await fetch(`${base}/assets/index-Ab12.js`, { headers: { 'accept-encoding': 'br' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe('console.log(1)');
+  });
+
   it('answers a missing asset and a dotfile with a 404 problem, not the page', async () => {
-    for (const path of ['/assets/gone-Zz99.js', '/.env', '/favicon.ico']) {
+    for (const path of ['/assets/gone-Zz99.js', '/assets/gone-Zz99.js.br', '/.env', '/favicon.ico']) {
       const res = await fetch(base + path);
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toContain('application/problem+json');

@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../common/errors/api-errors';
@@ -55,6 +56,7 @@ export function isAppRoute(path: string): boolean {
  */
 export function serveConsole(app: NestExpressApplication, dir: string): void {
   const assets = join(dir, 'assets');
+  app.use(precompressedAssets(assets));
   // express.static (serve-static): only files that exist in dir, GET and HEAD only, else next()
   app.useStaticAssets(dir, {
     index: false, // `/` is the app's page, answered below with its headers
@@ -90,4 +92,37 @@ export function serveConsole(app: NestExpressApplication, dir: string): void {
       );
     });
   });
+}
+
+/** The encodings the console's build writes beside each asset (apps/console/precompress.mts), best first. */
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
+/**
+ * Sends an asset's compressed copy when the browser accepts its encoding (the JavaScript is
+ * about a fifth of its size in brotli), with the asset's own type and caching. The copies are
+ * listed once at start: the build never changes them under a running API.
+ */
+export function precompressedAssets(assets: string) {
+  const copies = new Set(existsSync(assets) ? readdirSync(assets) : []);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.path.startsWith('/assets/')) return next();
+    const name = req.path.slice('/assets/'.length);
+    if (name.includes('/')) return next();
+    const offered = ENCODINGS.filter((e) => copies.has(name + e.suffix));
+    if (!offered.length) return next();
+    res.vary('Accept-Encoding');
+    // ours, best first, not the browser's order: browsers list gzip before br at equal weight
+    const encoding = offered.find((e) => req.acceptsEncodings(e.name) === e.name);
+    if (!encoding) return next();
+    res.setHeader('Content-Encoding', encoding.name);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.type(extname(name));
+    res.sendFile(join(assets, name + encoding.suffix), (err?: Error) => {
+      if (err && !res.headersSent) next(err);
+    });
+  };
 }

@@ -269,6 +269,26 @@ browserDescribe('the web console, as a tenant (chromium)', () => {
     expect((await cloud.api.withToken(secret).get('/v1/whoami')).status).toBe(401);
   });
 
+  it('signs out when the API stops taking the token (revoked), says why, and keeps nothing of it', async () => {
+    const { page } = t;
+    const erin = await tenant(cloud, 'erin');
+    await createVm(erin, 'erins-machine');
+    await signIn(page, erin.token);
+    await vmRow(page, 'erins-machine').waitFor();
+    const own = (await cloud.api.get(`/v1/projects/${erin.projectId}/tokens`)).body.items as { id: string }[];
+    for (const tok of own) expect((await cloud.api.delete(`/v1/tokens/${tok.id}`)).status).toBe(204);
+
+    // the next read (opening another page) is refused with 401: the console signs out by itself
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Project' }).click();
+    await page.getByRole('status').filter({ hasText: 'no longer accepts this token' }).waitFor();
+    await page.getByLabel('API token').waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+    const stored = await page.evaluate(() => JSON.stringify({ ...(globalThis as any).sessionStorage }));
+    expect(stored).not.toContain(erin.token);
+    expect(await page.content()).not.toContain('erins-machine');
+    await screenshot(page, 'signed-out-token-revoked');
+  });
+
   it('keeps the filters in the URL: a reload or a shared link shows the same VMs', async () => {
     const { page } = t;
     await createVm(alice, 'db', { count: 2 });

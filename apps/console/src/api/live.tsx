@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { ProblemError, type Vm, type XenplaneEvent } from '@xenplane/sdk';
+import { type Vm, type XenplaneEvent } from '@xenplane/sdk';
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
-import { useSession } from '../auth/session';
+import { isTokenRefused, TOKEN_REFUSED, useSession } from '../auth/session';
 import { applyVmEvent, holdsVm, type InfiniteVms, replaceVm } from '../lib/live';
 import { keys } from './keys';
 
@@ -17,7 +17,7 @@ export const useLiveStatus = () => useContext(LiveContext);
  * refresh the VM's operations. Reconnects (the SDK resumes with Last-Event-ID).
  */
 export function LiveEvents({ children }: { children: ReactNode }) {
-  const { client } = useSession();
+  const { client, signOut } = useSession();
   const qc = useQueryClient();
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
@@ -84,7 +84,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
         } catch (err) {
           if (ctl.signal.aborted) return;
           setStatus('down');
-          if (err instanceof ProblemError && err.status === 401) return;
+          if (isTokenRefused(err)) return signOut(TOKEN_REFUSED);
           await new Promise((r) => setTimeout(r, 3000));
         }
       }
@@ -95,7 +95,7 @@ export function LiveEvents({ children }: { children: ReactNode }) {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
     };
-  }, [client, qc]);
+  }, [client, qc, signOut]);
 
   return <LiveContext.Provider value={status}>{children}</LiveContext.Provider>;
 }

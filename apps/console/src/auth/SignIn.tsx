@@ -1,11 +1,11 @@
-import { Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { useSession } from './session';
 
 /** Sign in with an API token, checked by GET /v1/whoami; a refusal is shown as the API said it. */
 export function SignIn() {
-  const { signIn } = useSession();
+  const { signIn, endedBecause } = useSession();
   const [token, setToken] = useState('');
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -30,6 +30,11 @@ export function SignIn() {
               Sign in with an API token (a project&apos;s, or a global operator or admin token). It is kept in this tab
               only.
             </Text>
+            {endedBecause && (
+              <Alert color="yellow" title="Signed out" role="status">
+                {endedBecause}
+              </Alert>
+            )}
             <PasswordInput
               label="API token"
               required

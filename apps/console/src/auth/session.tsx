@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { type Whoami, type Xenplane } from '@xenplane/sdk';
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
+import { ProblemError, type Whoami, type Xenplane } from '@xenplane/sdk';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { clientFor } from '../api/client';
 
 /**
@@ -19,10 +19,17 @@ export interface Session {
   projectId?: string;
   /** global operator/admin tokens: operator pages too */
   isOperator: boolean;
+  /** why the last session ended when the user did not end it (the API stopped taking its token) */
+  endedBecause?: string;
   signIn(token: string): Promise<Whoami>;
-  signOut(): void;
+  signOut(reason?: string): void;
   setProject(id: string | undefined): void;
 }
+
+/** The API refused the token itself (revoked, expired): nothing this tab does with it will work. */
+export const isTokenRefused = (err: unknown): err is ProblemError => err instanceof ProblemError && err.status === 401;
+
+export const TOKEN_REFUSED = 'The API no longer accepts this token (revoked or expired). Sign in again.';
 
 const SessionContext = createContext<Session | undefined>(undefined);
 
@@ -53,6 +60,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [token, setToken] = useState<string | undefined>(() => read<string>(TOKEN_KEY));
   const [whoami, setWhoami] = useState<Whoami | undefined>(() => read<Whoami>(WHOAMI_KEY));
   const [chosen, setChosen] = useState<string | undefined>(() => read<string>(PROJECT_KEY));
+  const [endedBecause, setEndedBecause] = useState<string>();
 
   const client = useMemo(() => (token ? clientFor(token) : undefined), [token]);
 
@@ -66,18 +74,40 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setToken(candidate);
       setWhoami(me);
       setChosen(undefined);
+      setEndedBecause(undefined);
       return me;
     },
     [qc],
   );
 
-  const signOut = useCallback(() => {
-    for (const k of [TOKEN_KEY, WHOAMI_KEY, PROJECT_KEY]) sessionStorage.removeItem(k);
-    qc.clear();
-    setToken(undefined);
-    setWhoami(undefined);
-    setChosen(undefined);
-  }, [qc]);
+  const signOut = useCallback(
+    (reason?: string) => {
+      for (const k of [TOKEN_KEY, WHOAMI_KEY, PROJECT_KEY]) sessionStorage.removeItem(k);
+      qc.clear();
+      setToken(undefined);
+      setWhoami(undefined);
+      setChosen(undefined);
+      setEndedBecause(reason);
+    },
+    [qc],
+  );
+
+  // any read or write the API answers with 401 ends the session, rather than leaving every page
+  // showing its own refusal (a 403 is the token's role: that page's problem, shown there)
+  useEffect(() => {
+    if (!token) return;
+    const onError = (err: unknown) => isTokenRefused(err) && signOut(TOKEN_REFUSED);
+    const queries = qc.getQueryCache().subscribe((e) => {
+      if (e.type === 'updated' && e.action.type === 'error') onError(e.action.error);
+    });
+    const mutations = qc.getMutationCache().subscribe((e) => {
+      if (e.type === 'updated' && e.action.type === 'error') onError(e.action.error);
+    });
+    return () => {
+      queries();
+      mutations();
+    };
+  }, [qc, token, signOut]);
 
   const setProject = useCallback((id: string | undefined) => {
     if (id) sessionStorage.setItem(PROJECT_KEY, JSON.stringify(id));
@@ -91,11 +121,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       ...(signedIn ? { token, whoami, client } : {}),
       ...((whoami?.projectId ?? chosen) ? { projectId: whoami?.projectId ?? chosen } : {}),
       isOperator: !!whoami?.global && (whoami.role === 'operator' || whoami.role === 'admin'),
+      ...(endedBecause ? { endedBecause } : {}),
       signIn,
       signOut,
       setProject,
     };
-  }, [token, whoami, client, chosen, signIn, signOut, setProject]);
+  }, [token, whoami, client, chosen, endedBecause, signIn, signOut, setProject]);
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

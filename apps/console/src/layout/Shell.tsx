@@ -48,7 +48,7 @@ export function Shell() {
             <Text size="xs" c={live === 'live' ? 'gray.9' : 'red.9'} aria-live="polite">
               {live === 'live' ? 'live' : live === 'down' ? 'events down' : 'connecting'}
             </Text>
-            <Button variant="default" size="xs" onClick={session.signOut}>
+            <Button variant="default" size="xs" onClick={() => session.signOut()}>
               Sign out
             </Button>
           </Group>

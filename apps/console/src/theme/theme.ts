@@ -31,6 +31,8 @@ export const theme = createTheme({
   primaryColor: 'blue',
   primaryShade: 9,
   variantColorResolver: darkerText,
+  // no transitions for those who ask their system for less motion (and no half-faded dialog for axe)
+  respectReducedMotion: true,
   components: {
     // a modal's X is an icon-only button: named, or axe's button-name (critical) fails every dialog
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),

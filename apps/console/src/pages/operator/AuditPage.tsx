@@ -1,4 +1,5 @@
 import { Button, Code, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { WideTable } from '../../components/WideTable';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import type { AuditEntry } from '@xenplane/sdk';
@@ -36,7 +37,7 @@ export function AuditPage() {
       </Title>
       <AuditFilters search={search} onApply={set} onClear={() => void navigate({ search: {} })} />
       <ProblemAlert error={rows.error} title="The audit trail could not be read" />
-      <Table.ScrollContainer minWidth={1100}>
+      <WideTable label="Audit trail table" minWidth={1100}>
         <Table highlightOnHover aria-label="Audit trail">
           <Table.Thead>
             <Table.Tr>
@@ -55,7 +56,7 @@ export function AuditPage() {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </WideTable>
       {!rows.isPending && !entries.length && !rows.error ? <Text>No entries match.</Text> : null}
       {rows.hasNextPage ? (
         <Button variant="default" onClick={() => void rows.fetchNextPage()} loading={rows.isFetchingNextPage}>

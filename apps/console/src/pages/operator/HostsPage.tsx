@@ -14,6 +14,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { WideTable } from '../../components/WideTable';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
@@ -105,7 +106,7 @@ export function HostsPage() {
       <Text size="sm" aria-live="polite">
         {hosts.isPending ? 'Loading…' : `${hosts.data?.length ?? 0} hosts`}
       </Text>
-      <Table.ScrollContainer minWidth={1100}>
+      <WideTable label="Hosts table" minWidth={1100}>
         <Table highlightOnHover verticalSpacing="xs" aria-label="Hosts">
           <Table.Thead>
             <Table.Tr>
@@ -161,7 +162,7 @@ export function HostsPage() {
             })}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </WideTable>
       {open ? <HostDetails host={open} evacuation={evacuations.data?.get(open.id)} /> : null}
     </Stack>
   );

@@ -1,4 +1,5 @@
 import { Button, Group, Progress, Select, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { WideTable } from '../../components/WideTable';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import type { Operation } from '@xenplane/sdk';
@@ -77,7 +78,7 @@ export function OperationsPage() {
         </Group>
       </form>
       <ProblemAlert error={ops.error} title="The operations could not be listed" />
-      <Table.ScrollContainer minWidth={1000}>
+      <WideTable label="Operations table" minWidth={1000}>
         <Table highlightOnHover aria-label="Operations">
           <Table.Thead>
             <Table.Tr>
@@ -102,7 +103,7 @@ export function OperationsPage() {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </WideTable>
       {!ops.isPending && !rows.length && !ops.error ? <Text>No operations match.</Text> : null}
       {ops.hasNextPage ? (
         <Button variant="default" onClick={() => void ops.fetchNextPage()} loading={ops.isFetchingNextPage}>
