@@ -17,5 +17,6 @@ export type { components, operations, paths } from './generated/openapi';
 export { SseParser, type SseMessage } from './sse';
 export { requestRaw, send, type RawRequestInit, type TransportOptions } from './transport';
 export * from './types';
+export { OPERATION_KINDS, OPERATION_STATUSES, type OperationKind, VM_STATES } from './values';
 export { SDK_VERSION } from './version';
 export type { WaitOptions } from './wait';

@@ -11,7 +11,11 @@ import { OPERATION_COLUMNS, VM_COLUMNS } from '../output/columns';
 import { listAll } from './lists';
 import { SUMMARIES } from './summaries';
 
-/** The VM states of the API (libs/domain VM_STATES), for --state and --for. */
+/**
+ * The VM states of the API, for --state and --for. The SDK exports the same list (VM_STATES), but
+ * the SDK is loaded only when a command calls the API (cold start; the lint rule forbids a static
+ * import), and commander needs the choices when the command is defined.
+ */
 export const VM_STATES = [
   'pending',
   'scheduling',

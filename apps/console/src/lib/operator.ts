@@ -1,4 +1,4 @@
-import type { Host, Operation } from '@xenplane/sdk';
+import { type Host, type Operation, OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/sdk';
 
 /**
  * The operator pages' rules, pure: what each page keeps in its URL's search params (anything
@@ -189,27 +189,6 @@ export function evacuationsByHost(ops: readonly Operation[]): Map<string, Operat
 
 // ---- Operations and audit ----------------------------------------------------------------------
 
-export const OPERATION_STATUSES: readonly Operation['status'][] = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-];
-export const OPERATION_KINDS: readonly Operation['kind'][] = [
-  'create',
-  'delete',
-  'start',
-  'stop',
-  'reboot',
-  'migrate',
-  'evacuate',
-  'ha_restart',
-  'snapshot',
-  'snapshot_revert',
-  'snapshot_delete',
-  'clone',
-];
 
 /** The operations list's filters (the API takes one status and one kind). */
 export interface OperationsSearch {

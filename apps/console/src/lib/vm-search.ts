@@ -1,21 +1,5 @@
-import type { VmState } from '@xenplane/sdk';
+import { VM_STATES, type VmState } from '@xenplane/sdk';
 
-/** Every state a VM can be in (the API's VmView enum), in life-cycle order. */
-export const VM_STATES: readonly VmState[] = [
-  'pending',
-  'scheduling',
-  'building',
-  'running',
-  'stopping',
-  'stopped',
-  'starting',
-  'rebooting',
-  'migrating',
-  'recovering',
-  'deleting',
-  'deleted',
-  'error',
-];
 
 /** The VM list's filters, as kept in the URL's search params (?state=running,stopped&name=web&meta=k=v). */
 export interface VmSearch {

@@ -2,14 +2,14 @@ import { Button, Group, Progress, Select, Stack, Table, Text, TextInput, Title, 
 import { WideTable } from '../../components/WideTable';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import type { Operation } from '@xenplane/sdk';
+import { type Operation, OPERATION_KINDS, OPERATION_STATUSES } from '@xenplane/sdk';
 import { useEffect, useState } from 'react';
 import { useClient } from '../../auth/session';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { AnchorLink } from '../../components/links';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StateBadge } from '../../components/StateBadge';
-import { compact, OPERATION_KINDS, OPERATION_STATUSES, type OperationsSearch } from '../../lib/operator';
+import { compact, type OperationsSearch } from '../../lib/operator';
 import { opKeys, useOperatorEvents } from './common';
 
 const PAGE = 100;

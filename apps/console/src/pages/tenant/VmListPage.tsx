@@ -2,7 +2,7 @@ import { Button, Group, Loader, MultiSelect, Stack, Table, Text, TextInput, Titl
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Host, Vm } from '@xenplane/sdk';
+import { type Host, type Vm, VM_STATES } from '@xenplane/sdk';
 import { useEffect, useRef, useState } from 'react';
 import { keys } from '../../api/keys';
 import { useClient, useSession } from '../../auth/session';
@@ -10,7 +10,7 @@ import { AnchorLink, ButtonLink } from '../../components/links';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StateBadge } from '../../components/StateBadge';
 import type { VmPageData } from '../../lib/live';
-import { VM_STATES, type VmSearch, vmListQuery } from '../../lib/vm-search';
+import { type VmSearch, vmListQuery } from '../../lib/vm-search';
 import { vmsRoute } from '../../router';
 
 const PAGE = 200;
