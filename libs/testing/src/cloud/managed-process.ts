@@ -70,7 +70,8 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code) => {
         live.delete(this);
-        void Promise.race([logged, delay(OUTPUT_GRACE_MS)]).then(() => resolve(code));
+        // the grace's timer does not hold the test run open once everything else is done
+        void Promise.race([logged, delay(OUTPUT_GRACE_MS, undefined, { ref: false })]).then(() => resolve(code));
       }),
     );
     this.child = child;
