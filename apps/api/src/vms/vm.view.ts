@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Flavor, Image, Vm } from '@xenplane/db';
-import { shownPowerState, userDataBytes, VM_STATES } from '@xenplane/domain';
+import {
+  actionsAllowedIn,
+  shownPowerState,
+  userDataBytes,
+  VM_ACTIONS,
+  VM_STATES,
+  type VmState,
+} from '@xenplane/domain';
 import { OperationView } from '../operations/operation.view';
 import { HA_PRIORITIES } from './dto/create-vm.dto';
 
@@ -41,6 +48,14 @@ export class VmView {
   @ApiProperty({ format: 'uuid' }) projectId!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: VM_STATES }) state!: string;
+  @ApiProperty({
+    enum: VM_ACTIONS,
+    isArray: true,
+    description:
+      'The actions (POST /v1/vms/{id}/actions, and delete) its state accepts now; the token’s role may still ' +
+      'refuse one (migrate is for operators), and a host in doubt refuses all but delete',
+  })
+  actions!: string[];
   @ApiProperty({
     enum: ['none', 'running', 'paused', 'shutdown', 'crashed', 'unknown'],
     description:
@@ -134,6 +149,7 @@ export function presentVm(vm: VmRow): VmView {
     projectId: vm.projectId,
     name: vm.name,
     state: vm.state,
+    actions: actionsAllowedIn(vm.state as VmState),
     powerState: powerStateOf(vm),
     ...(vm.hostId ? { hostId: vm.hostId } : {}),
     ...(vm.poolId ? { poolId: vm.poolId } : {}),

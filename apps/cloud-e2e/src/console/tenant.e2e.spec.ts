@@ -153,6 +153,10 @@ browserDescribe('the web console, as a tenant (chromium)', () => {
     expect(vm).toMatchObject({ name: 'made-in-browser', state: 'running', flavor: { name: 'xp.micro' } });
     expect(vm.expiresAt).toBeTruthy();
     await page.getByText('No operation in flight.').waitFor();
+    // the actions its state accepts (the API's `actions`): a running VM cannot be started
+    expect(vm.actions).toEqual(['stop', 'reboot', 'migrate', 'delete']);
+    expect(await page.getByRole('button', { name: 'Start', exact: true }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Stop', exact: true }).isEnabled()).toBe(true);
     await checkAccessibility(page, 'a VM’s page');
     await screenshot(page, 'vm-page');
 
@@ -194,6 +198,7 @@ browserDescribe('the web console, as a tenant (chromium)', () => {
     await page.getByRole('status').getByText('Delete: accepted').waitFor();
     await page.locator('h1 + [data-state="deleted"]').waitFor({ timeout: 60_000 });
     expect(await sameDocument()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Delete', exact: true }).isDisabled()).toBe(true);
     expect((await cloud.api.withToken(alice.token).get(`/v1/vms/${vmId}`)).body.state).toBe('deleted');
   });
 

@@ -189,7 +189,6 @@ export function evacuationsByHost(ops: readonly Operation[]): Map<string, Operat
 
 // ---- Operations and audit ----------------------------------------------------------------------
 
-
 /** The operations list's filters (the API takes one status and one kind). */
 export interface OperationsSearch {
   status?: Operation['status'];

@@ -1,6 +1,5 @@
 import { VM_STATES, type VmState } from '@xenplane/sdk';
 
-
 /** The VM list's filters, as kept in the URL's search params (?state=running,stopped&name=web&meta=k=v). */
 export interface VmSearch {
   state?: VmState[];

@@ -3,6 +3,7 @@ import {
   actionRefusal,
   actionRoleRefusal,
   actionRule,
+  actionsAllowedIn,
   checkAction,
   repeatedDeleteAnswer,
   statesAllowing,
@@ -62,6 +63,16 @@ describe('the VM action table', () => {
       const [via, to] = VIA[action];
       expect(check).toEqual({ ok: true, operation: want, via, to });
     }
+  });
+});
+
+describe('actionsAllowedIn', () => {
+  it('lists, per state, the actions whose cell starts an operation, in VM_ACTIONS order', () => {
+    for (const state of VM_STATES)
+      expect(actionsAllowedIn(state)).toEqual(VM_ACTIONS.filter((a) => expected.get(state)!.get(a) !== '-'));
+    expect(actionsAllowedIn('running')).toEqual(['stop', 'reboot', 'migrate', 'delete']);
+    expect(actionsAllowedIn('stopped')).toEqual(['start', 'delete']);
+    expect(actionsAllowedIn('deleting')).toEqual([]);
   });
 });
 

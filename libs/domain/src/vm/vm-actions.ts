@@ -61,6 +61,11 @@ export function statesAllowing(action: VmAction): VmState[] {
   return VM_STATES.filter((state) => VM_ACTION_TABLE[state][action] !== null);
 }
 
+/** The actions a VM in this state accepts now, in VM_ACTIONS order (what a client may offer). */
+export function actionsAllowedIn(state: VmState): VmAction[] {
+  return VM_ACTIONS.filter((action) => VM_ACTION_TABLE[state][action] !== null);
+}
+
 export interface ActionRule {
   from: VmState[];
   via: VmState;

@@ -2000,6 +2000,8 @@ export interface components {
             name: string;
             /** @enum {string} */
             state: "pending" | "scheduling" | "building" | "running" | "stopping" | "stopped" | "starting" | "rebooting" | "migrating" | "recovering" | "deleting" | "deleted" | "error";
+            /** @description The actions (POST /v1/vms/{id}/actions, and delete) its state accepts now; the token’s role may still refuse one (migrate is for operators), and a host in doubt refuses all but delete */
+            actions: ("start" | "stop" | "reboot" | "migrate" | "delete")[];
             /**
              * @description unknown: its host has not answered a heartbeat within its pool's suspect timeout; what the VM does there is not known
              * @enum {string}

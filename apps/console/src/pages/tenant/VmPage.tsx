@@ -149,6 +149,9 @@ function Operations({ vmId }: { vmId: string }) {
       client.GET('/v1/operations', { params: { query: { vmId, limit: 10 } }, signal }) as Promise<{
         items: Operation[];
       }>,
+    // while one is in flight, read again now and then too: its progress and steps come with no event,
+    // and an event missed (the stream reconnecting) must not leave it shown in flight for good
+    refetchInterval: (q) => (q.state.data?.items.some((o) => IN_FLIGHT.has(o.status)) ? 2_000 : false),
   });
   const items = ops.data?.items ?? [];
   const current = items.find((o) => IN_FLIGHT.has(o.status));
@@ -243,6 +246,8 @@ function Actions({ vm }: { vm: Vm }) {
     act.mutate({ label, run: () => client.POST('/v1/vms/{id}/actions', { params: { path: { id: vm.id } }, ...body }) });
   const path = { params: { path: { id: vm.id } } };
   const ttlSeconds = parseDuration(ttl);
+  // what the VM's state accepts now, as the API says (its action table): the rest are greyed out
+  const refuses = (a: Vm['actions'][number]) => !vm.actions.includes(a);
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="actions-heading">
       <Title order={2} size="h4" id="actions-heading" mb="sm">
@@ -250,7 +255,7 @@ function Actions({ vm }: { vm: Vm }) {
       </Title>
       <Stack>
         <Group>
-          <Button variant="light" onClick={action('Start', { body: { action: 'start' } })}>
+          <Button variant="light" disabled={refuses('start')} onClick={action('Start', { body: { action: 'start' } })}>
             Start
           </Button>
           <ConfirmButton
@@ -259,6 +264,7 @@ function Actions({ vm }: { vm: Vm }) {
             title={`Stop ${vm.name}?`}
             message="The guest is shut down."
             confirmLabel="Stop"
+            disabled={refuses('stop')}
             onConfirm={action('Stop', { body: { action: 'stop' } })}
           >
             Stop
@@ -269,6 +275,7 @@ function Actions({ vm }: { vm: Vm }) {
             title={`Reboot ${vm.name}?`}
             message="The guest is restarted."
             confirmLabel="Reboot"
+            disabled={refuses('reboot')}
             onConfirm={action('Reboot', { body: { action: 'reboot' } })}
           >
             Reboot
@@ -277,6 +284,7 @@ function Actions({ vm }: { vm: Vm }) {
             title={`Delete ${vm.name}?`}
             message="The VM and its disks are deleted. This cannot be undone."
             confirmLabel="Delete"
+            disabled={refuses('delete')}
             onConfirm={() => act.mutate({ label: 'Delete', run: () => client.DELETE('/v1/vms/{id}', path) })}
           >
             Delete
@@ -349,6 +357,7 @@ function Actions({ vm }: { vm: Vm }) {
               title={`Migrate ${vm.name}?`}
               message={live ? 'The VM moves while it runs.' : 'The VM is stopped, moved, and started again.'}
               confirmLabel="Migrate"
+              disabled={refuses('migrate')}
               onConfirm={action('Migrate', {
                 body: { action: 'migrate', live, ...(target ? { targetHostId: target } : {}) },
               })}
