@@ -46,10 +46,12 @@ const SYSTEMD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 
 /**
  * What the unit runs: argv, its environment (the unit's own and PATH, as systemd gives it; nothing
- * inherited), and its working directory. `root` maps absolute paths into an unpacked tree.
+ * inherited), and its working directory. `root` maps absolute paths into an unpacked tree;
+ * `envFiles` gives an EnvironmentFile's text by its path instead (a tree not on this machine).
  */
-export function describeUnit(unitText, { root = '', path = SYSTEMD_PATH } = {}) {
+export function describeUnit(unitText, { root = '', path = SYSTEMD_PATH, envFiles = {} } = {}) {
   const at = (p) => (root && existsSync(join(root, p)) ? join(root, p) : p);
+  const envFileText = (p) => envFiles[p] ?? (existsSync(at(p)) ? readFileSync(at(p), 'utf8') : undefined);
   const env = { PATH: path };
   const fileEnv = {};
   let argv = [];
@@ -58,15 +60,32 @@ export function describeUnit(unitText, { root = '', path = SYSTEMD_PATH } = {}) 
     if (key === 'Environment') {
       for (const m of value.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) env[m[1]] = m[2];
     } else if (key === 'EnvironmentFile') {
-      const optional = value.startsWith('-');
-      const file = at(value.replace(/^-/, ''));
-      if (existsSync(file)) Object.assign(fileEnv, readEnvFile(readFileSync(file, 'utf8')));
-      else if (!optional) throw new Error(`EnvironmentFile ${file} is missing`);
+      const file = value.replace(/^-/, '');
+      const text = envFileText(file);
+      if (text !== undefined) Object.assign(fileEnv, readEnvFile(text));
+      else if (!value.startsWith('-')) throw new Error(`EnvironmentFile ${file} is missing`);
     } else if (key === 'WorkingDirectory') cwd = at(value.replace(/^-/, ''));
     else if (key === 'ExecStart') argv = value.split(/\s+/).map((a) => (a.startsWith('/') ? at(a) : a));
   }
   if (!argv.length) throw new Error('the unit has no ExecStart');
   return { argv, env: { ...env, ...fileEnv }, cwd };
+}
+
+/**
+ * The unit's NoNewPrivileges= and CapabilityBoundingSet=~ (a deny list) as setpriv(1) arguments,
+ * so that a place without systemd (the xen lab's dom0) confines the process the same way.
+ */
+export function setprivArgs(unitText) {
+  const args = [];
+  for (const [key, value] of serviceSettings(unitText)) {
+    if (key === 'NoNewPrivileges' && /^(yes|true|1|on)$/.test(value)) args.push('--no-new-privs');
+    if (key === 'CapabilityBoundingSet') {
+      if (!value.startsWith('~')) throw new Error('only a deny list (CapabilityBoundingSet=~...) is read');
+      const caps = value.slice(1).trim().split(/\s+/);
+      args.push('--bounding-set', caps.map((c) => `-${c.replace(/^CAP_/, '').toLowerCase()}`).join(','));
+    }
+  }
+  return args;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
