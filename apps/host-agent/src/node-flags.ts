@@ -28,10 +28,15 @@ function hostAgentStage(text: string): string {
   return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
 }
 
-/** The repository's Dockerfile, above this module in the sources or in dist/. */
+/**
+ * The repository's Dockerfile: above this module in the sources or in dist/, else in the working
+ * directory (a build put outside the checkout with XENPLANE_DIST_DIR, run from the checkout).
+ */
 function findDockerfile(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'Dockerfile'))) return join(dir, 'Dockerfile');
-    if (dirname(dir) === dir) throw new Error(`no Dockerfile above ${from}`);
+    if (dirname(dir) === dir) break;
   }
+  if (existsSync(join(process.cwd(), 'Dockerfile'))) return join(process.cwd(), 'Dockerfile');
+  throw new Error(`no Dockerfile above ${from} nor in ${process.cwd()}`);
 }
