@@ -1,6 +1,6 @@
 // The host agent's memory (issue: "the agent's RSS with 100 domains stays under 60 MB; report it"):
 //   1. one agent process, sim driver, started as production starts it (the node flags of
-//      apps/host-agent/Dockerfile's CMD, read from there): RSS idle, then after N domains
+//      root Dockerfile's host-agent CMD, read from there): RSS idle, then after N domains
 //      (64 MB, 1 vCPU each) and the calls a scheduler makes (200 heartbeats, 50 listDomains), 2 s
 //      of quiet, nothing forced; VmRSS and VmHWM (peak) from /proc/<pid>/status, against the goal;
 //      then again after --calls more heartbeats (a long-running agent's heap, not a fresh one's),

@@ -44,6 +44,8 @@ await stage('static', process.execPath, [join(root, 'scripts/check.mjs')]);
 if (!failed.length) {
   const jest = [join(root, 'node_modules/jest/bin/jest.js'), '--ci'];
   await stage('unit', process.execPath, [...jest, '--selectProjects', 'unit']);
+  // the agent's Debian package test (libs/testing/src/deploy) checks it with lintian
+  if (wanted('integration')) await ensureDebianPackage('/usr/bin/lintian', 'lintian', 'the package lint');
   await stage('integration', process.execPath, [...jest, '--selectProjects', 'integration', '--maxWorkers', '2']);
   if (wanted('e2e')) await ensureChromium();
   await stage('e2e', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
@@ -86,14 +88,20 @@ async function ensureXenLabPackages() {
  */
 async function ensureChromium() {
   const path = process.env.XENPLANE_CHROMIUM ?? '/usr/bin/chromium';
+  // another build named by XENPLANE_CHROMIUM is not apt's to install
+  await ensureDebianPackage(path, 'chromium', 'the console tests', !process.env.XENPLANE_CHROMIUM);
+}
+
+/** One Debian package a tier's tests use, installed by apt-get when we are root and may. */
+async function ensureDebianPackage(path, pkg, who, installable = true) {
   if (existsSync(path)) return;
   const required = process.env.XENPLANE_REQUIRE_XEN === '1' || !['', '0', 'false', undefined].includes(process.env.CI);
-  console.log(`› no chromium at ${path}; unless apt-get installs it, the console tests ${required ? 'fail' : 'skip'}`);
-  if (process.env.XENPLANE_CHROMIUM || process.env.XENPLANE_NO_APT || process.getuid?.() !== 0) return;
-  console.log("› installing Debian's chromium for the console tests");
+  console.log(`› no ${pkg} at ${path}; unless apt-get installs it, ${who} ${required ? 'fail' : 'skip'}`);
+  if (!installable || process.env.XENPLANE_NO_APT || process.getuid?.() !== 0) return;
+  console.log(`› installing Debian's ${pkg} for ${who}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env });
-  if (code !== 0) console.log('› apt-get failed: the console tests will say what is missing');
+  const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', pkg], { env });
+  if (code !== 0) console.log(`› apt-get failed: ${who} will say what is missing`);
 }
 
 console.log('\n━━ summary');

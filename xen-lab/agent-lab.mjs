@@ -6,14 +6,20 @@
 //   dom0 -> 10.0.2.2:<port>    == host 127.0.0.1:<port> (the control plane's API)
 //
 // startAgentLab() boots it and returns a handle; stop() kills QEMU's whole process group (also
-// done when the Node process exits). The agent bundle (node, its libraries, dist/, the runtime
-// node_modules, the virtio-net module) is a cpio cached in xen-lab/work/ and appended to the
-// lab's base dom0 archive, so lab.mjs's image is unchanged.
+// done when the Node process exits). The agent comes from its Debian package
+// (scripts/package-agent.mjs), unpacked into dom0 as dpkg would install it (dom0 has no dpkg),
+// and is started as the package's systemd unit starts it (dom0 has no systemd either: same
+// ExecStart, environment and settings file, read by scripts/systemd-unit.mjs, and the unit's
+// NoNewPrivileges= and CapabilityBoundingSet= applied with setpriv). That bundle (the package's
+// files, node as the nodejs package installs it, setpriv, the virtio-net module) is a cpio cached
+// in xen-lab/work/ and appended to the lab's base dom0 archive, so lab.mjs's image is unchanged.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
+import { agentFiles } from '../scripts/agent-files.mjs';
+import { buildAgentPackage } from '../scripts/package-agent.mjs';
+import { describeUnit, setprivArgs } from '../scripts/systemd-unit.mjs';
 import {
   buildDom0,
   cpioGz,
@@ -30,58 +36,10 @@ import {
 export const ROOT = join(LAB_DIR, '..');
 export const DIST = process.env.XENPLANE_DIST_DIR ?? join(ROOT, 'dist');
 const NODE = process.execPath;
-// where the bundle lives in dom0: dist/ and node_modules/ side by side, as in the repo
-const OPT = 'opt/xenplane';
-// what the agent's dist code requires at run time (their dependencies follow from package.json)
-const AGENT_PACKAGES = [
-  '@grpc/grpc-js',
-  '@bufbuild/protobuf',
-  'pino',
-  'zod',
-  '@peculiar/x509',
-  'tslib',
-  'reflect-metadata',
-];
-const AGENT_LIBS = ['agent-client', 'config', 'observability', 'pki', 'proto', 'domain'];
+// the package's unit and settings file, as installed
+const UNIT = 'usr/lib/systemd/system/xenplane-agent.service';
+const ENV_FILE = 'etc/xenplane/agent.env';
 const DEBUG_PORT_IN_DOM0 = 9001;
-
-const skipFile = (p) => /\.(map|d\.ts|d\.mts|d\.cts|md|markdown|ts|mts|cts)$/.test(p) && !/\.js$/.test(p);
-
-function walkFiles(dir, out = []) {
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    const st = statSync(p);
-    if (st.isDirectory()) walkFiles(p, out);
-    else if (st.isFile() && !skipFile(p)) out.push(p);
-  }
-  return out;
-}
-
-/** node_modules package dirs the agent needs: AGENT_PACKAGES and their dependencies. */
-function packageDirs() {
-  const found = new Set();
-  const resolveFrom = (name, fromDir) => {
-    for (let d = fromDir; ; d = dirname(d)) {
-      const cand = join(d, 'node_modules', name);
-      if (existsSync(join(cand, 'package.json'))) return cand;
-      if (d === dirname(d)) return null;
-    }
-  };
-  const visit = (name, fromDir, optional) => {
-    const dir = resolveFrom(name, fromDir);
-    if (!dir) {
-      if (optional) return;
-      throw new Error(`agent-lab: package ${name} not found from ${fromDir}`);
-    }
-    if (found.has(dir)) return;
-    found.add(dir);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    for (const d of Object.keys(pkg.dependencies ?? {})) visit(d, dir, false);
-    for (const d of Object.keys(pkg.optionalDependencies ?? {})) visit(d, dir, true);
-  };
-  for (const p of AGENT_PACKAGES) visit(p, join(DIST, 'apps/host-agent'), false);
-  return [...found];
-}
 
 function ldd(program) {
   const out = execFileSync('ldd', [program], { encoding: 'utf8' });
@@ -112,29 +70,27 @@ function netModules(kver) {
 }
 
 /**
- * The agent bundle (cached in work/agent-bundle.cpio.gz): node + libraries, dist/apps/host-agent,
- * the dist/libs it uses, the runtime node_modules, virtio-net. Rebuilt when dist/ or node changes.
+ * The agent bundle (cached in work/agent-bundle.cpio.gz): the files of the agent's Debian package
+ * at their installed paths, node at /usr/bin/node (what the package's Depends: nodejs gives a
+ * host) with its libraries, setpriv, virtio-net. Rebuilt when the package's inputs or node change.
+ * Returns { file, unit, envFile, deb }: the unit's and the settings file's packaged text.
  */
 export function buildAgentBundle({ log = () => {} } = {}) {
   const kver = kernelVersion();
-  const agentDir = join(DIST, 'apps/host-agent');
-  if (!existsSync(join(agentDir, 'src/main.js')))
-    throw new Error(`agent-lab: no build in ${DIST}: run node scripts/build.mjs`);
-  // the transport `xl migrate` runs (shipped beside the agent, so it comes with dist/apps/host-agent)
-  if (!existsSync(join(agentDir, 'src/migration-transport.js')))
-    throw new Error(`agent-lab: ${DIST} has no migration transport: rebuild`);
-  const files = [
-    ...walkFiles(agentDir),
-    ...AGENT_LIBS.filter((l) => existsSync(join(DIST, 'libs', l))).flatMap((l) => walkFiles(join(DIST, 'libs', l))),
-  ];
-  const pkgFiles = packageDirs().flatMap((d) => walkFiles(d));
-  const libs = [...new Set([...ldd(NODE)])];
+  const SETPRIV = '/usr/bin/setpriv';
+  const libs = [...new Set([...ldd(NODE), ...ldd(SETPRIV)])];
   const mods = netModules(kver);
+  const debInputs = [
+    ...agentFiles(DIST, ROOT).map((f) => f.file),
+    ...readdirSync(join(ROOT, 'deploy/debian')).map((n) => join(ROOT, 'deploy/debian', n)),
+    join(ROOT, 'scripts/package-agent.mjs'),
+    join(ROOT, 'scripts/agent-files.mjs'),
+  ];
   const stampInputs = [
     NODE,
+    SETPRIV,
     ...libs,
-    ...files,
-    ...pkgFiles,
+    ...debInputs,
     ...mods.map((m) => m.file),
     join(LAB_DIR, 'agent-lab.mjs'),
   ];
@@ -143,13 +99,29 @@ export function buildAgentBundle({ log = () => {} } = {}) {
     .digest('hex');
   const out = join(WORK_DIR, 'agent-bundle.cpio.gz');
   const stampFile = join(WORK_DIR, 'agent-bundle.stamp');
-  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return out;
+  const tree = join(WORK_DIR, 'agent-package-root');
+  const packaged = () => ({
+    file: out,
+    deb: readFileSync(join(WORK_DIR, 'agent-package.name'), 'utf8'),
+    unit: readFileSync(join(tree, UNIT), 'utf8'),
+    envFile: readFileSync(join(tree, ENV_FILE), 'utf8'),
+  });
+  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return packaged();
   const t0 = Date.now();
+  const deb = buildAgentPackage({ dist: DIST, outDir: join(WORK_DIR, 'packages') });
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(tree, { recursive: true });
+  execFileSync('dpkg-deb', ['-x', deb, tree]);
+  const installed = walkTree(tree).map((p) => ({
+    path: relative(tree, p),
+    data: readFileSync(p),
+    mode: statSync(p).mode & 0o777,
+  }));
   const entries = [
-    { path: 'usr/local/bin/node', data: readFileSync(NODE), mode: 0o755 },
+    ...installed,
+    { path: 'usr/bin/node', data: readFileSync(NODE), mode: 0o755 },
+    { path: SETPRIV, data: readFileSync(SETPRIV), mode: 0o755 },
     ...libs.map((p) => ({ path: p, data: readFileSync(p), mode: 0o755 })),
-    ...files.map((p) => ({ path: `${OPT}/dist/${relative(DIST, p)}`, data: readFileSync(p) })),
-    ...pkgFiles.map((p) => ({ path: `${OPT}/${relative(ROOT, p)}`, data: readFileSync(p) })),
     ...mods.map((m) => ({ path: `lib/modules/${m.name}.ko`, data: readFileSync(m.file) })),
     { path: 'lab/net-modules.list', data: mods.map((m) => m.name).join('\n') + '\n' },
     { path: 'lab/xl-server.js', data: XL_SERVER },
@@ -158,10 +130,20 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   const archive = cpioGz(entries);
   mkdirSync(WORK_DIR, { recursive: true });
   writeFileSync(out, archive);
+  writeFileSync(join(WORK_DIR, 'agent-package.name'), basename(deb));
   writeFileSync(stampFile, stamp);
   log(
-    `agent bundle built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${pkgFiles.length} node_modules files)`,
+    `agent bundle built in ${Date.now() - t0} ms from ${basename(deb)}: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${installed.length} packaged files)`,
   );
+  return packaged();
+}
+
+function walkTree(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walkTree(p, out);
+    else out.push(p);
+  }
   return out;
 }
 
@@ -225,23 +207,34 @@ function guestExtra() {
   ]);
 }
 
+const shq = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+
 /**
- * The node flags production starts the agent with (the CMD of apps/host-agent/Dockerfile, read by
- * the built node-flags module), so the lab proves the agent as it is deployed: interpreter only,
- * no WebAssembly, a small young generation.
+ * /etc/xenplane/agent.env as the operator leaves it: the packaged file (every setting commented)
+ * with the lab's settings added at its end.
  */
-function agentNodeFlags() {
-  const { productionNodeFlags } = createRequire(import.meta.url)(join(DIST, 'apps/host-agent/src/node-flags.js'));
-  return productionNodeFlags()
-    .map((f) => `'${f.replace(/'/g, `'\\''`)}'`)
-    .join(' ');
+function labSettingsFile(packaged, settings) {
+  const lines = Object.entries(settings).map(([k, v]) => {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(k) || /[\n'"\\$]/.test(String(v))) throw new Error(`agent-lab: bad setting ${k}`);
+    return `${k}=${v}`;
+  });
+  return `${packaged}\n## the xen lab's settings (xen-lab/agent-lab.mjs)\n${lines.join('\n')}\n`;
 }
 
-/** The dom0 script: network, guest image, tmpfs work dirs, then the agent (forever). */
-function agentScript(env) {
-  const exports = Object.entries(env)
-    .map(([k, v]) => `export ${k}='${String(v).replace(/'/g, `'\\''`)}'`)
-    .join('\n');
+/**
+ * The dom0 script: network, guest image, tmpfs work dirs, the package's postinst steps, then the
+ * agent as its unit starts it (forever, as Restart= would): the unit's ExecStart with the unit's
+ * environment and settings file and nothing else (env -i), NoNewPrivileges= and the capability
+ * bounding set applied by setpriv. PATH is dom0's: its xl lives in /usr/lib/xen-4.17/bin, where a
+ * Debian host has /usr/sbin/xl on systemd's PATH.
+ */
+function agentScript(pkg, settingsText) {
+  const unit = describeUnit(pkg.unit, { envFiles: { [`/${ENV_FILE}`]: settingsText } });
+  const env = Object.entries(unit.env)
+    .filter(([k]) => k !== 'PATH')
+    .map(([k, v]) => `${k}=${shq(v)}`)
+    .join(' ');
+  const argv = [...setprivArgs(pkg.unit), ...unit.argv].map(shq).join(' ');
   return `
 for m in $(cat /lab/net-modules.list); do [ -d /sys/module/$m ] || insmod "/lib/modules/$m.ko" || echo "LAB warn insmod $m failed"; done
 i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
@@ -259,24 +252,28 @@ cp /boot/vmlinuz /var/lib/xenplane/images/tiny/vmlinuz
 cat /boot/tiny.cpio.gz /lab/guest-extra.cpio.gz >/var/lib/xenplane/images/tiny/initrd.gz
 mkdir -p /var/lib/xenplane-agent
 mount -t tmpfs -o size=64G tmpfs /var/lib/xenplane-agent
-export PATH=/usr/local/bin:$PATH
-export HOME=/root
-${exports}
-mkdir -p "$AGENT_STATE_DIR" "$XL_WORK_DIR"
-node /lab/xl-server.js &
-echo "LAB agent-starting uptime=$(up)"
+# the package's postinst
+mkdir -p /var/lib/xenplane-agent/xl
+chmod 0700 /var/lib/xenplane-agent
+chmod 0600 /${ENV_FILE}
+/usr/bin/node /lab/xl-server.js &
+echo "LAB agent-starting package=${pkg.deb} uptime=$(up)"
+cd ${shq(unit.cwd)}
 while true; do
-  node ${agentNodeFlags()} /${OPT}/dist/apps/host-agent/src/main.js
+  env -i PATH="$PATH" ${env} /usr/bin/setpriv ${argv} &
+  echo $! >/run/xenplane-agent.pid
+  wait $!
   echo "LAB agent-exited rc=$? uptime=$(up)"
-  sleep 2
+  sleep 5
 done
 `;
 }
 
 /**
- * Boots the lab with the agent. agentEnv: the agent's environment (AGENT_* ...); the lab sets
- * AGENT_DRIVER=xl, AGENT_PORT, AGENT_LISTEN_HOST, AGENT_ADVERTISE_ADDRESS, AGENT_STATE_DIR,
- * XL_WORK_DIR unless given. Returns { pid, logFile, runDir, marks, waitForLine(re, ms), xl(args),
+ * Boots the lab with the agent. agentEnv: settings added to /etc/xenplane/agent.env (AGENT_* ...);
+ * the lab adds AGENT_PORT, AGENT_ADVERTISE_ADDRESS, AGENT_NAME and DM_DISABLE_UDEV=1 (dom0 has no
+ * udev: docs/OPERATIONS.md) unless given; the rest is the unit's. The agent's pid is in dom0's
+ * /run/xenplane-agent.pid. Returns { pid, logFile, runDir, marks, waitForLine(re, ms), xl(args),
  * stop() }.
  */
 export async function startAgentLab({
@@ -294,24 +291,23 @@ export async function startAgentLab({
   const missing = requirementsMessage();
   if (missing) throw new Error(missing);
   const { file: base, kver } = buildDom0({ log });
-  const bundle = buildAgentBundle({ log });
+  const pkg = buildAgentBundle({ log });
   const runDir = join(WORK_DIR, 'runs', name);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
-  const env = {
-    AGENT_DRIVER: 'xl',
+  const settings = labSettingsFile(pkg.envFile, {
     AGENT_PORT: String(agentPort),
-    AGENT_LISTEN_HOST: '0.0.0.0',
     AGENT_ADVERTISE_ADDRESS: `127.0.0.1:${hostPort}`,
-    AGENT_STATE_DIR: '/var/lib/xenplane-agent/state',
-    XL_WORK_DIR: '/var/lib/xenplane-agent/xl',
     AGENT_NAME: 'xen-lab',
-    NODE_ENV: 'production',
+    DM_DISABLE_UDEV: '1',
     ...agentEnv,
-  };
-  const overlay = cpioGz([{ path: 'lab/test.sh', data: agentScript(env), mode: 0o755 }]);
+  });
+  const overlay = cpioGz([
+    { path: 'lab/test.sh', data: agentScript(pkg, settings), mode: 0o755 },
+    { path: ENV_FILE, data: settings, mode: 0o600 },
+  ]);
   const initrd = join(runDir, 'dom0.cpio.gz');
-  writeFileSync(initrd, Buffer.concat([readFileSync(base), readFileSync(bundle), overlay]));
+  writeFileSync(initrd, Buffer.concat([readFileSync(base), readFileSync(pkg.file), overlay]));
   const outDisk = join(runDir, 'out.img');
   writeFileSync(outDisk, Buffer.alloc(0));
   execFileSync('truncate', ['-s', '16M', outDisk]);

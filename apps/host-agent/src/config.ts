@@ -54,6 +54,9 @@ export const agentEnv = z.object({
   // stale copies destroyed by epoch); never in production, where it is what keeps a VM from
   // running twice while its host is cut off
   AGENT_SELF_FENCE: boolVar(true),
+  // a file rewritten every 5 s once the hosts serve: the agent's health for a container engine
+  // (scripts/healthcheck.mjs; the Dockerfile sets it). Unset (as under systemd): none written
+  LIVENESS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIM_CPUS: intVar(DEFAULT_SIM.nrCpus, 1, 4096),
   SIM_MEMORY_MB: intVar(DEFAULT_SIM.totalMemoryMb, 1024, 64 * 1024 * 1024),

@@ -1,4 +1,4 @@
-import { getLogger, initLogging } from '@xenplane/observability';
+import { getLogger, initLogging, startLivenessFile } from '@xenplane/observability';
 import { loadAgentConfig } from './config';
 import { startHosts } from './fleet/start-hosts';
 import type { AgentHost } from './host/agent-host';
@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const config = loadAgentConfig();
   initLogging('host-agent', config.LOG_LEVEL);
   const log = getLogger('main');
-  // which runtime and flags (apps/host-agent/Dockerfile's CMD in production) this agent runs with
+  // which runtime and flags (the Dockerfile's host-agent CMD, the package's unit) this agent runs with
   log.info({ node: process.version, nodeFlags: process.execArgv, driver: config.AGENT_DRIVER }, 'agent starting');
   let hosts: AgentHost[] = [];
   let stopping = false;
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   hosts = await startHosts(config);
+  if (config.LIVENESS_FILE) startLivenessFile(config.LIVENESS_FILE);
 }
 
 main().catch((err: unknown) => {

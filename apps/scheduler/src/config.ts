@@ -79,6 +79,9 @@ export const schedulerEnv = controlPlaneEnv.extend({
   WEBHOOK_BACKOFF_MAX_MS: intVar(3_600_000, 10, 86_400_000),
   // deliveries sent at once by this process (most of an attempt is waiting on a receiver)
   WEBHOOK_CONCURRENCY: intVar(32, 1, 1000),
+  // a file rewritten every 5 s while the process runs: its health for a container engine, which
+  // has no port to ask (scripts/healthcheck.mjs; the Dockerfile sets it). Unset: none written
+  LIVENESS_FILE: z.string().min(1).optional(),
 });
 
 export type SchedulerConfig = z.infer<typeof schedulerEnv>;

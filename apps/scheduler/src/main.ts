@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { migrateDatabase } from '@xenplane/db';
-import { getLogger, initLogging } from '@xenplane/observability';
+import { getLogger, initLogging, startLivenessFile } from '@xenplane/observability';
 import { loadSchedulerConfig } from './config';
 import { SchedulerModule } from './scheduler.module';
 
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();
+  if (config.LIVENESS_FILE) startLivenessFile(config.LIVENESS_FILE);
   getLogger('main').info(
     { roles: config.SCHEDULER_ROLES, concurrency: config.SCHEDULER_CONCURRENCY },
     'scheduler started',

@@ -152,18 +152,25 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
       { timeoutMs: 180_000, intervalMs: 500 },
     );
     stamp(`host ${host.id} up at ${host.address}`);
-    // the agent in dom0 runs as production starts it: the node flags of apps/host-agent/Dockerfile
-    // (read by the agent's built node-flags module, which the lab uses too; another app's source
-    // cannot be imported here)
+    // the agent in dom0 is the Debian package's, started as its systemd unit starts it
+    // (xen-lab/agent-lab.mjs): the node flags of the Dockerfile's host-agent CMD, read by the
+    // agent's built node-flags module (another app's source cannot be imported here)
     const { productionNodeFlags } = (await import(join(DIST, 'apps/host-agent/src/node-flags.js'))) as {
       productionNodeFlags: () => string[];
     };
     expect(productionNodeFlags()).toContain('--lite-mode');
-    const starting = readFileSync(serialLog, 'utf8')
-      .split('\n')
-      .find((l) => l.includes('"msg":"agent starting"'));
+    const log = readFileSync(serialLog, 'utf8').split('\n');
+    expect(log.find((l) => l.includes('LAB agent-starting'))).toMatch(/package=xenplane-agent_[\d.]+_amd64\.deb /);
+    const starting = log.find((l) => l.includes('"msg":"agent starting"'));
     expect(starting).toBeDefined();
     expect(JSON.parse(starting!.slice(starting!.indexOf('{'))).nodeFlags).toEqual(productionNodeFlags());
+    // and confined as the unit says: no new privileges, no CAP_SYS_BOOT (bit 22) in its bounding set
+    const pid = (await dom0File('/run/xenplane-agent.pid'))?.trim();
+    const status = (await dom0File(`/proc/${pid}/status`)) ?? '';
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    const bounding = BigInt(`0x${/^CapBnd:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'}`);
+    expect(bounding & (1n << 22n)).toBe(0n);
+    expect(bounding & (1n << 21n)).not.toBe(0n); // CAP_SYS_ADMIN, which xl needs, kept
   }, 420_000);
 
   afterAll(async () => {

@@ -5,6 +5,15 @@ import { boolVar, intVar } from './env';
 export const controlPlaneEnv = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/xenplane'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // Redis behind Sentinel (docs/OPERATIONS.md): the sentinels as host:port,host:port; the
+  // master's address then comes from them (failover included), REDIS_URL giving only the
+  // password, user, database (/n) and TLS (rediss:). Unset: REDIS_URL's host is Redis itself
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}(,[A-Za-z0-9.:[\]-]+:\d{1,5})*$/)
+    .optional(),
+  // the master's name the sentinels watch (sentinel.conf's `sentinel monitor <name> ...`)
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   // BullMQ key prefix: lets several clouds (or test runs) share one Redis
   XENPLANE_QUEUE_PREFIX: z
     .string()

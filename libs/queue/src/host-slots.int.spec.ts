@@ -4,7 +4,7 @@ import { createRedis } from './connection';
 import { HostSlots } from './host-slots';
 
 describe('HostSlots (real Redis)', () => {
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+  const redis = createRedis({ REDIS_URL: 'redis://127.0.0.1:6379' }, 'worker');
   const prefix = `test-${randomUUID()}`;
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}:*`);

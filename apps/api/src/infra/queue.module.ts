@@ -19,7 +19,7 @@ export class OperationQueue implements OnApplicationShutdown {
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
     this.retry = { attempts: config.OPERATION_ATTEMPTS, backoffMs: config.OPERATION_BACKOFF_MS };
-    this.redis = createRedis(config.REDIS_URL, 'producer');
+    this.redis = createRedis(config, 'producer');
     this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis connection error'));
     this.queues = new OperationQueues(this.redis, config.XENPLANE_QUEUE_PREFIX);
     for (const q of [this.queues.operations, this.queues.haRestarts])

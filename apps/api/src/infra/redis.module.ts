@@ -16,7 +16,7 @@ export class ApiRedis implements OnApplicationShutdown {
   private readonly subscribers: Redis[] = [];
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
-    this.client = this.watched(createRedis(config.REDIS_URL, 'producer', { connectionName: 'xenplane-api' }));
+    this.client = this.watched(createRedis(config, 'producer', { connectionName: 'xenplane-api' }));
   }
 
   /** Keys and channels of this cloud: two clouds on one Redis share nothing. */
@@ -26,9 +26,7 @@ export class ApiRedis implements OnApplicationShutdown {
 
   /** A connection of its own for a subscriber (a subscribed connection can do nothing else); reconnects by itself. */
   subscriber(connectionName: string): Redis {
-    const redis = this.watched(
-      createRedis(this.config.REDIS_URL, 'worker', { connectionName, autoResubscribe: false }),
-    );
+    const redis = this.watched(createRedis(this.config, 'worker', { connectionName, autoResubscribe: false }));
     this.subscribers.push(redis);
     return redis;
   }

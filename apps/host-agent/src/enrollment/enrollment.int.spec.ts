@@ -1,67 +1,33 @@
 // Enrollment as production runs it: the built agent started with the Dockerfile's node flags
 // (--lite-mode: no WebAssembly, so no fetch) enrolls with a control plane played here by an
-// HTTP server and a real CA, then serves under the certificate it was given.
+// HTTP server and a real CA (startEnrollmentServer), then serves under the certificate it was given.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAgentClient } from '@xenplane/agent-client';
 import { type CertificateAuthority, loadOrCreateCa } from '@xenplane/pki';
-import { freePort, ManagedProcess, waitFor } from '@xenplane/testing';
+import { type EnrollmentServer, freePort, ManagedProcess, startEnrollmentServer, waitFor } from '@xenplane/testing';
 import { AGENT_SCRIPT, productionNodeFlags } from '../node-flags';
 
 const TOKEN = 'one-time-token';
 const dist = process.env['XENPLANE_DIST_DIR'] ?? resolve(__dirname, '../../../../dist');
 const main = join(dist, AGENT_SCRIPT.replace(/^dist\//, ''));
 
-interface EnrollRequest {
-  token: string;
-  name: string;
-  address: string;
-  csrPem: string;
-}
-
-/** POST /v1/hosts/enroll as the api answers it: 201 with the host's certificate, or 403. */
-function controlPlane(ca: CertificateAuthority, hostId: string, seen: EnrollRequest[]): Server {
-  return createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as EnrollRequest;
-      seen.push(body);
-      const answer = (status: number, payload: object) =>
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-      if (req.url !== '/v1/hosts/enroll' || body.token !== TOKEN)
-        return answer(403, { detail: 'unknown enrollment token' });
-      void ca
-        .signHostCsr(body.csrPem, { hostId, address: body.address })
-        .then((issued) =>
-          answer(201, { hostId, poolId: randomUUID(), caCertificatePem: ca.caCertPem, certificatePem: issued.certPem }),
-        );
-    });
-  });
-}
-
 describe('agent enrollment under the production node flags', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xenplane-enroll-'));
   const hostId = randomUUID();
-  const seen: EnrollRequest[] = [];
   let ca: CertificateAuthority;
-  let server: Server;
-  let url = '';
+  let server: EnrollmentServer;
   const agents: ManagedProcess[] = [];
 
   beforeAll(async () => {
     ca = await loadOrCreateCa(join(dir, 'ca'));
-    server = controlPlane(ca, hostId, seen);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startEnrollmentServer(ca, hostId, TOKEN);
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));
-    await new Promise((r) => server.close(r));
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -77,7 +43,7 @@ describe('agent enrollment under the production node flags', () => {
         AGENT_NAME: name,
         AGENT_STATE_DIR: join(dir, name),
         AGENT_PORT: String(port),
-        AGENT_CONTROL_PLANE_URL: url,
+        AGENT_CONTROL_PLANE_URL: server.url,
         AGENT_ENROLLMENT_TOKEN: token,
       },
       logFile: join(dir, `${name}.log`),
@@ -113,7 +79,7 @@ describe('agent enrollment under the production node flags', () => {
     } finally {
       client.close();
     }
-    const request = seen.find((r) => r.name === 'good')!;
+    const request = server.seen.find((r) => r.name === 'good')!;
     expect(request).toMatchObject({ token: TOKEN, address: `127.0.0.1:${port}` });
     expect(request.csrPem).toContain('BEGIN CERTIFICATE REQUEST');
     const file = join(dir, 'good', 'identity.json');

@@ -5,7 +5,7 @@ type AsyncGc = (options: { type: 'major'; execution: 'async' }) => Promise<void>
 
 /**
  * Asks V8 for a major GC after every `every` calls, when node exposes gc() (--expose-gc, in the
- * CMD of apps/host-agent/Dockerfile); without it, does nothing.
+ * host-agent CMD of the root Dockerfile, and the Debian package's unit); without it, does nothing.
  *
  * Every call leaves garbage that only a major GC frees: ~1.2 KB in V8's old generation and ~1 KB
  * of malloc'd memory (node's HTTP/2 server makes each received header value an external string,

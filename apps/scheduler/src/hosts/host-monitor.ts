@@ -82,7 +82,7 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly certifier: DeathCertifier,
     private readonly hostReturn: HostReturn,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'producer', {
+    this.redis = createRedis(config, 'producer', {
       enableOfflineQueue: true,
       commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     });

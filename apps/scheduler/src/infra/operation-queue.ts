@@ -9,7 +9,7 @@ export class OperationQueue implements OnApplicationShutdown {
   readonly queues: OperationQueues;
 
   constructor(@Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig) {
-    this.redis = createRedis(config.REDIS_URL, 'worker');
+    this.redis = createRedis(config, 'worker');
     this.queues = new OperationQueues(this.redis, config.XENPLANE_QUEUE_PREFIX);
   }
 

@@ -24,7 +24,7 @@ export class HostWork implements OnApplicationShutdown {
     @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
     private readonly agents: Agents,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'worker');
+    this.redis = createRedis(config, 'worker');
     // a slot outlives the longest agent call, so a live holder never loses it mid-call
     this.leaseMs = hostSlotLeaseMs(config.AGENT_CALL_TIMEOUT_MS, config.SHUTDOWN_TIMEOUT_S);
     this.slots = new HostSlots(

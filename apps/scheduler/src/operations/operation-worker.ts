@@ -59,7 +59,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       [QueueName.HaRestarts, this.config.HA_RESTART_CONCURRENCY],
     ] as const) {
       const worker = new Worker<OperationJobData>(queue, (job, token) => this.process(job, token), {
-        connection: createRedis(this.config.REDIS_URL, 'worker'),
+        connection: createRedis(this.config, 'worker'),
         prefix: this.config.XENPLANE_QUEUE_PREFIX,
         concurrency,
         lockDuration: this.config.JOB_LOCK_MS,

@@ -44,7 +44,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     gc: GarbageCollector,
     usage: PoolUsageSampler,
   ) {
-    this.redis = createRedis(config.REDIS_URL, 'worker');
+    this.redis = createRedis(config, 'worker');
     this.tasks = new Map<PeriodicJob, Task>([
       [PeriodicJob.OutboxSweep, { everyMs: config.OUTBOX_SWEEP_INTERVAL_MS, run: () => sweeper.sweep() }],
       [PeriodicJob.TtlReap, { everyMs: config.TTL_REAP_INTERVAL_MS, run: () => reaper.reap() }],
@@ -61,7 +61,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     // within this interval, and with them the outbox sweeper that re-enqueues everything else
     this.keeper = setInterval(() => void this.schedule().catch(() => undefined), SCHEDULE_KEEPER_MS);
     this.worker = new Worker(QueueName.Periodic, (job) => this.run(job), {
-      connection: createRedis(this.config.REDIS_URL, 'worker'),
+      connection: createRedis(this.config, 'worker'),
       prefix,
       concurrency: this.tasks.size,
     });

@@ -22,7 +22,7 @@ export class WebhookQueue implements OnApplicationShutdown {
   readonly queue: Queue<WebhookJobData>;
 
   constructor(@Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig) {
-    this.redis = createRedis(config.REDIS_URL, 'worker');
+    this.redis = createRedis(config, 'worker');
     this.queue = new Queue(QueueName.Webhooks, { connection: this.redis, prefix: config.XENPLANE_QUEUE_PREFIX });
   }
 

@@ -41,7 +41,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     this.worker = new Worker<WebhookJobData>(QueueName.Webhooks, (job) => this.attempt(job), {
-      connection: createRedis(this.config.REDIS_URL, 'worker'),
+      connection: createRedis(this.config, 'worker'),
       prefix: this.config.XENPLANE_QUEUE_PREFIX,
       concurrency: this.config.WEBHOOK_CONCURRENCY,
       lockDuration: Math.max(this.config.JOB_LOCK_MS, this.config.WEBHOOK_TIMEOUT_MS * 2),
