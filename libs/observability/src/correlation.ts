@@ -1,18 +1,55 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { StepSink } from './step-record';
 
 /** Header and metadata key that carries a request's correlation id from API to agent. */
 export const CORRELATION_HEADER = 'x-correlation-id';
 
-const storage = new AsyncLocalStorage<string>();
+/**
+ * What a piece of work is about, following it through every await: the request's correlation
+ * id, and once known, the operation and VM it works on. The logger stamps all of it on every
+ * line, so handlers never pass them along by hand.
+ */
+export interface WorkContext {
+  correlationId: string;
+  operationId?: string;
+  vmId?: string;
+  /** where the steps of this work go as they end (the operation's timeline), if anywhere */
+  steps?: StepSink;
+}
+
+const storage = new AsyncLocalStorage<WorkContext>();
 
 export function currentCorrelationId(): string | undefined {
+  return storage.getStore()?.correlationId;
+}
+
+export function currentWork(): WorkContext | undefined {
   return storage.getStore();
 }
 
 /** Runs fn with a correlation id (a fresh one when none is given or the given one is unsafe). */
 export function withCorrelationId<T>(id: string | undefined, fn: () => T): T {
-  return storage.run(sanitizeCorrelationId(id) ?? randomUUID(), fn);
+  return storage.run({ correlationId: sanitizeCorrelationId(id) ?? randomUUID() }, fn);
+}
+
+/**
+ * Runs fn as work on an operation (and its VM): the current correlation id kept, or the given
+ * one, or a fresh one.
+ */
+export function withWork<T>(
+  work: { correlationId?: string | null; operationId?: string | null; vmId?: string | null; steps?: StepSink },
+  fn: () => T,
+): T {
+  const outer = storage.getStore();
+  const correlationId = sanitizeCorrelationId(work.correlationId ?? undefined) ?? outer?.correlationId ?? randomUUID();
+  const operationId = work.operationId ?? outer?.operationId;
+  const vmId = work.vmId ?? outer?.vmId;
+  const steps = work.steps ?? outer?.steps;
+  return storage.run(
+    { correlationId, ...(operationId ? { operationId } : {}), ...(vmId ? { vmId } : {}), ...(steps ? { steps } : {}) },
+    fn,
+  );
 }
 
 /** Accepts only short, printable ids: a caller's header must not forge log lines. */

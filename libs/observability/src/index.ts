@@ -1,2 +1,5 @@
 export * from './correlation';
 export * from './logger';
+export * from './step';
+export * from './step-record';
+export * from './tracing';
