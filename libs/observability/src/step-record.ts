@@ -1,5 +1,7 @@
+import type { TimelineSide } from '@xenplane/domain';
+
 /** Which process a step ran in, as an operation's timeline shows it (the queue: time waiting in BullMQ). */
-export type StepSide = 'api' | 'queue' | 'scheduler' | 'agent';
+export type StepSide = TimelineSide;
 
 /** Attribute values a step may carry: ids, names, counts, never secrets or a guest's user data. */
 export type StepAttributes = Record<string, string | number | boolean>;
