@@ -3,7 +3,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDatabase } from '@xenplane/db';
-import { getLogger, initLogging } from '@xenplane/observability';
+import { tracesExported } from '@xenplane/config';
+import { getLogger, initLogging, initTracing } from '@xenplane/observability';
 import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { answerClientError } from './common/errors/client-error';
@@ -19,6 +20,7 @@ import { serveOpenApi } from './openapi';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   initLogging('api', config.LOG_LEVEL);
+  initTracing('api', { side: 'api', export: tracesExported(config) });
   const log = getLogger('main');
   if (config.XENPLANE_MIGRATE_ON_START) {
     const result = await migrateDatabase(config.DATABASE_URL);

@@ -3,3 +3,4 @@ export * from './logger';
 export * from './step';
 export * from './step-record';
 export * from './tracing';
+export * from './step-wire';

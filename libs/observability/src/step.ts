@@ -19,23 +19,41 @@ export function preciseNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** What a step's work may add to it as it learns it (an exit code). */
+export interface StepHandle {
+  set(key: string, value: string | number | boolean): void;
+  /** ends the step as failed without throwing (a command that exited non-zero) */
+  fail(): void;
+}
+
 /**
  * Runs fn as one step of the current work: a span of the trace (active inside fn, so what fn
  * logs and calls is its child) and, when the work keeps a timeline (its context has a step
  * sink), a step of that timeline with the same ids. The one notion of a step: nothing else
  * opens a span or writes a step.
  */
-export async function step<T>(name: string, fn: () => Promise<T>, options: StepOptions = {}): Promise<T> {
+export async function step<T>(
+  name: string,
+  fn: (handle: StepHandle) => Promise<T>,
+  options: StepOptions = {},
+): Promise<T> {
   const startedAt = preciseNow();
   const parentSpanId = activeSpanId();
-  const span = tracer().startSpan(name, {
-    startTime: startedAt,
-    kind: options.kind ?? SpanKind.INTERNAL,
-    ...(options.attributes ? { attributes: options.attributes } : {}),
-  });
+  const attributes = { ...options.attributes };
+  const span = tracer().startSpan(name, { startTime: startedAt, kind: options.kind ?? SpanKind.INTERNAL, attributes });
   let failed = false;
+  const handle: StepHandle = {
+    set(key, value) {
+      attributes[key] = value;
+      span.setAttribute(key, value);
+    },
+    fail() {
+      failed = true;
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    },
+  };
   try {
-    return await withSpan(span, fn);
+    return await withSpan(span, () => fn(handle));
   } catch (err) {
     failed = true;
     span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
@@ -43,9 +61,24 @@ export async function step<T>(name: string, fn: () => Promise<T>, options: StepO
   } finally {
     const endedAt = preciseNow();
     span.end(endedAt);
-    await sendStep(record(name, span, startedAt, endedAt, parentSpanId, failed, options));
+    await sendStep(record(name, span, startedAt, endedAt, parentSpanId, failed, { ...options, attributes }));
   }
 }
+
+/**
+ * step, when the current work is in a trace; fn alone otherwise. For work done both for
+ * operations and on the process's own account (a call to an agent, an `xl list`): the
+ * heartbeats and polls of a quiet cloud make no span.
+ */
+export function stepIfTraced<T>(
+  name: string,
+  fn: (handle: StepHandle) => Promise<T>,
+  options: StepOptions = {},
+): Promise<T> {
+  return trace.getActiveSpan() ? step(name, fn, options) : fn(UNTRACED);
+}
+
+const UNTRACED: StepHandle = { set: () => undefined, fail: () => undefined };
 
 /**
  * A step whose times were taken elsewhere (a job's wait in the queue, from BullMQ's timestamps;

@@ -21,6 +21,8 @@ export enum PeriodicJob {
 export interface OperationJobData {
   operationId: string;
   correlationId?: string;
+  /** the W3C trace context of the work that queued it (the API's request): the worker's spans continue that trace */
+  traceparent?: string;
 }
 
 export interface WebhookJobData {
