@@ -2,7 +2,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
 import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
-import { getLogger, withCorrelationId } from '@xenplane/observability';
+import { context, SpanKind } from '@opentelemetry/api';
+import { OperationStepRepository } from '@xenplane/db';
+import { extractTraceContext, getLogger, recordStep, step, type StepRecord, withWork } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CloneVmHandler } from './handlers/clone-vm.handler';
@@ -33,6 +35,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
+    private readonly steps: OperationStepRepository,
     create: CreateVmHandler,
     del: DeleteVmHandler,
     power: PowerHandler,
@@ -76,25 +79,52 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     await Promise.all(this.workers.map((w) => w.close()));
   }
 
+  /**
+   * Each run that takes its operation up is a step of the operation's trace (continuing the
+   * trace of the request that queued it, from the job's data), and writes its steps to the
+   * operation's timeline as they end; the log lines of its work name the operation and its VM.
+   */
   private process(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    return withCorrelationId(job.data.correlationId, () => this.runOperation(job, token));
+    const operationId = job.data.operationId;
+    const work = {
+      correlationId: job.data.correlationId ?? null,
+      operationId,
+      steps: (s: readonly StepRecord[]) => this.steps.record(operationId, s),
+    };
+    return context.with(extractTraceContext(job.data.traceparent), () =>
+      withWork(work, () => this.runOperation(job, token)),
+    );
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    const { op, vm, started, waits, holders, built } = await this.ops.begin(job.data.operationId);
+    const { op, vm, started, fromQueue, waits, holders, built } = await this.ops.begin(job.data.operationId);
     if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
+    // its wait in the queue, by BullMQ's clocks: from the job's creation to the start of the run that took it up
+    if (fromQueue)
+      await recordStep('queue.wait', { startedAt: job.timestamp, endedAt: job.processedOn ?? Date.now() }, { side: 'queue' });
     const handler = this.handlers.get(op.kind);
-    if (!handler) {
-      await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
-      return;
-    }
-    try {
-      await handler.run(op, vm, holders, built);
-    } catch (err) {
-      await this.fail(job, token, handler, op, err);
-    }
+    const attributes = { 'operation.id': op.id, 'operation.kind': op.kind, 'job.attempt': job.attemptsMade + 1 };
+    return withWork({ vmId: op.vmId }, () =>
+      step(
+        'scheduler.run',
+        async () => {
+          this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
+          if (!handler) {
+            await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
+            return;
+          }
+          try {
+            await handler.run(op, vm, holders, built);
+            this.log.info({ kind: op.kind }, 'operation run ended');
+          } catch (err) {
+            await this.fail(job, token, handler, op, err);
+          }
+        },
+        { kind: SpanKind.CONSUMER, attributes },
+      ),
+    );
   }
 
   private async fail(
