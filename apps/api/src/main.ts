@@ -11,6 +11,7 @@ import { answerClientError } from './common/errors/client-error';
 import { installInputGuard } from './common/http/input-guard';
 import { installQueryParser } from './common/http/query-parser';
 import { requestContext } from './common/http/request-context.middleware';
+import { requestTrace } from './common/http/request-trace.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
 import { DEFAULT_CONSOLE_DIR, serveConsole } from './console/serve-console';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   app.set('trust proxy', config.XENPLANE_TRUSTED_PROXIES.length ? config.XENPLANE_TRUSTED_PROXIES : false);
   installQueryParser(app);
   app.use(requestContext);
+  app.use(requestTrace);
   installInputGuard(app, config.BODY_LIMIT_KB);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

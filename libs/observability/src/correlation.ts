@@ -14,6 +14,8 @@ export interface WorkContext {
   correlationId: string;
   operationId?: string;
   vmId?: string;
+  /** when the work began (a request's arrival), in epoch ms: the start of its operations' first step */
+  startedAt?: number;
   /** where the steps of this work go as they end (the operation's timeline), if anywhere */
   steps?: StepSink;
 }
@@ -38,16 +40,29 @@ export function withCorrelationId<T>(id: string | undefined, fn: () => T): T {
  * one, or a fresh one.
  */
 export function withWork<T>(
-  work: { correlationId?: string | null; operationId?: string | null; vmId?: string | null; steps?: StepSink },
+  work: {
+    correlationId?: string | null;
+    operationId?: string | null;
+    vmId?: string | null;
+    startedAt?: number;
+    steps?: StepSink;
+  },
   fn: () => T,
 ): T {
   const outer = storage.getStore();
   const correlationId = sanitizeCorrelationId(work.correlationId ?? undefined) ?? outer?.correlationId ?? randomUUID();
   const operationId = work.operationId ?? outer?.operationId;
   const vmId = work.vmId ?? outer?.vmId;
+  const startedAt = work.startedAt ?? outer?.startedAt;
   const steps = work.steps ?? outer?.steps;
   return storage.run(
-    { correlationId, ...(operationId ? { operationId } : {}), ...(vmId ? { vmId } : {}), ...(steps ? { steps } : {}) },
+    {
+      correlationId,
+      ...(operationId ? { operationId } : {}),
+      ...(vmId ? { vmId } : {}),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(steps ? { steps } : {}),
+    },
     fn,
   );
 }

@@ -1,14 +1,20 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { getLogger } from '@xenplane/observability';
+import { OperationStepRepository } from '@xenplane/db';
+import { currentWork, getLogger, preciseNow, recordStep, withWork } from '@xenplane/observability';
 import { createRedis, OperationQueues, type OperationRef, type RetryPolicy } from '@xenplane/queue';
 import { API_CONFIG, type ApiConfig } from '../config';
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
 
+/** An operation the API committed, as the queue and the log need it. */
+export type CommittedOperation = OperationRef & { vmId?: string | null };
+
 /**
  * Wakes the scheduler for operations the API committed. Failing to enqueue loses nothing (the
- * outbox sweeper finds queued operations without a job), so it never fails a request.
+ * outbox sweeper finds queued operations without a job), so it never fails a request. Every
+ * operation committed passes here: here it leaves its line in the API's log and its first step
+ * (the request, from its arrival to the commit) in its timeline.
  */
 @Injectable()
 export class OperationQueue implements OnApplicationShutdown {
@@ -17,7 +23,10 @@ export class OperationQueue implements OnApplicationShutdown {
   private readonly queues: OperationQueues;
   private readonly retry: RetryPolicy;
 
-  constructor(@Inject(API_CONFIG) config: ApiConfig) {
+  constructor(
+    @Inject(API_CONFIG) config: ApiConfig,
+    private readonly steps: OperationStepRepository,
+  ) {
     this.retry = { attempts: config.OPERATION_ATTEMPTS, backoffMs: config.OPERATION_BACKOFF_MS };
     this.redis = createRedis(config.REDIS_URL, 'producer');
     this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis connection error'));
@@ -26,7 +35,13 @@ export class OperationQueue implements OnApplicationShutdown {
       q.on('error', (err) => this.log.warn({ err: err.message }, 'queue error'));
   }
 
-  async wake(ops: readonly OperationRef[]): Promise<void> {
+  async wake(ops: readonly CommittedOperation[]): Promise<void> {
+    if (ops.length === 0) return;
+    for (const op of ops) this.log.info({ operationId: op.id, kind: op.kind, vmId: op.vmId ?? undefined }, 'operation accepted');
+    await Promise.all([this.accepted(ops), this.enqueue(ops)]);
+  }
+
+  private async enqueue(ops: readonly CommittedOperation[]): Promise<void> {
     try {
       await withTimeout(this.queues.wake(ops, this.retry), ENQUEUE_TIMEOUT_MS);
     } catch (err) {
@@ -35,6 +50,19 @@ export class OperationQueue implements OnApplicationShutdown {
         'enqueue failed; the outbox sweeper will retry',
       );
     }
+  }
+
+  /** One step for the operations of one request, from its arrival to their commit, kept for each. */
+  private accepted(ops: readonly CommittedOperation[]): Promise<void> {
+    const ids = ops.map((op) => op.id);
+    const endedAt = preciseNow();
+    return withWork({ steps: (s) => this.steps.recordEach(ids, s) }, () =>
+      recordStep(
+        'api.accept',
+        { startedAt: currentWork()?.startedAt ?? endedAt, endedAt },
+        { attributes: { 'operations.count': ids.length } },
+      ),
+    );
   }
 
   async ping(): Promise<boolean> {

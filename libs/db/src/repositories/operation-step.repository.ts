@@ -7,9 +7,14 @@ export class OperationStepRepository {
   constructor(private readonly db: Db) {}
 
   /** Keeps steps of one operation; a step kept already (the same span) is kept once. */
-  async record(operationId: string, steps: readonly StepRecord[]): Promise<void> {
+  record(operationId: string, steps: readonly StepRecord[]): Promise<void> {
+    return this.recordEach([operationId], steps);
+  }
+
+  /** Keeps the same steps for each of several operations (the request that made them all). */
+  async recordEach(operationIds: readonly string[], steps: readonly StepRecord[]): Promise<void> {
     await this.db.operationStep.createMany({
-      data: steps.map((s) => ({
+      data: operationIds.flatMap((operationId) => steps.map((s) => ({
         operationId,
         spanId: s.spanId,
         parentSpanId: s.parentSpanId ?? null,
@@ -20,7 +25,7 @@ export class OperationStepRepository {
         durationMs: s.durationMs,
         failed: s.failed,
         attributes: s.attributes,
-      })),
+      }))),
       skipDuplicates: true,
     });
   }
