@@ -11,3 +11,4 @@ export * from './cloud/sse';
 export * from './agent/standalone-agent';
 export * from './agent/domain-spec';
 export * from './db-fixtures';
+export * from './otlp/otlp-receiver';

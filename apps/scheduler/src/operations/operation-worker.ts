@@ -4,7 +4,15 @@ import type { Operation } from '@xenplane/db';
 import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
 import { context, SpanKind } from '@opentelemetry/api';
 import { OperationStepRepository } from '@xenplane/db';
-import { extractTraceContext, getLogger, recordStep, step, type StepRecord, withWork } from '@xenplane/observability';
+import {
+  extractTraceContext,
+  getLogger,
+  preciseNow,
+  recordStep,
+  step,
+  type StepRecord,
+  withWork,
+} from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CloneVmHandler } from './handlers/clone-vm.handler';
@@ -97,34 +105,44 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
+    const takingUp = preciseNow();
     const { op, vm, started, fromQueue, waits, holders, built } = await this.ops.begin(job.data.operationId);
     if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
-    // its wait in the queue, by BullMQ's clocks: from the job's creation to the start of the run that took it up
-    if (fromQueue)
-      await recordStep('queue.wait', { startedAt: job.timestamp, endedAt: job.processedOn ?? Date.now() }, { side: 'queue' });
+    // written while the run goes on: its wait in the queue, by BullMQ's clocks (from the job's
+    // creation to the start of the run that took it up), and its taking up
+    const recorded = Promise.all([
+      fromQueue
+        ? recordStep('queue.wait', { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp }, { side: 'queue' })
+        : undefined,
+      recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() }),
+    ]);
     const handler = this.handlers.get(op.kind);
     const attributes = { 'operation.id': op.id, 'operation.kind': op.kind, 'job.attempt': job.attemptsMade + 1 };
-    return withWork({ vmId: op.vmId }, () =>
-      step(
-        'scheduler.run',
-        async () => {
-          this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
-          if (!handler) {
-            await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
-            return;
-          }
-          try {
-            await handler.run(op, vm, holders, built);
-            this.log.info({ kind: op.kind }, 'operation run ended');
-          } catch (err) {
-            await this.fail(job, token, handler, op, err);
-          }
-        },
-        { kind: SpanKind.CONSUMER, attributes },
-      ),
-    );
+    try {
+      return await withWork({ vmId: op.vmId }, () =>
+        step(
+          'scheduler.run',
+          async () => {
+            this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
+            if (!handler) {
+              await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
+              return;
+            }
+            try {
+              await handler.run(op, vm, holders, built);
+              this.log.info({ kind: op.kind }, 'operation run ended');
+            } catch (err) {
+              await this.fail(job, token, handler, op, err);
+            }
+          },
+          { kind: SpanKind.CONSUMER, attributes },
+        ),
+      );
+    } finally {
+      await recorded;
+    }
   }
 
   private async fail(
