@@ -1,4 +1,10 @@
-import { type CallOptions, type ClientDuplexStream, Metadata, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import {
+  type CallOptions,
+  type ClientDuplexStream,
+  Metadata,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import {
   CORRELATION_HEADER,

@@ -19,5 +19,8 @@ export type TracingEnv = z.infer<typeof tracingEnv>;
 
 /** Whether spans are exported: an endpoint is set and export is not switched off. */
 export function tracesExported(env: TracingEnv): boolean {
-  return env.OTEL_TRACES_EXPORTER !== 'none' && Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  return (
+    env.OTEL_TRACES_EXPORTER !== 'none' &&
+    Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT)
+  );
 }

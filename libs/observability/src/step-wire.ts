@@ -19,17 +19,19 @@ const HEX = /^[0-9a-f]+$/;
 export function encodeSteps(steps: readonly StepRecord[]): Buffer {
   return Buffer.from(
     JSON.stringify(
-      steps.slice(-MAX_REPORTED_STEPS).map((s) => [
-        s.name,
-        s.side,
-        s.startedAt.getTime(),
-        Math.round(s.durationMs * 1000) / 1000,
-        s.traceId,
-        s.spanId,
-        s.parentSpanId ?? '',
-        s.failed ? 1 : 0,
-        s.attributes,
-      ]),
+      steps
+        .slice(-MAX_REPORTED_STEPS)
+        .map((s) => [
+          s.name,
+          s.side,
+          s.startedAt.getTime(),
+          Math.round(s.durationMs * 1000) / 1000,
+          s.traceId,
+          s.spanId,
+          s.parentSpanId ?? '',
+          s.failed ? 1 : 0,
+          s.attributes,
+        ]),
     ),
   );
 }

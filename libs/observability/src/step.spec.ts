@@ -9,7 +9,11 @@ describe('steps', () => {
   const exported = new InMemorySpanExporter();
   let tracing: { shutdown(): Promise<void> };
   beforeAll(() => {
-    tracing = initTracing('test', { side: 'scheduler', export: false, processors: [new SimpleSpanProcessor(exported)] });
+    tracing = initTracing('test', {
+      side: 'scheduler',
+      export: false,
+      processors: [new SimpleSpanProcessor(exported)],
+    });
   });
   afterAll(() => tracing.shutdown());
   beforeEach(() => exported.reset());

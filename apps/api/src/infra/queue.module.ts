@@ -37,7 +37,8 @@ export class OperationQueue implements OnApplicationShutdown {
 
   async wake(ops: readonly CommittedOperation[]): Promise<void> {
     if (ops.length === 0) return;
-    for (const op of ops) this.log.info({ operationId: op.id, kind: op.kind, vmId: op.vmId ?? undefined }, 'operation accepted');
+    for (const op of ops)
+      this.log.info({ operationId: op.id, kind: op.kind, vmId: op.vmId ?? undefined }, 'operation accepted');
     await Promise.all([this.accepted(ops), this.enqueue(ops)]);
   }
 

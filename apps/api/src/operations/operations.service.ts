@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { type Operation, OperationRepository, OperationStepRepository, TokenRepository, type VmState } from '@xenplane/db';
+import {
+  type Operation,
+  OperationRepository,
+  OperationStepRepository,
+  TokenRepository,
+  type VmState,
+} from '@xenplane/db';
 import { assembleTimeline, cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';

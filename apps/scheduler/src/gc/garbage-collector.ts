@@ -33,7 +33,13 @@ export class GarbageCollector {
     const overflow = await this.idempotency.trimPerScope(this.config.IDEMPOTENCY_KEYS_PER_TOKEN);
     if (events + steps + keys + tokens + overflow > 0) {
       this.log.info(
-        { events, operationSteps: steps, idempotencyKeys: keys, idempotencyKeysOverBound: overflow, enrollmentTokens: tokens },
+        {
+          events,
+          operationSteps: steps,
+          idempotencyKeys: keys,
+          idempotencyKeysOverBound: overflow,
+          enrollmentTokens: tokens,
+        },
         'collected',
       );
     }

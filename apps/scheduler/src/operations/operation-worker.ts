@@ -114,7 +114,11 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     // creation to the start of the run that took it up), and its taking up
     const recorded = Promise.all([
       fromQueue
-        ? recordStep('queue.wait', { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp }, { side: 'queue' })
+        ? recordStep(
+            'queue.wait',
+            { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp },
+            { side: 'queue' },
+          )
         : undefined,
       recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() }),
     ]);

@@ -85,7 +85,9 @@ export class PlacementService {
     return step('placement', () =>
       this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
         const restart = { ...claim, fromHostId: vm.hostId, ...record };
-        return hardGroup ? this.claimRows.claimRestartInGroup(restart, hardGroup) : this.claimRows.claimRestart(restart);
+        return hardGroup
+          ? this.claimRows.claimRestartInGroup(restart, hardGroup)
+          : this.claimRows.claimRestart(restart);
       }),
     );
   }

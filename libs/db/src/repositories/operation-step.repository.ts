@@ -14,18 +14,20 @@ export class OperationStepRepository {
   /** Keeps the same steps for each of several operations (the request that made them all). */
   async recordEach(operationIds: readonly string[], steps: readonly StepRecord[]): Promise<void> {
     await this.db.operationStep.createMany({
-      data: operationIds.flatMap((operationId) => steps.map((s) => ({
-        operationId,
-        spanId: s.spanId,
-        parentSpanId: s.parentSpanId ?? null,
-        traceId: s.traceId,
-        name: s.name,
-        side: s.side,
-        startedAt: s.startedAt,
-        durationMs: s.durationMs,
-        failed: s.failed,
-        attributes: s.attributes,
-      }))),
+      data: operationIds.flatMap((operationId) =>
+        steps.map((s) => ({
+          operationId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId ?? null,
+          traceId: s.traceId,
+          name: s.name,
+          side: s.side,
+          startedAt: s.startedAt,
+          durationMs: s.durationMs,
+          failed: s.failed,
+          attributes: s.attributes,
+        })),
+      ),
       skipDuplicates: true,
     });
   }

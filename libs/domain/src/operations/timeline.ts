@@ -79,10 +79,7 @@ export function assembleTimeline(
   }
   const endOf = (s: RecordedStep) => s.startedAt.getTime() + s.durationMs;
   const start = Math.min(op.createdAt.getTime(), ...byStart.map((s) => s.startedAt.getTime()));
-  const end = Math.max(
-    op.finishedAt?.getTime() ?? now.getTime(),
-    ...byStart.map(endOf),
-  );
+  const end = Math.max(op.finishedAt?.getTime() ?? now.getTime(), ...byStart.map(endOf));
 
   const steps: TimelineStep[] = [];
   const sideTotals = new Map<string, number>();

@@ -51,7 +51,10 @@ export class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const ok = req.method === 'POST' && req.url === '/v1/traces' && receiver!.take(req.headers['content-type'], Buffer.concat(chunks));
+        const ok =
+          req.method === 'POST' &&
+          req.url === '/v1/traces' &&
+          receiver!.take(req.headers['content-type'], Buffer.concat(chunks));
         res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' }).end('{}');
       });
     });
