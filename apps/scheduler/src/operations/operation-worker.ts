@@ -3,14 +3,12 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
 import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
 import { context, SpanKind } from '@opentelemetry/api';
-import { OperationStepRepository } from '@xenplane/db';
 import {
   extractTraceContext,
   getLogger,
   preciseNow,
   recordStep,
   step,
-  type StepRecord,
   withWork,
 } from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
@@ -26,6 +24,7 @@ import { RestartVmHandler } from './handlers/restart-vm.handler';
 import { SnapshotHandler } from './handlers/snapshot.handler';
 import { PermanentError, runFailureOf } from './operation-errors';
 import { OperationStore } from './operation-store';
+import { StepWriter } from './step-writer';
 
 /**
  * Takes operation jobs from BullMQ and runs each exactly to one end. The job is a wake-up
@@ -43,7 +42,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
-    private readonly steps: OperationStepRepository,
+    private readonly stepWriter: StepWriter,
     create: CreateVmHandler,
     del: DeleteVmHandler,
     power: PowerHandler,
@@ -89,15 +88,15 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Each run that takes its operation up is a step of the operation's trace (continuing the
-   * trace of the request that queued it, from the job's data), and writes its steps to the
-   * operation's timeline as they end; the log lines of its work name the operation and its VM.
+   * trace of the request that queued it, from the job's data); the log lines of its work name
+   * the operation and its VM; its timeline steps are written as they end (StepWriter).
    */
   private process(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
     const operationId = job.data.operationId;
     const work = {
       correlationId: job.data.correlationId ?? null,
       operationId,
-      steps: (s: readonly StepRecord[]) => this.steps.record(operationId, s),
+      steps: this.stepWriter.sinkFor(operationId),
     };
     return context.with(extractTraceContext(job.data.traceparent), () =>
       withWork(work, () => this.runOperation(job, token)),
@@ -110,43 +109,36 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
-    // written while the run goes on: its wait in the queue, by BullMQ's clocks (from the job's
-    // creation to the start of the run that took it up), and its taking up
-    const recorded = Promise.all([
-      fromQueue
-        ? recordStep(
-            'queue.wait',
-            { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp },
-            { side: 'queue' },
-          )
-        : undefined,
-      recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() }),
-    ]);
+    // its wait in the queue, by BullMQ's clocks (from the job's creation to the start of the run
+    // that took it up), and its taking up
+    if (fromQueue)
+      await recordStep(
+        'queue.wait',
+        { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp },
+        { side: 'queue' },
+      );
+    await recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() });
     const handler = this.handlers.get(op.kind);
     const attributes = { 'operation.id': op.id, 'operation.kind': op.kind, 'job.attempt': job.attemptsMade + 1 };
-    try {
-      return await withWork({ vmId: op.vmId }, () =>
-        step(
-          'scheduler.run',
-          async () => {
-            this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
-            if (!handler) {
-              await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
-              return;
-            }
-            try {
-              await handler.run(op, vm, holders, built);
-              this.log.info({ kind: op.kind }, 'operation run ended');
-            } catch (err) {
-              await this.fail(job, token, handler, op, err);
-            }
-          },
-          { kind: SpanKind.CONSUMER, attributes },
-        ),
-      );
-    } finally {
-      await recorded;
-    }
+    return withWork({ vmId: op.vmId }, () =>
+      step(
+        'scheduler.run',
+        async () => {
+          this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
+          if (!handler) {
+            await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
+            return;
+          }
+          try {
+            await handler.run(op, vm, holders, built);
+            this.log.info({ kind: op.kind }, 'operation run ended');
+          } catch (err) {
+            await this.fail(job, token, handler, op, err);
+          }
+        },
+        { kind: SpanKind.CONSUMER, attributes },
+      ),
+    );
   }
 
   private async fail(

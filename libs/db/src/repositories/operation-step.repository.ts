@@ -6,28 +6,26 @@ import type { OperationStep } from '../generated/prisma/client';
 export class OperationStepRepository {
   constructor(private readonly db: Db) {}
 
-  /** Keeps steps of one operation; a step kept already (the same span) is kept once. */
-  record(operationId: string, steps: readonly StepRecord[]): Promise<void> {
-    return this.recordEach([operationId], steps);
+  /** Keeps the same steps for each of several operations (the request that made them all). */
+  recordEach(operationIds: readonly string[], steps: readonly StepRecord[]): Promise<void> {
+    return this.recordRows(operationIds.flatMap((operationId) => steps.map((step) => ({ operationId, step }))));
   }
 
-  /** Keeps the same steps for each of several operations (the request that made them all). */
-  async recordEach(operationIds: readonly string[], steps: readonly StepRecord[]): Promise<void> {
+  /** Keeps steps of any operations in one statement; a step kept already (the same span) is kept once. */
+  async recordRows(rows: readonly { operationId: string; step: StepRecord }[]): Promise<void> {
     await this.db.operationStep.createMany({
-      data: operationIds.flatMap((operationId) =>
-        steps.map((s) => ({
-          operationId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId ?? null,
-          traceId: s.traceId,
-          name: s.name,
-          side: s.side,
-          startedAt: s.startedAt,
-          durationMs: s.durationMs,
-          failed: s.failed,
-          attributes: s.attributes,
-        })),
-      ),
+      data: rows.map(({ operationId, step: s }) => ({
+        operationId,
+        spanId: s.spanId,
+        parentSpanId: s.parentSpanId ?? null,
+        traceId: s.traceId,
+        name: s.name,
+        side: s.side,
+        startedAt: s.startedAt,
+        durationMs: s.durationMs,
+        failed: s.failed,
+        attributes: s.attributes,
+      })),
       skipDuplicates: true,
     });
   }
