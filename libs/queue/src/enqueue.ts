@@ -28,6 +28,8 @@ export interface OperationRef {
   correlationId?: string | null;
   /** an HA restart's priority (its VM's haPriority when its host died) */
   priority?: HaPriority;
+  /** the operation's steps so far, encoded (the API's request): its worker writes them to its timeline */
+  steps?: string;
 }
 
 /** The queue an operation's job goes to: HA restarts have their own, so no burst of creates delays them. */
@@ -87,7 +89,12 @@ async function add(queue: Queue<OperationJobData>, ops: readonly OperationRef[],
   await queue.addBulk(
     ops.map((op) => ({
       name: op.kind,
-      data: { operationId: op.id, ...(op.correlationId ? { correlationId: op.correlationId } : {}), ...trace },
+      data: {
+        operationId: op.id,
+        ...(op.correlationId ? { correlationId: op.correlationId } : {}),
+        ...trace,
+        ...(op.steps ? { steps: op.steps } : {}),
+      },
       opts: {
         ...operationJobOptions(op.id, retry),
         ...(op.priority && op.priority !== 'none' ? { priority: RESTART_PRIORITY[op.priority] } : {}),

@@ -1,7 +1,14 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { OperationStepRepository } from '@xenplane/db';
-import { currentWork, getLogger, preciseNow, recordStep, withWork } from '@xenplane/observability';
+import {
+  currentWork,
+  encodeSteps,
+  getLogger,
+  preciseNow,
+  recordStep,
+  type StepRecord,
+  withWork,
+} from '@xenplane/observability';
 import { createRedis, OperationQueues, type OperationRef, type RetryPolicy } from '@xenplane/queue';
 import { API_CONFIG, type ApiConfig } from '../config';
 
@@ -13,8 +20,10 @@ export type CommittedOperation = OperationRef & { vmId?: string | null };
 /**
  * Wakes the scheduler for operations the API committed. Failing to enqueue loses nothing (the
  * outbox sweeper finds queued operations without a job), so it never fails a request. Every
- * operation committed passes here: here it leaves its line in the API's log and its first step
- * (the request, from its arrival to the commit) in its timeline.
+ * operation committed passes here: here it leaves its line in the API's log, and its first step
+ * (the request, from its arrival to the commit) rides in its job for the worker to write to its
+ * timeline with its own (no write of the API's; an operation the outbox sweeper queues again has
+ * its timeline without it).
  */
 @Injectable()
 export class OperationQueue implements OnApplicationShutdown {
@@ -23,10 +32,7 @@ export class OperationQueue implements OnApplicationShutdown {
   private readonly queues: OperationQueues;
   private readonly retry: RetryPolicy;
 
-  constructor(
-    @Inject(API_CONFIG) config: ApiConfig,
-    private readonly steps: OperationStepRepository,
-  ) {
+  constructor(@Inject(API_CONFIG) config: ApiConfig) {
     this.retry = { attempts: config.OPERATION_ATTEMPTS, backoffMs: config.OPERATION_BACKOFF_MS };
     this.redis = createRedis(config.REDIS_URL, 'producer');
     this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'redis connection error'));
@@ -39,7 +45,8 @@ export class OperationQueue implements OnApplicationShutdown {
     if (ops.length === 0) return;
     for (const op of ops)
       this.log.info({ operationId: op.id, kind: op.kind, vmId: op.vmId ?? undefined }, 'operation accepted');
-    await Promise.all([this.accepted(ops), this.enqueue(ops)]);
+    const steps = (await this.accepted(ops.length)).toString();
+    await this.enqueue(ops.map((op) => ({ ...op, steps })));
   }
 
   private async enqueue(ops: readonly CommittedOperation[]): Promise<void> {
@@ -53,17 +60,18 @@ export class OperationQueue implements OnApplicationShutdown {
     }
   }
 
-  /** One step for the operations of one request, from its arrival to their commit, kept for each. */
-  private accepted(ops: readonly CommittedOperation[]): Promise<void> {
-    const ids = ops.map((op) => op.id);
+  /** The step of the request that committed them (one for all of a batch), from its arrival to now. */
+  private async accepted(count: number): Promise<Buffer> {
     const endedAt = preciseNow();
-    return withWork({ steps: (s) => this.steps.recordEach(ids, s) }, () =>
+    const kept: StepRecord[] = [];
+    await withWork({ steps: async (s) => void kept.push(...s) }, () =>
       recordStep(
         'api.accept',
         { startedAt: currentWork()?.startedAt ?? endedAt, endedAt },
-        { attributes: { 'operations.count': ids.length } },
+        { attributes: { 'operations.count': count } },
       ),
     );
+    return encodeSteps(kept);
   }
 
   async ping(): Promise<boolean> {

@@ -4,10 +4,12 @@ import type { Operation } from '@xenplane/db';
 import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
 import { context, SpanKind } from '@opentelemetry/api';
 import {
+  decodeSteps,
   extractTraceContext,
   getLogger,
   preciseNow,
   recordStep,
+  sendSteps,
   step,
   withWork,
 } from '@xenplane/observability';
@@ -111,12 +113,15 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     if (!op || !started) return;
     // its wait in the queue, by BullMQ's clocks (from the job's creation to the start of the run
     // that took it up), and its taking up
-    if (fromQueue)
+    if (fromQueue) {
+      // what the API did before queueing it (its request), carried in the job
+      await sendSteps(decodeSteps(job.data.steps));
       await recordStep(
         'queue.wait',
         { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp },
         { side: 'queue' },
       );
+    }
     await recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() });
     const handler = this.handlers.get(op.kind);
     const attributes = { 'operation.id': op.id, 'operation.kind': op.kind, 'job.attempt': job.attemptsMade + 1 };

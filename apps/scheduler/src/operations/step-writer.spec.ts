@@ -1,5 +1,6 @@
 import type { OperationStepRepository } from '@xenplane/db';
 import type { StepRecord } from '@xenplane/observability';
+import { waitFor } from '@xenplane/testing';
 import { StepWriter } from './step-writer';
 
 const step = (name: string): StepRecord => ({
@@ -24,17 +25,20 @@ function slowRepository() {
 }
 
 describe('StepWriter', () => {
-  it('writes a step at once, and what ends meanwhile in one statement after it', async () => {
+  it('writes the steps that end within its delay in one statement, those ending while it writes in the next', async () => {
     const { repo, writes } = slowRepository();
     const writer = new StepWriter(repo);
     await writer.sinkFor('op-1')([step('a')]);
-    expect(writes.map((w) => w.rows)).toEqual([['op-1:a']]);
     await writer.sinkFor('op-2')([step('b')]);
+    expect(writes).toHaveLength(0);
+    await waitFor('the first statement', async () => (writes.length === 1 ? true : undefined), { intervalMs: 5 });
     await writer.sinkFor('op-1')([step('c'), step('d')]);
-    expect(writes).toHaveLength(1);
     writes[0]!.done();
-    await new Promise((r) => setImmediate(r));
-    expect(writes.map((w) => w.rows)).toEqual([['op-1:a'], ['op-2:b', 'op-1:c', 'op-1:d']]);
+    await waitFor('the second statement', async () => (writes.length === 2 ? true : undefined), { intervalMs: 5 });
+    expect(writes.map((w) => w.rows)).toEqual([
+      ['op-1:a', 'op-2:b'],
+      ['op-1:c', 'op-1:d'],
+    ]);
     const flushed = writer.flushed();
     writes[1]!.done();
     await flushed;

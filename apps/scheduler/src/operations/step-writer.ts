@@ -2,13 +2,18 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { OperationStepRepository } from '@xenplane/db';
 import { getLogger, type StepRecord } from '@xenplane/observability';
 
-/** At most this many rows a statement: a burst of creates writes its steps in a few. */
+/** At most this many rows a statement. */
 const MAX_ROWS = 1_000;
+/**
+ * A step is written this long after it ends at most: the steps that end meanwhile, of every
+ * operation this process runs, go in the same statement. A create makes about ten steps; written
+ * one by one they would double its transactions.
+ */
+export const STEP_WRITE_DELAY_MS = 50;
 
 /**
- * Writes the steps of every operation this scheduler runs, as they end, with one statement in
- * flight at a time taking every step that ended meanwhile: idle, a step is written at once;
- * under a burst of operations, hundreds go in one statement instead of one transaction each.
+ * Writes the steps of every operation this scheduler runs as they end, in batches: one statement
+ * at a time, each with every step that ended in the STEP_WRITE_DELAY_MS before it.
  */
 @Injectable()
 export class StepWriter implements OnApplicationShutdown {
@@ -25,7 +30,7 @@ export class StepWriter implements OnApplicationShutdown {
     return async (steps) => {
       for (const step of steps) this.pending.push({ operationId, step });
       this.queued += steps.length;
-      this.writing ??= this.drain();
+      this.schedule();
     };
   }
 
@@ -40,17 +45,20 @@ export class StepWriter implements OnApplicationShutdown {
     return this.flushed();
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending.length) {
-      const rows = this.pending.splice(0, MAX_ROWS);
-      // a timeline is an aid: failing to write it never fails an operation
-      await this.steps
-        .recordRows(rows)
-        .catch((err: Error) =>
-          this.log.warn({ err: err.message, steps: rows.length }, 'could not write operation steps'),
-        );
-      this.written += rows.length;
-    }
+  private schedule(): void {
+    this.writing ??= new Promise<void>((r) => setTimeout(r, STEP_WRITE_DELAY_MS)).then(() => this.writeBatch());
+  }
+
+  private async writeBatch(): Promise<void> {
+    const rows = this.pending.splice(0, MAX_ROWS);
+    // a timeline is an aid: failing to write it never fails an operation
+    await this.steps
+      .recordRows(rows)
+      .catch((err: Error) =>
+        this.log.warn({ err: err.message, steps: rows.length }, 'could not write operation steps'),
+      );
+    this.written += rows.length;
     this.writing = undefined;
+    if (this.pending.length) this.schedule();
   }
 }

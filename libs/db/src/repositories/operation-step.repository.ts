@@ -6,11 +6,6 @@ import type { OperationStep } from '../generated/prisma/client';
 export class OperationStepRepository {
   constructor(private readonly db: Db) {}
 
-  /** Keeps the same steps for each of several operations (the request that made them all). */
-  recordEach(operationIds: readonly string[], steps: readonly StepRecord[]): Promise<void> {
-    return this.recordRows(operationIds.flatMap((operationId) => steps.map((step) => ({ operationId, step }))));
-  }
-
   /** Keeps steps of any operations in one statement; a step kept already (the same span) is kept once. */
   async recordRows(rows: readonly { operationId: string; step: StepRecord }[]): Promise<void> {
     await this.db.operationStep.createMany({
