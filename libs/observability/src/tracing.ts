@@ -1,6 +1,7 @@
 import {
   type Context,
   context,
+  type ContextManager,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
@@ -14,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { currentTraceSlot, withTraceSlot } from './correlation';
 import type { StepSide } from './step-record';
 
 /** The W3C header (and gRPC metadata key, and job data field) that carries a trace's context. */
@@ -47,9 +49,42 @@ export function initTracing(service: string, options: TracingOptions): { shutdow
     spanProcessors: processors,
   });
   // W3C trace context only: baggage from callers is not something we carry along
-  next.register({ propagator: new W3CTraceContextPropagator() });
+  next.register({ propagator: new W3CTraceContextPropagator(), contextManager: new WorkContextManager() });
   provider = next;
   return { shutdown: () => next.shutdown() };
+}
+
+/**
+ * OpenTelemetry's active context kept in the work's AsyncLocalStorage (correlation.ts) instead
+ * of a storage of its own (the SDK's default): one store for every await to carry, not two.
+ */
+class WorkContextManager implements ContextManager {
+  active(): Context {
+    return (currentTraceSlot() as Context | undefined) ?? ROOT_CONTEXT;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return withTraceSlot(ctx, () => fn.call(thisArg, ...args));
+  }
+
+  bind<T>(ctx: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    const fn = target as (...a: unknown[]) => unknown;
+    return ((...a: unknown[]) => this.with(ctx, () => fn(...a))) as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    return this;
+  }
 }
 
 /** This process's side of an operation's timeline. */
