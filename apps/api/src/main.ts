@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDatabase } from '@xenplane/db';
-import { getLogger, initLogging } from '@xenplane/observability';
+import { getLogger, initLogging, serveMetrics } from '@xenplane/observability';
 import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { answerClientError } from './common/errors/client-error';
@@ -12,6 +12,7 @@ import { installQueryParser } from './common/http/query-parser';
 import { requestContext } from './common/http/request-context.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
+import { registry } from './health/metrics';
 import { DEFAULT_CONSOLE_DIR, serveConsole } from './console/serve-console';
 import { NestPinoLogger } from './nest-logger';
 import { serveOpenApi } from './openapi';
@@ -51,6 +52,8 @@ async function main(): Promise<void> {
   server.headersTimeout = 66_000;
   const url = await app.getUrl();
   log.info({ url }, 'api listening');
+  const metrics = await serveMetrics({ registry, port: config.METRICS_PORT, host: config.METRICS_HOST });
+  if (metrics) log.info({ port: metrics.port, host: config.METRICS_HOST }, 'metrics served');
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import { identityFromSubjectAltName, type Identity } from '@xenplane/pki';
 import { CORRELATION_HEADER, getLogger, withCorrelationId } from '@xenplane/observability';
 import { AgentError, toServiceError } from '../errors';
+import { rpcFailures, rpcSeconds } from '../metrics';
 import type { CallContext } from '../drivers/driver';
 import { GcPacer } from './gc-pacer';
 
@@ -89,6 +90,8 @@ type Callback<Res> = (err: { code: Status; details: string } | null, res?: Res) 
 
 export interface UnaryOptions {
   method: string;
+  /** the serving host's name: the `host` label of the RPC metrics (one per host of a fleet) */
+  host?: string;
   allowed: readonly Caller[];
   /** a condition (dead host, cut-off host) under which nothing answers (it reads the call's signal only while it holds the call) */
   blackHole?: (ctx: CallContext) => Promise<void>;
@@ -107,12 +110,14 @@ export function unaryFromPeer<Req, Res>(
   return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
+    const measured = measure(o);
     void withCorrelationId(ctx.correlationId, async () => {
       try {
         const caller = authorize(call, o.allowed);
         if (o.blackHole) await o.blackHole(ctx);
         const res = await handler(call.request, ctx, caller);
         log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
+        measured();
         callback(null, res);
       } catch (err) {
         const e = toServiceError(err);
@@ -120,6 +125,7 @@ export function unaryFromPeer<Req, Res>(
           { method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started },
           'rpc failed',
         );
+        measured(e.code);
         callback(e);
       } finally {
         ctx.done();
@@ -143,20 +149,33 @@ export function clientStreaming<Req, Res>(
   return (call: ClientStreamCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
+    const measured = measure(o);
     void withCorrelationId(ctx.correlationId, async () => {
       try {
         authorize(call, o.allowed);
         if (o.blackHole) await o.blackHole(ctx);
         const res = await handler(call, ctx);
         log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
+        measured();
         callback(null, res);
       } catch (err) {
         const e = toServiceError(err);
         log.warn({ method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started }, 'rpc failed');
+        measured(e.code);
         callback(e);
       } finally {
         ctx.done();
       }
     });
+  };
+}
+
+/** Starts timing a call: the function returned records its end (with the failure's status code, if it failed). */
+function measure(o: UnaryOptions): (failed?: Status) => void {
+  const host = o.host ?? '';
+  const end = rpcSeconds.startTimer({ host, method: o.method });
+  return (failed) => {
+    end();
+    if (failed !== undefined) rpcFailures.inc({ host, method: o.method, code: Status[failed] ?? String(failed) });
   };
 }

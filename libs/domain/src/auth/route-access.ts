@@ -27,7 +27,6 @@ export const ROUTE_ACCESS = {
     summary: 'Whether the database and Redis are reachable',
     levels: ['public'],
   },
-  'GET /metrics': { operationId: 'getMetrics', summary: 'Prometheus metrics of this API process', levels: ['public'] },
   'GET /v1/whoami': { operationId: 'whoami', summary: "The calling token's id, role and project", levels: ['viewer'] },
 
   'POST /v1/projects': { operationId: 'createProject', summary: 'Create a project with its quota', levels: ['admin'] },
