@@ -2,15 +2,17 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
 import { failuresTolerated } from '@xenplane/domain';
-import { registry } from './metrics';
+import { registry } from './scheduler-metrics';
 
 /**
- * The fleet's HA figures as Prometheus gauges, read from Postgres when scraped (every process
- * sees the same truth, so any API replica may answer): hosts by state, pools cut off from the
- * control plane, the failures each pool tolerates now, HA restarts by state.
+ * The fleet's HA figures as Prometheus gauges, the monitor role's (it moves hosts between
+ * states): hosts by state, pools cut off from the control plane, the failures each pool
+ * tolerates now (the placement engine's failuresTolerated), HA restarts by state. Read from
+ * Postgres when scraped, so every monitor replica answers for the whole fleet, not its share:
+ * queries aggregate them with max by (pool, state).
  */
 @Injectable()
-export class HaMetrics implements OnModuleInit {
+export class FleetMetrics implements OnModuleInit {
   constructor(
     private readonly hosts: HostRepository,
     private readonly pools: PoolRepository,
