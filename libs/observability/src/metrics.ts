@@ -26,7 +26,9 @@ export interface MetricsServerOptions {
  * on a port of its own: the metrics never share a port with an API tenants reach, and a
  * scraper needs no token. Resolves once it listens, with the port (null when off).
  */
-export async function serveMetrics(opts: MetricsServerOptions): Promise<{ port: number; close(): Promise<void> } | null> {
+export async function serveMetrics(
+  opts: MetricsServerOptions,
+): Promise<{ port: number; close(): Promise<void> } | null> {
   if (opts.port === 0) return null;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -40,7 +42,9 @@ export async function serveMetrics(opts: MetricsServerOptions): Promise<{ port: 
         res.end(req.method === 'HEAD' ? undefined : text);
       },
       (err: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${(err as Error).message}\n`);
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`collecting metrics failed: ${(err as Error).message}\n`);
       },
     );
   });
@@ -67,4 +71,17 @@ export const STEP_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 /** Seconds since `start` (a process.hrtime.bigint() reading). */
 export function secondsSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/**
+ * `read`, shared by the gauges of one scrape: calls made while a read is under way (or in the
+ * same turn of the event loop after it ended) get its answer; the next scrape reads afresh.
+ * Several gauges built from one query cost one query.
+ */
+export function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read().finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
 }

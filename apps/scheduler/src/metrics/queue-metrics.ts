@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import { createRedis, JOB_STATES, QUEUE_NAMES, queueStats, type QueueStats } from '@xenplane/queue';
+import { sharedPerScrape } from '@xenplane/observability';
+import { createRedis, JOB_STATES, QUEUE_NAMES, queueStats } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { registry } from './scheduler-metrics';
 
@@ -15,7 +16,7 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly redis;
   private readonly queues: Queue[];
   /** one read serves both gauges of a scrape */
-  private pending?: Promise<QueueStats[]>;
+  private readonly stats = sharedPerScrape(() => Promise.all(this.queues.map((q) => queueStats(q))));
 
   constructor(@Inject(SCHEDULER_CONFIG) config: SchedulerConfig) {
     this.redis = createRedis(config.REDIS_URL, 'producer');
@@ -25,7 +26,7 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const stats = () => this.stats();
+    const stats = this.stats;
     new Gauge({
       name: 'xenplane_queue_jobs',
       help: 'Jobs in each BullMQ queue by state (waiting, prioritized, active, delayed, failed...)',
@@ -47,14 +48,6 @@ export class QueueMetrics implements OnModuleInit, OnApplicationShutdown {
         for (const q of await stats()) this.set({ queue: q.name }, q.oldestWaitingAgeSeconds ?? 0);
       },
     });
-  }
-
-  private stats(): Promise<QueueStats[]> {
-    this.pending ??= Promise.all(this.queues.map((q) => queueStats(q))).finally(() => {
-      // the next scrape reads afresh
-      setImmediate(() => (this.pending = undefined));
-    });
-    return this.pending;
   }
 
   async onApplicationShutdown(): Promise<void> {
