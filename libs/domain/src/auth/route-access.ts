@@ -334,6 +334,22 @@ export const ROUTE_ACCESS = {
     then: "a project token sees its own project's events",
   },
   'GET /v1/audit': { operationId: 'listAuditEntries', summary: 'List audit log entries', levels: ['admin'] },
+
+  'GET /v1/queues': {
+    operationId: 'listQueues',
+    summary: "Every job queue's jobs by state and its oldest waiting job's age",
+    levels: ['admin'],
+  },
+  'GET /v1/queues/{name}/jobs': {
+    operationId: 'listQueueJobs',
+    summary: "A queue's jobs in one state (failed by default), newest first",
+    levels: ['admin'],
+  },
+  'POST /v1/queues/{name}/jobs/{job}/retry': {
+    operationId: 'retryQueueJob',
+    summary: 'Send a failed job back to its queue to be tried again',
+    levels: ['admin'],
+  },
 } as const satisfies Record<string, RouteAccess>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;
