@@ -2,7 +2,8 @@
 // npm test: everything CI checks, in the order that fails fastest.
 //   static   typecheck (tsc), lint (eslint, zero warnings), protocol lint (buf)
 //   unit     pure logic, no I/O
-//   integration  real Postgres and Redis, real processes on free ports
+//   integration  real Postgres and Redis, real processes on free ports, and deploy/prometheus
+//            checked by promtool (Debian's prometheus: installed as chromium is, below)
 //   e2e      the whole cloud as separate processes over HTTP and gRPC, and the web console in
 //            Debian's chromium (apt-get installs it when root; else those tests skip, or fail
 //            under XENPLANE_REQUIRE_XEN=1/CI, with the reason)
@@ -44,6 +45,7 @@ await stage('static', process.execPath, [join(root, 'scripts/check.mjs')]);
 if (!failed.length) {
   const jest = [join(root, 'node_modules/jest/bin/jest.js'), '--ci'];
   await stage('unit', process.execPath, [...jest, '--selectProjects', 'unit']);
+  if (wanted('integration')) await ensurePromtool();
   await stage('integration', process.execPath, [...jest, '--selectProjects', 'integration', '--maxWorkers', '2']);
   if (wanted('e2e')) await ensureChromium();
   await stage('e2e', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
@@ -77,6 +79,23 @@ async function ensureXenLabPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
   if (code !== 0) console.log('› apt-get failed: the xen stage will say what is missing');
+}
+
+/**
+ * The check of deploy/prometheus runs Prometheus's promtool (Debian's `prometheus` package). Like
+ * chromium: a fresh machine where we are root gets it from apt, so the check runs instead of
+ * skipping; elsewhere it skips (or fails, on CI) saying what to install.
+ */
+async function ensurePromtool() {
+  const path = process.env.XENPLANE_PROMTOOL ?? '/usr/bin/promtool';
+  if (existsSync(path)) return;
+  const required = process.env.XENPLANE_REQUIRE_XEN === '1' || !['', '0', 'false', undefined].includes(process.env.CI);
+  console.log(`› no promtool at ${path}; unless apt-get installs it, the Prometheus checks ${required ? 'fail' : 'skip'}`);
+  if (process.env.XENPLANE_PROMTOOL || process.env.XENPLANE_NO_APT || process.getuid?.() !== 0) return;
+  console.log("› installing Debian's prometheus (its promtool) for the Prometheus checks");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env });
+  if (code !== 0) console.log('› apt-get failed: the Prometheus checks will say what is missing');
 }
 
 /**

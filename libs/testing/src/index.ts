@@ -11,3 +11,6 @@ export * from './cloud/sse';
 export * from './agent/standalone-agent';
 export * from './agent/domain-spec';
 export * from './db-fixtures';
+export * from './promql';
+export * from './required';
+export { repoRoot } from './cloud/dist';
