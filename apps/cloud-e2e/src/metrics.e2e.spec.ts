@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createRedis, QUEUE_NAMES, QueueName } from '@xenplane/queue';
 import {
   Cloud,
@@ -9,9 +10,9 @@ import {
   repoRoot,
   sampleSum,
   TEST_REDIS_URL,
-  waitFor,
 } from '@xenplane/testing';
 import { globalToken, tenant } from './console/console-helpers';
+import { failedJob } from './helpers';
 
 // series Prometheus makes itself for every target: no process exports them
 const SYNTHETIC = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
@@ -111,26 +112,13 @@ describe('metrics and the queue view', () => {
 
   describe('the queue view', () => {
     let queue: Queue;
-    let redis: ReturnType<typeof createRedis>;
+    let redis: Redis;
     let jobId: string;
 
     beforeAll(async () => {
+      jobId = await failedJob(cloud, QueueName.Webhooks, 'receiver answered 500');
       redis = createRedis(TEST_REDIS_URL, 'worker');
       queue = new Queue(QueueName.Webhooks, { connection: redis, prefix: cloud.queuePrefix });
-      // a delivery job whose attempt fails, as a receiver that refuses it would make one
-      jobId = randomUUID();
-      await queue.add('deliver', { deliveryId: jobId }, { jobId, attempts: 1 });
-      const workerRedis = createRedis(TEST_REDIS_URL, 'worker');
-      const worker = new Worker(
-        QueueName.Webhooks,
-        async () => {
-          throw new Error('receiver answered 500');
-        },
-        { connection: workerRedis, prefix: cloud.queuePrefix },
-      );
-      await waitFor('the job failed', async () => ((await queue.getJob(jobId))?.failedReason ? true : undefined));
-      await worker.close();
-      workerRedis.disconnect();
     });
     afterAll(async () => {
       await queue?.close();
