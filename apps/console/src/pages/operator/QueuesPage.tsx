@@ -1,7 +1,7 @@
 import { Group, Select, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { JobQueue, QueueJob } from '@xenplane/sdk';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useClient } from '../../auth/session';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ProblemAlert } from '../../components/ProblemAlert';
@@ -26,8 +26,11 @@ export function QueuesPage() {
   });
   const items = queues.data?.items ?? [];
   const [chosen, setChosen] = useState<string | null>(null);
-  // the first queue with failed jobs unless one was chosen
+  // at first the first queue with failed jobs, kept once shown: a retry that empties it must not switch queues
   const shown = chosen ?? items.find((q) => q.counts.failed > 0)?.name ?? items[0]?.name ?? null;
+  useEffect(() => {
+    if (chosen === null && shown !== null) setChosen(shown);
+  }, [chosen, shown]);
 
   return (
     <Stack>
