@@ -90,7 +90,9 @@ async function ensurePromtool() {
   const path = process.env.XENPLANE_PROMTOOL ?? '/usr/bin/promtool';
   if (existsSync(path)) return;
   const required = process.env.XENPLANE_REQUIRE_XEN === '1' || !['', '0', 'false', undefined].includes(process.env.CI);
-  console.log(`› no promtool at ${path}; unless apt-get installs it, the Prometheus checks ${required ? 'fail' : 'skip'}`);
+  console.log(
+    `› no promtool at ${path}; unless apt-get installs it, the Prometheus checks ${required ? 'fail' : 'skip'}`,
+  );
   if (process.env.XENPLANE_PROMTOOL || process.env.XENPLANE_NO_APT || process.getuid?.() !== 0) return;
   console.log("› installing Debian's prometheus (its promtool) for the Prometheus checks");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

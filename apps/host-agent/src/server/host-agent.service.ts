@@ -102,8 +102,9 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     receiveMigration: (call) => d.migration.receive(call),
     getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
     // a pool peer's "do you hear me?": who asks is the host its certificate names
-    ping: unaryFromPeer({ method: 'Ping', host: d.hostName, allowed: ['host'], blackHole: d.blackHole }, async (_req, _ctx, caller) =>
-      d.quorum.pinged(caller.kind === 'host' ? caller.hostId : ''),
+    ping: unaryFromPeer(
+      { method: 'Ping', host: d.hostName, allowed: ['host'], blackHole: d.blackHole },
+      async (_req, _ctx, caller) => d.quorum.pinged(caller.kind === 'host' ? caller.hostId : ''),
     ),
     probeHost: unary(cp('ProbeHost'), async (req) => {
       if (!req.host?.hostId || !req.host.address) throw new AgentError('invalid_argument', 'host is required');
