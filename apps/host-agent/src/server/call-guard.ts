@@ -173,7 +173,7 @@ export function clientStreaming<Req, Res>(
 /** Starts timing a call: the function returned records its end (with the failure's status code, if it failed). */
 function measure(o: UnaryOptions): (failed?: Status) => void {
   const host = o.host ?? '';
-  const end = rpcSeconds.startTimer({ host, method: o.method });
+  const end = rpcSeconds.startTimer({ method: o.method });
   return (failed) => {
     end();
     if (failed !== undefined) rpcFailures.inc({ host, method: o.method, code: Status[failed] ?? String(failed) });
