@@ -124,13 +124,14 @@ export async function witnessesKnown(cloud: Cloud, hostIds: string[], count: num
 export async function failedJob(cloud: Cloud, queueName: string, reason: string): Promise<string> {
   const id = randomUUID();
   const redis = createRedis(TEST_REDIS_URL, 'worker');
+  const workerRedis = createRedis(TEST_REDIS_URL, 'worker');
   const queue = new Queue(queueName, { connection: redis, prefix: cloud.queuePrefix });
   const worker = new Worker(
     queueName,
     async () => {
       throw new Error(reason);
     },
-    { connection: redis.duplicate(), prefix: cloud.queuePrefix },
+    { connection: workerRedis, prefix: cloud.queuePrefix },
   );
   try {
     await queue.add('deliver', { deliveryId: id }, { jobId: id, attempts: 1 });
@@ -138,6 +139,7 @@ export async function failedJob(cloud: Cloud, queueName: string, reason: string)
   } finally {
     await worker.close();
     await queue.close();
+    workerRedis.disconnect();
     redis.disconnect();
   }
   return id;
