@@ -2,9 +2,11 @@
 // dist/libs it imports, and the closure of the npm packages those require at run time. One list,
 // used by the Debian package (scripts/package-agent.mjs), which the xen lab installs into its dom0.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
-// what the agent's dist code requires at run time (their dependencies follow from package.json)
+// what the agent's dist code requires at run time besides what requiredPackages finds in it
+// (their dependencies follow from package.json)
 export const AGENT_PACKAGES = [
   '@grpc/grpc-js',
   '@bufbuild/protobuf',
@@ -37,8 +39,28 @@ function walkFiles(dir, out = []) {
   return out;
 }
 
-/** node_modules package dirs the agent needs: AGENT_PACKAGES and their dependencies. */
-function packageDirs(dist) {
+const BUILTIN = new Set(builtinModules);
+
+/**
+ * The npm packages the built files require (`require("name")` or `require("@scope/name/...")`),
+ * builtins left out: a package a lib starts to use ships with the agent without anyone
+ * remembering to list it (a merge once left the OpenTelemetry packages out, and the lab's agent
+ * died at its first require).
+ */
+export function requiredPackages(files) {
+  const names = new Set();
+  for (const file of files) {
+    if (!file.endsWith('.js')) continue;
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (!BUILTIN.has(name) && !name.startsWith('node:')) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/** node_modules package dirs the agent needs: what its files require, AGENT_PACKAGES, and their dependencies. */
+function packageDirs(dist, builtFiles) {
   const found = new Set();
   const resolveFrom = (name, fromDir) => {
     for (let d = fromDir; ; d = dirname(d)) {
@@ -59,7 +81,8 @@ function packageDirs(dist) {
     for (const d of Object.keys(pkg.dependencies ?? {})) visit(d, dir, false);
     for (const d of Object.keys(pkg.optionalDependencies ?? {})) visit(d, dir, true);
   };
-  for (const p of AGENT_PACKAGES) visit(p, join(dist, 'apps/host-agent'), false);
+  const wanted = new Set([...AGENT_PACKAGES, ...requiredPackages(builtFiles)]);
+  for (const p of wanted) visit(p, join(dist, 'apps/host-agent'), false);
   return [...found];
 }
 
@@ -75,11 +98,12 @@ export function agentFiles(dist, root) {
   // the transport `xl migrate` runs (shipped beside the agent, so it comes with dist/apps/host-agent)
   if (!existsSync(join(agentDir, 'src/migration-transport.js')))
     throw new Error(`${dist} has no migration transport: rebuild`);
-  const built = [
+  const builtFiles = [
     ...walkFiles(agentDir),
     ...AGENT_LIBS.filter((l) => existsSync(join(dist, 'libs', l))).flatMap((l) => walkFiles(join(dist, 'libs', l))),
-  ].map((file) => ({ file, path: `dist/${relative(dist, file)}` }));
-  const modules = packageDirs(dist)
+  ];
+  const built = builtFiles.map((file) => ({ file, path: `dist/${relative(dist, file)}` }));
+  const modules = packageDirs(dist, builtFiles)
     .flatMap((d) => walkFiles(d))
     // node_modules/... whether this checkout's node_modules is a directory or a link to another's
     .map((file) => ({ file, path: relative(root, file).replace(/^.*?(?=node_modules\/)/, '') }));
