@@ -29,7 +29,6 @@ import { ServerGroupsModule } from './server-groups/server-groups.module';
 import { StoragePoolsModule } from './storage-pools/storage-pools.module';
 import { VmsModule } from './vms/vms.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
-import { QueuesModule } from './queues/queues.module';
 
 @Module({})
 export class AppModule {
@@ -48,7 +47,6 @@ export class AppModule {
         ProjectsModule,
         KeypairsModule,
         WebhooksModule,
-        QueuesModule,
         CatalogModule,
         ImagesModule,
         PoolsModule,

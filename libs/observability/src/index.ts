@@ -5,4 +5,3 @@ export * from './step';
 export * from './step-record';
 export * from './tracing';
 export * from './step-wire';
-export * from './metrics';

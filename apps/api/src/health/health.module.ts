@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { HaMetrics } from './ha-metrics';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ controllers: [HealthController], providers: [HaMetrics] })
 export class HealthModule {}

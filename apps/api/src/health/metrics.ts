@@ -1,8 +1,7 @@
-import { createMetricsRegistry } from '@xenplane/observability';
-import { Histogram } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** The API process's metrics, served on METRICS_PORT (docs/METRICS.md), never on the API's own port. */
-export const registry = createMetricsRegistry('xenplane_api_');
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'xenplane_api_' });
 
 export const httpRequestSeconds = new Histogram({
   name: 'xenplane_api_http_request_seconds',

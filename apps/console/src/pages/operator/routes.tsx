@@ -43,12 +43,7 @@ export function operatorRoutes<R extends AnyRoute>(root: R) {
     path: '/placement',
     component: lazyRouteComponent(() => import('./PlacementPage'), 'PlacementPage'),
   });
-  const queues = createRoute({
-    getParentRoute: () => root,
-    path: '/queues',
-    component: lazyRouteComponent(() => import('./QueuesPage'), 'QueuesPage'),
-  });
-  return [pools, hosts, operations, audit, queues, placement] as const;
+  return [pools, hosts, operations, audit, placement] as const;
 }
 
 export const OPERATOR_NAV: NavEntry[] = [
@@ -56,6 +51,5 @@ export const OPERATOR_NAV: NavEntry[] = [
   { to: '/hosts', label: 'Hosts' },
   { to: '/operations', label: 'Operations' },
   { to: '/audit', label: 'Audit trail', adminOnly: true },
-  { to: '/queues', label: 'Queues', adminOnly: true },
   { to: '/placement', label: 'Placement dry-run' },
 ];
