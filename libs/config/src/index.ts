@@ -1,4 +1,3 @@
 export * from './env';
 export * from './shared';
 export * from './listen-port';
-export * from './tracing';

@@ -12,4 +12,3 @@ export * from './agent/standalone-agent';
 export * from './agent/domain-spec';
 export * from './db-fixtures';
 export * from './agent/enrollment-server';
-export * from './otlp/otlp-receiver';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Job, Queue, Worker } from 'bullmq';
 import { tickLeaseMs } from '@xenplane/domain';
-import { getLogger, withCorrelationId } from '@xenplane/observability';
+import { getLogger } from '@xenplane/observability';
 import { createRedis, PeriodicJob, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { GarbageCollector } from '../gc/garbage-collector';
@@ -94,8 +94,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     const got = await this.redis.set(lease, holder, 'PX', tickLeaseMs(task.everyMs), 'NX');
     if (got !== 'OK') return;
     try {
-      // a tick is a piece of work of its own: what it starts (a TTL pass's deletes) shares its correlation id
-      await withCorrelationId(undefined, () => task.run());
+      await task.run();
     } catch (err) {
       this.log.warn({ task: job.name, err: (err as Error).message }, 'periodic task failed');
     } finally {

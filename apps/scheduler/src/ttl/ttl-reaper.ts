@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Operation, OperationRepository, VmRepository } from '@xenplane/db';
 import { checkAction } from '@xenplane/domain';
-import { currentCorrelationId, getLogger } from '@xenplane/observability';
+import { getLogger } from '@xenplane/observability';
 import { OperationQueue } from '../infra/operation-queue';
 
 const BATCH = 500;
@@ -24,18 +23,10 @@ export class TtlReaper {
   async reap(): Promise<number> {
     const expired = await this.vms.expired(BATCH);
     const ops: Operation[] = [];
-    // the deletes of one pass share its correlation id (the periodic task's), as a request's do
-    const correlationId = currentCorrelationId() ?? randomUUID();
     for (const vm of expired) {
       const check = checkAction('delete', vm.state);
       if (!check.ok) continue;
-      const op = await this.ops.beginOnVm({
-        vm,
-        kind: 'delete',
-        via: check.via,
-        params: { reason: 'expired' },
-        correlationId,
-      });
+      const op = await this.ops.beginOnVm({ vm, kind: 'delete', via: check.via, params: { reason: 'expired' } });
       if (op) ops.push(op);
     }
     if (ops.length) {

@@ -10,7 +10,6 @@ import { IdempotencyRepository } from './idempotency.repository';
 import { NetworkRepository } from './network.repository';
 import { KeypairRepository } from './keypair.repository';
 import { OperationRepository } from './operation.repository';
-import { OperationStepRepository } from './operation-step.repository';
 import { PoolRepository } from './pool.repository';
 import { PoolUsageRepository } from './pool-usage.repository';
 import { ProjectRepository } from './project.repository';
@@ -27,7 +26,6 @@ import { WebhookRepository } from './webhook.repository';
 const REPOSITORY_CLASSES = [
   VmRepository,
   OperationRepository,
-  OperationStepRepository,
   HostRepository,
   PoolRepository,
   PoolUsageRepository,

@@ -6,4 +6,3 @@ export * from './power-step';
 export * from './delete-step';
 export * from './cancel';
 export * from './host-slot';
-export * from './timeline';
