@@ -101,6 +101,16 @@ describe('xp argument parsing', () => {
     expect(JSON.parse(r.stdout)).toEqual([VM]);
   });
 
+  it("names the --timeout asked for when --wait runs out, not what was left of it", async () => {
+    sdk.POST.mockResolvedValue({ vms: [VM], operations: [] });
+    // a millisecond went by between the deadline's start and the SDK's wait
+    sdk.waitForVm.mockRejectedValue(new TimeoutError('VM running: not within 999 ms'));
+    const r = await xp('vm', 'create', 'ci', '--flavor', 'f', '--image', 'i', '--wait', '--timeout', '1s');
+    expect(sdk.waitForVm.mock.calls[0][2].timeoutMs).toBeLessThanOrEqual(1_000);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`xp: timed out: VM ${VM.id} running: not within 1000 ms\n`);
+  });
+
   it('passes list filters as the query the API reads (state, name, metadata.k=v)', async () => {
     sdk.paginate.mockImplementation(async function* () {
       yield VM;

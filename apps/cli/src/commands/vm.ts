@@ -219,10 +219,16 @@ async function waitAndPrint(
   const reached: Vm[] = [];
   for (const id of ids) {
     ctx.progress(`waiting for VM ${id} to be ${state} (up to ${formatDuration(timeoutMs)})`);
-    const vm = await x.waitForVm(id, state, {
-      timeoutMs: Math.max(1, deadline - Date.now()),
-      onProgress: (v: Vm) => ctx.progress(`VM ${v.name}: ${v.state}`),
-    });
+    const vm = await x
+      .waitForVm(id, state, {
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        onProgress: (v: Vm) => ctx.progress(`VM ${v.name}: ${v.state}`),
+      })
+      .catch(async (err: unknown) => {
+        // the SDK names what was left of the deadline; the user asked for --timeout
+        const { TimeoutError } = await import('@xenplane/sdk');
+        throw err instanceof TimeoutError ? new TimeoutError(`VM ${id} ${state}: not within ${timeoutMs} ms`) : err;
+      });
     reached.push(vm);
   }
   ctx.progressDone();
