@@ -3,13 +3,15 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDatabase } from '@xenplane/db';
-import { getLogger, initLogging } from '@xenplane/observability';
+import { tracesExported } from '@xenplane/config';
+import { getLogger, initLogging, initTracing } from '@xenplane/observability';
 import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { answerClientError } from './common/errors/client-error';
 import { installInputGuard } from './common/http/input-guard';
 import { installQueryParser } from './common/http/query-parser';
 import { requestContext } from './common/http/request-context.middleware';
+import { requestTrace } from './common/http/request-trace.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
 import { DEFAULT_CONSOLE_DIR, serveConsole } from './console/serve-console';
@@ -19,6 +21,7 @@ import { serveOpenApi } from './openapi';
 async function main(): Promise<void> {
   const config = loadApiConfig();
   initLogging('api', config.LOG_LEVEL);
+  initTracing('api', { side: 'api', export: tracesExported(config) });
   const log = getLogger('main');
   if (config.XENPLANE_MIGRATE_ON_START) {
     const result = await migrateDatabase(config.DATABASE_URL);
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   app.set('trust proxy', config.XENPLANE_TRUSTED_PROXIES.length ? config.XENPLANE_TRUSTED_PROXIES : false);
   installQueryParser(app);
   app.use(requestContext);
+  app.use(requestTrace);
   installInputGuard(app, config.BODY_LIMIT_KB);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

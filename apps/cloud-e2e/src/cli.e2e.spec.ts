@@ -94,6 +94,25 @@ describe('xp, the command line', () => {
     expect(parse(yaml.stdout)).toEqual(listed);
   });
 
+  it("prints an operation's timeline: its steps as a table, or the API's object as JSON", async () => {
+    const created = await cloud.api.post('/v1/vms', { name: 'cli-timed', flavor: 'xp.micro', image: 'tiny-pv' });
+    const opId = created.body.operations[0].id as string;
+    await cloud.waitForOperation(opId);
+    const t = await waitFor('the run of the scheduler in the timeline', async () => {
+      const r = json(await xp(['op', 'timeline', opId, '-o', 'json']));
+      return r.steps.some((s: { name: string }) => s.name === 'scheduler.run') ? r : undefined;
+    });
+    expect(t).toMatchObject({ operationId: opId, status: 'succeeded' });
+    const table = await xp(['op', 'timeline', opId, '-o', 'table']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.split('\n');
+    expect(lines[0]).toMatch(/^AT MS\s+STEP\s+SIDE\s+MS\s+FAILED$/);
+    // nested steps indented under the step they ran in
+    expect(lines.some((l) => /^\d+\s+scheduler\.run\s+scheduler/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\d+\s{4,}placement\s+scheduler/.test(l))).toBe(true);
+    expect(table.stdout).toMatch(/succeeded, .* in all \(api .*, queue .*, scheduler .*, agent .*\)/);
+  });
+
   it('exits 1 when the VM ends in error, saying why', async () => {
     // a flavor larger than any host: within quota, placed nowhere
     const hosts = (await cloud.api.get('/v1/hosts')).body.items as { capacity: { memoryMb: number } }[];

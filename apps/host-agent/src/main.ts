@@ -1,4 +1,5 @@
-import { getLogger, initLogging, startLivenessFile } from '@xenplane/observability';
+import { tracesExported } from '@xenplane/config';
+import { getLogger, initLogging, initTracing, startLivenessFile } from '@xenplane/observability';
 import { loadAgentConfig } from './config';
 import { startHosts } from './fleet/start-hosts';
 import type { AgentHost } from './host/agent-host';
@@ -6,6 +7,7 @@ import type { AgentHost } from './host/agent-host';
 async function main(): Promise<void> {
   const config = loadAgentConfig();
   initLogging('host-agent', config.LOG_LEVEL);
+  const tracing = initTracing('host-agent', { side: 'agent', export: tracesExported(config) });
   const log = getLogger('main');
   // which runtime and flags (the Dockerfile's host-agent CMD, the package's unit) this agent runs with
   log.info({ node: process.version, nodeFlags: process.execArgv, driver: config.AGENT_DRIVER }, 'agent starting');
@@ -16,6 +18,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'stopping');
     await Promise.all(hosts.map((h) => h.stop(config.AGENT_SHUTDOWN_GRACE_MS)));
+    // the spans still in the export batch leave before the process does
+    await tracing.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

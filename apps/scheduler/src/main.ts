@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { migrateDatabase } from '@xenplane/db';
-import { getLogger, initLogging, startLivenessFile } from '@xenplane/observability';
+import { tracesExported } from '@xenplane/config';
+import { getLogger, initLogging, initTracing, startLivenessFile } from '@xenplane/observability';
 import { loadSchedulerConfig } from './config';
 import { SchedulerModule } from './scheduler.module';
 
 async function main(): Promise<void> {
   const config = loadSchedulerConfig();
   initLogging('scheduler', config.LOG_LEVEL);
+  initTracing('scheduler', { side: 'scheduler', export: tracesExported(config) });
   // the scheduler may start before the API: the schema must be there either way
   await migrateDatabase(config.DATABASE_URL);
   const app = await NestFactory.createApplicationContext(SchedulerModule.forRoot(config), {

@@ -15,6 +15,7 @@ import { SnapshotHandler } from './operations/handlers/snapshot.handler';
 import { HostWork } from './operations/host-work';
 import { OperationStore } from './operations/operation-store';
 import { OperationWorker } from './operations/operation-worker';
+import { StepWriter } from './operations/step-writer';
 import { VmStore } from './operations/vm-store';
 import { OperationQueue } from './infra/operation-queue';
 import { OutboxSweeper } from './outbox/outbox-sweeper';
@@ -64,6 +65,7 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     SnapshotHandler,
     CloneVmHandler,
     OperationWorker,
+    StepWriter,
     OutboxSweeper,
     TtlReaper,
     GarbageCollector,

@@ -1,11 +1,29 @@
-import { type CallOptions, type ClientDuplexStream, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { CORRELATION_HEADER, currentCorrelationId } from '@xenplane/observability';
+import {
+  type CallOptions,
+  type ClientDuplexStream,
+  Metadata,
+  type ServiceError,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  CORRELATION_HEADER,
+  currentCorrelationId,
+  currentWork,
+  decodeSteps,
+  injectTraceContext,
+  OPERATION_ID_HEADER,
+  sendSteps,
+  stepIfTraced,
+  STEPS_TRAILER,
+  VM_ID_HEADER,
+} from '@xenplane/observability';
 import {
   type DomainEvent,
   HostAgentClient,
   type ImageChunk,
   type StoredImage,
-  type HostAgentService,
+  HostAgentService,
   type MigrationChunk,
   type WatchEventsRequest,
 } from '@xenplane/proto';
@@ -71,7 +89,7 @@ type RawUnary = (
   md: Metadata,
   options: Partial<CallOptions>,
   cb: (err: ServiceError | null, res: unknown) => void,
-) => { cancel(): void };
+) => { cancel(): void; on(event: 'status', l: (status: StatusObject) => void): unknown };
 
 export function createAgentClient(
   address: string,
@@ -87,10 +105,16 @@ export function createAgentClient(
     // heap per channel, 45 MB for a scheduler reaching 10,000 hosts
     'grpc.enable_channelz': 0,
   });
+  // the caller's correlation id, trace context and operation: the agent's spans and log lines
+  // continue the caller's
   const metadata = (opts?: CallOpts) => {
     const md = new Metadata();
     const id = opts?.correlationId ?? currentCorrelationId();
     if (id) md.set(CORRELATION_HEADER, id);
+    const work = currentWork();
+    if (work?.operationId) md.set(OPERATION_ID_HEADER, work.operationId);
+    if (work?.vmId) md.set(VM_ID_HEADER, work.vmId);
+    injectTraceContext((key, value) => md.set(key, value));
     return md;
   };
   const deadline = (opts?: CallOpts) => new Date(Date.now() + (opts?.deadlineMs ?? defaultDeadlineMs));
@@ -98,7 +122,10 @@ export function createAgentClient(
   const client = {} as Record<string, unknown>;
   for (const name of UNARY) {
     const method = (raw[name] as unknown as RawUnary).bind(raw);
-    client[name] = (request: unknown, opts?: CallOpts) =>
+    const rpc = HostAgentService[name].path.split('/').pop()!;
+    // the agent's steps come back in the trailing metadata of its answer (grpc-js emits the
+    // status, trailers included, just after the callback: read when the awaiting caller resumes)
+    const send = (request: unknown, opts?: CallOpts, onTrailers?: (b: Buffer | undefined) => void) =>
       new Promise((resolve, reject) => {
         const ended = usage.started();
         const call = method(request, metadata(opts), { deadline: deadline(opts) }, (err, res) => {
@@ -106,8 +133,23 @@ export function createAgentClient(
           if (err) reject(err);
           else resolve(res);
         });
+        if (onTrailers) call.on('status', (status) => onTrailers(status.metadata.get(STEPS_TRAILER)[0] as Buffer));
         opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
       });
+    // a call made outside any trace (a heartbeat, a monitor's look) is no step of anything
+    client[name] = (request: unknown, opts?: CallOpts) =>
+      stepIfTraced(
+        `agent.${rpc}`,
+        async () => {
+          let steps: Buffer | undefined;
+          try {
+            return await send(request, opts, (b) => (steps = b));
+          } finally {
+            await sendSteps(decodeSteps(steps));
+          }
+        },
+        { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc', 'rpc.method': rpc, 'host.id': hostId } },
+      );
   }
   client['watchEvents'] = (request: WatchEventsRequest, opts?: CallOpts) => {
     const stream = raw.watchEvents(request, metadata(opts), opts?.deadlineMs ? { deadline: deadline(opts) } : {});

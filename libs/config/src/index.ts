@@ -1,3 +1,4 @@
 export * from './env';
 export * from './shared';
 export * from './listen-port';
+export * from './tracing';

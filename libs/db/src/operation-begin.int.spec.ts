@@ -38,6 +38,7 @@ describe('beginOperation (real Postgres)', () => {
     const begun = await beginOperation(t.db, op.id, FIRST);
     expect(begun).toMatchObject({
       started: true,
+      fromQueue: true,
       waits: false,
       holders: null,
       op: { status: 'running', step: 'placing', progress: 25 },
@@ -65,8 +66,10 @@ describe('beginOperation (real Postgres)', () => {
     const op = await createOp(v.id);
     await beginOperation(t.db, op.id, FIRST);
     const again = await beginOperation(t.db, op.id, FIRST);
+    // started again (a retry, a resumption), but not from the queue: its wait there was counted once
     expect(again).toMatchObject({
       started: true,
+      fromQueue: false,
       op: { status: 'running', step: 'placing' },
       vm: { state: 'scheduling' },
     });
@@ -121,6 +124,7 @@ describe('beginOperation (real Postgres)', () => {
       op: null,
       vm: null,
       started: false,
+      fromQueue: false,
       waits: false,
       holders: null,
       built: null,

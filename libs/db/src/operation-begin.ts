@@ -22,6 +22,8 @@ export interface BegunOperation {
   /** its VM as it now is (a create's VM after `pending` -> `scheduling`), else as read when taken up */
   vm: Vm | null;
   started: boolean;
+  /** started, and taken from `queued` by this call (not a retry or a resumption of a running one) */
+  fromQueue: boolean;
   /** an older unfinished operation on the same VM goes first */
   waits: boolean;
   /** a delete's VM: the hosts where it holds claims (its domain is destroyed on each); else null */
@@ -119,7 +121,7 @@ export async function beginOperation(
       SELECT * FROM vms WHERE id = current.vm_id AND NOT EXISTS (SELECT 1 FROM scheduled)
     ) vm_now ON true`;
   const row = rows[0];
-  if (!row) return { op: null, vm: null, started: false, waits: false, holders: null, built: null };
+  if (!row) return { op: null, vm: null, started: false, fromQueue: false, waits: false, holders: null, built: null };
   const vm = vmFromRow(row);
   const { waits, started, startedNow, stepNow, progressNow, holders, vifs, disks, ...op } = withoutVm<
     Operation & {
@@ -133,11 +135,13 @@ export async function beginOperation(
       disks: VmDisk[] | null;
     }
   >(row);
-  if (!started) return { op, vm, started: false, waits, holders: null, built: null };
+  if (!started) return { op, vm, started: false, fromQueue: false, waits, holders: null, built: null };
   return {
     op: { ...op, status: 'running', startedAt: startedNow, step: stepNow, progress: progressNow ?? op.progress },
     vm,
     started: true,
+    // the row as the statement read it, before it moved
+    fromQueue: op.status === 'queued',
     waits: false,
     holders,
     built: vifs && disks ? { vifs, disks } : null,

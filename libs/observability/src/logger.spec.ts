@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
-import { withCorrelationId } from './correlation';
+import { withCorrelationId, withWork } from './correlation';
+import { step } from './step';
+import { initTracing } from './tracing';
 import { getLogger, initLogging } from './logger';
 
 // Taken at module load, before main() sets logging up, as every module does.
@@ -47,6 +49,23 @@ describe('logging', () => {
       headers: { authorization: '[redacted]' },
     });
     expect(JSON.stringify(line)).not.toContain('xp_secret');
+  });
+
+  it("stamps the work's operation, VM, trace and span on every line inside it", async () => {
+    const tracing = initTracing('test', { side: 'api', export: false });
+    const out = capture();
+    initLogging('test', 'info', out.stream);
+    await withCorrelationId('req-7', () =>
+      withWork({ operationId: 'op-1', vmId: 'vm-1' }, () => step('work', async () => early.info('inside'))),
+    );
+    early.info('outside');
+    const [inside, outside] = out.lines();
+    expect(inside).toMatchObject({ correlationId: 'req-7', operationId: 'op-1', vmId: 'vm-1' });
+    expect(inside!['traceId']).toMatch(/^[0-9a-f]{32}$/);
+    expect(inside!['spanId']).toMatch(/^[0-9a-f]{16}$/);
+    expect(Object.keys(outside!)).not.toEqual(expect.arrayContaining(['correlationId']));
+    expect(outside).not.toHaveProperty('traceId');
+    await tracing.shutdown();
   });
 
   it('honours the level', () => {

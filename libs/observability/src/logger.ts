@@ -1,13 +1,15 @@
 import pino, { type Logger } from 'pino';
-import { currentCorrelationId } from './correlation';
+import { currentWork } from './correlation';
+import { currentTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
 
 let root: Logger | undefined;
 
 /**
- * The process's root logger: JSON lines on stdout, secrets redacted, the caller's correlation
- * id on every line written inside a request, job or RPC.
+ * The process's root logger: JSON lines on stdout, secrets redacted, and on every line written
+ * inside a request, job or RPC what that work is: the caller's correlation id, the operation
+ * and VM it works on (once known), and the trace and span it runs in.
  */
 export function initLogging(service: string, level = 'info', destination?: pino.DestinationStream): Logger {
   root = pino(
@@ -31,15 +33,28 @@ export function initLogging(service: string, level = 'info', destination?: pino.
         ],
         censor: '[redacted]',
       },
-      mixin() {
-        const correlationId = currentCorrelationId();
-        return correlationId ? { correlationId } : {};
-      },
+      mixin: workFields,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );
   return root;
+}
+
+function workFields(): Record<string, string> {
+  const work = currentWork();
+  const ids = currentTraceIds();
+  const fields: Record<string, string> = {};
+  if (work) {
+    fields['correlationId'] = work.correlationId;
+    if (work.operationId) fields['operationId'] = work.operationId;
+    if (work.vmId) fields['vmId'] = work.vmId;
+  }
+  if (ids) {
+    fields['traceId'] = ids.traceId;
+    fields['spanId'] = ids.spanId;
+  }
+  return fields;
 }
 
 const silent = pino({ level: 'silent' });

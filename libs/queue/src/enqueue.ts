@@ -1,6 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type HaPriority, type OperationKind, RESTART_PRIORITY } from '@xenplane/domain';
+import { injectTraceContext, TRACEPARENT } from '@xenplane/observability';
 import { type OperationJobData, QueueName } from './names';
 
 export interface RetryPolicy {
@@ -27,6 +28,8 @@ export interface OperationRef {
   correlationId?: string | null;
   /** an HA restart's priority (its VM's haPriority when its host died) */
   priority?: HaPriority;
+  /** the operation's steps so far, encoded (the API's request): its worker writes them to its timeline */
+  steps?: string;
 }
 
 /** The queue an operation's job goes to: HA restarts have their own, so no burst of creates delays them. */
@@ -77,10 +80,21 @@ export class OperationQueues {
 
 async function add(queue: Queue<OperationJobData>, ops: readonly OperationRef[], retry?: RetryPolicy): Promise<void> {
   if (ops.length === 0) return;
+  // the trace of whoever wakes the operation (a request, a restart's certification); an
+  // operation the outbox sweeper wakes again begins a trace of its own
+  const trace: { traceparent?: string } = {};
+  injectTraceContext((key, value) => {
+    if (key === TRACEPARENT) trace.traceparent = value;
+  });
   await queue.addBulk(
     ops.map((op) => ({
       name: op.kind,
-      data: { operationId: op.id, ...(op.correlationId ? { correlationId: op.correlationId } : {}) },
+      data: {
+        operationId: op.id,
+        ...(op.correlationId ? { correlationId: op.correlationId } : {}),
+        ...trace,
+        ...(op.steps ? { steps: op.steps } : {}),
+      },
       opts: {
         ...operationJobOptions(op.id, retry),
         ...(op.priority && op.priority !== 'none' ? { priority: RESTART_PRIORITY[op.priority] } : {}),

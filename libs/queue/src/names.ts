@@ -21,6 +21,10 @@ export enum PeriodicJob {
 export interface OperationJobData {
   operationId: string;
   correlationId?: string;
+  /** the W3C trace context of the work that queued it (the API's request): the worker's spans continue that trace */
+  traceparent?: string;
+  /** steps of the operation done before it was queued (the API's request), for the worker to keep in its timeline (libs/observability encodeSteps) */
+  steps?: string;
 }
 
 export interface WebhookJobData {

@@ -12,6 +12,7 @@ export type VmAction = Schemas['VmActionDto'];
 export type Operation = Schemas['OperationView'];
 export type OperationStatus = Operation['status'];
 export type OperationPage = Schemas['OperationPage'];
+export type OperationTimeline = Schemas['OperationTimelineView'];
 export type Host = Schemas['HostView'];
 export type Pool = Schemas['PoolView'];
 export type Flavor = Schemas['FlavorView'];

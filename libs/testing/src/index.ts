@@ -12,3 +12,4 @@ export * from './agent/standalone-agent';
 export * from './agent/domain-spec';
 export * from './db-fixtures';
 export * from './agent/enrollment-server';
+export * from './otlp/otlp-receiver';

@@ -36,6 +36,11 @@ export class OperationView {
   @ApiPropertyOptional({ format: 'uuid' }) hostId?: string;
   @ApiProperty() attempts!: number;
   @ApiPropertyOptional({
+    description:
+      "The correlation id of the request that asked for it (its X-Correlation-Id), or of the control plane's work that started it: every log line of its work, in every process, carries it",
+  })
+  correlationId?: string;
+  @ApiPropertyOptional({
     format: 'uuid',
     description: "The token that asked for it (none for the control plane's own: TTL expiry, HA restarts)",
   })
@@ -68,6 +73,7 @@ export function presentOperation(op: Operation): OperationView {
     ...(op.vmId ? { vmId: op.vmId } : {}),
     ...(op.hostId ? { hostId: op.hostId } : {}),
     attempts: op.attempts,
+    ...(op.correlationId ? { correlationId: op.correlationId } : {}),
     ...(op.requestedBy ? { requestedBy: op.requestedBy } : {}),
     ...hostsTriedOf(op),
     ...(op.errorCode

@@ -6,6 +6,7 @@ import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { ListOperationsQuery } from './operation.dto';
 import { OperationPage, OperationView } from './operation.view';
 import { OperationsService } from './operations.service';
+import { OperationTimelineView } from './timeline.view';
 
 const Id = () => Param('id', new ParseUUIDPipe());
 
@@ -26,6 +27,13 @@ export class OperationsController {
   @ApiProblems([404, 'not_found'])
   get(@Caller() p: Principal, @Id() id: string) {
     return this.operations.get(p, id);
+  }
+
+  @Get(':id/timeline')
+  @ApiOkResponse({ type: OperationTimelineView })
+  @ApiProblems([404, 'not_found'])
+  timeline(@Caller() p: Principal, @Id() id: string) {
+    return this.operations.timeline(p, id);
   }
 
   @Post(':id/cancel')

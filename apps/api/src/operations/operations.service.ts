@@ -1,18 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { type Operation, OperationRepository, TokenRepository, type VmState } from '@xenplane/db';
-import { cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
+import {
+  type Operation,
+  OperationRepository,
+  OperationStepRepository,
+  TokenRepository,
+  type VmState,
+} from '@xenplane/db';
+import { assembleTimeline, cancelRole, cancelVerdict, stateAfterCancel } from '@xenplane/domain';
 import { allows, visibleProject, type Principal } from '../common/auth/principal';
 import { conflict, forbidden, notFound } from '../common/errors/api-errors';
 import { decodeCursor, page } from '../common/http/cursor';
 import type { ListOperationsQuery } from './operation.dto';
 import { type OperationPage, type OperationView, presentOperation, withRequesterName } from './operation.view';
+import { type OperationTimelineView, presentTimeline } from './timeline.view';
 
 @Injectable()
 export class OperationsService {
   constructor(
     private readonly operations: OperationRepository,
     private readonly tokens: TokenRepository,
+    private readonly steps: OperationStepRepository,
   ) {}
+
+  /** Where the operation's time went, step by step, as its processes recorded it (libs/domain assembleTimeline). */
+  async timeline(principal: Principal, id: string): Promise<OperationTimelineView> {
+    const op = await this.find(principal, id);
+    const steps = await this.steps.of(op.id);
+    return presentTimeline(op, assembleTimeline(op, steps, new Date()), steps[0]?.traceId);
+  }
 
   async get(principal: Principal, id: string): Promise<OperationView> {
     return this.present(await this.find(principal, id));

@@ -23,6 +23,15 @@ export const OPERATION_COLUMNS = [
   col('error', (o) => o.error?.code),
 ];
 
+/** An operation's timeline step by step: nested steps indented under the step they ran in. */
+export const TIMELINE_COLUMNS = [
+  col('at ms', (s) => Math.round(s.offsetMs)),
+  col('step', (s) => `${'  '.repeat(s.depth)}${s.name}`),
+  col('side', (s) => s.side),
+  col('ms', (s) => (s.durationMs < 10 ? s.durationMs.toFixed(2) : Math.round(s.durationMs))),
+  col('failed', (s) => (s.failed ? 'yes' : '')),
+];
+
 export const HOST_COLUMNS = [
   col('id', (h) => h.id),
   col('name', (h) => h.name),

@@ -5,6 +5,7 @@
 // socket, the agent to the target agent's ReceiveMigration, the target agent to its
 // `xl migrate-receive`'s stdin, and the answers back the same way.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -21,6 +22,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { AgentClient } from '@xenplane/agent-client';
 import { signMigrationTicket } from '@xenplane/pki';
 import { DomainState } from '@xenplane/proto';
+import { initTracing, step, type StepRecord, withWork } from '@xenplane/observability';
 import { StandaloneAgent, testDomainSpec, waitFor } from '@xenplane/testing';
 
 const FAKE_XL = join(__dirname, 'fake-xl.mjs');
@@ -267,5 +269,43 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     );
     stream.write({ vmId: testDomainSpec().vmId, epoch: 1, data: Buffer.from('{}'), eof: false, ticket: '' });
     expect((await failed).code).toBe(Status.PERMISSION_DENIED);
+  });
+
+  it("a traced call's xl commands are steps of it, named by their subcommand alone, sent back to the caller", async () => {
+    // the test is the scheduler here: its tracer, and a sink for the operation's steps
+    const tracing = initTracing('test', { side: 'scheduler', export: false });
+    const kept: StepRecord[] = [];
+    const spec = testDomainSpec({ epoch: 3 });
+    try {
+      await withWork({ operationId: randomUUID(), vmId: spec.vmId, steps: async (s) => void kept.push(...s) }, () =>
+        step('scheduler.run', () => a.client.createDomain({ spec, startPaused: false })),
+      );
+    } finally {
+      await tracing.shutdown();
+    }
+    const named = (name: string) => kept.find((s) => s.name === name)!;
+    const run = named('scheduler.run');
+    const call = named('agent.CreateDomain');
+    const handled = named('rpc.CreateDomain');
+    expect(call.parentSpanId).toBe(run.spanId);
+    expect(handled).toMatchObject({ side: 'agent', parentSpanId: call.spanId, traceId: run.traceId, failed: false });
+    const create = named('xl create');
+    expect(create).toMatchObject({
+      side: 'agent',
+      parentSpanId: handled.spanId,
+      attributes: { 'xl.subcommand': 'create', 'xl.exit_code': 0 },
+    });
+    // the commands of the handler and of the steps inside it (xl list: the look for an existing
+    // domain, then the domain seen running)
+    const agentSteps = new Set(kept.filter((s) => s.side === 'agent').map((s) => s.spanId));
+    const xl = kept.filter((s) => s.name.startsWith('xl '));
+    expect(xl.map((s) => s.name)).toEqual(expect.arrayContaining(['xl list', 'xl create']));
+    for (const s of xl) expect(agentSteps.has(s.parentSpanId!)).toBe(true);
+    expect(named('guest.boot').parentSpanId).toBe(handled.spanId);
+    // no argument but the subcommand leaves the agent: not the config file, not the domain's name
+    const shown = JSON.stringify(kept.filter((s) => s.side === 'agent'));
+    expect(shown).not.toContain(a.workDir);
+    expect(shown).not.toContain(`xp-${spec.vmId}`);
+    await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
   });
 });

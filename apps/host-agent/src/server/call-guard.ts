@@ -1,7 +1,21 @@
-import { type Metadata, status as Status } from '@grpc/grpc-js';
+import { Metadata, status as Status } from '@grpc/grpc-js';
+import { context, SpanKind } from '@opentelemetry/api';
 import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call';
 import { identityFromSubjectAltName, type Identity } from '@xenplane/pki';
-import { CORRELATION_HEADER, getLogger, withCorrelationId } from '@xenplane/observability';
+import {
+  CORRELATION_HEADER,
+  encodeSteps,
+  extractTraceContext,
+  getLogger,
+  OPERATION_ID_HEADER,
+  step,
+  type StepRecord,
+  STEPS_TRAILER,
+  TRACEPARENT,
+  VM_ID_HEADER,
+  withCorrelationId,
+  withWork,
+} from '@xenplane/observability';
 import { AgentError, toServiceError } from '../errors';
 import type { CallContext } from '../drivers/driver';
 import { GcPacer } from './gc-pacer';
@@ -85,7 +99,7 @@ function firstString(md: Metadata, key: string): string | undefined {
 }
 
 type UnaryCall<Req> = ServerSurfaceCall & { request: Req; on(event: 'cancelled', l: () => void): unknown };
-type Callback<Res> = (err: { code: Status; details: string } | null, res?: Res) => void;
+type Callback<Res> = (err: { code: Status; details: string } | null, res?: Res | null, trailer?: Metadata) => void;
 
 export interface UnaryOptions {
   method: string;
@@ -99,33 +113,76 @@ export function unary<Req, Res>(o: UnaryOptions, handler: (req: Req, ctx: CallCo
   return unaryFromPeer<Req, Res>(o, (req, ctx) => handler(req, ctx));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The operation a call works for, as its caller says (ids only, anything else dropped: a caller
+ * must not forge log lines), and whether it is traced: a call in a trace runs as a step of it,
+ * and its steps go back in the answer's trailing metadata. A call outside any trace (a
+ * heartbeat) makes no span at all.
+ */
+function callWork(md: Metadata, correlationId: string | undefined) {
+  const id = (key: string) => {
+    const v = firstString(md, key);
+    return v && UUID.test(v) ? v : undefined;
+  };
+  const traceparent = firstString(md, TRACEPARENT);
+  const reported: StepRecord[] = [];
+  return {
+    traced: traceparent !== undefined,
+    parent: extractTraceContext(traceparent),
+    work: {
+      correlationId: correlationId ?? null,
+      operationId: id(OPERATION_ID_HEADER) ?? null,
+      vmId: id(VM_ID_HEADER) ?? null,
+      ...(traceparent ? { steps: async (s: readonly StepRecord[]) => void reported.push(...s) } : {}),
+    },
+    trailer(): Metadata | undefined {
+      if (reported.length === 0) return undefined;
+      const md = new Metadata();
+      md.set(STEPS_TRAILER, encodeSteps(reported));
+      return md;
+    },
+  };
+}
+
 /** unary, for a handler that needs to know who called: the identity its certificate names. */
 export function unaryFromPeer<Req, Res>(
   o: UnaryOptions,
   handler: (req: Req, ctx: CallContext, caller: Identity) => Promise<Res>,
 ) {
+  const spanName = `rpc.${o.method}`;
+  const attributes = { 'rpc.system': 'grpc', 'rpc.method': o.method };
   return (call: UnaryCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
-    void withCorrelationId(ctx.correlationId, async () => {
-      try {
-        const caller = authorize(call, o.allowed);
-        if (o.blackHole) await o.blackHole(ctx);
-        const res = await handler(call.request, ctx, caller);
-        log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
-        callback(null, res);
-      } catch (err) {
-        const e = toServiceError(err);
-        log[e.code === Status.NOT_FOUND ? 'debug' : 'warn'](
-          { method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started },
-          'rpc failed',
-        );
-        callback(e);
-      } finally {
-        ctx.done();
-        gcPacer.called();
-      }
-    });
+    const w = callWork(call.metadata, ctx.correlationId);
+    // an operation's calls are logged at info (its work must show at info in every process);
+    // the rest, heartbeats first, at debug
+    const level = w.work.operationId ? 'info' : 'debug';
+    void context.with(w.parent, () =>
+      withWork(w.work, async () => {
+        try {
+          const caller = authorize(call, o.allowed);
+          if (o.blackHole) await o.blackHole(ctx);
+          const res = w.traced
+            ? await step(spanName, () => handler(call.request, ctx, caller), { kind: SpanKind.SERVER, attributes })
+            : await handler(call.request, ctx, caller);
+          log[level]({ method: o.method, ms: Date.now() - started }, 'rpc');
+          callback(null, res, w.trailer());
+        } catch (err) {
+          const e = toServiceError(err);
+          log[e.code === Status.NOT_FOUND ? 'debug' : 'warn'](
+            { method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started },
+            'rpc failed',
+          );
+          callback(e, null, w.trailer());
+        } finally {
+          ctx.done();
+          gcPacer.called();
+        }
+      }),
+    );
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type DeclaredDead, HostRepository, type HostRow, PoolRepository } from '@xenplane/db';
 import {
@@ -9,7 +10,7 @@ import {
   quorumHoldMs,
   type WitnessAnswer,
 } from '@xenplane/domain';
-import { getLogger } from '@xenplane/observability';
+import { currentCorrelationId, getLogger } from '@xenplane/observability';
 import { Agents } from '../infra/agents';
 import { OperationQueue } from '../infra/operation-queue';
 
@@ -120,11 +121,15 @@ export class DeathCertifier {
     reason: string,
     by?: { requestedBy?: string | null; correlationId?: string | null },
   ): Promise<DeclaredDead> {
+    // the restarts of one death share a correlation id: the operator's request's, or the
+    // monitor's work that certified it
+    const correlationId = by?.correlationId ?? currentCorrelationId() ?? randomUUID();
     const result = await this.hosts.declareDead({
       hostId: host.id,
       from: DECLARABLE,
       reason: `host ${host.name} declared dead: ${reason}`,
       ...by,
+      correlationId,
     });
     if (!result.declared) return result;
     this.log.error(
@@ -136,7 +141,7 @@ export class DeathCertifier {
         id: r.id,
         kind: 'ha_restart',
         priority: r.priority,
-        correlationId: by?.correlationId ?? null,
+        correlationId,
       })),
     );
     return result;

@@ -2,7 +2,17 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Operation } from '@xenplane/db';
 import { decideOnFailure, OPERATION_KINDS, type OperationKind, TURN_WAIT_MS } from '@xenplane/domain';
-import { getLogger, withCorrelationId } from '@xenplane/observability';
+import { context, SpanKind } from '@opentelemetry/api';
+import {
+  decodeSteps,
+  extractTraceContext,
+  getLogger,
+  preciseNow,
+  recordStep,
+  sendSteps,
+  step,
+  withWork,
+} from '@xenplane/observability';
 import { createRedis, type OperationJobData, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CloneVmHandler } from './handlers/clone-vm.handler';
@@ -16,6 +26,7 @@ import { RestartVmHandler } from './handlers/restart-vm.handler';
 import { SnapshotHandler } from './handlers/snapshot.handler';
 import { PermanentError, runFailureOf } from './operation-errors';
 import { OperationStore } from './operation-store';
+import { StepWriter } from './step-writer';
 
 /**
  * Takes operation jobs from BullMQ and runs each exactly to one end. The job is a wake-up
@@ -33,6 +44,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     private readonly ops: OperationStore,
+    private readonly stepWriter: StepWriter,
     create: CreateVmHandler,
     del: DeleteVmHandler,
     power: PowerHandler,
@@ -76,25 +88,62 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     await Promise.all(this.workers.map((w) => w.close()));
   }
 
+  /**
+   * Each run that takes its operation up is a step of the operation's trace (continuing the
+   * trace of the request that queued it, from the job's data); the log lines of its work name
+   * the operation and its VM; its timeline steps are written as they end (StepWriter).
+   */
   private process(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    return withCorrelationId(job.data.correlationId, () => this.runOperation(job, token));
+    const operationId = job.data.operationId;
+    const work = {
+      correlationId: job.data.correlationId ?? null,
+      operationId,
+      steps: this.stepWriter.sinkFor(operationId),
+    };
+    return context.with(extractTraceContext(job.data.traceparent), () =>
+      withWork(work, () => this.runOperation(job, token)),
+    );
   }
 
   private async runOperation(job: Job<OperationJobData>, token: string | undefined): Promise<void> {
-    const { op, vm, started, waits, holders, built } = await this.ops.begin(job.data.operationId);
+    const takingUp = preciseNow();
+    const { op, vm, started, fromQueue, waits, holders, built } = await this.ops.begin(job.data.operationId);
     if (waits) return this.later(job, token, TURN_WAIT_MS);
     // finished, cancelled before it started, or taken by a racing worker
     if (!op || !started) return;
+    // its wait in the queue, by BullMQ's clocks (from the job's creation to the start of the run
+    // that took it up), and its taking up
+    if (fromQueue) {
+      // what the API did before queueing it (its request), carried in the job
+      await sendSteps(decodeSteps(job.data.steps));
+      await recordStep(
+        'queue.wait',
+        { startedAt: job.timestamp, endedAt: job.processedOn ?? takingUp },
+        { side: 'queue' },
+      );
+    }
+    await recordStep('operation.begin', { startedAt: takingUp, endedAt: preciseNow() });
     const handler = this.handlers.get(op.kind);
-    if (!handler) {
-      await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
-      return;
-    }
-    try {
-      await handler.run(op, vm, holders, built);
-    } catch (err) {
-      await this.fail(job, token, handler, op, err);
-    }
+    const attributes = { 'operation.id': op.id, 'operation.kind': op.kind, 'job.attempt': job.attemptsMade + 1 };
+    return withWork({ vmId: op.vmId }, () =>
+      step(
+        'scheduler.run',
+        async () => {
+          this.log.info({ kind: op.kind, attempt: job.attemptsMade + 1 }, 'operation started');
+          if (!handler) {
+            await this.ops.abandon(op, `this scheduler has no handler for ${op.kind} operations`);
+            return;
+          }
+          try {
+            await handler.run(op, vm, holders, built);
+            this.log.info({ kind: op.kind }, 'operation run ended');
+          } catch (err) {
+            await this.fail(job, token, handler, op, err);
+          }
+        },
+        { kind: SpanKind.CONSUMER, attributes },
+      ),
+    );
   }
 
   private async fail(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type Job, Queue, Worker } from 'bullmq';
 import { tickLeaseMs } from '@xenplane/domain';
-import { getLogger } from '@xenplane/observability';
+import { getLogger, withCorrelationId } from '@xenplane/observability';
 import { createRedis, PeriodicJob, QueueName } from '@xenplane/queue';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { GarbageCollector } from '../gc/garbage-collector';
@@ -94,7 +94,8 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     const got = await this.redis.set(lease, holder, 'PX', tickLeaseMs(task.everyMs), 'NX');
     if (got !== 'OK') return;
     try {
-      await task.run();
+      // a tick is a piece of work of its own: what it starts (a TTL pass's deletes) shares its correlation id
+      await withCorrelationId(undefined, () => task.run());
     } catch (err) {
       this.log.warn({ task: job.name, err: (err as Error).message }, 'periodic task failed');
     } finally {

@@ -10,7 +10,7 @@ import {
   type Vm,
 } from '@xenplane/db';
 import { decide, type FilterCount, migrationRequest, type PlacementRequest, targetRefusal } from '@xenplane/domain';
-import { getLogger } from '@xenplane/observability';
+import { getLogger, step } from '@xenplane/observability';
 import { PermanentError, WaitError } from '../operations/operation-errors';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CapacityCache } from './capacity-cache';
@@ -62,10 +62,12 @@ export class PlacementService {
     operation?: ClaimRequest['operation'],
     since?: Date | null,
   ): Promise<PlacementOutcome> {
-    return this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
-      hardGroup
-        ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup })
-        : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
+    return step('placement', () =>
+      this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
+        hardGroup
+          ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup })
+          : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
+      ),
     );
   }
 
@@ -80,10 +82,14 @@ export class PlacementService {
     record: { opId: string; step: string; progress: number },
     since?: Date | null,
   ): Promise<PlacementOutcome> {
-    return this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
-      const restart = { ...claim, fromHostId: vm.hostId, ...record };
-      return hardGroup ? this.claimRows.claimRestartInGroup(restart, hardGroup) : this.claimRows.claimRestart(restart);
-    });
+    return step('placement', () =>
+      this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
+        const restart = { ...claim, fromHostId: vm.hostId, ...record };
+        return hardGroup
+          ? this.claimRows.claimRestartInGroup(restart, hardGroup)
+          : this.claimRows.claimRestart(restart);
+      }),
+    );
   }
 
   private async placeWith(
@@ -127,7 +133,16 @@ export class PlacementService {
       }
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
-        const outcome = await claimOn({ vmId: vm.id, hostId, ...resources, epoch }, hardGroup);
+        // each claim a step: one lost to a concurrent placement shows as a claim with its result
+        const outcome = await step(
+          'claim',
+          async (s) => {
+            const o = await claimOn({ vmId: vm.id, hostId, ...resources, epoch }, hardGroup);
+            s.set('claim.result', o.result);
+            return o;
+          },
+          { attributes: { 'host.id': hostId, 'placement.round': round } },
+        );
         const result = outcome.result;
         if (outcome.result === 'claimed') return { host: outcome.host, epoch };
         this.cache.unreserve(hostId, resources, haProtected);

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Operation, OperationRepository, VmRepository } from '@xenplane/db';
 import { checkAction } from '@xenplane/domain';
-import { getLogger } from '@xenplane/observability';
+import { currentCorrelationId, getLogger } from '@xenplane/observability';
 import { OperationQueue } from '../infra/operation-queue';
 
 const BATCH = 500;
@@ -23,10 +24,18 @@ export class TtlReaper {
   async reap(): Promise<number> {
     const expired = await this.vms.expired(BATCH);
     const ops: Operation[] = [];
+    // the deletes of one pass share its correlation id (the periodic task's), as a request's do
+    const correlationId = currentCorrelationId() ?? randomUUID();
     for (const vm of expired) {
       const check = checkAction('delete', vm.state);
       if (!check.ok) continue;
-      const op = await this.ops.beginOnVm({ vm, kind: 'delete', via: check.via, params: { reason: 'expired' } });
+      const op = await this.ops.beginOnVm({
+        vm,
+        kind: 'delete',
+        via: check.via,
+        params: { reason: 'expired' },
+        correlationId,
+      });
       if (op) ops.push(op);
     }
     if (ops.length) {

@@ -8,6 +8,7 @@ export * from './idempotency.repository';
 export * from './network.repository';
 export * from './keypair.repository';
 export * from './operation.repository';
+export * from './operation-step.repository';
 export * from './page';
 export * from './pool.repository';
 export * from './pool-usage.repository';

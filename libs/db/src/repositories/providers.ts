@@ -10,6 +10,7 @@ import { IdempotencyRepository } from './idempotency.repository';
 import { NetworkRepository } from './network.repository';
 import { KeypairRepository } from './keypair.repository';
 import { OperationRepository } from './operation.repository';
+import { OperationStepRepository } from './operation-step.repository';
 import { PoolRepository } from './pool.repository';
 import { PoolUsageRepository } from './pool-usage.repository';
 import { ProjectRepository } from './project.repository';
@@ -26,6 +27,7 @@ import { WebhookRepository } from './webhook.repository';
 const REPOSITORY_CLASSES = [
   VmRepository,
   OperationRepository,
+  OperationStepRepository,
   HostRepository,
   PoolRepository,
   PoolUsageRepository,

@@ -322,6 +322,12 @@ export const ROUTE_ACCESS = {
     levels: ['viewer'],
     then: "its own project's operations only",
   },
+  'GET /v1/operations/{id}/timeline': {
+    operationId: 'getOperationTimeline',
+    summary: "An operation's timeline: each step, where and how long",
+    levels: ['viewer'],
+    then: "its own project's operations only",
+  },
   'POST /v1/operations/{id}/cancel': {
     operationId: 'cancelOperation',
     summary: 'Cancel an operation',

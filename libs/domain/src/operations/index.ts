@@ -6,3 +6,4 @@ export * from './power-step';
 export * from './delete-step';
 export * from './cancel';
 export * from './host-slot';
+export * from './timeline';

@@ -345,6 +345,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An operation's timeline: each step, where and how long */
+        get: operations["getOperationTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/placement/dry-run": {
         parameters: {
             query?: never;
@@ -1579,6 +1596,31 @@ export interface components {
             items: components["schemas"]["OperationView"][];
             nextCursor?: string;
         };
+        OperationTimelineView: {
+            /** Format: uuid */
+            operationId: string;
+            status: string;
+            /** @description the trace all its steps belong to (the first one recorded) */
+            traceId?: string;
+            correlationId?: string;
+            /**
+             * Format: date-time
+             * @description the request's arrival, or the operation's creation
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description its end, or now while it runs
+             */
+            endedAt: string;
+            wallMs: number;
+            /** @description depth first: each step followed by the steps inside it */
+            steps: components["schemas"]["TimelineStepView"][];
+            totals: components["schemas"]["SideTotalView"][];
+            /** @description time no top-level step covers */
+            gaps: components["schemas"]["TimelineGapView"][];
+            unaccountedMs: number;
+        };
         OperationView: {
             /** Format: uuid */
             id: string;
@@ -1594,6 +1636,8 @@ export interface components {
             /** Format: uuid */
             hostId?: string;
             attempts: number;
+            /** @description The correlation id of the request that asked for it (its X-Correlation-Id), or of the control plane's work that started it: every log line of its work, in every process, carries it */
+            correlationId?: string;
             /**
              * Format: uuid
              * @description The token that asked for it (none for the control plane's own: TTL expiry, HA restarts)
@@ -1794,6 +1838,15 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        SideTotalView: {
+            /**
+             * @description api: the request to its commit; queue: waiting for a worker; scheduler; agent: on the host
+             * @enum {string}
+             */
+            side: "api" | "queue" | "scheduler" | "agent";
+            /** @description milliseconds inside the side's outermost steps */
+            ms: number;
+        };
         SnapshotErrorView: {
             code: string;
             message: string;
@@ -1852,6 +1905,44 @@ export interface components {
             capacity: components["schemas"]["DiskRoomView"];
             /** Format: date-time */
             createdAt: string;
+        };
+        TimelineGapView: {
+            /** Format: date-time */
+            startedAt: string;
+            durationMs: number;
+            /** @description the top-level step before it */
+            after?: string;
+            /** @description the top-level step after it */
+            before?: string;
+        };
+        TimelineStepView: {
+            /**
+             * @description docs/TRACING.md lists the steps
+             * @example placement
+             */
+            name: string;
+            /**
+             * @description api: the request to its commit; queue: waiting for a worker; scheduler; agent: on the host
+             * @enum {string}
+             */
+            side: "api" | "queue" | "scheduler" | "agent";
+            /** Format: date-time */
+            startedAt: string;
+            /** @description milliseconds, to the microsecond */
+            durationMs: number;
+            /** @description milliseconds from the timeline's start (an agent's clock may differ a little) */
+            offsetMs: number;
+            /** @description 0 for a top-level step, 1 for a step inside it, ... */
+            depth: number;
+            /** @description the span's id in the operation's trace */
+            spanId: string;
+            /** @description the step this one ran inside */
+            parentSpanId?: string;
+            failed: boolean;
+            /** @description e.g. host.id, claim.result, xl.subcommand, xl.exit_code */
+            attributes: {
+                [key: string]: unknown;
+            };
         };
         TokenPage: {
             items: components["schemas"]["TokenView"][];
@@ -4204,6 +4295,84 @@ export interface operations {
             };
             /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperationTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationTimelineView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { AnchorLink } from '../../components/links';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StateBadge } from '../../components/StateBadge';
+import { TimelineButton } from '../../components/TimelineButton';
 import { compact, type OperationsSearch } from '../../lib/operator';
 import { opKeys, useOperatorEvents } from './common';
 
@@ -159,6 +160,7 @@ function OperationRow({ op }: { op: Operation }) {
         <ProblemAlert error={cancel.error} title="Cancel refused" />
       </Table.Td>
       <Table.Td>
+        <TimelineButton operationId={op.id} label={`${op.kind} ${op.id.slice(0, 8)}`} />
         {open ? (
           <ConfirmButton
             size="compact-sm"

@@ -15,6 +15,7 @@ import {
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
@@ -26,6 +27,7 @@ import { ConfirmButton } from '../../components/ConfirmButton';
 import { AnchorLink } from '../../components/links';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { StateBadge } from '../../components/StateBadge';
+import { TimelineButton } from '../../components/TimelineButton';
 import { parseDuration } from '../../lib/ids';
 import { type VmTab, vmRoute } from '../../router';
 
@@ -186,6 +188,9 @@ function Operations({ vmId }: { vmId: string }) {
               <Table.Th scope="col">By</Table.Th>
               <Table.Th scope="col">Started</Table.Th>
               <Table.Th scope="col">Error</Table.Th>
+              <Table.Th scope="col">
+                <VisuallyHidden>Timeline</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -201,6 +206,9 @@ function Operations({ vmId }: { vmId: string }) {
                 </Table.Td>
                 <Table.Td>{new Date(o.startedAt ?? o.createdAt).toLocaleString()}</Table.Td>
                 <Table.Td>{o.error ? (o.error.message ?? o.error.code) : ''}</Table.Td>
+                <Table.Td>
+                  <TimelineButton operationId={o.id} label={`${o.kind} ${o.id.slice(0, 8)}`} />
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

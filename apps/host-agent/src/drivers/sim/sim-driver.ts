@@ -1,3 +1,4 @@
+import { stepIfTraced } from '@xenplane/observability';
 import {
   type Domain,
   DomainEventType,
@@ -187,11 +188,11 @@ export class SimDriver implements HypervisorDriver {
     }
     if (this.faults.take(FaultKind.FAULT_KIND_CREATE_HANG, spec.vmId)) await hang(ctx.signal);
     // made once per VM and device, before the domain: a missing image fails the create cleanly
-    await this.storage.prepareDisks(spec, ctx);
+    await stepIfTraced('storage.prepare', () => this.storage.prepareDisks(spec, ctx));
     // the domain exists (paused, being built) from the start: its memory is taken at once
     const dom = this.newDomain(spec, spec.memoryMb, spec.vcpus, spec.epoch);
     try {
-      await sleep(this.config.bootMs, ctx.signal);
+      await stepIfTraced('guest.boot', () => sleep(this.config.bootMs, ctx.signal));
     } catch (err) {
       this.remove(dom, 'create_aborted');
       throw err;

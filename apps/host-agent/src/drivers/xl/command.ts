@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { stepIfTraced } from '@xenplane/observability';
 
 export interface CommandResult {
   code: number;
@@ -43,7 +44,26 @@ export class ProcessXlCommand implements XlCommand, XlStreamCommand {
     private readonly prefixArgs: readonly string[] = [],
   ) {}
 
+  /**
+   * Each command a step of the call it serves, named by its subcommand alone: its other
+   * arguments (file paths, domain names) stay out of spans, and its input (a guest's config)
+   * never goes anywhere but xl's stdin.
+   */
   run(args: readonly string[], opts: RunOptions): Promise<CommandResult> {
+    const subcommand = /^[a-z][a-z-]{0,30}$/.test(args[0] ?? '') ? args[0]! : 'other';
+    return stepIfTraced(
+      `xl ${subcommand}`,
+      async (s) => {
+        const r = await this.runNow(args, opts);
+        s.set('xl.exit_code', r.code);
+        if (r.code !== 0) s.fail();
+        return r;
+      },
+      { attributes: { 'xl.subcommand': subcommand } },
+    );
+  }
+
+  private runNow(args: readonly string[], opts: RunOptions): Promise<CommandResult> {
     const child = this.spawn(args);
     let stdout = '';
     child.stdout!.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-MAX_OUTPUT)));

@@ -1,3 +1,4 @@
+import { stepIfTraced } from '@xenplane/observability';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType } from '@xenplane/proto';
@@ -122,7 +123,7 @@ export class XlDriver implements HypervisorDriver {
     if (existing) return existing;
     // a disk the agent makes is raw (a blank sparse file, or a dm snapshot over a raw image)
     const spec = { ...valid, disks: valid.disks.map((d) => (d.target ? d : { ...d, format: 'raw' })) };
-    const disks = await this.storage.prepareDisks(spec, ctx);
+    const disks = await stepIfTraced('storage.prepare', () => this.storage.prepareDisks(spec, ctx));
     const configDrive = await this.prepareConfigDrive(spec, ctx);
     const file = this.storage.layout.xlConfig(spec.vmId);
     writeFileSync(
@@ -135,7 +136,8 @@ export class XlDriver implements HypervisorDriver {
     );
     this.setEpoch(spec.vmId, spec.epoch);
     await this.xl(startPaused ? ['create', '-p', file] : ['create', file], ctx);
-    const dom = await this.getDomain(spec.vmId, ctx);
+    // the domain seen running (or paused, as asked) by the toolstack
+    const dom = await stepIfTraced('guest.boot', () => this.getDomain(spec.vmId, ctx));
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_CREATED);
     if (!startPaused) this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     return dom;
