@@ -42,10 +42,13 @@ try {
   console.log(`› starting the API, the scheduler and ${settings.hosts} simulated Xen hosts`);
   cloud = await runDevCloud(settings);
   const url = cloud.apiUrl;
+  // each process serves its Prometheus metrics on its own port (docs/METRICS.md)
+  const metrics = [...cloud.metricsPorts].map(([name, port]) => `${name} http://127.0.0.1:${port}/metrics`);
   console.log(`
 Xenplane is running.
   API          ${url}   (OpenAPI: ${url}/docs)
   admin token  ${cloud.adminToken}
+  metrics      ${metrics.length ? metrics.join('\n               ') : 'off (METRICS_PORT=0)'}
   logs         ${join(settings.stateDir, 'logs')}
 
 Create a VM:

@@ -2,7 +2,8 @@
 // npm test: everything CI checks, in the order that fails fastest.
 //   static   typecheck (tsc), lint (eslint, zero warnings), protocol lint (buf)
 //   unit     pure logic, no I/O
-//   integration  real Postgres and Redis, real processes on free ports
+//   integration  real Postgres and Redis, real processes on free ports, and deploy/prometheus
+//            checked by promtool (Debian's prometheus: installed as chromium is, below)
 //   e2e      the whole cloud as separate processes over HTTP and gRPC, and the web console in
 //            Debian's chromium (apt-get installs it when root; else those tests skip, or fail
 //            under XENPLANE_REQUIRE_XEN=1/CI, with the reason)
@@ -46,6 +47,8 @@ if (!failed.length) {
   await stage('unit', process.execPath, [...jest, '--selectProjects', 'unit']);
   // the agent's Debian package test (libs/testing/src/deploy) checks it with lintian
   if (wanted('integration')) await ensureDebianPackage('/usr/bin/lintian', 'lintian', 'the package lint');
+  // deploy/prometheus's check (libs/testing/src/deploy-prometheus.int.spec.ts) runs promtool
+  if (wanted('integration')) await ensurePromtool();
   await stage('integration', process.execPath, [...jest, '--selectProjects', 'integration', '--maxWorkers', '2']);
   if (wanted('e2e')) await ensureChromium();
   await stage('e2e', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
@@ -79,6 +82,13 @@ async function ensureXenLabPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const code = await runAsync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
   if (code !== 0) console.log('› apt-get failed: the xen stage will say what is missing');
+}
+
+/** deploy/prometheus's check runs Prometheus's promtool (Debian's `prometheus` package). */
+async function ensurePromtool() {
+  const path = process.env.XENPLANE_PROMTOOL ?? '/usr/bin/promtool';
+  // another build named by XENPLANE_PROMTOOL is not apt's to install
+  await ensureDebianPackage(path, 'prometheus', 'the Prometheus checks', !process.env.XENPLANE_PROMTOOL);
 }
 
 /**

@@ -29,6 +29,7 @@ import { ServerGroupsModule } from './server-groups/server-groups.module';
 import { StoragePoolsModule } from './storage-pools/storage-pools.module';
 import { VmsModule } from './vms/vms.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { QueuesModule } from './queues/queues.module';
 
 @Module({})
 export class AppModule {
@@ -47,6 +48,7 @@ export class AppModule {
         ProjectsModule,
         KeypairsModule,
         WebhooksModule,
+        QueuesModule,
         CatalogModule,
         ImagesModule,
         PoolsModule,

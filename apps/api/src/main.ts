@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { migrateDatabase } from '@xenplane/db';
 import { tracesExported } from '@xenplane/config';
-import { getLogger, initLogging, initTracing } from '@xenplane/observability';
+import { getLogger, initLogging, initTracing, serveMetrics } from '@xenplane/observability';
 import { AppModule } from './app.module';
 import { assertRoutesDeclared } from './common/auth/route-declarations';
 import { answerClientError } from './common/errors/client-error';
@@ -14,6 +14,7 @@ import { requestContext } from './common/http/request-context.middleware';
 import { requestTrace } from './common/http/request-trace.middleware';
 import { createValidationPipe } from './common/http/validation';
 import { loadApiConfig } from './config';
+import { registry } from './health/metrics';
 import { DEFAULT_CONSOLE_DIR, serveConsole } from './console/serve-console';
 import { NestPinoLogger } from './nest-logger';
 import { serveOpenApi } from './openapi';
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   server.headersTimeout = 66_000;
   const url = await app.getUrl();
   log.info({ url }, 'api listening');
+  const metrics = await serveMetrics({ registry, port: config.METRICS_PORT, host: config.METRICS_HOST });
+  if (metrics) log.info({ port: metrics.port, host: config.METRICS_HOST }, 'metrics served');
 }
 
 main().catch((err: unknown) => {

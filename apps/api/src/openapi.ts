@@ -27,6 +27,7 @@ export const OPENAPI_TAGS: Readonly<Record<string, string>> = {
   operations: 'Asynchronous work that a 202 answer started: its progress and outcome',
   events: 'State changes as they happen, as Server-Sent Events',
   audit: 'Who changed what, and when',
+  queues: "The scheduler's job queues, for operators: counts, failed jobs, retries",
   webhooks: "A project's subscriptions to its events, delivered signed by HTTP POST, and their delivery log",
 };
 

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
 import type { Db } from '@xenplane/db';
-import { type Cloud, waitFor } from '@xenplane/testing';
+import { createRedis } from '@xenplane/queue';
+import { type Cloud, TEST_REDIS_URL, waitFor } from '@xenplane/testing';
 
 /** Sum of what running VMs hold, per host, from the API's own answers. */
 export async function usageByHost(
@@ -110,4 +113,34 @@ export async function witnessesKnown(cloud: Cloud, hostIds: string[], count: num
     const rows = await cloud.db.host.findMany({ where: { id: { in: hostIds } } });
     return rows.length === hostIds.length && rows.every((r) => r.witnessIds.length === count) ? true : undefined;
   });
+}
+
+/**
+ * A failed job in one of the cloud's queues, as a worker whose attempt threw `reason` leaves
+ * one: added, failed by a worker of this test's (attempts: 1), that worker closed. The queue must
+ * be one no scheduler of the cloud works (say, webhooks without the webhooks role), else a
+ * scheduler could take the job first. Returns the job's id.
+ */
+export async function failedJob(cloud: Cloud, queueName: string, reason: string): Promise<string> {
+  const id = randomUUID();
+  const redis = createRedis({ REDIS_URL: TEST_REDIS_URL }, 'worker');
+  const workerRedis = createRedis({ REDIS_URL: TEST_REDIS_URL }, 'worker');
+  const queue = new Queue(queueName, { connection: redis, prefix: cloud.queuePrefix });
+  const worker = new Worker(
+    queueName,
+    async () => {
+      throw new Error(reason);
+    },
+    { connection: workerRedis, prefix: cloud.queuePrefix },
+  );
+  try {
+    await queue.add('deliver', { deliveryId: id }, { jobId: id, attempts: 1 });
+    await waitFor(`job ${id} failed`, async () => ((await queue.getJob(id))?.failedReason ? true : undefined));
+  } finally {
+    await worker.close();
+    await queue.close();
+    workerRedis.disconnect();
+    redis.disconnect();
+  }
+  return id;
 }

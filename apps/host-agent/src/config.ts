@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { boolVar, intVar, loadConfig, tracingEnv } from '@xenplane/config';
+import { boolVar, intVar, loadConfig, metricsEnv, tracingEnv } from '@xenplane/config';
 import { z } from 'zod';
 import { DEFAULT_SIM } from './drivers/sim/sim-config';
 
@@ -14,7 +14,7 @@ const list = (def: string[]) =>
         .filter(Boolean),
     );
 
-export const agentEnv = tracingEnv.extend({
+export const agentEnv = tracingEnv.merge(metricsEnv).extend({
   AGENT_DRIVER: z.enum(['sim', 'xl']).default('sim'),
   AGENT_LISTEN_HOST: z.string().default('127.0.0.1'),
   AGENT_PORT: intVar(0, 0, 65535),

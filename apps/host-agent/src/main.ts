@@ -1,8 +1,9 @@
 import { tracesExported } from '@xenplane/config';
-import { getLogger, initLogging, initTracing, startLivenessFile } from '@xenplane/observability';
+import { getLogger, initLogging, initTracing, serveMetrics, startLivenessFile } from '@xenplane/observability';
 import { loadAgentConfig } from './config';
 import { startHosts } from './fleet/start-hosts';
 import type { AgentHost } from './host/agent-host';
+import { registry } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadAgentConfig();
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // served before the hosts start: a fleet's enrollment of thousands is watched as it goes
+  const metrics = await serveMetrics({ registry, port: config.METRICS_PORT, host: config.METRICS_HOST });
+  if (metrics) log.info({ port: metrics.port, host: config.METRICS_HOST }, 'metrics served');
   hosts = await startHosts(config);
   if (config.LIVENESS_FILE) startLivenessFile(config.LIVENESS_FILE);
 }

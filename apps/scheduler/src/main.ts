@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { migrateDatabase } from '@xenplane/db';
 import { tracesExported } from '@xenplane/config';
-import { getLogger, initLogging, initTracing, startLivenessFile } from '@xenplane/observability';
+import { getLogger, initLogging, initTracing, serveMetrics, startLivenessFile } from '@xenplane/observability';
 import { loadSchedulerConfig } from './config';
+import { markRoles, registry } from './metrics/scheduler-metrics';
 import { SchedulerModule } from './scheduler.module';
 
 async function main(): Promise<void> {
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   });
   app.enableShutdownHooks();
   if (config.LIVENESS_FILE) startLivenessFile(config.LIVENESS_FILE);
+  markRoles(config.SCHEDULER_ROLES);
+  const metrics = await serveMetrics({ registry, port: config.METRICS_PORT, host: config.METRICS_HOST });
+  if (metrics) getLogger('main').info({ port: metrics.port, host: config.METRICS_HOST }, 'metrics served');
   getLogger('main').info(
     { roles: config.SCHEDULER_ROLES, concurrency: config.SCHEDULER_CONCURRENCY },
     'scheduler started',

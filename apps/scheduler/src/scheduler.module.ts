@@ -30,6 +30,8 @@ import { PlacementService } from './placement/placement.service';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { WebhookQueue } from './webhooks/webhook-queue';
 import { WebhookWorker } from './webhooks/webhook-worker';
+import { FleetMetrics } from './metrics/fleet-metrics';
+import { QueueMetrics } from './metrics/queue-metrics';
 
 @Module({})
 export class SchedulerModule {
@@ -71,7 +73,8 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     GarbageCollector,
     PoolUsageSampler,
     PeriodicWorker,
+    QueueMetrics,
   ],
-  monitor: [HostMonitor, Reconciler, DeathCertifier, HostReturn],
+  monitor: [HostMonitor, Reconciler, DeathCertifier, HostReturn, FleetMetrics],
   webhooks: [WebhookQueue, WebhookDispatcher, WebhookWorker],
 };

@@ -1,4 +1,4 @@
-import { type AgentClient, createAgentClient } from './agent-client';
+import { type AgentCallObserver, type AgentClient, createAgentClient } from './agent-client';
 import type { TlsIdentity } from './credentials';
 
 export interface AgentClientPoolOptions extends TlsIdentity {
@@ -8,6 +8,8 @@ export interface AgentClientPoolOptions extends TlsIdentity {
    * HTTP/2 state in Node); a scheduler that commanded 10,000 hosts once must not keep them all.
    */
   idleMs?: number;
+  /** told of each unary call's end (the caller's metrics) */
+  observe?: AgentCallObserver;
 }
 
 /** One gRPC channel per host, reused across calls; a host that moved address gets a new one. */
@@ -24,7 +26,13 @@ export class AgentClientPool {
     const known = this.clients.get(hostId);
     if (known && known.address === address) return known.client;
     known?.client.close();
-    const client = createAgentClient(address, hostId, this.options, this.options.defaultDeadlineMs);
+    const client = createAgentClient(
+      address,
+      hostId,
+      this.options,
+      this.options.defaultDeadlineMs,
+      this.options.observe,
+    );
     this.clients.set(hostId, { address, client });
     return client;
   }

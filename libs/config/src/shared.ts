@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { boolVar, intVar } from './env';
+import { metricsEnv } from './metrics-env';
 import { tracingEnv } from './tracing';
 
 /** Settings every control-plane process shares (api, scheduler, tools). */
-export const controlPlaneEnv = tracingEnv.extend({
+export const controlPlaneEnv = tracingEnv.merge(metricsEnv).extend({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/xenplane'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   // Redis behind Sentinel (docs/OPERATIONS.md): the sentinels as host:port,host:port; the

@@ -5,3 +5,4 @@ export * from './step';
 export * from './step-record';
 export * from './tracing';
 export * from './step-wire';
+export * from './metrics';

@@ -25,5 +25,7 @@ export type Project = Schemas['ProjectView'];
 export type Token = Schemas['TokenView'];
 export type CreatedToken = Schemas['CreatedTokenView'];
 export type AuditEntry = Schemas['AuditEntryView'];
+export type JobQueue = Schemas['QueueView'];
+export type QueueJob = Schemas['JobView'];
 export type Whoami = Schemas['WhoamiView'];
 export type DryRun = Schemas['DryRunView'];

@@ -13,3 +13,6 @@ export * from './agent/domain-spec';
 export * from './db-fixtures';
 export * from './agent/enrollment-server';
 export * from './otlp/otlp-receiver';
+export * from './promql';
+export * from './required';
+export { repoRoot } from './cloud/dist';

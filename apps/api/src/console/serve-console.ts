@@ -29,7 +29,11 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Paths the API answers itself: never the console's, even when nothing there matches. */
+/**
+ * Paths the API answers itself: never the console's, even when nothing there matches. `/metrics`
+ * is served on METRICS_PORT now (docs/METRICS.md): here it stays a 404, not the console's page,
+ * so that a scraper pointed at the old place fails plainly.
+ */
 const API_PREFIXES = ['/v1', `/${DOCS_PATH}`, '/healthz', '/readyz', '/metrics'];
 
 export function isApiPath(path: string): boolean {

@@ -1,6 +1,5 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import {
-  ApiExcludeEndpoint,
   ApiOkResponse,
   ApiProperty,
   ApiPropertyOptional,
@@ -13,7 +12,6 @@ import type { Principal } from '../common/auth/principal';
 import { Caller } from '../common/auth/principal.decorator';
 import { ApiProblems } from '../common/http/api-responses';
 import { OperationQueue } from '../infra/queue.module';
-import { registry } from './metrics';
 
 class WhoamiView {
   @ApiProperty({ format: 'uuid' }) tokenId!: string;
@@ -53,13 +51,6 @@ export class HealthController {
     // Redis down only delays work (the outbox catches up); Postgres down means nothing works
     res.status(database ? 200 : 503);
     return { database, redis };
-  }
-
-  @Get('metrics')
-  @ApiExcludeEndpoint()
-  @Header('Content-Type', registry.contentType)
-  metrics() {
-    return registry.metrics();
   }
 
   @Get('v1/whoami')

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HaMetrics } from './ha-metrics';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController], providers: [HaMetrics] })
+@Module({ controllers: [HealthController] })
 export class HealthModule {}

@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { createMetricsRegistry } from '@xenplane/observability';
+import { Histogram } from 'prom-client';
 
-export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'xenplane_api_' });
+/** The API process's metrics, served on METRICS_PORT (docs/METRICS.md), never on the API's own port. */
+export const registry = createMetricsRegistry('xenplane_api_');
 
 export const httpRequestSeconds = new Histogram({
   name: 'xenplane_api_http_request_seconds',

@@ -133,7 +133,7 @@ export function parseHostsSearch(raw: Record<string, unknown>): HostsSearch {
   return out;
 }
 
-/** The age of a host's last heartbeat in words: "0.8 s", "42 s", "3 min", "2 h", "never". */
+/** An age in words (a host's last heartbeat, a queue's oldest waiting job): "0.8 s", "42 s", "3 min", "2 h", "never". */
 export function heartbeatAge(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return 'never';
   if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;

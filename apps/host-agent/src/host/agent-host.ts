@@ -8,6 +8,7 @@ import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
+import { countDomains } from '../metrics';
 import { ImageCache } from '../storage/image-cache';
 import type { MigrationService } from '../server/migration.service';
 import { simControlService } from '../server/sim-control.service';
@@ -21,6 +22,8 @@ import { PeerQuorum } from './peer-quorum';
 export const AGENT_VERSION = '0.1.0';
 const FENCE_PARALLEL = 8;
 const WATCHDOG_KICK_MS = 250;
+// a scrape's look at the host's domains: a hypervisor slower than this leaves the count out
+const SCRAPE_LIST_MS = 2_000;
 
 export interface AgentHostOptions {
   identity: HostIdentity;
@@ -51,6 +54,7 @@ export class AgentHost {
   private readonly log: Logger;
   private serving = ServingStatus.SERVING;
   private watchdog?: NodeJS.Timeout;
+  private uncount?: () => void;
 
   constructor(private readonly o: AgentHostOptions) {
     this.log = getLogger('agent-host').child({ hostId: o.identity.hostId, host: o.identity.name });
@@ -91,6 +95,7 @@ export class AgentHost {
       HostAgentService,
       hostAgentService({
         hostId: () => o.identity.hostId,
+        hostName: o.identity.name,
         peerAddress: o.peerAddress ?? o.identity.address,
         agentVersion: AGENT_VERSION,
         driver: o.driver,
@@ -131,6 +136,11 @@ export class AgentHost {
       this.server.bindAsync(`${this.o.listenHost}:${this.o.port}`, creds, (err) => (err ? reject(err) : resolve())),
     );
     this.log.info({ address: this.address, driver: this.o.driver.name }, 'agent ready');
+    const driver = this.o.driver;
+    this.uncount = countDomains(
+      this.o.identity.name,
+      async () => (await driver.listDomains({ signal: AbortSignal.timeout(SCRAPE_LIST_MS) })).length,
+    );
     // a simulated host resets itself when its agent is gone for the fence timeout (SimDriver.restore)
     const sim = this.o.sim;
     if (sim) {
@@ -145,6 +155,7 @@ export class AgentHost {
   async stop(graceMs: number): Promise<void> {
     this.serving = ServingStatus.NOT_SERVING;
     this.fence.stop();
+    this.uncount?.();
     clearInterval(this.watchdog);
     // a clean stop disarms the watchdog: the host itself stays up
     this.o.sim?.kickWatchdog(0);

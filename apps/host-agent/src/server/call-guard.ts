@@ -17,6 +17,7 @@ import {
   withWork,
 } from '@xenplane/observability';
 import { AgentError, toServiceError } from '../errors';
+import { rpcFailures, rpcSeconds } from '../metrics';
 import type { CallContext } from '../drivers/driver';
 import { GcPacer } from './gc-pacer';
 
@@ -103,6 +104,8 @@ type Callback<Res> = (err: { code: Status; details: string } | null, res?: Res |
 
 export interface UnaryOptions {
   method: string;
+  /** the serving host's name: the `host` label of the RPC metrics (one per host of a fleet) */
+  host?: string;
   allowed: readonly Caller[];
   /** a condition (dead host, cut-off host) under which nothing answers (it reads the call's signal only while it holds the call) */
   blackHole?: (ctx: CallContext) => Promise<void>;
@@ -160,6 +163,7 @@ export function unaryFromPeer<Req, Res>(
     // an operation's calls are logged at info (its work must show at info in every process);
     // the rest, heartbeats first, at debug
     const level = w.work.operationId ? 'info' : 'debug';
+    const measured = measure(o);
     void context.with(w.parent, () =>
       withWork(w.work, async () => {
         try {
@@ -169,6 +173,7 @@ export function unaryFromPeer<Req, Res>(
             ? await step(spanName, () => handler(call.request, ctx, caller), { kind: SpanKind.SERVER, attributes })
             : await handler(call.request, ctx, caller);
           log[level]({ method: o.method, ms: Date.now() - started }, 'rpc');
+          measured();
           callback(null, res, w.trailer());
         } catch (err) {
           const e = toServiceError(err);
@@ -176,6 +181,7 @@ export function unaryFromPeer<Req, Res>(
             { method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started },
             'rpc failed',
           );
+          measured(e.code);
           callback(e, null, w.trailer());
         } finally {
           ctx.done();
@@ -200,20 +206,33 @@ export function clientStreaming<Req, Res>(
   return (call: ClientStreamCall<Req>, callback: Callback<Res>): void => {
     const ctx = callContext(call);
     const started = Date.now();
+    const measured = measure(o);
     void withCorrelationId(ctx.correlationId, async () => {
       try {
         authorize(call, o.allowed);
         if (o.blackHole) await o.blackHole(ctx);
         const res = await handler(call, ctx);
         log.debug({ method: o.method, ms: Date.now() - started }, 'rpc');
+        measured();
         callback(null, res);
       } catch (err) {
         const e = toServiceError(err);
         log.warn({ method: o.method, code: Status[e.code], err: e.details, ms: Date.now() - started }, 'rpc failed');
+        measured(e.code);
         callback(e);
       } finally {
         ctx.done();
       }
     });
+  };
+}
+
+/** Starts timing a call: the function returned records its end (with the failure's status code, if it failed). */
+function measure(o: UnaryOptions): (failed?: Status) => void {
+  const host = o.host ?? '';
+  const end = rpcSeconds.startTimer({ method: o.method });
+  return (failed) => {
+    end();
+    if (failed !== undefined) rpcFailures.inc({ host, method: o.method, code: Status[failed] ?? String(failed) });
   };
 }

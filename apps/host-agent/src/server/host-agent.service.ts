@@ -21,6 +21,8 @@ import type { ImageCache } from '../storage/image-cache';
 
 export interface HostAgentDeps {
   hostId: () => string;
+  /** the host's name (the `host` label of its metrics) */
+  hostName: string;
   /** where its pool peers reach this agent */
   peerAddress: string;
   agentVersion: string;
@@ -37,7 +39,12 @@ export interface HostAgentDeps {
 
 /** The HostAgent gRPC service: every command is serialized per VM and honours the caller's deadline. */
 export function hostAgentService(d: HostAgentDeps): HostAgentServer {
-  const cp = (method: string): UnaryOptions => ({ method, allowed: ['control-plane'], blackHole: d.blackHole });
+  const cp = (method: string): UnaryOptions => ({
+    method,
+    host: d.hostName,
+    allowed: ['control-plane'],
+    blackHole: d.blackHole,
+  });
   // The driver's answer is a fresh object: the agent's fields are added to it. Spreading it into
   // a literal with more fields allocates ~1.7 KB in V8's old generation each time (node 20), on
   // every heartbeat: garbage only a major GC frees.
@@ -95,8 +102,9 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     receiveMigration: (call) => d.migration.receive(call),
     getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
     // a pool peer's "do you hear me?": who asks is the host its certificate names
-    ping: unaryFromPeer({ method: 'Ping', allowed: ['host'], blackHole: d.blackHole }, async (_req, _ctx, caller) =>
-      d.quorum.pinged(caller.kind === 'host' ? caller.hostId : ''),
+    ping: unaryFromPeer(
+      { method: 'Ping', host: d.hostName, allowed: ['host'], blackHole: d.blackHole },
+      async (_req, _ctx, caller) => d.quorum.pinged(caller.kind === 'host' ? caller.hostId : ''),
     ),
     probeHost: unary(cp('ProbeHost'), async (req) => {
       if (!req.host?.hostId || !req.host.address) throw new AgentError('invalid_argument', 'host is required');

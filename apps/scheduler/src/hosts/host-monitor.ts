@@ -17,6 +17,7 @@ import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { settleAll } from '../infra/concurrency';
 import { HeartbeatStamps } from './heartbeat-stamps';
+import { heartbeatSeconds } from '../metrics/scheduler-metrics';
 import { DeathCertifier } from '../ha/death-certifier';
 import { HostReturn } from '../ha/host-return';
 import { inventoryChanged, inventoryColumns } from './inventory';
@@ -136,9 +137,11 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.silence.asked(host.id);
       const request = requests[due.indexOf(host)]!;
+      const timed = heartbeatSeconds.startTimer();
       const answer = await this.agents.call(host, (c) =>
         c.heartbeat(request, { deadlineMs: this.config.HEARTBEAT_TIMEOUT_MS }),
       );
+      timed();
       this.silence.answered(host.id);
       stamps.answered(host.id);
       return answer;

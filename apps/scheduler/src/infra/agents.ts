@@ -9,6 +9,7 @@ import {
 } from '@xenplane/agent-client';
 import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
+import { agentCallObserver } from '../metrics/scheduler-metrics';
 import { PermanentError, TransientError } from '../operations/operation-errors';
 
 // covers the agent's queue for its per-host slot and the stream's start, not the whole copy
@@ -71,6 +72,7 @@ export class Agents implements OnApplicationShutdown {
         ...(await this.ownIdentity()),
         defaultDeadlineMs: this.config.AGENT_CALL_TIMEOUT_MS,
         idleMs: this.config.AGENT_CHANNEL_IDLE_MS,
+        observe: agentCallObserver,
       });
     })();
     return this.pool;

@@ -11,6 +11,7 @@ import {
 } from '@xenplane/db';
 import { type HostTried, progressOf } from '@xenplane/domain';
 import { StatementBatcher } from '../infra/statement-batcher';
+import { operationEnded, stepEntered } from '../metrics/scheduler-metrics';
 
 // what beginOperation writes for the two kinds whose first step rides along with taking them up,
 // and what their handlers write themselves when it did not (an operation resumed after a crash)
@@ -43,36 +44,54 @@ export class OperationStore {
   }
 
   /** Takes up an operation for a worker, with a create's or a delete's first step (beginOperation). */
-  begin(id: string): Promise<BegunOperation> {
-    return this.repo.begin(id, FIRST_STEPS);
+  async begin(id: string): Promise<BegunOperation> {
+    const begun = await this.repo.begin(id, FIRST_STEPS);
+    // the step it is in from now (or was left in by a process that stopped): timed from here
+    if (begun.op && begun.started) stepEntered(begun.op, begun.op.step ?? 'started');
+    return begun;
   }
 
   /** A create's end: VM running, operation succeeded; false when the VM had left `building`. */
-  finishBuilt(b: BuiltVm): Promise<boolean> {
-    return this.built.submit(b);
+  async finishBuilt(b: BuiltVm): Promise<boolean> {
+    const ended = await this.built.submit(b);
+    if (ended) operationEnded(b.op, 'succeeded');
+    return ended;
   }
 
   /** A delete's end: VM deleted, claims and quota released, operation succeeded. */
-  finishDeleted(d: DeletedVm): Promise<undefined> {
-    return this.deleted.submit(d);
+  async finishDeleted(d: DeletedVm): Promise<undefined> {
+    await this.deleted.submit(d);
+    operationEnded(d.op, 'succeeded');
+    return undefined;
   }
 
-  step(op: Operation, step: string): Promise<void> {
-    return this.repo.recordStep(op, step);
+  async step(op: Operation, step: string): Promise<void> {
+    await this.repo.recordStep(op, step);
+    stepEntered(op, step);
   }
 
   /** Ends the operation alone, in a transaction of its own. */
-  end(op: Operation, outcome: OperationOutcome): Promise<boolean> {
-    return this.repo.end(op, outcome);
+  async end(op: Operation, outcome: OperationOutcome): Promise<boolean> {
+    const ended = await this.repo.end(op, outcome);
+    if (ended) operationEnded(op, outcome.status);
+    return ended;
   }
 
   /** Ends the operation and moves its VM (if `move`) in one transaction. */
-  endWithVm(
+  async endWithVm(
     op: Operation,
     move: VmMoveAtEnd | null,
     outcome: OperationOutcome | ((moved: boolean) => OperationOutcome),
   ): Promise<boolean> {
-    return this.repo.endWithVm(op, move, outcome);
+    // the outcome chosen inside the transaction, for the metrics
+    let status: string | undefined;
+    const ended = await this.repo.endWithVm(op, move, (moved) => {
+      const o = typeof outcome === 'function' ? outcome(moved) : outcome;
+      status = o.status;
+      return o;
+    });
+    if (ended && status) operationEnded(op, status);
+    return ended;
   }
 
   /** A build given up to another host: allocations released, VM back in `scheduling`, hosts tried noted; one transaction. */
@@ -85,7 +104,7 @@ export class OperationStore {
    * failed at once rather than retried in vain; the reconciler settles a VM it left mid-state.
    */
   async abandon(op: Operation, message: string): Promise<void> {
-    await this.repo.end(op, { status: 'failed', code: 'internal', message });
+    await this.end(op, { status: 'failed', code: 'internal', message });
   }
 
   /** The hosts a build was placed on and left (operation.params.tried, shown as hostsTried); it holds no host now. */

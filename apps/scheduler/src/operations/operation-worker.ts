@@ -27,6 +27,7 @@ import { SnapshotHandler } from './handlers/snapshot.handler';
 import { PermanentError, runFailureOf } from './operation-errors';
 import { OperationStore } from './operation-store';
 import { StepWriter } from './step-writer';
+import { operationRetries } from '../metrics/scheduler-metrics';
 
 /**
  * Takes operation jobs from BullMQ and runs each exactly to one end. The job is a wake-up
@@ -167,6 +168,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
       case 'retry':
         this.log.warn({ operationId: op.id, attempt: outcome.attempt, err: outcome.message }, 'failure, will retry');
         await this.ops.noteRetry(op, outcome.message);
+        operationRetries.inc({ kind: op.kind });
         throw err; // BullMQ retries with exponential backoff
       case 'fail':
         await handler.compensate(op, new PermanentError(outcome.code, outcome.message, outcome.details));

@@ -15,6 +15,7 @@ import { PermanentError, WaitError } from '../operations/operation-errors';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { CapacityCache } from './capacity-cache';
 import { StatementBatcher } from '../infra/statement-batcher';
+import { claimConflicts, placementDecisionSeconds, placementRetries, stepMovedOn } from '../metrics/scheduler-metrics';
 
 export type PlacementOutcome = { host: ClaimedHost; epoch: number } | { vmGone: true };
 export type MigrationPlacement = { hostId: string; epoch: number } | { vmGone: true };
@@ -62,13 +63,15 @@ export class PlacementService {
     operation?: ClaimRequest['operation'],
     since?: Date | null,
   ): Promise<PlacementOutcome> {
-    return step('placement', () =>
-      this.placeWith(vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
+    const placed = await step('placement', () =>
+      this.placeWith('build', vm, poolId, excludeHostIds, since, (claim, hardGroup) =>
         hardGroup
           ? this.claimRows.claimHostInGroup({ ...claim, serverGroup: hardGroup })
           : this.claims.submit({ ...claim, ...(operation ? { operation } : {}) }),
       ),
     );
+    if (operation && 'host' in placed) stepMovedOn(operation.id, operation.step);
+    return placed;
   }
 
   /**
@@ -82,17 +85,20 @@ export class PlacementService {
     record: { opId: string; step: string; progress: number },
     since?: Date | null,
   ): Promise<PlacementOutcome> {
-    return step('placement', () =>
-      this.placeWith(vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
+    const placed = await step('placement', () =>
+      this.placeWith('restart', vm, vm.poolId ?? undefined, excludeHostIds, since, (claim, hardGroup) => {
         const restart = { ...claim, fromHostId: vm.hostId, ...record };
         return hardGroup
           ? this.claimRows.claimRestartInGroup(restart, hardGroup)
           : this.claimRows.claimRestart(restart);
       }),
     );
+    if ('host' in placed) stepMovedOn(record.opId, record.step);
+    return placed;
   }
 
   private async placeWith(
+    placement: 'build' | 'restart',
     vm: Vm,
     poolId: string | undefined,
     excludeHostIds: readonly string[],
@@ -120,8 +126,9 @@ export class PlacementService {
         ? { id: group.id, policy: group.policy }
         : undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (round > 0) placementRetries.inc({ placement });
       await this.cache.fresh(round > 0);
-      const decision = this.decide(request);
+      const decision = this.timed(placement, () => this.decide(request));
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
         throw this.noHost(
@@ -147,6 +154,7 @@ export class PlacementService {
         if (outcome.result === 'claimed') return { host: outcome.host, epoch };
         this.cache.unreserve(hostId, resources, haProtected);
         if (result === 'vm_gone') return { vmGone: true };
+        claimConflicts.inc({ placement, result });
         this.log.debug({ vmId: vm.id, hostId, result }, 'claim lost, trying the next candidate');
         await this.cache.reloadHost(hostId);
         if (result === 'group_conflict' && request.serverGroup) {
@@ -198,11 +206,18 @@ export class PlacementService {
       ...(group ? { serverGroup: { id: group.id, policy: group.policy } } : {}),
     };
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (round > 0) placementRetries.inc({ placement: 'migration' });
       await this.cache.fresh(round > 0);
       const target = targetHostId ? this.targetHost(targetHostId) : undefined;
-      const decision = target
-        ? decide(request, { hosts: [target], pools: this.cache.pools }, { maxCandidates: 1, stats: this.cache.stats() })
-        : this.decide(request);
+      const decision = this.timed('migration', () =>
+        target
+          ? decide(
+              request,
+              { hosts: [target], pools: this.cache.pools },
+              { maxCandidates: 1, stats: this.cache.stats() },
+            )
+          : this.decide(request),
+      );
       if (!decision.ok) {
         const removed = decision.filters.filter((f) => f.removed > 0).map((f) => `${f.removed} by ${f.filter}`);
         const why = target
@@ -218,9 +233,13 @@ export class PlacementService {
       for (const hostId of decision.candidates) {
         this.cache.reserve(hostId, resources, haProtected);
         const result = await this.claimRows.claimMigrationTarget({ ...claim, hostId });
-        if (result === 'claimed') return { hostId, epoch: claim.epoch };
+        if (result === 'claimed') {
+          stepMovedOn(record.opId, record.step);
+          return { hostId, epoch: claim.epoch };
+        }
         this.cache.unreserve(hostId, resources, haProtected);
         if (result === 'vm_gone') return { vmGone: true };
+        claimConflicts.inc({ placement: 'migration', result });
         await this.cache.reloadHost(hostId);
         if (result === 'group_conflict') {
           request = await requestNow();
@@ -260,6 +279,16 @@ export class PlacementService {
     const host = this.cache.hosts.get(hostId);
     if (!host) throw new PermanentError('no_valid_host', `there is no host ${hostId}`);
     return host;
+  }
+
+  /** A decision of the engine, timed into xenplane_placement_decision_seconds. */
+  private timed<T>(placement: 'build' | 'restart' | 'migration', decideNow: () => T): T {
+    const end = placementDecisionSeconds.startTimer({ placement });
+    try {
+      return decideNow();
+    } finally {
+      end();
+    }
   }
 
   /** Sampled first in large pools (server-group members are few: those look at every host). */

@@ -179,6 +179,7 @@ describe('what the audit trail records', () => {
         'POST /v1/projects/:id/keypairs',
         'DELETE /v1/projects/:id/keypairs/:keypair',
         'POST /v1/projects/:id/webhooks',
+        'POST /v1/queues/:name/jobs/:job/retry',
         'PATCH /v1/projects/:id/webhooks/:webhookId',
         'DELETE /v1/projects/:id/webhooks/:webhookId',
         'POST /v1/flavors',

@@ -70,6 +70,14 @@ const RULES: Record<string, RouteRule> = {
     fields: ['action', 'targetHostId', 'live', 'name'],
   },
   'DELETE /v1/vms/:id': { action: 'vm.delete', resourceType: 'vm', idParam: 'id', fields: [] },
+  // a job's id is an operation's or a delivery's (a uuid) or a periodic tick's: kept in the summary either way
+  'POST /v1/queues/:name/jobs/:job/retry': {
+    action: 'queue_job.retry',
+    resourceType: 'queue_job',
+    idParam: 'job',
+    fields: [],
+    params: ['name', 'job'],
+  },
   // snapshots are recorded against their VM; a new one's id is added from the answer
   'POST /v1/vms/:id/snapshots': {
     action: 'vm.snapshot',

@@ -4,8 +4,8 @@ import { routeAccess } from './route-access';
 describe('rateLimitBucket', () => {
   const token = { tokenId: 't1' };
 
-  it('limits nothing on public routes (health, readiness, metrics), token or not', () => {
-    for (const route of ['GET /healthz', 'GET /readyz', 'GET /metrics']) {
+  it('limits nothing on public routes (health, readiness), token or not', () => {
+    for (const route of ['GET /healthz', 'GET /readyz']) {
       expect(rateLimitBucket(routeAccess(route), null)).toEqual({ kind: 'none' });
       expect(rateLimitBucket(routeAccess(route), token)).toEqual({ kind: 'none' });
     }

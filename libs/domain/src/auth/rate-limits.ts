@@ -11,7 +11,7 @@ export const DEFAULT_RATE_LIMITS = {
 } as const;
 
 /**
- * Whose budget a request spends: none (health and metrics), its token's once the token
+ * Whose budget a request spends: none (health and readiness), its token's once the token
  * authenticated, else its source address's. A request with a bad, expired or revoked token
  * spends its address's budget like one without a token, so guessing tokens is slowed, while a
  * valid token is never held back by guesses from its own address.

@@ -27,7 +27,6 @@ export const ROUTE_ACCESS = {
     summary: 'Whether the database and Redis are reachable',
     levels: ['public'],
   },
-  'GET /metrics': { operationId: 'getMetrics', summary: 'Prometheus metrics of this API process', levels: ['public'] },
   'GET /v1/whoami': { operationId: 'whoami', summary: "The calling token's id, role and project", levels: ['viewer'] },
 
   'POST /v1/projects': { operationId: 'createProject', summary: 'Create a project with its quota', levels: ['admin'] },
@@ -341,6 +340,22 @@ export const ROUTE_ACCESS = {
     then: "a project token sees its own project's events",
   },
   'GET /v1/audit': { operationId: 'listAuditEntries', summary: 'List audit log entries', levels: ['admin'] },
+
+  'GET /v1/queues': {
+    operationId: 'listQueues',
+    summary: "Every job queue's jobs by state and its oldest waiting job's age",
+    levels: ['admin'],
+  },
+  'GET /v1/queues/{name}/jobs': {
+    operationId: 'listQueueJobs',
+    summary: "A queue's jobs in one state (failed by default), newest first",
+    levels: ['admin'],
+  },
+  'POST /v1/queues/{name}/jobs/{job}/retry': {
+    operationId: 'retryQueueJob',
+    summary: 'Send a failed job back to its queue to be tried again',
+    levels: ['admin'],
+  },
 } as const satisfies Record<string, RouteAccess>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;

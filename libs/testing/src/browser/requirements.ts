@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../cloud/dist';
+import { mustRunEveryTest } from '../required';
 
 /** Debian's chromium (apt-get install chromium); XENPLANE_CHROMIUM points at another build. */
 export const CHROMIUM_PATH = process.env['XENPLANE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -15,8 +16,7 @@ export function consoleDir(): string {
  * fails the console tests, with the reason, when it cannot run them; a laptop skips them, saying why.
  */
 export function browserRequired(env: NodeJS.ProcessEnv = process.env): boolean {
-  const ci = env['CI'];
-  return env['XENPLANE_REQUIRE_XEN'] === '1' || (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false');
+  return mustRunEveryTest(env);
 }
 
 /**

@@ -62,6 +62,11 @@ export interface CloudOptions {
    * (env may set others); configured: the API's own defaults, or what env says (npm start)
    */
   rateLimits?: 'generous' | 'configured';
+  /**
+   * each process's METRICS_PORT (docs/METRICS.md): free ports (default), or consecutive ports
+   * from this one (npm start: the API's, then the schedulers', then the fleets'); 0: no metrics
+   */
+  metricsBasePort?: number;
 }
 
 /** The default pool's liveness in a test cloud: hosts suspect after 2 s of silence, dead after 6. */
@@ -131,6 +136,8 @@ export class Cloud {
   private redis?: Redis;
   private testIdentity?: Promise<TlsIdentity>;
   private readonly controls: { close(): void }[] = [];
+  /** each process's metrics port, by process name (api, scheduler-1, agents, ...) */
+  readonly metricsPorts = new Map<string, number>();
 
   private constructor(
     readonly opts: CloudOptions,
@@ -199,6 +206,7 @@ export class Cloud {
     this.apiProcess = this.process('api', 'api', {
       API_PORT: String(apiPort),
       XENPLANE_ADMIN_TOKEN: this.adminToken,
+      ...this.metricsEnv('api', await this.nextMetricsPort()),
     }).start();
     const api = this.apiProcess;
     await waitFor(
@@ -224,9 +232,12 @@ export class Cloud {
   async addApi(env: Record<string, string> = {}): Promise<ApiProcess> {
     const port = await freePort();
     const api = new ApiClient(`http://127.0.0.1:${port}`, this.adminToken);
-    const apiProcess = this.process(`api-${this.extraApis.length + 2}`, 'api', {
+    const metricsPort = await this.nextMetricsPort();
+    const name = `api-${this.extraApis.length + 2}`;
+    const apiProcess = this.process(name, 'api', {
       API_PORT: String(port),
       XENPLANE_ADMIN_TOKEN: this.adminToken,
+      ...this.metricsEnv(name, metricsPort),
       ...env,
     }).start();
     // kept before the wait, so that stop() ends it and logs() shows it whatever happens
@@ -252,8 +263,12 @@ export class Cloud {
   async addScheduler(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ManagedProcess> {
     // the readiness line is an info line: a cloud that logs less still has its schedulers say it
     const quiet = ['warn', 'error', 'fatal', 'silent'].includes(this.env['LOG_LEVEL'] ?? '');
-    const p = this.process(`scheduler-${this.schedulers.length + 1}`, 'scheduler', {
+    const port = await this.nextMetricsPort();
+    // named after the wait: schedulers added at once get names of their own
+    const name = `scheduler-${this.schedulers.length + 1}`;
+    const p = this.process(name, 'scheduler', {
       ...(quiet ? { LOG_LEVEL: 'info' } : {}),
+      ...this.metricsEnv(name, port),
       ...this.opts.schedulerEnv,
       ...env,
     }).start();
@@ -294,7 +309,9 @@ export class Cloud {
     for (const [k, size] of sizes.entries()) {
       const mine = tokens.slice(first, first + size);
       first += size;
-      const p = this.process(k === 0 ? 'agents' : `agents-${k + 1}`, 'host-agent', {
+      const name = k === 0 ? 'agents' : `agents-${k + 1}`;
+      const p = this.process(name, 'host-agent', {
+        ...this.metricsEnv(name, await this.nextMetricsPort()),
         AGENT_DRIVER: 'sim',
         AGENT_FLEET_SIZE: String(size),
         AGENT_NAME: sizes.length === 1 ? this.fleetName : `${this.fleetName}${k + 1}`,
@@ -534,6 +551,32 @@ export class Cloud {
       if (keys.length) removed += await redis.del(...keys);
     } while (cursor !== '0');
     return removed;
+  }
+
+  private metricsPortsTaken = 0;
+
+  /** A METRICS_PORT for the next process: a free port, or the next from opts.metricsBasePort (0 when that is 0: none). */
+  private async nextMetricsPort(): Promise<number> {
+    const base = this.opts.metricsBasePort;
+    if (base === 0) return 0;
+    // taken before any wait: processes started at once get ports of their own
+    const next = base === undefined ? undefined : base + this.metricsPortsTaken++;
+    return next ?? freePort();
+  }
+
+  /** The process's METRICS_PORT setting, the port kept in metricsPorts under its name. */
+  private metricsEnv(name: string, port: number): Record<string, string> {
+    if (port) this.metricsPorts.set(name, port);
+    return { METRICS_PORT: String(port) };
+  }
+
+  /** The text a process's metrics server answers (Prometheus format), by process name. */
+  async metrics(name = 'api'): Promise<string> {
+    const port = this.metricsPorts.get(name);
+    if (port === undefined) throw new Error(`no metrics port for ${name}`);
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    if (res.status !== 200) throw new Error(`metrics of ${name}: ${res.status}`);
+    return res.text();
   }
 
   logs(): string {

@@ -10,6 +10,7 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/xenplane',
       redisUrl: 'redis://127.0.0.1:6379',
       apiPort: 8080,
+      metricsPort: 9460,
       hosts: 3,
       queuePrefix: 'xenplane',
       logLevel: 'info',
@@ -18,6 +19,7 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
     expect(devCloudOptions(s, run)).toMatchObject({
       hosts: 3,
       apiPort: 8080,
+      metricsBasePort: 9460,
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/xenplane',
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'xenplane',
@@ -45,12 +47,13 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
     });
   });
 
-  it('honours the database, Redis, port and fleet size', () => {
+  it('honours the database, Redis, ports and fleet size', () => {
     const s = devCloudSettings(
       {
         DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/xp_other',
         REDIS_URL: 'redis://127.0.0.1:6380',
         API_PORT: '18080',
+        METRICS_PORT: '19460',
         XENPLANE_SIM_HOSTS: '5',
       },
       '/state',
@@ -59,6 +62,7 @@ describe('npm start settings (devCloudSettings, devCloudOptions)', () => {
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/xp_other',
       redisUrl: 'redis://127.0.0.1:6380',
       apiPort: 18080,
+      metricsBasePort: 19460,
       hosts: 5,
     });
   });

@@ -10,6 +10,8 @@ export interface DevCloudSettings {
   databaseUrl: string;
   redisUrl: string;
   apiPort: number;
+  /** METRICS_PORT: the API's metrics port, the scheduler's the next, the agents' the one after (0: no metrics) */
+  metricsPort: number;
   hosts: number;
   queuePrefix: string;
   logLevel: string;
@@ -18,6 +20,9 @@ export interface DevCloudSettings {
   /** the environment npm start was given, passed on to every process it starts */
   env: Record<string, string>;
 }
+
+/** npm start's first metrics port (the API's; the scheduler 9461, the agents 9462): next to nothing common. */
+export const DEV_METRICS_PORT = 9460;
 
 /** The addresses npm start reaches the API on 127.0.0.1 through. */
 const LOOPBACK_LISTENERS = ['127.0.0.1', '0.0.0.0', '::'];
@@ -33,6 +38,9 @@ export function devCloudSettings(env: Record<string, string | undefined>, stateD
     throw new Error(
       `XENPLANE_SIM_HOSTS must be a whole number of hosts, at least 1 (not ${env['XENPLANE_SIM_HOSTS']})`,
     );
+  const metricsPort = Number(env['METRICS_PORT'] ?? DEV_METRICS_PORT);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_000)
+    throw new Error(`METRICS_PORT must be a port number, or 0 for no metrics (not ${env['METRICS_PORT']})`);
   const adminToken = env['XENPLANE_ADMIN_TOKEN'] || undefined;
   if (adminToken !== undefined && adminToken.length < 24)
     throw new Error('XENPLANE_ADMIN_TOKEN must be at least 24 characters long');
@@ -54,6 +62,7 @@ export function devCloudSettings(env: Record<string, string | undefined>, stateD
     databaseUrl: env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/xenplane',
     redisUrl: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     apiPort: Number(env['API_PORT'] ?? 8080),
+    metricsPort,
     hosts,
     queuePrefix: env['XENPLANE_QUEUE_PREFIX'] ?? 'xenplane',
     logLevel: env['LOG_LEVEL'] ?? 'info',
@@ -70,6 +79,7 @@ export function devCloudOptions(
   return {
     hosts: s.hosts,
     apiPort: s.apiPort,
+    metricsBasePort: s.metricsPort,
     databaseUrl: s.databaseUrl,
     redisUrl: s.redisUrl,
     queuePrefix: s.queuePrefix,

@@ -16,6 +16,8 @@ export const opKeys = {
   evacuations: ['op', 'evacuations'] as const,
   operations: (filter: unknown) => ['op', 'operations', filter] as const,
   audit: (filter: unknown) => ['op', 'audit', filter] as const,
+  queues: ['op', 'queues'] as const,
+  queueJobs: (queue: string) => ['op', 'queues', queue, 'failed'] as const,
 };
 
 /** Every pool (a few pages at most), for pickers and the pools page. */

@@ -43,7 +43,12 @@ export function operatorRoutes<R extends AnyRoute>(root: R) {
     path: '/placement',
     component: lazyRouteComponent(() => import('./PlacementPage'), 'PlacementPage'),
   });
-  return [pools, hosts, operations, audit, placement] as const;
+  const queues = createRoute({
+    getParentRoute: () => root,
+    path: '/queues',
+    component: lazyRouteComponent(() => import('./QueuesPage'), 'QueuesPage'),
+  });
+  return [pools, hosts, operations, audit, queues, placement] as const;
 }
 
 export const OPERATOR_NAV: NavEntry[] = [
@@ -51,5 +56,6 @@ export const OPERATOR_NAV: NavEntry[] = [
   { to: '/hosts', label: 'Hosts' },
   { to: '/operations', label: 'Operations' },
   { to: '/audit', label: 'Audit trail', adminOnly: true },
+  { to: '/queues', label: 'Queues', adminOnly: true },
   { to: '/placement', label: 'Placement dry-run' },
 ];

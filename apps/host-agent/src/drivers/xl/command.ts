@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { stepIfTraced } from '@xenplane/observability';
+import { xlCommandFailures, xlCommandSeconds, xlSubcommand } from '../../metrics';
 
 export interface CommandResult {
   code: number;
@@ -69,12 +70,12 @@ export class ProcessXlCommand implements XlCommand, XlStreamCommand {
     child.stdout!.on('data', (c: Buffer) => (stdout = (stdout + c.toString()).slice(-MAX_OUTPUT)));
     child.stdin!.on('error', () => undefined); // xl may exit before reading its input
     child.stdin!.end(opts.input ?? '');
-    return this.settle(child, opts.signal, opts.timeoutMs).then((r) => ({ ...r, stdout }));
+    return measured(args, this.settle(child, opts.signal, opts.timeoutMs)).then((r) => ({ ...r, stdout }));
   }
 
   open(args: readonly string[], opts: { signal: AbortSignal }): XlProcess {
     const child = this.spawn(args);
-    return { stdin: child.stdin!, stdout: child.stdout!, done: this.settle(child, opts.signal) };
+    return { stdin: child.stdin!, stdout: child.stdout!, done: measured(args, this.settle(child, opts.signal)) };
   }
 
   // Its own process group: xl runs helpers (the migration transport through `sh -c`, hotplug
@@ -106,6 +107,24 @@ export class ProcessXlCommand implements XlCommand, XlStreamCommand {
       });
     });
   }
+}
+
+/** Times a command to its end in xenplane_agent_xl_command_seconds, and counts it as failed if it exited non-zero or did not start. */
+function measured(args: readonly string[], result: Promise<CommandResult>): Promise<CommandResult> {
+  const subcommand = xlSubcommand(args);
+  const end = xlCommandSeconds.startTimer({ subcommand });
+  return result.then(
+    (r) => {
+      end();
+      if (r.code !== 0) xlCommandFailures.inc({ subcommand });
+      return r;
+    },
+    (err: unknown) => {
+      end();
+      xlCommandFailures.inc({ subcommand });
+      throw err;
+    },
+  );
 }
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {

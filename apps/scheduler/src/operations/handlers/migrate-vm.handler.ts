@@ -17,6 +17,7 @@ import { PlacementService } from '../../placement/placement.service';
 import { HostWork } from '../host-work';
 import { OvertakenError, PermanentError, TransientError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
+import { operationEnded } from '../../metrics/scheduler-metrics';
 import { VmStore } from '../vm-store';
 import type { OperationHandler } from './handler';
 
@@ -149,6 +150,7 @@ export class MigrateVmHandler implements OperationHandler {
     ) {
       throw new PermanentError('internal', 'the VM was no longer migrating from its source when the migration ended');
     }
+    operationEnded(op, 'succeeded');
     this.log.info({ vmId: vm.id, from: source.name, to: target.name, domId }, 'migrated');
   }
 
@@ -207,13 +209,16 @@ export class MigrateVmHandler implements OperationHandler {
           ),
         );
     }
-    return this.vmRepository.abortMigration({
+    const aborted = await this.vmRepository.abortMigration({
       vm,
       op,
       sourceHostId: source.id,
       outcome: end.outcome,
       error: { code: error.code, message: end.message, details: error.details },
     });
+    // the VM back on its source, the migration failed
+    if (aborted) operationEnded(op, 'failed');
+    return aborted;
   }
 
   async overtaken(op: Operation, reason: string): Promise<void> {

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { HostRepository, type Operation, SnapshotRepository, type SnapshotEnd, type Vm } from '@xenplane/db';
+import {
+  HostRepository,
+  type Operation,
+  type OperationOutcome,
+  SnapshotRepository,
+  type SnapshotEnd,
+  type Vm,
+} from '@xenplane/db';
 import { type SnapshotOperation, snapshotRunCheck, snapshotStateAfterFailure } from '@xenplane/domain';
 import { AgentNotFound } from '../../infra/agents';
 import { type HostRef, HostWork } from '../host-work';
 import { OvertakenError, PermanentError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
+import { operationEnded } from '../../metrics/scheduler-metrics';
 import { VmStore } from '../vm-store';
 import type { OperationHandler } from './handler';
 
@@ -49,7 +57,7 @@ export class SnapshotHandler implements OperationHandler {
         throw new PermanentError('agent_error', `host ${host.name} does not hold it: ${err.message}`);
       throw err;
     });
-    await this.snapshots.end(op, snapshotIdOf(op), end, { status: 'succeeded' });
+    await this.end(op, snapshotIdOf(op), end, { status: 'succeeded' });
   }
 
   private async call(kind: SnapshotOperation, host: HostRef, op: Operation, vmId: string, snapshotId: string) {
@@ -72,7 +80,7 @@ export class SnapshotHandler implements OperationHandler {
   /** Failed for good: the snapshot in error (a failed revert leaves it available), the operation says why. */
   async compensate(op: Operation, error: PermanentError): Promise<void> {
     const state = snapshotStateAfterFailure(op.kind as SnapshotOperation);
-    await this.snapshots.end(
+    await this.end(
       op,
       snapshotIdOf(op),
       { state },
@@ -80,10 +88,20 @@ export class SnapshotHandler implements OperationHandler {
     );
   }
 
+  /** Ends the operation with its snapshot's part in it, counted in the operation metrics. */
+  private async end(
+    op: Operation,
+    snapshotId: string,
+    snapshot: SnapshotEnd,
+    outcome: OperationOutcome,
+  ): Promise<void> {
+    if (await this.snapshots.end(op, snapshotId, snapshot, outcome)) operationEnded(op, outcome.status);
+  }
+
   /** The VM went away (its snapshots with it: rows cascade, files purged by its destroy). */
   async overtaken(op: Operation, reason: string): Promise<void> {
     const kind = op.kind as SnapshotOperation;
-    await this.snapshots.end(
+    await this.end(
       op,
       snapshotIdOf(op),
       { state: kind === 'snapshot' ? 'error' : 'available' },

@@ -2,15 +2,18 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
 import { failuresTolerated } from '@xenplane/domain';
-import { registry } from './metrics';
+import { sharedPerScrape } from '@xenplane/observability';
+import { registry } from './scheduler-metrics';
 
 /**
- * The fleet's HA figures as Prometheus gauges, read from Postgres when scraped (every process
- * sees the same truth, so any API replica may answer): hosts by state, pools cut off from the
- * control plane, the failures each pool tolerates now, HA restarts by state.
+ * The fleet's HA figures as Prometheus gauges, the monitor role's (it moves hosts between
+ * states): hosts by state, pools cut off from the control plane, the failures each pool
+ * tolerates now (the placement engine's failuresTolerated), HA restarts by state. Read from
+ * Postgres when scraped, so every monitor replica answers for the whole fleet, not its share:
+ * queries aggregate them with max by (pool, state).
  */
 @Injectable()
-export class HaMetrics implements OnModuleInit {
+export class FleetMetrics implements OnModuleInit {
   constructor(
     private readonly hosts: HostRepository,
     private readonly pools: PoolRepository,
@@ -19,6 +22,22 @@ export class HaMetrics implements OnModuleInit {
 
   onModuleInit(): void {
     const { hosts, pools: poolRows, operations } = this;
+    // each pool's HA figures from one read of the fleet, for both gauges of a scrape
+    const poolFigures = sharedPerScrape(async () => {
+      const [{ placementHosts, pools }, names] = await Promise.all([hosts.placementState(), poolRows.names()]);
+      return names.flatMap(({ id, name }) => {
+        const pool = pools.get(id);
+        return pool
+          ? [
+              {
+                name,
+                tolerated: failuresTolerated(placementHosts.values(), pool),
+                target: pool.haHostFailuresToTolerate,
+              },
+            ]
+          : [];
+      });
+    });
     new Gauge({
       name: 'xenplane_hosts',
       help: 'Hosts by pool and state',
@@ -46,11 +65,17 @@ export class HaMetrics implements OnModuleInit {
       registers: [registry],
       async collect() {
         this.reset();
-        const [{ placementHosts, pools }, names] = await Promise.all([hosts.placementState(), poolRows.names()]);
-        for (const { id, name } of names) {
-          const pool = pools.get(id);
-          if (pool) this.set({ pool: name }, failuresTolerated(placementHosts.values(), pool));
-        }
+        for (const p of await poolFigures()) this.set({ pool: p.name }, p.tolerated);
+      },
+    });
+    new Gauge({
+      name: 'xenplane_pool_ha_failures_target',
+      help: 'The host failures the pool is meant to tolerate (its haHostFailuresToTolerate; 0: no HA reserve)',
+      labelNames: ['pool'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const p of await poolFigures()) this.set({ pool: p.name }, p.target);
       },
     });
     new Gauge({
