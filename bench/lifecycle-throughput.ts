@@ -214,7 +214,7 @@ async function waitForCount(
   for (let sent = 2; ; sent += 2) {
     const n = await cloud.db.vm.count({ where: { projectId, state } });
     const failed = await cloud.db.operation.count({ where: { projectId, status: 'failed' } });
-    if (failed > 0) throw new Error(`${failed} operations failed`);
+    if (failed > 0) throw new Error(`${failed} operations failed: ${await failureCodes(cloud, projectId)}`);
     if (n >= count) return sent;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -224,3 +224,14 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+/** The failed operations' error codes and a message of each, for the bench's error. */
+async function failureCodes(cloud: Cloud, projectId: string): Promise<string> {
+  const failed = await cloud.db.operation.findMany({ where: { projectId, status: 'failed' }, take: 50 });
+  const byCode = new Map<string, { n: number; message: string }>();
+  for (const op of failed) {
+    const key = `${op.kind}/${op.step ?? '-'}/${op.errorCode ?? 'unknown'}`;
+    byCode.set(key, { n: (byCode.get(key)?.n ?? 0) + 1, message: op.errorMessage ?? '' });
+  }
+  return [...byCode].map(([k, v]) => `${v.n}× ${k} (${v.message})`).join('; ');
+}
