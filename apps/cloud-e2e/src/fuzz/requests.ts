@@ -88,9 +88,14 @@ function bodyFor(world: FuzzWorld, op: ApiOperation): fc.Arbitrary<string | unde
 
 /** A path parameter: an id of the kind the path names (either tenant's), none that exists, or no id at all. */
 function pathParam(world: FuzzWorld, op: ApiOperation): fc.Arbitrary<string> {
-  const kind = (/^\/v1\/([a-z-]+)\//.exec(op.path)?.[1] ?? '').replace(/s$/, '') as IdKind;
+  const kind = (/^\/v1\/([a-z-]+)\//.exec(op.path)?.[1] ?? '').replace(/s$/, '');
+  // a queue is named, not numbered: its routes' parameters are names (and job ids, none of them known)
+  const known =
+    kind === 'queue'
+      ? fc.constantFrom(...world.queueNames)
+      : idOf(world, kind in world.ids ? (kind as IdKind) : undefined);
   return fc.oneof(
-    { weight: 6, arbitrary: idOf(world, kind) },
+    { weight: 6, arbitrary: known },
     {
       weight: 2,
       arbitrary: fc.constantFrom(

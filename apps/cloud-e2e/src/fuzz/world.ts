@@ -43,6 +43,8 @@ export interface FuzzWorld {
   flavorNames: string[];
   imageNames: string[];
   hostNames: string[];
+  /** the job queues' names (the queue routes' path parameter) */
+  queueNames: string[];
 }
 
 /**
@@ -118,5 +120,6 @@ export async function buildWorld(admin: ApiClient, operatorToken: string | undef
     flavorNames: flavors.map((f) => f.name),
     imageNames: images.map((i) => i.name),
     hostNames: hosts.map((h) => h.name),
+    queueNames: (items('queues', await admin.get('/v1/queues')) as any[]).map((q) => q.name),
   };
 }
