@@ -328,6 +328,38 @@ describe('XlDriver.createDomain', () => {
     expect(xl.changes).toEqual([['create', configFile()]]);
   });
 
+  it('destroys the domain a failed create left half made, so that a retry can create it', async () => {
+    // xl killed by the caller's deadline after libxl had made the domain (seen on Xen 4.17 under load)
+    xl.run = jest
+      .fn(function (this: FakeXl, args: readonly string[], opts: RunOptions) {
+        if (args[0] !== 'create') return FakeXl.prototype.run.call(this, args, opts);
+        this.runs.push({ args: [...args], opts });
+        this.add({ name: `xp-${VM}`, uuid: VM, flags: '--p---' });
+        return Promise.resolve({ code: 128, stdout: '', stderr: 'xc: error: panic: xc_dom_do_gunzip: inflate failed' });
+      })
+      .bind(xl);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(driver.createDomain(pvSpec(), false, { signal: aborted.signal })).rejects.toMatchObject({
+      message: expect.stringMatching(/xl create failed/),
+    });
+    expect(xl.changes).toEqual([
+      ['create', configFile()],
+      ['destroy', `xp-${VM}`],
+    ]);
+    expect(xl.domains).toEqual([]);
+    // the cleanup ran on a deadline of its own: the call's was over
+    expect(xl.runs.at(-1)!.opts.signal?.aborted).toBe(false);
+  });
+
+  it('leaves other domains alone when a create fails before making its own', async () => {
+    xl.add({ name: 'xp-other', uuid: '7c9e6679-7425-40de-944b-e07fc1f90ae7' });
+    xl.answers.set('create', { code: 1, stdout: '', stderr: 'libxl: error: cannot make domain: -6' });
+    await expect(driver.createDomain(pvSpec(), false, ctx())).rejects.toBeDefined();
+    expect(xl.changes).toEqual([['create', configFile()]]);
+    expect(xl.domains.map((d) => d.name)).toEqual(['xp-other']);
+  });
+
   it('refuses an invalid spec with invalid_argument, running no xl create and writing nothing', async () => {
     await expect(
       driver.createDomain(

@@ -1,4 +1,4 @@
-import { stepIfTraced } from '@xenplane/observability';
+import { getLogger, stepIfTraced } from '@xenplane/observability';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Domain, DomainEventType, type DomainSpec, DomainState, GuestType } from '@xenplane/proto';
@@ -30,6 +30,10 @@ export interface XlDriverOptions {
   /** builds config drive images (default: `genisoimage` on PATH) */
   genisoimage?: XlCommand;
 }
+
+const log = getLogger('xl-driver');
+/** how long removing a failed create's leftover domain may take (xl destroy is seconds under emulation) */
+const HALF_MADE_CLEANUP_MS = 60_000;
 
 const GUEST_TYPE: Record<string, GuestType> = {
   pv: GuestType.GUEST_TYPE_PV,
@@ -135,12 +139,32 @@ export class XlDriver implements HypervisorDriver {
       }),
     );
     this.setEpoch(spec.vmId, spec.epoch);
-    await this.xl(startPaused ? ['create', '-p', file] : ['create', file], ctx);
+    try {
+      await this.xl(startPaused ? ['create', '-p', file] : ['create', file], ctx);
+    } catch (err) {
+      await this.removeHalfMade(spec.vmId, ctx);
+      throw err;
+    }
     // the domain seen running (or paused, as asked) by the toolstack
     const dom = await stepIfTraced('guest.boot', () => this.getDomain(spec.vmId, ctx));
     this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_CREATED);
     if (!startPaused) this.emit(dom, DomainEventType.DOMAIN_EVENT_TYPE_RUNNING);
     return dom;
+  }
+
+  /**
+   * A create that failed or was cut short (its caller's deadline kills xl) may leave the domain
+   * half made under the VM's name: a retry's `xl create` would then fail on it ("cannot make
+   * domain", seen on Xen 4.17 under load). Destroyed before answering, on a deadline of its own
+   * (the call's may be over), so a failed create leaves nothing behind.
+   */
+  private async removeHalfMade(vmId: string, ctx: CallContext): Promise<void> {
+    const own: CallContext = { ...ctx, signal: AbortSignal.timeout(HALF_MADE_CLEANUP_MS) };
+    try {
+      if (await this.find(vmId, own)) await this.destroyDomain(vmId, own);
+    } catch (err) {
+      log.warn({ vmId, err: (err as Error).message }, 'could not remove the domain a failed create left');
+    }
   }
 
   async shutdownDomain(vmId: string, timeoutSeconds: number, force: boolean, ctx: CallContext) {
