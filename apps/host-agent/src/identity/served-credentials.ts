@@ -42,9 +42,13 @@ export class ServedCredentials implements experimental.CertificateProvider {
     for (const l of this.identityListeners) l(this.identityUpdate());
   }
 
+  // grpc-js subscribes before it registers the server's watcher: the first update must come
+  // after (a provider's listeners are told asynchronously, as its file watcher does)
   addCaCertificateListener(listener: CaListener): void {
     this.caListeners.add(listener);
-    listener(this.caUpdate());
+    process.nextTick(() => {
+      if (this.caListeners.has(listener)) listener(this.caUpdate());
+    });
   }
 
   removeCaCertificateListener(listener: CaListener): void {
@@ -53,7 +57,9 @@ export class ServedCredentials implements experimental.CertificateProvider {
 
   addIdentityCertificateListener(listener: IdentityListener): void {
     this.identityListeners.add(listener);
-    listener(this.identityUpdate());
+    process.nextTick(() => {
+      if (this.identityListeners.has(listener)) listener(this.identityUpdate());
+    });
   }
 
   removeIdentityCertificateListener(listener: IdentityListener): void {

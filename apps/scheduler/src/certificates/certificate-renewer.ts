@@ -68,7 +68,10 @@ export class CertificateRenewer {
         'host certificate renewed',
       );
     } catch (err) {
-      this.log.warn({ hostId: host.id, host: host.name, err: (err as Error).message }, 'host certificate renewal failed');
+      this.log.warn(
+        { hostId: host.id, host: host.name, err: (err as Error).message },
+        'host certificate renewal failed',
+      );
       throw err;
     }
   }
