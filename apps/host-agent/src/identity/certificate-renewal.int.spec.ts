@@ -71,7 +71,7 @@ describe('CertificateRenewal (the agent side, its identity file)', () => {
   it.each([
     [
       'for another key',
-      async (csr: string, id: string) => {
+      async (_csr: string, id: string) => {
         const other = await createKeyAndCsr('h');
         return (await ca.signHostCsr(other.csrPem, { hostId: id, address: 'a:1' })).certPem;
       },

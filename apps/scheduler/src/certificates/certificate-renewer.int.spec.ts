@@ -70,7 +70,7 @@ describe('host certificate renewal (real agent process, gRPC with mutual TLS, re
 
   const identityOnDisk = () => readFileSync(join(agent.stateDir, 'identity.json'), 'utf8');
   const hostRow = () => t.db.host.findUniqueOrThrow({ where: { id: agent.hostId } });
-  const renewedEvents = (hostId = agent.hostId) =>
+  const renewedEvents = (hostId: string = agent.hostId) =>
     t.db.event.findMany({ where: { resourceId: hostId, type: 'host.certificate_renewed' }, orderBy: { id: 'asc' } });
 
   it('renews a host whose certificate is near expiry; new connections see the new certificate, its file is replaced', async () => {

@@ -31,6 +31,7 @@ export function certificateRenewal(host: HostCertificate, now: Date, renewBefore
   if (host.state !== 'up' && host.state !== 'maintenance') return { renew: false, reason: 'unreachable' };
   if (host.certRenewalRequestedAt) return { renew: true, reason: 'requested' };
   if (!host.certExpiresAt) return { renew: true, reason: 'expiry_unknown' };
-  if (host.certExpiresAt.getTime() - now.getTime() < renewBeforeDays * DAY_MS) return { renew: true, reason: 'expiring' };
+  if (host.certExpiresAt.getTime() - now.getTime() < renewBeforeDays * DAY_MS)
+    return { renew: true, reason: 'expiring' };
   return { renew: false, reason: 'not_due' };
 }

@@ -28,6 +28,8 @@ export function servedCertificate(address: string, identity: TlsIdentity): Promi
       cert: identity.certPem,
       key: identity.keyPem,
       ALPNProtocols: ['h2'],
+      // a name, not the IP (RFC 6066): the agent serves one certificate whatever is asked
+      servername: 'xenplane-agent',
       // the name is the host id in the SAN, read below: the chain is what the handshake checks
       checkServerIdentity: () => undefined,
     });
