@@ -1,7 +1,7 @@
 // The agent's half of certificate renewal against its real state directory: what is on disk
 // after each refusal and after an installation.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CertificateAuthority, createCertificateAuthority, createKeyAndCsr } from '@xenplane/pki';
@@ -124,5 +124,17 @@ describe('CertificateRenewal (the agent side, its identity file)', () => {
     h.renewal.install(forSecond.certPem);
     expect(existsSync(`${identityFile(h.stateDir)}.new`)).toBe(false);
     expect(readIdentity(h.stateDir)!.certPem).toBe(forSecond.certPem);
+  });
+
+  it('a crash while writing leaves the old identity: a torn identity.json.new is ignored, then overwritten', async () => {
+    const h = await enrolled();
+    // what a crash between the temp file's write and its rename leaves behind
+    writeFileSync(`${identityFile(h.stateDir)}.new`, '{"hostId": "torn', { mode: 0o600 });
+    expect(readIdentity(h.stateDir)).toEqual(h.identity);
+    const csrPem = await h.renewal.request();
+    const issued = await ca.signHostCsr(csrPem, { hostId: h.identity.hostId, address: h.identity.address });
+    h.renewal.install(issued.certPem);
+    expect(readIdentity(h.stateDir)!.certPem).toBe(issued.certPem);
+    expect(readdirSync(h.stateDir)).toEqual(['identity.json']);
   });
 });

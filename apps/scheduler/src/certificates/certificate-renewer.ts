@@ -39,10 +39,10 @@ export class CertificateRenewer {
 
   async renewDue(now = new Date()): Promise<RenewalRound> {
     const days = this.config.CERT_RENEW_BEFORE_DAYS;
-    const candidates = await this.certificates.candidates(new Date(now.getTime() + days * DAY_MS), PER_ROUND);
+    const candidates = await this.certificates.candidates(now, new Date(now.getTime() + days * DAY_MS), PER_ROUND);
     const decided = candidates.map((host) => ({ host, decision: certificateRenewal(host, now, days) }));
-    const expired = decided.filter((d) => d.decision.reason === 'expired');
-    for (const { host } of expired)
+    const expired = await this.certificates.expired(now, PER_ROUND);
+    for (const host of expired)
       this.log.error(
         { hostId: host.id, host: host.name, expiredAt: host.certExpiresAt },
         'host certificate expired: the host cannot be reached to renew it; enroll it again (docs/OPERATIONS.md)',

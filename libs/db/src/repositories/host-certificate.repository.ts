@@ -28,22 +28,34 @@ export class HostCertificateRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Hosts that answer (up, in maintenance) whose certificate may need renewing: expiring before
-   * `renewBefore`, of unknown expiry, or asked for; the soonest to expire first, `take` at most.
-   * The decision itself is libs/domain's certificateRenewal.
+   * Hosts that answer (up, in maintenance) whose certificate is still valid at `now` and may
+   * need renewing: expiring before `renewBefore`, of unknown expiry, or asked for; the soonest to
+   * expire first, `take` at most. Expired ones are not among them (they cannot be renewed, and
+   * would hold the first places for ever): `expired` lists those. The decision itself is
+   * libs/domain's certificateRenewal.
    */
-  candidates(renewBefore: Date, take: number): Promise<HostCertificateRow[]> {
+  candidates(now: Date, renewBefore: Date, take: number): Promise<HostCertificateRow[]> {
     return this.db.host.findMany({
       where: {
         state: { in: ['up', 'maintenance'] },
         OR: [
           { certExpiresAt: null },
-          { certExpiresAt: { lt: renewBefore } },
-          { certRenewalRequestedAt: { not: null } },
+          { certExpiresAt: { gt: now, lt: renewBefore } },
+          { certExpiresAt: { gt: now }, certRenewalRequestedAt: { not: null } },
         ],
       },
       select: SELECT,
       orderBy: [{ certExpiresAt: { sort: 'asc', nulls: 'first' } }, { id: 'asc' }],
+      take,
+    });
+  }
+
+  /** Hosts (but the disabled) whose certificate expired by `now`: the control plane cannot reach them any more. */
+  expired(now: Date, take: number): Promise<HostCertificateRow[]> {
+    return this.db.host.findMany({
+      where: { state: { not: 'disabled' }, certExpiresAt: { lte: now } },
+      select: SELECT,
+      orderBy: [{ certExpiresAt: 'asc' }, { id: 'asc' }],
       take,
     });
   }
