@@ -158,6 +158,31 @@ describe('host certificate renewal (real agent process, gRPC with mutual TLS, re
     expect((await agent.client(5_000, { ...agent.controlPlane! }).getHostInfo({})).hostId).toBe(agent.hostId);
   });
 
+  it('an agent killed between request and certificate restarts on its old identity, refuses the late certificate, and is renewed at the next round', async () => {
+    const fileBefore = identityOnDisk();
+    const served = await servedCertificate(agent.address, agent.controlPlane!);
+    const rowBefore = await hostRow();
+    const { csrPem } = await agent.client().requestCertificateRenewal({});
+    await agent.process!.kill();
+    await agent.start();
+    expect(identityOnDisk()).toBe(fileBefore);
+    expect((await servedCertificate(agent.address, agent.controlPlane!)).serial).toBe(served.serial);
+    // the certificate for the key it made before it died: that key is gone with the process
+    const late = await (await agents.authority()).signHostCsr(csrPem, { hostId: agent.hostId, address: agent.address });
+    await expect(agent.client().installCertificate({ certificatePem: late.certPem })).rejects.toMatchObject({
+      code: Status.FAILED_PRECONDITION,
+    });
+    expect(identityOnDisk()).toBe(fileBefore);
+
+    await certificates.requestRenewal(agent.hostId);
+    expect(await renewer.renewDue()).toEqual({ renewed: 1, failed: 0, expired: 0 });
+    const row = await hostRow();
+    expect(row.certSerial).not.toBe(rowBefore.certSerial);
+    expect(serialOf((await servedCertificate(agent.address, agent.controlPlane!)).serial)).toBe(
+      serialOf(row.certSerial!),
+    );
+  });
+
   it('only the control plane may renew: a host certificate of the same CA is refused', async () => {
     const fileBefore = identityOnDisk();
     const peer = agent.client(5_000, await agent.hostIdentity());
