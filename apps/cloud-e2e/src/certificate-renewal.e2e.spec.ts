@@ -78,6 +78,11 @@ describe('host certificate renewal', () => {
       const h = await cloud.db.host.findUniqueOrThrow({ where: { id: before.id } });
       return h.lastHeartbeatAt! > beat ? true : undefined;
     });
+    // the renewal counted, and the pool's soonest expiry still a year away
+    const metrics = await cloud.metrics('scheduler-1');
+    expect(metrics).toContain('xenplane_host_certificate_renewals_total{outcome="renewed"} 1');
+    const soonest = /^xenplane_host_certificate_expiry_seconds\{pool="[^"]+"\} (-?\d+)$/m.exec(metrics);
+    expect(Number(soonest![1])).toBeGreaterThan(364 * 86_400);
     expect((await host('sim-1')).state).toBe('up');
     expect((await (await cloud.agentClient('sim-1')).getHostInfo({})).hostId).toBe(before.id);
   });

@@ -5,6 +5,7 @@ import { getLogger } from '@xenplane/observability';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { Agents } from '../infra/agents';
 import { settleAll } from '../infra/concurrency';
+import { certificateRenewals } from '../metrics/scheduler-metrics';
 import { renewHostCertificate } from './renew-host-certificate';
 
 const DAY_MS = 86_400_000;
@@ -63,11 +64,13 @@ export class CertificateRenewer {
         { serial: issued.serial, fingerprint: issued.fingerprint, expiresAt: issued.notAfter, reason },
         host.certRenewalRequestedAt,
       );
+      certificateRenewals.inc({ outcome: 'renewed' });
       this.log.info(
         { hostId: host.id, host: host.name, serial: issued.serial, expiresAt: issued.notAfter, reason },
         'host certificate renewed',
       );
     } catch (err) {
+      certificateRenewals.inc({ outcome: 'failed' });
       this.log.warn(
         { hostId: host.id, host: host.name, err: (err as Error).message },
         'host certificate renewal failed',

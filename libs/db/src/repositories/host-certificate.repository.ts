@@ -60,6 +60,15 @@ export class HostCertificateRepository {
     });
   }
 
+  /** Each pool's soonest certificate expiry among its hosts not disabled (hosts of unknown expiry aside). */
+  async soonestExpiryByPool(): Promise<{ pool: string; expiresAt: Date }[]> {
+    return this.db.$queryRaw<{ pool: string; expiresAt: Date }[]>`
+      SELECT p.name AS pool, min(h.cert_expires_at) AS "expiresAt"
+      FROM hosts h JOIN pools p ON p.id = h.pool_id
+      WHERE h.state <> 'disabled' AND h.cert_expires_at IS NOT NULL
+      GROUP BY p.name`;
+  }
+
   find(id: string): Promise<HostCertificateRow | null> {
     return this.db.host.findUnique({ where: { id }, select: SELECT });
   }
