@@ -61,10 +61,11 @@ describe('host certificate renewal (real agent process, gRPC with mutual TLS, re
       },
     });
   });
+  // each part stopped even when beforeAll failed half-way: no agent process left behind
   afterAll(async () => {
-    await agents.onApplicationShutdown();
     await agent.destroy();
-    await t.drop();
+    await agents?.onApplicationShutdown();
+    await t?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
