@@ -1,4 +1,5 @@
 import { controlPlaneEnv, intVar, loadConfig } from '@xenplane/config';
+import { DEFAULT_CERT_RENEW_BEFORE_DAYS } from '@xenplane/domain';
 import { z } from 'zod';
 
 export const SCHEDULER_ROLES = ['operations', 'monitor', 'webhooks'] as const;
@@ -63,6 +64,11 @@ export const schedulerEnv = controlPlaneEnv.extend({
   POOL_USAGE_SAMPLE_INTERVAL_MS: intVar(60_000, 1_000, 3_600_000),
   POOL_USAGE_RETENTION_DAYS: intVar(7, 1, 365),
   GC_INTERVAL_MS: intVar(60_000, 1_000, 86_400_000),
+  // hosts' certificates (docs/OPERATIONS.md, "Certificate rotation"): renewed over their current
+  // mutual-TLS channel when less than this many days are left (of the 365 they are issued for),
+  // looked for this often (also how soon an operator's POST /v1/hosts/:id/certificate/renew is done)
+  CERT_RENEW_BEFORE_DAYS: intVar(DEFAULT_CERT_RENEW_BEFORE_DAYS, 1, 300),
+  CERT_RENEW_CHECK_INTERVAL_MS: intVar(60_000, 1_000, 86_400_000),
   // answered Idempotency-Keys kept per token (the newest), trimmed at each GC round
   IDEMPOTENCY_KEYS_PER_TOKEN: intVar(10_000, 100, 10_000_000),
   TTL_REAP_INTERVAL_MS: intVar(1_000, 100, 600_000),

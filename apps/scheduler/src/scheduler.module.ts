@@ -22,6 +22,7 @@ import { OutboxSweeper } from './outbox/outbox-sweeper';
 import { TtlReaper } from './ttl/ttl-reaper';
 import { PeriodicWorker } from './periodic/periodic-worker';
 import { PoolUsageSampler } from './pools/pool-usage-sampler';
+import { CertificateRenewer } from './certificates/certificate-renewer';
 import { Reconciler } from './reconcile/reconciler';
 import { DeathCertifier } from './ha/death-certifier';
 import { HostReturn } from './ha/host-return';
@@ -72,6 +73,7 @@ const ROLE_PROVIDERS: Record<SchedulerRole, Provider[]> = {
     TtlReaper,
     GarbageCollector,
     PoolUsageSampler,
+    CertificateRenewer,
     PeriodicWorker,
     QueueMetrics,
   ],

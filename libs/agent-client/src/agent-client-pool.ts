@@ -57,6 +57,20 @@ export class AgentClientPool {
     return closed;
   }
 
+  /**
+   * Retires the pool (its identity was replaced): no new channel is made, and each channel is
+   * closed as soon as no call is in flight on it (checked every `checkMs`).
+   */
+  closeWhenIdle(checkMs = 5_000): void {
+    clearInterval(this.sweeper);
+    const sweep = () => {
+      for (const [hostId, { client }] of this.clients) if (client.idleSince() !== undefined) this.evict(hostId);
+      if (this.clients.size === 0) clearInterval(timer);
+    };
+    const timer = setInterval(sweep, checkMs).unref();
+    sweep();
+  }
+
   get size(): number {
     return this.clients.size;
   }

@@ -57,6 +57,8 @@ const UNARY = [
   'deleteSnapshot',
   'cloneDisks',
   'listStorage',
+  'requestCertificateRenewal',
+  'installCertificate',
 ] as const satisfies readonly (keyof Service)[];
 
 type UnaryName = (typeof UNARY)[number];

@@ -88,6 +88,30 @@ export const hostStateEvent = (host: { id: string; state: string; name: string }
   data: { state: host.state, name: host.name } satisfies HostStatePayload,
 });
 
+export interface HostCertificateRenewedPayload {
+  name: string;
+  serial: string;
+  expiresAt: string;
+  /** why: requested (an operator), expiring, expiry_unknown (enrolled before expiries were kept) */
+  reason: string;
+}
+
+export const hostCertificateRenewedEvent = (
+  host: { id: string; name: string },
+  cert: { serial: string; expiresAt: Date; reason: string },
+): EventInput => ({
+  projectId: null,
+  resourceType: 'host',
+  resourceId: host.id,
+  type: 'host.certificate_renewed',
+  data: {
+    name: host.name,
+    serial: cert.serial,
+    expiresAt: cert.expiresAt.toISOString(),
+    reason: cert.reason,
+  } satisfies HostCertificateRenewedPayload,
+});
+
 /**
  * A copy of a VM destroyed on a host that came back after being declared dead (the VM runs
  * elsewhere now, or was deleted): the VM's own event when it exists, the host's otherwise.

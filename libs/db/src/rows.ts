@@ -72,6 +72,8 @@ const HOST_FIELDS: readonly Field[] = [
   ['witness_ids', 'witnessIds', 'text[]'],
   ['cert_serial', 'certSerial'],
   ['cert_fingerprint', 'certFingerprint'],
+  ['cert_expires_at', 'certExpiresAt'],
+  ['cert_renewal_requested_at', 'certRenewalRequestedAt'],
   ['total_vcpus', 'totalVcpus'],
   ['total_memory_mb', 'totalMemoryMb'],
   ['total_disk_gb', 'totalDiskGb'],

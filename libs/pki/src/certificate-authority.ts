@@ -8,6 +8,8 @@ export interface IssuedCert {
   serial: string;
   /** sha256 of the DER, hex */
   fingerprint: string;
+  /** the end of its validity */
+  notAfter: Date;
 }
 
 const DAY_MS = 86_400_000;
@@ -47,8 +49,9 @@ export class CertificateAuthority {
   /**
    * Signs an enrolling agent's request. The certificate names the host by id (URI SAN) and by
    * the address the control plane dials (IP or DNS SAN); the CSR's own subject is ignored.
+   * Enrollment and renewal both use it: 365 days (`days` is for tests of a short-lived one).
    */
-  async signHostCsr(csrPem: string, o: { hostId: string; address: string }): Promise<IssuedCert> {
+  async signHostCsr(csrPem: string, o: { hostId: string; address: string; days?: number }): Promise<IssuedCert> {
     let csr: x509.Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -60,7 +63,7 @@ export class CertificateAuthority {
     return this.issue(
       csr.publicKey,
       `CN=${o.hostId}`,
-      HOST_CERT_DAYS,
+      o.days ?? HOST_CERT_DAYS,
       [
         { type: 'url', value: hostUri(o.hostId) },
         isIP(host) ? { type: 'ip', value: host } : { type: 'dns', value: host },
@@ -91,12 +94,13 @@ export class CertificateAuthority {
     usages: string[],
   ): Promise<IssuedCert> {
     const serial = newSerial();
+    const notAfter = new Date(Date.now() + days * DAY_MS);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial,
       subject,
       issuer: this.cert.subject,
       notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + days * DAY_MS),
+      notAfter,
       signingKey: this.key,
       publicKey,
       signingAlgorithm: SIGNING_ALGORITHM,
@@ -112,6 +116,7 @@ export class CertificateAuthority {
       certPem: cert.toString('pem'),
       serial,
       fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
+      notAfter: cert.notAfter,
     };
   }
 }

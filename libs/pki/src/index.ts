@@ -10,6 +10,11 @@ export async function loadOrCreateCa(dir: string): Promise<CertificateAuthority>
   return (await import('./ca-store')).loadOrCreateCa(dir);
 }
 
+/** A CA in memory only (tests): the deployed one is loadOrCreateCa's, kept in its directory. */
+export async function createCertificateAuthority(commonName?: string): Promise<CertificateAuthority> {
+  return (await (await import('./certificate-authority')).CertificateAuthority.create(commonName)).ca;
+}
+
 export async function createKeyAndCsr(commonName: string): Promise<{ keyPem: string; csrPem: string }> {
   return (await import('./csr')).createKeyAndCsr(commonName);
 }

@@ -16,6 +16,7 @@ export enum PeriodicJob {
   TtlReap = 'ttl-reap',
   GarbageCollect = 'garbage-collect',
   PoolUsageSample = 'pool-usage-sample',
+  CertificateRenewal = 'certificate-renewal',
 }
 
 export interface OperationJobData {

@@ -9,6 +9,7 @@ export * from './database';
 export * from './cloud/devcloud';
 export * from './cloud/sse';
 export * from './agent/standalone-agent';
+export * from './agent/served-certificate';
 export * from './agent/domain-spec';
 export * from './db-fixtures';
 export * from './agent/enrollment-server';

@@ -60,6 +60,7 @@ export class EnrollmentService {
           address: dto.address,
           certSerial: cert.serial,
           certFingerprint: cert.fingerprint,
+          certExpiresAt: cert.notAfter,
           enrolledAt: new Date(),
         };
       }),

@@ -87,6 +87,18 @@ export class HostView {
   @ApiProperty() cpuVendor!: string;
   @ApiProperty({ type: [String] }) cpuFeatures!: string[];
   @ApiProperty() agentVersion!: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      "When the host's certificate expires; the scheduler renews it CERT_RENEW_BEFORE_DAYS before. Absent for a host enrolled before expiries were recorded (renewed, and so known, at the scheduler's first round)",
+  })
+  certificateExpiresAt?: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'An operator asked for its certificate to be renewed now (POST /v1/hosts/{id}/certificate/renew): not done yet',
+  })
+  certificateRenewalRequestedAt?: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
@@ -113,6 +125,8 @@ export function presentHost(h: HostRow, pool: Pool): HostView {
     cpuVendor: h.cpuVendor,
     cpuFeatures: h.cpuFeatures,
     agentVersion: h.agentVersion,
+    ...(h.certExpiresAt ? { certificateExpiresAt: h.certExpiresAt.toISOString() } : {}),
+    ...(h.certRenewalRequestedAt ? { certificateRenewalRequestedAt: h.certRenewalRequestedAt.toISOString() } : {}),
     createdAt: h.createdAt.toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HostRepository, PoolRepository } from '@xenplane/db';
 import type { Principal } from '../common/auth/principal';
@@ -7,6 +7,7 @@ import { Caller } from '../common/auth/principal.decorator';
 import { notFound } from '../common/errors/api-errors';
 import { Accepted, ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { OperationView } from '../operations/operation.view';
+import { CertificateRenewalService } from './certificate-renewal.service';
 import { EnrollmentService } from './enrollment.service';
 import { CreateEnrollmentTokenDto, EnrolledHostView, EnrollHostDto, EnrollmentTokenView, HostView } from './host.dto';
 import { hostViews, presentHosts } from './host-views';
@@ -27,6 +28,7 @@ export class HostsController {
     private readonly enrollment: EnrollmentService,
     private readonly maintenance: MaintenanceService,
     private readonly declareDeadService: DeclareDeadService,
+    private readonly certificateRenewal: CertificateRenewalService,
   ) {}
 
   @Post('enrollment-tokens')
@@ -102,5 +104,17 @@ export class HostsController {
   @ApiProblems([404, 'not_found'], [409, 'conflict'])
   enable(@Param('id', new ParseUUIDPipe()) id: string) {
     return this.maintenance.enable(id);
+  }
+
+  @Post(':id/certificate/renew')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: HostView,
+    description:
+      'The host, its renewal asked for (certificateRenewalRequestedAt): the scheduler renews its certificate within CERT_RENEW_CHECK_INTERVAL_MS; asking again while one is pending changes nothing',
+  })
+  @ApiProblems([404, 'not_found'], [409, 'conflict'])
+  renewCertificate(@Param('id', new ParseUUIDPipe()) id: string) {
+    return this.certificateRenewal.request(id);
   }
 }

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TlsIdentity } from '@xenplane/agent-client';
 import { createKeyAndCsr } from '@xenplane/pki';
 import { getLogger } from '@xenplane/observability';
+import { readIdentity, writeIdentity } from '../identity/identity-file';
 import { postJson } from './enroll-request';
 
 export interface HostIdentity extends TlsIdentity {
@@ -27,8 +26,8 @@ const log = getLogger('enrollment');
  * one-time token. The private key is made here and never leaves the host; only its CSR does.
  */
 export async function ensureEnrolled(s: EnrollmentSettings): Promise<HostIdentity> {
-  const file = join(s.stateDir, 'identity.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as HostIdentity;
+  const known = readIdentity(s.stateDir);
+  if (known) return known;
   if (!s.token || !s.controlPlaneUrl) {
     throw new Error(
       `host ${s.name} is not enrolled: give it an enrollment token (AGENT_ENROLLMENT_TOKEN) and AGENT_CONTROL_PLANE_URL`,
@@ -51,8 +50,7 @@ export async function ensureEnrolled(s: EnrollmentSettings): Promise<HostIdentit
     certPem: body['certificatePem']!,
     keyPem,
   };
-  mkdirSync(s.stateDir, { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(identity, null, 2), { mode: 0o600 });
+  writeIdentity(s.stateDir, identity);
   log.info({ hostId: identity.hostId, name: s.name, address: s.address }, 'enrolled');
   return identity;
 }

@@ -36,6 +36,7 @@ export function createSimHost(
   const sim = new SimDriver(config, join(stateDir, 'storage'), new SimJournal(join(stateDir, 'sim-journal.jsonl')));
   return new AgentHost({
     identity,
+    stateDir,
     peerAddress,
     driver: sim,
     sim,

@@ -21,8 +21,8 @@ type HostFactory = (
  */
 function hostFactory(c: AgentConfig): HostFactory {
   if (c.AGENT_DRIVER === 'xl')
-    return async (identity, _name, _stateDir, port, peer) =>
-      (await import('../drivers/xl/xl-host')).createXlHost(c, identity, port, peer);
+    return async (identity, _name, stateDir, port, peer) =>
+      (await import('../drivers/xl/xl-host')).createXlHost(c, identity, stateDir, port, peer);
   return async (identity, name, stateDir, port, peer) =>
     (await import('./sim-host')).createSimHost(c, identity, name, stateDir, port, peer);
 }

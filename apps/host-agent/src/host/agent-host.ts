@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { getLogger, type Logger } from '@xenplane/observability';
 import { DomainEventType, FaultKind, HostAgentService, SimControlService } from '@xenplane/proto';
 import type { CallContext, HypervisorDriver } from '../drivers/driver';
@@ -6,6 +6,8 @@ import type { SimDriver } from '../drivers/sim/sim-driver';
 import { SimMigration } from '../drivers/sim/sim-migration';
 import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
+import { CertificateRenewal } from '../identity/certificate-renewal';
+import { ServedCredentials } from '../identity/served-credentials';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
 import { countDomains } from '../metrics';
@@ -27,6 +29,8 @@ const SCRAPE_LIST_MS = 2_000;
 
 export interface AgentHostOptions {
   identity: HostIdentity;
+  /** where its identity file is kept (rewritten when its certificate is renewed) */
+  stateDir: string;
   /** where its pool peers reach it (default: the address it enrolled with) */
   peerAddress?: string;
   driver: HypervisorDriver;
@@ -52,6 +56,7 @@ export class AgentHost {
   private readonly peers: PeerAgents;
   private readonly quorum: PeerQuorum;
   private readonly log: Logger;
+  private readonly served: ServedCredentials;
   private serving = ServingStatus.SERVING;
   private watchdog?: NodeJS.Timeout;
   private uncount?: () => void;
@@ -59,6 +64,15 @@ export class AgentHost {
   constructor(private readonly o: AgentHostOptions) {
     this.log = getLogger('agent-host').child({ hostId: o.identity.hostId, host: o.identity.name });
     this.peers = new PeerAgents(o.identity);
+    this.served = new ServedCredentials(o.identity);
+    // a renewed certificate serves new connections, and is the one this host shows its peers
+    const certificates = new CertificateRenewal(o.identity, {
+      stateDir: o.stateDir,
+      serve: (identity) => {
+        this.served.replace(identity);
+        this.peers.useIdentity(identity);
+      },
+    });
     this.quorum = new PeerQuorum(this.peers);
     o.driver.onEvent((e) => this.events.append(e));
     const quorum = this.quorum;
@@ -106,6 +120,7 @@ export class AgentHost {
         migration: migration ?? unsupportedMigration,
         // beside the disks cloned from them, in the driver's storage layout (images/<id>.raw)
         images: new ImageCache(o.driver.storage.layout.workDir),
+        certificates,
         blackHole: (ctx) => this.blackHole(ctx),
       }),
     );
@@ -127,11 +142,8 @@ export class AgentHost {
   }
 
   async start(): Promise<void> {
-    const creds = ServerCredentials.createSsl(
-      Buffer.from(this.o.identity.caCertPem),
-      [{ private_key: Buffer.from(this.o.identity.keyPem), cert_chain: Buffer.from(this.o.identity.certPem) }],
-      true, // no client certificate of our CA, no conversation
-    );
+    // no client certificate of our CA, no conversation; the certificate served can be renewed in place
+    const creds = this.served.credentials();
     await new Promise<void>((resolve, reject) =>
       this.server.bindAsync(`${this.o.listenHost}:${this.o.port}`, creds, (err) => (err ? reject(err) : resolve())),
     );

@@ -8,10 +8,21 @@ import type { MigrationChunk } from '@xenplane/proto';
  * the control plane named.
  */
 export class PeerAgents {
-  private readonly pool: AgentClientPool;
+  private pool: AgentClientPool;
 
   constructor(identity: TlsIdentity) {
     this.pool = new AgentClientPool({ ...identity, defaultDeadlineMs: 60_000 });
+  }
+
+  /**
+   * Calls peers under a renewed certificate from now on. The old channels are left to finish
+   * what they carry (a migration stream may run for minutes; the old certificate stays valid
+   * until it expires) and closed once idle.
+   */
+  useIdentity(identity: TlsIdentity): void {
+    const old = this.pool;
+    this.pool = new AgentClientPool({ ...identity, defaultDeadlineMs: 60_000 });
+    old.closeWhenIdle();
   }
 
   client(hostId: string, address: string): AgentClient {

@@ -18,6 +18,7 @@ import { authorize, callContext, clientStreaming, unary, unaryFromPeer, type Una
 import type { PeerQuorum } from '../host/peer-quorum';
 import type { MigrationService } from './migration.service';
 import type { ImageCache } from '../storage/image-cache';
+import type { CertificateRenewal } from '../identity/certificate-renewal';
 
 export interface HostAgentDeps {
   hostId: () => string;
@@ -34,6 +35,8 @@ export interface HostAgentDeps {
   migration: MigrationService;
   /** the images this host keeps (PutImage, GetImage) */
   images: ImageCache;
+  /** certificate renewal: a new key's CSR, then the certificate the CA signed for it */
+  certificates: CertificateRenewal;
   blackHole: (ctx: CallContext) => Promise<void>;
 }
 
@@ -137,6 +140,13 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     listStorage: unary(cp('ListStorage'), async (req, ctx) => ({
       items: await d.driver.storage.list(req.vmId || undefined, ctx),
     })),
+    requestCertificateRenewal: unary(cp('RequestCertificateRenewal'), async () => ({
+      csrPem: await d.certificates.request(),
+    })),
+    installCertificate: unary(cp('InstallCertificate'), async (req) => {
+      const { serial, notAfter } = d.certificates.install(req.certificatePem);
+      return { serial, notAfter };
+    }),
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, DomainEvent>) => {
       const ctx = callContext(call);
       try {

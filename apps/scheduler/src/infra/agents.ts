@@ -7,7 +7,7 @@ import {
   agentErrorMessage,
   type TlsIdentity,
 } from '@xenplane/agent-client';
-import { loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
+import { type CertificateAuthority, loadOrCreateCa, type MigrationClaims, signMigrationTicket } from '@xenplane/pki';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../config';
 import { agentCallObserver } from '../metrics/scheduler-metrics';
 import { PermanentError, TransientError } from '../operations/operation-errors';
@@ -24,6 +24,7 @@ const MIGRATION_TICKET_MS = 10 * 60_000;
 export class Agents implements OnApplicationShutdown {
   private pool?: Promise<AgentClientPool>;
   private identity?: Promise<TlsIdentity>;
+  private ca?: Promise<CertificateAuthority>;
 
   constructor(@Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig) {}
 
@@ -58,9 +59,15 @@ export class Agents implements OnApplicationShutdown {
     if (this.pool) (await this.pool).close();
   }
 
+  /** The control plane's CA (XENPLANE_PKI_DIR): it signs hosts' renewed certificates. */
+  authority(): Promise<CertificateAuthority> {
+    this.ca ??= loadOrCreateCa(this.config.XENPLANE_PKI_DIR);
+    return this.ca;
+  }
+
   private ownIdentity(): Promise<TlsIdentity> {
     this.identity ??= (async () => {
-      const ca = await loadOrCreateCa(this.config.XENPLANE_PKI_DIR);
+      const ca = await this.authority();
       return { caCertPem: ca.caCertPem, ...(await ca.issueControlPlaneIdentity('scheduler')) };
     })();
     return this.identity;

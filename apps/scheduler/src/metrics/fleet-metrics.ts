@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
+import { HostCertificateRepository, HostRepository, OperationRepository, PoolRepository } from '@xenplane/db';
 import { failuresTolerated } from '@xenplane/domain';
 import { sharedPerScrape } from '@xenplane/observability';
 import { registry } from './scheduler-metrics';
@@ -18,10 +18,11 @@ export class FleetMetrics implements OnModuleInit {
     private readonly hosts: HostRepository,
     private readonly pools: PoolRepository,
     private readonly operations: OperationRepository,
+    private readonly certificates: HostCertificateRepository,
   ) {}
 
   onModuleInit(): void {
-    const { hosts, pools: poolRows, operations } = this;
+    const { hosts, pools: poolRows, operations, certificates } = this;
     // each pool's HA figures from one read of the fleet, for both gauges of a scrape
     const poolFigures = sharedPerScrape(async () => {
       const [{ placementHosts, pools }, names] = await Promise.all([hosts.placementState(), poolRows.names()]);
@@ -88,6 +89,18 @@ export class FleetMetrics implements OnModuleInit {
         const rows = await operations.haRestartsByState();
         for (const s of ['queued', 'running', 'waiting'])
           this.set({ state: s }, rows.find((r) => r.state === s)?.n ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'xenplane_host_certificate_expiry_seconds',
+      help: "Seconds until the pool's soonest host certificate expiry (negative: expired); renewal starts CERT_RENEW_BEFORE_DAYS before",
+      labelNames: ['pool'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const now = Date.now();
+        for (const p of await certificates.soonestExpiryByPool())
+          this.set({ pool: p.pool }, Math.round((p.expiresAt.getTime() - now) / 1000));
       },
     });
   }

@@ -83,6 +83,13 @@ export const heartbeatSeconds = new Histogram({
   registers: [registry],
 });
 
+export const certificateRenewals = new Counter({
+  name: 'xenplane_host_certificate_renewals_total',
+  help: 'Host certificate renewals this process attempted, by outcome (renewed, failed)',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
 const agentRpcSeconds = new Histogram({
   name: 'xenplane_agent_client_rpc_seconds',
   help: 'Calls to host agents as the scheduler sees them, by method (failed ones too)',

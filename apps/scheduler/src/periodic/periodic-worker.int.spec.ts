@@ -7,6 +7,7 @@ import type { GarbageCollector } from '../gc/garbage-collector';
 import type { OutboxSweeper } from '../outbox/outbox-sweeper';
 import type { PoolUsageSampler } from '../pools/pool-usage-sampler';
 import type { TtlReaper } from '../ttl/ttl-reaper';
+import type { CertificateRenewer } from '../certificates/certificate-renewer';
 import { PeriodicWorker } from './periodic-worker';
 
 type Command = { name: string; args: unknown[] };
@@ -30,6 +31,7 @@ describe('PeriodicWorker lease (real Redis)', () => {
       TTL_REAP_INTERVAL_MS: 1_000,
       GC_INTERVAL_MS: 60_000,
       POOL_USAGE_SAMPLE_INTERVAL_MS: 60_000,
+      CERT_RENEW_CHECK_INTERVAL_MS: 60_000,
     } as SchedulerConfig;
     const w = new PeriodicWorker(
       config,
@@ -37,6 +39,7 @@ describe('PeriodicWorker lease (real Redis)', () => {
       { reap: async () => undefined } as unknown as TtlReaper,
       { collect: async () => undefined } as unknown as GarbageCollector,
       { sample: async () => ({ pools: 0, deleted: 0 }) } as unknown as PoolUsageSampler,
+      { renewDue: async () => ({ renewed: 0, failed: 0, expired: 0 }) } as unknown as CertificateRenewer,
     );
     workers.push(w);
     return w as unknown as Internals;

@@ -9,6 +9,7 @@ import { GarbageCollector } from '../gc/garbage-collector';
 import { OutboxSweeper } from '../outbox/outbox-sweeper';
 import { PoolUsageSampler } from '../pools/pool-usage-sampler';
 import { TtlReaper } from '../ttl/ttl-reaper';
+import { CertificateRenewer } from '../certificates/certificate-renewer';
 
 const SCHEDULE_KEEPER_MS = 5_000;
 
@@ -43,6 +44,7 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
     reaper: TtlReaper,
     gc: GarbageCollector,
     usage: PoolUsageSampler,
+    certificates: CertificateRenewer,
   ) {
     this.redis = createRedis(config, 'worker');
     this.tasks = new Map<PeriodicJob, Task>([
@@ -50,6 +52,10 @@ export class PeriodicWorker implements OnApplicationBootstrap, OnApplicationShut
       [PeriodicJob.TtlReap, { everyMs: config.TTL_REAP_INTERVAL_MS, run: () => reaper.reap() }],
       [PeriodicJob.GarbageCollect, { everyMs: config.GC_INTERVAL_MS, run: () => gc.collect() }],
       [PeriodicJob.PoolUsageSample, { everyMs: config.POOL_USAGE_SAMPLE_INTERVAL_MS, run: () => usage.sample() }],
+      [
+        PeriodicJob.CertificateRenewal,
+        { everyMs: config.CERT_RENEW_CHECK_INTERVAL_MS, run: () => certificates.renewDue() },
+      ],
     ]);
   }
 

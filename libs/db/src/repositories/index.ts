@@ -4,6 +4,7 @@ export * from './claim.repository';
 export * from './enrollment.repository';
 export * from './event.repository';
 export * from './host.repository';
+export * from './host-certificate.repository';
 export * from './idempotency.repository';
 export * from './network.repository';
 export * from './keypair.repository';

@@ -6,6 +6,7 @@ import { ClaimRepository } from './claim.repository';
 import { EnrollmentRepository } from './enrollment.repository';
 import { EventRepository } from './event.repository';
 import { HostRepository } from './host.repository';
+import { HostCertificateRepository } from './host-certificate.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { NetworkRepository } from './network.repository';
 import { KeypairRepository } from './keypair.repository';
@@ -29,6 +30,7 @@ const REPOSITORY_CLASSES = [
   OperationRepository,
   OperationStepRepository,
   HostRepository,
+  HostCertificateRepository,
   PoolRepository,
   PoolUsageRepository,
   NetworkRepository,

@@ -196,6 +196,7 @@ describe('what the audit trail records', () => {
         'POST /v1/hosts/:id/maintenance',
         'POST /v1/hosts/:id/declare-dead',
         'POST /v1/hosts/:id/enable',
+        'POST /v1/hosts/:id/certificate/renew',
         'POST /v1/operations/:id/cancel',
         'POST /v1/server-groups',
       ].sort(),

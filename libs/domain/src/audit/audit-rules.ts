@@ -229,6 +229,12 @@ const RULES: Record<string, RouteRule> = {
     fields: ['confirm'],
   },
   'POST /v1/hosts/:id/enable': { action: 'host.enable', resourceType: 'host', idParam: 'id', fields: [] },
+  'POST /v1/hosts/:id/certificate/renew': {
+    action: 'host.renew_certificate',
+    resourceType: 'host',
+    idParam: 'id',
+    fields: [],
+  },
   'POST /v1/operations/:id/cancel': {
     action: 'operation.cancel',
     resourceType: 'operation',

@@ -227,6 +227,11 @@ export const ROUTE_ACCESS = {
     summary: 'Declare a host dead, restarting its protected VMs elsewhere',
     levels: ['operator'],
   },
+  'POST /v1/hosts/{id}/certificate/renew': {
+    operationId: 'renewHostCertificate',
+    summary: "Renew a host's certificate now (the scheduler does it at its next round)",
+    levels: ['admin'],
+  },
   'POST /v1/placement/dry-run': {
     operationId: 'dryRunPlacement',
     summary: 'Where VMs would be placed, without creating them',

@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   'vm.stale_copy_destroyed',
   'operation.status',
   'host.state',
+  'host.certificate_renewed',
   'pool.partitioned',
   'pool.partition_healed',
 ] as const;

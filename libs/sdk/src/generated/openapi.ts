@@ -155,6 +155,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hosts/{id}/certificate/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew a host's certificate now (the scheduler does it at its next round) */
+        post: operations["renewHostCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/hosts/{id}/declare-dead": {
         parameters: {
             query?: never;
@@ -1403,7 +1420,7 @@ export interface components {
              * @example vm.state
              * @enum {string}
              */
-            type: "vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "host.state" | "pool.partitioned" | "pool.partition_healed";
+            type: "vm.state" | "vm.stale_copy_destroyed" | "operation.status" | "host.state" | "host.certificate_renewed" | "pool.partitioned" | "pool.partition_healed";
             /**
              * @description The kind of resource it happened to
              * @example vm
@@ -1509,6 +1526,16 @@ export interface components {
             cpuVendor: string;
             cpuFeatures: string[];
             agentVersion: string;
+            /**
+             * Format: date-time
+             * @description When the host's certificate expires; the scheduler renews it CERT_RENEW_BEFORE_DAYS before. Absent for a host enrolled before expiries were recorded (renewed, and so known, at the scheduler's first round)
+             */
+            certificateExpiresAt?: string;
+            /**
+             * Format: date-time
+             * @description An operator asked for its certificate to be renewed now (POST /v1/hosts/{id}/certificate/renew): not done yet
+             */
+            certificateRenewalRequestedAt?: string;
             /** Format: date-time */
             createdAt: string;
         };
@@ -2479,7 +2506,7 @@ export interface operations {
                 since?: string;
                 /** @description only events about this VM: its own (vm.state, ...) and its operations' (operation.status) */
                 vmId?: string;
-                /** @description only events of these types, a comma list of: vm.state, vm.stale_copy_destroyed, operation.status, host.state, pool.partitioned, pool.partition_healed */
+                /** @description only events of these types, a comma list of: vm.state, vm.stale_copy_destroyed, operation.status, host.state, host.certificate_renewed, pool.partitioned, pool.partition_healed */
                 types?: string;
             };
             header?: never;
@@ -3044,6 +3071,111 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renewHostCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The host, its renewal asked for (certificateRenewalRequestedAt): the scheduler renews its certificate within CERT_RENEW_CHECK_INTERVAL_MS; asking again while one is pending changes nothing */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,8 @@ export interface StandaloneAgentOptions {
   deadlineMs?: number;
   /** the CA's directory, to enroll several agents under one CA (hosts that talk to each other) */
   caDir?: string;
+  /** the enrolled certificate's lifetime (default the CA's 365 days): short, for renewal tests */
+  certDays?: number;
 }
 
 /**
@@ -106,7 +108,11 @@ export class StandaloneAgent {
 
   private async enroll(port: number): Promise<void> {
     const { keyPem, csrPem } = await createKeyAndCsr('standalone');
-    const issued = await this.ca!.signHostCsr(csrPem, { hostId: this.hostId, address: `127.0.0.1:${port}` });
+    const issued = await this.ca!.signHostCsr(csrPem, {
+      hostId: this.hostId,
+      address: `127.0.0.1:${port}`,
+      ...(this.opts.certDays === undefined ? {} : { days: this.opts.certDays }),
+    });
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     const identity = {
       hostId: this.hostId,

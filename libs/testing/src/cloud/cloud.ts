@@ -466,7 +466,8 @@ export class Cloud {
     return host;
   }
 
-  private identity(): Promise<TlsIdentity> {
+  /** A client identity of the cloud's CA, as the control plane's (a TLS handshake with an agent, servedCertificate). */
+  identity(): Promise<TlsIdentity> {
     this.testIdentity ??= loadOrCreateCa(this.env['XENPLANE_PKI_DIR']!).then(async (ca) => ({
       ...(await ca.issueControlPlaneIdentity('tests')),
       caCertPem: ca.caCertPem,

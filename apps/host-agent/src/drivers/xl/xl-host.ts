@@ -13,6 +13,7 @@ const TRANSPORT_SCRIPT = join(__dirname, '..', '..', 'migration-transport.js');
 export async function createXlHost(
   c: AgentConfig,
   identity: HostIdentity,
+  stateDir: string,
   port: number,
   peerAddress: string,
 ): Promise<AgentHost> {
@@ -20,6 +21,7 @@ export async function createXlHost(
   const driver = new XlDriver({ command, workDir: c.XL_WORK_DIR, logDir: c.XL_LOG_DIR });
   return new AgentHost({
     identity,
+    stateDir,
     peerAddress,
     driver,
     listenHost: c.AGENT_LISTEN_HOST,
