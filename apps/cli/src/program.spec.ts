@@ -101,7 +101,7 @@ describe('xp argument parsing', () => {
     expect(JSON.parse(r.stdout)).toEqual([VM]);
   });
 
-  it("names the --timeout asked for when --wait runs out, not what was left of it", async () => {
+  it('names the --timeout asked for when --wait runs out, not what was left of it', async () => {
     sdk.POST.mockResolvedValue({ vms: [VM], operations: [] });
     // a millisecond went by between the deadline's start and the SDK's wait
     sdk.waitForVm.mockRejectedValue(new TimeoutError('VM running: not within 999 ms'));
