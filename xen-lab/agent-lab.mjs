@@ -368,7 +368,16 @@ export async function startAgentLab({
   // dom0 (no udev) finds the state and shared disks by their virtio serials, xp-state, xp-shared
   if (stateDisk && !existsSync(stateDisk)) makeStateDisk(stateDisk);
   const overlay = cpioGz([
-    { path: 'lab/test.sh', data: agentScript(pkg, settings, { link: poolLink, stateDisk: !!stateDisk, sharedDisk: !!sharedDisk, debugNic: poolLink && DEBUG_NIC }), mode: 0o755 },
+    {
+      path: 'lab/test.sh',
+      data: agentScript(pkg, settings, {
+        link: poolLink,
+        stateDisk: !!stateDisk,
+        sharedDisk: !!sharedDisk,
+        debugNic: poolLink && DEBUG_NIC,
+      }),
+      mode: 0o755,
+    },
     { path: ENV_FILE, data: settings, mode: 0o600 },
   ]);
   const initrd = join(runDir, 'dom0.cpio.gz');
