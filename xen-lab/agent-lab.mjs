@@ -298,6 +298,12 @@ mkdir -p /var/lib/xenplane-agent/xl
 chmod 0700 /var/lib/xenplane-agent
 chmod 0600 /${ENV_FILE}
 /usr/bin/node /lab/xl-server.js &
+${
+  pool.extraScript
+    ? `( echo "LAB extra-start"; ${pool.extraScript}
+ echo "LAB extra-done $?" ) &`
+    : ''
+}
 echo "LAB agent-starting package=${pkg.deb} uptime=$(up)"
 cd ${shq(unit.cwd)}
 while true; do
@@ -348,6 +354,8 @@ export async function startAgentLab({
   qmpSocket,
   stateDisk,
   sharedDisk,
+  // shell run in dom0 in the background just before the agent starts (pool-link-tput.mjs)
+  extraScript,
   onLine = () => {},
   log = () => {},
 }) {
@@ -374,6 +382,7 @@ export async function startAgentLab({
         link: poolLink,
         stateDisk: !!stateDisk,
         sharedDisk: !!sharedDisk,
+        extraScript,
         debugNic: poolLink && DEBUG_NIC,
       }),
       mode: 0o755,
