@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { agentFiles } from '../scripts/agent-files.mjs';
 import { buildAgentPackage } from '../scripts/package-agent.mjs';
 import { describeUnit, setprivArgs } from '../scripts/systemd-unit.mjs';
@@ -40,32 +40,38 @@ const NODE = process.execPath;
 const UNIT = 'usr/lib/systemd/system/xenplane-agent.service';
 const ENV_FILE = 'etc/xenplane/agent.env';
 const DEBUG_PORT_IN_DOM0 = 9001;
+// a pool lab's debug link (startAgentLab's poolLink): the same in every host, each its own QEMU's
+const DEBUG_NIC = { mac: '52:54:00:de:b0:01', address: '10.0.3.15' };
 
 function ldd(program) {
   const out = execFileSync('ldd', [program], { encoding: 'utf8' });
   return [...out.matchAll(/(\/\S+\.so[^\s]*)/g)].map((m) => m[1]);
 }
 
-/** virtio-net and what it depends on, dependencies first (for insmod). */
-function netModules(kver) {
+// Modules the agent bundle adds to dom0: virtio-net (the management link, and the pool link of a
+// two-host lab) and ext4 (a pool lab's per-host state disk). crc32c: ext4 asks for it by name.
+const BUNDLE_MODULES = ['virtio_net', 'crc32c_generic', 'ext4'];
+
+/** The bundle's modules and what they depend on, dependencies first (for insmod). */
+function bundleModules(kver) {
   const base = `/lib/modules/${kver}`;
   const deps = new Map();
   for (const line of readFileSync(`${base}/modules.dep`, 'utf8').split('\n')) {
     const [mod, rest] = line.split(':');
     if (mod) deps.set(mod, rest.trim().split(/\s+/).filter(Boolean));
   }
-  const rel = [...deps.keys()].find((k) => /\/virtio_net\.ko$/.test(k));
-  if (!rel) {
-    if (readFileSync(`${base}/modules.builtin`, 'utf8').includes('/virtio_net.ko')) return [];
-    throw new Error('agent-lab: virtio_net module not found');
-  }
+  const builtin = readFileSync(`${base}/modules.builtin`, 'utf8');
   const ordered = [];
   const visit = (r) => {
     if (ordered.includes(r)) return;
     for (const d of deps.get(r) ?? []) visit(d);
     ordered.push(r);
   };
-  visit(rel);
+  for (const name of BUNDLE_MODULES) {
+    const rel = [...deps.keys()].find((k) => k.endsWith(`/${name}.ko`));
+    if (rel) visit(rel);
+    else if (!builtin.includes(`/${name}.ko`)) throw new Error(`agent-lab: ${name} module not found`);
+  }
   return ordered.map((r) => ({ name: r.split('/').pop().replace(/\.ko$/, ''), file: join(base, r) }));
 }
 
@@ -79,7 +85,7 @@ export function buildAgentBundle({ log = () => {} } = {}) {
   const kver = kernelVersion();
   const SETPRIV = '/usr/bin/setpriv';
   const libs = [...new Set([...ldd(NODE), ...ldd(SETPRIV)])];
-  const mods = netModules(kver);
+  const mods = bundleModules(kver);
   const debInputs = [
     ...agentFiles(DIST, ROOT).map((f) => f.file),
     ...readdirSync(join(ROOT, 'deploy/debian')).map((n) => join(ROOT, 'deploy/debian', n)),
@@ -123,7 +129,7 @@ export function buildAgentBundle({ log = () => {} } = {}) {
     { path: SETPRIV, data: readFileSync(SETPRIV), mode: 0o755 },
     ...libs.map((p) => ({ path: p, data: readFileSync(p), mode: 0o755 })),
     ...mods.map((m) => ({ path: `lib/modules/${m.name}.ko`, data: readFileSync(m.file) })),
-    { path: 'lab/net-modules.list', data: mods.map((m) => m.name).join('\n') + '\n' },
+    { path: 'lab/bundle-modules.list', data: mods.map((m) => m.name).join('\n') + '\n' },
     { path: 'lab/xl-server.js', data: XL_SERVER },
     { path: 'lab/guest-extra.cpio.gz', data: guestExtra() },
   ];
@@ -207,6 +213,15 @@ function guestExtra() {
   ]);
 }
 
+/** A host's state disk: a small ext4 image (no metadata checksums: dom0 has no crc32c-intel). */
+export function makeStateDisk(path, sizeMb = 64) {
+  mkdirSync(dirname(path), { recursive: true });
+  execFileSync('truncate', ['-s', `${sizeMb}M`, path]);
+  execFileSync('mkfs.ext4', ['-q', '-F', '-O', '^metadata_csum,^orphan_file', '-L', 'xp-state', path], {
+    stdio: 'ignore',
+  });
+}
+
 const shq = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
 
 /**
@@ -228,7 +243,7 @@ function labSettingsFile(packaged, settings) {
  * bounding set applied by setpriv. PATH is dom0's: its xl lives in /usr/lib/xen-4.17/bin, where a
  * Debian host has /usr/sbin/xl on systemd's PATH.
  */
-function agentScript(pkg, settingsText) {
+function agentScript(pkg, settingsText, pool = {}) {
   const unit = describeUnit(pkg.unit, { envFiles: { [`/${ENV_FILE}`]: settingsText } });
   const env = Object.entries(unit.env)
     .filter(([k]) => k !== 'PATH')
@@ -236,14 +251,22 @@ function agentScript(pkg, settingsText) {
     .join(' ');
   const argv = [...setprivArgs(pkg.unit), ...unit.argv].map(shq).join(' ');
   return `
-for m in $(cat /lab/net-modules.list); do [ -d /sys/module/$m ] || insmod "/lib/modules/$m.ko" || echo "LAB warn insmod $m failed"; done
+for m in $(cat /lab/bundle-modules.list); do [ -d /sys/module/$m ] || insmod "/lib/modules/$m.ko" || echo "LAB warn insmod $m failed"; done
+# /dev/vdX of the virtio disk with this serial (QEMU's serial=), waiting for it a little
+virtio_disk() {
+  j=0
+  while [ $j -lt 40 ]; do
+    for b in /sys/block/vd*; do [ "$(cat $b/serial 2>/dev/null)" = "$1" ] && { echo /dev/$(basename $b); return; }; done
+    sleep 0.25; j=$((j + 1))
+  done
+}
 i=0; while ! ip link show eth0 >/dev/null 2>&1 && [ $i -lt 40 ]; do sleep 0.25; i=$((i + 1)); done
 ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
 echo "LAB net-up uptime=$(up) $(ip -4 addr show eth0 | grep inet)"
-# the guests' bridge (vifs name it); not connected anywhere
+${pool.link ? nicScript('pool-link', pool.link) : ''}${pool.debugNic ? nicScript('debug-link', pool.debugNic) : ''}# the guests' bridge (vifs name it); not connected anywhere
 ip link add xenbr0 type bridge 2>/dev/null || brctl addbr xenbr0
 ip link set xenbr0 up
 # the seeded tiny-pv / tiny-pvh images point here
@@ -251,12 +274,36 @@ mkdir -p /var/lib/xenplane/images/tiny
 cp /boot/vmlinuz /var/lib/xenplane/images/tiny/vmlinuz
 cat /boot/tiny.cpio.gz /lab/guest-extra.cpio.gz >/var/lib/xenplane/images/tiny/initrd.gz
 mkdir -p /var/lib/xenplane-agent
-mount -t tmpfs -o size=64G tmpfs /var/lib/xenplane-agent
+${
+  pool.stateDisk
+    ? `# the agent's state (its identity) on the host's own disk, kept across reboots and power loss;
+# its work dir (the VMs' disks, sparse) on a 64 GB tmpfs over it, as without a state disk
+state_dev=$(virtio_disk xp-state)
+mount -t ext4 "$state_dev" /var/lib/xenplane-agent || echo "LAB warn state disk $state_dev not mounted"
+echo "LAB state-disk $(ls /var/lib/xenplane-agent | tr '\\n' ' ')"
+mkdir -p /var/lib/xenplane-agent/xl
+mount -t tmpfs -o size=64G tmpfs /var/lib/xenplane-agent/xl`
+    : 'mount -t tmpfs -o size=64G tmpfs /var/lib/xenplane-agent'
+}
+${
+  pool.sharedDisk
+    ? `# the LUN both hosts of the pool see
+shared_dev=$(virtio_disk xp-shared)
+[ -n "$shared_dev" ] && ln -sf "$shared_dev" /dev/xp-shared
+echo "LAB shared-disk $shared_dev"`
+    : ''
+}
 # the package's postinst
 mkdir -p /var/lib/xenplane-agent/xl
 chmod 0700 /var/lib/xenplane-agent
 chmod 0600 /${ENV_FILE}
 /usr/bin/node /lab/xl-server.js &
+${
+  pool.extraScript
+    ? `( echo "LAB extra-start"; ${pool.extraScript}
+ echo "LAB extra-done $?" ) &`
+    : ''
+}
 echo "LAB agent-starting package=${pkg.deb} uptime=$(up)"
 cd ${shq(unit.cwd)}
 while true; do
@@ -266,6 +313,24 @@ while true; do
   echo "LAB agent-exited rc=$? uptime=$(up)"
   sleep 5
 done
+`;
+}
+
+/**
+ * A NIC of a two-host lab (pool-lab.mjs), found by its MAC, given its address: the pool link
+ * (its peers dial the agent there: AGENT_PEER_ADVERTISE_ADDRESS) or the test's debug link.
+ */
+function nicScript(what, { mac, address }) {
+  return `
+nic=
+i=0
+while [ -z "$nic" ] && [ $i -lt 40 ]; do
+  for n in /sys/class/net/*; do [ "$(cat $n/address)" = ${shq(mac)} ] && nic=$(basename $n); done
+  [ -n "$nic" ] || sleep 0.25; i=$((i + 1))
+done
+ip link set "$nic" up
+ip addr add ${shq(address)}/24 dev "$nic"
+echo "LAB ${what}-up if=$nic $(ip -4 addr show "$nic" | grep inet)"
 `;
 }
 
@@ -285,6 +350,12 @@ export async function startAgentLab({
   memoryMb = 2048,
   dom0MemMb = 768,
   cpus = 2,
+  poolLink,
+  qmpSocket,
+  stateDisk,
+  sharedDisk,
+  // shell run in dom0 in the background just before the agent starts (pool-link-tput.mjs)
+  extraScript,
   onLine = () => {},
   log = () => {},
 }) {
@@ -302,8 +373,20 @@ export async function startAgentLab({
     DM_DISABLE_UDEV: '1',
     ...agentEnv,
   });
+  // dom0 (no udev) finds the state and shared disks by their virtio serials, xp-state, xp-shared
+  if (stateDisk && !existsSync(stateDisk)) makeStateDisk(stateDisk);
   const overlay = cpioGz([
-    { path: 'lab/test.sh', data: agentScript(pkg, settings), mode: 0o755 },
+    {
+      path: 'lab/test.sh',
+      data: agentScript(pkg, settings, {
+        link: poolLink,
+        stateDisk: !!stateDisk,
+        sharedDisk: !!sharedDisk,
+        extraScript,
+        debugNic: poolLink && DEBUG_NIC,
+      }),
+      mode: 0o755,
+    },
     { path: ENV_FILE, data: settings, mode: 0o600 },
   ]);
   const initrd = join(runDir, 'dom0.cpio.gz');
@@ -312,10 +395,10 @@ export async function startAgentLab({
   writeFileSync(outDisk, Buffer.alloc(0));
   execFileSync('truncate', ['-s', '16M', outDisk]);
   const xenCmdline = `console=com1 com1=115200,8n1 dom0_mem=${dom0MemMb}M,max:${dom0MemMb}M dom0_max_vcpus=1 noreboot bootscrub=false loglvl=warning guest_loglvl=none`;
-  const fwd = [
-    `hostfwd=tcp:127.0.0.1:${hostPort}-:${agentPort}`,
-    ...(debugPort ? [`hostfwd=tcp:127.0.0.1:${debugPort}-:${DEBUG_PORT_IN_DOM0}`] : []),
-  ];
+  // a pool lab's tests cut the management link (n0) and still watch dom0: its debug endpoint
+  // then has a link of its own (dbg), which no test cuts
+  const debugFwd = debugPort ? [`hostfwd=tcp:127.0.0.1:${debugPort}-:${DEBUG_PORT_IN_DOM0}`] : [];
+  const fwd = [`hostfwd=tcp:127.0.0.1:${hostPort}-:${agentPort}`, ...(poolLink ? [] : debugFwd)];
   const args = [
     // two CPUs: dom0 keeps one (dom0_max_vcpus=1), so the control plane sees one for guests
     ...QEMU_CPU_ARGS.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a)),
@@ -335,10 +418,46 @@ export async function startAgentLab({
     `/boot/vmlinuz-${kver} console=hvc0 loglevel=4,${initrd}`,
     '-drive',
     `file=${outDisk},if=virtio,format=raw,cache=unsafe`,
+    ...(stateDisk
+      ? [
+          '-drive',
+          `file=${stateDisk},if=none,id=state,format=raw,cache=writeback`,
+          '-device',
+          'virtio-blk-pci,drive=state,serial=xp-state',
+        ]
+      : []),
+    // a LUN both hosts see (pool-lab.mjs): one raw file opened by both QEMUs, unlocked, shared
+    ...(sharedDisk
+      ? [
+          '-drive',
+          `file=${sharedDisk},if=none,id=shared,format=raw,file.locking=off,cache=writeback`,
+          '-device',
+          'virtio-blk-pci,drive=shared,share-rw=on,serial=xp-shared',
+        ]
+      : []),
+    // n0: the management link (the control plane); pool: the link between the hosts' dom0s
     '-netdev',
     `user,id=n0,${fwd.join(',')}`,
     '-device',
     'virtio-net-pci,netdev=n0',
+    ...(poolLink
+      ? [
+          '-netdev',
+          `socket,id=pool,udp=127.0.0.1:${poolLink.remotePort},localaddr=127.0.0.1:${poolLink.localPort}`,
+          '-device',
+          `virtio-net-pci,netdev=pool,mac=${poolLink.mac}`,
+        ]
+      : []),
+    ...(poolLink
+      ? [
+          '-netdev',
+          ['user', 'id=dbg', 'net=10.0.3.0/24', 'restrict=on', ...debugFwd].join(','),
+          '-device',
+          `virtio-net-pci,netdev=dbg,mac=${DEBUG_NIC.mac}`,
+        ]
+      : []),
+    // QMP, for tests that cut links (set_link n0|pool off) or ask QEMU about itself
+    ...(qmpSocket ? ['-qmp', `unix:${qmpSocket},server=on,wait=off`] : []),
   ];
   const logFile = join(runDir, 'serial.log');
   const marks = [];

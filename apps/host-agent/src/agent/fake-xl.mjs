@@ -177,6 +177,7 @@ function list(args) {
       config: {
         c_info: { name: d.name, uuid: d.uuid, type: 'pv' },
         b_info: { max_memkb: d.memMb * 1024, target_memkb: d.memMb * 1024, max_vcpus: 1 },
+        disks: (d.disks ?? []).map((p) => ({ pdev_path: p })),
       },
     }));
     return process.stdout.write(JSON.stringify(json, null, 4) + '\n');
@@ -202,6 +203,8 @@ function create(args) {
       uuid: get('uuid'),
       memMb: Number(get('memory')),
       flags: args.includes('-p') ? '--p---' : '-b----',
+      // the disk lines' target= paths, which `list -l` reports as libxl does (pdev_path)
+      disks: [...cfg.matchAll(/target=([^,'"\]\s]+)/g)].map((m) => m[1]),
     }),
   );
 }

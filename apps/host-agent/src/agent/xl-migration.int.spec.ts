@@ -215,6 +215,25 @@ describe('xl driver migration between two agents (fake xl, real transport, real 
     await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
   }, 60_000);
 
+  it('refuses a guest whose local disk the target does not have, naming it: the source keeps the guest, nothing lands', async () => {
+    const { spec, dom } = await createOnA();
+    // both agents share this machine's filesystem: a disk file gone is a disk the target cannot see
+    const disk = (await a.client.listStorage({ vmId: spec.vmId })).items.find((i) => i.kind === 'disk')!;
+    expect(disk).toBeDefined();
+    rmSync(disk.path);
+    const e = await statusOf(migrate(spec.vmId));
+    expect(e.code).toBe(Status.FAILED_PRECONDITION);
+    expect(e.details).toMatch(
+      /target agent: the VM's disks are not on this host \(.*\): a live migration carries the guest's memory, not its local disks/,
+    );
+    expect(e.details).toContain(disk.path);
+    expect(await a.client.getDomain({ vmId: spec.vmId })).toMatchObject({ domId: dom.domId, name: `xp-${spec.vmId}` });
+    expect(b.domains().filter((d) => d.uuid === spec.vmId)).toEqual([]);
+    expect(b.xlLog()).not.toContain(`received xp-${spec.vmId}`);
+    await nothingLeft();
+    await a.client.destroyDomain({ vmId: spec.vmId, purgeStorage: true });
+  }, 60_000);
+
   it('a failure on the source ends both sides: the target stops receiving and keeps nothing', async () => {
     const { spec, dom } = await createOnA();
     a.failNext('send-fail');

@@ -76,3 +76,19 @@ export function parseXlListLong(json: string): XlDomainDetail[] {
     };
   });
 }
+
+/**
+ * The paths of the disks (`pdev_path`: files, block devices, the config drive's ISO) of the
+ * domains with this uuid in `xl list -l`'s JSON, each once.
+ */
+export function diskPathsOf(json: string, uuid: string): string[] {
+  const parsed = JSON.parse(json || '[]') as {
+    config?: { c_info?: { uuid?: unknown }; disks?: { pdev_path?: unknown }[] };
+  }[];
+  const paths = parsed
+    .filter((d) => d.config?.c_info?.uuid === uuid)
+    .flatMap((d) => d.config?.disks ?? [])
+    .map((disk) => disk.pdev_path)
+    .filter((p): p is string => typeof p === 'string' && p.length > 0);
+  return [...new Set(paths)];
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ interface Dom {
   name: string;
   uuid: string;
   flags: string;
+  disks?: string[];
 }
 
 type MigrateScript = (args: readonly string[], opts: RunOptions) => Promise<CommandResult>;
@@ -62,7 +63,11 @@ class FakeXl implements XlCommand, XlStreamCommand {
         JSON.stringify(
           this.domains.map((d) => ({
             domid: d.domId,
-            config: { c_info: { name: d.name, uuid: d.uuid, type: 'pv' }, b_info: { max_memkb: 131072, max_vcpus: 1 } },
+            config: {
+              c_info: { name: d.name, uuid: d.uuid, type: 'pv' },
+              b_info: { max_memkb: 131072, max_vcpus: 1 },
+              disks: (d.disks ?? []).map((p, i) => ({ pdev_path: p, vdev: `xvd${'abcz'[i]}`, format: 'raw' })),
+            },
           })),
         ),
       );
@@ -214,7 +219,7 @@ describe('XlMigration', () => {
       expect(call[4]).toMatch(/^[0-9a-f]{32}$/);
       expect(peers.receiveMigration).toHaveBeenCalledWith(TARGET, '10.0.0.2:7443', expect.any(AbortSignal));
       expect(target.sent[0]).toMatchObject({ vmId: VM, epoch: 4, eof: false, ticket: 'the-signed-ticket' });
-      expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false });
+      expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false, disks: [] });
       expect(bytesOf(target.sent)).toBe('guest memory');
       expect(target.sent.at(-1)!.eof).toBe(true);
       expect(heard).toBe('ack:guest memory');
@@ -223,6 +228,19 @@ describe('XlMigration', () => {
       // the socket lived in a private directory and is gone
       expect(statSync(socketDir()).mode & 0o777).toBe(0o700);
       expect(readdirSync(socketDir())).toEqual([]);
+    });
+
+    it("tells the target the paths of the guest's disks (xl carries memory, not disks), each once, only this guest's", async () => {
+      const disks = [`/dev/mapper/${NAME}-xvda`, `${dir}/disks/${VM}-xvdb.img`, `${dir}/configs/${VM}-cidata.iso`];
+      xl.add(NAME).disks = [...disks, disks[0]!];
+      xl.add('xp-other', TARGET).disks = ['/dev/mapper/xp-other-xvda'];
+      xl.migrate = async (args) => {
+        await playTransport(args, 'guest memory');
+        xl.domains = xl.domains.filter((d) => d.uuid !== VM);
+        return { code: 0, stdout: '', stderr: '' };
+      };
+      await migration.migrateOut(req(), ctx());
+      expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false, disks });
     });
 
     it('live=false pauses the guest first and counts the whole transfer as downtime', async () => {
@@ -236,7 +254,7 @@ describe('XlMigration', () => {
       expect(xl.calls.filter((c) => c[0] !== 'list').map((c) => c[0])).toEqual(['pause', 'migrate']);
       expect(res.downtimeMs).toBeCloseTo(res.transferSeconds * 1000, -1);
       // the owner had not paused it: the target is to run it
-      expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false });
+      expect(JSON.parse(target.sent[0]!.data.toString())).toEqual({ paused: false, disks: [] });
     });
 
     it("keeps xl's words and takes the target's code when the target ended the stream with an error", async () => {
@@ -438,6 +456,34 @@ describe('XlMigration', () => {
       c.raw.emit('cancelled');
       expect(await c.ended).toMatchObject({ code: Status.CANCELLED });
       expect(xl.domains).toEqual([]);
+    });
+
+    it('refuses a guest whose disks are not on this host (local storage stays behind) before running xl, naming them', async () => {
+      const here = join(dir, 'here.img');
+      writeFileSync(here, '');
+      const away = `/dev/mapper/${NAME}-xvda`;
+      const c = incoming([chunk(JSON.stringify({ paused: false, disks: [here, away] })), chunk('abc')]);
+      migration.receive(c.call);
+      expect(await c.ended).toMatchObject({
+        code: Status.FAILED_PRECONDITION,
+        details: expect.stringContaining(`not on this host (${away})`),
+      });
+      expect(xl.calls).toEqual([]);
+      expect(xl.domains).toEqual([]);
+    });
+
+    it('takes a guest whose disks are all here (the same host, or storage both hosts see)', async () => {
+      const here = join(dir, 'here.img');
+      writeFileSync(here, '');
+      xl.receive = async ({ stdin }) => {
+        await readAll(stdin);
+        xl.add(NAME);
+        return { code: 0, stdout: '', stderr: '' };
+      };
+      const c = incoming([chunk(JSON.stringify({ paused: false, disks: [here] })), chunk('abc'), chunk('', true)]);
+      migration.receive(c.call);
+      expect(await c.ended).toBe('ok');
+      expect(xl.calls).toContainEqual(['migrate-receive']);
     });
 
     it('refuses anyone but a host of our CA before running xl', async () => {

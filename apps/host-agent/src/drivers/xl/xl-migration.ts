@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { setTimeout as wait } from 'node:timers/promises';
 import type { ClientDuplexStream, ServerDuplexStream } from '@grpc/grpc-js';
@@ -18,7 +19,7 @@ import { UUID } from '../spec-validation';
 import type { XlCommand, XlStreamCommand } from './command';
 import { firstChunk, pumpBytes, pumpChunks } from './migration-relay';
 import { openTunnel, type TransportProgram } from './migration-tunnel';
-import { parseXlListLong } from './parse-list';
+import { diskPathsOf, parseXlListLong } from './parse-list';
 import { domainName } from './xl-config';
 import type { XlDriver } from './xl-driver';
 import type { MigrationTickets } from '../../host/migration-tickets';
@@ -47,6 +48,11 @@ export interface XlMigrationOptions {
 interface Offer {
   /** the owner had the guest paused: keep it paused on the target (`migrate-receive -p`) */
   paused: boolean;
+  /**
+   * the paths of the guest's disks on the source (its config's): `xl migrate` carries memory, not
+   * disks, so the target must already have each of them (shared storage, or the same host)
+   */
+  disks: string[];
 }
 
 /** What the target answers in its last chunk. */
@@ -76,10 +82,11 @@ export class XlMigration implements MigrationService {
     const dom = await driver.getDomain(req.vmId, ctx);
     const started = Date.now();
     const paused = dom.state === DomainState.DOMAIN_STATE_PAUSED;
+    const disks = diskPathsOf(await driver.xl(['list', '-l'], ctx), req.vmId);
     const pausedByUs = !req.live && !paused;
     if (pausedByUs) await driver.xl(['pause', domainName(req.vmId)], ctx);
     try {
-      const { domId, resumedAt } = await this.send(req, { paused }, ctx);
+      const { domId, resumedAt } = await this.send(req, { paused, disks }, ctx);
       driver.announce(dom, DomainEventType.DOMAIN_EVENT_TYPE_MIGRATED_OUT, `to host ${req.targetHostId}`);
       const finished = Date.now();
       return {
@@ -140,6 +147,12 @@ export class XlMigration implements MigrationService {
     if (!UUID.test(first.vmId)) throw new AgentError('invalid_argument', 'vm_id: must be a lowercase UUID');
     const offer = parseOffer(first.data);
     const { vmId, epoch } = first;
+    const missing = offer.disks.filter((p) => !existsSync(p));
+    if (missing.length)
+      throw new AgentError(
+        'failed_precondition',
+        `the VM's disks are not on this host (${missing.join(', ')}): a live migration carries the guest's memory, not its local disks (docs/STORAGE.md)`,
+      );
     const ctx: CallContext = { signal };
     const before = await this.domIdsOf(vmId, ctx);
     const xl = this.o.command.open(['migrate-receive', ...(offer.paused ? ['-p'] : [])], { signal });
@@ -203,7 +216,8 @@ export class XlMigration implements MigrationService {
 function parseOffer(data: Buffer): Offer {
   try {
     const o = JSON.parse(data.toString()) as Partial<Offer>;
-    return { paused: o.paused === true };
+    const disks = Array.isArray(o.disks) ? o.disks.filter((p): p is string => typeof p === 'string' && p !== '') : [];
+    return { paused: o.paused === true, disks };
   } catch {
     throw new AgentError('invalid_argument', 'the first migration chunk must carry the offer');
   }
