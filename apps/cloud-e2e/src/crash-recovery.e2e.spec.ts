@@ -5,12 +5,13 @@ import { waitForOperations } from './helpers';
 describe('crashes mid-operation', () => {
   let cloud: Cloud;
   beforeAll(async () => {
-    // a slow boot keeps creates in flight long enough to kill things under them; a long dead
+    // a slow boot and shutdown keep creates and deletes in flight long enough to kill things under
+    // them (at 300 ms a loaded machine finished every delete before the kill landed); a long dead
     // timeout (so fence, so watchdog) lets the killed agents come back before their hosts reset, and
     // a long suspect timeout keeps them live meanwhile: builds wait for them rather than fail
     cloud = await Cloud.start({
       hosts: 3,
-      agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '300' },
+      agentEnv: { SIM_BOOT_MS: '1500', SIM_SHUTDOWN_MS: '1500' },
       liveness: { suspectAfterMs: 10_000, deadAfterMs: 20_000 },
     });
   });
@@ -103,10 +104,11 @@ describe('crashes mid-operation', () => {
       },
     );
     await cloud.schedulers[0]!.kill();
-    expect(
-      await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } }),
-    ).toBeGreaterThan(0);
+    const open = await cloud.db.operation.count({
+      where: { id: { in: opIds }, status: { in: ['queued', 'running'] } },
+    });
     await cloud.addScheduler();
+    expect(open).toBeGreaterThan(0);
 
     const ops = await waitForOperations(cloud, opIds, 120_000);
     expect(ops.map((o) => o.status)).toEqual(Array(24).fill('succeeded'));
@@ -124,11 +126,13 @@ describe('crashes mid-operation', () => {
     const opIds: string[] = deletes.map((d) => d.body.id);
     await someRunning(opIds);
     await cloud.schedulers[cloud.schedulers.length - 1]!.kill();
-    // killed mid-delete: some were still open
-    expect(
-      await cloud.db.operation.count({ where: { id: { in: opIds }, status: { in: ['queued', 'running'] } } }),
-    ).toBeGreaterThan(0);
+    // killed mid-delete: some were still open (a scheduler again whatever this says: the next
+    // tests need one)
+    const open = await cloud.db.operation.count({
+      where: { id: { in: opIds }, status: { in: ['queued', 'running'] } },
+    });
     await cloud.addScheduler();
+    expect(open).toBeGreaterThan(0);
     const done = await waitForOperations(
       cloud,
       deletes.map((d) => d.body.id),
