@@ -92,19 +92,26 @@ describe('provisioning on three simulated hosts', () => {
     const vmId = res.body.vms[0].id;
     await cloud.waitForOperation(op.id);
     const both = await Promise.all([cloud.api.delete(`/v1/vms/${vmId}`), cloud.api.delete(`/v1/vms/${vmId}`)]);
-    expect(both.map((r) => r.status)).toEqual([202, 202]);
-    expect(both[1].body.id).toBe(both[0].body.id);
-    expect(both[0].body).toMatchObject({ kind: 'delete', vmId });
+    const first = both.find((r) => r.status === 202)!;
+    expect(first?.body).toMatchObject({ kind: 'delete', vmId });
+    for (const r of both) {
+      if (r.status === 202) expect(r.body.id).toBe(first.body.id);
+      else {
+        // answered after the delete had ended (a loaded machine delays one request that long)
+        expect(r.status).toBe(404);
+        expect((await cloud.db.operation.findUniqueOrThrow({ where: { id: first.body.id } })).status).toBe('succeeded');
+      }
+    }
     const again = await cloud.api.delete(`/v1/vms/${vmId}`);
-    if (again.status === 202) expect(again.body.id).toBe(both[0].body.id);
+    if (again.status === 202) expect(again.body.id).toBe(first.body.id);
     else expect(again.status).toBe(404); // the delete was quick: the VM is gone already
-    expect((await cloud.waitForOperation(both[0].body.id)).status).toBe('succeeded');
+    expect((await cloud.waitForOperation(first.body.id)).status).toBe('succeeded');
     const gone = await cloud.api.delete(`/v1/vms/${vmId}`);
     expect(gone.status).toBe(404);
     expect(gone.headers.get('content-type')).toContain('application/problem+json');
     expect(gone.body.code).toBe('not_found');
     const deletes = await cloud.db.operation.findMany({ where: { vmId, kind: 'delete' } });
-    expect(deletes.map((d) => d.id)).toEqual([both[0].body.id]);
+    expect(deletes.map((d) => d.id)).toEqual([first.body.id]);
     expect((await cloud.api.get(`/v1/vms/${vmId}`)).body.state).toBe('deleted');
   });
 
