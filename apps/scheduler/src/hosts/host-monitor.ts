@@ -40,6 +40,11 @@ const JUDGEMENT_SLACK_MS = 5;
 export interface HeartbeatReport {
   host: HostRow;
   response: HeartbeatResponse;
+  /**
+   * when the heartbeat was sent: the report shows the host no earlier than this, and a change
+   * made after it may be missing (a round can take seconds on a loaded machine)
+   */
+  askedAt: Date;
 }
 
 /**
@@ -134,8 +139,10 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
       STAMP_EVERY_MS,
       (err) => this.log.warn({ err: (err as Error).message }, 'could not stamp heartbeats'),
     );
+    const askedAt = new Map<string, Date>();
     const answers = await settleAll(due, PARALLEL_HEARTBEATS, async (host) => {
       this.silence.asked(host.id);
+      askedAt.set(host.id, new Date());
       const request = requests[due.indexOf(host)]!;
       const timed = heartbeatSeconds.startTimer();
       const answer = await this.agents.call(host, (c) =>
@@ -179,7 +186,8 @@ export class HostMonitor implements OnApplicationBootstrap, OnApplicationShutdow
         );
       }
       // a host back from the dead is reconciled by its return, not by this round's report
-      if (answered && now === 'up' && host.state !== 'down') reports.push({ host, response: answer.value });
+      if (answered && now === 'up' && host.state !== 'down')
+        reports.push({ host, response: answer.value, askedAt: askedAt.get(host.id)! });
       if (!answered && now === 'down') await this.agents.forget(host.id);
     };
     // the silent are judged side by side: each judgement may wait on its witnesses' probes, and

@@ -28,8 +28,7 @@ export class Reconciler implements OnModuleInit {
   }
 
   async reconcile(reports: HeartbeatReport[]): Promise<void> {
-    const reportedAt = new Date();
-    for (const { host, response } of reports) {
+    for (const { host, response, askedAt } of reports) {
       try {
         const domains = response.domains.map(toReported);
         const vms = await this.knownVms(
@@ -38,7 +37,8 @@ export class Reconciler implements OnModuleInit {
         );
         const actions = reconcileHost({
           hostId: host.id,
-          reportedAt,
+          // not now: a VM that changed after the heartbeat was sent is not settled in its report
+          reportedAt: askedAt,
           domains,
           vms,
           settleMs: this.config.RECONCILE_SETTLE_MS,
