@@ -53,8 +53,10 @@ SELECT current.id AS "id", current.kind::text AS "kind", current.status::text AS
   FROM vm_addresses a JOIN networks n ON n.id = a.network_id WHERE a.vm_id = current.vm_id) END AS vifs,
   CASE WHEN current.kind = 'create' THEN (
   SELECT coalesce(jsonb_agg(jsonb_build_object('kind', d.kind::text, 'device', d.device, 'sizeGb', d.size_gb,
-    'imageId', d.image_id) ORDER BY d.device), '[]'::jsonb)
-  FROM disks d WHERE d.vm_id = current.vm_id) END AS disks,
+    'imageId', d.image_id, 'storagePoolId', d.storage_pool_id, 'sharedDevice', sp.device_path,
+    'offsetMb', d.offset_mb) ORDER BY d.device), '[]'::jsonb)
+  FROM disks d LEFT JOIN storage_pools sp ON sp.id = d.storage_pool_id AND sp.kind = 'shared'
+  WHERE d.vm_id = current.vm_id) END AS disks,
   vm_now.id AS "vm.id", vm_now.project_id AS "vm.projectId", vm_now.name AS "vm.name", vm_now.state::text AS "vm.state", vm_now.power_state::text AS "vm.powerState", vm_now.host_id AS "vm.hostId", vm_now.pool_id AS "vm.poolId", vm_now.flavor_id AS "vm.flavorId", vm_now.image_id AS "vm.imageId", vm_now.guest_type::text AS "vm.guestType", vm_now.vcpus AS "vm.vcpus", vm_now.memory_mb AS "vm.memoryMb", vm_now.disk_gb AS "vm.diskGb", vm_now.ha_priority::text AS "vm.haPriority", vm_now.server_group_id AS "vm.serverGroupId", vm_now.expires_at AS "vm.expiresAt", vm_now.metadata AS "vm.metadata", vm_now.user_data AS "vm.userData", vm_now.ssh_keys::text[] AS "vm.sshKeys", vm_now.cloned_from_id AS "vm.clonedFromId", vm_now.epoch AS "vm.epoch", vm_now.dom_id AS "vm.domId", vm_now.error_code AS "vm.errorCode", vm_now.error_message AS "vm.errorMessage", vm_now.state_changed_at AS "vm.stateChangedAt", vm_now.created_at AS "vm.createdAt", vm_now.updated_at AS "vm.updatedAt", vm_now.deleted_at AS "vm.deletedAt"
 FROM current LEFT JOIN LATERAL (
   -- the VM as it now is: as begin moved it, else as the statement read it

@@ -4,6 +4,22 @@
 -- vmDisks
 SELECT (
       SELECT coalesce(jsonb_agg(jsonb_build_object('kind', d.kind::text, 'device', d.device, 'sizeGb', d.size_gb,
-        'imageId', d.image_id) ORDER BY d.device), '[]'::jsonb)
-      FROM disks d WHERE d.vm_id = $1::uuid) AS disks;
+        'imageId', d.image_id, 'storagePoolId', d.storage_pool_id, 'sharedDevice', sp.device_path,
+        'offsetMb', d.offset_mb) ORDER BY d.device), '[]'::jsonb)
+      FROM disks d LEFT JOIN storage_pools sp ON sp.id = d.storage_pool_id AND sp.kind = 'shared'
+      WHERE d.vm_id = $1::uuid) AS disks;
 -- $1 = '00000000-0000-4000-8000-000000000020'
+
+-- allocateSharedExtents
+SELECT d.id, d.size_gb AS "sizeGb", d.storage_pool_id AS "storagePoolId"
+FROM disks d JOIN storage_pools sp ON sp.id = d.storage_pool_id AND sp.kind = 'shared'
+WHERE d.vm_id = $1::uuid AND d.offset_mb IS NULL ORDER BY d.device;
+-- $1 = '00000000-0000-4000-8000-000000000020'
+
+SELECT name, capacity_gb AS "capacityGb" FROM storage_pools WHERE id = $1::uuid FOR UPDATE;
+-- $1 = NULL
+
+SELECT d.offset_mb AS "offsetMb", d.size_gb AS "sizeGb"
+FROM disks d JOIN vms v ON v.id = d.vm_id
+WHERE d.storage_pool_id = $1::uuid AND d.offset_mb IS NOT NULL AND v.state <> 'deleted';
+-- $1 = NULL

@@ -5,6 +5,9 @@ import type { VmState } from './generated/prisma/client';
 
 const FIRST = { create: { step: 'placing', progress: 25 }, delete: { step: 'destroying', progress: 33 } };
 
+// a disk of a VM created without a pool, not placed yet: no storage pool, nothing shared
+const LOCAL_UNPLACED = { storagePoolId: null, sharedDevice: null, offsetMb: null };
+
 describe('beginOperation (real Postgres)', () => {
   let t: TestDatabase;
   let projectId: string;
@@ -156,8 +159,8 @@ describe('beginOperation (real Postgres)', () => {
     });
     const { built } = await beginOperation(t.db, (await createOp(v.id)).id, FIRST);
     expect(built?.disks).toEqual([
-      { kind: 'root', device: 'xvda', sizeGb: 1, imageId: null },
-      { kind: 'data', device: 'xvdb', sizeGb: 5, imageId: null },
+      { kind: 'root', device: 'xvda', sizeGb: 1, imageId: null, ...LOCAL_UNPLACED },
+      { kind: 'data', device: 'xvdb', sizeGb: 5, imageId: null, ...LOCAL_UNPLACED },
     ]);
     expect(built?.vifs).toEqual([
       {

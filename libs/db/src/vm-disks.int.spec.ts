@@ -108,17 +108,65 @@ describe("a VM's disks, written with it (real Postgres)", () => {
   });
 
   it('reads a VM’s disks back in device order, and they go when its row does', async () => {
+    const local = { storagePoolId: localId, sharedDevice: null, offsetMb: null };
     const p = await project(1000);
     const b = batch(p.id, 1, [1, 2], c.poolId);
     created(await createVmBatch(t.db, b));
     const vm = b.vms[0]!;
     expect(await new VmRepository(t.db).disks(vm.id)).toEqual([
-      { kind: 'root', device: 'xvda', sizeGb: 10, imageId: c.imageId },
-      { kind: 'data', device: 'xvdb', sizeGb: 1, imageId: null },
-      { kind: 'data', device: 'xvdc', sizeGb: 2, imageId: null },
+      { kind: 'root', device: 'xvda', sizeGb: 10, imageId: c.imageId, ...local },
+      { kind: 'data', device: 'xvdb', sizeGb: 1, imageId: null, ...local },
+      { kind: 'data', device: 'xvdc', sizeGb: 2, imageId: null, ...local },
     ]);
     await t.db.operation.deleteMany({ where: { vmId: vm.id } });
     await t.db.vm.delete({ where: { id: vm.id } });
     expect(await t.db.disk.count({ where: { vmId: vm.id } })).toBe(0);
+  });
+
+  describe('extents on a shared storage pool (allocateSharedExtents)', () => {
+    const GiB_MB = 1024;
+    it('gives VMs allocating at once extents that never overlap, all of a VM or none, and frees a deleted VM’s', async () => {
+      const san = await t.db.storagePool.create({
+        data: {
+          poolId: c.poolId,
+          name: `san-${randomUUID()}`,
+          kind: 'shared',
+          devicePath: '/dev/xp-shared',
+          capacityGb: 50,
+        },
+      });
+      const p = await project(10_000);
+      // 4 VMs of 10 + 5 GB: 15 GiB and 2 headers each; 50 GiB holds 3 of them
+      const b = batch(p.id, 4, [5], c.poolId);
+      created(await createVmBatch(t.db, b));
+      await t.db.disk.updateMany({ where: { vmId: { in: b.vms.map((v) => v.id) } }, data: { storagePoolId: san.id } });
+      const repo = new VmRepository(t.db);
+
+      const outcomes = await Promise.all(b.vms.map((v) => repo.allocateSharedExtents(v.id)));
+      const refused = outcomes.filter((o) => o !== null);
+      expect(refused).toEqual([{ storagePoolId: san.id, storagePool: san.name, wantedGb: 15 }]);
+      const rows = await t.db.disk.findMany({ where: { storagePoolId: san.id } });
+      const placed = rows.filter((d) => d.offsetMb !== null);
+      expect(placed).toHaveLength(6);
+      // the refused VM got none of its disks
+      const refusedVm = b.vms[outcomes.findIndex((o) => o !== null)]!.id;
+      expect(rows.filter((d) => d.vmId === refusedVm).map((d) => d.offsetMb)).toEqual([null, null]);
+      const spans = placed
+        .map((d) => [Number(d.offsetMb), Number(d.offsetMb) + 1 + d.sizeGb * GiB_MB] as const)
+        .sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+      expect(spans[spans.length - 1]![1]).toBeLessThanOrEqual(50 * GiB_MB);
+      // idempotent: a VM with extents keeps them
+      const first = b.vms.find((v) => v.id !== refusedVm)!.id;
+      const before = await repo.disks(first);
+      expect(await repo.allocateSharedExtents(first)).toBeNull();
+      expect(await repo.disks(first)).toEqual(before);
+      expect(before.every((d) => d.sharedDevice === '/dev/xp-shared' && d.offsetMb !== null)).toBe(true);
+
+      // a deleted VM's extents are free: the refused VM fits now
+      await t.db.vm.update({ where: { id: first }, data: { state: 'deleted' } });
+      expect(await repo.allocateSharedExtents(refusedVm)).toBeNull();
+      expect((await repo.disks(refusedVm)).map((d) => d.offsetMb)).toEqual(before.map((d) => d.offsetMb));
+    });
   });
 });

@@ -53,7 +53,7 @@ import type { CreateVmDto } from './dto/create-vm.dto';
 import type { ListVmsQuery } from './dto/list-vms.dto';
 import type { UpdateVmDto, VmActionDto } from './dto/vm-action.dto';
 import { guestDataOf } from './guest-data';
-import { findVisibleVm } from './vm-lookup';
+import { findVisibleVm, refuseSharedDisks } from './vm-lookup';
 import { type CloneVmView, type CreateVmsView, presentVm, type VmPage, type VmView } from './vm.view';
 
 /**
@@ -266,6 +266,7 @@ export class VmsService {
     if (roleRefused) throw forbidden(roleRefused);
     if (dto.targetHostId !== undefined || dto.live !== undefined)
       throw invalid(dto.targetHostId !== undefined ? 'targetHostId' : 'live', 'migrate only');
+    await refuseSharedDisks(this.vms, principal, id, 'a clone');
     const outcome = await this.snapshots.createClone({
       sourceId: id,
       projectId: visibleProject(principal).projectId ?? null,

@@ -25,8 +25,26 @@ async function statusOf(p: Promise<unknown>): Promise<{ code: number; details: s
 const spec = (over: Partial<DomainSpec> = {}): DomainSpec =>
   testDomainSpec({
     disks: [
-      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2, imageId: '' },
-      { target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1, imageId: '' },
+      {
+        target: '',
+        format: 'raw',
+        vdev: 'xvda',
+        access: 'rw',
+        sizeGb: 2,
+        imageId: '',
+        sharedDevice: '',
+        sharedOffsetBytes: 0,
+      },
+      {
+        target: '',
+        format: 'raw',
+        vdev: 'xvdb',
+        access: 'rw',
+        sizeGb: 1,
+        imageId: '',
+        sharedDevice: '',
+        sharedOffsetBytes: 0,
+      },
     ],
     ...over,
   });

@@ -26,7 +26,18 @@ function spec(type: GuestType, edit: (s: DomainSpec) => void = () => undefined):
       serial: hvm ? 'pty' : '',
       vnc: false,
     },
-    disks: [{ target: '', format: 'raw', vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: 10, imageId: '' }],
+    disks: [
+      {
+        target: '',
+        format: 'raw',
+        vdev: hvm ? 'hda' : 'xvda',
+        access: 'rw',
+        sizeGb: 10,
+        imageId: '',
+        sharedDevice: '',
+        sharedOffsetBytes: 0,
+      },
+    ],
     vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: hvm ? 'e1000' : '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
@@ -55,7 +66,16 @@ function rejectedField(s: DomainSpec): string {
   return err.message.split(': ')[0]!;
 }
 
-const disk = (vdev: string) => ({ target: '', format: 'raw', vdev, access: 'rw', sizeGb: 1, imageId: '' });
+const disk = (vdev: string) => ({
+  target: '',
+  format: 'raw',
+  vdev,
+  access: 'rw',
+  sizeGb: 1,
+  imageId: '',
+  sharedDevice: '',
+  sharedOffsetBytes: 0,
+});
 const vif = (n: number) => ({
   mac: `00:16:3e:00:00:${n.toString(16).padStart(2, '0')}`,
   bridge: 'xenbr0',
@@ -112,8 +132,25 @@ describe('validateDomainSpec accepts', () => {
       PV,
       (s) =>
         (s.disks = [
-          { target: '/srv/xen/disks/root.img', format: 'qcow2', vdev: 'xvda', access: 'ro', sizeGb: 0, imageId: '' },
+          {
+            target: '/srv/xen/disks/root.img',
+            format: 'qcow2',
+            vdev: 'xvda',
+            access: 'ro',
+            sizeGb: 0,
+            imageId: '',
+            sharedDevice: '',
+            sharedOffsetBytes: 0,
+          },
         ]),
+    );
+    expect(() => validateDomainSpec(s)).not.toThrow();
+  });
+
+  it('a disk of a shared storage pool', () => {
+    const s = spec(
+      PV,
+      (s) => ((s.disks[0]!.sharedDevice = '/dev/mapper/lun-0'), (s.disks[0]!.sharedOffsetBytes = 3 * 1024 * 1024)),
     );
     expect(() => validateDomainSpec(s)).not.toThrow();
   });
@@ -208,6 +245,36 @@ describe('validateDomainSpec rejects, naming the field', () => {
         s.disks[0]!.imageId = '11111111-2222-4333-8444-555555555555';
       }),
       'disks[0].image_id',
+    ],
+    [
+      'a shared device outside /dev',
+      spec(PV, (s) => (s.disks[0]!.sharedDevice = '/srv/lun')),
+      'disks[0].shared_device',
+    ],
+    [
+      'a shared device path climbing out of /dev',
+      spec(PV, (s) => (s.disks[0]!.sharedDevice = '/dev/../etc/shadow')),
+      'disks[0].shared_device',
+    ],
+    [
+      'a shared device with a space',
+      spec(PV, (s) => (s.disks[0]!.sharedDevice = '/dev/xp shared')),
+      'disks[0].shared_device',
+    ],
+    [
+      'a shared offset that is not whole MiB',
+      spec(PV, (s) => ((s.disks[0]!.sharedDevice = '/dev/xp-shared'), (s.disks[0]!.sharedOffsetBytes = 512))),
+      'disks[0].shared_offset_bytes',
+    ],
+    [
+      'a shared offset without a shared device',
+      spec(PV, (s) => (s.disks[0]!.sharedOffsetBytes = 1024 * 1024)),
+      'disks[0].shared_offset_bytes',
+    ],
+    [
+      'a shared device on a disk with its own target',
+      spec(PV, (s) => ((s.disks[0]!.sharedDevice = '/dev/xp-shared'), (s.disks[0]!.target = '/srv/disk.img'))),
+      'disks[0].shared_device',
     ],
     ['9 vifs', spec(PV, (s) => (s.vifs = Array.from({ length: 9 }, (_, i) => vif(i)))), 'vifs'],
     ['an uppercase mac', spec(PV, (s) => (s.vifs[0]!.mac = '00:16:3E:12:34:56')), 'vifs[0].mac'],

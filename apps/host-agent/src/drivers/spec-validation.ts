@@ -8,6 +8,9 @@ import { configDriveVdev } from './config-drive';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // the lookahead runs from the very start, so a `.` or `..` first segment is refused too
 export const SAFE_PATH = /^(?!.*\/\.\.?(\/|$))\/[A-Za-z0-9._/+-]{1,255}$/;
+// a shared storage pool's device (a LUN every host sees), and its extents' alignment
+const SHARED_DEVICE = /^\/dev\/[A-Za-z0-9._/-]{1,250}$/;
+const SHARED_ALIGN = 1024 * 1024;
 const CMDLINE = /^[A-Za-z0-9 ._=:/+@-]{0,1024}$/;
 const CPU_LIST = /^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/;
 const MAC = /^00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$/;
@@ -85,6 +88,12 @@ export function validateDomainSpec(spec: DomainSpec): ValidSpec {
     if (!d.target && !(d.sizeGb > 0)) fail(`disks[${i}]`, 'needs a target or a size to allocate');
     if (d.imageId && !UUID.test(d.imageId)) fail(`disks[${i}].image_id`, 'must be a lowercase UUID');
     if (d.imageId && d.target) fail(`disks[${i}].image_id`, 'is for a disk the agent makes (no target)');
+    if (d.sharedDevice) {
+      if (!SHARED_DEVICE.test(d.sharedDevice) || d.sharedDevice.split('/').includes('..'))
+        fail(`disks[${i}].shared_device`, 'must be a device path under /dev of plain characters');
+      if (d.target) fail(`disks[${i}].shared_device`, 'is for a disk the agent maps (no target)');
+      if (d.sharedOffsetBytes % SHARED_ALIGN !== 0) fail(`disks[${i}].shared_offset_bytes`, 'must be whole MiB');
+    } else if (d.sharedOffsetBytes) fail(`disks[${i}].shared_offset_bytes`, 'is for a disk with a shared_device');
   });
 
   if (spec.vifs.length > 8) fail('vifs', 'at most 8');

@@ -1,6 +1,7 @@
 import type { StoredItem } from '@xenplane/proto';
 import type { CallContext } from '../drivers/driver';
 import type { DiskFileKind } from './layout';
+import type { SharedExtent } from './shared-extent';
 
 /** One of a VM's disk files, as the storage directory holds it. */
 export interface DiskFile {
@@ -27,6 +28,8 @@ export interface DiskTarget {
 export interface BlockDevices {
   /** the disk's target, assembling what it needs (idempotent: what exists is reused) */
   attach(disk: DiskFile, ctx: CallContext): Promise<DiskTarget>;
+  /** a disk's extent on a shared storage pool's device, made the disk's own (shared-extent.ts) and mapped */
+  attachShared(extent: SharedExtent, ctx: CallContext): Promise<DiskTarget>;
   /** ends what attach assembled for the VM (idempotent); disks files stay */
   detach(vmId: string, ctx: CallContext): Promise<void>;
   /** runs work with the VM's devices holding still (writes flushed, new ones queued) */
@@ -39,6 +42,11 @@ export interface BlockDevices {
 export class FileDevices implements BlockDevices {
   attach(disk: DiskFile): Promise<DiskTarget> {
     return Promise.resolve({ target: disk.file, blockDevice: false });
+  }
+
+  /** the simulated host has no device to map: the guest is told the device itself */
+  attachShared(extent: SharedExtent): Promise<DiskTarget> {
+    return Promise.resolve({ target: extent.device, blockDevice: true });
   }
 
   detach(): Promise<void> {

@@ -1,11 +1,20 @@
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallContext } from '../drivers/driver';
 import { AgentError } from '../errors';
-import { cowSizeBytes, DmDevices, dmName, parseDmTables, parseLoopList, snapshotTable } from './dm-devices';
+import {
+  cowSizeBytes,
+  DmDevices,
+  dmName,
+  linearTable,
+  parseDmTables,
+  parseLoopList,
+  snapshotTable,
+} from './dm-devices';
 import { FakeDom0 } from './fake-dom0';
 import { StorageLayout } from './layout';
+import { EXTENT_HEADER_BYTES, ownerRecord, type SharedExtent } from './shared-extent';
 
 const VM = '6f1c2a3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const OTHER = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
@@ -91,10 +100,10 @@ describe('device-mapper root disks (xl)', () => {
     await devices.detach(OTHER, ctx);
   });
 
-  it('runs nothing for a VM without a CoW disk', async () => {
+  it('changes nothing for a VM without a device: detach only looks at the tables (a shared disk has no file)', async () => {
     await devices.detach(VM, ctx);
     await devices.quiesce(VM, ctx, async () => undefined);
-    expect(dom0.runs).toEqual([]);
+    expect(dom0.runs).toEqual(['dmsetup table']);
   });
 
   it('a failed create leaves no loop behind and says what dmsetup said', async () => {
@@ -158,5 +167,102 @@ describe('device-mapper helpers', () => {
       { name: `xp-${VM}-xvda`, sectors: 4194304, target: 'snapshot', origin: '7:0', cow: '7:1' },
       { name: 'vg-root', sectors: 100, target: 'linear' },
     ]);
+  });
+});
+
+describe('shared disks (xl): a linear device over the disk’s extent on the LUN', () => {
+  const GiB = 1024 * MiB;
+  const OFFSET = 5 * MiB;
+  let lun: string;
+  const extent = (vmId = VM, over: Partial<SharedExtent> = {}): SharedExtent => ({
+    vmId,
+    vdev: 'xvda',
+    device: lun,
+    offsetBytes: OFFSET,
+    sizeGb: 1,
+    ...over,
+  });
+  const readAt = (at: number, n: number) => {
+    const fd = openSync(lun, 'r');
+    const b = Buffer.alloc(n);
+    readSync(fd, b, 0, n, at);
+    closeSync(fd);
+    return b;
+  };
+  const writeAt = (at: number, data: string) => {
+    const fd = openSync(lun, 'r+');
+    writeSync(fd, Buffer.from(data), 0, data.length, at);
+    closeSync(fd);
+  };
+  const data = OFFSET + EXTENT_HEADER_BYTES;
+
+  beforeEach(() => {
+    lun = sparse(join(dir, 'lun.raw'), 2 * GiB);
+    // what a deleted VM left there
+    writeAt(OFFSET, 'XENPLANE-EXTENT v1 vm=someone-else');
+    writeAt(data, 'OLD TENANT SECRET');
+  });
+
+  it('wipes an extent new to the disk, writes its header, and maps the bytes past the header', async () => {
+    const target = await devices.attachShared(extent(), ctx);
+    expect(target).toEqual({ target: `/dev/mapper/xp-${VM}-xvda`, blockDevice: true });
+    expect(dom0.runs).toEqual([
+      'dmsetup table',
+      `blkdiscard --zeroout --offset ${data} --length ${GiB} ${lun}`,
+      // 1 GiB = 2097152 sectors, from sector (5 + 1) MiB / 512
+      `dmsetup create xp-${VM}-xvda --table ${linearTable(2097152, lun, data / 512)}`,
+    ]);
+    expect(readAt(data, 17).equals(Buffer.alloc(17))).toBe(true);
+    expect(readAt(OFFSET, 512).equals(ownerRecord(VM, 'xvda'))).toBe(true);
+  });
+
+  it('keeps what the guest wrote when the disk is mapped again (a restart on another host)', async () => {
+    await devices.attachShared(extent(), ctx);
+    writeAt(data, 'guest data');
+    await devices.detach(VM, ctx);
+    expect(dom0.tables.size).toBe(0);
+    dom0.runs.length = 0;
+
+    await devices.attachShared(extent(), ctx);
+    expect(dom0.runs.filter((r) => r.startsWith('blkdiscard'))).toEqual([]);
+    expect(readAt(data, 10).toString()).toBe('guest data');
+    // mapped already: neither wiped nor mapped twice
+    dom0.runs.length = 0;
+    await devices.attachShared(extent(), ctx);
+    expect(dom0.runs).toEqual(['dmsetup table']);
+  });
+
+  it('wipes the extent for a new owner: another VM never sees the disk it had', async () => {
+    await devices.attachShared(extent(), ctx);
+    writeAt(data, 'first owner');
+    await devices.detach(VM, ctx);
+    await devices.attachShared(extent(OTHER), ctx);
+    expect(readAt(data, 11).equals(Buffer.alloc(11))).toBe(true);
+    expect(readAt(OFFSET, 512).equals(ownerRecord(OTHER, 'xvda'))).toBe(true);
+  });
+
+  it('copies the image in when the extent is new to the disk', async () => {
+    const image = layout.image(IMAGE);
+    const fd = openSync(image, 'r+');
+    writeSync(fd, Buffer.from('IMAGE BOOT SECTOR'), 0, 17, 0);
+    closeSync(fd);
+    await devices.attachShared(extent(VM, { imageFile: image }), ctx);
+    expect(readAt(data, 17).toString()).toBe('IMAGE BOOT SECTOR');
+  });
+
+  it('refuses an extent past the end of the device, writing nothing and mapping nothing', async () => {
+    const at = 2 * GiB - 512 * MiB;
+    await expect(devices.attachShared(extent(VM, { offsetBytes: at }), ctx)).rejects.toMatchObject({
+      code: 'failed_precondition',
+    });
+    expect(readAt(data, 17).toString()).toBe('OLD TENANT SECRET');
+    expect(dom0.tables.size).toBe(0);
+  });
+
+  it('refuses a device that does not exist here, mapping nothing', async () => {
+    await expect(devices.attachShared(extent(VM, { device: join(dir, 'no-lun') }), ctx)).rejects.toMatchObject({
+      code: 'failed_precondition',
+    });
+    expect(dom0.tables.size).toBe(0);
   });
 });

@@ -7,11 +7,14 @@ import { AgentError } from '../errors';
 import { KeyedMutex } from '../host/keyed-mutex';
 import type { BlockDevices, DiskFile, DiskTarget } from './block-devices';
 import { parseDiskFileName, requireUuid, type StorageLayout } from './layout';
+import { claimExtent, extentData, type SharedExtent } from './shared-extent';
 
 /** The dom0 tools the xl driver assembles devices with (argument arrays, like xl itself). */
 export interface DeviceCommands {
   losetup: XlCommand;
   dmsetup: XlCommand;
+  /** zeroes a shared extent's bytes (`--zeroout`: the LUN does it, no data through dom0) */
+  blkdiscard: XlCommand;
 }
 
 export interface LoopDevice {
@@ -39,6 +42,10 @@ export const dmName = (vmId: string, vdev: string) => `xp-${vmId}-${vdev}`;
 /** dm-snapshot over a read-only origin (the image) and a persistent CoW store (the VM's .cow file). */
 export const snapshotTable = (sectors: number, origin: string, cow: string) =>
   `0 ${sectors} snapshot ${origin} ${cow} P ${CHUNK_SECTORS}`;
+
+/** A shared disk: its extent's bytes on the LUN, past the agent's header. */
+export const linearTable = (sectors: number, device: string, offsetSectors: number) =>
+  `0 ${sectors} linear ${device} ${offsetSectors}`;
 
 /**
  * The size of a .cow file for an image: dm-snapshot's exception store never needs more than the
@@ -104,9 +111,40 @@ export class DmDevices implements BlockDevices {
     return this.lock.run('devices', () => this.assemble(disk, ctx));
   }
 
-  detach(vmId: string, ctx: CallContext): Promise<void> {
-    // a device exists only while its .cow file does (made after it, removed before it)
-    if (!this.cowFiles(vmId).length) return Promise.resolve();
+  /**
+   * A shared disk as a `linear` device over its extent, the same /dev/mapper name a local root
+   * disk has; the extent made this disk's first (wiped when new to it). Per VM, not host-wide:
+   * it uses no loop device another VM could be releasing.
+   */
+  attachShared(extent: SharedExtent, ctx: CallContext): Promise<DiskTarget> {
+    return this.lock.run(`shared:${extent.vmId}`, async () => {
+      const name = dmName(extent.vmId, extent.vdev);
+      const target = { target: `/dev/mapper/${name}`, blockDevice: true };
+      // mapped already: the extent is this disk's (never wiped under a running guest)
+      if ((await this.tables(ctx)).some((d) => d.name === name)) return target;
+      await claimExtent(
+        extent,
+        (device, offset, length, c) =>
+          this.run('blkdiscard', ['--zeroout', '--offset', `${offset}`, '--length', `${length}`, device], c).then(
+            () => undefined,
+          ),
+        ctx,
+      );
+      const { offset, length } = extentData(extent);
+      await this.run(
+        'dmsetup',
+        ['create', name, '--table', linearTable(length / SECTOR, extent.device, offset / SECTOR)],
+        ctx,
+      );
+      return target;
+    });
+  }
+
+  async detach(vmId: string, ctx: CallContext): Promise<void> {
+    // a snapshot device exists only while its .cow file does (made after it, removed before
+    // it); a shared disk's linear device has no file here, so the tables tell
+    if (!this.cowFiles(vmId).length && !(await this.tables(ctx, true)).some((d) => d.name.startsWith(`xp-${vmId}-`)))
+      return;
     return this.lock.run('devices', () => this.teardown(vmId, ctx));
   }
 

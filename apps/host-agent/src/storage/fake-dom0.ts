@@ -1,4 +1,5 @@
 // Test double (unit tests of the xl driver's devices): not used by the agent.
+import { execFileSync } from 'node:child_process';
 import type { CommandResult, RunOptions, XlCommand } from '../drivers/xl/command';
 
 const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
@@ -15,10 +16,12 @@ export class FakeDom0 {
 
   readonly losetup: XlCommand = { run: (args, o) => this.answer('losetup', args, o) };
   readonly dmsetup: XlCommand = { run: (args, o) => this.answer('dmsetup', args, o) };
+  readonly blkdiscard: XlCommand = { run: (args, o) => this.answer('blkdiscard', args, o) };
 
   private answer(tool: string, args: readonly string[], _o: RunOptions): Promise<CommandResult> {
     if (!Array.isArray(args)) throw new Error('an argument array, never a command line');
     this.runs.push([tool, ...args].join(' '));
+    if (tool === 'blkdiscard') return Promise.resolve(this.blkdiscardDo(args));
     return Promise.resolve(tool === 'losetup' ? this.losetupDo(args) : this.dmsetupDo(args));
   }
 
@@ -36,6 +39,14 @@ export class FakeDom0 {
     }
     if (args[0] === '-d') return this.loops.delete(args[1]!) ? ok() : fail('no such device');
     return fail(`unexpected ${args.join(' ')}`);
+  }
+
+  /** `--zeroout --offset O --length L device`, on a file standing for the LUN: the range reads as zeros after */
+  private blkdiscardDo(args: readonly string[]): CommandResult {
+    const [flag, , offset, , length, device] = args;
+    if (flag !== '--zeroout' || args.length !== 6) return fail(`unexpected ${args.join(' ')}`);
+    execFileSync('fallocate', ['--punch-hole', '--keep-size', '--offset', offset!, '--length', length!, device!]);
+    return ok();
   }
 
   private dmsetupDo(args: readonly string[]): CommandResult {

@@ -1,9 +1,18 @@
-import { type Domain, DomainState, type DomainSpec, type SnapshotInfo, type StoredItem } from '@xenplane/proto';
+import { existsSync } from 'node:fs';
+import {
+  type DiskSpec,
+  type Domain,
+  DomainState,
+  type DomainSpec,
+  type SnapshotInfo,
+  type StoredItem,
+} from '@xenplane/proto';
 import type { CallContext } from '../drivers/driver';
 import { AgentError } from '../errors';
 import type { BlockDevices, DiskTarget } from './block-devices';
 import { DiskStore } from './disk-store';
 import { requireUuid, type StorageLayout } from './layout';
+import type { SharedExtent } from './shared-extent';
 
 /** What storage needs of the driver's domains: whether one runs, and holding it still. */
 export interface DomainControl {
@@ -35,6 +44,7 @@ export class HostStorage {
     const targets: DiskTarget[] = [];
     for (const d of spec.disks) {
       if (d.target) targets.push({ target: d.target, blockDevice: false });
+      else if (d.sharedDevice) targets.push(await this.devices.attachShared(this.sharedExtent(spec.vmId, d), ctx));
       else targets.push(await this.devices.attach(await this.disks.ensureDisk(spec.vmId, d), ctx));
     }
     return targets;
@@ -85,6 +95,20 @@ export class HostStorage {
 
   async list(vmId: string | undefined, ctx: CallContext): Promise<StoredItem[]> {
     return [...this.disks.list(vmId), ...(await this.devices.list(vmId, ctx))];
+  }
+
+  private sharedExtent(vmId: string, d: DiskSpec): SharedExtent {
+    const imageFile = d.imageId ? this.layout.image(d.imageId) : undefined;
+    if (imageFile && !existsSync(imageFile))
+      throw new AgentError('failed_precondition', `image ${d.imageId} is not cached on this host`);
+    return {
+      vmId,
+      vdev: d.vdev,
+      device: d.sharedDevice,
+      offsetBytes: d.sharedOffsetBytes,
+      sizeGb: d.sizeGb,
+      ...(imageFile ? { imageFile } : {}),
+    };
   }
 
   private async requireStopped(vmId: string, ctx: CallContext): Promise<void> {

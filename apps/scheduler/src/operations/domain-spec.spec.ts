@@ -104,21 +104,41 @@ describe("a VM's vifs in its domain spec", () => {
 });
 
 describe("a VM's disks in its domain spec", () => {
+  const NOT_SHARED = { sharedDevice: '', sharedOffsetBytes: 0 };
   it('builds one disk per row: blank, or a clone of the image the row names', () => {
     const rows = [
       { kind: 'root' as const, device: 'xvda', sizeGb: 10, imageId: 'img-1' },
       { kind: 'data' as const, device: 'xvdb', sizeGb: 5, imageId: null },
     ];
     expect(domainSpecFor(vm({ diskGb: 15 }), image, 3, [], rows).disks).toEqual([
-      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: 'img-1' },
-      { target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 5, imageId: '' },
+      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: 'img-1', ...NOT_SHARED },
+      { target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 5, imageId: '', ...NOT_SHARED },
     ]);
+  });
+
+  it('names a shared disk’s device and its extent’s offset in bytes, and refuses one with no extent yet', () => {
+    const shared = { kind: 'root' as const, device: 'xvda', sizeGb: 1, imageId: null, sharedDevice: '/dev/xp-shared' };
+    expect(domainSpecFor(vm({ diskGb: 1 }), image, 3, [], [{ ...shared, offsetMb: 1025 }]).disks).toEqual([
+      {
+        target: '',
+        format: 'raw',
+        vdev: 'xvda',
+        access: 'rw',
+        sizeGb: 1,
+        imageId: '',
+        sharedDevice: '/dev/xp-shared',
+        sharedOffsetBytes: 1025 * 1024 * 1024,
+      },
+    ]);
+    expect(() => domainSpecFor(vm({ diskGb: 1 }), image, 3, [], [{ ...shared, offsetMb: null }])).toThrow(
+      /no extent yet/,
+    );
   });
 
   it('builds a row-less VM as before: a blank root disk when its image boots from a disk, else none', () => {
     const fromDisk = { ...image, kernel: null, bootloader: 'pygrub', source: '/images/d.img' } as Image;
     expect(diskSpecsFor(vm({ diskGb: 10 }), fromDisk, [])).toEqual([
-      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: '' },
+      { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: '', ...NOT_SHARED },
     ]);
     expect(diskSpecsFor(vm({ diskGb: 10, guestType: 'hvm' }), image, [])).toMatchObject([{ vdev: 'hda', sizeGb: 10 }]);
     expect(diskSpecsFor(vm({ diskGb: 10 }), image, [])).toEqual([]);

@@ -63,11 +63,32 @@ export function diskSpecsFor(vm: Vm, image: Image, disks: readonly VmDisk[]): Di
       access: 'rw',
       sizeGb: d.sizeGb,
       imageId: d.imageId ?? '',
+      ...sharedPart(d),
     }));
   if (vm.diskGb <= 0 || !(image.source || hvm || image.bootloader)) return [];
   return [
-    { target: '', format: image.diskFormat, vdev: hvm ? 'hda' : 'xvda', access: 'rw', sizeGb: vm.diskGb, imageId: '' },
+    {
+      target: '',
+      format: image.diskFormat,
+      vdev: hvm ? 'hda' : 'xvda',
+      access: 'rw',
+      sizeGb: vm.diskGb,
+      imageId: '',
+      sharedDevice: '',
+      sharedOffsetBytes: 0,
+    },
   ];
+}
+
+/**
+ * A shared storage pool's disk names the pool's device and its extent (allocated before the
+ * build: VmRepository.allocateSharedExtents); a local one neither.
+ */
+function sharedPart(d: VmDisk): Pick<DiskSpec, 'sharedDevice' | 'sharedOffsetBytes'> {
+  if (!d.sharedDevice) return { sharedDevice: '', sharedOffsetBytes: 0 };
+  if (d.offsetMb === null || d.offsetMb === undefined)
+    throw new Error(`disk ${d.device} of a shared storage pool has no extent yet`);
+  return { sharedDevice: d.sharedDevice, sharedOffsetBytes: Number(d.offsetMb) * 1024 * 1024 };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PermanentError } from './operation-errors';
 import { CatalogRepository, type Image, type Vm, type VmDisk, VmRepository, type VmVif } from '@xenplane/db';
 
 // images kept in memory; the oldest read goes first beyond this
@@ -25,6 +26,27 @@ export class VmStore {
 
   /** The VM's disks in device order (none for a VM from before disk rows): read each time, a few rows. */
   disks(vmId: string): Promise<VmDisk[]> {
+    return this.vms.disks(vmId);
+  }
+
+  /**
+   * The VM's disks as a build needs them: every disk of a shared storage pool with its extent,
+   * allocated now if it has none (the first build; later builds, on any host, keep it). A
+   * storage pool without room fails the operation, nothing allocated. `read`: the disks as the
+   * operation's begin read them.
+   */
+  async disksForBuild(vmId: string, read?: VmDisk[]): Promise<VmDisk[]> {
+    // a disk read before its VM was placed has no storage pool yet: the claim gave it one since
+    const stale = !read || read.some((d) => !d.storagePoolId);
+    const disks = stale ? await this.vms.disks(vmId) : read;
+    if (!disks.some((d) => d.sharedDevice && (d.offsetMb === null || d.offsetMb === undefined))) return disks;
+    const refused = await this.vms.allocateSharedExtents(vmId);
+    if (refused)
+      throw new PermanentError(
+        'storage_full',
+        `shared storage pool ${refused.storagePool} has no room for this VM's ${refused.wantedGb} GiB of disks`,
+        refused,
+      );
     return this.vms.disks(vmId);
   }
 

@@ -12,7 +12,7 @@ import {
 } from '../migration';
 import { type BatchOutcome, createVmBatch, type VmBatch } from '../vm-creation';
 import { vmVifs, type VmVif } from '../vm-vifs';
-import { vmDisks, type VmDisk } from '../vm-disks';
+import { allocateSharedExtents, type ExtentsRefused, vmDisks, type VmDisk } from '../vm-disks';
 import {
   beginDestroy,
   beginScheduling,
@@ -171,6 +171,11 @@ export class VmRepository {
    */
   disks(vmId: string): Promise<VmDisk[]> {
     return vmDisks(this.db, vmId);
+  }
+
+  /** Extents for the VM's shared disks that have none yet (libs/db allocateSharedExtents); null when all have one. */
+  allocateSharedExtents(vmId: string): Promise<ExtentsRefused | null> {
+    return allocateSharedExtents(this.db, vmId);
   }
 
   /** Reads the VM and starts an operation on it in one statement (libs/db startVmOperation). */

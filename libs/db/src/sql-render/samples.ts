@@ -19,7 +19,7 @@ import { startSnapshotOperation } from '../snapshot-operations';
 import { createClone } from '../vm-clone';
 import { createVmBatch } from '../vm-creation';
 import { vmVifs } from '../vm-vifs';
-import { vmDisks } from '../vm-disks';
+import { allocateSharedExtents, vmDisks } from '../vm-disks';
 import { vmListIds } from '../vm-list';
 import { beginDestroy, beginScheduling, startVmOperation } from '../vm-operations';
 import { insertDeliveries, lockDispatchCursor, lockProject } from '../webhook-dispatch';
@@ -153,7 +153,10 @@ export const SAMPLES: Record<string, Sample[]> = {
     },
   ],
   'vm-vifs': [{ name: 'vmVifs', call: (db) => vmVifs(db, ID.vm) }],
-  'vm-disks': [{ name: 'vmDisks', call: (db) => vmDisks(db, ID.vm) }],
+  'vm-disks': [
+    { name: 'vmDisks', call: (db) => vmDisks(db, ID.vm) },
+    { name: 'allocateSharedExtents', call: (db) => allocateSharedExtents(db, ID.vm) },
+  ],
   'operation-ends': [
     {
       name: 'finishBuiltVms',

@@ -189,6 +189,7 @@ describe('what the audit trail records', () => {
         'POST /v1/pools',
         'PATCH /v1/pools/:id',
         'POST /v1/pools/:id/networks',
+        'POST /v1/pools/:id/storage-pools',
         'PATCH /v1/networks/:id',
         'DELETE /v1/networks/:id',
         'POST /v1/hosts/enrollment-tokens',

@@ -200,6 +200,12 @@ const RULES: Record<string, RouteRule> = {
     created: createdId,
     fields: ['name', 'bridge', 'cidr', 'gateway', 'rangeStart', 'rangeEnd', 'default'],
   },
+  'POST /v1/pools/:id/storage-pools': {
+    action: 'storage_pool.create',
+    resourceType: 'storage_pool',
+    created: createdId,
+    fields: ['name', 'kind', 'devicePath', 'capacityGb', 'default'],
+  },
   'PATCH /v1/networks/:id': { action: 'network.update', resourceType: 'network', idParam: 'id', fields: ['default'] },
   'DELETE /v1/networks/:id': { action: 'network.delete', resourceType: 'network', idParam: 'id', fields: [] },
   'POST /v1/hosts/enrollment-tokens': {

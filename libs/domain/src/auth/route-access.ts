@@ -193,6 +193,11 @@ export const ROUTE_ACCESS = {
   },
   'PATCH /v1/networks/{id}': { operationId: 'updateNetwork', summary: 'Change a network', levels: ['operator'] },
   'DELETE /v1/networks/{id}': { operationId: 'deleteNetwork', summary: 'Delete a network', levels: ['operator'] },
+  'POST /v1/pools/{id}/storage-pools': {
+    operationId: 'createStoragePool',
+    summary: 'Add a shared storage pool (a LUN every host sees) to a pool',
+    levels: ['admin'],
+  },
   'GET /v1/pools/{id}/storage-pools': {
     operationId: 'listPoolStoragePools',
     summary: "List a pool's storage pools",

@@ -26,6 +26,8 @@ export const OPERATION_ERROR_CODES = [
   'timeout',
   'vm_deleted',
   'cancelled',
+  /** a shared storage pool has no room left for the VM's disks */
+  'storage_full',
   'internal',
 ] as const;
 export type OperationErrorCode = (typeof OPERATION_ERROR_CODES)[number];

@@ -1,2 +1,3 @@
 export * from './vm-disks';
 export * from './storage-capacity';
+export * from './shared-extents';

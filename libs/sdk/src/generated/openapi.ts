@@ -476,7 +476,8 @@ export interface paths {
         /** List a pool's storage pools */
         get: operations["listPoolStoragePools"];
         put?: never;
-        post?: never;
+        /** Add a shared storage pool (a LUN every host sees) to a pool */
+        post: operations["createStoragePool"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1143,6 +1144,27 @@ export interface components {
              * @example before-upgrade
              */
             name: string;
+        };
+        CreateStoragePoolDto: {
+            /** @example san-1 */
+            name: string;
+            /**
+             * @description Only shared storage pools are made here: each pool has its local one
+             * @enum {string}
+             */
+            kind: "shared";
+            /**
+             * @description The block device (a LUN) every host of the pool sees at this path
+             * @example /dev/disk/by-id/scsi-36001405abcdef
+             */
+            devicePath: string;
+            /** @description GiB of the device the control plane hands out */
+            capacityGb: number;
+            /**
+             * @description The pool’s default storage pool: new VMs of the pool get their disks here (the previous default no longer is)
+             * @default false
+             */
+            default?: boolean;
         };
         CreateTokenDto: {
             name: string;
@@ -2023,18 +2045,20 @@ export interface components {
             id: string;
             name: string;
             /**
-             * @description local: each host’s own disk
+             * @description local: each host’s own disk; shared: a LUN every host sees
              * @enum {string}
              */
             kind: "local" | "shared";
+            /** @description shared: the block device every host of the pool sees */
+            devicePath: string | null;
             /** @description Where new VMs of the pool get their disks */
             isDefault: boolean;
             /** Format: uuid */
             poolId: string;
             pool: string;
-            /** @description A local storage pool’s room on each host of the pool */
+            /** @description A local storage pool’s room on each host of the pool (none for a shared one) */
             hosts: components["schemas"]["HostDiskRoomView"][];
-            /** @description The sum over its hosts */
+            /** @description local: the sum over its hosts; shared: its capacity and the extents of live VMs’ disks */
             capacity: components["schemas"]["DiskRoomView"];
             /** Format: date-time */
             createdAt: string;
@@ -5330,6 +5354,118 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: retry after the Retry-After header (seconds) */
+            429: {
+                headers: {
+                    /** @description seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request line and headers over 16 KB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createStoragePool: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Same key and body within 24 h: the first successful answer again; same key, other body: 409; a refusal is not kept */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStoragePoolDto"];
+            };
+        };
+        responses: {
+            /** @description The shared storage pool, its room all free */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoragePoolView"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type: a body that is not application/json in UTF-8 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,7 +14,7 @@ import { conflict, notFound } from '../../common/errors/api-errors';
 import { decodeCursor, page } from '../../common/http/cursor';
 import { OperationQueue } from '../../infra/queue.module';
 import { type OperationView, presentOperation } from '../../operations/operation.view';
-import { findVisibleVm } from '../vm-lookup';
+import { findVisibleVm, refuseSharedDisks } from '../vm-lookup';
 import type { CreateSnapshotDto, ListSnapshotsQuery } from './snapshot.dto';
 import { presentSnapshot, type SnapshotPage, type SnapshotStartedView, type SnapshotView } from './snapshot.view';
 
@@ -67,6 +67,7 @@ export class SnapshotsService {
     snapshotId: string,
     name?: string,
   ): Promise<Operation> {
+    if (kind === 'snapshot') await refuseSharedDisks(this.vms, principal, vmId, 'a snapshot');
     const rule = snapshotRule(kind);
     const started = await this.snapshots.start({
       vmId,

@@ -132,8 +132,26 @@ describe('renderXlConfig', () => {
     const cfg = render(
       spec(PV, (s) => {
         s.disks = [
-          { target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 10, imageId: '' },
-          { target: '/srv/images/data.qcow2', format: 'qcow2', vdev: 'xvdb', access: 'ro', sizeGb: 0, imageId: '' },
+          {
+            target: '',
+            format: 'raw',
+            vdev: 'xvda',
+            access: 'rw',
+            sizeGb: 10,
+            imageId: '',
+            sharedDevice: '',
+            sharedOffsetBytes: 0,
+          },
+          {
+            target: '/srv/images/data.qcow2',
+            format: 'qcow2',
+            vdev: 'xvdb',
+            access: 'ro',
+            sizeGb: 0,
+            imageId: '',
+            sharedDevice: '',
+            sharedOffsetBytes: 0,
+          },
         ];
       }),
       ['/var/lib/xenplane/disks/root.img', '/srv/images/data.qcow2'],
@@ -148,7 +166,18 @@ describe('renderXlConfig', () => {
       spec(
         HVM,
         (s) =>
-          (s.disks = [{ target: '/srv/hvm.img', format: 'raw', vdev: 'hda', access: 'rw', sizeGb: 0, imageId: '' }]),
+          (s.disks = [
+            {
+              target: '/srv/hvm.img',
+              format: 'raw',
+              vdev: 'hda',
+              access: 'rw',
+              sizeGb: 0,
+              imageId: '',
+              sharedDevice: '',
+              sharedOffsetBytes: 0,
+            },
+          ]),
       ),
     );
     expect(valueOf(cfg, 'disk')).toBe("[ 'format=raw, vdev=hda, access=rw, target=/srv/hvm.img' ]");
@@ -297,6 +326,8 @@ describe('renderXlConfig on many specs', () => {
             access: str(['rw', 'ro'], hostile),
             sizeGb: fc.integer({ min: 1, max: 2000 }),
             imageId: fc.constant(''),
+            sharedDevice: fc.constant(''),
+            sharedOffsetBytes: fc.constant(0),
           }),
           { maxLength: 16 },
         ),
@@ -395,7 +426,16 @@ describe('renderXlConfig on many specs', () => {
 describe('renderXlConfig with a config drive', () => {
   const ISO = `/var/lib/xenplane/agent/configs/${VM_ID}-cidata.iso`;
   const withDrive = (s: DomainSpec) => renderXlConfig(validateDomainSpec(s), { diskTargets: [], configDrive: ISO });
-  const diskOf = (target: string) => ({ target, format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 0, imageId: '' });
+  const diskOf = (target: string) => ({
+    target,
+    format: 'raw',
+    vdev: 'xvda',
+    access: 'rw',
+    sizeGb: 0,
+    imageId: '',
+    sharedDevice: '',
+    sharedOffsetBytes: 0,
+  });
   const oneDisk = (s: DomainSpec) =>
     (s.disks = [{ ...diskOf('/srv/a.img'), vdev: s.guestType === HVM ? 'hda' : 'xvda' }]);
 

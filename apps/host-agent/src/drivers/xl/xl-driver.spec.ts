@@ -239,7 +239,18 @@ function pvSpec(edit: (s: DomainSpec) => void = () => undefined): DomainSpec {
       serial: '',
       vnc: false,
     },
-    disks: [{ target: '', format: 'raw', vdev: 'xvda', access: 'rw', sizeGb: 2, imageId: '' }],
+    disks: [
+      {
+        target: '',
+        format: 'raw',
+        vdev: 'xvda',
+        access: 'rw',
+        sizeGb: 2,
+        imageId: '',
+        sharedDevice: '',
+        sharedOffsetBytes: 0,
+      },
+    ],
     vifs: [{ mac: '00:16:3e:12:34:56', bridge: 'xenbr0', rate: '', model: '', ip: '' }],
     onPoweroff: LifecycleAction.LIFECYCLE_ACTION_DESTROY,
     onReboot: LifecycleAction.LIFECYCLE_ACTION_RESTART,
@@ -404,7 +415,16 @@ describe('XlDriver.createDomain', () => {
       pvSpec(
         (s) =>
           (s.disks = [
-            { target: '/srv/xen/root.img', format: 'raw', vdev: 'xvda', access: 'ro', sizeGb: 0, imageId: '' },
+            {
+              target: '/srv/xen/root.img',
+              format: 'raw',
+              vdev: 'xvda',
+              access: 'ro',
+              sizeGb: 0,
+              imageId: '',
+              sharedDevice: '',
+              sharedOffsetBytes: 0,
+            },
           ]),
       ),
       false,
@@ -548,7 +568,18 @@ describe('XlDriver.destroyDomain', () => {
 
   it("removes the VM's allocated disks and config with purgeStorage, and only that VM's", async () => {
     await driver.createDomain(
-      pvSpec((s) => s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1, imageId: '' })),
+      pvSpec((s) =>
+        s.disks.push({
+          target: '',
+          format: 'raw',
+          vdev: 'xvdb',
+          access: 'rw',
+          sizeGb: 1,
+          imageId: '',
+          sharedDevice: '',
+          sharedOffsetBytes: 0,
+        }),
+      ),
       false,
       ctx(),
     );
@@ -800,7 +831,16 @@ describe('XlDriver storage', () => {
   const imageSpec = () =>
     pvSpec((s) => {
       s.disks[0]!.imageId = IMAGE;
-      s.disks.push({ target: '', format: 'raw', vdev: 'xvdb', access: 'rw', sizeGb: 1, imageId: '' });
+      s.disks.push({
+        target: '',
+        format: 'raw',
+        vdev: 'xvdb',
+        access: 'rw',
+        sizeGb: 1,
+        imageId: '',
+        sharedDevice: '',
+        sharedOffsetBytes: 0,
+      });
     });
 
   beforeEach(() => {

@@ -54,7 +54,11 @@ export class XlDriver implements HypervisorDriver {
   constructor(private readonly o: XlDriverOptions) {
     mkdirSync(join(o.workDir, 'saves'), { recursive: true });
     const layout = new StorageLayout(o.workDir);
-    const devices = o.devices ?? { losetup: new ProcessXlCommand('losetup'), dmsetup: new ProcessXlCommand('dmsetup') };
+    const devices = o.devices ?? {
+      losetup: new ProcessXlCommand('losetup'),
+      dmsetup: new ProcessXlCommand('dmsetup'),
+      blkdiscard: new ProcessXlCommand('blkdiscard'),
+    };
     this.storage = new HostStorage(layout, new DmDevices(devices, layout), {
       find: (vmId, ctx) => this.find(vmId, ctx),
       // `xl pause` itself, not pauseDomain: a pause for a copy is no state change to report

@@ -154,9 +154,12 @@ export class CreateVmHandler implements OperationHandler {
     building: Vm,
     host: HostRef,
     tried: HostTried[],
-    { vifs, disks }: BuildInputs,
+    { vifs, disks: read }: BuildInputs,
   ): Promise<'done' | 'rescheduled'> {
-    const image = await this.vms.image(building.imageId);
+    const [image, disks] = await Promise.all([
+      this.vms.image(building.imageId),
+      this.vms.disksForBuild(building.id, [...read]),
+    ]);
     let domain;
     try {
       domain = await this.hostWork.on(host, op, async (agent) => {

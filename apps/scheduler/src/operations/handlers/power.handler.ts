@@ -44,7 +44,7 @@ export class PowerHandler implements OperationHandler {
         const [image, vifs, disks] = await Promise.all([
           this.vms.image(vm.imageId),
           this.vms.vifs(vm.id),
-          this.vms.disks(vm.id),
+          this.vms.disksForBuild(vm.id),
         ]);
         const d = await this.hostWork.on(host, op, async (a) => {
           const opts = { correlationId: op.correlationId ?? undefined };

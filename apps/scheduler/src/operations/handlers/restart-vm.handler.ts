@@ -111,7 +111,7 @@ export class RestartVmHandler implements OperationHandler {
     const [image, vifs, disks] = await Promise.all([
       this.vms.image(vm.imageId),
       this.vms.vifs(vm.id),
-      this.vms.disks(vm.id),
+      this.vms.disksForBuild(vm.id),
     ]);
     let domain;
     try {
