@@ -124,4 +124,24 @@ describe('shared storage pools', () => {
     await cloud.waitForVmState(vm.id, 'running');
     expect(await extentsOf(vm.id)).toEqual([before]);
   });
+
+  it('migrates a VM on shared storage to another host: the target maps its disks first, and its extent stays', async () => {
+    const vm = await cloud.waitForVmState((await create('mover')).vms[0].id, 'running');
+    const [before] = await extentsOf(vm.id);
+    const hosts = (await cloud.api.get('/v1/hosts')).body.items as any[];
+    const other = hosts.find((h) => h.id !== vm.hostId);
+    const res = await cloud.api.post(`/v1/vms/${vm.id}/actions`, { action: 'migrate', targetHostId: other.id });
+    expect(res.status).toBe(202);
+    const op = await cloud.waitForOperation(res.body.id);
+    expect(op).toMatchObject({ status: 'succeeded' });
+    expect(await cloud.waitForVmState(vm.id, 'running')).toMatchObject({ hostId: other.id });
+    expect(await extentsOf(vm.id)).toEqual([before]);
+    // the target was asked to map the disks before the domain moved
+    const timeline = (await cloud.api.get(`/v1/operations/${op.id}/timeline`)).body;
+    const names: string[] = timeline.steps.map((s: any) => s.name);
+    const prepared = names.findIndex((n) => /PrepareIncomingMigration/i.test(n));
+    const migrated = names.findIndex((n) => /MigrateDomain/i.test(n));
+    expect(prepared).toBeGreaterThanOrEqual(0);
+    expect(prepared).toBeLessThan(migrated);
+  });
 });

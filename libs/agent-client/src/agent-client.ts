@@ -48,6 +48,7 @@ const UNARY = [
   'saveDomain',
   'restoreDomain',
   'migrateDomain',
+  'prepareIncomingMigration',
   'getConsoleLog',
   'ping',
   'probeHost',

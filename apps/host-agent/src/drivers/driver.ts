@@ -28,6 +28,8 @@ export interface HypervisorDriver {
   listDomains(ctx: CallContext): Promise<Domain[]>;
   getDomain(vmId: string, ctx: CallContext): Promise<Domain>;
   createDomain(spec: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain>;
+  /** what a domain migrating in needs here first: its shared disks mapped, its config drive (no domain) */
+  prepareIncoming(spec: DomainSpec, ctx: CallContext): Promise<{ diskPaths: string[] }>;
   shutdownDomain(
     vmId: string,
     timeoutSeconds: number,

@@ -103,6 +103,11 @@ export function hostAgentService(d: HostAgentDeps): HostAgentServer {
     ),
     migrateDomain: unary(cp('MigrateDomain'), (req, ctx) => perVm(req.vmId, () => d.migration.migrateOut(req, ctx))),
     receiveMigration: (call) => d.migration.receive(call),
+    prepareIncomingMigration: unary(cp('PrepareIncomingMigration'), (req, ctx) => {
+      if (!req.spec) throw new AgentError('invalid_argument', 'spec is required');
+      const spec = req.spec;
+      return perVm(spec.vmId, () => d.driver.prepareIncoming(spec, ctx));
+    }),
     getConsoleLog: unary(cp('GetConsoleLog'), async (req, ctx) => d.driver.consoleLog(req.vmId, req.maxBytes, ctx)),
     // a pool peer's "do you hear me?": who asks is the host its certificate names
     ping: unaryFromPeer(

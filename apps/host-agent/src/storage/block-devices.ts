@@ -1,7 +1,7 @@
 import type { StoredItem } from '@xenplane/proto';
 import type { CallContext } from '../drivers/driver';
 import type { DiskFileKind } from './layout';
-import type { SharedExtent } from './shared-extent';
+import type { ExtentMode, SharedExtent } from './shared-extent';
 
 /** One of a VM's disk files, as the storage directory holds it. */
 export interface DiskFile {
@@ -29,7 +29,7 @@ export interface BlockDevices {
   /** the disk's target, assembling what it needs (idempotent: what exists is reused) */
   attach(disk: DiskFile, ctx: CallContext): Promise<DiskTarget>;
   /** a disk's extent on a shared storage pool's device, made the disk's own (shared-extent.ts) and mapped */
-  attachShared(extent: SharedExtent, ctx: CallContext): Promise<DiskTarget>;
+  attachShared(extent: SharedExtent, ctx: CallContext, mode?: ExtentMode): Promise<DiskTarget>;
   /** ends what attach assembled for the VM (idempotent); disks files stay */
   detach(vmId: string, ctx: CallContext): Promise<void>;
   /** runs work with the VM's devices holding still (writes flushed, new ones queued) */

@@ -250,6 +250,26 @@ describe('shared disks (xl): a linear device over the disk’s extent on the LUN
     expect(readAt(data, 17).toString()).toBe('IMAGE BOOT SECTOR');
   });
 
+  it('maps a disk migrating in only when its extent is the VM’s already: never wiped, never claimed', async () => {
+    await expect(devices.attachShared(extent(), ctx, 'existing')).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: expect.stringContaining('is not disk xvda of vm'),
+    });
+    expect(readAt(data, 17).toString()).toBe('OLD TENANT SECRET');
+    expect(dom0.tables.size).toBe(0);
+
+    await devices.attachShared(extent(), ctx); // built on another host: claimed there
+    writeAt(data, 'guest data');
+    await devices.detach(VM, ctx);
+    dom0.runs.length = 0;
+    expect(await devices.attachShared(extent(), ctx, 'existing')).toEqual({
+      target: `/dev/mapper/xp-${VM}-xvda`,
+      blockDevice: true,
+    });
+    expect(dom0.runs.filter((r) => r.startsWith('blkdiscard'))).toEqual([]);
+    expect(readAt(data, 10).toString()).toBe('guest data');
+  });
+
   it('refuses an extent past the end of the device, writing nothing and mapping nothing', async () => {
     const at = 2 * GiB - 512 * MiB;
     await expect(devices.attachShared(extent(VM, { offsetBytes: at }), ctx)).rejects.toMatchObject({

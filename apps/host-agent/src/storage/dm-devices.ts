@@ -7,7 +7,7 @@ import { AgentError } from '../errors';
 import { KeyedMutex } from '../host/keyed-mutex';
 import type { BlockDevices, DiskFile, DiskTarget } from './block-devices';
 import { parseDiskFileName, requireUuid, type StorageLayout } from './layout';
-import { claimExtent, extentData, type SharedExtent } from './shared-extent';
+import { claimExtent, extentData, type ExtentMode, type SharedExtent } from './shared-extent';
 
 /** The dom0 tools the xl driver assembles devices with (argument arrays, like xl itself). */
 export interface DeviceCommands {
@@ -116,7 +116,7 @@ export class DmDevices implements BlockDevices {
    * disk has; the extent made this disk's first (wiped when new to it). Per VM, not host-wide:
    * it uses no loop device another VM could be releasing.
    */
-  attachShared(extent: SharedExtent, ctx: CallContext): Promise<DiskTarget> {
+  attachShared(extent: SharedExtent, ctx: CallContext, mode: ExtentMode = 'claim'): Promise<DiskTarget> {
     return this.lock.run(`shared:${extent.vmId}`, async () => {
       const name = dmName(extent.vmId, extent.vdev);
       const target = { target: `/dev/mapper/${name}`, blockDevice: true };
@@ -129,6 +129,7 @@ export class DmDevices implements BlockDevices {
             () => undefined,
           ),
         ctx,
+        mode,
       );
       const { offset, length } = extentData(extent);
       await this.run(

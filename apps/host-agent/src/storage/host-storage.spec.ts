@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Domain, DomainState } from '@xenplane/proto';
+import { type DiskSpec, type Domain, DomainState } from '@xenplane/proto';
 import type { CallContext } from '../drivers/driver';
 import { FileDevices } from './block-devices';
 import { HostStorage } from './host-storage';
 import { StorageLayout } from './layout';
+import type { ExtentMode, SharedExtent } from './shared-extent';
 
 const VM = '6f1c2a3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const OTHER = '0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
@@ -68,5 +69,54 @@ describe('host storage', () => {
     await storage.revert(VM, SNAP, ctx);
     // the devices over the old disk go first: they are assembled again at the next create
     expect(calls.at(-1)).toBe('detach');
+  });
+
+  describe('a domain migrating in (prepareIncoming)', () => {
+    const disk = (over: Partial<DiskSpec>): DiskSpec => ({
+      target: '',
+      format: 'raw',
+      vdev: 'xvda',
+      access: 'rw',
+      sizeGb: 1,
+      imageId: '',
+      sharedDevice: '',
+      sharedOffsetBytes: 0,
+      ...over,
+    });
+
+    it('refuses a disk the agent would make here, naming it, and makes nothing', async () => {
+      const spec = {
+        vmId: OTHER,
+        disks: [disk({ sharedDevice: '/dev/xp-shared', sharedOffsetBytes: 1 << 20 }), disk({ vdev: 'xvdb' })],
+      };
+      await expect(storage.prepareIncoming(spec, ctx)).rejects.toMatchObject({
+        code: 'failed_precondition',
+        message: expect.stringContaining('disks xvdb of vm'),
+      });
+      expect(storage.disks.disksOf(OTHER)).toEqual([]);
+    });
+
+    it('maps shared disks without asking for their image here, and keeps a disk with its own target', async () => {
+      const mapped: unknown[] = [];
+      devices.attachShared = (extent: SharedExtent, _ctx?: CallContext, mode?: ExtentMode) => (
+        mapped.push({ ...extent, mode }),
+        Promise.resolve({ target: '/dev/mapper/x', blockDevice: true })
+      );
+      const image = '11111111-2222-4333-8444-555555555555';
+      const targets = await storage.prepareIncoming(
+        {
+          vmId: OTHER,
+          disks: [
+            disk({ sharedDevice: '/dev/xp-shared', sharedOffsetBytes: 3 << 20, imageId: image }),
+            disk({ vdev: 'xvdb', target: '/srv/data.img' }),
+          ],
+        },
+        ctx,
+      );
+      expect(targets.map((t) => t.target)).toEqual(['/dev/mapper/x', '/srv/data.img']);
+      expect(mapped).toEqual([
+        { vmId: OTHER, vdev: 'xvda', device: '/dev/xp-shared', offsetBytes: 3 << 20, sizeGb: 1, mode: 'existing' },
+      ]);
+    });
   });
 });

@@ -50,6 +50,26 @@ export class HostStorage {
     return targets;
   }
 
+  /**
+   * A domain migrating in from another host: its shared disks mapped here, each already the VM's
+   * (never wiped); a disk the agent makes refused, as it would be empty here.
+   */
+  async prepareIncoming(spec: Pick<DomainSpec, 'vmId' | 'disks'>, ctx: CallContext): Promise<DiskTarget[]> {
+    const local = spec.disks.filter((d) => !d.target && !d.sharedDevice).map((d) => d.vdev);
+    if (local.length)
+      throw new AgentError(
+        'failed_precondition',
+        `disks ${local.join(', ')} of vm ${spec.vmId} are local to its host: a live migration carries the guest's memory, not its local disks (docs/STORAGE.md)`,
+      );
+    const targets: DiskTarget[] = [];
+    for (const d of spec.disks) {
+      if (d.target) targets.push({ target: d.target, blockDevice: false });
+      // nothing is copied into a disk that is the VM's already: its image need not be here
+      else targets.push(await this.devices.attachShared(this.sharedExtent(spec.vmId, d, false), ctx, 'existing'));
+    }
+    return targets;
+  }
+
   async snapshot(vmId: string, snapshotId: string, ctx: CallContext): Promise<SnapshotInfo> {
     requireUuid('vm_id', vmId);
     requireUuid('snapshot_id', snapshotId);
@@ -97,8 +117,8 @@ export class HostStorage {
     return [...this.disks.list(vmId), ...(await this.devices.list(vmId, ctx))];
   }
 
-  private sharedExtent(vmId: string, d: DiskSpec): SharedExtent {
-    const imageFile = d.imageId ? this.layout.image(d.imageId) : undefined;
+  private sharedExtent(vmId: string, d: DiskSpec, withImage = true): SharedExtent {
+    const imageFile = d.imageId && withImage ? this.layout.image(d.imageId) : undefined;
     if (imageFile && !existsSync(imageFile))
       throw new AgentError('failed_precondition', `image ${d.imageId} is not cached on this host`);
     return {

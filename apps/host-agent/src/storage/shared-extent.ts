@@ -20,6 +20,13 @@ export interface SharedExtent {
   imageFile?: string;
 }
 
+/**
+ * claim: make the extent this disk's, wiping it when it is not yet (a build); existing: it must be
+ * this disk's already, nothing is written (a domain migrating in brings the guest's memory, and
+ * its disk must be the one the guest has been writing)
+ */
+export type ExtentMode = 'claim' | 'existing';
+
 /** Zeroes a byte range of the device: `blkdiscard --zeroout` on a block device (the dom0 tool, an argument array). */
 export type ZeroRange = (device: string, offset: number, length: number, ctx: CallContext) => Promise<void>;
 
@@ -43,7 +50,12 @@ export function ownerRecord(vmId: string, vdev: string): Buffer {
  * VM's data. The control plane never hands one extent to two live disks (libs/db
  * allocateSharedExtents); the fence (docs/HA.md) keeps one host writing a VM's disks.
  */
-export async function claimExtent(e: SharedExtent, zero: ZeroRange, ctx: CallContext): Promise<'kept' | 'initialized'> {
+export async function claimExtent(
+  e: SharedExtent,
+  zero: ZeroRange,
+  ctx: CallContext,
+  mode: ExtentMode = 'claim',
+): Promise<'kept' | 'initialized'> {
   const owner = ownerRecord(e.vmId, e.vdev);
   const file = await open(e.device, 'r+').catch((err: NodeJS.ErrnoException) => {
     throw new AgentError('failed_precondition', `shared device ${e.device} cannot be opened here: ${err.code}`);
@@ -59,6 +71,11 @@ export async function claimExtent(e: SharedExtent, zero: ZeroRange, ctx: CallCon
     const head = Buffer.alloc(HEADER_RECORD);
     await file.read(head, 0, HEADER_RECORD, e.offsetBytes);
     if (head.equals(owner)) return 'kept';
+    if (mode === 'existing')
+      throw new AgentError(
+        'failed_precondition',
+        `the extent at ${e.offsetBytes} on ${e.device} is not disk ${e.vdev} of vm ${e.vmId}: it was never built, or its header was overwritten`,
+      );
     await zero(e.device, offset, length, ctx);
     if (e.imageFile) await copyInto(e.imageFile, file, offset, length, ctx);
     await file.datasync();

@@ -162,6 +162,12 @@ export class SimDriver implements HypervisorDriver {
     return view(this.find(vmId), true);
   }
 
+  async prepareIncoming(raw: DomainSpec, ctx: CallContext): Promise<{ diskPaths: string[] }> {
+    await this.slow(ctx);
+    const disks = await this.storage.prepareIncoming(validateDomainSpec(raw), ctx);
+    return { diskPaths: disks.map((d) => d.target) };
+  }
+
   async createDomain(raw: DomainSpec, startPaused: boolean, ctx: CallContext): Promise<Domain> {
     await this.slow(ctx);
     const existing = this.domains.get(raw.vmId);

@@ -156,6 +156,13 @@ export class XlDriver implements HypervisorDriver {
     return dom;
   }
 
+  async prepareIncoming(raw: DomainSpec, ctx: CallContext): Promise<{ diskPaths: string[] }> {
+    const spec = validateDomainSpec(raw);
+    const disks = await this.storage.prepareIncoming(spec, ctx);
+    await this.prepareConfigDrive(spec, ctx);
+    return { diskPaths: disks.map((d) => d.target) };
+  }
+
   /**
    * A create that failed or was cut short (its caller's deadline kills xl) may leave the domain
    * half made under the VM's name: a retry's `xl create` would then fail on it ("cannot make

@@ -88,6 +88,7 @@ export class XlMigration implements MigrationService {
     try {
       const { domId, resumedAt } = await this.send(req, { paused, disks }, ctx);
       driver.announce(dom, DomainEventType.DOMAIN_EVENT_TYPE_MIGRATED_OUT, `to host ${req.targetHostId}`);
+      await this.releaseDevices(req.vmId);
       const finished = Date.now();
       return {
         targetDomId: domId,
@@ -97,6 +98,22 @@ export class XlMigration implements MigrationService {
     } catch (err) {
       await this.recoverSource(req.vmId, pausedByUs);
       throw err;
+    }
+  }
+
+  /**
+   * The guest runs on the target now: the devices its shared disks were mapped through here go
+   * (its extents stay the VM's). Not when it moved to this same host: the new domain uses them.
+   */
+  private async releaseDevices(vmId: string): Promise<void> {
+    const ctx = cleanupContext();
+    try {
+      if ((await this.domIdsOf(vmId, ctx)).size === 0) await this.o.driver.storage.devices.detach(vmId, ctx);
+    } catch (err) {
+      this.log.warn(
+        { vmId, err: (err as Error).message },
+        'could not release the devices of a domain that migrated away',
+      );
     }
   }
 

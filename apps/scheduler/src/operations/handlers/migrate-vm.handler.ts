@@ -14,6 +14,7 @@ import { DomainState } from '@xenplane/proto';
 import { SCHEDULER_CONFIG, type SchedulerConfig } from '../../config';
 import { AgentNotFound, Agents } from '../../infra/agents';
 import { PlacementService } from '../../placement/placement.service';
+import { domainSpecFor } from '../domain-spec';
 import { HostWork } from '../host-work';
 import { OvertakenError, PermanentError, TransientError } from '../operation-errors';
 import { OperationStore } from '../operation-store';
@@ -108,6 +109,7 @@ export class MigrateVmHandler implements OperationHandler {
     const live = (op.params as MigrateParams).live ?? true;
     const deadlineMs = migrationDeadlineMs(vm.memoryMb, live, this.config.AGENT_CALL_TIMEOUT_MS);
     const ticket = await this.agents.migrationTicket({ vmId: vm.id, sourceHostId: source.id, targetHostId: target.id });
+    await this.prepareTarget(move);
     let moved;
     try {
       moved = await this.hostWork.on(source, op, (a) =>
@@ -131,6 +133,24 @@ export class MigrateVmHandler implements OperationHandler {
       return this.carryOut(move, step);
     }
     return this.finish(move, moved.targetDomId, false);
+  }
+
+  /**
+   * What the incoming domain's config names must exist on another host first: a VM whose disks
+   * are all on shared storage (or that has none) has them mapped there, and its config drive
+   * written (PrepareIncomingMigration). A VM with a local disk is left to the target's own
+   * refusal, which names the disks (a live migration carries memory, not local disks).
+   */
+  private async prepareTarget({ op, vm, source, target, epoch }: Move): Promise<void> {
+    if (source.id === target.id) return;
+    const disks = await this.vms.disks(vm.id);
+    if (disks.some((d) => !d.sharedDevice)) return;
+    const [image, vifs] = await Promise.all([this.vms.image(vm.imageId), this.vms.vifs(vm.id)]);
+    const spec = domainSpecFor(vm, image, epoch, vifs, disks);
+    if (spec.disks.some((d) => !d.sharedDevice)) return; // a VM from before disk rows: a local disk
+    await this.hostWork.on(target, op, (a) =>
+      a.prepareIncomingMigration({ spec }, { correlationId: op.correlationId ?? undefined }),
+    );
   }
 
   private async finish(move: Move, domId: number, destroySource: boolean): Promise<void> {
