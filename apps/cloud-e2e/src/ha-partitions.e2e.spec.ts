@@ -24,6 +24,12 @@ describe('HA under network partitions', () => {
     const hosts = [];
     for (let i = 1; i <= 3; i++)
       hosts.push(await cloud.addHost(`${name}-${i}`, { poolId, env: i === 1 ? hostEnv : {} }));
+    // the host view says where peers reach each agent: its own pool link, not the control plane's
+    for (const h of hosts) {
+      const view = (await cloud.api.get(`/v1/hosts/${h.id}`)).body;
+      expect(view).toMatchObject({ address: h.controlPlaneLink.address, peerAddress: h.peerLink.address });
+      expect(view.peerAddress).not.toBe(view.address);
+    }
     return { poolId, hosts };
   }
   /** VMs created while only the first host takes them (the others are put in maintenance meanwhile). */

@@ -68,6 +68,11 @@ export class HostView {
   @ApiProperty({ format: 'uuid' }) poolId!: string;
   @ApiProperty({ enum: HOST_STATES }) state!: string;
   @ApiProperty({ description: 'The agent endpoint, host:port' }) address!: string;
+  @ApiProperty({
+    description:
+      'Where the pool’s other hosts reach its agent (witness pings, migration streams), host:port: the address it advertises on its pool network (AGENT_PEER_ADVERTISE_ADDRESS), else `address`',
+  })
+  peerAddress!: string;
   @ApiProperty({ type: ResourcesView, description: '(total - dom0 reservation) x the pool allocation ratios' })
   capacity!: ResourcesView;
   @ApiProperty({ type: UsageView }) usage!: UsageView;
@@ -111,6 +116,7 @@ export function presentHost(h: HostRow, pool: Pool): HostView {
     poolId: h.poolId,
     state: h.state,
     address: h.address,
+    peerAddress: h.peerAddress ?? h.address,
     capacity: offeredCapacity(total, reserved, pool),
     usage: { vcpus: h.usedVcpus, memoryMb: h.usedMemoryMb, diskGb: h.usedDiskGb, instances: h.usedInstances },
     total,

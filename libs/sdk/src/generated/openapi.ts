@@ -1528,6 +1528,8 @@ export interface components {
             state: "enrolling" | "up" | "suspect" | "unreachable" | "down" | "maintenance" | "disabled";
             /** @description The agent endpoint, host:port */
             address: string;
+            /** @description Where the pool’s other hosts reach its agent (witness pings, migration streams), host:port: the address it advertises on its pool network (AGENT_PEER_ADVERTISE_ADDRESS), else `address` */
+            peerAddress: string;
             /** @description (total - dom0 reservation) x the pool allocation ratios */
             capacity: components["schemas"]["ResourcesView"];
             usage: components["schemas"]["UsageView"];
