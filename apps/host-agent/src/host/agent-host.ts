@@ -7,6 +7,7 @@ import { SimMigration } from '../drivers/sim/sim-migration';
 import { MigrationTickets } from './migration-tickets';
 import type { HostIdentity } from '../enrollment/enrollment';
 import { CertificateRenewal } from '../identity/certificate-renewal';
+import { widenReceiveWindow } from '../server/receive-window';
 import { ServedCredentials } from '../identity/served-credentials';
 import { HealthService, healthService, ServingStatus } from '../server/health.service';
 import { hostAgentService } from '../server/host-agent.service';
@@ -144,9 +145,11 @@ export class AgentHost {
   async start(): Promise<void> {
     // no client certificate of our CA, no conversation; the certificate served can be renewed in place
     const creds = this.served.credentials();
+    const widenSessions = widenReceiveWindow(this.server);
     await new Promise<void>((resolve, reject) =>
       this.server.bindAsync(`${this.o.listenHost}:${this.o.port}`, creds, (err) => (err ? reject(err) : resolve())),
     );
+    widenSessions();
     this.log.info({ address: this.address, driver: this.o.driver.name }, 'agent ready');
     const driver = this.o.driver;
     this.uncount = countDomains(
