@@ -186,6 +186,48 @@ describe('xp, the command line', () => {
     expect(bogus.stderr).not.toContain('xp_not-a-token');
   });
 
+  it('declares a shared storage pool and lists the pool’s storage; a bad device path exits 1 with the API’s problem, nothing made', async () => {
+    const poolId = await cloud.defaultPoolId();
+    const bad = await xp([
+      'pool',
+      'add-shared-storage',
+      poolId,
+      '--name',
+      'bad',
+      '--device',
+      '/etc/shadow',
+      '--capacity-gb',
+      '10',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('devicePath');
+    expect(bad.stderr).toContain('HTTP 400');
+    const made = json(
+      await xp([
+        'pool',
+        'add-shared-storage',
+        poolId,
+        '--name',
+        'san',
+        '--device',
+        '/dev/xp-shared',
+        '--capacity-gb',
+        '10',
+        '-o',
+        'json',
+      ]),
+    );
+    expect(made).toMatchObject({ name: 'san', kind: 'shared', devicePath: '/dev/xp-shared', isDefault: false });
+    const table = await xp(['pool', 'storage', poolId, '-o', 'table']);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^ID\s+NAME\s+KIND\s+DEFAULT\s+DEVICE\s+TOTALGB\s+USEDGB/i);
+    expect(rows.slice(1).map((r) => r.split(/\s+/).slice(1, 3))).toEqual([
+      ['san', 'shared'],
+      ['local', 'local'],
+    ]);
+  });
+
   it('keeps a checked token in a 0600 profile, never prints it, and forgets it on logout', async () => {
     const home = join(dir, 'login-config');
     const env = { PATH: ciEnv['PATH']!, HOME: dir, XDG_CONFIG_HOME: home };

@@ -42,6 +42,16 @@ export const HOST_COLUMNS = [
 
 export const POOL_COLUMNS = [col('id', (p) => p.id), col('name', (p) => p.name)];
 
+export const STORAGE_POOL_COLUMNS = [
+  col('id', (s) => s.id),
+  col('name', (s) => s.name),
+  col('kind', (s) => s.kind),
+  col('default', (s) => s.isDefault),
+  col('device', (s) => s.devicePath),
+  col('totalGb', (s) => s.capacity?.totalGb),
+  col('usedGb', (s) => s.capacity?.usedGb),
+];
+
 export const TOKEN_COLUMNS = [
   col('id', (t) => t.id),
   col('name', (t) => t.name),
