@@ -82,6 +82,11 @@ browserDescribe('the web console, as an operator (chromium)', () => {
     await row.getByRole('button', { name: target!.name }).click();
     const onHost = page.getByRole('table', { name: `VMs on ${target!.name}` });
     for (const n of names) await onHost.getByRole('link', { name: n, exact: true }).waitFor();
+    // where its peers reach it and when its certificate expires, as the API says
+    const view = (await cloud.api.get(`/v1/hosts/${target!.id}`)).body;
+    const identity = await page.getByTestId('host-identity').textContent();
+    expect(identity).toContain(`Pool link ${view.peerAddress}`);
+    expect(identity).toMatch(/certificate expires \S+/);
     await checkAccessibility(page, 'the Hosts page');
     await screenshot(page, 'operator-hosts');
     const sameDocument = await markDocument(page);

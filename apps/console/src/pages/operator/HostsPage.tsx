@@ -333,6 +333,13 @@ function HostDetails({ host, evacuation }: { host: Host; evacuation: Operation |
         {formatMemory(host.total.memoryMb)}, {host.total.diskGb} GB (dom0 keeps {host.reserved.vcpus} CPUs,{' '}
         {formatMemory(host.reserved.memoryMb)}) · agent {host.agentVersion || '?'}
       </Text>
+      <Text size="sm" mb="sm" data-testid="host-identity">
+        Pool link {host.peerAddress} ·{' '}
+        {host.certificateExpiresAt
+          ? `certificate expires ${new Date(host.certificateExpiresAt).toLocaleDateString()}`
+          : 'certificate expiry not known yet'}
+        {host.certificateRenewalRequestedAt ? ' (renewal requested)' : ''}
+      </Text>
       {evacuation ? (
         <Stack gap={4} mb="sm">
           <Text size="sm">
