@@ -30,6 +30,7 @@ import {
   requirementsMessage,
   startQemu,
   WORK_DIR,
+  writeFileAtomic,
   xenImage,
 } from './lab.mjs';
 
@@ -105,19 +106,25 @@ export function buildAgentBundle({ log = () => {} } = {}) {
     .digest('hex');
   const out = join(WORK_DIR, 'agent-bundle.cpio.gz');
   const stampFile = join(WORK_DIR, 'agent-bundle.stamp');
-  const tree = join(WORK_DIR, 'agent-package-root');
-  const packaged = () => ({
-    file: out,
-    deb: readFileSync(join(WORK_DIR, 'agent-package.name'), 'utf8'),
+  // the package's name and its unit's and settings file's text, beside the bundle
+  const metaFile = join(WORK_DIR, 'agent-bundle.json');
+  const packaged = () => ({ file: out, ...JSON.parse(readFileSync(metaFile, 'utf8')) });
+  if (existsSync(out) && existsSync(metaFile) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp)
+    return packaged();
+  const t0 = Date.now();
+  // this process's own package and tree: a pool's two hosts may both build at once (each
+  // result written whole, writeFileAtomic)
+  const scratch = join(WORK_DIR, `agent-package.${process.pid}`);
+  rmSync(scratch, { recursive: true, force: true });
+  const tree = join(scratch, 'root');
+  mkdirSync(tree, { recursive: true });
+  const deb = buildAgentPackage({ dist: DIST, outDir: scratch });
+  execFileSync('dpkg-deb', ['-x', deb, tree]);
+  const meta = {
+    deb: basename(deb),
     unit: readFileSync(join(tree, UNIT), 'utf8'),
     envFile: readFileSync(join(tree, ENV_FILE), 'utf8'),
-  });
-  if (existsSync(out) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return packaged();
-  const t0 = Date.now();
-  const deb = buildAgentPackage({ dist: DIST, outDir: join(WORK_DIR, 'packages') });
-  rmSync(tree, { recursive: true, force: true });
-  mkdirSync(tree, { recursive: true });
-  execFileSync('dpkg-deb', ['-x', deb, tree]);
+  };
   const installed = walkTree(tree).map((p) => ({
     path: relative(tree, p),
     data: readFileSync(p),
@@ -134,10 +141,10 @@ export function buildAgentBundle({ log = () => {} } = {}) {
     { path: 'lab/guest-extra.cpio.gz', data: guestExtra() },
   ];
   const archive = cpioGz(entries);
-  mkdirSync(WORK_DIR, { recursive: true });
-  writeFileSync(out, archive);
-  writeFileSync(join(WORK_DIR, 'agent-package.name'), basename(deb));
-  writeFileSync(stampFile, stamp);
+  rmSync(scratch, { recursive: true, force: true });
+  writeFileAtomic(out, archive);
+  writeFileAtomic(metaFile, JSON.stringify(meta));
+  writeFileAtomic(stampFile, stamp);
   log(
     `agent bundle built in ${Date.now() - t0} ms from ${basename(deb)}: ${out} (${(archive.length / 1e6).toFixed(1)} MB, ${installed.length} packaged files)`,
   );

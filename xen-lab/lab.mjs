@@ -19,6 +19,7 @@ import {
   statSync,
   writeFileSync,
   createWriteStream,
+  renameSync,
   rmSync,
 } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
@@ -65,6 +66,7 @@ const DOM0_PROGRAMS = [
   '/sbin/losetup', // block hotplug: file-backed disks become loop devices
   '/usr/bin/flock', // the hotplug scripts take locks with it
   '/usr/sbin/dmsetup', // root disks of images: device-mapper snapshots over loop devices
+  '/sbin/blkdiscard', // shared disks: a new extent zeroed on the LUN (--zeroout; libblkid follows via ldd)
   '/usr/bin/genisoimage', // config drives: the NoCloud files as an ISO 9660 image labelled cidata
 ];
 // not linked but loaded: without it `xl create` aborts when a thread exits
@@ -293,8 +295,8 @@ export function buildDom0({ force = false, log = () => {} } = {}) {
   const real = new Set(entries.filter((e) => e.data !== undefined).map((e) => e.path.replace(/^\/+/, '')));
   const kept = entries.filter((e) => e.symlink === undefined || !real.has(e.path.replace(/^\/+/, '')));
   const archive = cpioGz(kept);
-  writeFileSync(out, archive);
-  writeFileSync(stampFile, stamp);
+  writeFileAtomic(out, archive);
+  writeFileAtomic(stampFile, stamp);
   log(
     `dom0 initramfs built in ${Date.now() - t0} ms: ${out} (${(archive.length / 1e6).toFixed(1)} MB, kernel ${kver})`,
   );
@@ -318,10 +320,22 @@ function treeEntries(root) {
 
 /** The Xen binary QEMU boots (multiboot wants it uncompressed). */
 export function xenImage() {
+  mkdirSync(WORK_DIR, { recursive: true });
   const out = join(WORK_DIR, 'xen-4.17');
   if (!existsSync(out) || statSync(out).mtimeMs < statSync(XEN_GZ).mtimeMs)
-    writeFileSync(out, gunzipSync(readFileSync(XEN_GZ)));
+    writeFileAtomic(out, gunzipSync(readFileSync(XEN_GZ)));
   return out;
+}
+
+/**
+ * Writes a file of the work dir's cache whole or not at all (a process-unique temporary file
+ * renamed over it): a pool lab's two hosts start at once, each its own process, and on a fresh
+ * machine both build the same caches; neither may read what the other is halfway through writing.
+ */
+export function writeFileAtomic(file, data) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,25 +13,30 @@
 //   - a state disk per host (a small ext4 image mounted at /var/lib/xenplane-agent): a host
 //     killed and booted again keeps its agent's identity, as a real host keeps its disk;
 //   - one shared disk (a raw image file opened by both QEMUs, unlocked, share-rw: a LUN both
-//     hosts see), dom0's /dev/vdc in each.
+//     hosts see), /dev/xp-shared in each dom0: 4 GiB, sparse (three extents of a 1 GiB disk and
+//     its 1 MiB header, docs/STORAGE.md).
 // The hosts are started one process each (agent-serve.mjs with { pool: {...} } in its options):
 // one can be killed (power loss) and booted again while the other runs.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
 export const POOL_NET = '192.168.77';
-export const SHARED_DISK_MB = 256;
+export const SHARED_DISK_MB = 4096;
 
 /** The pool address of host `index` (0 or 1). */
 export const poolAddress = (index) => `${POOL_NET}.${11 + index}`;
 
-/** Where a pool's disks and sockets live: created on first use; the shared disk made once. */
+/**
+ * Where a pool's disks and sockets live: created on first use; the shared disk made once (sparse),
+ * grown to SHARED_DISK_MB when a pool dir of an older lab has a smaller one (never shrunk).
+ */
 export function poolFiles(dir) {
   mkdirSync(dir, { recursive: true });
   const sharedDisk = join(dir, 'shared.img');
-  if (!existsSync(sharedDisk)) execFileSync('truncate', ['-s', `${SHARED_DISK_MB}M`, sharedDisk]);
+  if (!existsSync(sharedDisk) || statSync(sharedDisk).size < SHARED_DISK_MB * 1024 * 1024)
+    execFileSync('truncate', ['-s', `${SHARED_DISK_MB}M`, sharedDisk]);
   return {
     sharedDisk,
     stateDisk: (index) => join(dir, `host-${index}-state.img`),

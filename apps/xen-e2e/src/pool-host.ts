@@ -7,6 +7,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@xenplane/testing';
 import { DIST, ROOT } from './lab-requirements';
+import type { Dom0Storage } from './storage-story';
 
 export interface XlResult {
   code: number;
@@ -126,6 +127,14 @@ export class PoolHost {
       signal: AbortSignal.timeout(30_000),
     });
     return ((await res.json()) as { text?: string }).text;
+  }
+
+  /** What dom0 holds of the VM (its dm devices, loops, files): the lab's GET /storage?vm=<id>. */
+  async dom0Storage(vmId: string): Promise<Dom0Storage> {
+    const res = await fetch(`http://127.0.0.1:${this.debugPort}/storage?vm=${encodeURIComponent(vmId)}`, {
+      signal: AbortSignal.timeout(90_000),
+    });
+    return (await res.json()) as Dom0Storage;
   }
 
   /** The domains Xen runs here of the VM with this uuid (`xl list -l`): their domIds and names. */

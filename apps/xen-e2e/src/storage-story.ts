@@ -5,7 +5,7 @@
 // first line of its xvda, then writes that line back with boot=N+1. Everything is read back
 // through the API (GET /v1/vms/:id/console) and dom0's own tools (the lab's debug endpoint).
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { type Cloud, StopWaiting, waitFor } from '@xenplane/testing';
+import { type ApiClient, type Cloud, StopWaiting, waitFor } from '@xenplane/testing';
 
 /** What dom0 holds of one VM (or image) id: xen-lab/agent-lab.mjs's GET /storage?vm=<id>. */
 export interface Dom0Storage {
@@ -74,6 +74,31 @@ export function guestReport(consoleText: string): GuestReport {
   };
 }
 
+/**
+ * The guest's report once its boot #n (1-based) on the host now running it has printed its drive
+ * and disk and written its marker, read through the API (GET /v1/vms/:id/console); `seen` gets
+ * each console text read (for failure messages). A host's console log holds the boots there only.
+ */
+export function consoleReport(
+  api: ApiClient,
+  vmId: string,
+  n: number,
+  { timeoutMs = BOOT_TIMEOUT_MS, seen }: { timeoutMs?: number; seen?: (text: string) => void } = {},
+): Promise<GuestReport> {
+  return waitFor(
+    `boot #${n} of ${vmId} to report its drive and disk on the console (GET /v1/vms/:id/console)`,
+    async () => {
+      const res = await api.get(`/v1/vms/${vmId}/console?bytes=${CONSOLE_BYTES}`);
+      // 409 (no domain yet) and 503 (the host slow to answer) are "not yet"
+      if (res.status !== 200) return undefined;
+      seen?.(res.body.output as string);
+      const report = guestReport(res.body.output as string);
+      return report.markers.length >= n && report.wrote.length >= n ? report : undefined;
+    },
+    { timeoutMs, intervalMs: 2000 },
+  );
+}
+
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 export async function storageStory(lab: StoryLab): Promise<void> {
@@ -122,21 +147,7 @@ export async function storageStory(lab: StoryLab): Promise<void> {
     api.post(`/v1/vms/${vmId}/actions`, { action }).then((r) => succeeded(vmId, r, action));
   /** the guest's report once its boot #n (1-based) has printed and written its marker, via the API */
   const booted = (vmId: string, n: number) =>
-    withTail(
-      vmId,
-      waitFor(
-        `boot #${n} of ${vmId} to report its drive and disk on the console (GET /v1/vms/:id/console)`,
-        async () => {
-          const res = await api.get(`/v1/vms/${vmId}/console?bytes=${CONSOLE_BYTES}`);
-          // 409 (no domain yet) and 503 (the host slow to answer) are "not yet"
-          if (res.status !== 200) return undefined;
-          lastConsole.set(vmId, res.body.output as string);
-          const report = guestReport(res.body.output as string);
-          return report.markers.length >= n && report.wrote.length >= n ? report : undefined;
-        },
-        { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 2000 },
-      ),
-    );
+    withTail(vmId, consoleReport(api, vmId, n, { seen: (text) => lastConsole.set(vmId, text) }));
   const deleted = (vmId: string) =>
     waitFor(
       `vm ${vmId} deleted`,

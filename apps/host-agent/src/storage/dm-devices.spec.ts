@@ -208,12 +208,29 @@ describe('shared disks (xl): a linear device over the disk’s extent on the LUN
     expect(target).toEqual({ target: `/dev/mapper/xp-${VM}-xvda`, blockDevice: true });
     expect(dom0.runs).toEqual([
       'dmsetup table',
-      `blkdiscard --zeroout --offset ${data} --length ${GiB} ${lun}`,
+      `blkdiscard --force --zeroout --offset ${data} --length ${GiB} ${lun}`,
       // 1 GiB = 2097152 sectors, from sector (5 + 1) MiB / 512
       `dmsetup create xp-${VM}-xvda --table ${linearTable(2097152, lun, data / 512)}`,
     ]);
     expect(readAt(data, 17).equals(Buffer.alloc(17))).toBe(true);
     expect(readAt(OFFSET, 512).equals(ownerRecord(VM, 'xvda'))).toBe(true);
+  });
+
+  it('wipes a new extent while another extent of the LUN is mapped (device-mapper holds the device: no O_EXCL open)', async () => {
+    const fd = openSync(lun, 'r+');
+    ftruncateSync(fd, 3 * GiB);
+    closeSync(fd);
+    await devices.attachShared(extent(), ctx);
+    // the VM's second disk, right after the first: what a deleted VM left there is wiped too
+    const second = OFFSET + EXTENT_HEADER_BYTES + GiB;
+    writeAt(second + EXTENT_HEADER_BYTES, 'OLD TENANT SECRET');
+    await expect(devices.attachShared(extent(VM, { vdev: 'xvdb', offsetBytes: second }), ctx)).resolves.toEqual({
+      target: `/dev/mapper/xp-${VM}-xvdb`,
+      blockDevice: true,
+    });
+    expect([...dom0.tables.keys()]).toEqual([`xp-${VM}-xvda`, `xp-${VM}-xvdb`]);
+    expect(readAt(second + EXTENT_HEADER_BYTES, 17).equals(Buffer.alloc(17))).toBe(true);
+    expect(readAt(second, 512).equals(ownerRecord(VM, 'xvdb'))).toBe(true);
   });
 
   it('keeps what the guest wrote when the disk is mapped again (a restart on another host)', async () => {

@@ -122,12 +122,18 @@ export class DmDevices implements BlockDevices {
       const target = { target: `/dev/mapper/${name}`, blockDevice: true };
       // mapped already: the extent is this disk's (never wiped under a running guest)
       if ((await this.tables(ctx)).some((d) => d.name === name)) return target;
+      // --force: blkdiscard (util-linux 2.36+) opens the device O_EXCL unless told not to, and
+      // device-mapper holds the LUN once any extent of it is mapped (another disk of this VM,
+      // another VM): without it every extent but a host's first fails EBUSY. Only this disk's
+      // range is zeroed, which the control plane gave to no other live disk.
       await claimExtent(
         extent,
         (device, offset, length, c) =>
-          this.run('blkdiscard', ['--zeroout', '--offset', `${offset}`, '--length', `${length}`, device], c).then(
-            () => undefined,
-          ),
+          this.run(
+            'blkdiscard',
+            ['--force', '--zeroout', '--offset', `${offset}`, '--length', `${length}`, device],
+            c,
+          ).then(() => undefined),
         ctx,
         mode,
       );

@@ -41,10 +41,17 @@ export class FakeDom0 {
     return fail(`unexpected ${args.join(' ')}`);
   }
 
-  /** `--zeroout --offset O --length L device`, on a file standing for the LUN: the range reads as zeros after */
+  /**
+   * `[--force] --zeroout --offset O --length L device`, on a file standing for the LUN: the range
+   * reads as zeros after. As util-linux's (2.36+), it opens the device O_EXCL without --force,
+   * which fails while a dm table maps any part of it (device-mapper holds the device).
+   */
   private blkdiscardDo(args: readonly string[]): CommandResult {
-    const [flag, , offset, , length, device] = args;
-    if (flag !== '--zeroout' || args.length !== 6) return fail(`unexpected ${args.join(' ')}`);
+    const force = args[0] === '--force';
+    const [flag, , offset, , length, device] = force ? args.slice(1) : args;
+    if (flag !== '--zeroout' || args.length !== (force ? 7 : 6)) return fail(`unexpected ${args.join(' ')}`);
+    if (!force && [...this.tables.values()].some((t) => t.split(' ').includes(device!)))
+      return fail(`blkdiscard: cannot open ${device}: Device or resource busy`);
     execFileSync('fallocate', ['--punch-hole', '--keep-size', '--offset', offset!, '--length', length!, device!]);
     return ok();
   }
