@@ -14,6 +14,11 @@
 //     its witness unreachable, fences the protected guest with a real `xl destroy` (gone from its
 //     `xl list`, watched over the lab's own debug link) before the VM runs on the other host;
 //     healed, the host is `up` again with no copy.
+//   - live migration (pool-migration.ts): a PVH guest on the LUN that prints a numbered tick moves
+//     from one host to the other and back through the scheduler's migrate operation (the target
+//     maps its shared disk first); one domain, on the host the API names; the ticks go on; the
+//     downtime is the longest gap in them; after a reboot the guest finds what it wrote at its
+//     first boot.
 // Skipped, with the reason printed, when this machine cannot run the lab; under
 // XENPLANE_REQUIRE_XEN=1 (CI) that fails instead (lab-requirements.ts).
 import { readFileSync, rmSync } from 'node:fs';
@@ -21,6 +26,7 @@ import { join } from 'node:path';
 import { Cloud, freePort, waitFor } from '@xenplane/testing';
 import { labDescribe, ROOT } from './lab-requirements';
 import { PoolHost } from './pool-host';
+import { liveMigrationStory } from './pool-migration';
 import { consoleReport } from './storage-story';
 
 // Emulated Xen is slow (an xl call 0.1-0.5 s, `xl create` ~10 s, TLS in dom0 seconds): the cloud
@@ -337,4 +343,8 @@ labDescribe('HA on a pool of two real Xen hosts (xen-lab pool)', 'apps/host-agen
     stamp(`${a.name} healed: up ${secs(Date.now() - restartedAt)} after the restart, holding no copy`);
     await deleteVm(id);
   }, 900_000);
+
+  it("live migration: a running PVH guest on the shared LUN moves A -> B -> A through the agents' channel, its ticks going on, its disk with it", async () => {
+    await liveMigrationStory({ cloud, hosts, idOf: (h) => ids.get(h.name)!, stamp });
+  }, 1_800_000);
 });

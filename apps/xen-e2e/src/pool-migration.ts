@@ -5,8 +5,10 @@
 // PrepareIncomingMigration on B, MigrateDomain on A, ReceiveMigration and `xl migrate-receive` on
 // B), then back. After each move: one domain with the VM's uuid, on the host the API names, none
 // on the other; the ticks go on from where they were; the downtime is the longest gap between
-// two ticks across the move, as the guest's own clock saw it. Then a reboot on A shows the marker
-// the guest wrote on its disk at its first boot: the disk moved with it.
+// two ticks across the move, as the guest's own clock saw it. Its root disk is a clone of an
+// uploaded image (copied into its extent at the first build); a reboot on A after both moves shows
+// the marker the guest wrote on it at its first boot: the disk moved with it.
+import { createHash } from 'node:crypto';
 import { type Cloud, waitFor } from '@xenplane/testing';
 import type { PoolHost } from './pool-host';
 import { guestReport } from './storage-story';
@@ -57,12 +59,17 @@ export function moveSeen(source: Tick[], target: Tick[]): { continued: boolean; 
 }
 
 const CONSOLE_BYTES = 1024 * 1024;
+const MARKER = 'xenplane-migrate';
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export async function liveMigrationStory(lab: MigrationLab): Promise<void> {
   const { cloud, hosts, idOf, stamp } = lab;
   const api = cloud.api;
-  const logOn = (h: PoolHost, vmId: string) => h.dom0File(`/var/log/xen/guest-xp-${vmId}.log`).then((t) => t ?? '');
+  // xenconsoled names a domain's log by the domain's name when it appeared: a domain that migrated
+  // in was `xp-<id>--incoming` then (xl renames it once it runs)
+  const logOn = async (h: PoolHost, vmId: string) =>
+    ((await h.dom0File(`/var/log/xen/guest-xp-${vmId}.log`)) ?? '') +
+    ((await h.dom0File(`/var/log/xen/guest-xp-${vmId}--incoming.log`)) ?? '');
 
   // a 96 MB PVH guest (64 MB is too small for its kernel) booted with xp.tick
   expect((await api.post('/v1/flavors', { name: 'xp.mig96', vcpus: 1, memoryMb: 96, diskGb: 1 })).status).toBe(201);
@@ -75,6 +82,13 @@ export async function liveMigrationStory(lab: MigrationLab): Promise<void> {
     cmdline: `${tinyPvh.cmdline} xp.tick`,
   });
   expect(image.status).toBe(201);
+  // its content: 1 MiB whose first line is the guest's marker, copied into the VM's extent on the LUN
+  const content = Buffer.alloc(1024 * 1024);
+  content.write(`${MARKER} boot=0\n`);
+  const uploaded = await api.putBytes(`/v1/images/${image.body.id}/file`, content, {
+    'x-checksum-sha256': createHash('sha256').update(content).digest('hex'),
+  });
+  expect(uploaded.status).toBe(200);
   const created = await api.post('/v1/vms', { name: 'mover', flavor: 'xp.mig96', image: image.body.id });
   expect(created.status).toBe(202);
   const id = created.body.vms[0].id as string;
@@ -93,17 +107,23 @@ export async function liveMigrationStory(lab: MigrationLab): Promise<void> {
     },
     { timeoutMs: 120_000, intervalMs: 1_000 },
   );
-  expect(guestReport(await logOn(a, id)).wrote).toEqual(['blank-disk boot=1']);
+  // the image's content was copied into the extent: the guest reads its marker there
+  expect(guestReport(await logOn(a, id))).toMatchObject({
+    markers: [`${MARKER} boot=0`],
+    wrote: [`${MARKER} boot=1`],
+  });
   stamp(`migration: ${id} running on ${a.name}, ticking, its shared disk at ${disk.offsetMb} MiB`);
 
+  const ticksOn = async (h: PoolHost) => ticksOf(await logOn(h, id)).sort((x, y) => x.n - y.n);
   const move = async (from: PoolHost, to: PoolHost) => {
-    const before = ticksOf(await logOn(from, id)).at(-1)!;
+    const before = (await ticksOn(from)).at(-1)!;
     const started = Date.now();
     const res = await api.post(`/v1/vms/${id}/actions`, { action: 'migrate', targetHostId: idOf(to) });
     expect(res.status).toBe(202);
     const op = await cloud.waitForOperation(res.body.id, 900_000);
     expect({ status: op.status, error: op.error }).toEqual({ status: 'succeeded', error: undefined });
     const tookMs = Date.now() - started;
+    stamp(`migration: ${from.name} -> ${to.name} operation succeeded after ${secs(tookMs)}`);
     expect(await cloud.waitForVmState(id, 'running')).toMatchObject({ hostId: idOf(to) });
     expect(await to.domainsOf(id)).toHaveLength(1);
     expect(await from.domainsOf(id)).toEqual([]);
@@ -111,12 +131,12 @@ export async function liveMigrationStory(lab: MigrationLab): Promise<void> {
     const after = await waitFor(
       `ticks from ${id} on ${to.name}`,
       async () => {
-        const t = ticksOf(await logOn(to, id));
+        const t = await ticksOn(to);
         return t.filter((x) => x.n > before.n).length >= 5 ? t : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    const seen = moveSeen(ticksOf(await logOn(from, id)), after);
+    const seen = moveSeen(await ticksOn(from), after);
     expect(seen.continued).toBe(true);
     stamp(
       `migration: ${from.name} -> ${to.name} in ${secs(tookMs)} (operation), guest downtime ${seen.downtimeS.toFixed(1)} s (longest gap in its ticks), ticks ${before.n} -> ${after.at(-1)!.n}`,
@@ -137,11 +157,11 @@ export async function liveMigrationStory(lab: MigrationLab): Promise<void> {
       const r = await api.get(`/v1/vms/${id}/console?bytes=${CONSOLE_BYTES}`);
       if (r.status !== 200) return undefined;
       const g = guestReport(r.body.output as string);
-      return g.markers.includes('blank-disk boot=1') ? g : undefined;
+      return g.markers.includes(`${MARKER} boot=1`) ? g : undefined;
     },
     { timeoutMs: 180_000, intervalMs: 2_000 },
   );
-  expect(report.markers.at(-1)).toBe('blank-disk boot=1');
+  expect(report.markers.at(-1)).toBe(`${MARKER} boot=1`);
   stamp(`migration: rebooted on ${a.name}, the guest found the marker it wrote before both moves`);
 
   expect((await api.delete(`/v1/vms/${id}`)).status).toBe(202);
