@@ -62,7 +62,11 @@ export function poolHostOptions({ dir, index, udpPorts, agentPort = 7443, shared
     stateDisk: files.stateDisk(index),
     sharedDisk: shared ? files.sharedDisk : undefined,
     qmpSocket: files.qmpSocket(index),
-    agentEnv: { AGENT_PEER_ADVERTISE_ADDRESS: `${poolAddress(index)}:${agentPort}` },
+    agentEnv: {
+      AGENT_PEER_ADVERTISE_ADDRESS: `${poolAddress(index)}:${agentPort}`,
+      // the LUN it maps for the pool's shared storage (docs/STORAGE.md); none without the shared disk
+      ...(shared ? { AGENT_SHARED_DEVICES: '/dev/xp-shared' } : {}),
+    },
   };
 }
 

@@ -14,7 +14,10 @@ describe('shared storage pools', () => {
   let tenant: ApiClient;
 
   beforeAll(async () => {
-    cloud = await Cloud.start({ hosts: 2, agentEnv: { SIM_BOOT_MS: '20', SIM_SHUTDOWN_MS: '0' } });
+    cloud = await Cloud.start({
+      hosts: 2,
+      agentEnv: { SIM_BOOT_MS: '20', SIM_SHUTDOWN_MS: '0', AGENT_SHARED_DEVICES: '/dev/xp-shared' },
+    });
     poolId = await cloud.defaultPoolId();
     const project = (await cloud.api.post('/v1/projects', { name: 'shared' })).body;
     tenant = cloud.api.withToken(

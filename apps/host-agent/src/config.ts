@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { boolVar, intVar, loadConfig, metricsEnv, tracingEnv } from '@xenplane/config';
 import { z } from 'zod';
 import { DEFAULT_SIM } from './drivers/sim/sim-config';
+import { SHARED_DEVICE } from './drivers/spec-validation';
 
 const list = (def: string[]) =>
   z
@@ -35,6 +36,12 @@ export const agentEnv = tracingEnv.merge(metricsEnv).extend({
     .regex(/^[A-Za-z0-9.-]+$/)
     .optional(),
   AGENT_STATE_DIR: z.string().default('/var/lib/xenplane-agent'),
+  // the block devices (LUNs) this host maps for shared storage pools, comma-separated paths under
+  // /dev (docs/STORAGE.md); none by default: a disk on any other device is refused, so a control
+  // plane (mistaken or not) cannot make the agent zero an extent of dom0's own disk
+  AGENT_SHARED_DEVICES: list([]).refine((l) => l.every((d) => SHARED_DEVICE.test(d) && !d.split('/').includes('..')), {
+    message: 'must be device paths under /dev, comma-separated',
+  }),
   AGENT_CONTROL_PLANE_URL: z.string().url().optional(),
   AGENT_ENROLLMENT_TOKEN: z.string().optional(),
   AGENT_ENROLLMENT_TOKENS: z.string().optional(),

@@ -9,7 +9,7 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 // the lookahead runs from the very start, so a `.` or `..` first segment is refused too
 export const SAFE_PATH = /^(?!.*\/\.\.?(\/|$))\/[A-Za-z0-9._/+-]{1,255}$/;
 // a shared storage pool's device (a LUN every host sees), and its extents' alignment
-const SHARED_DEVICE = /^\/dev\/[A-Za-z0-9._/-]{1,250}$/;
+export const SHARED_DEVICE = /^\/dev\/[A-Za-z0-9._/-]{1,250}$/;
 const SHARED_ALIGN = 1024 * 1024;
 const CMDLINE = /^[A-Za-z0-9 ._=:/+@-]{0,1024}$/;
 const CPU_LIST = /^(all|\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*)$/;

@@ -32,6 +32,7 @@ export function createSimHost(
     xenVersion: '4.17.5',
     migrationMbps: c.SIM_MIGRATION_MBPS,
     migrationDowntimeMs: 40,
+    sharedDevices: c.AGENT_SHARED_DEVICES,
   };
   const sim = new SimDriver(config, join(stateDir, 'storage'), new SimJournal(join(stateDir, 'sim-journal.jsonl')));
   return new AgentHost({

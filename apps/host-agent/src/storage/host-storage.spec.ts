@@ -26,11 +26,16 @@ beforeEach(async () => {
   devices = new FileDevices();
   const detach = devices.detach.bind(devices);
   devices.detach = () => (calls.push('detach'), detach());
-  storage = new HostStorage(new StorageLayout(dir), devices, {
-    find: () => Promise.resolve(state === undefined ? undefined : ({ vmId: VM, state } as Domain)),
-    pause: () => Promise.resolve(void calls.push('pause')),
-    unpause: () => Promise.resolve(void calls.push('unpause')),
-  });
+  storage = new HostStorage(
+    new StorageLayout(dir),
+    devices,
+    {
+      find: () => Promise.resolve(state === undefined ? undefined : ({ vmId: VM, state } as Domain)),
+      pause: () => Promise.resolve(void calls.push('pause')),
+      unpause: () => Promise.resolve(void calls.push('unpause')),
+    },
+    ['/dev/xp-shared'],
+  );
   await storage.disks.ensureDisk(VM, { vdev: 'xvda', sizeGb: 1, imageId: '' });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,6 +99,21 @@ describe('host storage', () => {
         message: expect.stringContaining('disks xvdb of vm'),
       });
       expect(storage.disks.disksOf(OTHER)).toEqual([]);
+    });
+
+    it('maps no device the host does not list (AGENT_SHARED_DEVICES), for a build or a migration alike', async () => {
+      const mapped: unknown[] = [];
+      devices.attachShared = (extent: SharedExtent) => (
+        mapped.push(extent),
+        Promise.resolve({ target: '/dev/mapper/x', blockDevice: true })
+      );
+      const spec = { vmId: OTHER, disks: [disk({ sharedDevice: '/dev/sda', sharedOffsetBytes: 1 << 20 })] };
+      for (const attempt of [storage.prepareDisks(spec, ctx), storage.prepareIncoming(spec, ctx)])
+        await expect(attempt).rejects.toMatchObject({
+          code: 'failed_precondition',
+          message: expect.stringContaining('shared device /dev/sda is not one this host maps'),
+        });
+      expect(mapped).toEqual([]);
     });
 
     it('maps shared disks without asking for their image here, and keeps a disk with its own target', async () => {

@@ -35,6 +35,8 @@ export class HostStorage {
     readonly layout: StorageLayout,
     readonly devices: BlockDevices,
     private readonly domains: DomainControl,
+    /** the LUNs this host maps for shared storage pools (AGENT_SHARED_DEVICES): no other */
+    private readonly sharedDevices: readonly string[] = [],
   ) {
     this.disks = new DiskStore(layout);
   }
@@ -118,6 +120,11 @@ export class HostStorage {
   }
 
   private sharedExtent(vmId: string, d: DiskSpec, withImage = true): SharedExtent {
+    if (!this.sharedDevices.includes(d.sharedDevice))
+      throw new AgentError(
+        'failed_precondition',
+        `shared device ${d.sharedDevice} is not one this host maps (AGENT_SHARED_DEVICES: ${this.sharedDevices.join(', ') || 'none'})`,
+      );
     const imageFile = d.imageId && withImage ? this.layout.image(d.imageId) : undefined;
     if (imageFile && !existsSync(imageFile))
       throw new AgentError('failed_precondition', `image ${d.imageId} is not cached on this host`);

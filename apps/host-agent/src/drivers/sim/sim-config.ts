@@ -21,6 +21,8 @@ export interface SimConfig {
   /** migration bandwidth, MB/s, and the pause at the end of a live migration */
   migrationMbps: number;
   migrationDowntimeMs: number;
+  /** the LUN paths it maps for shared storage pools (AGENT_SHARED_DEVICES): a simulated host opens none */
+  sharedDevices?: readonly string[];
 }
 
 export const DEFAULT_SIM: Omit<SimConfig, 'hostname'> = {

@@ -68,11 +68,16 @@ export class SimDriver implements HypervisorDriver {
     private readonly journal?: SimJournal,
   ) {
     // a copy needs no pause here: nothing writes a simulated guest's disk while it runs
-    this.storage = new HostStorage(new StorageLayout(storageDir), new FileDevices(), {
-      find: (vmId) => Promise.resolve(this.domains.has(vmId) ? view(this.domains.get(vmId)!) : undefined),
-      pause: () => Promise.resolve(),
-      unpause: () => Promise.resolve(),
-    });
+    this.storage = new HostStorage(
+      new StorageLayout(storageDir),
+      new FileDevices(),
+      {
+        find: (vmId) => Promise.resolve(this.domains.has(vmId) ? view(this.domains.get(vmId)!) : undefined),
+        pause: () => Promise.resolve(),
+        unpause: () => Promise.resolve(),
+      },
+      config.sharedDevices ?? [],
+    );
     if (journal) this.restore(journal);
   }
 

@@ -29,6 +29,8 @@ export interface XlDriverOptions {
   readCpuinfo?: () => string;
   /** builds config drive images (default: `genisoimage` on PATH) */
   genisoimage?: XlCommand;
+  /** the LUNs this host maps for shared storage pools (AGENT_SHARED_DEVICES) */
+  sharedDevices?: readonly string[];
 }
 
 const log = getLogger('xl-driver');
@@ -59,12 +61,17 @@ export class XlDriver implements HypervisorDriver {
       dmsetup: new ProcessXlCommand('dmsetup'),
       blkdiscard: new ProcessXlCommand('blkdiscard'),
     };
-    this.storage = new HostStorage(layout, new DmDevices(devices, layout), {
-      find: (vmId, ctx) => this.find(vmId, ctx),
-      // `xl pause` itself, not pauseDomain: a pause for a copy is no state change to report
-      pause: async (vmId, ctx) => void (await this.xl(['pause', domainName(vmId)], ctx)),
-      unpause: async (vmId, ctx) => void (await this.xl(['unpause', domainName(vmId)], ctx)),
-    });
+    this.storage = new HostStorage(
+      layout,
+      new DmDevices(devices, layout),
+      {
+        find: (vmId, ctx) => this.find(vmId, ctx),
+        // `xl pause` itself, not pauseDomain: a pause for a copy is no state change to report
+        pause: async (vmId, ctx) => void (await this.xl(['pause', domainName(vmId)], ctx)),
+        unpause: async (vmId, ctx) => void (await this.xl(['unpause', domainName(vmId)], ctx)),
+      },
+      o.sharedDevices ?? [],
+    );
     this.epochs = existsSync(this.epochFile)
       ? (JSON.parse(readFileSync(this.epochFile, 'utf8')) as Record<string, number>)
       : {};

@@ -18,7 +18,12 @@ export async function createXlHost(
   peerAddress: string,
 ): Promise<AgentHost> {
   const command = new ProcessXlCommand(c.XL_BINARY);
-  const driver = new XlDriver({ command, workDir: c.XL_WORK_DIR, logDir: c.XL_LOG_DIR });
+  const driver = new XlDriver({
+    command,
+    workDir: c.XL_WORK_DIR,
+    logDir: c.XL_LOG_DIR,
+    sharedDevices: c.AGENT_SHARED_DEVICES,
+  });
   return new AgentHost({
     identity,
     stateDir,
