@@ -1,4 +1,4 @@
-import { type ApiClient, Cloud } from '@xenplane/testing';
+import { type ApiClient, Cloud, waitFor } from '@xenplane/testing';
 import { expectRefused } from './helpers';
 
 /**
@@ -139,9 +139,17 @@ describe('shared storage pools', () => {
     expect(op).toMatchObject({ status: 'succeeded' });
     expect(await cloud.waitForVmState(vm.id, 'running')).toMatchObject({ hostId: other.id });
     expect(await extentsOf(vm.id)).toEqual([before]);
-    // the target was asked to map the disks before the domain moved
-    const timeline = (await cloud.api.get(`/v1/operations/${op.id}/timeline`)).body;
-    const names: string[] = timeline.steps.map((s: any) => s.name);
+    // the target was asked to map the disks before the domain moved (the timeline's steps are
+    // written a moment after the operation ends: waited for)
+    const names = await waitFor(
+      'the migration’s agent calls in its timeline',
+      async () => {
+        const steps = (await cloud.api.get(`/v1/operations/${op.id}/timeline`)).body.steps as { name: string }[];
+        const n = steps.map((x) => x.name);
+        return n.some((x) => /MigrateDomain/i.test(x)) ? n : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     const prepared = names.findIndex((n) => /PrepareIncomingMigration/i.test(n));
     const migrated = names.findIndex((n) => /MigrateDomain/i.test(n));
     expect(prepared).toBeGreaterThanOrEqual(0);
