@@ -127,11 +127,14 @@ describe('traces, logs and timelines of an operation', () => {
     for (const s of t.steps) expect(s.durationMs).toBeGreaterThanOrEqual(0);
     const topLevel = t.steps.filter((s: any) => s.depth === 0);
     const sum = topLevel.reduce((n: number, s: any) => n + s.durationMs, 0);
-    expect(sum).toBeLessThanOrEqual(t.wallMs + 0.01);
+    // a step's start is kept to the millisecond (timestamptz(3)), its duration finer: two steps
+    // handing over within a millisecond may seem to overlap by less than one (CI saw 0.085 ms)
+    const boundaries = topLevel.length;
+    expect(sum).toBeLessThan(t.wallMs + boundaries);
     // what is neither in a step nor in a gap: hand-overs shorter than a millisecond, one at most between two steps
     const handOvers = t.wallMs - sum - t.unaccountedMs;
-    expect(handOvers).toBeGreaterThanOrEqual(-0.01);
-    expect(handOvers).toBeLessThan(topLevel.length);
+    expect(handOvers).toBeGreaterThan(-boundaries);
+    expect(handOvers).toBeLessThan(boundaries);
     // the API's step begins at the request's arrival, before the operation's row existed
     const created = new Date((await cloud.api.get(`/v1/operations/${operationId}`)).body.createdAt).getTime();
     expect(new Date(t.steps[0].startedAt).getTime()).toBeLessThanOrEqual(created);
