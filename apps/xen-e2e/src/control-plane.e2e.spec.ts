@@ -295,9 +295,9 @@ labDescribe('the control plane drives a real Xen through the agent (xen-lab)', '
   // dirty memory is tracked by HAP (the lab's npt).
   it("live-migrates a running PVH guest to its own host through the agents' channel", async () => {
     const started = Date.now();
-    // a 96 MB guest: under emulation the agent's relay and TLS carry 0.4-0.6 MB/s (163-175 s on
-    // one day, past 240 s on a slower one), so every MB of guest memory is about two seconds of
-    // this tier (64 MB is too small for the guest's kernel)
+    // a 96 MB guest: under emulation the agent's relay and TLS carried 0.4-0.6 MB/s (163-175 s)
+    // with grpc-js's 64 KiB windows, ~1 MB/s (92 s) with the agent's 8 MiB ones: still about a
+    // second of this tier per MB of guest memory (64 MB is too small for the guest's kernel)
     const flavor = await cloud!.api.post('/v1/flavors', { name: 'xp.mig96', vcpus: 1, memoryMb: 96, diskGb: 1 });
     expect(flavor.status).toBe(201);
     const created = await cloud!.api.post('/v1/vms', { name: 'real-migrate', flavor: 'xp.mig96', image: 'tiny-pvh' });
