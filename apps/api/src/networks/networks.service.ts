@@ -4,6 +4,7 @@ import { clashingNetwork, planNetwork } from '@xenplane/domain';
 import { isGlobal, type Principal } from '../common/auth/principal';
 import { ApiError, conflict, notFound } from '../common/errors/api-errors';
 import { readPage } from '../common/http/cursor';
+import { isUniqueViolation } from '../common/http/unique';
 import type { NamedPageQuery } from '../common/http/page-query';
 import type { Page } from '../common/http/page-view';
 import type { CreateNetworkDto, ListNetworksQuery, NetworkView, UpdateNetworkDto } from './network.dto';
@@ -11,7 +12,6 @@ import { presentNetwork } from './network.dto';
 
 // two requests made two networks of one pool its default at once: the partial unique index kept one
 const DEFAULT_RACE = "the pool's default network was changed by another request meanwhile: try again";
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
 
 @Injectable()
 export class NetworksService {

@@ -6,10 +6,9 @@ import { ApiProblems, IdempotencyHeader } from '../common/http/api-responses';
 import { readPage } from '../common/http/cursor';
 import { PageQuery } from '../common/http/page-query';
 import { PageOf } from '../common/http/page-view';
+import { isUniqueViolation } from '../common/http/unique';
 import { CreateStoragePoolDto } from './storage-pool.dto';
 import { presentStoragePool, StoragePoolView } from './storage-pool.view';
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'P2002';
 
 /** Where VMs' disks live, and how full each host's share is: operators' and admins' view; admins add shared ones. */
 @ApiTags('storage-pools')

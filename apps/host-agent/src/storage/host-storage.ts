@@ -12,7 +12,7 @@ import { AgentError } from '../errors';
 import type { BlockDevices, DiskTarget } from './block-devices';
 import { DiskStore } from './disk-store';
 import { requireUuid, type StorageLayout } from './layout';
-import type { SharedExtent } from './shared-extent';
+import type { ExtentMode, SharedExtent } from './shared-extent';
 
 /** What storage needs of the driver's domains: whether one runs, and holding it still. */
 export interface DomainControl {
@@ -41,15 +41,9 @@ export class HostStorage {
     this.disks = new DiskStore(layout);
   }
 
-  /** Each disk's target: the spec's own, or the agent's disk (made on first use) as a device. */
-  async prepareDisks(spec: Pick<DomainSpec, 'vmId' | 'disks'>, ctx: CallContext): Promise<DiskTarget[]> {
-    const targets: DiskTarget[] = [];
-    for (const d of spec.disks) {
-      if (d.target) targets.push({ target: d.target, blockDevice: false });
-      else if (d.sharedDevice) targets.push(await this.devices.attachShared(this.sharedExtent(spec.vmId, d), ctx));
-      else targets.push(await this.devices.attach(await this.disks.ensureDisk(spec.vmId, d), ctx));
-    }
-    return targets;
+  /** Each disk's target for a build: the spec's own, a shared disk's extent, or the agent's local disk. */
+  prepareDisks(spec: Pick<DomainSpec, 'vmId' | 'disks'>, ctx: CallContext): Promise<DiskTarget[]> {
+    return this.targetsOf(spec, ctx, 'claim');
   }
 
   /**
@@ -63,11 +57,25 @@ export class HostStorage {
         'failed_precondition',
         `disks ${local.join(', ')} of vm ${spec.vmId} are local to its host: a live migration carries the guest's memory, not its local disks (docs/STORAGE.md)`,
       );
+    return this.targetsOf(spec, ctx, 'existing');
+  }
+
+  /**
+   * Each disk's target, in order: the spec's own, a shared disk's extent (claimed for a build;
+   * for a domain migrating in, the VM's already: nothing copied, so its image need not be here),
+   * or the agent's local disk (made on first use) as a device.
+   */
+  private async targetsOf(
+    spec: Pick<DomainSpec, 'vmId' | 'disks'>,
+    ctx: CallContext,
+    mode: ExtentMode,
+  ): Promise<DiskTarget[]> {
     const targets: DiskTarget[] = [];
     for (const d of spec.disks) {
       if (d.target) targets.push({ target: d.target, blockDevice: false });
-      // nothing is copied into a disk that is the VM's already: its image need not be here
-      else targets.push(await this.devices.attachShared(this.sharedExtent(spec.vmId, d, false), ctx, 'existing'));
+      else if (d.sharedDevice)
+        targets.push(await this.devices.attachShared(this.sharedExtent(spec.vmId, d, mode === 'claim'), ctx, mode));
+      else targets.push(await this.devices.attach(await this.disks.ensureDisk(spec.vmId, d), ctx));
     }
     return targets;
   }

@@ -1,12 +1,13 @@
 import { createReadStream, realpathSync } from 'node:fs';
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { EXTENT_HEADER_MB } from '@xenplane/domain';
 import type { CallContext } from '../drivers/driver';
 import { AgentError } from '../errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-/** the agent's header at the start of each extent (libs/domain EXTENT_HEADER_MB) */
-export const EXTENT_HEADER_BYTES = MiB;
+/** the agent's header at the start of each extent, as the control plane sizes extents */
+export const EXTENT_HEADER_BYTES = EXTENT_HEADER_MB * MiB;
 const HEADER_RECORD = 512;
 
 /** One disk's extent on a shared storage pool's device (the DiskSpec's shared fields). */
@@ -105,7 +106,7 @@ async function copyInto(
   }
 }
 
-/** A block device's size is not its stat size (0): the end of the device, as a seek finds it. */
+/** A block device's size is not its stat size (0): the kernel's count of its sectors. */
 async function deviceBytes(path: string, file: FileHandle): Promise<number> {
   const s = await file.stat();
   if (s.isFile()) return s.size;
